@@ -1,0 +1,139 @@
+/* Shared pieces for tspod's C helpers: fatal errors, the sync channel to
+ * tspod, safe read/write loops and fd utilities. Header-only on purpose. */
+#ifndef TSPOD_COMMON_H
+#define TSPOD_COMMON_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+extern const char *helper_name;
+
+/* The sync socket to tspod, or -1 when none is connected yet. */
+static int sync_fd = -1;
+
+static __attribute__((unused)) void sync_send(const char *fmt, ...) {
+  char buf[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if (n > (int)sizeof buf - 2) n = sizeof buf - 2;
+  /* Messages are one line: fold any newline the text carries. */
+  for (int i = 0; i < n; i++)
+    if (buf[i] == '\n') buf[i] = ' ';
+  buf[n++] = '\n';
+  if (sync_fd < 0) return;
+  const char *p = buf;
+  while (n > 0) {
+    ssize_t w = write(sync_fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    p += w;
+    n -= w;
+  }
+}
+
+/* Print "tspod-<helper>: <step>: <what>: <strerror>", tell tspod the same as
+ * one "error" line, and exit 125 (tspod's own failure). */
+static void __attribute__((noreturn)) die_step(const char *step, int err, const char *fmt, ...) {
+  char what[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  if (err)
+    fprintf(stderr, "%s: %s: %s: %s\n", helper_name, step, what, strerror(err));
+  else
+    fprintf(stderr, "%s: %s: %s\n", helper_name, step, what);
+  sync_send("error\t%s\t%d\t%s", step, err, what);
+  _exit(125);
+}
+
+static __attribute__((unused)) int sync_connect(const char *path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) die_step("sync", errno, "socket");
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof sa.sun_path) die_step("sync", 0, "socket path too long: %s", path);
+  strcpy(sa.sun_path, path);
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) die_step("sync", errno, "connect %s", path);
+  sync_fd = fd;
+  return fd;
+}
+
+/* Buffered line reader over the sync socket. Returns a malloc'd line without
+ * its newline, or NULL at EOF. */
+static char rbuf[65536];
+static size_t rlen = 0;
+
+static __attribute__((unused)) char *sync_read_line(void) {
+  for (;;) {
+    char *nl = memchr(rbuf, '\n', rlen);
+    if (nl) {
+      size_t len = nl - rbuf;
+      char *line = malloc(len + 1);
+      if (!line) die_step("sync", ENOMEM, "read");
+      memcpy(line, rbuf, len);
+      line[len] = 0;
+      memmove(rbuf, nl + 1, rlen - len - 1);
+      rlen -= len + 1;
+      return line;
+    }
+    if (rlen == sizeof rbuf) die_step("sync", 0, "line too long");
+    ssize_t r = read(sync_fd, rbuf + rlen, sizeof rbuf - rlen);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      die_step("sync", errno, "read");
+    }
+    if (r == 0) return NULL;
+    rlen += r;
+  }
+}
+
+/* Wait for tspod to send exactly `want`; anything else (or EOF) is fatal. */
+static __attribute__((unused)) void sync_expect(const char *want) {
+  char *line = sync_read_line();
+  if (!line) die_step("sync", 0, "tspod closed the channel while we waited for '%s'", want);
+  if (strcmp(line, want) != 0) die_step("sync", 0, "expected '%s', got '%s'", want, line);
+  free(line);
+}
+
+/* Undo the escaping tspod applies to plan values: \\ \n \t. In place. */
+static __attribute__((unused)) void unescape(char *s) {
+  char *o = s;
+  for (char *p = s; *p; p++) {
+    if (*p == '\\' && p[1]) {
+      p++;
+      *o++ = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
+    } else {
+      *o++ = *p;
+    }
+  }
+  *o = 0;
+}
+
+static __attribute__((unused)) int write_all(int fd, const void *buf, size_t n) {
+  const char *p = buf;
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    p += w;
+    n -= w;
+  }
+  return 0;
+}
+
+#endif

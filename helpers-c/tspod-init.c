@@ -1,0 +1,55 @@
+/* tspod-init: a minimal PID 1 for `tspod run --init`. It starts the command,
+ * forwards every signal it can catch to it, reaps every zombie, and exits
+ * with the command's status (128+N when the command is killed by N).
+ * Usage: tspod-init -- COMMAND [ARGS...] */
+#include "common.h"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+
+const char *helper_name = "tspod-init";
+
+int main(int argc, char **argv) {
+  int first = 1;
+  if (argc > 1 && !strcmp(argv[1], "--")) first = 2;
+  if (first >= argc) {
+    fprintf(stderr, "usage: %s -- COMMAND [ARGS...]\n", helper_name);
+    return 125;
+  }
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, &old);
+  pid_t child = fork();
+  if (child < 0) die_step("fork", errno, "fork");
+  if (child == 0) {
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    /* The command gets its own process group so a forwarded SIGINT from a
+     * terminal reaches it the way it would without init. */
+    setpgid(0, 0);
+    execvp(argv[first], argv + first);
+    fprintf(stderr, "%s: exec: %s: %s\n", helper_name, argv[first], strerror(errno));
+    _exit(errno == ENOENT ? 127 : 126);
+  }
+  setpgid(child, child);
+  if (isatty(0)) tcsetpgrp(0, child);
+  int sfd = signalfd(-1, &all, SFD_CLOEXEC);
+  if (sfd < 0) die_step("signalfd", errno, "signalfd");
+  for (;;) {
+    struct signalfd_siginfo si;
+    ssize_t r = read(sfd, &si, sizeof si);
+    if (r < 0 && errno == EINTR) continue;
+    if (r != sizeof si) die_step("signalfd", errno, "read");
+    if (si.ssi_signo != SIGCHLD) {
+      kill(child, si.ssi_signo);
+      continue;
+    }
+    int status;
+    pid_t p;
+    while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+      if (p != child) continue;
+      if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+      return WEXITSTATUS(status);
+    }
+  }
+}

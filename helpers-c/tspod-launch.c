@@ -1,0 +1,556 @@
+/* tspod-launch: starts one container. tspod (Node) decides everything and
+ * sends the plan over the sync socket; this helper does, in the order the
+ * kernel needs, what a multithreaded Node process cannot: enter a new user
+ * namespace, mount the rootfs, pivot_root, drop to the user and exec.
+ *
+ * Protocol (one line per message, fields separated by tabs):
+ *   tspod -> helper: plan lines ("key\tvalue..."), then "end"
+ *   helper -> tspod: "userns\tPID"   tspod writes the id maps, answers "mapped"
+ *   helper -> tspod: "netns\tPID"    tspod attaches the network, answers "net"
+ *   helper -> tspod: "started\tPID"  the container's command is running
+ *   helper -> tspod: "error\tSTEP\tERRNO\tTEXT" or "execfail\tERRNO\tCMD"
+ * The helper's exit status is the container's (128+N when killed by N). */
+#include "common.h"
+
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+
+const char *helper_name = "tspod-launch";
+
+#define MAX_ITEMS 256
+
+struct bind {
+  char *src, *dst;
+  int ro;
+};
+
+static struct {
+  const char *mode; /* fuse | native */
+  const char *fuse_program, *fuse_log;
+  char *lower[MAX_ITEMS];
+  int nlower;
+  const char *upper, *work, *merged;
+  int new_net, tty, readonly;
+  const char *hostname, *user, *cwd, *init;
+  char *env[MAX_ITEMS];
+  int nenv;
+  char *argv[MAX_ITEMS];
+  int nargv;
+  struct bind binds[MAX_ITEMS];
+  int nbinds;
+  char *tmpfs[MAX_ITEMS];
+  int ntmpfs;
+  unsigned long long caps;
+} plan = {.mode = "fuse", .new_net = 1, .cwd = "/", .caps = ~0ULL};
+
+static void read_plan(void) {
+  char *line;
+  while ((line = sync_read_line()) != NULL) {
+    if (strcmp(line, "end") == 0) return;
+    char *f[4] = {0};
+    int nf = 0;
+    for (char *s = line, *tok; nf < 4 && (tok = strsep(&s, "\t")) != NULL;) {
+      unescape(tok);
+      f[nf++] = tok;
+    }
+    const char *k = f[0], *v = f[1] ? f[1] : "";
+#define ADD(arr, n, val)                                          \
+  do {                                                            \
+    if ((n) >= MAX_ITEMS) die_step("plan", 0, "too many %s", k); \
+    arr[(n)++] = (val);                                           \
+  } while (0)
+    if (!strcmp(k, "mode")) plan.mode = v;
+    else if (!strcmp(k, "fuse_program")) plan.fuse_program = v;
+    else if (!strcmp(k, "fuse_log")) plan.fuse_log = v;
+    else if (!strcmp(k, "lower")) ADD(plan.lower, plan.nlower, (char *)v);
+    else if (!strcmp(k, "upper")) plan.upper = v;
+    else if (!strcmp(k, "work")) plan.work = v;
+    else if (!strcmp(k, "merged")) plan.merged = v;
+    else if (!strcmp(k, "network")) plan.new_net = strcmp(v, "host") != 0;
+    else if (!strcmp(k, "tty")) plan.tty = atoi(v);
+    else if (!strcmp(k, "readonly")) plan.readonly = atoi(v);
+    else if (!strcmp(k, "hostname")) plan.hostname = v;
+    else if (!strcmp(k, "user")) plan.user = v;
+    else if (!strcmp(k, "cwd")) plan.cwd = v;
+    else if (!strcmp(k, "init")) plan.init = v;
+    else if (!strcmp(k, "caps")) plan.caps = strtoull(v, NULL, 16);
+    else if (!strcmp(k, "env")) ADD(plan.env, plan.nenv, (char *)v);
+    else if (!strcmp(k, "arg")) ADD(plan.argv, plan.nargv, (char *)v);
+    else if (!strcmp(k, "tmpfs")) ADD(plan.tmpfs, plan.ntmpfs, (char *)v);
+    else if (!strcmp(k, "bind")) {
+      if (plan.nbinds >= MAX_ITEMS || !f[2]) die_step("plan", 0, "bad bind line");
+      plan.binds[plan.nbinds++] = (struct bind){(char *)v, f[2], f[3] && !strcmp(f[3], "ro")};
+    } else die_step("plan", 0, "unknown plan key '%s'", k);
+  }
+  die_step("plan", 0, "tspod closed the channel before 'end'");
+}
+
+/* ---- namespaces ---------------------------------------------------------- */
+
+static void setup_userns(void) {
+  if (unshare(CLONE_NEWUSER) < 0)
+    die_step("userns", errno, "unshare(CLONE_NEWUSER) (are unprivileged user namespaces enabled?)");
+  sync_send("userns\t%d", getpid());
+  sync_expect("mapped");
+  if (setresgid(0, 0, 0) < 0) die_step("userns", errno, "setresgid(0)");
+  if (setresuid(0, 0, 0) < 0) die_step("userns", errno, "setresuid(0)");
+  if (setgroups(0, NULL) < 0) die_step("userns", errno, "setgroups");
+}
+
+static void setup_namespaces(void) {
+  int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+  if (plan.new_net) flags |= CLONE_NEWNET;
+  if (unshare(flags) < 0) die_step("namespaces", errno, "unshare(mount, uts, ipc, net)");
+  /* tspod attaches slirp4netns to this namespace while we mount. */
+  sync_send("netns\t%d", getpid());
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    die_step("namespaces", errno, "make / private");
+}
+
+/* ---- the root filesystem --------------------------------------------------- */
+
+static char lowerdirs[65536];
+
+static void join_lower(void) {
+  size_t off = 0;
+  for (int i = 0; i < plan.nlower; i++) {
+    size_t len = strlen(plan.lower[i]);
+    if (off + len + 2 >= sizeof lowerdirs) die_step("mount_rootfs", 0, "too many layers");
+    if (i) lowerdirs[off++] = ':';
+    memcpy(lowerdirs + off, plan.lower[i], len);
+    off += len;
+  }
+  lowerdirs[off] = 0;
+}
+
+static pid_t fuse_pid = -1;
+
+static void mount_rootfs(void) {
+  if (!plan.merged || !plan.upper || !plan.work || plan.nlower == 0)
+    die_step("mount_rootfs", 0, "plan lacks lower/upper/work/merged");
+  join_lower();
+  char opts[70000];
+  if (!strcmp(plan.mode, "native")) {
+    snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr", lowerdirs, plan.upper, plan.work);
+    if (mount("overlay", plan.merged, "overlay", 0, opts) < 0)
+      die_step("mount_rootfs", errno, "mount -t overlay on %s", plan.merged);
+    return;
+  }
+  struct stat before;
+  if (stat(plan.merged, &before) < 0) die_step("mount_rootfs", errno, "stat %s", plan.merged);
+  snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s", lowerdirs, plan.upper, plan.work);
+  fuse_pid = fork();
+  if (fuse_pid < 0) die_step("mount_rootfs", errno, "fork");
+  if (fuse_pid == 0) {
+    /* fuse-overlayfs lives exactly as long as this helper. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      dup2(devnull, 0);
+      dup2(devnull, 1);
+    }
+    /* Its chatter goes to a log file; a failed mount is reported by us. */
+    int log = plan.fuse_log ? open(plan.fuse_log, O_WRONLY | O_CREAT | O_APPEND, 0600) : -1;
+    if (log >= 0) dup2(log, 2);
+    execl(plan.fuse_program, "fuse-overlayfs", "-f", "-o", opts, plan.merged, (char *)NULL);
+    fprintf(stderr, "%s: mount_rootfs: exec %s: %s\n", helper_name, plan.fuse_program, strerror(errno));
+    _exit(125);
+  }
+  /* The mount is ready when the merged directory changes device. */
+  for (int i = 0; i < 10000; i++) {
+    struct stat now;
+    if (stat(plan.merged, &now) == 0 && now.st_dev != before.st_dev) return;
+    int status;
+    if (waitpid(fuse_pid, &status, WNOHANG) == fuse_pid) {
+      fuse_pid = -1;
+      die_step("mount_rootfs", 0, "fuse-overlayfs exited before mounting %s (status %d; see %s)", plan.merged,
+               WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), plan.fuse_log ? plan.fuse_log : "its stderr");
+    }
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+  die_step("mount_rootfs", ETIMEDOUT, "fuse-overlayfs did not mount %s within 10s", plan.merged);
+}
+
+/* ---- paths inside the rootfs ----------------------------------------------
+ * Every target inside the container is resolved with RESOLVE_IN_ROOT so a
+ * symlink in the image can never point a mount or a mkdir at the host. */
+
+static int rootfd = -1;
+
+static int open_in_root(const char *path, int flags, int resolve_extra) {
+  struct open_how how = {.flags = flags | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | resolve_extra};
+  while (*path == '/') path++;
+  if (!*path) path = ".";
+  return syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+}
+
+/* Create PATH (and its parents) inside the rootfs, as a directory or an
+ * empty file, and return an O_PATH fd to it. */
+static int make_in_root(const char *step, const char *path, int as_file) {
+  char buf[4096];
+  if (strlen(path) >= sizeof buf) die_step(step, ENAMETOOLONG, "%s", path);
+  strcpy(buf, path);
+  char *p = buf;
+  while (*p == '/') p++;
+  for (;;) {
+    char *slash = strchr(p, '/');
+    int last = slash == NULL;
+    if (slash) *slash = 0;
+    int fd = open_in_root(buf, O_PATH, 0);
+    if (fd < 0) {
+      if (errno != ENOENT) die_step(step, errno, "resolve %s in the container", buf);
+      char *cut = strrchr(buf, '/');
+      const char *parent = ".", *name = buf;
+      if (cut) {
+        *cut = 0;
+        parent = buf;
+        name = cut + 1;
+      }
+      int pfd = open_in_root(parent, O_PATH | O_DIRECTORY, 0);
+      if (pfd < 0) die_step(step, errno, "resolve %s in the container", parent);
+      if (last && as_file) {
+        int f = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (f < 0 && errno != EEXIST) die_step(step, errno, "create %s in the container", path);
+        if (f >= 0) close(f);
+      } else if (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST) {
+        die_step(step, errno, "mkdir %s in the container", path);
+      }
+      close(pfd);
+      if (cut) *cut = '/';
+      fd = open_in_root(buf, O_PATH, 0);
+      if (fd < 0) die_step(step, errno, "resolve %s in the container", buf);
+    }
+    if (last) return fd;
+    close(fd);
+    *slash = '/';
+    p = slash + 1;
+  }
+}
+
+static const char *fdpath(int fd) {
+  static char buf[64];
+  snprintf(buf, sizeof buf, "/proc/self/fd/%d", fd);
+  return buf;
+}
+
+static void mount_at(const char *step, const char *target, int as_file, const char *src, const char *type,
+                     unsigned long flags, const char *data) {
+  int fd = make_in_root(step, target, as_file);
+  if (mount(src, fdpath(fd), type, flags, data) < 0) die_step(step, errno, "mount %s on %s", src ? src : type, target);
+  if ((flags & MS_BIND) && (flags & MS_RDONLY) &&
+      mount(NULL, fdpath(fd), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | (flags & MS_REC), NULL) < 0)
+    die_step(step, errno, "remount %s read-only", target);
+  close(fd);
+}
+
+static void mount_proc_sys(void) {
+  mount_at("mount_proc", "/proc", 0, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  if (plan.new_net)
+    mount_at("mount_sys", "/sys", 0, "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL);
+  else
+    mount_at("mount_sys", "/sys", 0, "/sys", NULL, MS_BIND | MS_REC | MS_RDONLY, NULL);
+}
+
+static void mount_dev(void) {
+  mount_at("mount_dev", "/dev", 0, "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=65536k");
+  static const char *devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+  for (size_t i = 0; i < sizeof devices / sizeof *devices; i++) {
+    char host[64], ctr[64];
+    snprintf(host, sizeof host, "/dev/%s", devices[i]);
+    snprintf(ctr, sizeof ctr, "/dev/%s", devices[i]);
+    mount_at("mount_dev", ctr, 1, host, NULL, MS_BIND, NULL);
+  }
+  mount_at("mount_dev", "/dev/pts", 0, "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
+  mount_at("mount_dev", "/dev/shm", 0, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+  mount_at("mount_dev", "/dev/mqueue", 0, "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  int dev = open_in_root("/dev", O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+  if (dev < 0) die_step("mount_dev", errno, "open /dev");
+  static const char *links[][2] = {{"ptmx", "pts/ptmx"},      {"fd", "/proc/self/fd"},
+                                   {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+                                   {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"}};
+  for (size_t i = 0; i < sizeof links / sizeof *links; i++)
+    if (symlinkat(links[i][1], dev, links[i][0]) < 0) die_step("mount_dev", errno, "symlink /dev/%s", links[i][0]);
+  close(dev);
+}
+
+static void mount_volumes(void) {
+  for (int i = 0; i < plan.nbinds; i++) {
+    struct stat st;
+    if (stat(plan.binds[i].src, &st) < 0) die_step("mount_volumes", errno, "%s", plan.binds[i].src);
+    mount_at("mount_volumes", plan.binds[i].dst, !S_ISDIR(st.st_mode), plan.binds[i].src, NULL,
+             MS_BIND | MS_REC | (plan.binds[i].ro ? MS_RDONLY : 0), NULL);
+  }
+  for (int i = 0; i < plan.ntmpfs; i++)
+    mount_at("mount_tmpfs", plan.tmpfs[i], 0, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+}
+
+static void pivot(void) {
+  if (plan.readonly && mount(NULL, plan.merged, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+    die_step("pivot", errno, "remount the rootfs read-only");
+  if (fchdir(rootfd) < 0) die_step("pivot", errno, "chdir to the rootfs");
+  if (syscall(SYS_pivot_root, ".", ".") < 0) die_step("pivot", errno, "pivot_root");
+  if (umount2(".", MNT_DETACH) < 0) die_step("pivot", errno, "detach the old root");
+  if (chdir("/") < 0) die_step("pivot", errno, "chdir /");
+}
+
+/* ---- the user -------------------------------------------------------------
+ * Names are looked up in the container's own /etc/passwd and /etc/group,
+ * parsed by hand: NSS would load libraries from the image. */
+
+static int lookup_db(const char *file, const char *key, int by_name, char **fields, int nfields, char *line,
+                     size_t linesz) {
+  FILE *f = fopen(file, "re");
+  if (!f) return 0;
+  while (fgets(line, linesz, f)) {
+    line[strcspn(line, "\n")] = 0;
+    char *s = line;
+    int n = 0;
+    for (char *tok; n < nfields && (tok = strsep(&s, ":")) != NULL;) fields[n++] = tok;
+    if (n < 3) continue;
+    if (!strcmp(by_name ? fields[0] : fields[2], key)) {
+      fclose(f);
+      return n;
+    }
+  }
+  fclose(f);
+  return 0;
+}
+
+static int is_number(const char *s) {
+  if (!*s) return 0;
+  for (; *s; s++)
+    if (*s < '0' || *s > '9') return 0;
+  return 1;
+}
+
+static char user_home[1024] = "/";
+
+static void set_user(void) {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  char spec[512], line[4096];
+  char *fields[7];
+  snprintf(spec, sizeof spec, "%s", plan.user ? plan.user : "0");
+  char *group = strchr(spec, ':');
+  if (group) *group++ = 0;
+  int num = is_number(spec);
+  char uname[256] = "";
+  int n = lookup_db("/etc/passwd", spec, !num, fields, 7, line, sizeof line);
+  if (n >= 1) snprintf(uname, sizeof uname, "%s", fields[0]);
+  if (n >= 4) {
+    uid = strtoul(fields[2], NULL, 10);
+    gid = strtoul(fields[3], NULL, 10);
+    if (n >= 6 && *fields[5]) snprintf(user_home, sizeof user_home, "%s", fields[5]);
+  } else if (num) {
+    uid = strtoul(spec, NULL, 10);
+  } else {
+    die_step("user", 0, "unable to find user %s: no matching entries in passwd file", spec);
+  }
+  if (group) {
+    if (is_number(group)) gid = strtoul(group, NULL, 10);
+    else if (lookup_db("/etc/group", group, 1, fields, 4, line, sizeof line) >= 3) gid = strtoul(fields[2], NULL, 10);
+    else die_step("user", 0, "unable to find group %s: no matching entries in group file", group);
+  }
+  /* Supplementary groups: every group in /etc/group that lists the user. */
+  gid_t groups[64];
+  int ngroups = 0;
+  FILE *f = *uname ? fopen("/etc/group", "re") : NULL;
+  while (f && ngroups < 64 && fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\n")] = 0;
+    char *s = line;
+    int k = 0;
+    for (char *tok; k < 4 && (tok = strsep(&s, ":")) != NULL;) fields[k++] = tok;
+    if (k < 4) continue;
+    for (char *m = fields[3], *tok; (tok = strsep(&m, ",")) != NULL;)
+      if (!strcmp(tok, uname)) groups[ngroups++] = strtoul(fields[2], NULL, 10);
+  }
+  if (f) fclose(f);
+  if (setgroups(ngroups, groups) < 0) die_step("user", errno, "setgroups");
+  if (setresgid(gid, gid, gid) < 0) die_step("user", errno, "setgid %u (is it inside the mapped range?)", gid);
+  if (setresuid(uid, uid, uid) < 0) die_step("user", errno, "setuid %u (is it inside the mapped range?)", uid);
+}
+
+/* Reduce the capability sets of a root process to plan.caps. A non-root
+ * user lost its capabilities at setuid already. */
+static void drop_caps(void) {
+  for (int cap = 0; cap <= 63; cap++) {
+    if (plan.caps & (1ULL << cap)) continue;
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+      die_step("drop_caps", errno, "drop capability %d from the bounding set", cap);
+  }
+  struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+  struct __user_cap_data_struct data[2];
+  if (syscall(SYS_capget, &hdr, data) < 0) die_step("drop_caps", errno, "capget");
+  for (int i = 0; i < 2; i++) {
+    unsigned int keep = (unsigned int)(plan.caps >> (32 * i));
+    data[i].effective &= keep;
+    data[i].permitted &= keep;
+    data[i].inheritable &= keep;
+  }
+  if (syscall(SYS_capset, &hdr, data) < 0) die_step("drop_caps", errno, "capset");
+}
+
+/* ---- the container's first process --------------------------------------- */
+
+static int init_memfd = -1;
+
+/* The init helper runs from a sealed in-memory copy, so nothing in the
+ * container can reach (or rewrite) the binary on the host. */
+static void load_init(void) {
+  if (!plan.init) return;
+  int src = open(plan.init, O_RDONLY | O_CLOEXEC);
+  if (src < 0) die_step("init", errno, "open %s", plan.init);
+  struct stat st;
+  if (fstat(src, &st) < 0) die_step("init", errno, "stat %s", plan.init);
+  init_memfd = memfd_create("tspod-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (init_memfd < 0) die_step("init", errno, "memfd_create");
+  off_t off = 0;
+  while (off < st.st_size)
+    if (sendfile(init_memfd, src, &off, st.st_size - off) <= 0) die_step("init", errno, "copy %s", plan.init);
+  close(src);
+  if (fcntl(init_memfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+    die_step("init", errno, "seal the init copy");
+}
+
+static int errpipe[2];
+
+/* Report a failure in the child to the helper through errpipe and exit. */
+static void __attribute__((noreturn)) child_fail(const char *kind, int err, const char *text) {
+  char buf[4200];
+  int n = snprintf(buf, sizeof buf, "%s\t%d\t%s", kind, err, text);
+  write_all(errpipe[1], buf, n);
+  _exit(err == ENOENT ? 127 : 126);
+}
+
+static void __attribute__((noreturn)) container_main(void) {
+  close(errpipe[0]);
+  /* Setup failures go through errpipe too: the child shares no sync socket. */
+  sync_fd = errpipe[1];
+  if (!plan.tty && setsid() < 0) die_step("session", errno, "setsid");
+  /* A mount namespace of our own: pivot_root moves the root of every process
+   * in the namespace, and fuse-overlayfs must keep the host's. */
+  if (unshare(CLONE_NEWNS) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWNS) for the container");
+  rootfd = open(plan.merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) die_step("mount_rootfs", errno, "open %s", plan.merged);
+  mount_proc_sys();
+  mount_dev();
+  mount_volumes();
+  int wd = make_in_root("workdir", plan.cwd, 0);
+  close(wd);
+  pivot();
+  if (plan.hostname && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
+    die_step("hostname", errno, "sethostname %s", plan.hostname);
+  set_user();
+  if (getuid() == 0) drop_caps();
+  if (chdir(plan.cwd) < 0) die_step("workdir", errno, "chdir %s", plan.cwd);
+
+  clearenv();
+  for (int i = 0; i < plan.nenv; i++) putenv(plan.env[i]);
+  if (!getenv("HOME")) setenv("HOME", user_home, 1);
+  if (plan.nargv == 0) die_step("exec", 0, "no command given and the image has none");
+  plan.argv[plan.nargv] = NULL;
+
+  /* Only 0, 1 and 2 may reach the container; errpipe closes on exec. */
+  if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die_step("exec", errno, "close_range");
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (init_memfd >= 0) {
+    char *argv[MAX_ITEMS + 3] = {"tspod-init", "--"};
+    memcpy(argv + 2, plan.argv, sizeof(char *) * (plan.nargv + 1));
+    fexecve(init_memfd, argv, environ);
+    child_fail("error\tinit", errno, "fexecve tspod-init");
+  }
+  execvp(plan.argv[0], plan.argv);
+  child_fail("execfail", errno, plan.argv[0]);
+}
+
+/* ---- the helper as the container's parent ---------------------------------- */
+
+static volatile pid_t child_pid = -1;
+
+static void forward_signal(int sig) {
+  if (child_pid > 0) kill(child_pid, sig);
+}
+
+int main(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  const char *sock = getenv("TSPOD_SYNC_SOCKET");
+  if (!sock) {
+    fprintf(stderr, "%s: run by tspod only (TSPOD_SYNC_SOCKET is not set)\n", helper_name);
+    return 125;
+  }
+  pid_t parent = getppid();
+  /* If tspod dies, so do we, and with us the whole container. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_step("start", errno, "PR_SET_PDEATHSIG");
+  if (getppid() != parent) _exit(125);
+  sync_connect(sock);
+  unsetenv("TSPOD_SYNC_SOCKET");
+  read_plan();
+  load_init();
+
+  setup_userns();
+  setup_namespaces();
+  mount_rootfs();
+  if (unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
+  sync_expect("net");
+
+  if (pipe2(errpipe, O_CLOEXEC) < 0) die_step("fork", errno, "pipe");
+  /* Forward the signals tspod forwards to us; block them until the child
+   * pid is known so none is lost. */
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+  sigset_t block, old;
+  sigemptyset(&block);
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaddset(&block, sigs[i]);
+  sigprocmask(SIG_BLOCK, &block, &old);
+  pid_t pid = fork();
+  if (pid < 0) die_step("fork", errno, "fork the container process");
+  if (pid == 0) {
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    container_main();
+  }
+  child_pid = pid;
+  struct sigaction sa = {.sa_handler = forward_signal};
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  close(errpipe[1]);
+
+  char buf[4200];
+  size_t len = 0;
+  for (;;) {
+    ssize_t r = read(errpipe[0], buf + len, sizeof buf - 1 - len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    len += r;
+  }
+  buf[len] = 0;
+  close(errpipe[0]);
+  if (len == 0) sync_send("started\t%d", pid);
+  else sync_send("%s", buf);
+
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  child_pid = -1;
+  if (fuse_pid > 0) {
+    /* The namespace holding its mount dies with us: no unmount needed. */
+    kill(fuse_pid, SIGKILL);
+    while (waitpid(fuse_pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  }
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}

@@ -1,0 +1,30 @@
+// `tspod info [--format json|TEMPLATE]`
+import type { Argv } from 'yargs';
+import { compileTemplate } from '../util/template.js';
+import { TspodError } from '../util/errors.js';
+
+export function builder(y: Argv): Argv {
+  return y.option('format', { alias: 'f', type: 'string', describe: 'json or a Go template, e.g. {{.Store.GraphRoot}}' });
+}
+
+function yaml(v: unknown, indent = ''): string {
+  if (Array.isArray(v)) return v.map((x) => `${indent}- ${yaml(x, indent + '  ').trimStart()}`).join('');
+  if (v && typeof v === 'object') {
+    return Object.entries(v).map(([k, x]) => (x && typeof x === 'object' && Object.keys(x).length ? `${indent}${k}:\n${yaml(x, indent + '  ')}` : `${indent}${k}: ${x && typeof x === 'object' ? '{}' : String(x)}\n`)).join('');
+  }
+  return `${String(v)}\n`;
+}
+
+export async function handler(a: Record<string, unknown>): Promise<void> {
+  const { systemInfo } = await import('../engine/system.js');
+  const info = systemInfo();
+  const format = a.format as string | undefined;
+  if (format === 'json') process.stdout.write(JSON.stringify(info, null, 2) + '\n');
+  else if (format) {
+    try {
+      process.stdout.write(compileTemplate(format).render(info) + '\n');
+    } catch (err) {
+      throw new TspodError(`--format: ${(err as Error).message}`);
+    }
+  } else process.stdout.write(yaml(info));
+}

@@ -1,0 +1,115 @@
+// The tspod command line: the verb table (each verb's module is imported
+// only when it runs), global flags, and the one place that prints
+// "Error: ..." and picks the exit code.
+import yargs, { type Argv } from 'yargs';
+import { TspodError } from '../util/errors.js';
+
+export interface GlobalOptions {
+  logLevel: string;
+  storageOpt: string[];
+}
+
+export function toArray(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+type VerbModule = {
+  builder: (y: Argv) => Argv;
+  handler: (a: Record<string, unknown>) => Promise<number | void>;
+  /** Verbs that take IMAGE [COMMAND...] stop parsing options there (podman's SetInterspersed(false)). */
+  valueFlags?: string[];
+};
+type Verb = { command: string; describe: string; module: () => Promise<VerbModule> };
+
+/** Index of the first positional after the verb, skipping options and their values. */
+export function firstOperand(argv: string[], verbIndex: number, valueFlags: string[]): number {
+  const takesValue = (flag: string) => valueFlags.includes(flag);
+  for (let i = verbIndex + 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return i + 1;
+    if (!a.startsWith('-') || a === '-') return i;
+    if (a.startsWith('--')) {
+      if (!a.includes('=') && takesValue(a.slice(2))) i++;
+    } else if (a.length === 2 && takesValue(a.slice(1))) {
+      i++;
+    } else if (a.length > 2 && !a.includes('=') && takesValue(a[a.length - 1]!) && !takesValue(a[1]!)) {
+      i++; // -ie VALUE: a group of booleans ending in a value flag
+    }
+  }
+  return argv.length;
+}
+
+const verbs: Verb[] = [
+  { command: 'run', describe: 'Run a command in a new container', module: () => import('./run.js') },
+  { command: 'ps', describe: 'List containers', module: () => import('./ps.js') },
+  { command: 'rm', describe: 'Remove one or more containers', module: () => import('./rm.js') },
+  { command: 'images', describe: 'List images in local storage', module: () => import('./images.js') },
+  { command: 'load', describe: 'Load image(s) from a tar archive', module: () => import('./load.js') },
+  { command: 'import', describe: 'Import a tarball to create a filesystem image', module: () => import('./import.js') },
+  { command: 'rmi', describe: 'Remove one or more images from local storage', module: () => import('./rmi.js') },
+  { command: 'doctor', describe: 'Check that this host can run rootless containers, and say how to fix what is missing', module: () => import('./doctor.js') },
+  { command: 'info', describe: 'Display tspod related system information', module: () => import('./info.js') },
+  { command: 'version', describe: 'Display the tspod version information', module: () => import('./version.js') },
+];
+
+let exitCode = 0;
+
+export async function main(argv: string[]): Promise<number> {
+  exitCode = 0;
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    const { packageVersion } = await import('../engine/system.js');
+    process.stdout.write(`tspod version ${packageVersion()}\n`);
+    return 0;
+  }
+  let debug = argv.some((a, i) => a === '--log-level=debug' || (a === '--log-level' && argv[i + 1] === 'debug'));
+  const verbIndex = firstOperand(argv, -1, ['storage-opt', 'log-level']);
+  const verbName = argv[verbIndex];
+  const verb = verbs.find((v) => v.command === verbName);
+  const mod = verb ? await verb.module() : undefined;
+  let operands: string[] = [];
+  let parsed = argv;
+  if (mod?.valueFlags) {
+    const cut = firstOperand(argv, verbIndex, mod.valueFlags);
+    operands = argv.slice(cut);
+    parsed = argv.slice(0, cut).filter((a, i) => !(a === '--' && i === cut - 1));
+  }
+  const y = yargs(parsed)
+    .scriptName('tspod')
+    .usage('Usage: tspod [options] COMMAND')
+    .option('log-level', { type: 'string', default: 'warn', choices: ['debug', 'info', 'warn', 'error'], describe: 'Log messages above this level' })
+    .option('storage-opt', { type: 'string', describe: 'Storage driver option (overlay.mount_program=PATH; empty for native overlay)' })
+    .parserConfiguration({ 'strip-aliased': true })
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(120, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      throw err ?? new TspodError(msg.replace(/^Unknown arguments?: /, 'unknown flag: ').replace(/^Not enough non-option arguments.*/, `${msg}; see \`tspod ${verbName ?? ''} --help\``));
+    });
+  for (const v of verbs) {
+    if (v === verb && mod) {
+      y.command(v.command, v.describe, mod.builder, async (a) => {
+        const code = await mod.handler({ ...(a as Record<string, unknown>), operands });
+        if (typeof code === 'number') exitCode = code;
+      });
+    } else {
+      y.command(v.command, v.describe);
+    }
+  }
+  y.demandCommand(1, 'missing command: see `tspod --help`');
+  try {
+    await y.parseAsync();
+    return exitCode;
+  } catch (err) {
+    if (err instanceof TspodError) {
+      process.stderr.write(`Error: ${err.message}\n`);
+      if (debug && err.stack) process.stderr.write(err.stack + '\n');
+      return err.exitCode;
+    }
+    debug ||= process.env.TSPOD_DEBUG === '1';
+    process.stderr.write(`Error: ${(err as Error).message ?? String(err)}\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+    return 125;
+  }
+}

@@ -1,0 +1,31 @@
+// `tspod ps [-a] [-q] [--no-trunc] [--format]`
+import type { Argv } from 'yargs';
+import { ago } from '../util/human.js';
+import { printList } from './format.js';
+
+export function builder(y: Argv): Argv {
+  return y
+    .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Show all the containers, default is only running containers' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print the numeric IDs of the containers only' })
+    .option('no-trunc', { type: 'boolean', default: false, describe: 'Do not truncate the output' })
+    .option('format', { type: 'string', describe: 'Pretty-print containers: json or a Go template' });
+}
+
+export async function handler(a: Record<string, unknown>): Promise<void> {
+  const { containerList } = await import('../engine/containers.js');
+  const trunc = (id: string) => (a['no-trunc'] ? id : id.slice(0, 12));
+  const rows = containerList(Boolean(a.all)).map((c) => {
+    const s = c.state;
+    const status = s.status === 'running' ? `Up ${ago(s.startedAt ?? c.created).replace(/ ago$/, '')}`
+      : s.status === 'exited' ? `Exited (${s.exitCode ?? -1}) ${ago(s.finishedAt ?? c.created)}` : 'Created';
+    return {
+      ID: trunc(c.id), Id: c.id, Image: c.imageName, ImageID: c.imageId.slice(7), Command: c.command.join(' '),
+      Names: [c.name], Status: status, State: s.status, Created: Math.floor(Date.parse(c.created) / 1000),
+      CreatedAt: c.created, CreatedHuman: ago(c.created), Pid: s.pid ?? 0, ExitCode: s.exitCode ?? 0, Exited: s.status === 'exited', Ports: null,
+    };
+  });
+  printList(rows, a.format as string | undefined, {
+    header: ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
+    row: (r) => [r.ID, r.Image, a['no-trunc'] ? r.Command : r.Command.slice(0, 20), r.CreatedHuman, r.Status, '', r.Names[0]!],
+  }, a.quiet ? (r) => r.ID : undefined);
+}

@@ -1,0 +1,56 @@
+// `tspod run [options] IMAGE [COMMAND [ARG...]]`
+import type { Argv } from 'yargs';
+import { TspodError } from '../util/errors.js';
+import { toArray } from './main.js';
+
+export const valueFlags = ['name', 'e', 'env', 'env-file', 'w', 'workdir', 'u', 'user', 'h', 'hostname', 'entrypoint',
+  'v', 'volume', 'tmpfs', 'network', 'net', 'storage-opt', 'log-level'];
+
+export function builder(y: Argv): Argv {
+  return y
+    .usage('Usage: tspod run [options] IMAGE [COMMAND [ARG...]]')
+    .option('rm', { type: 'boolean', default: false, describe: 'Remove the container when it exits' })
+    .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Keep STDIN open' })
+    .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'Allocate a pseudo-TTY' })
+    .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Run in the background (not supported yet)' })
+    .option('name', { type: 'string', describe: 'Name the container' })
+    .option('env', { alias: 'e', type: 'string', describe: 'Set an environment variable (KEY=VALUE, or KEY to copy it)' })
+    .option('env-file', { type: 'string', describe: 'Read environment variables from a file' })
+    .option('workdir', { alias: 'w', type: 'string', describe: 'Working directory inside the container' })
+    .option('user', { alias: 'u', type: 'string', describe: 'USER[:GROUP] to run as (name or id)' })
+    .option('hostname', { alias: 'h', type: 'string', describe: 'Container host name' })
+    .option('entrypoint', { type: 'string', describe: 'Override the image entrypoint (a string or a JSON array)' })
+    .option('volume', { alias: 'v', type: 'string', describe: 'Bind mount HOST-DIR:CONTAINER-DIR[:ro|rw]' })
+    .option('tmpfs', { type: 'string', describe: 'Mount a tmpfs at DIR' })
+    .option('read-only', { type: 'boolean', default: false, describe: 'Mount the root filesystem read-only' })
+    .option('network', { alias: 'net', type: 'string', default: 'slirp4netns', describe: 'slirp4netns[:allow_host_loopback=true,mtu=N] | none | host' })
+    .option('init', { type: 'boolean', default: false, describe: 'Run an init inside the container that forwards signals and reaps processes' })
+    .help(false);
+}
+
+export async function handler(a: Record<string, unknown>): Promise<number> {
+  const [image, ...command] = a.operands as string[];
+  if (!image) throw new TspodError('tspod run requires an image: tspod run [options] IMAGE [COMMAND [ARG...]]');
+  if (a.detach) throw new TspodError('tspod run -d: detached containers are not supported yet; run in the foreground');
+  const { runContainer } = await import('../engine/run.js');
+  return runContainer({
+    image,
+    command,
+    rm: Boolean(a.rm),
+    interactive: Boolean(a.interactive),
+    tty: Boolean(a.tty),
+    name: a.name as string | undefined,
+    env: toArray(a.env),
+    envFile: toArray(a['env-file']),
+    workdir: a.workdir as string | undefined,
+    user: a.user as string | undefined,
+    hostname: a.hostname as string | undefined,
+    entrypoint: a.entrypoint as string | undefined,
+    volumes: toArray(a.volume),
+    tmpfs: toArray(a.tmpfs),
+    readOnly: Boolean(a['read-only']),
+    network: String(a.network),
+    init: Boolean(a.init),
+    storageOpts: toArray(a['storage-opt']),
+  });
+}

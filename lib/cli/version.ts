@@ -1,0 +1,16 @@
+// `tspod version [--format json|TEMPLATE]`
+import type { Argv } from 'yargs';
+import { compileTemplate } from '../util/template.js';
+
+export function builder(y: Argv): Argv {
+  return y.option('format', { alias: 'f', type: 'string', describe: 'json or a Go template, e.g. {{.Client.Version}}' });
+}
+
+export async function handler(a: Record<string, unknown>): Promise<void> {
+  const { versionInfo } = await import('../engine/system.js');
+  const v = versionInfo();
+  const format = a.format as string | undefined;
+  if (format === 'json') process.stdout.write(JSON.stringify({ Client: v }, null, 2) + '\n');
+  else if (format) process.stdout.write(compileTemplate(format).render({ Client: v }) + '\n');
+  else process.stdout.write(`Version:      ${v.Version}\nNode Version: ${v.NodeVersion}\nOS/Arch:      ${v.OsArch}\n`);
+}

@@ -1,0 +1,28 @@
+// Where tspod keeps things: XDG data, runtime and config directories, and
+// the C helpers, which live next to the package and are never taken from PATH.
+import { homedir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Paths {
+  data: string;
+  runtime: string;
+  config: string;
+}
+
+export function tspodPaths(env: NodeJS.ProcessEnv = process.env): Paths {
+  const uid = process.getuid?.() ?? 0;
+  const home = env.HOME || homedir();
+  return {
+    data: join(env.XDG_DATA_HOME || join(home, '.local/share'), 'tspod'),
+    runtime: env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'tspod') : `/tmp/tspod-run-${uid}`,
+    config: join(env.XDG_CONFIG_HOME || join(home, '.config'), 'tspod'),
+  };
+}
+
+/** The package root: dist/lib/config/paths.js -> ../../.. */
+export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export function helperPath(name: 'tspod-launch' | 'tspod-userns' | 'tspod-init' | 'tspod-whiteout'): string {
+  return join(packageRoot, 'helpers-c', 'bin', name);
+}

@@ -1,0 +1,250 @@
+// `tspod run`: resolve the image, create the container record and its
+// writable layer, launch it through tspod-launch with its network, and
+// record (or, with --rm, remove) it when it exits.
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, isAbsolute, posix } from 'node:path';
+import { loadStorageConfig } from '../config/storage-conf.js';
+import { findLocalImage } from '../image/resolve.js';
+import { hostsFile, resolvConf } from '../network/etc-files.js';
+import { checkTun, parseSlirpOptions, SlirpNetwork, slirpProgram } from '../network/slirp.js';
+import { currentIdMappings } from '../runtime/idmap.js';
+import { launch, type LaunchPlan } from '../runtime/launch.js';
+import { removeAsRoot } from '../runtime/userns.js';
+import type { ContainerRecord, Mount } from '../storage/containers.js';
+import type { ImageConfig } from '../storage/images.js';
+import { Store } from '../storage/store.js';
+import { TspodError } from '../util/errors.js';
+import { newId, randomName } from '../util/ids.js';
+
+export interface RunOptions {
+  image: string;
+  command: string[];
+  rm: boolean;
+  interactive: boolean;
+  tty: boolean;
+  name?: string;
+  env: string[];
+  envFile: string[];
+  workdir?: string;
+  user?: string;
+  hostname?: string;
+  entrypoint?: string;
+  volumes: string[];
+  tmpfs: string[];
+  readOnly: boolean;
+  network: string;
+  init: boolean;
+  storageOpts: string[];
+}
+
+/** podman's default capability set (containers.conf default_capabilities). */
+export const DEFAULT_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'];
+const CAP_NUMBERS: Record<string, number> = { CHOWN: 0, DAC_OVERRIDE: 1, FOWNER: 3, FSETID: 4, KILL: 5, SETGID: 6, SETUID: 7, SETPCAP: 8, NET_BIND_SERVICE: 10, SYS_CHROOT: 18, SETFCAP: 31 };
+
+export function capMask(caps: string[]): bigint {
+  return caps.reduce((m, c) => m | (1n << BigInt(CAP_NUMBERS[c]!)), 0n);
+}
+
+/** `-v HOST:CTR[:OPTIONS]` -> a bind mount. Named volumes are not supported yet. */
+export function parseVolume(spec: string): Mount {
+  const parts = spec.split(':');
+  if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) {
+    throw new TspodError(`invalid volume "${spec}": expected HOST-DIR:CONTAINER-DIR[:ro|rw]`);
+  }
+  const [source, destination, options = ''] = parts as [string, string, string?];
+  if (!isAbsolute(source)) throw new TspodError(`invalid volume "${spec}": the host path "${source}" must be absolute (named volumes are not supported yet)`);
+  if (!posix.isAbsolute(destination)) throw new TspodError(`invalid volume "${spec}": the container path "${destination}" must be absolute`);
+  let readonly = false;
+  for (const o of options.split(',').filter(Boolean)) {
+    if (o === 'ro') readonly = true;
+    else if (o === 'rw') readonly = false;
+    else if (o === 'z' || o === 'Z') continue; // SELinux relabelling: nothing to do without SELinux
+    else throw new TspodError(`invalid volume "${spec}": unknown option "${o}" (ro, rw, z, Z)`);
+  }
+  if (!existsSync(source)) throw new TspodError(`invalid volume "${spec}": ${source} does not exist on the host; create it first`);
+  return { type: 'bind', source, destination: posix.normalize(destination), readonly };
+}
+
+export function parseEnvFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new TspodError(`--env-file ${path}: cannot read the file`);
+  }
+  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => expandEnv(l));
+}
+
+/** `-e KEY` takes KEY from tspod's own environment, as podman. */
+function expandEnv(e: string): string {
+  if (e.includes('=')) return e;
+  const v = process.env[e];
+  return v === undefined ? '' : `${e}=${v}`;
+}
+
+/** Later entries override earlier ones by key; order of first appearance kept. */
+export function mergeEnv(...lists: string[][]): string[] {
+  const map = new Map<string, string>();
+  for (const list of lists) {
+    for (const e of list) {
+      if (!e) continue;
+      const k = e.split('=', 1)[0]!;
+      map.set(k, e);
+    }
+  }
+  return [...map.values()];
+}
+
+/** podman's rules: --entrypoint replaces the image's and drops its Cmd. */
+export function containerCommand(cfg: ImageConfig['config'], command: string[], entrypoint?: string): string[] {
+  let ep: string[] = cfg?.Entrypoint ?? [];
+  let cmd: string[] = command.length ? command : cfg?.Cmd ?? [];
+  if (entrypoint !== undefined) {
+    ep = entrypoint.startsWith('[') ? (JSON.parse(entrypoint) as string[]) : entrypoint ? [entrypoint] : [];
+    cmd = command;
+  }
+  return [...ep, ...cmd];
+}
+
+function parseNetwork(spec: string): 'slirp4netns' | 'none' | 'host' {
+  const mode = spec.split(':')[0];
+  if (mode === 'slirp4netns' || mode === 'none' || mode === 'host') return mode;
+  throw new TspodError(`unknown network mode "${spec}" (tspod supports slirp4netns[:options], none and host)`);
+}
+
+function hostname(rec: { id: string }, opt?: string): string {
+  if (opt !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(opt)) throw new TspodError(`invalid --hostname "${opt}"`);
+  return opt ?? rec.id.slice(0, 12);
+}
+
+export async function runContainer(opts: RunOptions): Promise<number> {
+  const store = new Store();
+  const storage = loadStorageConfig(opts.storageOpts);
+  currentIdMappings(); // fail early, with the fix, when /etc/subuid or /etc/subgid lacks the user
+  const network = parseNetwork(opts.network);
+  const slirpOpts = network === 'slirp4netns' ? parseSlirpOptions(opts.network) : undefined;
+  if (slirpOpts) {
+    slirpProgram();
+    checkTun();
+  }
+  if (storage.mountProgram) {
+    try {
+      accessSync('/dev/fuse', constants.R_OK | constants.W_OK);
+    } catch {
+      throw new TspodError('/dev/fuse is not accessible to this user: fuse-overlayfs needs it. As root: `chmod 666 /dev/fuse` (Debian\'s default), or use native overlay with --storage-opt overlay.mount_program=');
+    }
+  }
+  const mounts = opts.volumes.map(parseVolume);
+  const extraEnv = [...opts.envFile.flatMap(parseEnvFile), ...opts.env.map(expandEnv)];
+  const image = findLocalImage(store.images.list(), opts.image);
+  if (!image) {
+    throw new TspodError(`${opts.image}: image not known. tspod cannot pull from registries yet: load it with \`tspod load -i FILE\` or \`tspod import TARBALL NAME\` (see \`tspod images\`)`);
+  }
+  const config = JSON.parse(readFileSync(store.blobs.path(image.id), 'utf8')) as ImageConfig;
+  const argv = containerCommand(config.config, opts.command, opts.entrypoint);
+  if (argv.length === 0) throw new TspodError('no command specified: the image has no Cmd or Entrypoint; give one after the image name');
+
+  const record = await store.locked(async () => {
+    const all = store.containers.list();
+    if (opts.name !== undefined) {
+      if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(opts.name)) throw new TspodError(`invalid container name "${opts.name}": use letters, digits, '_', '.', '-'`);
+      const clash = all.find((c) => c.name === opts.name);
+      if (clash) throw new TspodError(`the container name "${opts.name}" is already in use by ${clash.id.slice(0, 12)}. Remove it (\`tspod rm ${opts.name}\`) or pick another name`);
+    }
+    const id = newId();
+    const rec: ContainerRecord = {
+      version: 1,
+      id,
+      name: opts.name ?? randomName((n) => all.some((c) => c.name === n)),
+      imageId: image.id,
+      imageName: image.names[0] ?? image.id,
+      created: new Date().toISOString(),
+      command: argv,
+      config: {
+        env: [],
+        workingDir: opts.workdir ?? (config.config?.WorkingDir || '/'),
+        user: opts.user ?? (config.config?.User || '0'),
+        hostname: '',
+        tty: opts.tty,
+        interactive: opts.interactive,
+        readOnly: opts.readOnly,
+        init: opts.init,
+        network: opts.network,
+        mounts: [...mounts, ...opts.tmpfs.map((t): Mount => ({ type: 'tmpfs', source: 'tmpfs', destination: t, readonly: false }))],
+        autoRemove: opts.rm,
+      },
+      state: { status: 'created' },
+    };
+    rec.config.hostname = hostname(rec, opts.hostname);
+    rec.config.env = mergeEnv(
+      ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod'],
+      opts.tty ? ['TERM=xterm'] : [],
+      config.config?.Env ?? [],
+      [`HOSTNAME=${rec.config.hostname}`],
+      extraEnv,
+    );
+    const dir = store.containers.dir(id);
+    for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
+    writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, network));
+    writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(network));
+    store.containers.save(rec);
+    return rec;
+  });
+
+  const dir = store.containers.dir(record.id);
+  const readOnlyTmpfs = opts.readOnly ? ['/tmp', '/var/tmp', '/run'].filter((t) => !opts.tmpfs.includes(t) && !mounts.some((m) => m.destination === t)) : [];
+  const plan: LaunchPlan = {
+    mountProgram: storage.mountProgram,
+    mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
+    lowerDirs: [...image.chainIds].reverse().map((c) => store.layers.diffDir(c)),
+    upperDir: join(dir, 'upper'),
+    workDir: join(dir, 'work'),
+    mergedDir: join(dir, 'merged'),
+    network,
+    hostname: record.config.hostname,
+    user: record.config.user,
+    cwd: record.config.workingDir,
+    env: record.config.env,
+    argv,
+    binds: [
+      ...['hostname', 'hosts', 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
+      ...mounts.map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
+    ],
+    tmpfs: [...opts.tmpfs, ...readOnlyTmpfs],
+    readOnly: opts.readOnly,
+    tty: opts.tty,
+    init: opts.init,
+    caps: capMask(DEFAULT_CAPS),
+  };
+  let net: SlirpNetwork | undefined;
+  let exitCode = 125;
+  try {
+    const result = await launch(plan, { tty: opts.tty, interactive: opts.interactive }, {
+      attachNetwork: async (pid) => {
+        if (slirpOpts) net = await SlirpNetwork.start(pid, slirpOpts);
+      },
+      started: (pid) => {
+        record.state = { status: 'running', pid, startedAt: new Date().toISOString() };
+        store.containers.save(record);
+      },
+    });
+    exitCode = result.exitCode;
+    return exitCode;
+  } catch (err) {
+    if (err instanceof TspodError) exitCode = err.exitCode;
+    throw err;
+  } finally {
+    await net?.stop();
+    if (opts.rm) {
+      await removeContainerFiles(store, record.id);
+    } else {
+      record.state = { ...record.state, status: 'exited', exitCode, pid: undefined, finishedAt: new Date().toISOString() };
+      store.containers.save(record);
+    }
+  }
+}
+
+export async function removeContainerFiles(store: Store, id: string): Promise<void> {
+  await removeAsRoot([store.containers.dir(id)]);
+}

@@ -1,0 +1,210 @@
+// `tspod doctor`, `info` and `version`: what this host offers rootless
+// containers, each prerequisite checked the way `run` needs it.
+import { accessSync, constants, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { arch, hostname, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadStorageConfig } from '../config/storage-conf.js';
+import { helperPath, packageRoot, tspodPaths } from '../config/paths.js';
+import { currentIdMappings, checkIdMapTool } from '../runtime/idmap.js';
+import { runInUserns } from '../runtime/userns.js';
+import { Store } from '../storage/store.js';
+import { liveState } from './containers.js';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  /** true: a limitation to know about, not a reason `run` fails */
+  note?: boolean;
+  detail: string;
+}
+
+function readTrim(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export type CgroupLayout = 'v2' | 'hybrid' | 'v1' | 'none';
+
+/** Read the cgroup layout from a mountinfo text: v2 unified, v1, or hybrid. */
+export function cgroupLayout(mountinfo: string): CgroupLayout {
+  const mounts = mountinfo.split('\n').map((l) => {
+    const [pre, post = ''] = l.split(' - ');
+    return { point: pre?.split(' ')[4] ?? '', type: post.split(' ')[0] ?? '' };
+  });
+  const root = mounts.find((m) => m.point === '/sys/fs/cgroup');
+  if (root?.type === 'cgroup2') return 'v2';
+  const v1 = mounts.some((m) => m.type === 'cgroup');
+  const v2 = mounts.some((m) => m.type === 'cgroup2');
+  if (v1 && v2) return 'hybrid';
+  return v1 ? 'v1' : 'none';
+}
+
+/** Controllers the user could use in a v2 tree: read from cgroup.subtree_control along its path. */
+export function delegatedControllers(cgroupRoot: string, ownCgroup: string): string[] {
+  const ctrl = readTrim(join(cgroupRoot, ownCgroup, 'cgroup.controllers'));
+  return ctrl ? ctrl.split(/\s+/).filter(Boolean) : [];
+}
+
+function cgroupCheck(): Check {
+  const layout = cgroupLayout(readTrim('/proc/self/mountinfo') ?? '');
+  if (layout === 'v2') {
+    const own = (readTrim('/proc/self/cgroup') ?? '').split('\n').find((l) => l.startsWith('0::'))?.slice(3) ?? '/';
+    const ctrls = delegatedControllers('/sys/fs/cgroup', own);
+    return { name: 'cgroups', ok: true, note: ctrls.length === 0, detail: ctrls.length ? `v2, controllers delegated: ${ctrls.join(' ')}` : 'v2, but no controllers are delegated to this user: resource limits need systemd delegation (Delegate=yes for user@.service)' };
+  }
+  if (layout === 'hybrid') {
+    return { name: 'cgroups', ok: true, note: true, detail: 'v1/v2 hybrid with the controllers on v1: rootless resource limits (--memory, --cpus, --pids-limit) and pause are not available on this host; containers run without them' };
+  }
+  return { name: 'cgroups', ok: true, note: true, detail: `${layout === 'v1' ? 'v1 only' : 'no cgroup mount found'}: rootless resource limits are not available` };
+}
+
+function fileCheck(name: string, fn: () => string): Check {
+  try {
+    return { name, ok: true, detail: fn() };
+  } catch (err) {
+    return { name, ok: false, detail: (err as Error).message };
+  }
+}
+
+export async function runDoctor(): Promise<Check[]> {
+  const checks: Check[] = [];
+  const maxNs = Number(readTrim('/proc/sys/user/max_user_namespaces') ?? '0');
+  const clone = readTrim('/proc/sys/kernel/unprivileged_userns_clone');
+  checks.push(maxNs > 0 && clone !== '0'
+    ? { name: 'user namespaces', ok: true, detail: `enabled (max_user_namespaces=${maxNs})` }
+    : { name: 'user namespaces', ok: false, detail: 'unprivileged user namespaces are disabled. As root: `sysctl -w user.max_user_namespaces=15000` and `sysctl -w kernel.unprivileged_userns_clone=1`' });
+  checks.push(fileCheck('subuid/subgid', () => {
+    const m = currentIdMappings();
+    return `${m.user}: uids ${m.subuid.start}+${m.subuid.count}, gids ${m.subgid.start}+${m.subgid.count}`;
+  }));
+  for (const tool of ['newuidmap', 'newgidmap'] as const) {
+    checks.push(fileCheck(tool, () => {
+      const p = checkIdMapTool(tool);
+      if (!(statSync(p).mode & 0o4000)) return `${p} (not setuid: it must carry file capabilities instead)`;
+      return `${p} (setuid)`;
+    }));
+  }
+  checks.push(fileCheck('/dev/fuse', () => {
+    try {
+      accessSync('/dev/fuse', constants.R_OK | constants.W_OK);
+    } catch {
+      throw new Error('not accessible to this user: as root, `chmod 666 /dev/fuse` (Debian\'s default mode)');
+    }
+    return 'accessible';
+  }));
+  checks.push(fileCheck('fuse-overlayfs', () => {
+    if (!existsSync('/usr/bin/fuse-overlayfs')) throw new Error('not installed: as root, `apt-get install fuse-overlayfs`');
+    const cfg = loadStorageConfig([]);
+    return `/usr/bin/fuse-overlayfs${cfg.mountProgram ? ' (the configured mount program)' : ' (installed; storage.conf selects native overlay)'}`;
+  }));
+  checks.push(fileCheck('helpers', () => {
+    for (const h of ['tspod-launch', 'tspod-userns', 'tspod-init', 'tspod-whiteout'] as const) {
+      const p = helperPath(h);
+      if (!existsSync(p)) throw new Error(`${p} is missing: run \`npm run build\``);
+      if (statSync(p).mode & 0o6000) throw new Error(`${p} is setuid/setgid: tspod's helpers must never be; \`chmod ug-s ${p}\``);
+    }
+    return join(packageRoot, 'helpers-c', 'bin');
+  }));
+  const mapped = checks.every((c) => c.ok);
+  if (mapped) checks.push(await nativeOverlayCheck());
+  checks.push(fileCheck('slirp4netns', () => {
+    if (!existsSync('/usr/bin/slirp4netns')) throw new Error('not installed: as root, `apt-get install slirp4netns` (or run containers with --network none)');
+    try {
+      accessSync('/dev/net/tun', constants.R_OK | constants.W_OK);
+    } catch {
+      throw new Error('/dev/net/tun is not accessible to this user: as root, `chmod 666 /dev/net/tun` (Debian\'s default mode)');
+    }
+    return '/usr/bin/slirp4netns, /dev/net/tun accessible';
+  }));
+  checks.push(cgroupCheck());
+  const rt = process.env.XDG_RUNTIME_DIR;
+  if (!rt) {
+    checks.push({ name: 'XDG_RUNTIME_DIR', ok: true, note: true, detail: `not set: runtime state goes to ${tspodPaths().runtime} (log in through a session manager, or export XDG_RUNTIME_DIR=/run/user/$UID)` });
+  } else {
+    checks.push(fileCheck('XDG_RUNTIME_DIR', () => {
+      const st = statSync(rt);
+      if (st.uid !== process.getuid!()) throw new Error(`${rt} is not owned by this user: fix XDG_RUNTIME_DIR`);
+      return rt;
+    }));
+  }
+  return checks;
+}
+
+/** Try a native overlay mount inside a mapped user namespace. */
+async function nativeOverlayCheck(): Promise<Check> {
+  const dir = mkdtempSync(join(tmpdir(), 'tspod-doctor-'));
+  try {
+    for (const d of ['l', 'u', 'w', 'm']) mkdirSync(join(dir, d));
+    const r = await runInUserns(['unshare', '-m', 'mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${dir}/l,upperdir=${dir}/u,workdir=${dir}/w,userxattr`, `${dir}/m`]);
+    return r.exitCode === 0
+      ? { name: 'user namespace mapping', ok: true, detail: 'newuidmap/newgidmap map a new user namespace; native overlay mounts in it too (--storage-opt overlay.mount_program= uses it)' }
+      : { name: 'user namespace mapping', ok: true, note: true, detail: `mapping works; native overlay does not (${r.stderr.trim()}): fuse-overlayfs is used` };
+  } catch (err) {
+    return { name: 'user namespace mapping', ok: false, detail: (err as Error).message };
+  } finally {
+    await runInUserns(['rm', '-rf', dir]).catch(() => rmSync(dir, { recursive: true, force: true }));
+  }
+}
+
+export function systemInfo(): Record<string, unknown> {
+  const paths = tspodPaths();
+  let idMappings: Record<string, unknown> = {};
+  try {
+    const m = currentIdMappings();
+    idMappings = {
+      uidmap: [{ container_id: 0, host_id: m.uid, size: 1 }, { container_id: 1, host_id: m.subuid.start, size: m.subuid.count }],
+      gidmap: [{ container_id: 0, host_id: m.gid, size: 1 }, { container_id: 1, host_id: m.subgid.start, size: m.subgid.count }],
+    };
+  } catch {
+    /* reported by doctor */
+  }
+  const store = new Store();
+  const containers = store.containers.list().map(liveState);
+  const storage = (() => {
+    try {
+      return loadStorageConfig([]);
+    } catch {
+      return { mountProgram: undefined };
+    }
+  })();
+  return {
+    host: {
+      arch: arch() === 'x64' ? 'amd64' : arch(),
+      os: 'linux',
+      kernel: release(),
+      hostname: hostname(),
+      cgroupVersion: cgroupLayout(readTrim('/proc/self/mountinfo') ?? '') === 'v2' ? 'v2' : 'v1',
+      cgroupManager: 'none',
+      idMappings,
+      security: { rootless: process.getuid!() !== 0, seccompEnabled: false, capabilities: 'CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT' },
+      slirp4netns: { executable: existsSync('/usr/bin/slirp4netns') ? '/usr/bin/slirp4netns' : '' },
+      ociRuntime: { name: 'tspod-launch', path: helperPath('tspod-launch') },
+    },
+    store: {
+      configFile: join(paths.config, 'storage.conf'),
+      graphDriverName: 'overlay',
+      graphOptions: storage.mountProgram ? { 'overlay.mount_program': { Executable: storage.mountProgram } } : {},
+      graphRoot: paths.data,
+      runRoot: paths.runtime,
+      imageStore: { number: store.images.list().length },
+      containerStore: {
+        number: containers.length,
+        running: containers.filter((c) => c.state.status === 'running').length,
+        stopped: containers.filter((c) => c.state.status !== 'running').length,
+        paused: 0,
+      },
+    },
+    version: versionInfo(),
+  };
+}
+
+export function versionInfo(): Record<string, string> {
+  return { Version: packageVersion(), NodeVersion: process.version, OsArch: `linux/${arch() === 'x64' ? 'amd64' : arch()}` };
+}

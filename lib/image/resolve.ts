@@ -1,0 +1,37 @@
+// Finding an image in local storage by id, id prefix, full name or short
+// name (a short name matches any registry's image, localhost/ first).
+import type { ImageRecord } from '../storage/images.js';
+import { TspodError } from '../util/errors.js';
+import { formatReference, parseReference, withDefaultTag } from './reference.js';
+
+export function findLocalImage(images: ImageRecord[], ref: string): ImageRecord | undefined {
+  const idRef = ref.startsWith('sha256:') ? ref.slice(7) : ref;
+  if (/^[a-f0-9]{3,64}$/.test(idRef)) {
+    const hits = images.filter((i) => i.id.slice(7).startsWith(idRef));
+    if (hits.length > 1) throw new TspodError(`image id prefix "${ref}" is ambiguous: ${hits.length} images match; give more characters`);
+    if (hits.length === 1) return hits[0];
+  }
+  const r = withDefaultTag(parseReference(ref));
+  if (r.domain) {
+    const full = formatReference(r);
+    return images.find((i) => i.names.includes(full) || (r.digest !== undefined && i.digest === r.digest));
+  }
+  const suffix = `/${formatReference({ ...r, digest: undefined, tag: r.tag })}`;
+  const matches = (name: string) => name.endsWith(suffix) || name.endsWith(`/library${suffix}`);
+  const local = images.find((i) => i.names.some((n) => n.startsWith('localhost/') && matches(n)));
+  return local ?? images.find((i) => i.names.some(matches));
+}
+
+/** The name a locally created image (import, tag) gets: localhost/NAME:latest for short names. */
+export function localImageName(ref: string): string {
+  const r = withDefaultTag(parseReference(ref));
+  if (r.digest) throw new TspodError(`"${ref}": a name for a new image cannot carry a digest`);
+  return formatReference(r.domain ? r : { ...r, domain: 'localhost' });
+}
+
+/** The name an image from an archive gets: docker.io/library/NAME for short names, as podman. */
+export function archiveImageName(ref: string): string {
+  const r = withDefaultTag(parseReference(ref));
+  if (r.domain) return formatReference(r);
+  return formatReference({ ...r, domain: 'docker.io', path: r.path.includes('/') ? r.path : `library/${r.path}` });
+}

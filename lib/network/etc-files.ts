@@ -1,0 +1,32 @@
+// The /etc/hostname, /etc/hosts and /etc/resolv.conf tspod bind-mounts into
+// a container, as podman writes them.
+import { readFileSync } from 'node:fs';
+import { SLIRP_DNS, SLIRP_GATEWAY, SLIRP_GUEST_IP } from './slirp.js';
+
+export function hostsFile(hostname: string, name: string, network: 'slirp4netns' | 'none' | 'host'): string {
+  let text = '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n' +
+    '::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
+  if (network === 'slirp4netns') {
+    text += `${SLIRP_GUEST_IP}\t${hostname} ${name}\n${SLIRP_GATEWAY}\thost.containers.internal\n`;
+  } else {
+    text += `127.0.1.1\t${hostname} ${name}\n`;
+  }
+  return text;
+}
+
+export function resolvConf(network: 'slirp4netns' | 'none' | 'host', hostText?: string): string {
+  let host = hostText;
+  if (host === undefined) {
+    try {
+      host = readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      host = '';
+    }
+  }
+  const lines = host.split('\n').map((l) => l.trim());
+  const search = lines.filter((l) => /^(search|options)\s/.test(l));
+  // Loopback resolvers of the host are unreachable from a separate network namespace.
+  const servers = lines.filter((l) => /^nameserver\s/.test(l) && (network === 'host' || !/\s(127\.|::1)/.test(l)));
+  const ns = network === 'slirp4netns' ? [`nameserver ${SLIRP_DNS}`] : servers;
+  return [...search, ...ns].join('\n') + '\n';
+}

@@ -1,0 +1,91 @@
+// The user's subordinate id ranges (/etc/subuid, /etc/subgid) and the calls
+// to newuidmap/newgidmap that map a helper's new user namespace with them.
+import { readFileSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { execa } from 'execa';
+import { TspodError } from '../util/errors.js';
+
+export interface IdRange {
+  start: number;
+  count: number;
+}
+
+export interface IdMappings {
+  uid: number;
+  gid: number;
+  user: string;
+  subuid: IdRange;
+  subgid: IdRange;
+}
+
+/** The first range for USER (by name or numeric uid) in a subid file's text. */
+export function parseSubidFile(text: string, user: string, uid: number): IdRange | undefined {
+  for (const line of text.split('\n')) {
+    const [who, start, count] = line.trim().split(':');
+    if (!who || start === undefined || count === undefined) continue;
+    if (who !== user && who !== String(uid)) continue;
+    const s = Number(start), c = Number(count);
+    if (Number.isInteger(s) && Number.isInteger(c) && c > 0) return { start: s, count: c };
+  }
+  return undefined;
+}
+
+function readRange(file: string, user: string, uid: number): IdRange {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    /* a missing file is the same as a missing entry */
+  }
+  const range = parseSubidFile(text, user, uid);
+  if (!range) {
+    throw new TspodError(
+      `no ${file} entry for user ${user} (uid ${uid}): rootless containers need a range of subordinate ids. ` +
+        `Add one as root, e.g. \`usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${user}\` ` +
+        `(or a line "${user}:100000:65536" in /etc/subuid and /etc/subgid)`,
+    );
+  }
+  return range;
+}
+
+let cached: IdMappings | undefined;
+
+export function currentIdMappings(): IdMappings {
+  if (cached) return cached;
+  const uid = process.getuid!(), gid = process.getgid!();
+  const user = userInfo().username;
+  cached = { uid, gid, user, subuid: readRange('/etc/subuid', user, uid), subgid: readRange('/etc/subgid', user, uid) };
+  return cached;
+}
+
+export function checkIdMapTool(name: 'newuidmap' | 'newgidmap'): string {
+  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+    const path = `${dir}/${name}`;
+    try {
+      statSync(path);
+      return path;
+    } catch {
+      /* next */
+    }
+  }
+  throw new TspodError(`${name} is not installed: rootless containers need it to map user ids. Install it as root: \`apt-get install uidmap\``);
+}
+
+/** Write the uid and gid maps of PID: 0 -> the user, 1..N -> the subordinate range. */
+export async function writeIdMaps(pid: number, m: IdMappings = currentIdMappings()): Promise<void> {
+  const run = async (tool: 'newuidmap' | 'newgidmap', id: number, range: IdRange) => {
+    const path = checkIdMapTool(tool);
+    const r = await execa(path, [String(pid), '0', String(id), '1', '1', String(range.start), String(range.count)], {
+      reject: false,
+      stdin: 'ignore',
+    });
+    if (r.exitCode !== 0) {
+      const why = String(r.stderr || r.stdout).trim();
+      const hint = /Operation not permitted|not allowed|setuid/i.test(why)
+        ? ` Is ${path} setuid root (ls -l ${path}) and does /etc/${tool === 'newuidmap' ? 'subuid' : 'subgid'} list this range for ${m.user}?`
+        : '';
+      throw new TspodError(`${tool} failed for pid ${pid}: ${why || `exit ${r.exitCode}`}.${hint}`);
+    }
+  };
+  await Promise.all([run('newuidmap', m.uid, m.subuid), run('newgidmap', m.gid, m.subgid)]);
+}

@@ -1,0 +1,181 @@
+// Starting one container through tspod-launch: the launch plan (what the
+// helper mounts and execs), the helper process on a pipe or on a pty, and
+// the sync protocol (id maps, network attach, started/failed).
+import { spawn } from 'node:child_process';
+import { helperPath } from '../config/paths.js';
+import { TspodError } from '../util/errors.js';
+import { SyncChannel, helperError } from './sync.js';
+import { writeIdMaps } from './idmap.js';
+
+export interface LaunchPlan {
+  mountProgram?: string; // fuse-overlayfs path; undefined = native overlay
+  mountProgramLog?: string;
+  lowerDirs: string[]; // top first
+  upperDir: string;
+  workDir: string;
+  mergedDir: string;
+  network: 'slirp4netns' | 'none' | 'host';
+  hostname: string;
+  user: string;
+  cwd: string;
+  env: string[];
+  argv: string[];
+  binds: Array<{ source: string; destination: string; readonly: boolean }>;
+  tmpfs: string[];
+  readOnly: boolean;
+  tty: boolean;
+  init: boolean;
+  /** capability bitmask for a root process in the container */
+  caps: bigint;
+}
+
+export interface LaunchIO {
+  tty: boolean;
+  interactive: boolean;
+}
+
+export interface LaunchHooks {
+  /** Called with the helper's pid once its network namespace exists. */
+  attachNetwork(pid: number): Promise<void>;
+  /** Called once the container's command runs (PID on the host). */
+  started(pid: number): void;
+}
+
+export function planLines(p: LaunchPlan): string[][] {
+  const lines: string[][] = [];
+  if (p.mountProgram) lines.push(['mode', 'fuse'], ['fuse_program', p.mountProgram]);
+  if (p.mountProgram && p.mountProgramLog) lines.push(['fuse_log', p.mountProgramLog]);
+  else lines.push(['mode', 'native']);
+  for (const l of p.lowerDirs) lines.push(['lower', l]);
+  lines.push(['upper', p.upperDir], ['work', p.workDir], ['merged', p.mergedDir]);
+  lines.push(['network', p.network], ['hostname', p.hostname], ['user', p.user], ['cwd', p.cwd]);
+  lines.push(['tty', p.tty ? '1' : '0'], ['readonly', p.readOnly ? '1' : '0'], ['caps', p.caps.toString(16)]);
+  if (p.init) lines.push(['init', helperPath('tspod-init')]);
+  for (const e of p.env) lines.push(['env', e]);
+  for (const a of p.argv) lines.push(['arg', a]);
+  for (const b of p.binds) lines.push(['bind', b.source, b.destination, b.readonly ? 'ro' : 'rw']);
+  for (const t of p.tmpfs) lines.push(['tmpfs', t]);
+  return lines;
+}
+
+interface HelperProcess {
+  pid: number;
+  exited: Promise<number>;
+  kill(sig: NodeJS.Signals): void;
+}
+
+function spawnOnPipe(path: string, env: NodeJS.ProcessEnv, io: LaunchIO): HelperProcess {
+  const child = spawn(path, [], { env, stdio: [io.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
+  const exited = new Promise<number>((resolve, reject) => {
+    child.once('error', (err) => reject(new TspodError(`cannot run ${path}: ${err.message} (was \`npm run build\` run?)`)));
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? osSignal(signal) : 0)));
+  });
+  return { pid: child.pid ?? -1, exited, kill: (sig) => child.kill(sig) };
+}
+
+function osSignal(name: NodeJS.Signals): number {
+  const signals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+  return signals[name] ?? 0;
+}
+
+/** The helper on a new pty (node-pty), proxied to our own stdio. */
+async function spawnOnPty(path: string, env: NodeJS.ProcessEnv, io: LaunchIO): Promise<HelperProcess> {
+  const pty = await import('node-pty');
+  const out = process.stdout;
+  const term = pty.spawn(path, [], {
+    name: env.TERM || 'xterm',
+    cols: out.isTTY ? out.columns : 80,
+    rows: out.isTTY ? out.rows : 24,
+    env: env as Record<string, string>,
+  });
+  let lastData = Date.now();
+  term.onData((d) => {
+    lastData = Date.now();
+    out.write(d);
+  });
+  const stdin = process.stdin;
+  const restore: Array<() => void> = [];
+  if (io.interactive) {
+    if (stdin.isTTY) {
+      stdin.setRawMode(true);
+      restore.push(() => stdin.setRawMode(false));
+    }
+    const onInput = (d: Buffer) => term.write(d.toString('binary'));
+    stdin.on('data', onInput);
+    stdin.resume();
+    restore.push(() => {
+      stdin.off('data', onInput);
+      stdin.pause();
+    });
+  }
+  if (out.isTTY) {
+    const onResize = () => term.resize(out.columns, out.rows);
+    out.on('resize', onResize);
+    restore.push(() => out.off('resize', onResize));
+  }
+  const exited = new Promise<number>((resolve) => {
+    term.onExit(({ exitCode, signal }) => {
+      // The pty may still hold output when the exit is reported: drain it.
+      const drain = () => {
+        if (Date.now() - lastData < 30) setTimeout(drain, 10);
+        else {
+          for (const r of restore.reverse()) r();
+          resolve(signal ? 128 + signal : exitCode);
+        }
+      };
+      setTimeout(drain, 10);
+    });
+  });
+  return { pid: term.pid, exited, kill: (sig) => process.kill(term.pid, sig) };
+}
+
+export interface LaunchResult {
+  exitCode: number;
+}
+
+export async function launch(plan: LaunchPlan, io: LaunchIO, hooks: LaunchHooks): Promise<LaunchResult> {
+  const ch = await SyncChannel.open();
+  const env = { ...process.env, TSPOD_SYNC_SOCKET: ch.path };
+  const path = helperPath('tspod-launch');
+  const helper = io.tty ? await spawnOnPty(path, env, io) : spawnOnPipe(path, env, io);
+  const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  const forward = (sig: NodeJS.Signals) => helper.kill(sig);
+  for (const s of forwarded) process.on(s, forward);
+  let failure: TspodError | undefined;
+  try {
+    await ch.waitConnected(helper.exited);
+    for (const fields of planLines(plan)) ch.send(...fields);
+    ch.send('end');
+    for (;;) {
+      const line = await ch.next();
+      if (line === undefined) break;
+      const [kind, a = '', b = ''] = line.split('\t');
+      if (kind === 'userns') {
+        await writeIdMaps(Number(a));
+        ch.send('mapped');
+      } else if (kind === 'netns') {
+        await hooks.attachNetwork(Number(a));
+        ch.send('net');
+      } else if (kind === 'started') {
+        hooks.started(Number(a));
+      } else if (kind === 'execfail') {
+        const errno = Number(a);
+        failure = errno === 2
+          ? new TspodError(`${b}: executable file not found in $PATH: no such file or directory in the container`, 127)
+          : new TspodError(`${b}: cannot be executed in the container: ${errno === 13 ? 'permission denied' : `errno ${errno}`}`, 126);
+      } else if (kind === 'error') {
+        failure = helperError(line);
+      }
+    }
+    const exitCode = await helper.exited;
+    if (failure) throw failure;
+    return { exitCode };
+  } catch (err) {
+    helper.kill('SIGKILL');
+    await helper.exited.catch(() => undefined);
+    throw err;
+  } finally {
+    ch.close();
+    for (const s of forwarded) process.off(s, forward);
+  }
+}

@@ -1,0 +1,110 @@
+// The sync channel to a C helper: a unix socket in tspod's runtime directory
+// that the helper connects to (it works the same whether the helper runs on a
+// pipe or on a pty, where no extra fd can be passed). Messages are lines of
+// tab-separated fields.
+import { createServer, type Server, type Socket } from 'node:net';
+import { mkdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { tspodPaths } from '../config/paths.js';
+import { TspodError } from '../util/errors.js';
+
+export function escapeField(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+}
+
+export class SyncChannel {
+  readonly path: string;
+  private server: Server;
+  private socket?: Socket;
+  private buffered = '';
+  private lines: string[] = [];
+  private waiters: Array<(line: string | undefined) => void> = [];
+  private closed = false;
+  private connected: Promise<void>;
+
+  private constructor(path: string, server: Server, connected: Promise<void>) {
+    this.path = path;
+    this.server = server;
+    this.connected = connected;
+  }
+
+  static async open(): Promise<SyncChannel> {
+    const dir = tspodPaths().runtime;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, `sync-${randomBytes(6).toString('hex')}.sock`);
+    let onConnect!: (s: Socket) => void;
+    const connected = new Promise<Socket>((resolve) => (onConnect = resolve));
+    const server = createServer((s) => onConnect(s));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => resolve());
+    });
+    const ch: SyncChannel = new SyncChannel(path, server, connected.then((s) => ch.attach(s)));
+    return ch;
+  }
+
+  private attach(s: Socket): void {
+    this.socket = s;
+    // Only one helper ever connects: stop listening and remove the path.
+    this.server.close();
+    rmSync(this.path, { force: true });
+    s.setEncoding('utf8');
+    s.on('data', (chunk: string) => {
+      this.buffered += chunk;
+      let nl: number;
+      while ((nl = this.buffered.indexOf('\n')) >= 0) {
+        this.push(this.buffered.slice(0, nl));
+        this.buffered = this.buffered.slice(nl + 1);
+      }
+    });
+    const end = () => {
+      this.closed = true;
+      for (const w of this.waiters.splice(0)) w(undefined);
+    };
+    s.on('end', end);
+    s.on('close', end);
+    s.on('error', end);
+  }
+
+  private push(line: string): void {
+    const w = this.waiters.shift();
+    if (w) w(line);
+    else this.lines.push(line);
+  }
+
+  /** Resolves when the helper has connected; rejects if `exited` settles first. */
+  async waitConnected(exited: Promise<unknown>): Promise<void> {
+    let done = false;
+    await Promise.race([
+      this.connected.then(() => (done = true)),
+      exited.then(() => {
+        if (!done) throw new TspodError('the helper exited before it connected to tspod');
+      }),
+    ]);
+  }
+
+  /** The next line, or undefined once the helper closed the channel. */
+  next(): Promise<string | undefined> {
+    const line = this.lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  send(...fields: string[]): void {
+    this.socket?.write(fields.map(escapeField).join('\t') + '\n');
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.server.close();
+    rmSync(this.path, { force: true });
+  }
+}
+
+/** Turn a helper's "error\tSTEP\tERRNO\tTEXT" line into a TspodError. */
+export function helperError(line: string): TspodError {
+  const [, step, errno, ...text] = line.split('\t');
+  return new TspodError(`${step}: ${text.join(' ')}${errno && errno !== '0' ? ` (errno ${errno})` : ''}`);
+}

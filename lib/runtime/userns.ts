@@ -1,0 +1,50 @@
+// Running a command as root of a mapped user namespace (the user's own uid
+// as 0, the subordinate range above it): how tspod extracts layers with
+// their owners and removes files that belong to subordinate ids.
+import { spawn } from 'node:child_process';
+import { helperPath } from '../config/paths.js';
+import { TspodError } from '../util/errors.js';
+import { SyncChannel, helperError } from './sync.js';
+import { writeIdMaps } from './idmap.js';
+
+export interface UsernsResult {
+  exitCode: number;
+  stderr: string;
+}
+
+export async function runInUserns(argv: string[], input?: string): Promise<UsernsResult> {
+  const ch = await SyncChannel.open();
+  try {
+    const child = spawn(helperPath('tspod-userns'), argv, {
+      env: { ...process.env, TSPOD_SYNC_SOCKET: ch.path },
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    if (input !== undefined) child.stdin!.end(input);
+    const exited = new Promise<number>((resolve, reject) => {
+      child.on('error', (err) => reject(new TspodError(`cannot run ${helperPath('tspod-userns')}: ${err.message} (was \`npm run build\` run?)`)));
+      child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? 9 : 0)));
+    });
+    await ch.waitConnected(exited);
+    const line = await ch.next();
+    if (line?.startsWith('userns\t')) {
+      await writeIdMaps(Number(line.split('\t')[1]));
+      ch.send('mapped');
+    } else if (line?.startsWith('error\t')) {
+      await exited;
+      throw helperError(line);
+    }
+    const exitCode = await exited;
+    return { exitCode, stderr };
+  } finally {
+    ch.close();
+  }
+}
+
+/** Remove paths that may hold files owned by subordinate ids. */
+export async function removeAsRoot(paths: string[]): Promise<void> {
+  if (paths.length === 0) return;
+  const r = await runInUserns(['rm', '-rf', '--', ...paths]);
+  if (r.exitCode !== 0) throw new TspodError(`cannot remove ${paths.join(', ')}: ${r.stderr.trim()}`);
+}

@@ -1,0 +1,85 @@
+// Content-addressable blobs (layers, configs, manifests) under blobs/sha256.
+// A blob enters the store only after its sha256 matches: it is written to a
+// temp file first and renamed into place.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { TspodError } from '../util/errors.js';
+
+export function sha256(data: string | Uint8Array): string {
+  return 'sha256:' + createHash('sha256').update(data).digest('hex');
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  await pipeline(createReadStream(path), h);
+  return 'sha256:' + h.digest('hex');
+}
+
+export function digestHex(digest: string): string {
+  const m = /^sha256:([a-f0-9]{64})$/.exec(digest);
+  if (!m) throw new TspodError(`unsupported or malformed digest "${digest}" (tspod stores sha256 digests only)`);
+  return m[1]!;
+}
+
+export class BlobStore {
+  constructor(readonly root: string) {}
+
+  path(digest: string): string {
+    return join(this.root, 'blobs', 'sha256', digestHex(digest));
+  }
+
+  has(digest: string): boolean {
+    return existsSync(this.path(digest));
+  }
+
+  size(digest: string): number {
+    return statSync(this.path(digest)).size;
+  }
+
+  private tmpPath(): string {
+    const dir = join(this.root, 'tmp');
+    mkdirSync(dir, { recursive: true });
+    return join(dir, `blob-${randomBytes(8).toString('hex')}`);
+  }
+
+  private commit(tmp: string, actual: string, expected?: string): string {
+    if (expected && actual !== expected) {
+      rmSync(tmp, { force: true });
+      throw new TspodError(`blob digest mismatch: expected ${expected}, content is ${actual}; the image is corrupt and nothing was stored`);
+    }
+    mkdirSync(join(this.root, 'blobs', 'sha256'), { recursive: true });
+    renameSync(tmp, this.path(actual));
+    return actual;
+  }
+
+  /** Store a stream; verify it against `expected` when given. Returns the digest. */
+  async putStream(src: Readable, expected?: string): Promise<string> {
+    const tmp = this.tmpPath();
+    const h = createHash('sha256');
+    src.on('data', (chunk: Buffer) => h.update(chunk));
+    try {
+      await pipeline(src, createWriteStream(tmp, { mode: 0o644 }));
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    return this.commit(tmp, 'sha256:' + h.digest('hex'), expected);
+  }
+
+  async putFile(path: string, expected?: string): Promise<string> {
+    return this.putStream(createReadStream(path), expected);
+  }
+
+  putBytes(data: string | Uint8Array, expected?: string): string {
+    const tmp = this.tmpPath();
+    writeFileSync(tmp, data);
+    return this.commit(tmp, sha256(data), expected);
+  }
+
+  remove(digest: string): void {
+    rmSync(this.path(digest), { force: true });
+  }
+}

@@ -1,0 +1,73 @@
+// Container records: containers/<id>/container.json plus the container's
+// writable layer (upper, work), its mount point (merged) and the files
+// tspod bind-mounts into it (userdata: hostname, hosts, resolv.conf).
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJson, writeJsonAtomic } from '../util/fs.js';
+
+export type ContainerStatus = 'created' | 'running' | 'exited';
+
+export interface Mount {
+  type: 'bind' | 'tmpfs';
+  source: string;
+  destination: string;
+  readonly: boolean;
+}
+
+export interface ContainerRecord {
+  version: 1;
+  id: string;
+  name: string;
+  imageId: string;
+  imageName: string;
+  created: string;
+  command: string[];
+  config: {
+    env: string[];
+    workingDir: string;
+    user: string;
+    hostname: string;
+    tty: boolean;
+    interactive: boolean;
+    readOnly: boolean;
+    init: boolean;
+    network: string;
+    mounts: Mount[];
+    autoRemove: boolean;
+  };
+  state: {
+    status: ContainerStatus;
+    pid?: number;
+    /** the helper's start time (/proc/PID/stat field 22), to tell a reused pid apart */
+    pidStart?: string;
+    exitCode?: number;
+    startedAt?: string;
+    finishedAt?: string;
+  };
+}
+
+export class ContainerStore {
+  constructor(readonly root: string) {}
+
+  dir(id: string): string {
+    return join(this.root, 'containers', id);
+  }
+
+  list(): ContainerRecord[] {
+    const dir = join(this.root, 'containers');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .map((id) => readJson<ContainerRecord>(join(dir, id, 'container.json')))
+      .filter((r): r is ContainerRecord => r !== undefined)
+      .sort((a, b) => b.created.localeCompare(a.created));
+  }
+
+  get(id: string): ContainerRecord | undefined {
+    return readJson<ContainerRecord>(join(this.dir(id), 'container.json'));
+  }
+
+  save(record: ContainerRecord): void {
+    mkdirSync(this.dir(record.id), { recursive: true });
+    writeJsonAtomic(join(this.dir(record.id), 'container.json'), record);
+  }
+}

@@ -1,0 +1,18 @@
+// Entry point run by tspod-userns, as root of the user namespace, so the
+// tar package can give every file its owner from the layer:
+//   node extract-worker.js LAYER.tar DEST WHITEOUT_HELPER
+import { spawnSync } from 'node:child_process';
+import { extractLayer } from './extract.js';
+
+const [file, dest, whiteoutHelper] = process.argv.slice(2);
+process.umask(0);
+try {
+  const { lines } = await extractLayer(file!, dest!);
+  if (lines.length) {
+    const r = spawnSync(whiteoutHelper!, [dest!], { input: lines.join('\n') + '\n', stdio: ['pipe', 'inherit', 'inherit'] });
+    if (r.status !== 0) process.exit(1);
+  }
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,90 @@
+// Extracted layers: each layer is unpacked once into layers/<chain id>/diff
+// and shared by every image and container whose layer stack contains it.
+// The chain id names a layer together with everything below it (OCI).
+import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { helperPath } from '../config/paths.js';
+import { runInUserns, removeAsRoot } from '../runtime/userns.js';
+import { TspodError } from '../util/errors.js';
+import { readJson, writeJsonAtomic } from '../util/fs.js';
+import { sha256, digestHex, type BlobStore } from './blobs.js';
+import { withLockAsync } from './lock.js';
+
+export interface LayerRecord {
+  version: 1;
+  chainId: string;
+  diffId: string;
+  parent?: string;
+  blob: string;
+}
+
+export function chainIds(diffIds: string[]): string[] {
+  const out: string[] = [];
+  for (const d of diffIds) out.push(out.length === 0 ? d : sha256(`${out[out.length - 1]} ${d}`));
+  return out;
+}
+
+const worker = fileURLToPath(new URL('./extract-worker.js', import.meta.url));
+
+export class LayerStore {
+  constructor(readonly root: string, private blobs: BlobStore) {}
+
+  dir(chainId: string): string {
+    return join(this.root, 'layers', digestHex(chainId));
+  }
+
+  diffDir(chainId: string): string {
+    return join(this.dir(chainId), 'diff');
+  }
+
+  has(chainId: string): boolean {
+    return existsSync(join(this.dir(chainId), 'layer.json'));
+  }
+
+  /** Make sure every layer of the stack is extracted; `blobs[i]` holds diffIds[i]. */
+  async ensure(diffIds: string[], blobDigests: string[]): Promise<string[]> {
+    const chains = chainIds(diffIds);
+    mkdirSync(join(this.root, 'layers'), { recursive: true });
+    for (let i = 0; i < chains.length; i++) {
+      const chainId = chains[i]!;
+      if (this.has(chainId)) continue;
+      await withLockAsync(join(this.root, 'layers', `.${digestHex(chainId)}.lock`), async () => {
+        if (this.has(chainId)) return;
+        await this.extract(chainId, diffIds[i]!, chains[i - 1], blobDigests[i]!);
+      });
+    }
+    return chains;
+  }
+
+  private async extract(chainId: string, diffId: string, parent: string | undefined, blob: string): Promise<void> {
+    const tmp = join(this.root, 'layers', `.tmp-${randomBytes(6).toString('hex')}`);
+    mkdirSync(join(tmp, 'diff'), { recursive: true });
+    try {
+      const r = await runInUserns([process.execPath, worker, this.blobs.path(blob), join(tmp, 'diff'), helperPath('tspod-whiteout')]);
+      if (r.exitCode !== 0) {
+        throw new TspodError(`layer ${diffId} cannot be extracted: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+      }
+      const record: LayerRecord = { version: 1, chainId, diffId, parent, blob };
+      writeJsonAtomic(join(tmp, 'layer.json'), record);
+      renameSync(tmp, this.dir(chainId));
+    } catch (err) {
+      await removeAsRoot([tmp]).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  list(): LayerRecord[] {
+    const dir = join(this.root, 'layers');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((n) => !n.startsWith('.'))
+      .map((n) => readJson<LayerRecord>(join(dir, n, 'layer.json')))
+      .filter((r): r is LayerRecord => r !== undefined);
+  }
+
+  async remove(chainIds: string[]): Promise<void> {
+    await removeAsRoot(chainIds.map((c) => this.dir(c)));
+  }
+}

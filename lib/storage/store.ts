@@ -1,0 +1,30 @@
+// The store as one object: blobs, layers, images and containers under the
+// tspod data directory, and the lock that serialises changes to it.
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { tspodPaths } from '../config/paths.js';
+import { BlobStore } from './blobs.js';
+import { LayerStore } from './layers.js';
+import { ImageStore } from './images.js';
+import { ContainerStore } from './containers.js';
+import { withLockAsync } from './lock.js';
+
+export class Store {
+  readonly blobs: BlobStore;
+  readonly layers: LayerStore;
+  readonly images: ImageStore;
+  readonly containers: ContainerStore;
+
+  constructor(readonly root: string = tspodPaths().data) {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+    this.blobs = new BlobStore(root);
+    this.layers = new LayerStore(root, this.blobs);
+    this.images = new ImageStore(root);
+    this.containers = new ContainerStore(root);
+  }
+
+  /** Serialise changes to image and container records across processes. */
+  locked<T>(fn: () => Promise<T>): Promise<T> {
+    return withLockAsync(join(this.root, 'store.lock'), fn);
+  }
+}
