@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -247,13 +248,34 @@ static const char *fdpath(int fd) {
   return buf;
 }
 
+/* Flags the kernel locks on a bind mount made in a user namespace: a
+ * read-only remount must repeat them or it fails with EINVAL. */
+static unsigned long locked_flags(const char *path) {
+  struct statvfs sv;
+  if (statvfs(path, &sv) < 0) return 0;
+  unsigned long f = 0;
+  if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  return f;
+}
+
 static void mount_at(const char *step, const char *target, int as_file, const char *src, const char *type,
                      unsigned long flags, const char *data) {
   int fd = make_in_root(step, target, as_file);
   if (mount(src, fdpath(fd), type, flags, data) < 0) die_step(step, errno, "mount %s on %s", src ? src : type, target);
-  if ((flags & MS_BIND) && (flags & MS_RDONLY) &&
-      mount(NULL, fdpath(fd), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | (flags & MS_REC), NULL) < 0)
-    die_step(step, errno, "remount %s read-only", target);
+  if ((flags & MS_BIND) && (flags & MS_RDONLY)) {
+    /* The fd still names the directory under the new mount: reopen it. */
+    close(fd);
+    fd = open_in_root(target, O_PATH, 0);
+    if (fd < 0) die_step(step, errno, "reopen %s", target);
+    unsigned long keep = locked_flags(fdpath(fd));
+    if (mount(NULL, fdpath(fd), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, NULL) < 0)
+      die_step(step, errno, "remount %s read-only", target);
+  }
   close(fd);
 }
 
@@ -299,7 +321,7 @@ static void mount_volumes(void) {
 }
 
 static void pivot(void) {
-  if (plan.readonly && mount(NULL, plan.merged, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+  if (plan.readonly && mount(NULL, plan.merged, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(plan.merged), NULL) < 0)
     die_step("pivot", errno, "remount the rootfs read-only");
   if (fchdir(rootfd) < 0) die_step("pivot", errno, "chdir to the rootfs");
   if (syscall(SYS_pivot_root, ".", ".") < 0) die_step("pivot", errno, "pivot_root");

@@ -57,15 +57,28 @@ let exitCode = 0;
 
 export async function main(argv: string[]): Promise<number> {
   exitCode = 0;
+  const debug = process.env.TSPOD_DEBUG === '1' || argv.some((a, i) => a === '--log-level=debug' || (a === '--log-level' && argv[i + 1] === 'debug'));
+  try {
+    await dispatch(argv);
+    return exitCode;
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    process.stderr.write(`Error: ${e.message}\n`);
+    if (debug && e.stack) process.stderr.write(e.stack + '\n');
+    return err instanceof TspodError ? err.exitCode : 125;
+  }
+}
+
+async function dispatch(argv: string[]): Promise<void> {
   if (argv[0] === '--version' || argv[0] === '-v') {
     const { packageVersion } = await import('../engine/system.js');
     process.stdout.write(`tspod version ${packageVersion()}\n`);
-    return 0;
+    return;
   }
-  let debug = argv.some((a, i) => a === '--log-level=debug' || (a === '--log-level' && argv[i + 1] === 'debug'));
   const verbIndex = firstOperand(argv, -1, ['storage-opt', 'log-level']);
   const verbName = argv[verbIndex];
   const verb = verbs.find((v) => v.command === verbName);
+  if (verbName !== undefined && !verb) throw new TspodError(`unrecognized command \`tspod ${verbName}\`: see \`tspod --help\``);
   const mod = verb ? await verb.module() : undefined;
   let operands: string[] = [];
   let parsed = argv;
@@ -80,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('log-level', { type: 'string', default: 'warn', choices: ['debug', 'info', 'warn', 'error'], describe: 'Log messages above this level' })
     .option('storage-opt', { type: 'string', describe: 'Storage driver option (overlay.mount_program=PATH; empty for native overlay)' })
     .parserConfiguration({ 'strip-aliased': true })
-    .strict()
+    .strictOptions()
     .help()
     .version(false)
     .wrap(Math.min(120, process.stdout.columns || 100))
@@ -98,18 +111,5 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   y.demandCommand(1, 'missing command: see `tspod --help`');
-  try {
-    await y.parseAsync();
-    return exitCode;
-  } catch (err) {
-    if (err instanceof TspodError) {
-      process.stderr.write(`Error: ${err.message}\n`);
-      if (debug && err.stack) process.stderr.write(err.stack + '\n');
-      return err.exitCode;
-    }
-    debug ||= process.env.TSPOD_DEBUG === '1';
-    process.stderr.write(`Error: ${(err as Error).message ?? String(err)}\n`);
-    if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
-    return 125;
-  }
+  await y.parseAsync();
 }

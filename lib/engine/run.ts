@@ -184,7 +184,9 @@ export async function runContainer(opts: RunOptions): Promise<number> {
       extraEnv,
     );
     const dir = store.containers.dir(id);
-    for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { recursive: true, mode: 0o700 });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // The upper directory's mode is the container's / mode: 0755 as in images.
+    for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { mode: d === 'upper' ? 0o755 : 0o700 });
     writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
     writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, network));
     writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(network));

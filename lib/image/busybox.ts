@@ -20,6 +20,7 @@ function buildRootfs(root: string, busybox: string): void {
   for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'root', 'home/tester', 'var/tmp', 'proc', 'sys', 'dev', 'run', 'tmp']) {
     mkdirSync(join(root, d), { recursive: true });
   }
+  chmodSync(root, 0o755);
   chmodSync(join(root, 'tmp'), 0o1777);
   chmodSync(join(root, 'var/tmp'), 0o1777);
   chmodSync(join(root, 'root'), 0o700);
