@@ -474,6 +474,14 @@ static void __attribute__((noreturn)) container_main(void) {
   int wd = make_in_root("workdir", plan.cwd, 0);
   close(wd);
   pivot();
+  /* As podman: root in the container may ping (ICMP echo sockets). */
+  if (plan.new_net) {
+    int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      if (write(fd, "0 0", 3) < 0) { /* best effort: older kernels lack it */ }
+      close(fd);
+    }
+  }
   if (plan.hostname && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
     die_step("hostname", errno, "sethostname %s", plan.hostname);
   set_user();

@@ -92,7 +92,7 @@ async function dispatch(argv: string[]): Promise<void> {
     .usage('Usage: tspod [options] COMMAND')
     .option('log-level', { type: 'string', default: 'warn', choices: ['debug', 'info', 'warn', 'error'], describe: 'Log messages above this level' })
     .option('storage-opt', { type: 'string', describe: 'Storage driver option (overlay.mount_program=PATH; empty for native overlay)' })
-    .parserConfiguration({ 'strip-aliased': true })
+    .parserConfiguration({ 'strip-aliased': true, 'boolean-negation': false, 'camel-case-expansion': false })
     .strictOptions()
     .help()
     .version(false)

@@ -6,10 +6,11 @@ import { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
 import { removeContainerFiles } from './run.js';
 
+/** A pid names a live process: it exists and is not a zombie. */
 function processAlive(pid: number): boolean {
   try {
-    readFileSync(`/proc/${pid}/stat`);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }

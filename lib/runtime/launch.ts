@@ -113,6 +113,22 @@ async function spawnOnPty(path: string, env: NodeJS.ProcessEnv, io: LaunchIO): P
     out.on('resize', onResize);
     restore.push(() => out.off('resize', onResize));
   }
+  // When our own terminal goes away, hang up the container's: its shell
+  // sees EOF and exits, as on a real terminal hangup. Kill it if it stays.
+  let hungUp = false;
+  const hangup = () => {
+    if (hungUp) return;
+    hungUp = true;
+    term.kill('SIGHUP');
+    (term as unknown as { destroy?: () => void }).destroy?.();
+    setTimeout(() => process.kill(term.pid, 'SIGKILL'), 10_000).unref();
+  };
+  process.on('SIGHUP', hangup);
+  restore.push(() => process.off('SIGHUP', hangup));
+  if (io.interactive) {
+    stdin.on('end', hangup);
+    restore.push(() => stdin.off('end', hangup));
+  }
   const exited = new Promise<number>((resolve) => {
     term.onExit(({ exitCode, signal }) => {
       // The pty may still hold output when the exit is reported: drain it.
@@ -138,7 +154,7 @@ export async function launch(plan: LaunchPlan, io: LaunchIO, hooks: LaunchHooks)
   const env = { ...process.env, TSPOD_SYNC_SOCKET: ch.path };
   const path = helperPath('tspod-launch');
   const helper = io.tty ? await spawnOnPty(path, env, io) : spawnOnPipe(path, env, io);
-  const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', ...(io.tty ? [] : ['SIGHUP' as const])];
   const forward = (sig: NodeJS.Signals) => helper.kill(sig);
   for (const s of forwarded) process.on(s, forward);
   let failure: TspodError | undefined;

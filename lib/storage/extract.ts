@@ -60,6 +60,9 @@ export async function extractLayer(file: string, dest: string): Promise<Whiteout
     file,
     cwd: dest,
     preserveOwner: (process.getuid?.() ?? 1) === 0,
+    // Symlink targets stay as the image has them (/bin/sh -> /bin/busybox);
+    // entry paths and hard-link targets are checked above instead.
+    preservePaths: true,
     filter: check,
     strict: true,
     onwarn: (_code: string, message: string) => warnings.push(message),

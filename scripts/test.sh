@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh Debian machine.
+# As root: prepares the host (packages, /dev modes, the test user), installs
+# npm packages, builds, then runs the tests as the ordinary test user from a
+# copy of the tree that user owns (a clone may sit where it cannot read).
+# As an ordinary user on a prepared host: builds and runs the tests in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TEST_USER=${TSPOD_TEST_USER:-tspodtest}
+
+build() {
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  fi
+  npm run build
+}
+
+if [ "$(id -u)" != 0 ]; then
+  build
+  exec npx vitest run "$@"
+fi
+
+bash scripts/prepare-host.sh --test-user "$TEST_USER"
+build
+home=$(getent passwd "$TEST_USER" | cut -d: -f6)
+copy="$home/tspod-test"
+rm -rf "$copy"
+mkdir -p "$copy"
+# The tree as it is, built, without git history.
+tar --exclude=./.git -cf - . | tar -xf - -C "$copy"
+chown -R "$TEST_USER:" "$copy"
+echo "test.sh: running the suite as $TEST_USER in $copy"
+exec runuser -u "$TEST_USER" -- env -i PATH="$PATH" HOME="$home" USER="$TEST_USER" LOGNAME="$TEST_USER" \
+  TERM="${TERM:-dumb}" CI="${CI:-}" bash -c 'cd "$1" && shift && exec npx vitest run "$@"' test-sh "$copy" "$@"

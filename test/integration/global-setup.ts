@@ -1,0 +1,51 @@
+// Builds the busybox test image, gives the suite a private tspod store
+// (XDG dirs under one temp dir) and loads the image into it.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import type { TestProject } from 'vitest/node';
+
+const root = resolve(import.meta.dirname, '../..');
+
+export default async function setup(project: TestProject) {
+  if (process.getuid!() === 0) {
+    throw new Error('the integration tests run as an ordinary user (rootless is the point): run them with `bash scripts/test.sh`, which creates one');
+  }
+  const base = mkdtempSync(join(tmpdir(), 'tspod-it-'));
+  const env = {
+    XDG_DATA_HOME: join(base, 'data'),
+    XDG_CONFIG_HOME: join(base, 'config'),
+    XDG_RUNTIME_DIR: join(base, 'run'),
+  };
+  for (const d of Object.values(env)) mkdirSync(d, { recursive: true, mode: 0o700 });
+  const images = join(base, 'images');
+  const { buildBusyboxImage } = await import(join(root, 'dist/lib/image/busybox.js'));
+  const built = buildBusyboxImage(images);
+  const load = await execa(join(root, 'bin/tspod'), ['load', '-i', built.dockerArchive], { env: { ...process.env, ...env }, reject: false });
+  if (load.exitCode !== 0) throw new Error(`loading the busybox test image failed: ${load.stderr}`);
+  project.provide('tspodEnv', env);
+  project.provide('tspodImages', { ...built, base });
+  return async () => {
+    // Whatever a failed test left running goes too (the test user runs nothing else).
+    const { userProcesses, containerProcesses } = await import('./procs.js');
+    for (const p of userProcesses(['node', ...containerProcesses])) {
+      if (p.pid === process.pid) continue;
+      try {
+        const cmd = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8');
+        if (p.comm !== 'node' || cmd.includes(join(root, 'bin/tspod'))) process.kill(p.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    const { removeAsRoot } = await import(join(root, 'dist/lib/runtime/userns.js'));
+    await removeAsRoot([base]).catch(() => rmSync(base, { recursive: true, force: true }));
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    tspodEnv: Record<string, string>;
+    tspodImages: { dockerArchive: string; ociArchive: string; layerTar: string; base: string };
+  }
+}
