@@ -2,7 +2,7 @@
 // container whose helper is gone is reported as exited, never waited for.
 import { readFileSync } from 'node:fs';
 import type { ContainerRecord } from '../storage/containers.js';
-import { Store } from '../storage/store.js';
+import { openStore } from './store.js';
 import { TspodError } from '../util/errors.js';
 import { removeContainerFiles } from './run.js';
 
@@ -25,7 +25,7 @@ export function liveState(rec: ContainerRecord): ContainerRecord {
 }
 
 export function containerList(all: boolean): ContainerRecord[] {
-  return new Store().containers.list().map(liveState).filter((c) => all || c.state.status === 'running');
+  return openStore().containers.list().map(liveState).filter((c) => all || c.state.status === 'running');
 }
 
 export function findContainer(list: ContainerRecord[], ref: string): ContainerRecord {
@@ -43,7 +43,7 @@ export interface RmReport {
 }
 
 export async function containerRemove(refs: string[], force: boolean, all: boolean): Promise<RmReport[]> {
-  const store = new Store();
+  const store = openStore();
   const list = store.containers.list().map(liveState);
   const targets: Array<{ ref: string; rec?: ContainerRecord; error?: string }> = (all ? list.map((c) => c.name) : refs).map((ref) => {
     try {

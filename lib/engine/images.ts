@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { importTarball, loadArchive } from '../image/archive.js';
 import { findLocalImage } from '../image/resolve.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
-import { Store } from '../storage/store.js';
+import { openStore } from './store.js';
+import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
 
 export function imageList(): ImageRecord[] {
-  return new Store().images.list();
+  return openStore().images.list();
 }
 
 export function imageConfig(store: Store, img: ImageRecord): ImageConfig {
@@ -15,11 +16,11 @@ export function imageConfig(store: Store, img: ImageRecord): ImageConfig {
 }
 
 export async function imageLoad(file: string): Promise<ImageRecord[]> {
-  return loadArchive(new Store(), file);
+  return loadArchive(openStore(), file);
 }
 
 export async function imageImport(file: string, name?: string): Promise<ImageRecord> {
-  return importTarball(new Store(), file, name);
+  return importTarball(openStore(), file, name);
 }
 
 export interface RmiReport {
@@ -31,7 +32,7 @@ export interface RmiReport {
 
 /** Remove images; layers and blobs no longer used by any image go too. */
 export async function imageRemove(refs: string[], force: boolean): Promise<RmiReport[]> {
-  const store = new Store();
+  const store = openStore();
   const reports: RmiReport[] = [];
   for (const ref of refs) {
     const img = findLocalImage(store.images.list(), ref);

@@ -9,10 +9,10 @@ import { hostsFile, resolvConf } from '../network/etc-files.js';
 import { checkTun, parseSlirpOptions, SlirpNetwork, slirpProgram } from '../network/slirp.js';
 import { currentIdMappings } from '../runtime/idmap.js';
 import { launch, type LaunchPlan } from '../runtime/launch.js';
-import { removeAsRoot } from '../runtime/userns.js';
 import type { ContainerRecord, Mount } from '../storage/containers.js';
 import type { ImageConfig } from '../storage/images.js';
-import { Store } from '../storage/store.js';
+import { openStore } from './store.js';
+import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
 import { newId, randomName } from '../util/ids.js';
 
@@ -118,7 +118,7 @@ function hostname(rec: { id: string }, opt?: string): string {
 }
 
 export async function runContainer(opts: RunOptions): Promise<number> {
-  const store = new Store();
+  const store = openStore();
   const storage = loadStorageConfig(opts.storageOpts);
   currentIdMappings(); // fail early, with the fix, when /etc/subuid or /etc/subgid lacks the user
   const network = parseNetwork(opts.network);
@@ -248,5 +248,5 @@ export async function runContainer(opts: RunOptions): Promise<number> {
 }
 
 export async function removeContainerFiles(store: Store, id: string): Promise<void> {
-  await removeAsRoot([store.containers.dir(id)]);
+  await store.ops.remove([store.containers.dir(id)]);
 }

@@ -7,7 +7,7 @@ import { loadStorageConfig } from '../config/storage-conf.js';
 import { helperPath, packageRoot, tspodPaths } from '../config/paths.js';
 import { currentIdMappings, checkIdMapTool } from '../runtime/idmap.js';
 import { runInUserns } from '../runtime/userns.js';
-import { Store } from '../storage/store.js';
+import { openStore } from './store.js';
 import { liveState } from './containers.js';
 
 export interface Check {
@@ -165,7 +165,7 @@ export function systemInfo(): Record<string, unknown> {
   } catch {
     /* reported by doctor */
   }
-  const store = new Store();
+  const store = openStore();
   const containers = store.containers.list().map(liveState);
   const storage = (() => {
     try {

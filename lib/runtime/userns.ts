@@ -2,7 +2,9 @@
 // as 0, the subordinate range above it): how tspod extracts layers with
 // their owners and removes files that belong to subordinate ids.
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { helperPath } from '../config/paths.js';
+import type { RootFileOps } from '../storage/layers.js';
 import { TspodError } from '../util/errors.js';
 import { SyncChannel, helperError } from './sync.js';
 import { writeIdMaps } from './idmap.js';
@@ -48,3 +50,13 @@ export async function removeAsRoot(paths: string[]): Promise<void> {
   const r = await runInUserns(['rm', '-rf', '--', ...paths]);
   if (r.exitCode !== 0) throw new TspodError(`cannot remove ${paths.join(', ')}: ${r.stderr.trim()}`);
 }
+
+const extractWorker = fileURLToPath(new URL('../storage/extract-worker.js', import.meta.url));
+
+/** Extract a layer tar into DEST with the owners it records (see extract-worker). */
+export async function extractLayerAsRoot(blobPath: string, dest: string): Promise<void> {
+  const r = await runInUserns([process.execPath, extractWorker, blobPath, dest, helperPath('tspod-whiteout')]);
+  if (r.exitCode !== 0) throw new TspodError(`layer ${blobPath.split('/').pop()} cannot be extracted: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+}
+
+export const rootFileOps: RootFileOps = { extractLayer: extractLayerAsRoot, remove: removeAsRoot };

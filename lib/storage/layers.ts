@@ -4,10 +4,6 @@
 import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { helperPath } from '../config/paths.js';
-import { runInUserns, removeAsRoot } from '../runtime/userns.js';
-import { TspodError } from '../util/errors.js';
 import { readJson, writeJsonAtomic } from '../util/fs.js';
 import { sha256, digestHex, type BlobStore } from './blobs.js';
 import { withLockAsync } from './lock.js';
@@ -26,10 +22,15 @@ export function chainIds(diffIds: string[]): string[] {
   return out;
 }
 
-const worker = fileURLToPath(new URL('./extract-worker.js', import.meta.url));
+/** File work that must run as root of the user's mapped namespace (files
+ * owned by subordinate ids); the runtime provides it. */
+export interface RootFileOps {
+  extractLayer(blobPath: string, dest: string): Promise<void>;
+  remove(paths: string[]): Promise<void>;
+}
 
 export class LayerStore {
-  constructor(readonly root: string, private blobs: BlobStore) {}
+  constructor(readonly root: string, private blobs: BlobStore, private ops: RootFileOps) {}
 
   dir(chainId: string): string {
     return join(this.root, 'layers', digestHex(chainId));
@@ -62,15 +63,12 @@ export class LayerStore {
     const tmp = join(this.root, 'layers', `.tmp-${randomBytes(6).toString('hex')}`);
     mkdirSync(join(tmp, 'diff'), { recursive: true });
     try {
-      const r = await runInUserns([process.execPath, worker, this.blobs.path(blob), join(tmp, 'diff'), helperPath('tspod-whiteout')]);
-      if (r.exitCode !== 0) {
-        throw new TspodError(`layer ${diffId} cannot be extracted: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
-      }
+      await this.ops.extractLayer(this.blobs.path(blob), join(tmp, 'diff'));
       const record: LayerRecord = { version: 1, chainId, diffId, parent, blob };
       writeJsonAtomic(join(tmp, 'layer.json'), record);
       renameSync(tmp, this.dir(chainId));
     } catch (err) {
-      await removeAsRoot([tmp]).catch(() => undefined);
+      await this.ops.remove([tmp]).catch(() => undefined);
       throw err;
     }
   }
@@ -85,6 +83,6 @@ export class LayerStore {
   }
 
   async remove(chainIds: string[]): Promise<void> {
-    await removeAsRoot(chainIds.map((c) => this.dir(c)));
+    await this.ops.remove(chainIds.map((c) => this.dir(c)));
   }
 }

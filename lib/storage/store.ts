@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { tspodPaths } from '../config/paths.js';
 import { BlobStore } from './blobs.js';
-import { LayerStore } from './layers.js';
+import { LayerStore, type RootFileOps } from './layers.js';
 import { ImageStore } from './images.js';
 import { ContainerStore } from './containers.js';
 import { withLockAsync } from './lock.js';
@@ -15,10 +15,10 @@ export class Store {
   readonly images: ImageStore;
   readonly containers: ContainerStore;
 
-  constructor(readonly root: string = tspodPaths().data) {
+  constructor(readonly ops: RootFileOps, readonly root: string = tspodPaths().data) {
     mkdirSync(root, { recursive: true, mode: 0o700 });
     this.blobs = new BlobStore(root);
-    this.layers = new LayerStore(root, this.blobs);
+    this.layers = new LayerStore(root, this.blobs, ops);
     this.images = new ImageStore(root);
     this.containers = new ContainerStore(root);
   }

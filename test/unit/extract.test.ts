@@ -1,0 +1,78 @@
+// Layer extraction against crafted archives: what is refused, what is
+// written, and the whiteouts handed to tspod-whiteout.
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { extractLayer, safeEntryPath } from '../../lib/storage/extract.js';
+import { rawTar, type RawEntry } from '../integration/fixtures.js';
+
+function layer(entries: RawEntry[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'tspod-unit-'));
+  const file = join(dir, 'layer.tar');
+  writeFileSync(file, rawTar(entries));
+  const dest = join(dir, 'root', 'diff');
+  mkdirSync(dest, { recursive: true });
+  return { dir, file, dest };
+}
+
+describe('safeEntryPath', () => {
+  it('normalises harmless paths', () => {
+    expect(safeEntryPath('./a//b/./c')).toBe('a/b/c');
+    expect(safeEntryPath('./')).toBe('');
+  });
+  it('refuses absolute paths and ..', () => {
+    expect(() => safeEntryPath('/etc/passwd')).toThrow(/absolute/);
+    expect(() => safeEntryPath('a/../../b')).toThrow(/\.\./);
+  });
+});
+
+describe('extractLayer', () => {
+  it('writes files, directories, symlinks (absolute targets kept) and hard links', async () => {
+    const { dest } = layer([
+      { path: 'bin/', type: 'Directory' },
+      { path: 'bin/busybox', body: 'ELF', mode: 0o755 },
+      { path: 'bin/sh', type: 'SymbolicLink', linkpath: '/bin/busybox' },
+      { path: 'bin/ls', type: 'Link', linkpath: 'bin/busybox' },
+    ]);
+    const wh = await extractLayer(join(dest, '..', '..', 'layer.tar'), dest);
+    expect(wh.lines).toEqual([]);
+    expect(readFileSync(join(dest, 'bin/busybox'), 'utf8')).toBe('ELF');
+    expect(readlinkSync(join(dest, 'bin/sh'))).toBe('/bin/busybox');
+    expect(readFileSync(join(dest, 'bin/ls'), 'utf8')).toBe('ELF');
+  });
+
+  it('collects whiteouts and opaque markers instead of writing them', async () => {
+    const { file, dest } = layer([
+      { path: 'etc/', type: 'Directory' },
+      { path: 'etc/.wh.motd' },
+      { path: '.wh.gone' },
+      { path: 'var/', type: 'Directory' },
+      { path: 'var/.wh..wh..opq' },
+      { path: '.wh..wh..opq' },
+    ]);
+    const wh = await extractLayer(file, dest);
+    expect(wh.lines).toEqual(['w etc/motd', 'w gone', 'o var', 'o .']);
+    expect(existsSync(join(dest, 'etc/.wh.motd'))).toBe(false);
+  });
+
+  it('skips device nodes (a rootless user cannot create them)', async () => {
+    const { file, dest } = layer([{ path: 'dev/', type: 'Directory' }, { path: 'dev/null', type: 'CharacterDevice' }]);
+    await extractLayer(file, dest);
+    expect(existsSync(join(dest, 'dev/null'))).toBe(false);
+  });
+
+  it.each([
+    ['..', [{ path: '../evil', body: 'x' }], /contains "\.\."/, '../evil'],
+    ['absolute', [{ path: '/evil', body: 'x' }], /absolute path/, '../evil'],
+    ['through a symlink', [{ path: 'up', type: 'SymbolicLink' as const, linkpath: '..' }, { path: 'up/evil', body: 'x' }], /through the symlink "up"/, '../evil'],
+    ['hard link to ..', [{ path: 'h', type: 'Link' as const, linkpath: '../outside' }], /hard link target/, '../h'],
+  ])('refuses %s and writes nothing outside the layer', async (_name, entries, message, outside) => {
+    const { file, dest } = layer(entries as RawEntry[]);
+    writeFileSync(join(dest, '..', 'outside'), 'host file');
+    await expect(extractLayer(file, dest)).rejects.toThrow(message);
+    expect(existsSync(join(dest, outside))).toBe(false);
+    expect(existsSync(join(dest, '..', 'evil'))).toBe(false);
+    expect(readFileSync(join(dest, '..', 'outside'), 'utf8')).toBe('host file');
+  });
+});

@@ -1,0 +1,33 @@
+// The house layering: cli -> engine -> {image, runtime, network} -> storage
+// -> config, util. Nothing imports cli; no module imports a layer above it.
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const lib = resolve(import.meta.dirname, '../../lib');
+const rank: Record<string, number> = { cli: 5, engine: 4, image: 3, runtime: 3, network: 3, storage: 2, config: 1, util: 0 };
+// Same-rank owners may use each other only where listed.
+const sideways: Record<string, string[]> = { image: ['storage'], runtime: [], network: [] };
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('module layering', () => {
+  it('imports only downwards', () => {
+    const bad: string[] = [];
+    for (const f of files(lib)) {
+      const from = relative(lib, f).split('/')[0]!;
+      for (const m of readFileSync(f, 'utf8').matchAll(/(?:from|import\()\s*'(\.[^']+)'/g)) {
+        const target = relative(lib, resolve(dirname(f), m[1]!)).split('/')[0]!;
+        if (target === from) continue;
+        const ok = rank[target]! < rank[from]! || (rank[target] === rank[from] && sideways[from]?.includes(target));
+        if (!ok) bad.push(`${relative(lib, f)} -> ${m[1]}`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});

@@ -1,0 +1,154 @@
+// Option mapping: volumes, environment, entrypoint/cmd, argv splitting,
+// subid files, storage.conf, cgroup detection, templates, human units.
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { capMask, containerCommand, DEFAULT_CAPS, mergeEnv, parseVolume } from '../../lib/engine/run.js';
+import { firstOperand } from '../../lib/cli/main.js';
+import { valueFlags } from '../../lib/cli/run.js';
+import { parseSubidFile } from '../../lib/runtime/idmap.js';
+import { loadStorageConfig } from '../../lib/config/storage-conf.js';
+import { cgroupLayout, delegatedControllers } from '../../lib/engine/system.js';
+import { compileTemplate } from '../../lib/util/template.js';
+import { columns, humanDuration, humanSize } from '../../lib/util/human.js';
+import { parseSlirpOptions } from '../../lib/network/slirp.js';
+import { hostsFile, resolvConf } from '../../lib/network/etc-files.js';
+import { planLines } from '../../lib/runtime/launch.js';
+import { escapeField } from '../../lib/runtime/sync.js';
+
+describe('parseVolume', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tspod-vol-'));
+  it('maps HOST:CTR[:ro|rw]', () => {
+    expect(parseVolume(`${dir}:/data`)).toEqual({ type: 'bind', source: dir, destination: '/data', readonly: false });
+    expect(parseVolume(`${dir}:/data/:ro`)).toMatchObject({ destination: '/data/', readonly: true });
+    expect(parseVolume(`${dir}:/d:rw,z`)).toMatchObject({ readonly: false });
+  });
+  it.each([['data:/x', /must be absolute/], [`${dir}:rel`, /must be absolute/], [`${dir}`, /expected/], [`${dir}:/x:exec`, /unknown option/], ['/nonexistent-xyz:/x', /does not exist/]])('refuses %s', (spec, why) => {
+    expect(() => parseVolume(spec)).toThrow(why);
+  });
+});
+
+describe('environment and command', () => {
+  it('later values win, first position kept', () => {
+    expect(mergeEnv(['PATH=/bin', 'A=1'], ['A=2', 'B=3'], ['PATH=/x'])).toEqual(['PATH=/x', 'A=2', 'B=3']);
+  });
+  it('follows podman for Entrypoint and Cmd', () => {
+    const cfg = { Entrypoint: ['/ep'], Cmd: ['default'] };
+    expect(containerCommand(cfg, [])).toEqual(['/ep', 'default']);
+    expect(containerCommand(cfg, ['x'])).toEqual(['/ep', 'x']);
+    expect(containerCommand(cfg, [], 'echo')).toEqual(['echo']);
+    expect(containerCommand(cfg, ['a'], '["/bin/sh","-c"]')).toEqual(['/bin/sh', '-c', 'a']);
+    expect(containerCommand(cfg, ['a'], '')).toEqual(['a']);
+  });
+  it('has podman\'s default capability mask', () => {
+    expect(capMask(DEFAULT_CAPS).toString(16)).toBe('800405fb');
+  });
+});
+
+describe('firstOperand: run stops parsing options at the image', () => {
+  const split = (argv: string[]) => argv.slice(firstOperand(argv, argv.indexOf('run'), valueFlags));
+  it.each([
+    [['run', '--rm', 'busybox', 'ls', '-la'], ['busybox', 'ls', '-la']],
+    [['run', '-it', '-e', 'A=1', '--name=x', 'img', '-e'], ['img', '-e']],
+    [['run', '-v', '/a:/b', '--network', 'none', 'img'], ['img']],
+    [['--storage-opt', 'x', 'run', '-w', '/', 'img', 'sh'], ['img', 'sh']],
+    [['run', '--rm', '--', 'img', '--rm'], ['img', '--rm']],
+    [['run', '-ie', 'A=1', 'img'], ['img']],
+  ])('%j', (argv, rest) => {
+    expect(split(argv)).toEqual(rest);
+  });
+});
+
+describe('subid files', () => {
+  const text = '# comment\nalice:100000:65536\n1001:200000:1000\nbob:300000:65536\n';
+  it('finds ranges by name or by uid', () => {
+    expect(parseSubidFile(text, 'alice', 5)).toEqual({ start: 100000, count: 65536 });
+    expect(parseSubidFile(text, 'carol', 1001)).toEqual({ start: 200000, count: 1000 });
+    expect(parseSubidFile(text, 'nobody', 7)).toBeUndefined();
+  });
+});
+
+describe('storage.conf', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tspod-conf-'));
+  it('defaults to fuse-overlayfs; an empty mount_program selects native overlay; --storage-opt wins', () => {
+    expect(loadStorageConfig([], dir).mountProgram).toBe('/usr/bin/fuse-overlayfs');
+    writeFileSync(join(dir, 'storage.conf'), '[storage]\ndriver = "overlay"\n[storage.options.overlay]\nmount_program = ""\n');
+    expect(loadStorageConfig([], dir).mountProgram).toBeUndefined();
+    expect(loadStorageConfig(['overlay.mount_program=/usr/bin/fuse-overlayfs'], dir).mountProgram).toBe('/usr/bin/fuse-overlayfs');
+    expect(() => loadStorageConfig(['overlay.mount_program=/no/such'], dir)).toThrow(/not installed/);
+    expect(() => loadStorageConfig(['bogus=1'], dir)).toThrow(/unknown --storage-opt/);
+    writeFileSync(join(dir, 'storage.conf'), '[storage]\ndriver = "vfs"\n');
+    expect(() => loadStorageConfig([], dir)).toThrow(/not supported/);
+    writeFileSync(join(dir, 'storage.conf'), 'not = [toml');
+    expect(() => loadStorageConfig([], dir)).toThrow(/not valid TOML/);
+  });
+});
+
+describe('cgroups', () => {
+  const line = (point: string, type: string) => `30 1 0:26 / ${point} rw,nosuid - ${type} ${type} rw`;
+  it('tells v2, hybrid and v1 apart', () => {
+    expect(cgroupLayout(line('/sys/fs/cgroup', 'cgroup2'))).toBe('v2');
+    expect(cgroupLayout([line('/sys/fs/cgroup', 'tmpfs'), line('/sys/fs/cgroup/memory', 'cgroup'), line('/sys/fs/cgroup/unified', 'cgroup2')].join('\n'))).toBe('hybrid');
+    expect(cgroupLayout([line('/sys/fs/cgroup/memory', 'cgroup')].join('\n'))).toBe('v1');
+  });
+  it('reads delegated controllers from a (fake) v2 tree', () => {
+    const root = mkdtempSync(join(tmpdir(), 'tspod-cg-'));
+    mkdirSync(join(root, 'user.slice/user-1000.slice/user@1000.service'), { recursive: true });
+    writeFileSync(join(root, 'user.slice/user-1000.slice/user@1000.service/cgroup.controllers'), 'cpu memory pids\n');
+    expect(delegatedControllers(root, '/user.slice/user-1000.slice/user@1000.service')).toEqual(['cpu', 'memory', 'pids']);
+    expect(delegatedControllers(root, '/elsewhere')).toEqual([]);
+  });
+});
+
+describe('Go templates', () => {
+  it('renders fields case-insensitively, json, and table headers', () => {
+    const t = compileTemplate('{{.Names}}\\t{{.State.Status}} {{json .Labels}}');
+    expect(t.render({ names: ['a'], state: { status: 'running' }, Labels: { x: '1' } })).toBe('[a]\trunning {"x":"1"}');
+    const tab = compileTemplate('table {{.ID}} {{.CreatedAt}}');
+    expect(tab.table).toBe(true);
+    expect(tab.header()).toBe('ID CREATED AT');
+    expect(() => compileTemplate('{{range .X}}')).toThrow(/unsupported/);
+  });
+});
+
+describe('human units', () => {
+  it('formats as podman', () => {
+    expect(humanDuration(500)).toBe('Less than a second');
+    expect(humanDuration(3000)).toBe('3 seconds');
+    expect(humanDuration(90_000)).toBe('About a minute');
+    expect(humanDuration(3 * 3600_000)).toBe('3 hours');
+    expect(humanSize(2_140_160)).toBe('2.14 MB');
+    expect(humanSize(512)).toBe('512 B');
+    expect(columns([['A', 'BB'], ['ccc', 'd']])).toBe('A    BB\nccc  d\n');
+  });
+});
+
+describe('network files and options', () => {
+  it('parses slirp4netns options', () => {
+    expect(parseSlirpOptions('slirp4netns')).toEqual({ allowHostLoopback: false, mtu: 65520 });
+    expect(parseSlirpOptions('slirp4netns:allow_host_loopback=true,mtu=1500')).toEqual({ allowHostLoopback: true, mtu: 1500 });
+    expect(() => parseSlirpOptions('slirp4netns:port_handler=rootlesskit')).toThrow(/unknown slirp4netns option/);
+  });
+  it('writes hosts and resolv.conf', () => {
+    expect(hostsFile('h', 'n', 'slirp4netns')).toContain('10.0.2.100\th n\n10.0.2.2\thost.containers.internal\n');
+    const host = 'search example.com\nnameserver 127.0.0.53\nnameserver 192.0.2.1\n';
+    expect(resolvConf('slirp4netns', host)).toBe('search example.com\nnameserver 10.0.2.3\n');
+    expect(resolvConf('none', host)).toBe('search example.com\nnameserver 192.0.2.1\n');
+  });
+});
+
+describe('launch plan', () => {
+  it('escapes values so one plan line stays one line', () => {
+    expect(escapeField('a\tb\nc\\d')).toBe('a\\tb\\nc\\\\d');
+    const lines = planLines({
+      mountProgram: undefined, lowerDirs: ['/l2', '/l1'], upperDir: '/u', workDir: '/w', mergedDir: '/m', network: 'none', hostname: 'h',
+      user: '0', cwd: '/', env: ['A=1'], argv: ['sh'], binds: [{ source: '/s', destination: '/d', readonly: true }], tmpfs: ['/t'],
+      readOnly: false, tty: false, init: false, caps: 0x800405fbn,
+    });
+    expect(lines).toContainEqual(['mode', 'native']);
+    expect(lines.filter((l) => l[0] === 'lower')).toEqual([['lower', '/l2'], ['lower', '/l1']]);
+    expect(lines).toContainEqual(['bind', '/s', '/d', 'ro']);
+    expect(lines).toContainEqual(['caps', '800405fb']);
+  });
+});
