@@ -1,7 +1,7 @@
 // The tspod command line: the verb table (each verb's module is imported
 // only when it runs), global flags, and the one place that prints
 // "Error: ..." and picks the exit code.
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
 import { TspodError } from '../util/errors.js';
 
 export interface GlobalOptions {
@@ -71,8 +71,9 @@ export async function main(argv: string[]): Promise<number> {
 
 async function dispatch(argv: string[]): Promise<void> {
   if (argv[0] === '--version' || argv[0] === '-v') {
-    const { packageVersion } = await import('../engine/system.js');
-    process.stdout.write(`tspod version ${packageVersion()}\n`);
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`tspod version ${pkg.version}\n`);
     return;
   }
   const verbIndex = firstOperand(argv, -1, ['storage-opt', 'log-level']);
@@ -87,6 +88,7 @@ async function dispatch(argv: string[]): Promise<void> {
     operands = argv.slice(cut);
     parsed = argv.slice(0, cut).filter((a, i) => !(a === '--' && i === cut - 1));
   }
+  const { default: yargs } = await import('yargs');
   const y = yargs(parsed)
     .scriptName('tspod')
     .usage('Usage: tspod [options] COMMAND')

@@ -7,7 +7,7 @@ import { loadStorageConfig } from '../config/storage-conf.js';
 import { findLocalImage } from '../image/resolve.js';
 import { hostsFile, resolvConf } from '../network/etc-files.js';
 import { checkTun, parseSlirpOptions, SlirpNetwork, slirpProgram } from '../network/slirp.js';
-import { currentIdMappings } from '../runtime/idmap.js';
+import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
 import { launch, type LaunchPlan } from '../runtime/launch.js';
 import type { ContainerRecord, Mount } from '../storage/containers.js';
 import type { ImageConfig } from '../storage/images.js';
@@ -120,6 +120,7 @@ function hostname(rec: { id: string }, opt?: string): string {
 export async function runContainer(opts: RunOptions): Promise<number> {
   const store = openStore();
   const storage = loadStorageConfig(opts.storageOpts);
+  checkUserNamespaces();
   currentIdMappings(); // fail early, with the fix, when /etc/subuid or /etc/subgid lacks the user
   const network = parseNetwork(opts.network);
   const slirpOpts = network === 'slirp4netns' ? parseSlirpOptions(opts.network) : undefined;

@@ -2,7 +2,7 @@
 // to newuidmap/newgidmap that map a helper's new user namespace with them.
 import { readFileSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { execa } from 'execa';
+import { execFile } from 'node:child_process';
 import { TspodError } from '../util/errors.js';
 
 export interface IdRange {
@@ -30,22 +30,12 @@ export function parseSubidFile(text: string, user: string, uid: number): IdRange
   return undefined;
 }
 
-function readRange(file: string, user: string, uid: number): IdRange {
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    /* a missing file is the same as a missing entry */
-  }
-  const range = parseSubidFile(text, user, uid);
-  if (!range) {
-    throw new TspodError(
-      `no ${file} entry for user ${user} (uid ${uid}): rootless containers need a range of subordinate ids. ` +
-        `Add one as root, e.g. \`usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${user}\` ` +
-        `(or a line "${user}:100000:65536" in /etc/subuid and /etc/subgid)`,
-    );
-  }
-  return range;
+function missingRange(file: string, user: string, uid: number): TspodError {
+  return new TspodError(
+    `no ${file} entry for user ${user} (uid ${uid}): rootless containers need a range of subordinate ids. ` +
+      `Add one as root, e.g. \`usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${user}\` ` +
+      `(or a line "${user}:100000:65536" in /etc/subuid and /etc/subgid)`,
+  );
 }
 
 let cached: IdMappings | undefined;
@@ -54,7 +44,14 @@ export function currentIdMappings(): IdMappings {
   if (cached) return cached;
   const uid = process.getuid!(), gid = process.getgid!();
   const user = userInfo().username;
-  cached = { uid, gid, user, subuid: readRange('/etc/subuid', user, uid), subgid: readRange('/etc/subgid', user, uid) };
+  const read = (file: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return ''; // a missing file is the same as a missing entry
+    }
+  };
+  cached = idMappingsFrom(read('/etc/subuid'), read('/etc/subgid'), user, uid, gid);
   return cached;
 }
 
@@ -75,12 +72,16 @@ export function checkIdMapTool(name: 'newuidmap' | 'newgidmap'): string {
 export async function writeIdMaps(pid: number, m: IdMappings = currentIdMappings()): Promise<void> {
   const run = async (tool: 'newuidmap' | 'newgidmap', id: number, range: IdRange) => {
     const path = checkIdMapTool(tool);
-    const r = await execa(path, [String(pid), '0', String(id), '1', '1', String(range.start), String(range.count)], {
-      reject: false,
-      stdin: 'ignore',
+    // node:child_process rather than execa: this runs on every container start,
+    // and execa's import alone costs more than the two calls.
+    const r = await new Promise<{ exitCode: number; output: string }>((resolve) => {
+      execFile(path, [String(pid), '0', String(id), '1', '1', String(range.start), String(range.count)], (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ exitCode: code, output: `${stderr}${stdout}` });
+      });
     });
     if (r.exitCode !== 0) {
-      const why = String(r.stderr || r.stdout).trim();
+      const why = r.output.trim();
       const hint = /Operation not permitted|not allowed|setuid/i.test(why)
         ? ` Is ${path} setuid root (ls -l ${path}) and does /etc/${tool === 'newuidmap' ? 'subuid' : 'subgid'} list this range for ${m.user}?`
         : '';
@@ -88,4 +89,31 @@ export async function writeIdMaps(pid: number, m: IdMappings = currentIdMappings
     }
   };
   await Promise.all([run('newuidmap', m.uid, m.subuid), run('newgidmap', m.gid, m.subgid)]);
+}
+
+/** Unprivileged user namespaces switched off by sysctl: say which one to turn on. */
+export function checkUserNamespaces(read = (p: string) => readFileSync(p, 'utf8')): void {
+  const value = (p: string) => {
+    try {
+      return read(p).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  if (value('/proc/sys/user/max_user_namespaces') === '0') {
+    throw new TspodError('user namespaces are disabled (user.max_user_namespaces = 0): rootless containers need them. As root: `sysctl -w user.max_user_namespaces=15000`');
+  }
+  if (value('/proc/sys/kernel/unprivileged_userns_clone') === '0') {
+    throw new TspodError('unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone = 0). As root: `sysctl -w kernel.unprivileged_userns_clone=1`');
+  }
+}
+
+/** The mappings for USER from the texts of /etc/subuid and /etc/subgid. */
+export function idMappingsFrom(subuid: string, subgid: string, user: string, uid: number, gid: number): IdMappings {
+  const range = (text: string, file: string) => {
+    const r = parseSubidFile(text, user, uid);
+    if (!r) throw missingRange(file, user, uid);
+    return r;
+  };
+  return { uid, gid, user, subuid: range(subuid, '/etc/subuid'), subgid: range(subgid, '/etc/subgid') };
 }

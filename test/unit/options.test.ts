@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { capMask, containerCommand, DEFAULT_CAPS, mergeEnv, parseVolume } from '../../lib/engine/run.js';
 import { firstOperand } from '../../lib/cli/main.js';
 import { valueFlags } from '../../lib/cli/run.js';
-import { parseSubidFile } from '../../lib/runtime/idmap.js';
+import { checkUserNamespaces, idMappingsFrom, parseSubidFile } from '../../lib/runtime/idmap.js';
 import { loadStorageConfig } from '../../lib/config/storage-conf.js';
 import { cgroupLayout, delegatedControllers } from '../../lib/engine/system.js';
 import { compileTemplate } from '../../lib/util/template.js';
@@ -66,6 +66,20 @@ describe('subid files', () => {
     expect(parseSubidFile(text, 'alice', 5)).toEqual({ start: 100000, count: 65536 });
     expect(parseSubidFile(text, 'carol', 1001)).toEqual({ start: 200000, count: 1000 });
     expect(parseSubidFile(text, 'nobody', 7)).toBeUndefined();
+  });
+  it('names the missing file and the fix', () => {
+    expect(() => idMappingsFrom(text, '', 'alice', 5, 5)).toThrow(/no \/etc\/subgid entry for user alice.*usermod --add-subuids/);
+    expect(() => idMappingsFrom('', text, 'alice', 5, 5)).toThrow(/no \/etc\/subuid entry/);
+    expect(idMappingsFrom(text, text, 'bob', 9, 9).subgid).toEqual({ start: 300000, count: 65536 });
+  });
+  it('says which sysctl disables user namespaces', () => {
+    const sysctl = (values: Record<string, string>) => (p: string) => {
+      if (!(p in values)) throw new Error('ENOENT');
+      return values[p]!;
+    };
+    expect(() => checkUserNamespaces(sysctl({ '/proc/sys/user/max_user_namespaces': '0\n' }))).toThrow(/user.max_user_namespaces/);
+    expect(() => checkUserNamespaces(sysctl({ '/proc/sys/user/max_user_namespaces': '100', '/proc/sys/kernel/unprivileged_userns_clone': '0' }))).toThrow(/unprivileged_userns_clone=1/);
+    expect(() => checkUserNamespaces(sysctl({ '/proc/sys/user/max_user_namespaces': '100' }))).not.toThrow();
   });
 });
 
