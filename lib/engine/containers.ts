@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { ContainerRecord } from '../storage/containers.js';
 import { openStore } from './store.js';
 import { TspodError } from '../util/errors.js';
-import { removeContainerFiles } from './run.js';
+
 
 /** A pid names a live process: it exists and is not a zombie. */
 function processAlive(pid: number): boolean {
@@ -69,7 +69,7 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
         /* already gone */
       }
     }
-    await removeContainerFiles(store, t.rec.id);
+    await store.ops.remove([store.containers.dir(t.rec.id)]);
     reports.push({ id: t.rec.id });
   }
   return reports;
