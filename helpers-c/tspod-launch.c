@@ -15,6 +15,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
+#include <seccomp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -55,12 +56,27 @@ static struct {
   char *tmpfs[MAX_ITEMS];
   int ntmpfs;
   unsigned long long caps;
+  int no_new_privs;
+  /* seccomp: the default action and the rules, as plan lines (NULL: unconfined) */
+  char *seccomp_default;
+  char *seccomp_arches[8];
+  int nseccomp_arches;
+  char **seccomp_rules;
+  int nseccomp_rules, seccomp_rules_cap;
+  char *masked[MAX_ITEMS];
+  int nmasked;
+  char *readonly_paths[MAX_ITEMS];
+  int nreadonly_paths;
+  int preserve_fds;
 } plan = {.mode = "fuse", .new_net = 1, .cwd = "/", .caps = ~0ULL};
 
 static void read_plan(void) {
   char *line;
   while ((line = sync_read_line()) != NULL) {
     if (strcmp(line, "end") == 0) return;
+    /* seccomp lines keep all their fields: parsed by load_seccomp() */
+    char *raw = strchr(line, '\t') ? strdup(strchr(line, '\t') + 1) : strdup("");
+    if (!raw) die_step("plan", ENOMEM, "plan line");
     char *f[4] = {0};
     int nf = 0;
     for (char *s = line, *tok; nf < 4 && (tok = strsep(&s, "\t")) != NULL;) {
@@ -88,6 +104,23 @@ static void read_plan(void) {
     else if (!strcmp(k, "cwd")) plan.cwd = v;
     else if (!strcmp(k, "init")) plan.init = v;
     else if (!strcmp(k, "caps")) plan.caps = strtoull(v, NULL, 16);
+    else if (!strcmp(k, "no_new_privs")) plan.no_new_privs = atoi(v);
+    else if (!strcmp(k, "preserve_fds")) plan.preserve_fds = atoi(v);
+    else if (!strcmp(k, "mask")) ADD(plan.masked, plan.nmasked, (char *)v);
+    else if (!strcmp(k, "readonly_path")) ADD(plan.readonly_paths, plan.nreadonly_paths, (char *)v);
+    else if (!strcmp(k, "seccomp_default")) plan.seccomp_default = raw;
+    else if (!strcmp(k, "seccomp_arch")) {
+      if (plan.nseccomp_arches >= 8) die_step("plan", 0, "too many seccomp architectures");
+      plan.seccomp_arches[plan.nseccomp_arches++] = (char *)v;
+    }
+    else if (!strcmp(k, "seccomp_rule")) {
+      if (plan.nseccomp_rules == plan.seccomp_rules_cap) {
+        plan.seccomp_rules_cap = plan.seccomp_rules_cap ? plan.seccomp_rules_cap * 2 : 512;
+        plan.seccomp_rules = realloc(plan.seccomp_rules, sizeof(char *) * plan.seccomp_rules_cap);
+        if (!plan.seccomp_rules) die_step("plan", ENOMEM, "seccomp rules");
+      }
+      plan.seccomp_rules[plan.nseccomp_rules++] = raw;
+    }
     else if (!strcmp(k, "env")) ADD(plan.env, plan.nenv, (char *)v);
     else if (!strcmp(k, "arg")) ADD(plan.argv, plan.nargv, (char *)v);
     else if (!strcmp(k, "tmpfs")) ADD(plan.tmpfs, plan.ntmpfs, (char *)v);
@@ -406,14 +439,20 @@ static void set_user(void) {
   if (setresuid(uid, uid, uid) < 0) die_step("user", errno, "setuid %u (is it inside the mapped range?)", uid);
 }
 
-/* Reduce the capability sets of a root process to plan.caps. A non-root
- * user lost its capabilities at setuid already. */
-static void drop_caps(void) {
+/* The bounding set first, while we are still root with CAP_SETPCAP. */
+static void drop_bounding_caps(void) {
   for (int cap = 0; cap <= 63; cap++) {
     if (plan.caps & (1ULL << cap)) continue;
     if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
       die_step("drop_caps", errno, "drop capability %d from the bounding set", cap);
   }
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    die_step("drop_caps", errno, "clear the ambient set");
+}
+
+/* Then, as the user: root keeps plan.caps effective and permitted; any other
+ * user already lost every capability at setuid. Inheritable stays empty. */
+static void drop_caps(void) {
   struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
   struct __user_cap_data_struct data[2];
   if (syscall(SYS_capget, &hdr, data) < 0) die_step("drop_caps", errno, "capget");
@@ -421,9 +460,122 @@ static void drop_caps(void) {
     unsigned int keep = (unsigned int)(plan.caps >> (32 * i));
     data[i].effective &= keep;
     data[i].permitted &= keep;
-    data[i].inheritable &= keep;
+    data[i].inheritable = 0;
   }
   if (syscall(SYS_capset, &hdr, data) < 0) die_step("drop_caps", errno, "capset");
+}
+
+/* ---- seccomp ---------------------------------------------------------------
+ * tspod resolved the profile (caps, arch, kernel); each rule arrives as
+ * "ACTION\tERRNO\tNAME[\tIDX:OP:VALUE:VALUE2...]". */
+
+static uint32_t scmp_action(const char *name, const char *errno_text) {
+  if (!strcmp(name, "allow")) return SCMP_ACT_ALLOW;
+  if (!strcmp(name, "errno")) return SCMP_ACT_ERRNO(atoi(errno_text));
+  if (!strcmp(name, "kill")) return SCMP_ACT_KILL;
+  if (!strcmp(name, "kill_process")) return SCMP_ACT_KILL_PROCESS;
+  if (!strcmp(name, "trap")) return SCMP_ACT_TRAP;
+  if (!strcmp(name, "log")) return SCMP_ACT_LOG;
+  die_step("seccomp", 0, "unknown action %s", name);
+}
+
+static enum scmp_compare scmp_op(const char *op) {
+  static const struct { const char *n; enum scmp_compare c; } t[] = {
+      {"ne", SCMP_CMP_NE}, {"lt", SCMP_CMP_LT}, {"le", SCMP_CMP_LE}, {"eq", SCMP_CMP_EQ},
+      {"ge", SCMP_CMP_GE}, {"gt", SCMP_CMP_GT}, {"masked_eq", SCMP_CMP_MASKED_EQ}};
+  for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+    if (!strcmp(op, t[i].n)) return t[i].c;
+  die_step("seccomp", 0, "unknown operator %s", op);
+}
+
+static void load_seccomp(void) {
+  if (!plan.seccomp_default) return;
+  char *f[3] = {0};
+  char *s = plan.seccomp_default;
+  for (int i = 0; i < 2; i++) f[i] = strsep(&s, "\t");
+  uint32_t def = scmp_action(f[0], f[1] ? f[1] : "0");
+  scmp_filter_ctx ctx = seccomp_init(def);
+  if (!ctx) die_step("seccomp", 0, "seccomp_init");
+  /* no_new_privs is its own choice (--security-opt no-new-privileges), not
+   * a side effect of the filter: libseccomp would set it by default. */
+  int nnp = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+  if (nnp < 0) die_step("seccomp", -nnp, "clear the no_new_privs attribute");
+  for (int i = 0; i < plan.nseccomp_arches; i++) {
+    uint32_t a = seccomp_arch_resolve_name(plan.seccomp_arches[i]);
+    if (!a) die_step("seccomp", 0, "unknown architecture %s", plan.seccomp_arches[i]);
+    int r = seccomp_arch_add(ctx, a);
+    if (r < 0 && r != -EEXIST) die_step("seccomp", -r, "add architecture %s", plan.seccomp_arches[i]);
+  }
+  for (int i = 0; i < plan.nseccomp_rules; i++) {
+    char *p = plan.seccomp_rules[i];
+    char *act = strsep(&p, "\t"), *err = strsep(&p, "\t"), *name = strsep(&p, "\t");
+    if (!act || !err || !name) die_step("seccomp", 0, "bad rule line");
+    uint32_t action = scmp_action(act, err);
+    if (action == def) continue; /* libseccomp refuses rules that repeat the default */
+    int nr = seccomp_syscall_resolve_name(name);
+    if (nr == __NR_SCMP_ERROR) continue; /* not a syscall on this architecture */
+    struct scmp_arg_cmp cmp[6];
+    unsigned ncmp = 0;
+    for (char *spec; ncmp < 6 && (spec = strsep(&p, "\t")) != NULL;) {
+      char *idx = strsep(&spec, ":"), *op = strsep(&spec, ":"), *v1 = strsep(&spec, ":"), *v2 = spec;
+      if (!idx || !op || !v1 || !v2) die_step("seccomp", 0, "bad argument rule for %s", name);
+      cmp[ncmp++] = (struct scmp_arg_cmp){.arg = atoi(idx), .op = scmp_op(op), .datum_a = strtoull(v1, NULL, 10), .datum_b = strtoull(v2, NULL, 10)};
+    }
+    int r = seccomp_rule_add_array(ctx, action, nr, ncmp, cmp);
+    if (r < 0) die_step("seccomp", -r, "rule for %s", name);
+  }
+  /* Without no_new_privs the filter needs CAP_SYS_ADMIN in our user
+   * namespace, which root still has here: load it before dropping to the user. */
+  int r = seccomp_load(ctx);
+  if (r < 0) die_step("seccomp", -r, "load the filter");
+  seccomp_release(ctx);
+}
+
+/* ---- masked and read-only paths --------------------------------------------
+ * Masks come from a /dev/null we checked is the real 1:3 device, opened from
+ * the host's /dev before pivot_root, never from a path the image controls. */
+
+static int devnull_fd = -1;
+
+static void open_devnull(void) {
+  devnull_fd = open("/dev/null", O_PATH | O_CLOEXEC);
+  struct stat st;
+  if (devnull_fd < 0 || fstat(devnull_fd, &st) < 0) die_step("mask", errno, "open /dev/null");
+  if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3)
+    die_step("mask", 0, "/dev/null is not the 1:3 character device: refusing to mask with it");
+}
+
+static void mask_paths(void) {
+  for (int i = 0; i < plan.nmasked; i++) {
+    int fd = open_in_root(plan.masked[i], O_PATH, RESOLVE_NO_SYMLINKS);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;
+      die_step("mask", errno, "%s", plan.masked[i]);
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0) die_step("mask", errno, "stat %s", plan.masked[i]);
+    char src[64];
+    snprintf(src, sizeof src, "/proc/self/fd/%d", devnull_fd); /* fdpath() has one buffer */
+    int r = S_ISDIR(st.st_mode) ? mount("tmpfs", fdpath(fd), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0")
+                                : mount(src, fdpath(fd), NULL, MS_BIND, NULL);
+    if (r < 0) die_step("mask", errno, "mask %s", plan.masked[i]);
+    close(fd);
+  }
+  for (int i = 0; i < plan.nreadonly_paths; i++) {
+    int fd = open_in_root(plan.readonly_paths[i], O_PATH, RESOLVE_NO_SYMLINKS);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;
+      die_step("readonly_paths", errno, "%s", plan.readonly_paths[i]);
+    }
+    if (mount(fdpath(fd), fdpath(fd), NULL, MS_BIND | MS_REC, NULL) < 0)
+      die_step("readonly_paths", errno, "bind %s", plan.readonly_paths[i]);
+    close(fd);
+    fd = open_in_root(plan.readonly_paths[i], O_PATH, RESOLVE_NO_SYMLINKS);
+    if (fd < 0) die_step("readonly_paths", errno, "reopen %s", plan.readonly_paths[i]);
+    if (mount(NULL, fdpath(fd), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(fdpath(fd)), NULL) < 0)
+      die_step("readonly_paths", errno, "remount %s read-only", plan.readonly_paths[i]);
+    close(fd);
+  }
 }
 
 /* ---- the container's first process --------------------------------------- */
@@ -466,26 +618,33 @@ static void __attribute__((noreturn)) container_main(void) {
   /* A mount namespace of our own: pivot_root moves the root of every process
    * in the namespace, and fuse-overlayfs must keep the host's. */
   if (unshare(CLONE_NEWNS) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWNS) for the container");
+  /* The host's /dev/null, seen from this mount namespace (a bind source must be in it). */
+  open_devnull();
   rootfd = open(plan.merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) die_step("mount_rootfs", errno, "open %s", plan.merged);
   mount_proc_sys();
-  mount_dev();
-  mount_volumes();
-  int wd = make_in_root("workdir", plan.cwd, 0);
-  close(wd);
-  pivot();
-  /* As podman: root in the container may ping (ICMP echo sockets). */
+  /* As podman: root in the container may ping (ICMP echo sockets). Before
+   * /proc/sys turns read-only. */
   if (plan.new_net) {
-    int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC);
+    int fd = open_in_root("/proc/sys/net/ipv4/ping_group_range", O_WRONLY, RESOLVE_NO_SYMLINKS);
     if (fd >= 0) {
       if (write(fd, "0 0", 3) < 0) { /* best effort: older kernels lack it */ }
       close(fd);
     }
   }
+  mount_dev();
+  mount_volumes();
+  mask_paths();
+  int wd = make_in_root("workdir", plan.cwd, 0);
+  close(wd);
+  pivot();
   if (plan.hostname && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
     die_step("hostname", errno, "sethostname %s", plan.hostname);
+  load_seccomp();
+  drop_bounding_caps();
   set_user();
-  if (getuid() == 0) drop_caps();
+  drop_caps();
+  if (plan.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_step("no_new_privs", errno, "PR_SET_NO_NEW_PRIVS");
   if (chdir(plan.cwd) < 0) die_step("workdir", errno, "chdir %s", plan.cwd);
 
   clearenv();
@@ -494,8 +653,8 @@ static void __attribute__((noreturn)) container_main(void) {
   if (plan.nargv == 0) die_step("exec", 0, "no command given and the image has none");
   plan.argv[plan.nargv] = NULL;
 
-  /* Only 0, 1 and 2 may reach the container; errpipe closes on exec. */
-  if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die_step("exec", errno, "close_range");
+  /* Only 0, 1, 2 and --preserve-fds may reach the container; errpipe closes on exec. */
+  if (syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die_step("exec", errno, "close_range");
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (init_memfd >= 0) {
     char *argv[MAX_ITEMS + 3] = {"tspod-init", "--"};

@@ -4,7 +4,7 @@ import { TspodError } from '../util/errors.js';
 import { toArray } from './main.js';
 
 export const valueFlags = ['name', 'e', 'env', 'env-file', 'w', 'workdir', 'u', 'user', 'h', 'hostname', 'entrypoint',
-  'v', 'volume', 'tmpfs', 'network', 'net', 'storage-opt', 'log-level'];
+  'v', 'volume', 'tmpfs', 'network', 'net', 'storage-opt', 'log-level', 'cap-add', 'cap-drop', 'security-opt', 'preserve-fds'];
 
 export function builder(y: Argv): Argv {
   return y
@@ -24,6 +24,11 @@ export function builder(y: Argv): Argv {
     .option('tmpfs', { type: 'string', describe: 'Mount a tmpfs at DIR' })
     .option('read-only', { type: 'boolean', default: false, describe: 'Mount the root filesystem read-only' })
     .option('network', { alias: 'net', type: 'string', default: 'slirp4netns', describe: 'slirp4netns[:allow_host_loopback=true,mtu=N] | none | host' })
+    .option('cap-add', { type: 'string', describe: 'Add capabilities (NAME, CAP_NAME or ALL)' })
+    .option('cap-drop', { type: 'string', describe: 'Drop capabilities (NAME, CAP_NAME or ALL)' })
+    .option('privileged', { type: 'boolean', default: false, describe: 'All capabilities, no seccomp filter, no masked paths' })
+    .option('security-opt', { type: 'string', describe: 'seccomp=unconfined|PROFILE.json, no-new-privileges, mask=PATHS, unmask=ALL|PATHS' })
+    .option('preserve-fds', { type: 'number', default: 0, describe: 'Pass N additional file descriptors (3 to 3+N-1) to the container' })
     .option('init', { type: 'boolean', default: false, describe: 'Run an init inside the container that forwards signals and reaps processes' })
     .help(false);
 }
@@ -52,5 +57,16 @@ export async function handler(a: Record<string, unknown>): Promise<number> {
     network: String(a.network),
     init: Boolean(a.init),
     storageOpts: toArray(a['storage-opt']),
+    capAdd: toArray(a['cap-add']),
+    capDrop: toArray(a['cap-drop']),
+    privileged: Boolean(a.privileged),
+    securityOpt: toArray(a['security-opt']),
+    preserveFds: preserveFds(a['preserve-fds']),
   });
+}
+
+function preserveFds(v: unknown): number {
+  const n = Number(v ?? 0);
+  if (!Number.isInteger(n) || n < 0 || n > 1000) throw new TspodError(`--preserve-fds takes a count of descriptors, not "${String(v)}"`);
+  return n;
 }

@@ -2,6 +2,7 @@
 // the C helpers, which live next to the package and are never taken from PATH.
 import { homedir } from 'node:os';
 import { join, dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface Paths {
@@ -20,8 +21,13 @@ export function tspodPaths(env: NodeJS.ProcessEnv = process.env): Paths {
   };
 }
 
-/** The package root: dist/lib/config/paths.js -> ../../.. */
-export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The package root: the nearest directory above this file holding package.json
+ * (dist/lib/config when built, lib/config when tests run the sources). */
+export const packageRoot = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 
 export function helperPath(name: 'tspod-launch' | 'tspod-userns' | 'tspod-init' | 'tspod-whiteout'): string {
   return join(packageRoot, 'helpers-c', 'bin', name);

@@ -9,6 +9,7 @@ import { hostsFile, resolvConf } from '../network/etc-files.js';
 import { checkTun, parseSlirpOptions, SlirpNetwork, slirpProgram } from '../network/slirp.js';
 import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
 import { launch, type LaunchPlan } from '../runtime/launch.js';
+import { parseSecurityOpts, resolveCaps, securityPlan } from '../runtime/security.js';
 import type { ContainerRecord, Mount } from '../storage/containers.js';
 import type { ImageConfig } from '../storage/images.js';
 import { openStore } from './store.js';
@@ -35,14 +36,11 @@ export interface RunOptions {
   network: string;
   init: boolean;
   storageOpts: string[];
-}
-
-/** podman's default capability set (containers.conf default_capabilities). */
-export const DEFAULT_CAPS = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'];
-const CAP_NUMBERS: Record<string, number> = { CHOWN: 0, DAC_OVERRIDE: 1, FOWNER: 3, FSETID: 4, KILL: 5, SETGID: 6, SETUID: 7, SETPCAP: 8, NET_BIND_SERVICE: 10, SYS_CHROOT: 18, SETFCAP: 31 };
-
-export function capMask(caps: string[]): bigint {
-  return caps.reduce((m, c) => m | (1n << BigInt(CAP_NUMBERS[c]!)), 0n);
+  capAdd: string[];
+  capDrop: string[];
+  privileged: boolean;
+  securityOpt: string[];
+  preserveFds: number;
 }
 
 /** `-v HOST:CTR[:OPTIONS]` -> a bind mount. Named volumes are not supported yet. */
@@ -136,6 +134,9 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     }
   }
   const mounts = opts.volumes.map(parseVolume);
+  const caps = resolveCaps(opts.capAdd, opts.capDrop, opts.privileged);
+  const security = securityPlan(caps, parseSecurityOpts(opts.securityOpt), opts.privileged);
+  if (opts.preserveFds && opts.tty) throw new TspodError('--preserve-fds cannot be combined with -t: the terminal helper cannot pass extra descriptors');
   const extraEnv = [...opts.envFile.flatMap(parseEnvFile), ...opts.env.map(expandEnv)];
   const image = findLocalImage(store.images.list(), opts.image);
   if (!image) {
@@ -218,7 +219,8 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     readOnly: opts.readOnly,
     tty: opts.tty,
     init: opts.init,
-    caps: capMask(DEFAULT_CAPS),
+    security,
+    preserveFds: opts.preserveFds,
   };
   let net: SlirpNetwork | undefined;
   let exitCode = 125;

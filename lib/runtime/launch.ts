@@ -25,8 +25,10 @@ export interface LaunchPlan {
   readOnly: boolean;
   tty: boolean;
   init: boolean;
-  /** capability bitmask for a root process in the container */
-  caps: bigint;
+  /** caps, no_new_privs, masks, read-only paths and seccomp lines (runtime/security.ts) */
+  security: string[][];
+  /** fds 3..3+N-1 of tspod passed on to the container */
+  preserveFds: number;
 }
 
 export interface LaunchIO {
@@ -49,7 +51,8 @@ export function planLines(p: LaunchPlan): string[][] {
   for (const l of p.lowerDirs) lines.push(['lower', l]);
   lines.push(['upper', p.upperDir], ['work', p.workDir], ['merged', p.mergedDir]);
   lines.push(['network', p.network], ['hostname', p.hostname], ['user', p.user], ['cwd', p.cwd]);
-  lines.push(['tty', p.tty ? '1' : '0'], ['readonly', p.readOnly ? '1' : '0'], ['caps', p.caps.toString(16)]);
+  lines.push(['tty', p.tty ? '1' : '0'], ['readonly', p.readOnly ? '1' : '0'], ['preserve_fds', String(p.preserveFds)]);
+  lines.push(...p.security);
   if (p.init) lines.push(['init', helperPath('tspod-init')]);
   for (const e of p.env) lines.push(['env', e]);
   for (const a of p.argv) lines.push(['arg', a]);
@@ -64,8 +67,9 @@ interface HelperProcess {
   kill(sig: NodeJS.Signals): void;
 }
 
-function spawnOnPipe(path: string, env: NodeJS.ProcessEnv, io: LaunchIO): HelperProcess {
-  const child = spawn(path, [], { env, stdio: [io.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
+function spawnOnPipe(path: string, env: NodeJS.ProcessEnv, io: LaunchIO, preserveFds: number): HelperProcess {
+  const extra = Array.from({ length: preserveFds }, (_, i) => 3 + i);
+  const child = spawn(path, [], { env, stdio: [io.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit', ...extra] });
   const exited = new Promise<number>((resolve, reject) => {
     child.once('error', (err) => reject(new TspodError(`cannot run ${path}: ${err.message} (was \`npm run build\` run?)`)));
     child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? osSignal(signal) : 0)));
@@ -153,7 +157,7 @@ export async function launch(plan: LaunchPlan, io: LaunchIO, hooks: LaunchHooks)
   const ch = await SyncChannel.open();
   const env = { ...process.env, TSPOD_SYNC_SOCKET: ch.path };
   const path = helperPath('tspod-launch');
-  const helper = io.tty ? await spawnOnPty(path, env, io) : spawnOnPipe(path, env, io);
+  const helper = io.tty ? await spawnOnPty(path, env, io) : spawnOnPipe(path, env, io, plan.preserveFds);
   const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', ...(io.tty ? [] : ['SIGHUP' as const])];
   const forward = (sig: NodeJS.Signals) => helper.kill(sig);
   for (const s of forwarded) process.on(s, forward);

@@ -10,7 +10,7 @@ import { Header } from 'tar';
 export interface RawEntry {
   path: string;
   type?: 'File' | 'Directory' | 'SymbolicLink' | 'Link' | 'CharacterDevice';
-  body?: string;
+  body?: string | Buffer;
   linkpath?: string;
   mode?: number;
 }
@@ -19,7 +19,7 @@ export interface RawEntry {
 export function rawTar(entries: RawEntry[]): Buffer {
   const blocks: Buffer[] = [];
   for (const e of entries) {
-    const body = Buffer.from(e.body ?? '');
+    const body = typeof e.body === 'string' || e.body === undefined ? Buffer.from(e.body ?? '') : e.body;
     const type = e.type ?? 'File';
     const h = new Header({
       path: e.path, type, size: type === 'File' ? body.length : 0, mode: e.mode ?? (type === 'Directory' ? 0o755 : 0o644),

@@ -24,6 +24,15 @@ export default async function setup(project: TestProject) {
   const built = buildBusyboxImage(images);
   const load = await execa(join(root, 'bin/tspod'), ['load', '-i', built.dockerArchive], { env: { ...process.env, ...env }, reject: false });
   if (load.exitCode !== 0) throw new Error(`loading the busybox test image failed: ${load.stderr}`);
+  // The security probe: a static binary in a layer over busybox.
+  const probe = join(base, 'probe');
+  await execa('gcc', ['-static', '-O2', '-o', probe, join(root, 'test/fixtures/probe.c')]);
+  const { dockerArchive, rawTar } = await import('./fixtures.js');
+  const probeImage = dockerArchive('localhost/probe:latest', [readFileSync(built.layerTar), rawTar([
+    { path: 'usr/', type: 'Directory' }, { path: 'usr/bin/', type: 'Directory' }, { path: 'usr/bin/probe', body: readFileSync(probe), mode: 0o755 },
+  ])]);
+  const loadProbe = await execa(join(root, 'bin/tspod'), ['load', '-i', probeImage], { env: { ...process.env, ...env }, reject: false });
+  if (loadProbe.exitCode !== 0) throw new Error(`loading the probe image failed: ${loadProbe.stderr}`);
   project.provide('tspodEnv', env);
   project.provide('tspodImages', { ...built, base });
   return async () => {

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { capMask, containerCommand, DEFAULT_CAPS, mergeEnv, parseVolume } from '../../lib/engine/run.js';
+import { containerCommand, mergeEnv, parseVolume } from '../../lib/engine/run.js';
+import { capMask, DEFAULT_CAPS } from '../../lib/runtime/security.js';
 import { firstOperand } from '../../lib/cli/main.js';
 import { valueFlags } from '../../lib/cli/run.js';
 import { checkUserNamespaces, idMappingsFrom, parseSubidFile } from '../../lib/runtime/idmap.js';
@@ -158,7 +159,7 @@ describe('launch plan', () => {
     const lines = planLines({
       mountProgram: undefined, lowerDirs: ['/l2', '/l1'], upperDir: '/u', workDir: '/w', mergedDir: '/m', network: 'none', hostname: 'h',
       user: '0', cwd: '/', env: ['A=1'], argv: ['sh'], binds: [{ source: '/s', destination: '/d', readonly: true }], tmpfs: ['/t'],
-      readOnly: false, tty: false, init: false, caps: 0x800405fbn,
+      readOnly: false, tty: false, init: false, security: [['caps', '800405fb']], preserveFds: 0,
     });
     expect(lines).toContainEqual(['mode', 'native']);
     expect(lines.filter((l) => l[0] === 'lower')).toEqual([['lower', '/l2'], ['lower', '/l1']]);

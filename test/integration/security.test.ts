@@ -1,0 +1,150 @@
+// Confinement seen from inside the container: capabilities, seccomp,
+// no_new_privs, masked and read-only paths, fds, terminal injection and the
+// binaries tspod runs. The probe image carries a static test program.
+import { afterEach, describe, expect, it } from 'vitest';
+import * as pty from 'node-pty';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { containerProcesses, testEnv, tspod, tspodBin, userProcesses, waitFor } from './helpers.js';
+
+const none = ['--network', 'none'];
+
+afterEach(async () => {
+  expect(await waitFor(() => userProcesses(containerProcesses).length === 0, 5000)).toBe(true);
+});
+
+async function status(args: string[], user: string[] = []): Promise<Record<string, string>> {
+  const r = await tspod(['run', '--rm', ...none, ...user, ...args, 'busybox', 'cat', '/proc/self/status']);
+  expect(r.exitCode, r.stderr).toBe(0);
+  return Object.fromEntries(r.stdout.split('\n').map((l) => l.split(/:\s+/) as [string, string]));
+}
+
+async function probe(args: string[], ...what: string[]) {
+  return tspod(['run', '--rm', ...none, ...args, 'probe', 'probe', ...what]);
+}
+
+describe('capabilities', () => {
+  it('default: podman\'s set in every set but inheritable and ambient', async () => {
+    const s = await status([]);
+    expect([s.CapEff, s.CapPrm, s.CapBnd, s.CapInh, s.CapAmb]).toEqual(['00000000800405fb', '00000000800405fb', '00000000800405fb', '0000000000000000', '0000000000000000']);
+  });
+  it('a non-root user gets none effective', async () => {
+    const s = await status([], ['-u', 'tester']);
+    expect([s.CapEff, s.CapPrm]).toEqual(['0000000000000000', '0000000000000000']);
+  });
+  it('--cap-drop all --cap-add NET_RAW leaves exactly NET_RAW; --cap-drop removes one', async () => {
+    expect((await status(['--cap-drop', 'all', '--cap-add', 'NET_RAW'])).CapEff).toBe('0000000000002000');
+    expect((await status(['--cap-drop', 'CAP_CHOWN'])).CapEff).toBe('00000000800405fa');
+    expect((await status(['--cap-add', 'sys_admin'])).CapEff).toBe('00000000802405fb');
+  });
+  it('--privileged: every capability, no seccomp filter, nothing masked', async () => {
+    const s = await status(['--privileged']);
+    expect(s.CapEff).toBe('000001ffffffffff');
+    expect(s.Seccomp).toBe('0');
+    const r = await tspod(['run', '--rm', ...none, '--privileged', 'busybox', 'sh', '-c', 'mount | grep -c " /proc/keys " || true']);
+    expect(r.stdout).toBe('0');
+  });
+  it('refuses an unknown capability with exit 125', async () => {
+    const r = await tspod(['run', '--rm', ...none, '--cap-add', 'FLY', 'busybox', 'true']);
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toMatch(/unknown capability "FLY"/);
+  });
+});
+
+describe('seccomp and no_new_privs', () => {
+  it('filters by default; NoNewPrivs as podman (off) unless asked for', async () => {
+    const s = await status([]);
+    expect([s.Seccomp, s.NoNewPrivs]).toEqual(['2', '0']);
+    const n = await status(['--security-opt', 'no-new-privileges']);
+    expect([n.Seccomp, n.NoNewPrivs]).toEqual(['2', '1']);
+    expect((await status(['--security-opt', 'seccomp=unconfined'])).Seccomp).toBe('0');
+  });
+  it.each([['keyctl'], ['add_key'], ['bpf'], ['userns']])('blocks %s with EPERM', async (what) => {
+    const r = await probe([], what);
+    expect(r.stdout).toBe('errno=1');
+  });
+  it('answers syscalls the profile does not know with ENOSYS, and clone3 too (libc falls back to clone)', async () => {
+    expect((await probe([], 'cachestat')).stdout).toBe('errno=38');
+    expect((await probe([], 'clone3')).stdout).toBe('errno=38');
+    expect((await probe(['--security-opt', 'seccomp=unconfined'], 'cachestat')).stdout).not.toBe('errno=38');
+  });
+  it('unshare -U inside the container fails; unconfined, the kernel would allow it', async () => {
+    const r = await tspod(['run', '--rm', ...none, 'busybox', 'unshare', '-U', 'true']);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(/Operation not permitted/);
+    expect((await probe(['--security-opt', 'seccomp=unconfined'], 'userns')).stdout).toBe('ok');
+  });
+  it('takes a profile file in the OCI format', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-seccomp-'));
+    const { readFileSync } = await import('node:fs');
+    const { root } = await import('./helpers.js');
+    const profile = JSON.parse(readFileSync(join(root, 'lib/runtime/seccomp.json'), 'utf8'));
+    profile.syscalls.push({ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 });
+    writeFileSync(join(dir, 'p.json'), JSON.stringify(profile));
+    const r = await tspod(['run', '--rm', ...none, '--security-opt', `seccomp=${join(dir, 'p.json')}`, 'busybox', 'mkdir', '/x']);
+    expect(r.stderr).toMatch(/Permission denied/);
+    writeFileSync(join(dir, 'bad.json'), '{');
+    const bad = await tspod(['run', '--rm', ...none, '--security-opt', `seccomp=${join(dir, 'bad.json')}`, 'busybox', 'true']);
+    expect(bad.exitCode).toBe(125);
+    expect(bad.stderr).toMatch(/not a valid profile/);
+  });
+});
+
+describe('masked and read-only paths', () => {
+  it('masks /proc/keys and /proc/timer_list, empties /sys/firmware, and makes /proc/sys read-only', async () => {
+    const r = await tspod(['run', '--rm', ...none, 'busybox', 'sh', '-c',
+      'wc -c < /proc/keys; wc -c < /proc/timer_list; ls /sys/firmware | wc -l; echo x > /proc/sys/kernel/domainname || echo sys-ro; echo 1 > /proc/sysrq-trigger || echo sysrq-ro']);
+    expect(r.stdout.split('\n').map((l) => l.trim())).toEqual(['0', '0', '0', 'sys-ro', 'sysrq-ro']);
+  });
+  it('unmask=ALL and mask= change them', async () => {
+    const mounted = 'for p in /proc/keys /proc/timer_list /proc/sys; do grep -c " $p " /proc/self/mountinfo; done; wc -c < /etc/hostname';
+    const dflt = await tspod(['run', '--rm', ...none, 'busybox', 'sh', '-c', mounted]);
+    const lines = dflt.stdout.split('\n').map((l) => l.trim());
+    expect(lines.slice(0, 3)).toEqual(['1', '1', '1']);
+    expect(Number(lines[3])).toBeGreaterThan(0); // the hostname file, not masked by default
+    const r = await tspod(['run', '--rm', ...none, '--security-opt', 'unmask=ALL', '--security-opt', 'mask=/etc/hostname', 'busybox', 'sh', '-c', mounted]);
+    expect(r.stdout.split('\n').map((l) => l.trim())).toEqual(['0', '0', '0', '0']);
+    const one = await tspod(['run', '--rm', ...none, '--security-opt', 'unmask=/proc/keys', 'busybox', 'sh', '-c', mounted]);
+    expect(one.stdout.split('\n').slice(0, 3).map((l) => l.trim())).toEqual(['0', '1', '1']);
+  });
+});
+
+describe('file descriptors and binaries', () => {
+  it('--preserve-fds passes exactly the fds asked for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-fds-'));
+    writeFileSync(join(dir, 'f'), 'through-fd-3\n');
+    const { openSync } = await import('node:fs');
+    const fd = openSync(join(dir, 'f'), 'r');
+    const r = await tspod(['run', '--rm', ...none, '--preserve-fds', '1', 'busybox', 'sh', '-c', 'cat <&3; ls /proc/self/fd | tr "\\n" " "'], {
+      stdin: undefined, stdio: ['ignore', 'pipe', 'pipe', fd],
+    });
+    // 3 is the preserved fd, 4 the directory ls is reading
+    expect(r.stdout).toBe('through-fd-3\n0 1 2 3 4 ');
+  });
+  it('nothing in the container can open the init binary for writing (CVE-2019-5736 class)', async () => {
+    const r = await tspod(['run', '--rm', ...none, '--init', 'probe', 'probe', 'exe-write']);
+    expect(r.stdout).toMatch(/^errno=(1|13|26)$/);
+  });
+  it('no tspod helper or host process is visible inside the pid namespace', async () => {
+    const r = await tspod(['run', '--rm', ...none, 'busybox', 'sh', '-c', 'ls -d /proc/[0-9]* | wc -l']);
+    // the shell and ls (and its pipe partner): only the container's own processes
+    expect(Number(r.stdout)).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('terminal injection (TIOCSTI)', () => {
+  it('a container sharing the user\'s terminal cannot push input into it', async () => {
+    // The outer shell reads a line after tspod exits: injected text would land there.
+    const term = pty.spawn('/bin/sh', ['-c', `${tspodBin} run --rm -i --network none probe probe tiocsti 'echo INJECTED\n'; read line; echo "read:[$line]"`], {
+      cols: 80, rows: 24, env: testEnv(),
+    });
+    let out = '';
+    term.onData((d) => (out += d));
+    await waitFor(() => /errno=|ok/.test(out), 20_000);
+    term.write('typed\r');
+    await new Promise<void>((resolve) => term.onExit(() => resolve()));
+    expect(out).toMatch(/errno=(1|5)/);
+    expect(out).toMatch(/read:\[typed\]/);
+  });
+});
