@@ -72,13 +72,14 @@ static __attribute__((unused)) int sync_connect(const char *path) {
 }
 
 /* Buffered line reader over the sync socket. Returns a malloc'd line without
- * its newline, or NULL at EOF. */
-static char rbuf[65536];
-static size_t rlen = 0;
+ * its newline, or NULL at EOF. Lines may be long (an environment variable can
+ * be), up to 16 MiB. */
+static char *rbuf;
+static size_t rlen = 0, rcap = 0;
 
 static __attribute__((unused)) char *sync_read_line(void) {
   for (;;) {
-    char *nl = memchr(rbuf, '\n', rlen);
+    char *nl = rlen ? memchr(rbuf, '\n', rlen) : NULL;
     if (nl) {
       size_t len = nl - rbuf;
       char *line = malloc(len + 1);
@@ -89,8 +90,13 @@ static __attribute__((unused)) char *sync_read_line(void) {
       rlen -= len + 1;
       return line;
     }
-    if (rlen == sizeof rbuf) die_step("sync", 0, "line too long");
-    ssize_t r = read(sync_fd, rbuf + rlen, sizeof rbuf - rlen);
+    if (rlen == rcap) {
+      if (rcap >= (16u << 20)) die_step("sync", 0, "a message from tspod is longer than 16 MiB");
+      rcap = rcap ? rcap * 2 : 65536;
+      rbuf = realloc(rbuf, rcap);
+      if (!rbuf) die_step("sync", ENOMEM, "read buffer");
+    }
+    ssize_t r = read(sync_fd, rbuf + rlen, rcap - rlen);
     if (r < 0) {
       if (errno == EINTR) continue;
       die_step("sync", errno, "read");

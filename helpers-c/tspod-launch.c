@@ -25,6 +25,8 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -312,8 +314,24 @@ static void mount_at(const char *step, const char *target, int as_file, const ch
   close(fd);
 }
 
+/* /proc, /sys and /dev must be real directories of the image: a symlink
+ * there could aim device or procfs set-up somewhere else. */
+static void refuse_symlink(const char *step, const char *path) {
+  int fd = open_in_root(path, O_PATH, RESOLVE_NO_SYMLINKS);
+  if (fd < 0 && errno == ELOOP) die_step(step, 0, "%s in the image is a symlink: refusing to mount there", path);
+  if (fd >= 0) close(fd);
+}
+
 static void mount_proc_sys(void) {
+  refuse_symlink("mount_proc", "/proc");
+  refuse_symlink("mount_sys", "/sys");
   mount_at("mount_proc", "/proc", 0, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  /* Masks and ping_group_range go through this mount: make sure it is procfs. */
+  int pfd = open_in_root("/proc", O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+  struct statfs sfs;
+  if (pfd < 0 || fstatfs(pfd, &sfs) < 0) die_step("mount_proc", errno, "check /proc");
+  if (sfs.f_type != PROC_SUPER_MAGIC) die_step("mount_proc", 0, "/proc is not procfs after mounting it");
+  close(pfd);
   if (plan.new_net)
     mount_at("mount_sys", "/sys", 0, "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL);
   else
@@ -321,6 +339,7 @@ static void mount_proc_sys(void) {
 }
 
 static void mount_dev(void) {
+  refuse_symlink("mount_dev", "/dev");
   mount_at("mount_dev", "/dev", 0, "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=65536k");
   static const char *devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
   for (size_t i = 0; i < sizeof devices / sizeof *devices; i++) {

@@ -52,6 +52,7 @@ export function parseVolume(spec: string): Mount {
   const [source, destination, options = ''] = parts as [string, string, string?];
   if (!isAbsolute(source)) throw new TspodError(`invalid volume "${spec}": the host path "${source}" must be absolute (named volumes are not supported yet)`);
   if (!posix.isAbsolute(destination)) throw new TspodError(`invalid volume "${spec}": the container path "${destination}" must be absolute`);
+  if (destination.split('/').includes('..')) throw new TspodError(`invalid volume "${spec}": the container path "${destination}" must not contain ".."`);
   let readonly = false;
   for (const o of options.split(',').filter(Boolean)) {
     if (o === 'ro') readonly = true;
@@ -75,6 +76,8 @@ export function parseEnvFile(path: string): string[] {
 
 /** `-e KEY` takes KEY from tspod's own environment, as podman. */
 function expandEnv(e: string): string {
+  if (e.startsWith('=') || e === '') throw new TspodError(`invalid environment variable "${e}": the name is empty (use KEY=VALUE)`);
+  if (/\0/.test(e)) throw new TspodError('invalid environment variable: it contains a NUL byte');
   if (e.includes('=')) return e;
   const v = process.env[e];
   return v === undefined ? '' : `${e}=${v}`;

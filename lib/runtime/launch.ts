@@ -182,7 +182,7 @@ export async function launch(plan: LaunchPlan, io: LaunchIO, hooks: LaunchHooks)
         const errno = Number(a);
         failure = errno === 2
           ? new TspodError(`${b}: executable file not found in $PATH: no such file or directory in the container`, 127)
-          : new TspodError(`${b}: cannot be executed in the container: ${errno === 13 ? 'permission denied' : `errno ${errno}`}`, 126);
+          : new TspodError(`${b}: cannot be executed in the container: ${({ 13: 'permission denied', 7: 'argument list too long', 8: 'exec format error (a binary for another architecture?)', 21: 'is a directory' } as Record<number, string>)[errno] ?? `errno ${errno}`}`, 126);
       } else if (kind === 'error') {
         failure = helperError(line);
       }

@@ -4,7 +4,8 @@
 // layer are refused. OCI whiteouts are collected for tspod-whiteout; devices
 // are skipped (a rootless user cannot create them, as with podman).
 import * as tar from 'tar';
-import { posix } from 'node:path';
+import { join, posix } from 'node:path';
+import { chmodSync, lstatSync } from 'node:fs';
 
 export interface Whiteouts {
   /** "w PATH" deleted files, "o PATH" opaque directories, relative to the layer root. */
@@ -21,14 +22,36 @@ export function safeEntryPath(raw: string, what = 'entry'): string {
   return parts.join('/');
 }
 
-export async function extractLayer(file: string, dest: string): Promise<Whiteouts> {
+export interface LayerLimits {
+  /** most entries a layer may hold */
+  maxEntries: number;
+  /** most bytes its files may add up to */
+  maxBytes: number;
+}
+
+/** Generous for real images, finite for tar bombs; TSPOD_LAYER_MAX_ENTRIES / _BYTES override. */
+export function defaultLimits(env: NodeJS.ProcessEnv = process.env): LayerLimits {
+  return {
+    maxEntries: Number(env.TSPOD_LAYER_MAX_ENTRIES) || 2_000_000,
+    maxBytes: Number(env.TSPOD_LAYER_MAX_BYTES) || 64 * 1024 ** 3,
+  };
+}
+
+const extractable = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
+
+export async function extractLayer(file: string, dest: string, limits: LayerLimits = defaultLimits()): Promise<Whiteouts> {
   const whiteouts: string[] = [];
+  let entries = 0;
+  let bytes = 0;
   const symlinks = new Set<string>();
   let unsafe: Error | undefined;
   const check = (path: string, e: tar.ReadEntry | import('node:fs').Stats): boolean => {
     const entry = e as tar.ReadEntry;
     if (unsafe) return false;
     try {
+      if (++entries > limits.maxEntries) throw new UnsafeLayerError(`the layer has more than ${limits.maxEntries} entries (TSPOD_LAYER_MAX_ENTRIES raises the limit)`);
+      bytes += entry.size ?? 0;
+      if (bytes > limits.maxBytes) throw new UnsafeLayerError(`the layer's files add up to more than ${limits.maxBytes} bytes (TSPOD_LAYER_MAX_BYTES raises the limit)`);
       const rel = safeEntryPath(path);
       const parts = rel.split('/');
       for (let i = 1; i < parts.length; i++) {
@@ -49,10 +72,19 @@ export async function extractLayer(file: string, dest: string): Promise<Whiteout
         return false;
       }
       if (entry.type === 'CharacterDevice' || entry.type === 'BlockDevice' || entry.type === 'FIFO') return false;
+      if (!extractable.has(entry.type)) throw new UnsafeLayerError(`entry "${path}" has type ${entry.type}, which tspod does not extract`);
       return rel !== '';
     } catch (err) {
       unsafe = err as Error;
       return false;
+    }
+  };
+  // chown clears setuid and setgid bits: put them back once the owners are set.
+  const specialModes: Array<[string, number]> = [];
+  const record = (path: string, e: tar.ReadEntry | import('node:fs').Stats) => {
+    const entry = e as tar.ReadEntry;
+    if ((entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'Directory') && (entry.mode ?? 0) & 0o6000) {
+      specialModes.push([safeEntryPath(path), entry.mode! & 0o7777]);
     }
   };
   const warnings: string[] = [];
@@ -63,11 +95,21 @@ export async function extractLayer(file: string, dest: string): Promise<Whiteout
     // Symlink targets stay as the image has them (/bin/sh -> /bin/busybox);
     // entry paths and hard-link targets are checked above instead.
     preservePaths: true,
-    filter: check,
+    filter: (path, e) => {
+      const keep = check(path, e);
+      if (keep) record(path, e);
+      return keep;
+    },
     strict: true,
     onwarn: (_code: string, message: string) => warnings.push(message),
   });
   if (unsafe) throw unsafe;
   if (warnings.length) throw new UnsafeLayerError(`extraction stopped: ${warnings.join('; ')}`);
+  for (const [rel, mode] of specialModes) {
+    // The path was checked not to pass through a symlink; lchmod does not exist, so
+    // refuse to chmod through one at the end of the path.
+    const full = join(dest, rel);
+    if (!lstatSync(full).isSymbolicLink()) chmodSync(full, mode);
+  }
   return { lines: whiteouts };
 }

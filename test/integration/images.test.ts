@@ -86,6 +86,8 @@ describe('layers', () => {
       { path: 'opaque/old', body: 'old\n' },
       { path: 'gone/', type: 'Directory' },
       { path: 'gone/file', body: 'x' },
+      { path: 'usr/', type: 'Directory' },
+      { path: 'usr/suid', body: '#!/bin/sh\nid -u\n', mode: 0o4755 },
     ]);
     const top = rawTar([
       { path: 'etc/', type: 'Directory' },
@@ -97,10 +99,11 @@ describe('layers', () => {
     ]);
     const archive = dockerArchive('localhost/layered:latest', [readLayer(layerTar), middle, top]);
     expect((await tspod(['load', '-i', archive])).exitCode).toBe(0);
-    const script = 'ls /etc/motd /gone 2>&1 | grep -c "No such file"; ls /opaque';
+    // A setuid file stays setuid inside: harmless, its owner is the user namespace's root.
+    const script = 'ls /etc/motd /gone 2>&1 | grep -c "No such file"; ls /opaque; stat -c %a /usr/suid';
     for (const opts of [[], ['--storage-opt', 'overlay.mount_program=']]) {
       const r = await tspod([...opts, 'run', '--rm', ...none, 'layered', 'sh', '-c', script]);
-      expect(r.stdout.split('\n'), opts.join(' ')).toEqual(['2', 'new']);
+      expect(r.stdout.split('\n'), opts.join(' ')).toEqual(['2', 'new', '4755']);
     }
     await tspod(['rmi', 'layered']);
   });

@@ -94,6 +94,33 @@ describe('exit codes', () => {
     expect(flag.stderr).toMatch(/unknown flag: no-such-flag/);
   });
 
+  it('refuses hostile command-line input with exit 125 (or 126 for an argv the kernel refuses)', async () => {
+    const empty = await tspod(['run', '--rm', ...none, '-e', '=x', 'busybox', 'true']);
+    expect(empty.exitCode).toBe(125);
+    expect(empty.stderr).toMatch(/invalid environment variable "=x"/);
+    // An environment bigger than the kernel's exec limit: tspod starts, the container's exec cannot.
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-bigenv-'));
+    writeFileSync(join(dir, 'env'), Array.from({ length: 40 }, (_, i) => `BIG${i}=${'x'.repeat(100_000)}`).join('\n'));
+    const huge = await tspod(['run', '--rm', ...none, '--env-file', join(dir, 'env'), 'busybox', 'true']);
+    expect(huge.exitCode).toBe(126);
+    expect(huge.stderr).toMatch(/argument list too long/);
+    const badName = await tspod(['run', '--rm', ...none, '--name', '../evil', 'busybox', 'true']);
+    expect(badName.exitCode).toBe(125);
+    expect(badName.stderr).toMatch(/invalid container name/);
+  });
+
+  it('refuses an image whose /dev is a symlink', async () => {
+    const { dockerArchive, rawTar } = await import('./fixtures.js');
+    const { inject } = await import('vitest');
+    const base = readFileSync(inject('tspodImages').layerTar);
+    const archive = dockerArchive('localhost/devlink:latest', [base, rawTar([{ path: 'dev', type: 'SymbolicLink', linkpath: '/etc' }])]);
+    expect((await tspod(['load', '-i', archive])).exitCode).toBe(0);
+    const r = await tspod(['run', '--rm', ...none, 'devlink', 'true']);
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toMatch(/\/dev in the image is a symlink/);
+    await tspod(['rmi', 'devlink']);
+  });
+
   it('reports a command killed by a signal as 128+signal', async () => {
     // PID 1 cannot be killed from inside its namespace: the command runs under --init.
     const r = await tspod(['run', '--rm', ...none, '--init', 'busybox', 'sh', '-c', 'kill -9 $$']);
@@ -167,7 +194,7 @@ describe('mounts', () => {
   });
 
   it('refuses a bad -v spec with exit 125', async () => {
-    for (const spec of ['relative:/data', '/tmp', '/tmp:/data:bogus', '/does/not/exist:/data']) {
+    for (const spec of ['relative:/data', '/tmp', '/tmp:/data:bogus', '/does/not/exist:/data', '/tmp:/data/../etc', '/tmp::/x', ':/data']) {
       const r = await tspod(['run', '--rm', ...none, '-v', spec, 'busybox', 'true']);
       expect(r.exitCode, spec).toBe(125);
       expect(r.stderr, spec).toMatch(/invalid volume/);

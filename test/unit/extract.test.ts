@@ -62,6 +62,14 @@ describe('extractLayer', () => {
     expect(existsSync(join(dest, 'dev/null'))).toBe(false);
   });
 
+  it('stops a tar bomb at the entry and byte limits', async () => {
+    const many = layer(Array.from({ length: 50 }, (_, i) => ({ path: `f${i}`, body: 'x' })));
+    await expect(extractLayer(many.file, many.dest, { maxEntries: 20, maxBytes: 1e9 })).rejects.toThrow(/more than 20 entries/);
+    const big = layer([{ path: 'a', body: 'x'.repeat(4000) }, { path: 'b', body: 'y'.repeat(4000) }]);
+    await expect(extractLayer(big.file, big.dest, { maxEntries: 100, maxBytes: 5000 })).rejects.toThrow(/more than 5000 bytes/);
+    expect(existsSync(join(big.dest, 'b'))).toBe(false);
+  });
+
   it.each([
     ['..', [{ path: '../evil', body: 'x' }], /contains "\.\."/, '../evil'],
     ['absolute', [{ path: '/evil', body: 'x' }], /absolute path/, '../evil'],
