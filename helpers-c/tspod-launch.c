@@ -6,7 +6,6 @@
  * Protocol (one line per message, fields separated by tabs):
  *   tspod -> helper: plan lines ("key\tvalue..."), then "end"
  *   helper -> tspod: "userns\tPID"   tspod writes the id maps, answers "mapped"
- *   helper -> tspod: "netns\tPID"    tspod attaches the network, answers "net"
  *   helper -> tspod: "started\tPID"  the container's command is running
  *   helper -> tspod: "error\tSTEP\tERRNO\tTEXT" or "execfail\tERRNO\tCMD"
  * The helper's exit status is the container's (128+N when killed by N). */
@@ -70,6 +69,8 @@ static struct {
   char *readonly_paths[MAX_ITEMS];
   int nreadonly_paths;
   int preserve_fds;
+  char *slirp_argv[32]; /* slirp4netns and its options; NULL: no user-mode network */
+  int nslirp;
 } plan = {.mode = "fuse", .new_net = 1, .cwd = "/", .caps = ~0ULL};
 
 static void read_plan(void) {
@@ -108,6 +109,10 @@ static void read_plan(void) {
     else if (!strcmp(k, "caps")) plan.caps = strtoull(v, NULL, 16);
     else if (!strcmp(k, "no_new_privs")) plan.no_new_privs = atoi(v);
     else if (!strcmp(k, "preserve_fds")) plan.preserve_fds = atoi(v);
+    else if (!strcmp(k, "slirp_arg")) {
+      if (plan.nslirp >= 30) die_step("plan", 0, "too many slirp4netns arguments");
+      plan.slirp_argv[plan.nslirp++] = (char *)v;
+    }
     else if (!strcmp(k, "mask")) ADD(plan.masked, plan.nmasked, (char *)v);
     else if (!strcmp(k, "readonly_path")) ADD(plan.readonly_paths, plan.nreadonly_paths, (char *)v);
     else if (!strcmp(k, "seccomp_default")) plan.seccomp_default = raw;
@@ -134,6 +139,80 @@ static void read_plan(void) {
   die_step("plan", 0, "tspod closed the channel before 'end'");
 }
 
+/* ---- the network -----------------------------------------------------------
+ * slirp4netns is this helper's child, forked before the user namespace so it
+ * runs as the user on the host. It waits until our network namespace exists,
+ * joins it by pid, and exits when its exit pipe closes: when we exit, however
+ * we exit. Nothing outlives the container. */
+
+static pid_t slirp_pid = -1;
+static int slirp_go[2] = {-1, -1}, slirp_ready[2] = {-1, -1}, slirp_exit[2] = {-1, -1};
+
+static void fork_network(void) {
+  if (plan.nslirp == 0) return;
+  if (pipe2(slirp_go, O_CLOEXEC) < 0 || pipe2(slirp_ready, O_CLOEXEC) < 0 || pipe2(slirp_exit, O_CLOEXEC) < 0)
+    die_step("network", errno, "pipe");
+  pid_t parent = getpid();
+  slirp_pid = fork();
+  if (slirp_pid < 0) die_step("network", errno, "fork");
+  if (slirp_pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    char go;
+    if (read(slirp_go[0], &go, 1) != 1) _exit(0); /* the helper failed before the network */
+    /* fds 3 and 4: the exit pipe (read end) and the ready pipe (write end),
+     * moved out of the way first so neither dup2 clobbers the other. */
+    int e = fcntl(slirp_exit[0], F_DUPFD, 10), r = fcntl(slirp_ready[1], F_DUPFD, 10);
+    if (e < 0 || r < 0 || dup2(e, 3) < 0 || dup2(r, 4) < 0) _exit(125);
+    syscall(SYS_close_range, 5, ~0U, 0);
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      dup2(devnull, 0);
+      dup2(devnull, 1);
+    }
+    char pidbuf[32];
+    snprintf(pidbuf, sizeof pidbuf, "%d", parent);
+    char *argv[40];
+    int n = 0;
+    for (int i = 0; i < plan.nslirp; i++) argv[n++] = plan.slirp_argv[i];
+    argv[n++] = "-e";
+    argv[n++] = "3";
+    argv[n++] = "-r";
+    argv[n++] = "4";
+    argv[n++] = pidbuf;
+    argv[n++] = "tap0";
+    argv[n] = NULL;
+    execv(argv[0], argv);
+    fprintf(stderr, "%s: network: exec %s: %s\n", helper_name, argv[0], strerror(errno));
+    _exit(125);
+  }
+  close(slirp_go[0]);
+  close(slirp_exit[0]);
+  close(slirp_ready[1]);
+}
+
+static void start_network(void) {
+  if (slirp_pid < 0) return;
+  if (write(slirp_go[1], "g", 1) != 1) die_step("network", errno, "start slirp4netns");
+  close(slirp_go[1]);
+}
+
+/* Wait until slirp4netns has configured tap0. */
+static void wait_network(void) {
+  if (slirp_pid < 0) return;
+  char b;
+  ssize_t r;
+  while ((r = read(slirp_ready[0], &b, 1)) < 0 && errno == EINTR)
+    ;
+  if (r != 1) {
+    int status = 0;
+    waitpid(slirp_pid, &status, 0);
+    slirp_pid = -1;
+    die_step("network", 0, "slirp4netns exited before configuring tap0 (status %d)",
+             WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  }
+  close(slirp_ready[0]);
+}
+
 /* ---- namespaces ---------------------------------------------------------- */
 
 static void setup_userns(void) {
@@ -150,8 +229,7 @@ static void setup_namespaces(void) {
   int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
   if (plan.new_net) flags |= CLONE_NEWNET;
   if (unshare(flags) < 0) die_step("namespaces", errno, "unshare(mount, uts, ipc, net)");
-  /* tspod attaches slirp4netns to this namespace while we mount. */
-  sync_send("netns\t%d", getpid());
+  start_network();
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     die_step("namespaces", errno, "make / private");
 }
@@ -709,12 +787,13 @@ int main(int argc, char **argv) {
   unsetenv("TSPOD_SYNC_SOCKET");
   read_plan();
   load_init();
+  fork_network();
 
   setup_userns();
   setup_namespaces();
   mount_rootfs();
   if (unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
-  sync_expect("net");
+  wait_network();
 
   if (pipe2(errpipe, O_CLOEXEC) < 0) die_step("fork", errno, "pipe");
   /* Forward the signals tspod forwards to us; block them until the child
@@ -757,6 +836,11 @@ int main(int argc, char **argv) {
     /* The namespace holding its mount dies with us: no unmount needed. */
     kill(fuse_pid, SIGKILL);
     while (waitpid(fuse_pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  }
+  if (slirp_pid > 0) {
+    close(slirp_exit[1]); /* slirp4netns exits when this closes */
+    while (waitpid(slirp_pid, NULL, 0) < 0 && errno == EINTR)
       ;
   }
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);

@@ -6,7 +6,7 @@ import { join, isAbsolute, posix } from 'node:path';
 import { loadStorageConfig } from '../config/storage-conf.js';
 import { findLocalImage } from '../image/resolve.js';
 import { hostsFile, resolvConf } from '../network/etc-files.js';
-import { checkTun, parseSlirpOptions, SlirpNetwork, slirpProgram } from '../network/slirp.js';
+import { checkTun, parseSlirpOptions, slirpArgs } from '../network/slirp.js';
 import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
 import { launch, type LaunchPlan } from '../runtime/launch.js';
 import { parseSecurityOpts, resolveCaps, securityPlan } from '../runtime/security.js';
@@ -125,10 +125,8 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   currentIdMappings(); // fail early, with the fix, when /etc/subuid or /etc/subgid lacks the user
   const network = parseNetwork(opts.network);
   const slirpOpts = network === 'slirp4netns' ? parseSlirpOptions(opts.network) : undefined;
-  if (slirpOpts) {
-    slirpProgram();
-    checkTun();
-  }
+  const slirp = slirpOpts ? slirpArgs(slirpOpts) : [];
+  if (slirpOpts) checkTun();
   if (storage.mountProgram) {
     try {
       accessSync('/dev/fuse', constants.R_OK | constants.W_OK);
@@ -209,6 +207,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     workDir: join(dir, 'work'),
     mergedDir: join(dir, 'merged'),
     network,
+    slirpArgs: slirp,
     hostname: record.config.hostname,
     user: record.config.user,
     cwd: record.config.workingDir,
@@ -225,13 +224,9 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     security,
     preserveFds: opts.preserveFds,
   };
-  let net: SlirpNetwork | undefined;
   let exitCode = 125;
   try {
     const result = await launch(plan, { tty: opts.tty, interactive: opts.interactive }, {
-      attachNetwork: async (pid) => {
-        if (slirpOpts) net = await SlirpNetwork.start(pid, slirpOpts);
-      },
       started: (pid) => {
         record.state = { status: 'running', pid, startedAt: new Date().toISOString() };
         store.containers.save(record);
@@ -243,7 +238,6 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     if (err instanceof TspodError) exitCode = err.exitCode;
     throw err;
   } finally {
-    await net?.stop();
     if (opts.rm) {
       await removeContainerFiles(store, record.id);
     } else {

@@ -1,9 +1,8 @@
 // User-mode networking for a container with slirp4netns: tap0 10.0.2.100/24,
-// gateway 10.0.2.2, DNS 10.0.2.3. slirp4netns joins the container's network
-// namespace by pid; it exits when tspod closes its exit fd (or dies).
-import { spawn, type ChildProcess } from 'node:child_process';
+// gateway 10.0.2.2, DNS 10.0.2.3. tspod-launch runs slirp4netns as its own
+// child (it joins the container's network namespace by pid and exits when the
+// helper does); this module checks for it and builds its options.
 import { accessSync, constants, existsSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { TspodError } from '../util/errors.js';
 
 export interface SlirpOptions {
@@ -41,32 +40,9 @@ export function parseSlirpOptions(spec: string): SlirpOptions {
   return opts;
 }
 
-export class SlirpNetwork {
-  private constructor(private child: ChildProcess) {}
-
-  static async start(pid: number, opts: SlirpOptions): Promise<SlirpNetwork> {
-    const args = ['--configure', `--mtu=${opts.mtu}`, '--enable-sandbox', '--enable-seccomp', '-r', '3', '-e', '4'];
-    if (!opts.allowHostLoopback) args.push('--disable-host-loopback');
-    const child = spawn(slirpProgram(), [...args, String(pid), 'tap0'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const ready = child.stdio[3] as Socket;
-    await new Promise<void>((resolve, reject) => {
-      const fail = (why: string) => reject(new TspodError(`slirp4netns could not set up the network: ${why}`));
-      child.once('error', (err) => fail(err.message));
-      child.once('exit', (code) => fail(stderr.trim() || `exit ${code}`));
-      ready.once('data', () => resolve());
-    });
-    child.removeAllListeners('exit');
-    return new SlirpNetwork(child);
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    (this.child.stdio[4] as Socket).destroy();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 2000);
-    await exited;
-    clearTimeout(timer);
-  }
+/** slirp4netns and its options; tspod-launch adds the exit and ready fds, its pid and tap0. */
+export function slirpArgs(opts: SlirpOptions): string[] {
+  const args = [slirpProgram(), '--configure', `--mtu=${opts.mtu}`, '--enable-sandbox', '--enable-seccomp'];
+  if (!opts.allowHostLoopback) args.push('--disable-host-loopback');
+  return args;
 }

@@ -15,6 +15,8 @@ export interface LaunchPlan {
   workDir: string;
   mergedDir: string;
   network: 'slirp4netns' | 'none' | 'host';
+  /** slirp4netns and its options when network is slirp4netns */
+  slirpArgs: string[];
   hostname: string;
   user: string;
   cwd: string;
@@ -37,8 +39,6 @@ export interface LaunchIO {
 }
 
 export interface LaunchHooks {
-  /** Called with the helper's pid once its network namespace exists. */
-  attachNetwork(pid: number): Promise<void>;
   /** Called once the container's command runs (PID on the host). */
   started(pid: number): void;
 }
@@ -51,6 +51,7 @@ export function planLines(p: LaunchPlan): string[][] {
   for (const l of p.lowerDirs) lines.push(['lower', l]);
   lines.push(['upper', p.upperDir], ['work', p.workDir], ['merged', p.mergedDir]);
   lines.push(['network', p.network], ['hostname', p.hostname], ['user', p.user], ['cwd', p.cwd]);
+  for (const a of p.slirpArgs) lines.push(['slirp_arg', a]);
   lines.push(['tty', p.tty ? '1' : '0'], ['readonly', p.readOnly ? '1' : '0'], ['preserve_fds', String(p.preserveFds)]);
   lines.push(...p.security);
   if (p.init) lines.push(['init', helperPath('tspod-init')]);
@@ -173,9 +174,6 @@ export async function launch(plan: LaunchPlan, io: LaunchIO, hooks: LaunchHooks)
       if (kind === 'userns') {
         await writeIdMaps(Number(a));
         ch.send('mapped');
-      } else if (kind === 'netns') {
-        await hooks.attachNetwork(Number(a));
-        ch.send('net');
       } else if (kind === 'started') {
         hooks.started(Number(a));
       } else if (kind === 'execfail') {

@@ -157,7 +157,7 @@ describe('launch plan', () => {
   it('escapes values so one plan line stays one line', () => {
     expect(escapeField('a\tb\nc\\d')).toBe('a\\tb\\nc\\\\d');
     const lines = planLines({
-      mountProgram: undefined, lowerDirs: ['/l2', '/l1'], upperDir: '/u', workDir: '/w', mergedDir: '/m', network: 'none', hostname: 'h',
+      mountProgram: undefined, lowerDirs: ['/l2', '/l1'], upperDir: '/u', workDir: '/w', mergedDir: '/m', network: 'none', slirpArgs: [], hostname: 'h',
       user: '0', cwd: '/', env: ['A=1'], argv: ['sh'], binds: [{ source: '/s', destination: '/d', readonly: true }], tmpfs: ['/t'],
       readOnly: false, tty: false, init: false, security: [['caps', '800405fb']], preserveFds: 0,
     });
