@@ -69,7 +69,9 @@ static struct {
   char *readonly_paths[MAX_ITEMS];
   int nreadonly_paths;
   int preserve_fds;
+  pid_t exec_target; /* exec mode: join this container process's namespaces */
   char *slirp_argv[32]; /* slirp4netns and its options; NULL: no user-mode network */
+  const char *slirp_log;
   int nslirp;
 } plan = {.mode = "fuse", .new_net = 1, .cwd = "/", .caps = ~0ULL};
 
@@ -109,6 +111,8 @@ static void read_plan(void) {
     else if (!strcmp(k, "caps")) plan.caps = strtoull(v, NULL, 16);
     else if (!strcmp(k, "no_new_privs")) plan.no_new_privs = atoi(v);
     else if (!strcmp(k, "preserve_fds")) plan.preserve_fds = atoi(v);
+    else if (!strcmp(k, "slirp_log")) plan.slirp_log = v;
+    else if (!strcmp(k, "exec_target")) plan.exec_target = atoi(v);
     else if (!strcmp(k, "slirp_arg")) {
       if (plan.nslirp >= 30) die_step("plan", 0, "too many slirp4netns arguments");
       plan.slirp_argv[plan.nslirp++] = (char *)v;
@@ -169,6 +173,9 @@ static void fork_network(void) {
       dup2(devnull, 0);
       dup2(devnull, 1);
     }
+    /* Its chatter goes to a log file, not to the container's output. */
+    int log = plan.slirp_log ? open(plan.slirp_log, O_WRONLY | O_CREAT | O_APPEND, 0600) : -1;
+    dup2(log >= 0 ? log : devnull, 2);
     char pidbuf[32];
     snprintf(pidbuf, sizeof pidbuf, "%d", parent);
     char *argv[40];
@@ -207,8 +214,8 @@ static void wait_network(void) {
     int status = 0;
     waitpid(slirp_pid, &status, 0);
     slirp_pid = -1;
-    die_step("network", 0, "slirp4netns exited before configuring tap0 (status %d)",
-             WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    die_step("network", 0, "slirp4netns exited before configuring tap0 (status %d; see %s)",
+             WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), plan.slirp_log ? plan.slirp_log : "its stderr");
   }
   close(slirp_ready[0]);
 }
@@ -707,6 +714,35 @@ static void __attribute__((noreturn)) child_fail(const char *kind, int err, cons
   _exit(err == ENOENT ? 127 : 126);
 }
 
+/* The last steps, shared by a container's first process and `tspod exec`:
+ * seccomp (while still root of the user namespace), capabilities, the user,
+ * no_new_privs, the working directory, the environment, and exec. */
+static void __attribute__((noreturn)) exec_process(void) {
+  load_seccomp();
+  drop_bounding_caps();
+  set_user();
+  drop_caps();
+  if (plan.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_step("no_new_privs", errno, "PR_SET_NO_NEW_PRIVS");
+  if (chdir(plan.cwd) < 0) die_step("workdir", errno, "chdir %s", plan.cwd);
+
+  clearenv();
+  for (int i = 0; i < plan.nenv; i++) putenv(plan.env[i]);
+  if (!getenv("HOME")) setenv("HOME", user_home, 1);
+  if (plan.nargv == 0) die_step("exec", 0, "no command given and the image has none");
+  plan.argv[plan.nargv] = NULL;
+
+  /* Only 0, 1, 2 and --preserve-fds may reach the container; errpipe closes on exec. */
+  if (syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die_step("exec", errno, "close_range");
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (init_memfd >= 0) {
+    char *argv[MAX_ITEMS + 3] = {"tspod-init", "--"};
+    memcpy(argv + 2, plan.argv, sizeof(char *) * (plan.nargv + 1));
+    fexecve(init_memfd, argv, environ);
+    child_fail("error\tinit", errno, "fexecve tspod-init");
+  }
+  execvp(plan.argv[0], plan.argv);
+  child_fail("execfail", errno, plan.argv[0]);
+}
 static void __attribute__((noreturn)) container_main(void) {
   close(errpipe[0]);
   /* Setup failures go through errpipe too: the child shares no sync socket. */
@@ -737,30 +773,39 @@ static void __attribute__((noreturn)) container_main(void) {
   pivot();
   if (plan.hostname && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
     die_step("hostname", errno, "sethostname %s", plan.hostname);
-  load_seccomp();
-  drop_bounding_caps();
-  set_user();
-  drop_caps();
-  if (plan.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_step("no_new_privs", errno, "PR_SET_NO_NEW_PRIVS");
-  if (chdir(plan.cwd) < 0) die_step("workdir", errno, "chdir %s", plan.cwd);
+  exec_process();
+}
 
-  clearenv();
-  for (int i = 0; i < plan.nenv; i++) putenv(plan.env[i]);
-  if (!getenv("HOME")) setenv("HOME", user_home, 1);
-  if (plan.nargv == 0) die_step("exec", 0, "no command given and the image has none");
-  plan.argv[plan.nargv] = NULL;
+/* ---- exec mode: a new process in a running container -----------------------
+ * Node cannot setns into a user namespace (it is multithreaded); we can. */
 
-  /* Only 0, 1, 2 and --preserve-fds may reach the container; errpipe closes on exec. */
-  if (syscall(SYS_close_range, 3 + plan.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) die_step("exec", errno, "close_range");
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (init_memfd >= 0) {
-    char *argv[MAX_ITEMS + 3] = {"tspod-init", "--"};
-    memcpy(argv + 2, plan.argv, sizeof(char *) * (plan.nargv + 1));
-    fexecve(init_memfd, argv, environ);
-    child_fail("error\tinit", errno, "fexecve tspod-init");
+static void join_namespaces(void) {
+  static const struct { const char *name; int type; } ns[] = {
+      {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS}, {"pid", CLONE_NEWPID}, {"uts", CLONE_NEWUTS},
+      {"ipc", CLONE_NEWIPC},   {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP}};
+  int fds[7];
+  /* Open them all first: after joining the mount namespace, /proc is the
+   * container's. A namespace the container shares with us (the cgroup one,
+   * the network with --network host) is skipped: joining it needs privilege
+   * over its owner and changes nothing. */
+  for (int i = 0; i < 7; i++) {
+    char path[64], self[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", plan.exec_target, ns[i].name);
+    snprintf(self, sizeof self, "/proc/self/ns/%s", ns[i].name);
+    fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0) die_step("setns", errno, "open %s (is the container running?)", path);
+    struct stat theirs, ours;
+    if (fstat(fds[i], &theirs) == 0 && stat(self, &ours) == 0 && theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev) {
+      close(fds[i]);
+      fds[i] = -1;
+    }
   }
-  execvp(plan.argv[0], plan.argv);
-  child_fail("execfail", errno, plan.argv[0]);
+  for (int i = 0; i < 7; i++) {
+    if (fds[i] < 0) continue;
+    if (setns(fds[i], ns[i].type) < 0) die_step("setns", errno, "join the %s namespace of %d", ns[i].name, plan.exec_target);
+    close(fds[i]);
+  }
+  if (chdir("/") < 0) die_step("setns", errno, "chdir / in the container");
 }
 
 /* ---- the helper as the container's parent ---------------------------------- */
@@ -786,14 +831,17 @@ int main(int argc, char **argv) {
   sync_connect(sock);
   unsetenv("TSPOD_SYNC_SOCKET");
   read_plan();
-  load_init();
-  fork_network();
-
-  setup_userns();
-  setup_namespaces();
-  mount_rootfs();
-  if (unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
-  wait_network();
+  if (plan.exec_target > 0) {
+    join_namespaces();
+  } else {
+    load_init();
+    fork_network();
+    setup_userns();
+    setup_namespaces();
+    mount_rootfs();
+    if (unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
+    wait_network();
+  }
 
   if (pipe2(errpipe, O_CLOEXEC) < 0) die_step("fork", errno, "pipe");
   /* Forward the signals tspod forwards to us; block them until the child
@@ -807,6 +855,12 @@ int main(int argc, char **argv) {
   if (pid < 0) die_step("fork", errno, "fork the container process");
   if (pid == 0) {
     sigprocmask(SIG_SETMASK, &old, NULL);
+    if (plan.exec_target > 0) {
+      close(errpipe[0]);
+      sync_fd = errpipe[1];
+      if (!plan.tty && setsid() < 0) die_step("session", errno, "setsid");
+      exec_process();
+    }
     container_main();
   }
   child_pid = pid;
@@ -827,6 +881,10 @@ int main(int argc, char **argv) {
   close(errpipe[0]);
   if (len == 0) sync_send("started\t%d", pid);
   else sync_send("%s", buf);
+  /* That was the last message: tspod may exit now (run -d), and a write to a
+   * closed socket would raise SIGPIPE here. */
+  close(sync_fd);
+  sync_fd = -1;
 
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

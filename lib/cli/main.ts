@@ -42,6 +42,14 @@ export function firstOperand(argv: string[], verbIndex: number, valueFlags: stri
 
 const verbs: Verb[] = [
   { command: 'run', describe: 'Run a command in a new container', module: () => import('./run.js') },
+  { command: 'create', describe: 'Create but do not start a container', module: () => import('./create.js') },
+  { command: 'start', describe: 'Start one or more containers (detached)', module: async () => (await import('./lifecycle.js')).start },
+  { command: 'stop', describe: 'Stop one or more containers', module: async () => (await import('./lifecycle.js')).stop },
+  { command: 'kill', describe: 'Kill one or more running containers with a specific signal', module: async () => (await import('./lifecycle.js')).kill },
+  { command: 'wait', describe: 'Block on one or more containers and print their exit codes', module: async () => (await import('./lifecycle.js')).wait },
+  { command: 'logs', describe: 'Fetch the logs of a container', module: async () => (await import('./lifecycle.js')).logs },
+  { command: 'container-cleanup', describe: false as unknown as string, module: async () => (await import('./lifecycle.js')).cleanup },
+  { command: 'exec', describe: 'Run a process in a running container', module: () => import('./exec.js') },
   { command: 'ps', describe: 'List containers', module: () => import('./ps.js') },
   { command: 'rm', describe: 'Remove one or more containers', module: () => import('./rm.js') },
   { command: 'images', describe: 'List images in local storage', module: () => import('./images.js') },

@@ -1,6 +1,7 @@
 // `tspod run [options] IMAGE [COMMAND [ARG...]]`
 import type { Argv } from 'yargs';
 import { TspodError } from '../util/errors.js';
+import type { RunOptions } from '../engine/run.js';
 import { toArray } from './main.js';
 
 export const valueFlags = ['name', 'e', 'env', 'env-file', 'w', 'workdir', 'u', 'user', 'h', 'hostname', 'entrypoint',
@@ -12,7 +13,7 @@ export function builder(y: Argv): Argv {
     .option('rm', { type: 'boolean', default: false, describe: 'Remove the container when it exits' })
     .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'Keep STDIN open' })
     .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'Allocate a pseudo-TTY' })
-    .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Run in the background (not supported yet)' })
+    .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'Run in the background under a monitor and print the container ID' })
     .option('name', { type: 'string', describe: 'Name the container' })
     .option('env', { alias: 'e', type: 'string', describe: 'Set an environment variable (KEY=VALUE, or KEY to copy it)' })
     .option('env-file', { type: 'string', describe: 'Read environment variables from a file' })
@@ -34,11 +35,16 @@ export function builder(y: Argv): Argv {
 }
 
 export async function handler(a: Record<string, unknown>): Promise<number> {
-  const [image, ...command] = a.operands as string[];
-  if (!image) throw new TspodError('tspod run requires an image: tspod run [options] IMAGE [COMMAND [ARG...]]');
-  if (a.detach) throw new TspodError('tspod run -d: detached containers are not supported yet; run in the foreground');
+  const opts = toRunOptions(a, 'run');
   const { runContainer } = await import('../engine/run.js');
-  return runContainer({
+  return runContainer(opts);
+}
+
+export function toRunOptions(a: Record<string, unknown>, verb: 'run' | 'create'): RunOptions {
+  const [image, ...command] = a.operands as string[];
+  if (!image) throw new TspodError(`tspod ${verb} requires an image: tspod ${verb} [options] IMAGE [COMMAND [ARG...]]`);
+  if ((a.detach || verb === 'create') && (a.tty || a.interactive)) throw new TspodError(`tspod ${verb === 'run' ? 'run -d' : 'create'} with -i or -t is not supported yet (attaching to a detached container is not built); leave them out, or run in the foreground`);
+  return {
     image,
     command,
     rm: Boolean(a.rm),
@@ -62,7 +68,8 @@ export async function handler(a: Record<string, unknown>): Promise<number> {
     privileged: Boolean(a.privileged),
     securityOpt: toArray(a['security-opt']),
     preserveFds: preserveFds(a['preserve-fds']),
-  });
+    detach: Boolean(a.detach),
+  };
 }
 
 function preserveFds(v: unknown): number {

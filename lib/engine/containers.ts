@@ -1,31 +1,30 @@
 // Listing and removing containers (the full lifecycle is issue 4's): a
 // container whose helper is gone is reported as exited, never waited for.
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { containerFiles, processAlive, processStartTime, readExit, waitUntil } from './container-state.js';
+import type { Store } from '../storage/store.js';
+
 import type { ContainerRecord } from '../storage/containers.js';
 import { openStore } from './store.js';
 import { TspodError } from '../util/errors.js';
 
 
-/** A pid names a live process: it exists and is not a zombie. */
-function processAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-/** The record with its state corrected when its process has vanished. */
-export function liveState(rec: ContainerRecord): ContainerRecord {
-  if (rec.state.status === 'running' && (!rec.state.pid || !processAlive(rec.state.pid))) {
-    return { ...rec, state: { ...rec.state, status: 'exited', exitCode: rec.state.exitCode ?? -1 } };
+/** The record with its state corrected when its process has vanished (or its
+ * pid now names another process: the start time tells). */
+export function liveState(rec: ContainerRecord, store?: Store): ContainerRecord {
+  const pid = rec.state.pid;
+  const same = pid !== undefined && processAlive(pid) && (rec.state.pidStart === undefined || processStartTime(pid) === rec.state.pidStart);
+  if (rec.state.status === 'running' && !same) {
+    const exit = store ? readExit(store, rec.id) : undefined;
+    return { ...rec, state: { ...rec.state, status: 'exited', exitCode: exit?.exitCode ?? rec.state.exitCode ?? -1, finishedAt: exit?.finishedAt ?? rec.state.finishedAt } };
   }
   return rec;
 }
 
 export function containerList(all: boolean): ContainerRecord[] {
-  return openStore().containers.list().map(liveState).filter((c) => all || c.state.status === 'running');
+  const store = openStore();
+  return store.containers.list().map((c) => liveState(c, store)).filter((c) => all || c.state.status === 'running');
 }
 
 export function findContainer(list: ContainerRecord[], ref: string): ContainerRecord {
@@ -44,7 +43,7 @@ export interface RmReport {
 
 export async function containerRemove(refs: string[], force: boolean, all: boolean): Promise<RmReport[]> {
   const store = openStore();
-  const list = store.containers.list().map(liveState);
+  const list = store.containers.list().map((c) => liveState(c, store));
   const targets: Array<{ ref: string; rec?: ContainerRecord; error?: string }> = (all ? list.map((c) => c.name) : refs).map((ref) => {
     try {
       return { ref, rec: findContainer(list, ref) };
@@ -68,9 +67,171 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
       } catch {
         /* already gone */
       }
+      // Let the monitor log the end and run its cleanup before the files go.
+      const monitor = t.rec.state.monitorPid;
+      await waitUntil(() => !processAlive(t.rec!.state.pid!) && (!monitor || !processAlive(monitor)), 10_000);
     }
-    await store.ops.remove([store.containers.dir(t.rec.id)]);
+    await store.locked(() => store.ops.remove([store.containers.dir(t.rec!.id)]));
     reports.push({ id: t.rec.id });
   }
   return reports;
+}
+
+// ---- the detached lifecycle -------------------------------------------------
+
+/** `container-cleanup ID`: what the monitor's exit command runs once the container exited. */
+export async function containerCleanup(id: string): Promise<void> {
+  const store = openStore();
+  const rec = store.containers.get(id);
+  if (!rec) return;
+  const exit = readExit(store, id);
+  if (rec.config.autoRemove) {
+    await store.ops.remove([store.containers.dir(id)]);
+    return;
+  }
+  await store.locked(async () => {
+    const now = store.containers.get(id);
+    if (!now) return;
+    now.state = { ...now.state, status: 'exited', exitCode: exit?.exitCode ?? -1, finishedAt: exit?.finishedAt ?? new Date().toISOString(), pid: undefined, monitorPid: undefined };
+    store.containers.save(now);
+  });
+}
+
+export function signalNumber(sig: string): number {
+  if (/^\d+$/.test(sig)) return Number(sig);
+  const name = sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`;
+  const n = (osConstants.signals as Record<string, number>)[name];
+  if (n === undefined) throw new TspodError(`invalid signal "${sig}" (a name like TERM or SIGUSR1, or a number)`);
+  return n;
+}
+
+function running(rec: ContainerRecord): boolean {
+  return liveState(rec).state.status === 'running';
+}
+
+
+function lookup(ref: string): { store: Store; rec: ContainerRecord } {
+  const store = openStore();
+  return { store, rec: findContainer(store.containers.list(), ref) };
+}
+
+export function containerKill(ref: string, sig = 'KILL'): string {
+  const { rec } = lookup(ref);
+  const n = signalNumber(sig);
+  if (!running(rec)) throw new TspodError(`can only kill running containers. ${rec.id.slice(0, 12)} is in state ${liveState(rec).state.status}`);
+  process.kill(rec.state.pid!, n);
+  return rec.id;
+}
+
+export async function containerWait(ref: string): Promise<number> {
+  const { store, rec } = lookup(ref);
+  await waitUntil(() => !running(store.containers.get(rec.id) ?? rec), 365 * 24 * 3600_000);
+  // The monitor's cleanup writes the final state a moment after the process ends.
+  await waitUntil(() => readExit(store, rec.id) !== undefined || store.containers.get(rec.id)?.state.status === 'exited', 5000);
+  const now = store.containers.get(rec.id);
+  return readExit(store, rec.id)?.exitCode ?? now?.state.exitCode ?? -1;
+}
+
+/** SIGTERM (or the image's StopSignal), then SIGKILL after `timeout` seconds. */
+export async function containerStop(ref: string, timeout = 10, stopSignal?: string): Promise<string> {
+  const { store, rec } = lookup(ref);
+  if (!running(rec)) return rec.id; // podman: stopping a stopped container is not an error
+  const sig = signalNumber(stopSignal ?? (rec.plan as { stopSignal?: string } | undefined)?.stopSignal ?? 'TERM');
+  try {
+    process.kill(rec.state.pid!, sig);
+  } catch {
+    /* exited meanwhile */
+  }
+  const gone = () => !running(store.containers.get(rec.id) ?? rec);
+  if (!(await waitUntil(gone, timeout * 1000))) {
+    try {
+      process.kill(rec.state.pid!, 'SIGKILL');
+    } catch {
+      /* exited meanwhile */
+    }
+    await waitUntil(gone, 10_000);
+  }
+  await waitUntil(() => !rec.state.monitorPid || !isAlive(rec.state.monitorPid), 5000);
+  return rec.id;
+}
+
+function isAlive(pid: number): boolean {
+  return processAlive(pid);
+}
+
+export async function containerStart(ref: string): Promise<string> {
+  const { store, rec } = lookup(ref);
+  if (running(rec)) return rec.id;
+  if (!rec.plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no launch plan (made by an older tspod): remove it and run it again`);
+  const { startDetached } = await import('./run.js');
+  await startDetached(store, rec);
+  return rec.id;
+}
+
+export interface LogEntry {
+  time: string;
+  stream: 'stdout' | 'stderr';
+  partial: boolean;
+  text: string;
+}
+
+export function parseLogLine(line: string): LogEntry | undefined {
+  const m = /^(\S+) (stdout|stderr) ([FP]) (.*)$/s.exec(line);
+  return m ? { time: m[1]!, stream: m[2] as 'stdout' | 'stderr', partial: m[3] === 'P', text: m[4]! } : undefined;
+}
+
+export interface LogsOptions {
+  follow: boolean;
+  tail?: number;
+  since?: string;
+  timestamps: boolean;
+}
+
+/** Parse --since: a duration (10s, 5m, 2h) before now, or a time. */
+export function parseSince(since: string, now = Date.now()): number {
+  const d = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(since);
+  if (d) return now - Number(d[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[d[2]!]!;
+  const t = Date.parse(since);
+  if (Number.isNaN(t)) throw new TspodError(`--since "${since}": give a duration (10s, 5m, 2h) or a time (2026-11-25T10:00:00Z)`);
+  return t;
+}
+
+/** Write the container's log to `out`/`err`; with follow, until the container exits. */
+export async function containerLogs(ref: string, opts: LogsOptions, write: (e: LogEntry, text: string) => void): Promise<void> {
+  const { store, rec } = lookup(ref);
+  const path = containerFiles(store, rec.id).log;
+  const since = opts.since ? parseSince(opts.since) : undefined;
+  const show = (e: LogEntry) => {
+    if (since !== undefined && Date.parse(e.time) < since) return;
+    write(e, `${opts.timestamps ? `${e.time} ` : ''}${e.text}${e.partial ? '' : '\n'}`);
+  };
+  let offset = 0;
+  let pending = '';
+  const readNew = (): LogEntry[] => {
+    if (!existsSync(path)) return [];
+    const size = statSync(path).size;
+    if (size <= offset) return [];
+    const buf = Buffer.alloc(size - offset);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, buf, 0, buf.length, offset);
+    } finally {
+      closeSync(fd);
+    }
+    offset = size;
+    const lines = (pending + buf.toString('utf8')).split('\n');
+    pending = lines.pop() ?? '';
+    return lines.map(parseLogLine).filter((e): e is LogEntry => e !== undefined);
+  };
+  let first = readNew();
+  if (opts.tail !== undefined) first = opts.tail === 0 ? [] : first.slice(-opts.tail);
+  first.forEach(show);
+  if (!opts.follow) return;
+  for (;;) {
+    const stillRunning = running(store.containers.get(rec.id) ?? rec);
+    readNew().forEach(show);
+    if (!stillRunning) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  readNew().forEach(show);
 }

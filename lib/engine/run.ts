@@ -1,7 +1,9 @@
 // `tspod run`: resolve the image, create the container record and its
 // writable layer, launch it through tspod-launch with its network, and
 // record (or, with --rm, remove) it when it exits.
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { packageRoot } from '../config/paths.js';
+import { containerFiles, processStartTime, waitUntil } from './container-state.js';
 import { join, isAbsolute, posix } from 'node:path';
 import { loadStorageConfig } from '../config/storage-conf.js';
 import { findLocalImage } from '../image/resolve.js';
@@ -36,6 +38,7 @@ export interface RunOptions {
   network: string;
   init: boolean;
   storageOpts: string[];
+  detach: boolean;
   capAdd: string[];
   capDrop: string[];
   privileged: boolean;
@@ -118,8 +121,20 @@ function hostname(rec: { id: string }, opt?: string): string {
   return opt ?? rec.id.slice(0, 12);
 }
 
+/** `tspod run`: create, then start attached (the exit status is the
+ * container's) or, with -d, under a monitor (prints the id). */
 export async function runContainer(opts: RunOptions): Promise<number> {
   const store = openStore();
+  const record = await createContainer(store, opts);
+  if (opts.detach) {
+    await startDetached(store, record);
+    process.stdout.write(record.id + '\n');
+    return 0;
+  }
+  return startAttached(store, record, { tty: opts.tty, interactive: opts.interactive });
+}
+
+export async function createContainer(store: Store, opts: RunOptions): Promise<ContainerRecord> {
   const storage = loadStorageConfig(opts.storageOpts);
   checkUserNamespaces();
   currentIdMappings(); // fail early, with the fix, when /etc/subuid or /etc/subgid lacks the user
@@ -208,6 +223,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     mergedDir: join(dir, 'merged'),
     network,
     slirpArgs: slirp,
+    slirpLog: join(dir, 'userdata', 'slirp4netns.log'),
     hostname: record.config.hostname,
     user: record.config.user,
     cwd: record.config.workingDir,
@@ -224,27 +240,63 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     security,
     preserveFds: opts.preserveFds,
   };
+  record.plan = plan;
+  store.containers.save(record);
+  return record;
+}
+
+function markStarted(store: Store, record: ContainerRecord, pid: number, monitorPid?: number): void {
+  record.state = { status: 'running', pid, pidStart: processStartTime(pid), monitorPid, startedAt: new Date().toISOString() };
+  store.containers.save(record);
+}
+
+/** Run in the foreground: tspod is the container's parent until it exits. */
+export async function startAttached(store: Store, record: ContainerRecord, io: { tty: boolean; interactive: boolean }): Promise<number> {
   let exitCode = 125;
   try {
-    const result = await launch(plan, { tty: opts.tty, interactive: opts.interactive }, {
-      started: (pid) => {
-        record.state = { status: 'running', pid, startedAt: new Date().toISOString() };
-        store.containers.save(record);
-      },
-    });
+    const result = await launch(record.plan as LaunchPlan, io, { started: (pid) => markStarted(store, record, pid) });
     exitCode = result.exitCode;
     return exitCode;
   } catch (err) {
     if (err instanceof TspodError) exitCode = err.exitCode;
     throw err;
   } finally {
-    if (opts.rm) {
+    if (record.config.autoRemove) {
       await removeContainerFiles(store, record.id);
     } else {
       record.state = { ...record.state, status: 'exited', exitCode, pid: undefined, finishedAt: new Date().toISOString() };
       store.containers.save(record);
     }
   }
+}
+
+/** Start under tspod-monitor, which outlives this command; returns once the command runs. */
+export async function startDetached(store: Store, record: ContainerRecord): Promise<void> {
+  const files = containerFiles(store, record.id);
+  rmSync(files.exit, { force: true });
+  const exitCommand = [process.execPath, join(packageRoot, 'bin', 'tspod'), 'container-cleanup', record.id];
+  try {
+    await launch(record.plan as LaunchPlan, { tty: false, interactive: false, monitor: [files.log, files.exit, files.monitorPid, exitCommand] }, {
+      started: (pid) => markStarted(store, record, pid, readPid(files.monitorPid)),
+    });
+  } catch (err) {
+    // The monitor records the failure and its exit command cleans up; wait for it, briefly.
+    await waitUntil(() => !existsSync(files.monitorPid) && existsSync(files.exit), 5000);
+    throw err;
+  }
+}
+
+function readPid(path: string): number | undefined {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const n = Number(readFileSync(path, 'utf8').trim());
+      if (n > 0) return n;
+    } catch {
+      /* not written yet */
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  }
+  return undefined;
 }
 
 export async function removeContainerFiles(store: Store, id: string): Promise<void> {

@@ -166,7 +166,7 @@ export function systemInfo(): Record<string, unknown> {
     /* reported by doctor */
   }
   const store = openStore();
-  const containers = store.containers.list().map(liveState);
+  const containers = store.containers.list().map((c) => liveState(c, store));
   const storage = (() => {
     try {
       return loadStorageConfig([]);

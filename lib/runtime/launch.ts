@@ -17,6 +17,7 @@ export interface LaunchPlan {
   network: 'slirp4netns' | 'none' | 'host';
   /** slirp4netns and its options when network is slirp4netns */
   slirpArgs: string[];
+  slirpLog?: string;
   hostname: string;
   user: string;
   cwd: string;
@@ -36,6 +37,8 @@ export interface LaunchPlan {
 export interface LaunchIO {
   tty: boolean;
   interactive: boolean;
+  /** Detached: run the helper under tspod-monitor with [log, exit file, pid file, exit command]. */
+  monitor?: [string, string, string, string[]];
 }
 
 export interface LaunchHooks {
@@ -52,6 +55,7 @@ export function planLines(p: LaunchPlan): string[][] {
   lines.push(['upper', p.upperDir], ['work', p.workDir], ['merged', p.mergedDir]);
   lines.push(['network', p.network], ['hostname', p.hostname], ['user', p.user], ['cwd', p.cwd]);
   for (const a of p.slirpArgs) lines.push(['slirp_arg', a]);
+  if (p.slirpLog) lines.push(['slirp_log', p.slirpLog]);
   lines.push(['tty', p.tty ? '1' : '0'], ['readonly', p.readOnly ? '1' : '0'], ['preserve_fds', String(p.preserveFds)]);
   lines.push(...p.security);
   if (p.init) lines.push(['init', helperPath('tspod-init')]);
@@ -76,6 +80,19 @@ function spawnOnPipe(path: string, env: NodeJS.ProcessEnv, io: LaunchIO, preserv
     child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? osSignal(signal) : 0)));
   });
   return { pid: child.pid ?? -1, exited, kill: (sig) => child.kill(sig) };
+}
+
+/** tspod-monitor daemonizes at once; the helper it starts connects to the sync socket. */
+function spawnUnderMonitor(env: NodeJS.ProcessEnv, [log, exit, pidfile, exitCommand]: [string, string, string, string[]]): HelperProcess {
+  const monitor = helperPath('tspod-monitor');
+  const child = spawn(monitor, [log, exit, pidfile, helperPath('tspod-launch'), '--', ...exitCommand], { env, stdio: 'ignore', detached: true });
+  child.unref();
+  const daemonized = new Promise<number>((resolve, reject) => {
+    child.once('error', (err) => reject(new TspodError(`cannot run ${monitor}: ${err.message} (was \`npm run build\` run?)`)));
+    child.once('exit', (code) => resolve(code ?? 125));
+  });
+  // The helper is the monitor's child: signals for it go through the container's pid later.
+  return { pid: -1, exited: daemonized, kill: () => undefined };
 }
 
 function osSignal(name: NodeJS.Signals): number {
@@ -154,18 +171,43 @@ export interface LaunchResult {
   exitCode: number;
 }
 
-export async function launch(plan: LaunchPlan, io: LaunchIO, hooks: LaunchHooks): Promise<LaunchResult> {
+export function launch(plan: LaunchPlan, io: LaunchIO, hooks: LaunchHooks): Promise<LaunchResult> {
+  return runHelper(planLines(plan), io, hooks, plan.preserveFds);
+}
+
+/** `tspod exec`: the same helper in exec mode, joining the namespaces of `target`. */
+export interface ExecPlan {
+  target: number;
+  user: string;
+  cwd: string;
+  env: string[];
+  argv: string[];
+  tty: boolean;
+  /** the container's caps, no_new_privs and seccomp lines (masks are already in place) */
+  security: string[][];
+}
+
+export function execInContainer(p: ExecPlan, io: LaunchIO, hooks: LaunchHooks): Promise<LaunchResult> {
+  const lines: string[][] = [['exec_target', String(p.target)], ['user', p.user], ['cwd', p.cwd], ['tty', p.tty ? '1' : '0']];
+  for (const e of p.env) lines.push(['env', e]);
+  for (const a of p.argv) lines.push(['arg', a]);
+  lines.push(...p.security.filter((l) => l[0] !== 'mask' && l[0] !== 'readonly_path'));
+  return runHelper(lines, io, hooks, 0);
+}
+
+async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, preserveFds: number): Promise<LaunchResult> {
   const ch = await SyncChannel.open();
   const env = { ...process.env, TSPOD_SYNC_SOCKET: ch.path };
   const path = helperPath('tspod-launch');
-  const helper = io.tty ? await spawnOnPty(path, env, io) : spawnOnPipe(path, env, io, plan.preserveFds);
+  const helper = io.monitor ? spawnUnderMonitor(env, io.monitor) : io.tty ? await spawnOnPty(path, env, io) : spawnOnPipe(path, env, io, preserveFds);
   const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', ...(io.tty ? [] : ['SIGHUP' as const])];
   const forward = (sig: NodeJS.Signals) => helper.kill(sig);
   for (const s of forwarded) process.on(s, forward);
   let failure: TspodError | undefined;
   try {
-    await ch.waitConnected(helper.exited);
-    for (const fields of planLines(plan)) ch.send(...fields);
+    // The monitor's first process exits once it has daemonized: wait for the helper instead.
+    await ch.waitConnected(io.monitor ? new Promise((_, reject) => setTimeout(() => reject(new TspodError('the container helper did not start within 30 s (see the container log)')), 30_000).unref()) : helper.exited);
+    for (const fields of lines) ch.send(...fields);
     ch.send('end');
     for (;;) {
       const line = await ch.next();
@@ -187,7 +229,7 @@ export async function launch(plan: LaunchPlan, io: LaunchIO, hooks: LaunchHooks)
     }
     const exitCode = await helper.exited;
     if (failure) throw failure;
-    return { exitCode };
+    return { exitCode: io.monitor ? 0 : exitCode };
   } catch (err) {
     helper.kill('SIGKILL');
     await helper.exited.catch(() => undefined);

@@ -35,9 +35,12 @@ export interface ContainerRecord {
     mounts: Mount[];
     autoRemove: boolean;
   };
+  /** the launch plan (runtime's LaunchPlan), kept so `start` can launch it again */
+  plan?: unknown;
   state: {
     status: ContainerStatus;
     pid?: number;
+    monitorPid?: number;
     /** the helper's start time (/proc/PID/stat field 22), to tell a reused pid apart */
     pidStart?: string;
     exitCode?: number;

@@ -1,0 +1,175 @@
+/* tspod-monitor: the parent of a detached container, as conmon is for
+ * podman. It double-forks away from tspod, starts tspod-launch with the
+ * container's stdout and stderr on pipes, writes what they carry to a log in
+ * the k8s-file format ("TIMESTAMP stdout|stderr F|P text"), and when the
+ * container exits writes its exit code atomically and runs the exit command
+ * (tspod's cleanup).
+ * Usage: tspod-monitor LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...] */
+#include "common.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+const char *helper_name = "tspod-monitor";
+
+static int logfd = -1;
+
+/* RFC 3339 with nanoseconds and a numeric offset, as podman's k8s-file. */
+static void timestamp(char *buf, size_t n) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  size_t k = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf + k, n - k, ".%09ld+00:00", ts.tv_nsec);
+}
+
+static void log_line(const char *stream, const char *text, size_t len, int partial) {
+  char head[96];
+  char ts[64];
+  timestamp(ts, sizeof ts);
+  int h = snprintf(head, sizeof head, "%s %s %s ", ts, stream, partial ? "P" : "F");
+  if (write_all(logfd, head, h) < 0 || write_all(logfd, text, len) < 0 || write_all(logfd, "\n", 1) < 0) {
+    /* A full disk must not stop the container: drop the line. */
+  }
+}
+
+struct stream {
+  const char *name;
+  int fd;
+  char buf[16384];
+  size_t len;
+};
+
+/* Log every complete line; a line longer than the buffer goes out as P parts. */
+static void drain(struct stream *s, int eof) {
+  size_t start = 0;
+  for (size_t i = 0; i < s->len; i++) {
+    if (s->buf[i] == '\n') {
+      log_line(s->name, s->buf + start, i - start, 0);
+      start = i + 1;
+    }
+  }
+  memmove(s->buf, s->buf + start, s->len - start);
+  s->len -= start;
+  if (s->len == sizeof s->buf || (eof && s->len > 0)) {
+    log_line(s->name, s->buf, s->len, 1);
+    s->len = 0;
+  }
+}
+
+static void write_file_atomic(const char *path, const char *text) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  if (write_all(fd, text, strlen(text)) == 0 && fsync(fd) == 0) {
+    close(fd);
+    rename(tmp, path);
+    return;
+  }
+  close(fd);
+  unlink(tmp);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 5) {
+    fprintf(stderr, "usage: %s LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...]\n", helper_name);
+    return 125;
+  }
+  const char *logpath = argv[1], *exitfile = argv[2], *pidfile = argv[3], *helper = argv[4];
+  char **exit_cmd = NULL;
+  if (argc > 6 && !strcmp(argv[5], "--")) exit_cmd = argv + 6;
+
+  /* Away from tspod: a new session, and not a session leader (no terminal
+   * can ever become ours). The first process exits at once. */
+  pid_t p = fork();
+  if (p < 0) die_step("daemonize", errno, "fork");
+  if (p > 0) return 0;
+  if (setsid() < 0) die_step("daemonize", errno, "setsid");
+  p = fork();
+  if (p < 0) die_step("daemonize", errno, "fork");
+  if (p > 0) _exit(0);
+  if (chdir("/") < 0) die_step("daemonize", errno, "chdir /");
+  signal(SIGPIPE, SIG_IGN);
+
+  logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (logfd < 0) die_step("log", errno, "open %s", logpath);
+  int out[2], err[2];
+  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) die_step("pipes", errno, "pipe");
+
+  pid_t child = fork();
+  if (child < 0) die_step("start", errno, "fork");
+  if (child == 0) {
+    signal(SIGPIPE, SIG_DFL);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) _exit(125);
+    execl(helper, "tspod-launch", (char *)NULL);
+    _exit(125);
+  }
+  close(out[1]);
+  close(err[1]);
+  /* Our own stdio goes nowhere from here on. */
+  int devnull = open("/dev/null", O_RDWR);
+  if (devnull >= 0) {
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    if (devnull > 2) close(devnull);
+  }
+  char pidtext[32];
+  snprintf(pidtext, sizeof pidtext, "%d\n", getpid());
+  write_file_atomic(pidfile, pidtext);
+
+  struct stream streams[2] = {{.name = "stdout", .fd = out[0]}, {.name = "stderr", .fd = err[0]}};
+  int open_streams = 2;
+  while (open_streams > 0) {
+    struct pollfd pfd[2];
+    int n = 0;
+    for (int i = 0; i < 2; i++)
+      if (streams[i].fd >= 0) pfd[n++] = (struct pollfd){.fd = streams[i].fd, .events = POLLIN};
+    if (poll(pfd, n, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; i++) {
+      struct stream *s = &streams[i];
+      if (s->fd < 0) continue;
+      int j;
+      for (j = 0; j < n && pfd[j].fd != s->fd; j++)
+        ;
+      if (j == n || !(pfd[j].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t r = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        drain(s, 1);
+        close(s->fd);
+        s->fd = -1;
+        open_streams--;
+        continue;
+      }
+      s->len += r;
+      drain(s, 0);
+    }
+  }
+
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+    ;
+  int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  char ts[64], text[160];
+  timestamp(ts, sizeof ts);
+  snprintf(text, sizeof text, "{\"exitCode\":%d,\"finishedAt\":\"%s\"}\n", code, ts);
+  write_file_atomic(exitfile, text);
+  close(logfd);
+  unlink(pidfile);
+  if (exit_cmd) {
+    execvp(exit_cmd[0], exit_cmd);
+    return 125;
+  }
+  return 0;
+}

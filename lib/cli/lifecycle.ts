@@ -1,0 +1,83 @@
+// start, stop, kill, wait, logs and the monitor's container-cleanup.
+import type { Argv } from 'yargs';
+import { TspodError } from '../util/errors.js';
+import { toArray } from './main.js';
+
+function refs(a: Record<string, unknown>, verb: string): string[] {
+  const r = toArray(a._).slice(1);
+  if (!r.length) throw new TspodError(`tspod ${verb} needs at least one container name or ID`);
+  return r;
+}
+
+/** Run `fn` on each container; report errors podman's way and fail overall if any failed. */
+async function each(list: string[], fn: (ref: string) => Promise<string | number | void>): Promise<number> {
+  let code = 0;
+  for (const ref of list) {
+    try {
+      const out = await fn(ref);
+      if (out !== undefined) process.stdout.write(`${out}\n`);
+    } catch (err) {
+      process.stderr.write(`Error: ${(err as Error).message}\n`);
+      code = err instanceof TspodError ? err.exitCode : 125;
+    }
+  }
+  return code;
+}
+
+export const start = {
+  builder: (y: Argv) => y,
+  handler: async (a: Record<string, unknown>) => {
+    const { containerStart } = await import('../engine/containers.js');
+    return each(refs(a, 'start'), async (r) => (await containerStart(r), r));
+  },
+};
+
+export const stop = {
+  builder: (y: Argv) => y.option('time', { alias: 't', type: 'number', default: 10, describe: 'Seconds to wait before killing the container' }),
+  handler: async (a: Record<string, unknown>) => {
+    const { containerStop } = await import('../engine/containers.js');
+    return each(refs(a, 'stop'), async (r) => (await containerStop(r, Number(a.time)), r));
+  },
+};
+
+export const kill = {
+  builder: (y: Argv) => y.option('signal', { alias: 's', type: 'string', default: 'KILL', describe: 'Signal to send to the container' }),
+  handler: async (a: Record<string, unknown>) => {
+    const { containerKill } = await import('../engine/containers.js');
+    return each(refs(a, 'kill'), async (r) => (containerKill(r, String(a.signal)), r));
+  },
+};
+
+export const wait = {
+  builder: (y: Argv) => y,
+  handler: async (a: Record<string, unknown>) => {
+    const { containerWait } = await import('../engine/containers.js');
+    return each(refs(a, 'wait'), (r) => containerWait(r));
+  },
+};
+
+export const logs = {
+  builder: (y: Argv) =>
+    y
+      .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'Follow the log until the container exits' })
+      .option('tail', { type: 'number', describe: 'Only the last N lines' })
+      .option('since', { type: 'string', describe: 'Only lines since a time or a duration (10s, 5m)' })
+      .option('timestamps', { alias: 't', type: 'boolean', default: false, describe: 'Show timestamps' }),
+  handler: async (a: Record<string, unknown>) => {
+    const [ref, extra] = refs(a, 'logs');
+    if (extra) throw new TspodError('tspod logs takes one container');
+    const { containerLogs } = await import('../engine/containers.js');
+    await containerLogs(ref!, { follow: Boolean(a.follow), tail: a.tail as number | undefined, since: a.since as string | undefined, timestamps: Boolean(a.timestamps) },
+      (e, text) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(text));
+    return 0;
+  },
+};
+
+export const cleanup = {
+  builder: (y: Argv) => y,
+  handler: async (a: Record<string, unknown>) => {
+    const { containerCleanup } = await import('../engine/containers.js');
+    await containerCleanup(refs(a, 'container-cleanup')[0]!);
+    return 0;
+  },
+};

@@ -1,0 +1,38 @@
+// `tspod exec`: a new process in a running container, through tspod-launch in
+// exec mode (setns into the container's namespaces), with the container's
+// capabilities and seccomp filter.
+import { execInContainer, type LaunchPlan } from '../runtime/launch.js';
+import { TspodError } from '../util/errors.js';
+import { findContainer, liveState } from './containers.js';
+import { mergeEnv } from './run.js';
+import { openStore } from './store.js';
+
+export interface ExecOptions {
+  interactive: boolean;
+  tty: boolean;
+  env: string[];
+  workdir?: string;
+  user?: string;
+}
+
+export async function containerExec(ref: string, command: string[], opts: ExecOptions): Promise<number> {
+  const store = openStore();
+  const rec = liveState(findContainer(store.containers.list(), ref), store);
+  if (rec.state.status !== 'running' || !rec.state.pid) {
+    throw new TspodError(`can only create exec sessions on running containers: container ${rec.id.slice(0, 12)} is ${rec.state.status}`);
+  }
+  if (command.length === 0) throw new TspodError('tspod exec needs a command: tspod exec [options] CONTAINER COMMAND [ARG...]');
+  const plan = rec.plan as LaunchPlan;
+  for (const e of opts.env) if (e.startsWith('=') || !e) throw new TspodError(`invalid environment variable "${e}": the name is empty (use KEY=VALUE)`);
+  const extra = opts.env.map((e) => (e.includes('=') ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : '')).filter(Boolean);
+  const result = await execInContainer({
+    target: rec.state.pid,
+    user: opts.user ?? plan.user,
+    cwd: opts.workdir ?? plan.cwd,
+    env: mergeEnv(plan.env, opts.tty ? ['TERM=xterm'] : [], extra),
+    argv: command,
+    tty: opts.tty,
+    security: plan.security,
+  }, { tty: opts.tty, interactive: opts.interactive }, { started: () => undefined });
+  return result.exitCode;
+}
