@@ -50,6 +50,7 @@ const verbs: Verb[] = [
   { command: 'logs', describe: 'Fetch the logs of a container', module: async () => (await import('./lifecycle.js')).logs },
   { command: 'container-cleanup', describe: false as unknown as string, module: async () => (await import('./lifecycle.js')).cleanup },
   { command: 'exec', describe: 'Run a process in a running container', module: () => import('./exec.js') },
+  { command: 'inspect', describe: 'Display the configuration of a container or image', module: () => import('./inspect.js') },
   { command: 'ps', describe: 'List containers', module: () => import('./ps.js') },
   { command: 'rm', describe: 'Remove one or more containers', module: () => import('./rm.js') },
   { command: 'images', describe: 'List images in local storage', module: () => import('./images.js') },

@@ -2,19 +2,28 @@
 import type { Argv } from 'yargs';
 import { ago } from '../util/human.js';
 import { printList } from './format.js';
+import { toArray } from './main.js';
 
 export function builder(y: Argv): Argv {
   return y
     .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Show all the containers, default is only running containers' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print the numeric IDs of the containers only' })
     .option('no-trunc', { type: 'boolean', default: false, describe: 'Do not truncate the output' })
-    .option('format', { type: 'string', describe: 'Pretty-print containers: json or a Go template' });
+    .option('format', { type: 'string', describe: 'Pretty-print containers: json or a Go template' })
+    .option('filter', { alias: 'f', type: 'string', describe: 'Filter: status=, name=, id=, ancestor= (repeatable)' })
+    .option('latest', { alias: 'l', type: 'boolean', default: false, describe: 'Only the latest container created' })
+    .option('last', { alias: 'n', type: 'number', describe: 'Only the N latest containers created' });
 }
 
 export async function handler(a: Record<string, unknown>): Promise<void> {
-  const { containerList } = await import('../engine/containers.js');
+  const { containerList, parseFilters } = await import('../engine/containers.js');
   const trunc = (id: string) => (a['no-trunc'] ? id : id.slice(0, 12));
-  const rows = containerList(Boolean(a.all)).map((c) => {
+  const filters = parseFilters(toArray(a.filter));
+  const last = a.latest ? 1 : (a.last as number | undefined);
+  const all = Boolean(a.all) || last !== undefined || filters.some((f) => f.key === 'status');
+  let list = containerList(all).filter((c) => filters.every((f) => f.match(c)));
+  if (last !== undefined) list = list.slice(0, last);
+  const rows = list.map((c) => {
     const s = c.state;
     const status = s.status === 'running' ? `Up ${ago(s.startedAt ?? c.created).replace(/ ago$/, '')}`
       : s.status === 'exited' ? `Exited (${s.exitCode ?? -1}) ${ago(s.finishedAt ?? c.created)}` : 'Created';

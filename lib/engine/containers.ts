@@ -235,3 +235,39 @@ export async function containerLogs(ref: string, opts: LogsOptions, write: (e: L
   }
   readNew().forEach(show);
 }
+
+export interface ContainerFilter {
+  key: string;
+  match(c: ContainerRecord): boolean;
+}
+
+/** podman's ps filters: status, name (a regular expression), id (a prefix), ancestor (image). */
+export function parseFilters(specs: string[]): ContainerFilter[] {
+  return specs.map((spec) => {
+    const eq = spec.indexOf('=');
+    if (eq < 1) throw new TspodError(`invalid filter "${spec}": expected KEY=VALUE`);
+    const key = spec.slice(0, eq), value = spec.slice(eq + 1);
+    switch (key) {
+      case 'status': {
+        const known = ['created', 'running', 'exited', 'paused', 'stopped'];
+        if (!known.includes(value)) throw new TspodError(`invalid status "${value}" for --filter (one of ${known.join(', ')})`);
+        return { key, match: (c) => c.state.status === value || (value === 'stopped' && c.state.status === 'exited') };
+      }
+      case 'name': {
+        let re: RegExp;
+        try {
+          re = new RegExp(value);
+        } catch {
+          throw new TspodError(`invalid filter name="${value}": not a regular expression`);
+        }
+        return { key, match: (c) => re.test(c.name) };
+      }
+      case 'id':
+        return { key, match: (c) => c.id.startsWith(value) };
+      case 'ancestor':
+        return { key, match: (c) => c.imageName === value || c.imageName.endsWith(`/${value}`) || c.imageName.endsWith(`/${value}:latest`) || c.imageId.slice(7).startsWith(value) };
+      default:
+        throw new TspodError(`invalid filter "${key}" (tspod's ps knows status, name, id and ancestor)`);
+    }
+  });
+}

@@ -1,0 +1,77 @@
+// `tspod inspect`: containers and images in podman's JSON shape, for the
+// fields users script against.
+import { readFileSync } from 'node:fs';
+import { findLocalImage } from '../image/resolve.js';
+import type { LaunchPlan } from '../runtime/launch.js';
+import type { ContainerRecord } from '../storage/containers.js';
+import type { ImageConfig, ImageRecord } from '../storage/images.js';
+import type { Store } from '../storage/store.js';
+import { TspodError } from '../util/errors.js';
+import { findContainer, liveState } from './containers.js';
+import { openStore } from './store.js';
+
+function containerJson(store: Store, c: ContainerRecord): Record<string, unknown> {
+  const rec = liveState(c, store);
+  const plan = rec.plan as LaunchPlan | undefined;
+  const s = rec.state;
+  const zero = '0001-01-01T00:00:00Z';
+  return {
+    Id: rec.id,
+    Created: rec.created,
+    Path: rec.command[0] ?? '',
+    Args: rec.command.slice(1),
+    State: {
+      Status: s.status, Running: s.status === 'running', Paused: false, Restarting: false, OOMKilled: false, Dead: false,
+      Pid: s.status === 'running' ? s.pid ?? 0 : 0, ConmonPid: s.status === 'running' ? s.monitorPid ?? 0 : 0,
+      ExitCode: s.exitCode ?? 0, StartedAt: s.startedAt ?? zero, FinishedAt: s.finishedAt ?? zero,
+    },
+    Image: rec.imageId.slice(7),
+    ImageName: rec.imageName,
+    Name: rec.name,
+    Config: {
+      Hostname: rec.config.hostname, User: rec.config.user, Env: rec.config.env, Cmd: rec.command, WorkingDir: rec.config.workingDir,
+      Tty: rec.config.tty, OpenStdin: rec.config.interactive, Labels: {}, Image: rec.imageName,
+    },
+    Mounts: rec.config.mounts.map((m) => ({ Type: m.type, Source: m.source, Destination: m.destination, RW: !m.readonly })),
+    NetworkSettings: rec.config.network.startsWith('slirp4netns') ? { IPAddress: '', Gateway: '', Ports: {} } : { Ports: {} },
+    HostConfig: {
+      PortBindings: {}, RestartPolicy: { Name: '', MaximumRetryCount: 0 }, AutoRemove: rec.config.autoRemove,
+      NetworkMode: rec.config.network, ReadonlyRootfs: rec.config.readOnly, Init: rec.config.init,
+      CapAdd: [], CapDrop: [], SecurityOpt: [],
+    },
+    IsInfra: false,
+    Rootfs: '',
+    LogPath: `${store.containers.dir(rec.id)}/userdata/ctr.log`,
+    Driver: 'overlay',
+    MountProgram: plan?.mountProgram ?? '',
+  };
+}
+
+function imageJson(store: Store, img: ImageRecord): Record<string, unknown> {
+  const cfg = JSON.parse(readFileSync(store.blobs.path(img.id), 'utf8')) as ImageConfig;
+  return {
+    Id: img.id.slice(7), Digest: img.digest, RepoTags: img.names,
+    RepoDigests: img.names.map((n) => `${n.slice(0, n.lastIndexOf(':'))}@${img.digest}`),
+    Created: cfg.created ?? img.created, Config: cfg.config ?? {}, Architecture: cfg.architecture ?? '', Os: cfg.os ?? '',
+    Size: img.size, RootFS: { Type: 'layers', Layers: cfg.rootfs.diff_ids }, History: cfg.history ?? [],
+  };
+}
+
+export type InspectType = 'container' | 'image' | 'all';
+
+/** Each reference as a container first (podman's order), then as an image. */
+export function inspect(refs: string[], type: InspectType): Array<Record<string, unknown>> {
+  const store = openStore();
+  return refs.map((ref) => {
+    if (type !== 'image') {
+      try {
+        return containerJson(store, findContainer(store.containers.list(), ref));
+      } catch (err) {
+        if (type === 'container') throw err;
+      }
+    }
+    const img = findLocalImage(store.images.list(), ref);
+    if (!img) throw new TspodError(`no such object: "${ref}" (not a container${type === 'all' ? ' or an image' : ''})`);
+    return imageJson(store, img);
+  });
+}

@@ -1,0 +1,195 @@
+// Detached containers under tspod-monitor: run -d, ps, logs, exec, stop,
+// kill, wait, start, rm -f, a killed monitor, and many starts at once.
+import { afterEach, describe, expect, it } from 'vitest';
+import * as pty from 'node-pty';
+import { containerDirs, containerProcesses, storeMounts, testEnv, tspod, tspodBin, userProcesses, waitFor } from './helpers.js';
+
+const none = ['--network', 'none'];
+const monitorAndContainer = [...containerProcesses, 'tspod-monitor'];
+
+afterEach(async () => {
+  await tspod(['rm', '-f', '-a']);
+  expect(await waitFor(() => userProcesses(monitorAndContainer).length === 0, 10_000)).toBe(true);
+  expect(storeMounts()).toEqual([]);
+});
+
+/** The last two lines of the raw k8s-file log, as logs --tail 2 should show them. */
+async function lastTwo(ref: string): Promise<string[]> {
+  const all = await tspod(['logs', '-t', ref]);
+  const lines = [...all.stdout.split('\n'), ...all.stderr.split('\n')].filter(Boolean).sort();
+  return lines.slice(-2).map((l) => l.split(' ').slice(1).join(' ')).sort();
+}
+
+async function state(ref: string): Promise<string> {
+  return (await tspod(['ps', '-a', '--filter', `name=${ref}`, '--format', '{{.State}}'])).stdout;
+}
+
+describe('run -d', () => {
+  it('returns the id at once, ps shows it Up, logs show stdout and stderr in order', async () => {
+    const r = await tspod(['run', '-d', ...none, '--name', 'svc', 'busybox', 'sh', '-c', 'echo out1; echo err1 >&2; echo out2; exec sleep 100']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^[0-9a-f]{64}$/);
+    const ps = await tspod(['ps', '--format', '{{.ID}} {{.Names}} {{.Status}}']);
+    expect(ps.stdout).toMatch(new RegExp(`^${r.stdout.slice(0, 12)} \\[svc\\] Up `));
+    expect(await waitFor(async () => (await tspod(['logs', 'svc'])).stdout === 'out1\nout2')).toBe(true);
+    const logs = await tspod(['logs', 'svc']);
+    expect(logs.stderr).toBe('err1');
+    const stamped = await tspod(['logs', '-t', 'svc']);
+    expect(stamped.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}\+00:00 out1\n\S+ out2$/);
+    // --tail counts log lines of both streams: the two latest, whichever stream
+    const tail = await tspod(['logs', '--tail', '2', 'svc']);
+    const shown = [...tail.stdout.split('\n'), ...tail.stderr.split('\n')].filter(Boolean).sort();
+    expect(shown).toHaveLength(2);
+    expect(shown).toEqual(await lastTwo('svc'));
+  });
+
+  it('logs -f follows until the container exits', async () => {
+    await tspod(['run', '-d', ...none, '--name', 'talker', 'busybox', 'sh', '-c', 'for i in 1 2 3; do echo line$i; sleep 0.3; done']);
+    const r = await tspod(['logs', '-f', 'talker']);
+    expect(r.stdout).toBe('line1\nline2\nline3');
+    expect(await state('talker')).toBe('exited');
+  });
+
+  it('wait prints the exit code; ps shows Exited (N)', async () => {
+    await tspod(['run', '-d', ...none, '--name', 'quitter', 'busybox', 'sh', '-c', 'sleep 0.2; exit 7']);
+    const w = await tspod(['wait', 'quitter']);
+    expect(w.stdout).toBe('7');
+    const ps = await tspod(['ps', '-a', '--format', '{{.Names}} {{.Status}}']);
+    expect(ps.stdout).toMatch(/^\[quitter\] Exited \(7\) /);
+  });
+
+  it('--rm with -d removes the container when it exits', async () => {
+    const before = containerDirs().length;
+    await tspod(['run', '-d', '--rm', ...none, 'busybox', 'true']);
+    expect(await waitFor(() => containerDirs().length === before, 10_000)).toBe(true);
+  });
+
+  it('reports a start failure with the right exit code and leaves no process', async () => {
+    const r = await tspod(['run', '-d', ...none, '--name', 'broken', 'busybox', 'no-such-command']);
+    expect(r.exitCode).toBe(127);
+    expect(r.stderr).toMatch(/no-such-command: executable file not found/);
+    expect(await waitFor(async () => (await state('broken')) === 'exited')).toBe(true);
+  });
+});
+
+describe('stop, kill, start', () => {
+  it('stop sends SIGTERM and returns when the container has exited', async () => {
+    await tspod(['run', '-d', ...none, '--name', 'polite', 'busybox', 'sh', '-c', 'trap "echo got-term; exit 3" TERM; while true; do sleep 0.1; done']);
+    await waitFor(async () => (await state('polite')) === 'running');
+    const r = await tspod(['stop', 'polite']);
+    expect(r.stdout).toBe('polite');
+    expect(await state('polite')).toBe('exited');
+    expect((await tspod(['wait', 'polite'])).stdout).toBe('3');
+    expect((await tspod(['logs', 'polite'])).stdout).toBe('got-term');
+  });
+
+  it('stop -t 1 kills a container that ignores SIGTERM', async () => {
+    await tspod(['run', '-d', ...none, '--name', 'stubborn', 'busybox', 'sleep', '100']);
+    const started = Date.now();
+    await tspod(['stop', '-t', '1', 'stubborn']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect((await tspod(['wait', 'stubborn'])).stdout).toBe('137');
+  });
+
+  it('kill -s USR1 reaches the container; start runs a stopped container again', async () => {
+    await tspod(['run', '-d', ...none, '--name', 'usr1', 'busybox', 'sh', '-c', 'trap "echo got-usr1" USR1; echo ready; while true; do sleep 0.1; done']);
+    await waitFor(async () => (await tspod(['logs', 'usr1'])).stdout.includes('ready'));
+    expect((await tspod(['kill', '-s', 'USR1', 'usr1'])).exitCode).toBe(0);
+    expect(await waitFor(async () => (await tspod(['logs', 'usr1'])).stdout.includes('got-usr1'))).toBe(true);
+    await tspod(['kill', 'usr1']);
+    expect((await tspod(['wait', 'usr1'])).stdout).toBe('137');
+    expect((await tspod(['start', 'usr1'])).exitCode).toBe(0);
+    expect(await state('usr1')).toBe('running');
+    const bad = await tspod(['kill', '-s', 'NOPE', 'usr1']);
+    expect(bad.exitCode).toBe(125);
+    expect(bad.stderr).toMatch(/invalid signal "NOPE"/);
+  });
+
+  it('rm refuses a running container without -f; rm -f leaves no process, mount or state', async () => {
+    await tspod(['run', '-d', '--name', 'busy', 'busybox', 'sleep', '100']);
+    const r = await tspod(['rm', 'busy']);
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toMatch(/running/);
+    const before = containerDirs().length;
+    expect((await tspod(['rm', '-f', 'busy'])).exitCode).toBe(0);
+    expect(containerDirs().length).toBe(before - 1);
+    expect(await waitFor(() => userProcesses(monitorAndContainer).length === 0)).toBe(true);
+  });
+
+  it('survives a killed monitor: the container goes with it and ps does not hang', async () => {
+    await tspod(['run', '-d', '--name', 'orphan', 'busybox', 'sleep', '100']);
+    const [monitor] = userProcesses(['tspod-monitor']);
+    process.kill(monitor!.pid, 'SIGKILL');
+    expect(await waitFor(() => userProcesses(containerProcesses).length === 0)).toBe(true);
+    const ps = await tspod(['ps', '-a', '--format', '{{.Names}} {{.State}}'], { timeout: 10_000 });
+    expect(ps.stdout).toBe('[orphan] exited');
+  });
+
+  it('ten run -d at once leave ten running containers with distinct names', async () => {
+    const runs = await Promise.all(Array.from({ length: 10 }, () => tspod(['run', '-d', ...none, 'busybox', 'sleep', '100'])));
+    expect(runs.map((r) => r.exitCode)).toEqual(Array(10).fill(0));
+    const ps = await tspod(['ps', '--format', '{{.Names}}']);
+    expect(new Set(ps.stdout.split('\n')).size).toBe(10);
+  });
+});
+
+describe('inspect', () => {
+  it('shows podman\'s fields for a container and an image; --format takes templates', async () => {
+    const id = (await tspod(['run', '-d', ...none, '--name', 'insp', '-e', 'A=1', '-w', '/tmp', 'busybox', 'sleep', '100'])).stdout;
+    const [c] = JSON.parse((await tspod(['inspect', 'insp'])).stdout);
+    expect(c).toMatchObject({ Id: id, Name: 'insp', ImageName: 'localhost/busybox:latest', Path: 'sleep', Args: ['100'],
+      State: { Status: 'running', Running: true }, Config: { WorkingDir: '/tmp', Cmd: ['sleep', '100'] }, HostConfig: { RestartPolicy: { Name: '' } } });
+    expect(c.Config.Env).toContain('A=1');
+    expect(c.State.Pid).toBeGreaterThan(1);
+    expect((await tspod(['inspect', '--format', '{{.State.Status}} {{.Name}}', 'insp'])).stdout).toBe('running insp');
+    await tspod(['kill', 'insp']);
+    await tspod(['wait', 'insp']);
+    expect((await tspod(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'insp'])).stdout).toBe('exited 137');
+    const [img] = JSON.parse((await tspod(['inspect', '--type', 'image', 'busybox'])).stdout);
+    expect(img).toMatchObject({ RepoTags: ['localhost/busybox:latest'], Architecture: 'amd64', Os: 'linux', RootFS: { Type: 'layers' } });
+    const missing = await tspod(['inspect', 'nothing-here']);
+    expect(missing.exitCode).toBe(125);
+    expect(missing.stderr).toMatch(/no such object/);
+  });
+});
+
+describe('exec', () => {
+  it('sees the same pid namespace and files, with the container\'s confinement', async () => {
+    await tspod(['run', '-d', ...none, '--name', 'box', 'busybox', 'sh', '-c', 'echo made > /tmp/f; exec sleep 100']);
+    await waitFor(async () => (await tspod(['exec', 'box', 'cat', '/tmp/f'])).stdout === 'made');
+    const r = await tspod(['exec', 'box', 'sh', '-c', 'cat /tmp/f; ps -o pid,args | grep -c "^ *1 sleep 100"; grep -E "CapEff|Seccomp:" /proc/self/status']);
+    expect(r.stdout.split('\n').map((l) => l.replace(/\s+/g, ' '))).toEqual(['made', '1', 'CapEff: 00000000800405fb', 'Seccomp: 2']);
+  });
+
+  it.each([
+    [['true'], 0],
+    [['sh', '-c', 'exit 1'], 1],
+    [['/etc/passwd'], 126],
+    [['no-such-command'], 127],
+  ])('%j exits %i', async (cmd, code) => {
+    await tspod(['run', '-d', ...none, '--name', 'codes', 'busybox', 'sleep', '100']);
+    expect((await tspod(['exec', 'codes', ...cmd])).exitCode).toBe(code);
+  });
+
+  it('takes -u, -w, -e and -i', async () => {
+    await tspod(['run', '-d', ...none, '--name', 'opts', 'busybox', 'sleep', '100']);
+    const r = await tspod(['exec', '-u', 'tester', '-w', '/home/tester', '-e', 'FOO=bar', 'opts', 'sh', '-c', 'id -u; pwd; echo $FOO']);
+    expect(r.stdout).toBe('1000\n/home/tester\nbar');
+    const i = await tspod(['exec', '-i', 'opts', 'cat'], { input: 'through-stdin', stdin: undefined });
+    expect(i.stdout).toBe('through-stdin');
+    const stopped = await tspod(['exec', 'nosuch', 'true']);
+    expect(stopped.exitCode).toBe(125);
+  });
+
+  it('-it gives a terminal', async () => {
+    await tspod(['run', '-d', ...none, '--name', 'term', 'busybox', 'sleep', '100']);
+    const t = pty.spawn(tspodBin, ['exec', '-it', 'term', 'sh'], { cols: 90, rows: 20, env: testEnv() });
+    let out = '';
+    t.onData((d) => (out += d));
+    const exited = new Promise<number>((resolve) => t.onExit(({ exitCode }) => resolve(exitCode)));
+    await waitFor(() => /# /.test(out), 15_000);
+    t.write('stty size; exit 6\r');
+    expect(await exited).toBe(6);
+    expect(out).toMatch(/20 90/);
+  });
+});
