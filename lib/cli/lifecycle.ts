@@ -44,7 +44,7 @@ export const kill = {
   builder: (y: Argv) => y.option('signal', { alias: 's', type: 'string', default: 'KILL', describe: 'Signal to send to the container' }),
   handler: async (a: Record<string, unknown>) => {
     const { containerKill } = await import('../engine/containers.js');
-    return each(refs(a, 'kill'), async (r) => (containerKill(r, String(a.signal)), r));
+    return each(refs(a, 'kill'), async (r) => (await containerKill(r, String(a.signal)), r));
   },
 };
 

@@ -62,6 +62,7 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
         reports.push({ id: t.ref, error: `cannot remove container ${t.rec.id.slice(0, 12)} as it is running - running or paused containers cannot be removed without force` });
         continue;
       }
+      await markStoppedByUser(store, t.rec.id);
       try {
         process.kill(t.rec.state.pid!, 'SIGKILL');
       } catch {
@@ -89,11 +90,36 @@ export async function containerCleanup(id: string): Promise<void> {
     await store.ops.remove([store.containers.dir(id)]);
     return;
   }
+  // The restart happens under the store lock, so a `stop` either comes before
+  // (and the policy sees it) or after (and stops the restarted container).
   await store.locked(async () => {
     const now = store.containers.get(id);
     if (!now) return;
     now.state = { ...now.state, status: 'exited', exitCode: exit?.exitCode ?? -1, finishedAt: exit?.finishedAt ?? new Date().toISOString(), pid: undefined, monitorPid: undefined };
     store.containers.save(now);
+    if (!shouldRestart(now)) return;
+    now.state.restartCount = (now.state.restartCount ?? 0) + 1;
+    store.containers.save(now);
+    const { startDetached } = await import('./run.js');
+    await startDetached(store, now).catch(() => undefined); // a failed start is recorded by its own cleanup
+  });
+}
+
+/** podman's restart policies, applied when a detached container exits on its own. */
+export function shouldRestart(rec: ContainerRecord): boolean {
+  const policy = rec.config.restart;
+  if (!policy || policy.name === 'no' || rec.state.stoppedByUser) return false;
+  if (policy.name === 'on-failure') return (rec.state.exitCode ?? 0) !== 0 && (policy.max === 0 || (rec.state.restartCount ?? 0) < policy.max);
+  return true; // always, unless-stopped: both end with an explicit stop
+}
+
+/** stop, kill and rm say the user wants it down: no restart. */
+async function markStoppedByUser(store: Store, id: string): Promise<void> {
+  await store.locked(async () => {
+    const rec = store.containers.get(id);
+    if (!rec) return;
+    rec.state.stoppedByUser = true;
+    store.containers.save(rec);
   });
 }
 
@@ -115,10 +141,11 @@ function lookup(ref: string): { store: Store; rec: ContainerRecord } {
   return { store, rec: findContainer(store.containers.list(), ref) };
 }
 
-export function containerKill(ref: string, sig = 'KILL'): string {
-  const { rec } = lookup(ref);
+export async function containerKill(ref: string, sig = 'KILL'): Promise<string> {
+  const { store, rec } = lookup(ref);
   const n = signalNumber(sig);
   if (!running(rec)) throw new TspodError(`can only kill running containers. ${rec.id.slice(0, 12)} is in state ${liveState(rec).state.status}`);
+  if (n === 9 || n === 15) await markStoppedByUser(store, rec.id);
   process.kill(rec.state.pid!, n);
   return rec.id;
 }
@@ -135,8 +162,12 @@ export async function containerWait(ref: string): Promise<number> {
 /** SIGTERM (or the image's StopSignal), then SIGKILL after `timeout` seconds. */
 export async function containerStop(ref: string, timeout = 10, stopSignal?: string): Promise<string> {
   const { store, rec } = lookup(ref);
-  if (!running(rec)) return rec.id; // podman: stopping a stopped container is not an error
-  const sig = signalNumber(stopSignal ?? (rec.plan as { stopSignal?: string } | undefined)?.stopSignal ?? 'TERM');
+  const sig = signalNumber(stopSignal ?? rec.config.stopSignal ?? 'TERM');
+  // Marked first, even when it is not running: a restart policy must not bring it back.
+  await markStoppedByUser(store, rec.id);
+  const fresh = store.containers.get(rec.id) ?? rec;
+  if (!running(fresh)) return rec.id; // podman: stopping a stopped container is not an error
+  rec.state = fresh.state;
   try {
     process.kill(rec.state.pid!, sig);
   } catch {
@@ -163,6 +194,8 @@ export async function containerStart(ref: string): Promise<string> {
   const { store, rec } = lookup(ref);
   if (running(rec)) return rec.id;
   if (!rec.plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no launch plan (made by an older tspod): remove it and run it again`);
+  rec.state.stoppedByUser = false;
+  rec.state.restartCount = 0;
   const { startDetached } = await import('./run.js');
   await startDetached(store, rec);
   return rec.id;

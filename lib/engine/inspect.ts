@@ -35,10 +35,11 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
     Mounts: rec.config.mounts.map((m) => ({ Type: m.type, Source: m.source, Destination: m.destination, RW: !m.readonly })),
     NetworkSettings: rec.config.network.startsWith('slirp4netns') ? { IPAddress: '', Gateway: '', Ports: {} } : { Ports: {} },
     HostConfig: {
-      PortBindings: {}, RestartPolicy: { Name: '', MaximumRetryCount: 0 }, AutoRemove: rec.config.autoRemove,
+      PortBindings: {}, RestartPolicy: { Name: rec.config.restart && rec.config.restart.name !== 'no' ? rec.config.restart.name : '', MaximumRetryCount: rec.config.restart?.max ?? 0 }, AutoRemove: rec.config.autoRemove,
       NetworkMode: rec.config.network, ReadonlyRootfs: rec.config.readOnly, Init: rec.config.init,
       CapAdd: [], CapDrop: [], SecurityOpt: [],
     },
+    RestartCount: rec.state.restartCount ?? 0,
     IsInfra: false,
     Rootfs: '',
     LogPath: `${store.containers.dir(rec.id)}/userdata/ctr.log`,

@@ -39,11 +39,21 @@ export interface RunOptions {
   init: boolean;
   storageOpts: string[];
   detach: boolean;
+  restart: string;
+  stopSignal?: string;
   capAdd: string[];
   capDrop: string[];
   privileged: boolean;
   securityOpt: string[];
   preserveFds: number;
+}
+
+/** `--restart no|on-failure[:N]|always|unless-stopped` */
+export function parseRestart(spec: string): { name: 'no' | 'on-failure' | 'always' | 'unless-stopped'; max: number } {
+  const [name, max] = spec.split(':');
+  if (name === 'on-failure' && (max === undefined || /^\d+$/.test(max))) return { name, max: Number(max ?? 0) };
+  if ((name === 'no' || name === 'always' || name === 'unless-stopped') && max === undefined) return { name, max: 0 };
+  throw new TspodError(`invalid --restart "${spec}" (no, on-failure[:N], always, unless-stopped)`);
 }
 
 /** `-v HOST:CTR[:OPTIONS]` -> a bind mount. Named volumes are not supported yet. */
@@ -149,6 +159,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       throw new TspodError('/dev/fuse is not accessible to this user: fuse-overlayfs needs it. As root: `chmod 666 /dev/fuse` (Debian\'s default), or use native overlay with --storage-opt overlay.mount_program=');
     }
   }
+  const restart = parseRestart(opts.restart);
+  if (restart.name !== 'no' && opts.rm) throw new TspodError('the --rm option conflicts with --restart: a container removed on exit cannot be restarted');
+  if (restart.name !== 'no' && !opts.detach) throw new TspodError('--restart applies to detached containers: add -d');
   const mounts = opts.volumes.map(parseVolume);
   const caps = resolveCaps(opts.capAdd, opts.capDrop, opts.privileged);
   const security = securityPlan(caps, parseSecurityOpts(opts.securityOpt), opts.privileged);
@@ -190,6 +203,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         network: opts.network,
         mounts: [...mounts, ...opts.tmpfs.map((t): Mount => ({ type: 'tmpfs', source: 'tmpfs', destination: t, readonly: false }))],
         autoRemove: opts.rm,
+        restart,
+        stopSignal: opts.stopSignal ?? config.config?.StopSignal,
       },
       state: { status: 'created' },
     };
@@ -246,7 +261,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
 }
 
 function markStarted(store: Store, record: ContainerRecord, pid: number, monitorPid?: number): void {
-  record.state = { status: 'running', pid, pidStart: processStartTime(pid), monitorPid, startedAt: new Date().toISOString() };
+  record.state = { status: 'running', pid, pidStart: processStartTime(pid), monitorPid, startedAt: new Date().toISOString(), restartCount: record.state.restartCount };
   store.containers.save(record);
 }
 

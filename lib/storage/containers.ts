@@ -34,6 +34,10 @@ export interface ContainerRecord {
     network: string;
     mounts: Mount[];
     autoRemove: boolean;
+    /** --restart: no, on-failure (up to max times when max > 0), always, unless-stopped */
+    restart?: { name: 'no' | 'on-failure' | 'always' | 'unless-stopped'; max: number };
+    /** the image's StopSignal or --stop-signal */
+    stopSignal?: string;
   };
   /** the launch plan (runtime's LaunchPlan), kept so `start` can launch it again */
   plan?: unknown;
@@ -44,6 +48,9 @@ export interface ContainerRecord {
     /** the helper's start time (/proc/PID/stat field 22), to tell a reused pid apart */
     pidStart?: string;
     exitCode?: number;
+    /** set by stop, kill and rm: the restart policy must not bring it back */
+    stoppedByUser?: boolean;
+    restartCount?: number;
     startedAt?: string;
     finishedAt?: string;
   };

@@ -133,6 +133,31 @@ describe('stop, kill, start', () => {
   });
 });
 
+describe('restart policies', () => {
+  it('on-failure:2 restarts a failing container twice, then leaves it exited', async () => {
+    await tspod(['run', '-d', ...none, '--name', 'flaky', '--restart', 'on-failure:2', 'busybox', 'sh', '-c', 'echo attempt; exit 3']);
+    expect(await waitFor(async () => (await tspod(['logs', 'flaky'])).stdout === 'attempt\nattempt\nattempt', 20_000)).toBe(true);
+    expect(await waitFor(async () => (await tspod(['inspect', '-f', '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}', 'flaky'])).stdout === 'exited 2 3', 10_000)).toBe(true);
+    expect((await tspod(['inspect', '-f', '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}', 'flaky'])).stdout).toBe('on-failure 2');
+  });
+
+  it('always restarts a container that exits 0, until it is stopped', async () => {
+    await tspod(['run', '-d', ...none, '--name', 'phoenix', '--restart', 'always', 'busybox', 'sh', '-c', 'echo up; sleep 0.2']);
+    expect(await waitFor(async () => (await tspod(['logs', 'phoenix'])).stdout.split('\n').length >= 3, 20_000)).toBe(true);
+    await tspod(['stop', 'phoenix']);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await state('phoenix')).toBe('exited');
+  });
+
+  it('refuses --restart with --rm, without -d, and a bad policy', async () => {
+    for (const [args, msg] of [[['-d', '--rm', '--restart', 'always'], /conflicts/], [['--restart', 'always'], /add -d/], [['-d', '--restart', 'sometimes'], /invalid --restart/]] as const) {
+      const r = await tspod(['run', ...args, ...none, 'busybox', 'true']);
+      expect(r.exitCode).toBe(125);
+      expect(r.stderr).toMatch(msg);
+    }
+  });
+});
+
 describe('inspect', () => {
   it('shows podman\'s fields for a container and an image; --format takes templates', async () => {
     const id = (await tspod(['run', '-d', ...none, '--name', 'insp', '-e', 'A=1', '-w', '/tmp', 'busybox', 'sleep', '100'])).stdout;

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Detached-container latencies and the monitor's memory, tspod beside podman
+// in one run (podman only compared, with --runtime runc). As an ordinary user:
+//   node bench/lifecycle.mjs [ITERATIONS]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const n = Number(process.argv[2] ?? 10);
+const tspod = join(root, 'bin/tspod');
+const podman = existsSync('/usr/bin/podman') ? '/usr/bin/podman' : undefined;
+const archive = join(root, 'build/images/busybox-docker.tar');
+if (!existsSync(archive)) execFileSync(process.execPath, [join(root, 'scripts/build-busybox-image.mjs'), join(root, 'build/images')]);
+execFileSync(tspod, ['load', '-q', '-i', archive]);
+if (podman) execFileSync(podman, ['load', '-q', '-i', archive], { stdio: 'ignore' });
+const engines = [['tspod', tspod, [], 'busybox'], ...(podman ? [['podman', podman, ['--runtime', 'runc'], 'localhost/busybox']] : [])];
+
+const ms = (f) => {
+  const t = process.hrtime.bigint();
+  f();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+};
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const run = (bin, args) => {
+  const r = spawnSync(bin, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout.trim();
+};
+
+/** Resident memory (kB) of every process of this user whose name is `comm`. */
+function rssOf(comm) {
+  const out = [];
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() !== comm) continue;
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${d}/status`, 'utf8'));
+      if (m) out.push(Number(m[1]));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+const results = {};
+for (const [name, bin, pre, image] of engines) {
+  run(bin, [...pre, 'rm', '-a', '-f']);
+  const runD = [], exec = [];
+  let last;
+  for (let i = 0; i < n; i++) {
+    runD.push(ms(() => (last = run(bin, [...pre, 'run', '-d', '--network', 'none', image, 'sleep', '1000']))));
+    exec.push(ms(() => run(bin, [...pre, 'exec', last, 'true'])));
+  }
+  for (let i = n; i < 50; i++) run(bin, [...pre, 'run', '-d', '--network', 'none', image, 'sleep', '1000']);
+  const ps = [];
+  for (let i = 0; i < 5; i++) ps.push(ms(() => run(bin, [...pre, 'ps', '-a'])));
+  const monitor = rssOf(name === 'tspod' ? 'tspod-monitor' : 'conmon');
+  const helper = rssOf(name === 'tspod' ? 'tspod-launch' : 'conmon');
+  results[name] = { runD: median(runD), exec: median(exec), ps50: median(ps), monitorKb: median(monitor), helperKb: name === 'tspod' ? median(helper) : 0 };
+  run(bin, [...pre, 'rm', '-a', '-f']);
+}
+console.log(`median ms over ${n} runs; ps -a with 50 containers; RSS per running container in kB`);
+console.log(['metric', ...Object.keys(results), podman ? 'ratio' : ''].join('\t'));
+for (const k of ['runD', 'exec', 'ps50', 'monitorKb', 'helperKb']) {
+  const t = results.tspod[k], p = results.podman?.[k];
+  console.log([k, t?.toFixed(0), p?.toFixed(0) ?? '-', p ? (t / p).toFixed(2) : '-'].join('\t'));
+}
