@@ -816,14 +816,41 @@ static void forward_signal(int sig) {
   if (child_pid > 0) kill(child_pid, sig);
 }
 
+/* The CVE-2019-5736 defence: run from a sealed in-memory copy of ourselves.
+ * Between fork and exec our child is inside the container's pid namespace,
+ * and a container command of "#!/proc/self/exe" makes the kernel run *us* as
+ * the container's process; either way /proc/PID/exe must not lead to a file
+ * on the host the user (and so the container's root) can write. */
+static void run_from_sealed_copy(char **argv) {
+  int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (self < 0) die_step("clone", errno, "open /proc/self/exe");
+  int seals = fcntl(self, F_GET_SEALS);
+  if (seals >= 0 && (seals & F_SEAL_WRITE)) {
+    close(self); /* already the sealed copy */
+    return;
+  }
+  struct stat st;
+  if (fstat(self, &st) < 0) die_step("clone", errno, "stat /proc/self/exe");
+  int mem = memfd_create("tspod-launch", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mem < 0) die_step("clone", errno, "memfd_create");
+  for (off_t off = 0; off < st.st_size;)
+    if (sendfile(mem, self, &off, st.st_size - off) <= 0) die_step("clone", errno, "copy the helper");
+  close(self);
+  if (fcntl(mem, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+    die_step("clone", errno, "seal the copy");
+  fexecve(mem, argv, environ);
+  die_step("clone", errno, "fexecve the sealed copy");
+}
+
 int main(int argc, char **argv) {
   (void)argc;
-  (void)argv;
   const char *sock = getenv("TSPOD_SYNC_SOCKET");
   if (!sock) {
     fprintf(stderr, "%s: run by tspod only (TSPOD_SYNC_SOCKET is not set)\n", helper_name);
     return 125;
   }
+  run_from_sealed_copy(argv);
+  prctl(PR_SET_NAME, "tspod-launch"); /* fexecve named us after the fd */
   pid_t parent = getppid();
   /* If tspod dies, so do we, and with us the whole container. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_step("start", errno, "PR_SET_PDEATHSIG");

@@ -126,6 +126,26 @@ describe('file descriptors and binaries', () => {
     const r = await tspod(['run', '--rm', ...none, '--init', 'probe', 'probe', 'exe-write']);
     expect(r.stdout).toMatch(/^errno=(1|13|26)$/);
   });
+  it('tspod-launch runs from a sealed memfd: its /proc/PID/exe cannot be rewritten, even after it exits (CVE-2019-5736 class)', async () => {
+    const { openSync, writeSync, readlinkSync, closeSync } = await import('node:fs');
+    await tspod(['run', '-d', ...none, '--name', 'sealed', 'busybox', 'sleep', '100']);
+    const [helper] = userProcesses(['tspod-launch']);
+    expect(readlinkSync(`/proc/${helper!.pid}/exe`)).toMatch(/^\/memfd:tspod-launch/);
+    // What a container's root (the same uid) would do: hold the file, wait, write.
+    const held = openSync(`/proc/${helper!.pid}/exe`, 'r');
+    await tspod(['rm', '-f', 'sealed']);
+    let error: NodeJS.ErrnoException | undefined;
+    try {
+      const w = openSync(`/proc/self/fd/${held}`, 'r+');
+      writeSync(w, Buffer.from([0x7f]), 0, 1, 0); // the ELF magic byte again: harmless if it ever got through
+      closeSync(w);
+    } catch (err) {
+      error = err as NodeJS.ErrnoException;
+    }
+    closeSync(held);
+    expect(error?.code).toMatch(/^(EPERM|EACCES|ETXTBSY)$/);
+  });
+
   it('no tspod helper or host process is visible inside the pid namespace', async () => {
     const r = await tspod(['run', '--rm', ...none, 'busybox', 'sh', '-c', 'ls -d /proc/[0-9]* | wc -l']);
     // the shell and ls (and its pipe partner): only the container's own processes
