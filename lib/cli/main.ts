@@ -49,6 +49,10 @@ const verbs: Verb[] = [
   { command: 'wait', describe: 'Block on one or more containers and print their exit codes', module: async () => (await import('./lifecycle.js')).wait },
   { command: 'logs', describe: 'Fetch the logs of a container', module: async () => (await import('./lifecycle.js')).logs },
   { command: 'container-cleanup', describe: false as unknown as string, module: async () => (await import('./lifecycle.js')).cleanup },
+  { command: 'rename', describe: 'Rename an existing container', module: async () => (await import('./more.js')).rename },
+  { command: 'restart', describe: 'Restart one or more containers', module: async () => (await import('./more.js')).restart },
+  { command: 'top', describe: 'Display the running processes of a container', module: async () => (await import('./more.js')).top },
+  { command: 'diff', describe: 'Inspect changes to a container\'s file system', module: async () => (await import('./more.js')).diff },
   { command: 'exec', describe: 'Run a process in a running container', module: () => import('./exec.js') },
   { command: 'inspect', describe: 'Display the configuration of a container or image', module: () => import('./inspect.js') },
   { command: 'ps', describe: 'List containers', module: () => import('./ps.js') },
@@ -59,6 +63,7 @@ const verbs: Verb[] = [
   { command: 'rmi', describe: 'Remove one or more images from local storage', module: () => import('./rmi.js') },
   { command: 'doctor', describe: 'Check that this host can run rootless containers, and say how to fix what is missing', module: () => import('./doctor.js') },
   { command: 'info', describe: 'Display tspod related system information', module: () => import('./info.js') },
+  { command: 'system', describe: 'Manage tspod\'s storage (reset)', module: () => import('./system.js') },
   { command: 'version', describe: 'Display the tspod version information', module: () => import('./version.js') },
 ];
 

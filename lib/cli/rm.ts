@@ -6,7 +6,8 @@ import { toArray } from './main.js';
 export function builder(y: Argv): Argv {
   return y
     .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Force removal of a running container' })
-    .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Remove all containers' });
+    .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Remove all containers' })
+    .option('volumes', { alias: 'v', type: 'boolean', default: false, describe: 'Remove anonymous volumes too (tspod makes none yet: accepted for podman\'s muscle memory)' });
 }
 
 export async function handler(a: Record<string, unknown>): Promise<number> {

@@ -1,12 +1,14 @@
 // Listing and removing containers (the full lifecycle is issue 4's): a
 // container whose helper is gone is reported as exited, never waited for.
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { containerFiles, processAlive, processStartTime, readExit, waitUntil } from './container-state.js';
 import type { Store } from '../storage/store.js';
 
 import type { ContainerRecord } from '../storage/containers.js';
 import { openStore } from './store.js';
+import { currentIdMappings } from '../runtime/idmap.js';
 import { TspodError } from '../util/errors.js';
 
 
@@ -303,4 +305,129 @@ export function parseFilters(specs: string[]): ContainerFilter[] {
         throw new TspodError(`invalid filter "${key}" (tspod's ps knows status, name, id and ancestor)`);
     }
   });
+}
+
+export async function containerRename(ref: string, name: string): Promise<void> {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new TspodError(`invalid container name "${name}": use letters, digits, '_', '.', '-'`);
+  const store = openStore();
+  await store.locked(async () => {
+    const all = store.containers.list();
+    const rec = findContainer(all, ref);
+    const clash = all.find((c) => c.name === name && c.id !== rec.id);
+    if (clash) throw new TspodError(`the container name "${name}" is already in use by ${clash.id.slice(0, 12)}`);
+    rec.name = name;
+    store.containers.save(rec);
+  });
+}
+
+export interface TopRow {
+  USER: string;
+  PID: string;
+  PPID: string;
+  '%CPU': string;
+  ELAPSED: string;
+  TTY: string;
+  TIME: string;
+  COMMAND: string;
+}
+
+/** `top`: the processes in the container's pid namespace, read from the host's /proc. */
+export function containerTop(ref: string): TopRow[] {
+  const { store, rec } = lookup(ref);
+  const live = liveState(rec, store);
+  if (live.state.status !== 'running') throw new TspodError(`top can only be used on running containers: ${rec.id.slice(0, 12)} is ${live.state.status}`);
+  const nsOf = (pid: string) => {
+    try {
+      return readlinkSync(`/proc/${pid}/ns/pid`);
+    } catch {
+      return undefined;
+    }
+  };
+  const ns = nsOf(String(rec.state.pid));
+  const hz = 100;
+  const bootSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  const rows: TopRow[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    if (nsOf(pid) !== ns) continue;
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const field = (k: string) => new RegExp(`^${k}:\\s+(.*)$`, 'm').exec(status)?.[1] ?? '';
+      const nspid = field('NSpid').split(/\s+/);
+      const nsppid = (() => {
+        const ppid = field('PPid');
+        const p = readFileSync(`/proc/${ppid}/status`, 'utf8');
+        return /^NSpid:\s+(.*)$/m.exec(p)?.[1]?.split(/\s+/).pop() ?? '0';
+      })();
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cpu = (Number(f[11]) + Number(f[12])) / hz;
+      const elapsed = bootSeconds - Number(f[19]) / hz;
+      const uid = Number(field('Uid').split(/\s+/)[0]);
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+      const dur = (s: number) => `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m${(s % 60).toFixed(9).replace(/\.?0+$/, '')}s`.replace(/^0h/, '').replace(/^0m/, '');
+      rows.push({
+        USER: containerUid(uid),
+        PID: nspid[nspid.length - 1]!, PPID: nspid[nspid.length - 1] === '1' ? '0' : nsppid,
+        '%CPU': elapsed > 0 ? ((cpu / elapsed) * 100).toFixed(3) : '0.000', ELAPSED: dur(elapsed), TTY: '?', TIME: dur(cpu), COMMAND: cmd,
+      });
+    } catch {
+      /* exited while we looked */
+    }
+  }
+  return rows.sort((a, b) => Number(a.PID) - Number(b.PID));
+}
+
+/** A host uid as the container sees it: the user is root, the subuid range 1..N. */
+function containerUid(hostUid: number): string {
+  if (hostUid === process.getuid?.()) return 'root';
+  try {
+    const { subuid } = currentIdMappings();
+    if (hostUid >= subuid.start && hostUid < subuid.start + subuid.count) return String(hostUid - subuid.start + 1);
+  } catch {
+    /* no mapping known: show the host uid */
+  }
+  return String(hostUid);
+}
+
+export interface DiffEntry {
+  kind: 'A' | 'C' | 'D';
+  path: string;
+}
+
+/** `diff`: what the container's writable layer adds (A), changes (C) or deletes (D). */
+export function containerDiff(ref: string): DiffEntry[] {
+  const { rec } = lookup(ref);
+  const plan = rec.plan as { upperDir: string; lowerDirs: string[] } | undefined;
+  if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no layer information (made by an older tspod)`);
+  const inLower = (rel: string) => plan.lowerDirs.some((l) => {
+    try {
+      lstatSync(join(l, rel));
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const out: DiffEntry[] = [];
+  const walk = (rel: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(join(plan.upperDir, rel));
+    } catch {
+      return;
+    }
+    for (const n of names.sort()) {
+      const r = rel ? `${rel}/${n}` : n;
+      const st = lstatSync(join(plan.upperDir, r));
+      if (st.isCharacterDevice() && st.rdev === 0) {
+        out.push({ kind: 'D', path: `/${r}` });
+        continue;
+      }
+      // tspod's own mount targets appear in every container: not the user's changes.
+      if (['etc/hostname', 'etc/hosts', 'etc/resolv.conf'].includes(r) && st.size === 0) continue;
+      out.push({ kind: inLower(r) ? 'C' : 'A', path: `/${r}` });
+      if (st.isDirectory()) walk(r);
+    }
+  };
+  walk('');
+  return out;
 }

@@ -208,3 +208,12 @@ export function systemInfo(): Record<string, unknown> {
 export function versionInfo(): Record<string, string> {
   return { Version: packageVersion(), NodeVersion: process.version, OsArch: `linux/${arch() === 'x64' ? 'amd64' : arch()}` };
 }
+
+/** `system reset`: every container (stopped first), image and layer of this user's tspod. */
+export async function systemReset(): Promise<void> {
+  const { containerRemove } = await import('./containers.js');
+  await containerRemove([], true, true);
+  const store = openStore();
+  const paths = tspodPaths();
+  await store.ops.remove([store.root, paths.runtime].filter((p) => existsSync(p)));
+}

@@ -158,6 +158,46 @@ describe('restart policies', () => {
   });
 });
 
+describe('more verbs', () => {
+  it('top lists the container\'s processes with container pids; diff shows A, C and D', async () => {
+    await tspod(['run', '-d', ...none, '--name', 'changes', 'busybox', 'sh', '-c', 'touch /new; rm /bin/ls; echo x >> /etc/passwd; exec sleep 100']);
+    expect(await waitFor(async () => (await tspod(['diff', 'changes'])).stdout.includes('A /new'))).toBe(true);
+    const top = await tspod(['top', 'changes']);
+    expect(top.stdout).toMatch(/^USER\s+PID\s+PPID\s+%CPU\s+ELAPSED\s+TTY\s+TIME\s+COMMAND\nroot\s+1\s+0\s.*sleep 100$/);
+    const diff = (await tspod(['diff', 'changes'])).stdout.split('\n');
+    expect(diff).toEqual(expect.arrayContaining(['A /new', 'D /bin/ls', 'C /etc/passwd']));
+  });
+
+  it('rename changes the name everywhere; a taken name is refused; restart runs it again', async () => {
+    await tspod(['run', '-d', ...none, '--name', 'old', 'busybox', 'sleep', '100']);
+    await tspod(['run', '-d', ...none, '--name', 'taken', 'busybox', 'sleep', '100']);
+    expect((await tspod(['rename', 'old', 'new'])).exitCode).toBe(0);
+    expect((await tspod(['inspect', '-f', '{{.Name}}', 'new'])).stdout).toBe('new');
+    const clash = await tspod(['rename', 'new', 'taken']);
+    expect(clash.exitCode).toBe(125);
+    expect(clash.stderr).toMatch(/already in use/);
+    const pid = (await tspod(['inspect', '-f', '{{.State.Pid}}', 'new'])).stdout;
+    expect((await tspod(['restart', '-t', '1', 'new'])).stdout).toBe('new');
+    expect(await state('new')).toBe('running');
+    expect((await tspod(['inspect', '-f', '{{.State.Pid}}', 'new'])).stdout).not.toBe(pid);
+  });
+
+  it('system reset --force empties a store; without --force it refuses', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { inject } = await import('vitest');
+    const base = mkdtempSync(join(tmpdir(), 'tspod-reset-'));
+    const env = { ...testEnv(), XDG_DATA_HOME: join(base, 'data'), XDG_RUNTIME_DIR: join(base, 'run') };
+    await tspod(['load', '-i', inject('tspodImages').dockerArchive], { env });
+    await tspod(['run', '-d', ...none, 'busybox', 'sleep', '100'], { env });
+    expect((await tspod(['system', 'reset'], { env })).stderr).toMatch(/add --force/);
+    expect((await tspod(['system', 'reset', '--force'], { env })).exitCode).toBe(0);
+    expect((await tspod(['images', '-q'], { env })).stdout).toBe('');
+    expect((await tspod(['ps', '-a', '-q'], { env })).stdout).toBe('');
+  });
+});
+
 describe('inspect', () => {
   it('shows podman\'s fields for a container and an image; --format takes templates', async () => {
     const id = (await tspod(['run', '-d', ...none, '--name', 'insp', '-e', 'A=1', '-w', '/tmp', 'busybox', 'sleep', '100'])).stdout;
