@@ -53,6 +53,7 @@ const verbs: Verb[] = [
   { command: 'restart', describe: 'Restart one or more containers', module: async () => (await import('./more.js')).restart },
   { command: 'top', describe: 'Display the running processes of a container', module: async () => (await import('./more.js')).top },
   { command: 'diff', describe: 'Inspect changes to a container\'s file system', module: async () => (await import('./more.js')).diff },
+  { command: 'cp', describe: 'Copy files between a running container and the host', module: async () => (await import('./more.js')).cp },
   { command: 'exec', describe: 'Run a process in a running container', module: () => import('./exec.js') },
   { command: 'inspect', describe: 'Display the configuration of a container or image', module: () => import('./inspect.js') },
   { command: 'ps', describe: 'List containers', module: () => import('./ps.js') },

@@ -54,3 +54,12 @@ export const diff = {
     else printList(rows, a.format as string, { header: [], row: () => [] });
   },
 };
+
+export const cp = {
+  builder: (y: Argv) => y.usage('Usage: tspod cp [CONTAINER:]SRC [CONTAINER:]DEST'),
+  handler: async (a: Record<string, unknown>) => {
+    const [src, dest] = operands(a, 'cp', 2, 2);
+    const { copy } = await import('../engine/copy.js');
+    await copy(src!, dest!);
+  },
+};

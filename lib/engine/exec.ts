@@ -10,6 +10,8 @@ import { openStore } from './store.js';
 export interface ExecOptions {
   interactive: boolean;
   tty: boolean;
+  stdinFd?: number;
+  stdoutFd?: number;
   env: string[];
   workdir?: string;
   user?: string;
@@ -33,6 +35,6 @@ export async function containerExec(ref: string, command: string[], opts: ExecOp
     argv: command,
     tty: opts.tty,
     security: plan.security,
-  }, { tty: opts.tty, interactive: opts.interactive }, { started: () => undefined });
+  }, { tty: opts.tty, interactive: opts.interactive, stdinFd: opts.stdinFd, stdoutFd: opts.stdoutFd }, { started: () => undefined });
   return result.exitCode;
 }

@@ -37,6 +37,9 @@ export interface LaunchPlan {
 export interface LaunchIO {
   tty: boolean;
   interactive: boolean;
+  /** fds for the process's stdin and stdout instead of tspod's own (tspod cp) */
+  stdinFd?: number;
+  stdoutFd?: number;
   /** Detached: run the helper under tspod-monitor with [log, exit file, pid file, exit command]. */
   monitor?: [string, string, string, string[]];
 }
@@ -74,7 +77,8 @@ interface HelperProcess {
 
 function spawnOnPipe(path: string, env: NodeJS.ProcessEnv, io: LaunchIO, preserveFds: number): HelperProcess {
   const extra = Array.from({ length: preserveFds }, (_, i) => 3 + i);
-  const child = spawn(path, [], { env, stdio: [io.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit', ...extra] });
+  const stdin = io.stdinFd ?? (io.interactive ? 'inherit' : 'ignore');
+  const child = spawn(path, [], { env, stdio: [stdin, io.stdoutFd ?? 'inherit', 'inherit', ...extra] });
   const exited = new Promise<number>((resolve, reject) => {
     child.once('error', (err) => reject(new TspodError(`cannot run ${path}: ${err.message} (was \`npm run build\` run?)`)));
     child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? osSignal(signal) : 0)));

@@ -182,6 +182,31 @@ describe('more verbs', () => {
     expect((await tspod(['inspect', '-f', '{{.State.Pid}}', 'new'])).stdout).not.toBe(pid);
   });
 
+  it('cp copies both ways: into the container as its root, out as the user', async () => {
+    const { mkdtempSync, writeFileSync, mkdirSync, readFileSync, statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-cp-'));
+    writeFileSync(join(dir, 'file.txt'), 'from-host\n');
+    mkdirSync(join(dir, 'tree'));
+    writeFileSync(join(dir, 'tree', 'leaf'), 'leaf\n');
+    await tspod(['run', '-d', ...none, '--name', 'cpbox', 'busybox', 'sh', '-c', 'echo inside > /tmp/made; exec sleep 100']);
+    await waitFor(async () => (await tspod(['exec', 'cpbox', 'cat', '/tmp/made'])).stdout === 'inside');
+    expect((await tspod(['cp', join(dir, 'file.txt'), 'cpbox:/tmp/'])).exitCode).toBe(0);
+    expect((await tspod(['cp', join(dir, 'tree'), 'cpbox:/tmp/renamed'])).exitCode).toBe(0);
+    const seen = await tspod(['exec', 'cpbox', 'sh', '-c', 'cat /tmp/file.txt /tmp/renamed/leaf; stat -c %u:%g /tmp/file.txt']);
+    expect(seen.stdout).toBe('from-host\nleaf\n0:0');
+    expect((await tspod(['cp', 'cpbox:/tmp/made', join(dir, 'out.txt')])).exitCode).toBe(0);
+    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('inside\n');
+    expect(statSync(join(dir, 'out.txt')).uid).toBe(process.getuid!());
+    expect((await tspod(['cp', 'cpbox:/etc', dir])).exitCode).toBe(0);
+    expect(readFileSync(join(dir, 'etc', 'passwd'), 'utf8')).toMatch(/^root:x:0:0/);
+    const missing = await tspod(['cp', 'cpbox:/no/such', dir]);
+    expect(missing.exitCode).toBe(125);
+    const both = await tspod(['cp', dir, dir]);
+    expect(both.stderr).toMatch(/exactly one of SRC and DEST/);
+  });
+
   it('system reset --force empties a store; without --force it refuses', async () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');

@@ -1,0 +1,101 @@
+// `tspod cp`: files between the host and a running container, as a tar
+// stream through `exec` (the container's filesystem is mounted only inside
+// its own mount namespace). Files copied in belong to the container's root;
+// files copied out belong to the user.
+import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, posix, resolve } from 'node:path';
+import * as tar from 'tar';
+import { TspodError } from '../util/errors.js';
+import { containerExec } from './exec.js';
+import { safeEntryPath } from '../storage/extract.js';
+
+export interface CopyEnd {
+  container?: string;
+  path: string;
+}
+
+/** CONTAINER:PATH or a host path (a path with '/' before any ':' is a host path, as podman). */
+export function parseCopyEnd(arg: string): CopyEnd {
+  const colon = arg.indexOf(':');
+  const slash = arg.indexOf('/');
+  if (colon > 0 && (slash < 0 || colon < slash)) {
+    const path = arg.slice(colon + 1);
+    if (!path.startsWith('/')) throw new TspodError(`"${arg}": the path in the container must be absolute`);
+    return { container: arg.slice(0, colon), path };
+  }
+  return { path: arg };
+}
+
+const quiet = { interactive: false, tty: false, env: [] };
+
+export async function copy(srcArg: string, destArg: string): Promise<void> {
+  const src = parseCopyEnd(srcArg), dest = parseCopyEnd(destArg);
+  if (!!src.container === !!dest.container) throw new TspodError('tspod cp copies between the host and a container: exactly one of SRC and DEST must be CONTAINER:PATH');
+  const work = mkdtempSync(join(tmpdir(), 'tspod-cp-'));
+  try {
+    if (src.container) await copyOut(src.container, src.path, resolve(dest.path), work);
+    else await copyIn(resolve(src.path), dest.container!, dest.path, work);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function copyOut(ctr: string, path: string, dest: string, work: string): Promise<void> {
+  const archive = join(work, 'out.tar');
+  const fd = openSync(archive, 'w');
+  let code: number;
+  try {
+    code = await containerExec(ctr, ['tar', '-c', '-C', posix.dirname(path), posix.basename(path)], { ...quiet, stdoutFd: fd });
+  } finally {
+    closeSync(fd);
+  }
+  if (code !== 0) throw new TspodError(`cannot copy ${ctr}:${path} (tar in the container exited ${code}: does the path exist, and does the image have tar?)`);
+  const unpacked = join(work, 'unpacked');
+  mkdirSync(unpacked);
+  // The archive comes from the container: hold it to the layer rules (no
+  // absolute paths, no '..', nothing outside the one item asked for).
+  let unsafe: string | undefined;
+  await tar.x({
+    file: archive, cwd: unpacked, preserveOwner: false, strict: true,
+    filter: (p) => {
+      try {
+        const rel = safeEntryPath(p);
+        if (rel !== posix.basename(path) && !rel.startsWith(`${posix.basename(path)}/`)) throw new Error(`entry "${p}" is outside ${path}`);
+        return true;
+      } catch (err) {
+        unsafe ??= (err as Error).message;
+        return false;
+      }
+    },
+  });
+  if (unsafe) throw new TspodError(`the container sent an unsafe archive for ${path}: ${unsafe}`);
+  const item = join(unpacked, posix.basename(path));
+  // Into an existing directory, or as the new name.
+  const target = existsSync(dest) && statSync(dest).isDirectory() ? join(dest, posix.basename(path)) : dest;
+  if (!existsSync(dirname(target))) throw new TspodError(`${dirname(target)} does not exist on the host`);
+  rmSync(target, { recursive: true, force: true });
+  renameSync(item, target);
+}
+
+async function copyIn(src: string, ctr: string, dest: string, work: string): Promise<void> {
+  if (!existsSync(src)) throw new TspodError(`${src}: no such file or directory on the host`);
+  // Decide in the container: into DEST if it is a directory, else as DEST.
+  const isDir = (await containerExec(ctr, ['test', '-d', dest], quiet)) === 0;
+  const name = isDir ? basename(src) : posix.basename(dest);
+  const into = isDir ? dest : posix.dirname(dest);
+  const stage = join(work, 'stage');
+  mkdirSync(stage);
+  cpSync(src, join(stage, name), { recursive: true, verbatimSymlinks: true });
+  const archive = join(work, 'in.tar');
+  // uid/gid 0: the files belong to the container's root.
+  await tar.c({ file: archive, cwd: stage, portable: true }, [name]);
+  const fd = openSync(archive, 'r');
+  let code: number;
+  try {
+    code = await containerExec(ctr, ['tar', '-x', '-C', into], { ...quiet, interactive: true, stdinFd: fd });
+  } finally {
+    closeSync(fd);
+  }
+  if (code !== 0) throw new TspodError(`cannot copy into ${ctr}:${dest} (tar in the container exited ${code}: does ${into} exist, and does the image have tar?)`);
+}
