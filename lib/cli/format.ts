@@ -4,9 +4,11 @@ import { compileTemplate } from '../util/template.js';
 import { columns } from '../util/human.js';
 import { TspodError } from '../util/errors.js';
 
-export function printList<T>(rows: T[], format: string | undefined, table: { header: string[]; row: (r: T) => string[] }, quiet?: (r: T) => string): void {
+export function printList<T>(rows: T[], format: string | undefined, table: { header: string[]; row: (r: T) => string[] }, quiet?: (r: T) => string, unique?: (r: T) => string): void {
   if (quiet) {
-    process.stdout.write(rows.map((r) => quiet(r) + '\n').join(''));
+    const seen = new Set<string>();
+    const kept = unique ? rows.filter((r) => !seen.has(unique(r)) && seen.add(unique(r))) : rows;
+    process.stdout.write(kept.map((r) => quiet(r) + '\n').join(''));
     return;
   }
   if (format === 'json') {

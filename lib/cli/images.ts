@@ -2,19 +2,36 @@
 import type { Argv } from 'yargs';
 import { ago, humanSize } from '../util/human.js';
 import { printList } from './format.js';
+import { toArray } from './main.js';
+import { TspodError } from '../util/errors.js';
 
 export function builder(y: Argv): Argv {
   return y
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Display only image IDs' })
     .option('no-trunc', { type: 'boolean', default: false, describe: 'Do not truncate output' })
-    .option('format', { type: 'string', describe: 'Pretty-print images: json or a Go template' });
+    .option('format', { type: 'string', describe: 'Pretty-print images: json or a Go template' })
+    .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Show all images (tspod keeps no intermediate images: the same list)' })
+    .option('digests', { type: 'boolean', default: false, describe: 'Show digests' })
+    .option('filter', { alias: 'f', type: 'string', describe: 'reference=PATTERN, dangling=true|false (repeatable)' });
 }
 
 export async function handler(a: Record<string, unknown>): Promise<void> {
   const { imageList } = await import('../engine/images.js');
+  const filters = toArray(a.filter).map((f) => {
+    const [k, v = ''] = f.split(/=(.*)/s);
+    if (k === 'dangling') return (n: string | undefined) => (v === 'true') === (n === undefined);
+    if (k === 'reference') {
+      // podman matches the pattern against the full name and against NAME[:TAG] without the registry
+      const re = new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.')}(:[^/]*)?$`);
+      return (n: string | undefined) => n !== undefined && (re.test(n) || re.test(n.replace(/^[^/]+\//, '')) || re.test(n.split('/').pop()!));
+    }
+    throw new TspodError(`invalid filter "${f}" (reference=PATTERN, dangling=true|false)`);
+  });
+  // One row per name (podman's layout); filters pick rows.
   const rows = imageList().flatMap((img) => {
-    const names = img.names.length ? img.names : ['<none>:<none>'];
-    return names.map((n) => {
+    const names: Array<string | undefined> = img.names.length ? img.names.filter((n) => filters.every((f) => f(n))) : filters.every((f) => f(undefined)) ? [undefined] : [];
+    return names.map((name) => {
+      const n = name ?? '<none>:<none>';
       const colon = n.lastIndexOf(':');
       return {
         ID: a['no-trunc'] ? img.id : img.id.slice(7, 19), Id: img.id.slice(7), Repository: n.slice(0, colon), Tag: n.slice(colon + 1),
@@ -24,7 +41,7 @@ export async function handler(a: Record<string, unknown>): Promise<void> {
     });
   });
   printList(rows, a.format as string | undefined, {
-    header: ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'],
-    row: (r) => [r.Repository, r.Tag, r.ID, r.CreatedSince, humanSize(r.Size)],
-  }, a.quiet ? (r) => r.ID : undefined);
+    header: a.digests ? ['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID', 'CREATED', 'SIZE'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'],
+    row: (r) => a.digests ? [r.Repository, r.Tag, r.Digest, r.ID, r.CreatedSince, humanSize(r.Size)] : [r.Repository, r.Tag, r.ID, r.CreatedSince, humanSize(r.Size)],
+  }, a.quiet ? (r) => r.ID : undefined, a.quiet ? (r) => r.ID : undefined);
 }

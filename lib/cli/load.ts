@@ -9,9 +9,11 @@ export function builder(y: Argv): Argv {
 }
 
 export async function handler(a: Record<string, unknown>): Promise<void> {
-  const file = a.input as string | undefined;
-  if (!file) throw new TspodError('tspod load needs -i FILE (reading an archive from stdin is not supported yet)');
-  const { imageLoad } = await import('../engine/images.js');
-  const images = await imageLoad(file);
-  if (!a.quiet) process.stdout.write(`Loaded image: ${images.flatMap((i) => (i.names.length ? i.names : [i.id.slice(7)])).join('\nLoaded image: ')}\n`);
+  const { imageLoad, imageLoadStream } = await import('../engine/images.js');
+  let images;
+  if (a.input) images = await imageLoad(String(a.input));
+  else if (process.stdin.isTTY) throw new TspodError('tspod load needs -i FILE, or an archive on stdin (not a terminal)');
+  else images = await imageLoadStream(process.stdin);
+  const loaded = [...new Set(images.flatMap((i) => (i.names.length ? i.names : [i.record.id.slice(7)])))];
+  if (!a.quiet) process.stdout.write(loaded.map((n) => `Loaded image: ${n}\n`).join(''));
 }

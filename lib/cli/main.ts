@@ -61,6 +61,11 @@ const verbs: Verb[] = [
   { command: 'images', describe: 'List images in local storage', module: () => import('./images.js') },
   { command: 'load', describe: 'Load image(s) from a tar archive', module: () => import('./load.js') },
   { command: 'import', describe: 'Import a tarball to create a filesystem image', module: () => import('./import.js') },
+  { command: 'tag', describe: 'Add an additional name to a local image', module: async () => (await import('./image-more.js')).tag },
+  { command: 'untag', describe: 'Remove names from a local image', module: async () => (await import('./image-more.js')).untag },
+  { command: 'history', describe: 'Show the history of an image', module: async () => (await import('./image-more.js')).history },
+  { command: 'save', describe: 'Save image(s) to an archive', module: async () => (await import('./image-more.js')).save },
+  { command: 'image-prune', describe: false as unknown as string, module: async () => (await import('./image-more.js')).prune },
   { command: 'rmi', describe: 'Remove one or more images from local storage', module: () => import('./rmi.js') },
   { command: 'doctor', describe: 'Check that this host can run rootless containers, and say how to fix what is missing', module: () => import('./doctor.js') },
   { command: 'info', describe: 'Display tspod related system information', module: () => import('./info.js') },
@@ -84,7 +89,27 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function dispatch(argv: string[]): Promise<void> {
+/** podman's grouped spellings, mapped onto the flat verbs. */
+const groupAliases: Record<string, Record<string, string[]>> = {
+  image: { ls: ['images'], list: ['images'], rm: ['rmi'], inspect: ['inspect', '--type', 'image'], prune: ['image-prune'], tag: ['tag'],
+    untag: ['untag'], history: ['history'], save: ['save'], load: ['load'], import: ['import'] },
+  container: { ls: ['ps'], list: ['ps'], rm: ['rm'], inspect: ['inspect', '--type', 'container'], run: ['run'], create: ['create'],
+    start: ['start'], stop: ['stop'], kill: ['kill'], wait: ['wait'], logs: ['logs'], exec: ['exec'], restart: ['restart'],
+    rename: ['rename'], top: ['top'], diff: ['diff'], cp: ['cp'] },
+};
+
+export function expandGroups(argv: string[]): string[] {
+  const i = firstOperand(argv, -1, ['storage-opt', 'log-level']);
+  const group = groupAliases[argv[i] ?? ''];
+  if (!group) return argv;
+  const sub = argv[i + 1];
+  const to = sub ? group[sub] : undefined;
+  if (!to) throw new TspodError(`unknown command \`tspod ${argv[i]} ${sub ?? ''}\` (${Object.keys(group).join(', ')})`);
+  return [...argv.slice(0, i), ...to, ...argv.slice(i + 2)];
+}
+
+async function dispatch(rawArgv: string[]): Promise<void> {
+  const argv = expandGroups(rawArgv);
   if (argv[0] === '--version' || argv[0] === '-v') {
     const { readFileSync } = await import('node:fs');
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -19,7 +19,7 @@ export async function handler(a: Record<string, unknown>): Promise<number> {
       continue;
     }
     for (const n of r.untagged) process.stdout.write(`Untagged: ${n}\n`);
-    process.stdout.write(`Deleted: ${r.id.slice(7)}\n`);
+    if (r.deleted) process.stdout.write(`Deleted: ${r.id.slice(7)}\n`);
   }
   return code;
 }

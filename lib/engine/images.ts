@@ -1,7 +1,10 @@
 // Image use cases: list, load, import, remove, and the default busybox image.
-import { readFileSync } from 'node:fs';
-import { importTarball, loadArchive } from '../image/archive.js';
-import { findLocalImage } from '../image/resolve.js';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { importTarball, loadArchive, type LoadedImage } from '../image/archive.js';
+import { archiveImageName, findLocalImage, localImageName } from '../image/resolve.js';
+import { saveImages, type SaveFormat } from '../image/save.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import { openStore } from './store.js';
 import type { Store } from '../storage/store.js';
@@ -15,8 +18,22 @@ export function imageConfig(store: Store, img: ImageRecord): ImageConfig {
   return JSON.parse(readFileSync(store.blobs.path(img.id), 'utf8')) as ImageConfig;
 }
 
-export async function imageLoad(file: string): Promise<ImageRecord[]> {
+export async function imageLoad(file: string): Promise<LoadedImage[]> {
   return loadArchive(openStore(), file);
+}
+
+/** `load` from a stream (stdin): spooled to a file first, as the archive is read twice. */
+export async function imageLoadStream(input: NodeJS.ReadableStream): Promise<LoadedImage[]> {
+  const store = openStore();
+  mkdirSync(join(store.root, 'tmp'), { recursive: true });
+  const dir = mkdtempSync(join(store.root, 'tmp', 'stdin-'));
+  try {
+    const file = join(dir, 'archive.tar');
+    await pipeline(input, createWriteStream(file));
+    return await loadArchive(store, file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function imageImport(file: string, name?: string): Promise<ImageRecord> {
@@ -40,6 +57,13 @@ export async function imageRemove(refs: string[], force: boolean): Promise<RmiRe
       reports.push({ id: ref, untagged: [], deleted: false, error: `${ref}: image not known` });
       continue;
     }
+    // A name of an image with other names: only that name goes (podman's rmi).
+    const named = img.names.filter((n) => nameForms(ref).includes(n));
+    if (named.length && img.names.length > named.length && !/^(sha256:)?[a-f0-9]{3,64}$/.test(ref)) {
+      await store.locked(async () => store.images.save({ ...img, names: img.names.filter((n) => !named.includes(n)) }));
+      reports.push({ id: img.id, untagged: named, deleted: false });
+      continue;
+    }
     const users = store.containers.list().filter((c) => c.imageId === img.id);
     if (users.length && !force) {
       reports.push({ id: ref, untagged: [], deleted: false, error: `image used by ${users.map((c) => c.id.slice(0, 12)).join(', ')}: image is in use by a container; remove the container first or use -f` });
@@ -59,4 +83,87 @@ export async function imageRemove(refs: string[], force: boolean): Promise<RmiRe
   });
   if (reports.some((r) => r.error) && reports.length === 1) throw new TspodError(reports[0]!.error!);
   return reports;
+}
+
+/** The full names REF may stand for (it may be short, or not a name at all). */
+function nameForms(ref: string): string[] {
+  const forms = [ref];
+  for (const f of [localImageName, archiveImageName]) {
+    try {
+      forms.push(f(ref));
+    } catch {
+      /* an id or a digest reference: no name form */
+    }
+  }
+  return forms;
+}
+
+function mustFind(store: Store, ref: string): ImageRecord {
+  const img = findLocalImage(store.images.list(), ref);
+  if (!img) throw new TspodError(`${ref}: image not known`);
+  return img;
+}
+
+/** `tag`: more names for an image (short names become localhost/NAME:latest). */
+export async function imageTag(ref: string, names: string[]): Promise<void> {
+  const store = openStore();
+  await store.locked(async () => {
+    const img = mustFind(store, ref);
+    store.images.save({ ...img, names: [...new Set([...img.names, ...names.map(localImageName)])] });
+  });
+}
+
+/** `untag`: remove the given names, or all of them. */
+export async function imageUntag(ref: string, names: string[]): Promise<void> {
+  const store = openStore();
+  await store.locked(async () => {
+    const img = mustFind(store, ref);
+    const drop = new Set<string>();
+    for (const n of names) {
+      const forms = nameForms(n).filter((f) => img.names.includes(f));
+      if (!forms.length) throw new TspodError(`${n}: not a name of image ${img.id.slice(7, 19)}`);
+      forms.forEach((f) => drop.add(f));
+    }
+    store.images.save({ ...img, names: names.length ? img.names.filter((n) => !drop.has(n)) : [] });
+  });
+}
+
+export interface HistoryRow {
+  id: string;
+  created: string;
+  createdBy: string;
+  size: number;
+  comment: string;
+}
+
+/** `history`: the config's history, newest first, with each layer's size. */
+export function imageHistory(ref: string): HistoryRow[] {
+  const store = openStore();
+  const img = mustFind(store, ref);
+  const cfg = imageConfig(store, img);
+  let layer = 0;
+  const rows = (cfg.history ?? []).map((h) => {
+    const size = h.empty_layer ? 0 : img.layerBlobs[layer] ? store.blobs.size(img.layerBlobs[layer++]!) : 0;
+    return { id: '<missing>', created: h.created ?? '', createdBy: h.created_by ?? '', size, comment: h.comment ?? '' };
+  }).reverse();
+  if (rows[0]) rows[0].id = img.id.slice(7);
+  return rows;
+}
+
+export async function imageSave(refs: string[], format: SaveFormat, output: string): Promise<void> {
+  const store = openStore();
+  const images = refs.map((r) => {
+    const img = mustFind(store, r);
+    return { img, names: img.names.filter((n) => nameForms(r).includes(n)) };
+  });
+  await saveImages(store, images, format, output);
+}
+
+/** `image prune`: images without names (all unused ones with -a) that no container uses. */
+export async function imagePrune(all: boolean): Promise<string[]> {
+  const store = openStore();
+  const used = new Set(store.containers.list().map((c) => c.imageId));
+  const victims = store.images.list().filter((i) => !used.has(i.id) && (all || i.names.length === 0));
+  if (victims.length) await imageRemove(victims.map((v) => v.id.slice(7)), false);
+  return victims.map((v) => v.id.slice(7));
 }

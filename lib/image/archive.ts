@@ -139,15 +139,22 @@ function parseJsonFile<T>(path: string, what: string): T {
   }
 }
 
-async function loadDockerArchive(store: Store, dir: string): Promise<ImageRecord[]> {
+/** What one load brought in: the image and the names the archive gave it. */
+export interface LoadedImage {
+  record: ImageRecord;
+  names: string[];
+}
+
+async function loadDockerArchive(store: Store, dir: string): Promise<LoadedImage[]> {
   const entries = parseJsonFile<Array<{ Config: string; RepoTags?: string[] | null; Layers: string[] }>>(join(dir, 'manifest.json'), 'docker-archive manifest.json');
-  const out: ImageRecord[] = [];
+  const out: LoadedImage[] = [];
   for (const e of entries) {
     const configPath = join(dir, safeEntryPath(e.Config));
     const configBytes = readFileSync(configPath);
     const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
     const layerFiles = e.Layers.map((l) => join(dir, safeEntryPath(l)));
-    out.push(await commitImage(store, config, configBytes, layerFiles, (e.RepoTags ?? []).map(archiveImageName)));
+    const names = (e.RepoTags ?? []).map(archiveImageName);
+    out.push({ record: await commitImage(store, config, configBytes, layerFiles, names), names });
   }
   return out;
 }
@@ -166,9 +173,9 @@ async function verifiedBlob(dir: string, d: Descriptor): Promise<Buffer> {
   return bytes;
 }
 
-async function loadOciLayout(store: Store, dir: string): Promise<ImageRecord[]> {
+async function loadOciLayout(store: Store, dir: string): Promise<LoadedImage[]> {
   const index = parseJsonFile<{ manifests: Descriptor[] }>(join(dir, 'index.json'), 'OCI index.json');
-  const out: ImageRecord[] = [];
+  const out: LoadedImage[] = [];
   for (const d of index.manifests) {
     if (d.mediaType !== MEDIA.ociManifest && d.mediaType !== 'application/vnd.docker.distribution.manifest.v2+json') {
       throw new TspodError(`unsupported manifest media type "${d.mediaType}" in the OCI layout`);
@@ -184,13 +191,13 @@ async function loadOciLayout(store: Store, dir: string): Promise<ImageRecord[]> 
     const ref = d.annotations?.['org.opencontainers.image.ref.name'];
     // A bare tag ("latest") names no repository: the image is loaded without a name.
     const names = ref && /[/:]/.test(ref) && !/^[\w][\w.-]*$/.test(ref) ? [archiveImageName(ref)] : [];
-    out.push(await commitImage(store, config, configBytes, manifest.layers.map((l) => ociBlob(dir, l)), names));
+    out.push({ record: await commitImage(store, config, configBytes, manifest.layers.map((l) => ociBlob(dir, l)), names), names });
   }
   return out;
 }
 
 /** `tspod load`: a docker-archive or oci-archive tarball. */
-export async function loadArchive(store: Store, file: string): Promise<ImageRecord[]> {
+export async function loadArchive(store: Store, file: string): Promise<LoadedImage[]> {
   const dir = await unpackArchive(store, file);
   try {
     if (existsSync(join(dir, 'manifest.json'))) return await loadDockerArchive(store, dir);

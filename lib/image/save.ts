@@ -1,0 +1,81 @@
+// `tspod save`: images from the store as a docker-archive (uncompressed
+// layers, manifest.json), an oci-archive, or an OCI layout directory, so
+// podman and docker can load them.
+import { copyFileSync, createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import * as tar from 'tar';
+import type { ImageConfig, ImageRecord } from '../storage/images.js';
+import type { Store } from '../storage/store.js';
+import { TspodError } from '../util/errors.js';
+import { MEDIA } from './archive.js';
+
+export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir';
+
+/** An image and the names to write for it: the one asked for, as podman (none for an id). */
+export interface SavedImage {
+  img: ImageRecord;
+  names: string[];
+}
+
+function isGzipBlob(path: string): boolean {
+  const b = readFileSync(path).subarray(0, 2);
+  return b[0] === 0x1f && b[1] === 0x8b;
+}
+
+async function writeDockerArchive(store: Store, images: SavedImage[], dir: string): Promise<void> {
+  const manifest: Array<{ Config: string; RepoTags: string[]; Layers: string[] }> = [];
+  for (const { img, names } of images) {
+    const cfg = JSON.parse(readFileSync(store.blobs.path(img.id), 'utf8')) as ImageConfig;
+    const configName = `${img.id.slice(7)}.json`;
+    copyFileSync(store.blobs.path(img.id), join(dir, configName));
+    const layers: string[] = [];
+    for (let i = 0; i < img.layerBlobs.length; i++) {
+      // docker-archive layers are uncompressed: named by their diff id.
+      const diffHex = cfg.rootfs.diff_ids[i]!.slice(7);
+      mkdirSync(join(dir, diffHex), { recursive: true });
+      const src = store.blobs.path(img.layerBlobs[i]!);
+      const out = join(dir, diffHex, 'layer.tar');
+      if (isGzipBlob(src)) await pipeline(createReadStream(src), createGunzip(), createWriteStream(out));
+      else copyFileSync(src, out);
+      layers.push(`${diffHex}/layer.tar`);
+    }
+    manifest.push({ Config: configName, RepoTags: names, Layers: layers });
+  }
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+}
+
+function writeOciLayout(store: Store, images: SavedImage[], dir: string): void {
+  const blobs = join(dir, 'blobs', 'sha256');
+  mkdirSync(blobs, { recursive: true });
+  const manifests: unknown[] = [];
+  for (const { img, names } of images) {
+    for (const d of [img.digest, img.id, ...img.layerBlobs]) copyFileSync(store.blobs.path(d), join(blobs, d.slice(7)));
+    const size = readFileSync(store.blobs.path(img.digest)).length;
+    for (const name of names.length ? names : [undefined]) {
+      manifests.push({ mediaType: img.manifestMediaType || MEDIA.ociManifest, digest: img.digest, size, ...(name ? { annotations: { 'org.opencontainers.image.ref.name': name } } : {}) });
+    }
+  }
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests }));
+}
+
+/** Write IMAGES to OUTPUT (a file, or a directory for oci-dir). */
+export async function saveImages(store: Store, images: SavedImage[], format: SaveFormat, output: string): Promise<void> {
+  if (format === 'oci-dir') {
+    mkdirSync(output, { recursive: true });
+    writeOciLayout(store, images, output);
+    return;
+  }
+  mkdirSync(join(store.root, 'tmp'), { recursive: true });
+  const stage = mkdtempSync(join(store.root, 'tmp', 'save-'));
+  try {
+    if (format === 'docker-archive') await writeDockerArchive(store, images, stage);
+    else if (format === 'oci-archive') writeOciLayout(store, images, stage);
+    else throw new TspodError(`unknown --format "${format as string}" (docker-archive, oci-archive, oci-dir)`);
+    await tar.c({ file: output, cwd: stage, portable: true }, ['.']);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
