@@ -184,12 +184,8 @@ export async function containerStop(ref: string, timeout = 10, stopSignal?: stri
     }
     await waitUntil(gone, 10_000);
   }
-  await waitUntil(() => !rec.state.monitorPid || !isAlive(rec.state.monitorPid), 5000);
+  await waitUntil(() => !rec.state.monitorPid || !processAlive(rec.state.monitorPid), 5000);
   return rec.id;
-}
-
-function isAlive(pid: number): boolean {
-  return processAlive(pid);
 }
 
 export async function containerStart(ref: string): Promise<string> {

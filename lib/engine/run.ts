@@ -301,17 +301,14 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
   }
 }
 
+/** The monitor writes its pid file right after it starts the helper. */
 function readPid(path: string): number | undefined {
-  for (let i = 0; i < 200; i++) {
-    try {
-      const n = Number(readFileSync(path, 'utf8').trim());
-      if (n > 0) return n;
-    } catch {
-      /* not written yet */
-    }
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  try {
+    const n = Number(readFileSync(path, 'utf8').trim());
+    return n > 0 ? n : undefined;
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 export async function removeContainerFiles(store: Store, id: string): Promise<void> {

@@ -2,6 +2,7 @@
 // helper mounts and execs), the helper process on a pipe or on a pty, and
 // the sync protocol (id maps, network attach, started/failed).
 import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { helperPath } from '../config/paths.js';
 import { TspodError } from '../util/errors.js';
 import { SyncChannel, helperError } from './sync.js';
@@ -100,8 +101,7 @@ function spawnUnderMonitor(env: NodeJS.ProcessEnv, [log, exit, pidfile, exitComm
 }
 
 function osSignal(name: NodeJS.Signals): number {
-  const signals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
-  return signals[name] ?? 0;
+  return (osConstants.signals as Record<string, number>)[name] ?? 0;
 }
 
 /** The helper on a new pty (node-pty), proxied to our own stdio. */
