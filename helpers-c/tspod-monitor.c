@@ -3,11 +3,17 @@
  * container's stdout and stderr on pipes, writes what they carry to a log in
  * the k8s-file format ("TIMESTAMP stdout|stderr F|P text"), and when the
  * container exits writes its exit code atomically and runs the exit command
- * (tspod's cleanup).
- * Usage: tspod-monitor LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...] */
+ * (tspod's cleanup). With -t it gives the container a terminal instead: it
+ * holds the pty master and serves an attach socket (tspod attach), where
+ * clients send frames ('d' + length + bytes of input, 'r' + length + "ROWS
+ * COLS") and receive the terminal's raw output.
+ * Usage: tspod-monitor [-t ATTACH-SOCKET] LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...] */
 #include "common.h"
 
 #include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/un.h>
+#include <termios.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -76,7 +82,112 @@ static void write_file_atomic(const char *path, const char *text) {
   unlink(tmp);
 }
 
+/* ---- the terminal and its attach socket ----------------------------------- */
+
+#define MAX_CLIENTS 16
+
+struct client {
+  int fd;
+  unsigned char buf[4096];
+  size_t len;
+};
+
+static int attach_listen(const char *path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) die_step("attach", errno, "socket");
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof sa.sun_path) die_step("attach", 0, "socket path too long: %s", path);
+  strcpy(sa.sun_path, path);
+  unlink(path);
+  mode_t old = umask(0077); /* only the user may attach */
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) die_step("attach", errno, "bind %s", path);
+  umask(old);
+  if (listen(fd, 4) < 0) die_step("attach", errno, "listen");
+  return fd;
+}
+
+/* Handle every complete frame a client sent: input for the terminal, or a size. */
+static void client_frames(struct client *c, int master) {
+  size_t off = 0;
+  while (c->len - off >= 3) {
+    size_t n = (c->buf[off + 1] << 8) | c->buf[off + 2];
+    if (c->len - off - 3 < n) break;
+    unsigned char *payload = c->buf + off + 3;
+    if (c->buf[off] == 'd') {
+      write_all(master, payload, n);
+    } else if (c->buf[off] == 'r') {
+      char text[32] = {0};
+      memcpy(text, payload, n < sizeof text - 1 ? n : sizeof text - 1);
+      struct winsize ws = {0};
+      if (sscanf(text, "%hu %hu", &ws.ws_row, &ws.ws_col) == 2) ioctl(master, TIOCSWINSZ, &ws);
+    }
+    off += 3 + n;
+  }
+  memmove(c->buf, c->buf + off, c->len - off);
+  c->len -= off;
+}
+
+/* Until the container's side of the terminal closes: log its output, pass it
+ * to attached clients, pass their input and sizes to it. */
+static void serve_terminal(int master, int listener) {
+  struct client clients[MAX_CLIENTS];
+  int nclients = 0;
+  struct stream term = {.name = "stdout", .fd = master};
+  for (;;) {
+    struct pollfd pfd[2 + MAX_CLIENTS];
+    pfd[0] = (struct pollfd){.fd = master, .events = POLLIN};
+    pfd[1] = (struct pollfd){.fd = listener, .events = POLLIN};
+    for (int i = 0; i < nclients; i++) pfd[2 + i] = (struct pollfd){.fd = clients[i].fd, .events = POLLIN};
+    if (poll(pfd, 2 + nclients, -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      char buf[8192];
+      ssize_t r = read(master, buf, sizeof buf);
+      if (r <= 0 && errno != EINTR && errno != EAGAIN) break; /* EIO: the container's side is gone */
+      if (r > 0) {
+        for (int i = 0; i < nclients; i++) write_all(clients[i].fd, buf, r);
+        /* The log keeps lines without the terminal's carriage returns. */
+        for (ssize_t i = 0; i < r; i++) {
+          if (buf[i] == '\r') continue;
+          term.buf[term.len++] = buf[i];
+          if (term.len == sizeof term.buf || buf[i] == '\n') drain(&term, 0);
+        }
+      }
+    }
+    if (pfd[1].revents & POLLIN) {
+      int c = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+      if (c >= 0 && nclients < MAX_CLIENTS) clients[nclients++] = (struct client){.fd = c};
+      else if (c >= 0) close(c);
+    }
+    for (int i = 0; i < nclients; i++) {
+      if (!(pfd[2 + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      struct client *cl = &clients[i];
+      ssize_t r = read(cl->fd, cl->buf + cl->len, sizeof cl->buf - cl->len);
+      if (r <= 0) {
+        close(cl->fd);
+        clients[i] = clients[--nclients];
+        pfd[2 + i] = pfd[2 + nclients];
+        i--;
+        continue;
+      }
+      cl->len += r;
+      client_frames(cl, master);
+    }
+  }
+  drain(&term, 1);
+  for (int i = 0; i < nclients; i++) close(clients[i].fd);
+  close(listener);
+}
+
 int main(int argc, char **argv) {
+  const char *attach_path = NULL;
+  if (argc > 2 && !strcmp(argv[1], "-t")) {
+    attach_path = argv[2];
+    argv += 2;
+    argc -= 2;
+  }
   if (argc < 5) {
     fprintf(stderr, "usage: %s LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...]\n", helper_name);
     return 125;
@@ -99,20 +210,37 @@ int main(int argc, char **argv) {
 
   logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (logfd < 0) die_step("log", errno, "open %s", logpath);
-  int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) die_step("pipes", errno, "pipe");
+  int out[2] = {-1, -1}, err[2] = {-1, -1}, master = -1, listener = -1;
+  char slave_name[128] = "";
+  if (attach_path) {
+    master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, slave_name, sizeof slave_name) != 0)
+      die_step("terminal", errno, "allocate a pty");
+    listener = attach_listen(attach_path);
+  } else if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+    die_step("pipes", errno, "pipe");
+  }
 
   pid_t child = fork();
   if (child < 0) die_step("start", errno, "fork");
   if (child == 0) {
     signal(SIGPIPE, SIG_DFL);
-    int devnull = open("/dev/null", O_RDONLY);
-    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) _exit(125);
+    if (attach_path) {
+      /* The helper leads a session whose controlling terminal is the pty. */
+      if (setsid() < 0) _exit(125);
+      int slave = open(slave_name, O_RDWR);
+      if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0) _exit(125);
+    } else {
+      int devnull = open("/dev/null", O_RDONLY);
+      if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) _exit(125);
+    }
     execl(helper, "tspod-launch", (char *)NULL);
     _exit(125);
   }
-  close(out[1]);
-  close(err[1]);
+  if (!attach_path) {
+    close(out[1]);
+    close(err[1]);
+  }
   /* Our own stdio goes nowhere from here on. */
   int devnull = open("/dev/null", O_RDWR);
   if (devnull >= 0) {
@@ -125,8 +253,12 @@ int main(int argc, char **argv) {
   snprintf(pidtext, sizeof pidtext, "%d\n", getpid());
   write_file_atomic(pidfile, pidtext);
 
+  if (attach_path) {
+    serve_terminal(master, listener);
+    unlink(attach_path);
+  }
   struct stream streams[2] = {{.name = "stdout", .fd = out[0]}, {.name = "stderr", .fd = err[0]}};
-  int open_streams = 2;
+  int open_streams = attach_path ? 0 : 2;
   while (open_streams > 0) {
     struct pollfd pfd[2];
     int n = 0;

@@ -81,3 +81,13 @@ export const cleanup = {
     return 0;
   },
 };
+
+export const attach = {
+  builder: (y: Argv) => y.option('detach-keys', { type: 'string', default: 'ctrl-p,ctrl-q', describe: 'Keys that detach and leave the container running ("" to disable)' }),
+  handler: async (a: Record<string, unknown>) => {
+    const [ref, extra] = refs(a, 'attach');
+    if (extra) throw new TspodError('tspod attach takes one container');
+    const { containerAttach } = await import('../engine/attach.js');
+    return containerAttach(ref!, String(a['detach-keys']));
+  },
+};

@@ -47,6 +47,7 @@ const verbs: Verb[] = [
   { command: 'stop', describe: 'Stop one or more containers', module: async () => (await import('./lifecycle.js')).stop },
   { command: 'kill', describe: 'Kill one or more running containers with a specific signal', module: async () => (await import('./lifecycle.js')).kill },
   { command: 'wait', describe: 'Block on one or more containers and print their exit codes', module: async () => (await import('./lifecycle.js')).wait },
+  { command: 'attach', describe: 'Attach to a running container\'s terminal', module: async () => (await import('./lifecycle.js')).attach },
   { command: 'logs', describe: 'Fetch the logs of a container', module: async () => (await import('./lifecycle.js')).logs },
   { command: 'container-cleanup', describe: false as unknown as string, module: async () => (await import('./lifecycle.js')).cleanup },
   { command: 'rename', describe: 'Rename an existing container', module: async () => (await import('./more.js')).rename },
@@ -94,7 +95,7 @@ const groupAliases: Record<string, Record<string, string[]>> = {
   image: { ls: ['images'], list: ['images'], rm: ['rmi'], inspect: ['inspect', '--type', 'image'], prune: ['image-prune'], tag: ['tag'],
     untag: ['untag'], history: ['history'], save: ['save'], load: ['load'], import: ['import'] },
   container: { ls: ['ps'], list: ['ps'], rm: ['rm'], inspect: ['inspect', '--type', 'container'], run: ['run'], create: ['create'],
-    start: ['start'], stop: ['stop'], kill: ['kill'], wait: ['wait'], logs: ['logs'], exec: ['exec'], restart: ['restart'],
+    start: ['start'], stop: ['stop'], attach: ['attach'], kill: ['kill'], wait: ['wait'], logs: ['logs'], exec: ['exec'], restart: ['restart'],
     rename: ['rename'], top: ['top'], diff: ['diff'], cp: ['cp'] },
 };
 

@@ -45,7 +45,7 @@ export async function handler(a: Record<string, unknown>): Promise<number> {
 export function toRunOptions(a: Record<string, unknown>, verb: 'run' | 'create'): RunOptions {
   const [image, ...command] = a.operands as string[];
   if (!image) throw new TspodError(`tspod ${verb} requires an image: tspod ${verb} [options] IMAGE [COMMAND [ARG...]]`);
-  if ((a.detach || verb === 'create') && (a.tty || a.interactive)) throw new TspodError(`tspod ${verb === 'run' ? 'run -d' : 'create'} with -i or -t is not supported yet (attaching to a detached container is not built); leave them out, or run in the foreground`);
+  if ((a.detach || verb === 'create') && a.interactive && !a.tty) throw new TspodError(`tspod ${verb === 'run' ? 'run -d' : 'create'} -i without -t is not supported yet (a detached container's input comes through its terminal); add -t, or run in the foreground`);
   return {
     image,
     command,

@@ -3,10 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../storage/store.js';
+import { tspodPaths } from '../config/paths.js';
 
 export function containerFiles(store: Store, id: string) {
   const userdata = join(store.containers.dir(id), 'userdata');
-  return { log: join(userdata, 'ctr.log'), exit: join(userdata, 'exit'), monitorPid: join(userdata, 'monitor.pid') };
+  return {
+    log: join(userdata, 'ctr.log'), exit: join(userdata, 'exit'), monitorPid: join(userdata, 'monitor.pid'),
+    // Unix socket paths are short (108 bytes): this one lives in the runtime directory.
+    attach: join(tspodPaths().runtime, `attach-${id.slice(0, 16)}`),
+  };
 }
 
 export async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {

@@ -4,7 +4,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { packageRoot } from '../config/paths.js';
 import { containerFiles, processStartTime, waitUntil } from './container-state.js';
-import { join, isAbsolute, posix } from 'node:path';
+import { dirname, join, isAbsolute, posix } from 'node:path';
 import { loadStorageConfig } from '../config/storage-conf.js';
 import { findLocalImage } from '../image/resolve.js';
 import { hostsFile, resolvConf } from '../network/etc-files.js';
@@ -291,7 +291,11 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
   rmSync(files.exit, { force: true });
   const exitCommand = [process.execPath, join(packageRoot, 'bin', 'tspod'), 'container-cleanup', record.id];
   try {
-    await launch(record.plan as LaunchPlan, { tty: false, interactive: false, monitor: [files.log, files.exit, files.monitorPid, exitCommand] }, {
+    if (record.config.tty) mkdirSync(dirname(files.attach), { recursive: true, mode: 0o700 });
+    await launch(record.plan as LaunchPlan, {
+      tty: false, interactive: false, monitor: [files.log, files.exit, files.monitorPid, exitCommand],
+      attachSocket: record.config.tty ? files.attach : undefined,
+    }, {
       started: (pid) => markStarted(store, record, pid, readPid(files.monitorPid)),
     });
   } catch (err) {

@@ -43,6 +43,8 @@ export interface LaunchIO {
   stdoutFd?: number;
   /** Detached: run the helper under tspod-monitor with [log, exit file, pid file, exit command]. */
   monitor?: [string, string, string, string[]];
+  /** Detached with a terminal: the monitor's attach socket. */
+  attachSocket?: string;
 }
 
 export interface LaunchHooks {
@@ -88,9 +90,10 @@ function spawnOnPipe(path: string, env: NodeJS.ProcessEnv, io: LaunchIO, preserv
 }
 
 /** tspod-monitor daemonizes at once; the helper it starts connects to the sync socket. */
-function spawnUnderMonitor(env: NodeJS.ProcessEnv, [log, exit, pidfile, exitCommand]: [string, string, string, string[]]): HelperProcess {
+function spawnUnderMonitor(env: NodeJS.ProcessEnv, [log, exit, pidfile, exitCommand]: [string, string, string, string[]], attachSocket?: string): HelperProcess {
   const monitor = helperPath('tspod-monitor');
-  const child = spawn(monitor, [log, exit, pidfile, helperPath('tspod-launch'), '--', ...exitCommand], { env, stdio: 'ignore', detached: true });
+  const tty = attachSocket ? ['-t', attachSocket] : [];
+  const child = spawn(monitor, [...tty, log, exit, pidfile, helperPath('tspod-launch'), '--', ...exitCommand], { env, stdio: 'ignore', detached: true });
   child.unref();
   const daemonized = new Promise<number>((resolve, reject) => {
     child.once('error', (err) => reject(new TspodError(`cannot run ${monitor}: ${err.message} (was \`npm run build\` run?)`)));
@@ -203,7 +206,7 @@ async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, pr
   const ch = await SyncChannel.open();
   const env = { ...process.env, TSPOD_SYNC_SOCKET: ch.path };
   const path = helperPath('tspod-launch');
-  const helper = io.monitor ? spawnUnderMonitor(env, io.monitor) : io.tty ? await spawnOnPty(path, env, io) : spawnOnPipe(path, env, io, preserveFds);
+  const helper = io.monitor ? spawnUnderMonitor(env, io.monitor, io.attachSocket) : io.tty ? await spawnOnPty(path, env, io) : spawnOnPipe(path, env, io, preserveFds);
   const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', ...(io.tty ? [] : ['SIGHUP' as const])];
   const forward = (sig: NodeJS.Signals) => helper.kill(sig);
   for (const s of forwarded) process.on(s, forward);

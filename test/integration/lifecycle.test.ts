@@ -223,6 +223,41 @@ describe('more verbs', () => {
   });
 });
 
+describe('attach', () => {
+  function attach(ref: string, cols = 100, rows = 30) {
+    const t = pty.spawn(tspodBin, ['attach', ref], { cols, rows, env: testEnv() });
+    let out = '';
+    t.onData((d) => (out += d));
+    const exited = new Promise<number>((resolve) => t.onExit(({ exitCode }) => resolve(exitCode)));
+    return { t, exited, out: () => out };
+  }
+
+  it('run -dit gives a detached terminal: attach, type, resize, detach with ctrl-p ctrl-q, attach again, exit', async () => {
+    const id = (await tspod(['run', '-dit', ...none, '--name', 'shell', 'busybox', 'sh'])).stdout;
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const a = attach('shell');
+    await new Promise((r) => setTimeout(r, 500));
+    a.t.write('echo $((6*7)); stty size\r');
+    expect(await waitFor(() => /\n42\r*\n30 100\r*\n/.test(a.out()), 10_000)).toBe(true);
+    a.t.write('\x10\x11');
+    expect(await a.exited).toBe(0);
+    expect(await state('shell')).toBe('running');
+    const b = attach('shell', 80, 24);
+    await new Promise((r) => setTimeout(r, 500));
+    b.t.write('exit 3\r');
+    expect(await b.exited).toBe(3);
+    expect(await waitFor(async () => (await state('shell')) === 'exited')).toBe(true);
+    expect((await tspod(['logs', 'shell'])).stdout).toMatch(/\n42\n/);
+  });
+
+  it('refuses to attach to a container without a terminal', async () => {
+    await tspod(['run', '-d', ...none, '--name', 'notty', 'busybox', 'sleep', '100']);
+    const r = await tspod(['attach', 'notty']);
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toMatch(/has no terminal/);
+  });
+});
+
 describe('inspect', () => {
   it('shows podman\'s fields for a container and an image; --format takes templates', async () => {
     const id = (await tspod(['run', '-d', ...none, '--name', 'insp', '-e', 'A=1', '-w', '/tmp', 'busybox', 'sleep', '100'])).stdout;

@@ -196,3 +196,21 @@ describe('lifecycle parsing', async () => {
     expect(() => parseFilters(['status=sleeping'])).toThrow(/invalid status/);
   });
 });
+
+describe('attach detach keys', async () => {
+  const { DetachScanner, parseDetachKeys } = await import('../../lib/engine/attach.js');
+  it('parses podman\'s notation', () => {
+    expect(parseDetachKeys('ctrl-p,ctrl-q')).toEqual([0x10, 0x11]);
+    expect(parseDetachKeys('a,ctrl-[')).toEqual([0x61, 0x1b]);
+    expect(parseDetachKeys('')).toEqual([]);
+    expect(() => parseDetachKeys('ctrl-')).toThrow(/invalid detach key/);
+  });
+  it('detaches on the sequence, across chunks, and passes a broken sequence through', () => {
+    const s = new DetachScanner([0x10, 0x11]);
+    expect(s.feed(Buffer.from('ab\x10'))).toEqual({ pass: Buffer.from('ab'), detach: false });
+    expect(s.feed(Buffer.from('\x11'))).toEqual({ pass: Buffer.from(''), detach: true });
+    const t = new DetachScanner([0x10, 0x11]);
+    expect(t.feed(Buffer.from('\x10x\x10\x10'))).toEqual({ pass: Buffer.from('\x10x\x10'), detach: false });
+    expect(new DetachScanner([]).feed(Buffer.from('\x10\x11')).detach).toBe(false);
+  });
+});

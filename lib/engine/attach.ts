@@ -1,0 +1,94 @@
+// `tspod attach`: this terminal to a detached container's terminal, through
+// the monitor's attach socket. The detach keys (podman's ctrl-p,ctrl-q) leave
+// the container running.
+import { connect } from 'node:net';
+import { TspodError } from '../util/errors.js';
+import { containerFiles } from './container-state.js';
+import { containerWait, findContainer, liveState } from './containers.js';
+import { openStore } from './store.js';
+
+/** "ctrl-p,ctrl-q" -> [0x10, 0x11]; "" disables detaching. */
+export function parseDetachKeys(spec: string): number[] {
+  if (spec === '') return [];
+  return spec.split(',').map((k) => {
+    const ctrl = /^ctrl-(.)$/.exec(k);
+    if (ctrl) {
+      const c = ctrl[1]!;
+      if (/[a-z@[\\\]^_]/.test(c)) return c.toUpperCase().charCodeAt(0) & 0x1f;
+    } else if (k.length === 1) {
+      return k.charCodeAt(0);
+    }
+    throw new TspodError(`invalid detach key "${k}" (a letter, or ctrl-LETTER; e.g. ctrl-p,ctrl-q)`);
+  });
+}
+
+function frame(type: 'd' | 'r', payload: Buffer): Buffer {
+  const out = Buffer.alloc(3 + payload.length);
+  out.write(type, 0);
+  out.writeUInt16BE(payload.length, 1);
+  payload.copy(out, 3);
+  return out;
+}
+
+/** Splits input into what goes to the container and whether the detach keys were typed. */
+export class DetachScanner {
+  private matched = 0;
+  constructor(private keys: number[]) {}
+
+  feed(chunk: Buffer): { pass: Buffer; detach: boolean } {
+    const pass: number[] = [];
+    for (const b of chunk) {
+      if (this.keys.length && b === this.keys[this.matched]) {
+        this.matched++;
+        if (this.matched === this.keys.length) return { pass: Buffer.from(pass), detach: true };
+        continue;
+      }
+      // A partial match that did not complete: its bytes were input after all.
+      pass.push(...this.keys.slice(0, this.matched));
+      this.matched = 0;
+      if (this.keys.length && b === this.keys[0]) this.matched = 1;
+      else pass.push(b);
+    }
+    return { pass: Buffer.from(pass), detach: false };
+  }
+}
+
+export async function containerAttach(ref: string, detachKeys = 'ctrl-p,ctrl-q'): Promise<number> {
+  const keys = parseDetachKeys(detachKeys);
+  const store = openStore();
+  const rec = liveState(findContainer(store.containers.list(), ref), store);
+  if (rec.state.status !== 'running') throw new TspodError(`you can only attach to running containers: ${rec.id.slice(0, 12)} is ${rec.state.status}`);
+  if (!rec.config.tty) throw new TspodError(`container ${rec.name} has no terminal: attach works with containers run with -dt (see \`tspod logs -f\`)`);
+  const socket = connect(containerFiles(store, rec.id).attach);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', (err) => reject(new TspodError(`cannot attach to ${rec.name}: ${err.message}`)));
+  });
+  const stdin = process.stdin, stdout = process.stdout;
+  const scanner = new DetachScanner(keys);
+  let detached = false;
+  const sendSize = () => {
+    if (stdout.isTTY) socket.write(frame('r', Buffer.from(`${stdout.rows} ${stdout.columns}`)));
+  };
+  const onInput = (d: Buffer) => {
+    const { pass, detach } = scanner.feed(d);
+    if (pass.length) socket.write(frame('d', pass));
+    if (detach) {
+      detached = true;
+      socket.end();
+    }
+  };
+  if (stdin.isTTY) stdin.setRawMode(true);
+  stdin.on('data', onInput);
+  stdin.resume();
+  stdout.on('resize', sendSize);
+  sendSize();
+  socket.on('data', (d) => stdout.write(d));
+  await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  stdin.off('data', onInput);
+  stdout.off('resize', sendSize);
+  if (stdin.isTTY) stdin.setRawMode(false);
+  stdin.pause();
+  if (detached) return 0;
+  return containerWait(rec.id);
+}
