@@ -91,3 +91,19 @@ export const attach = {
     return containerAttach(ref!, String(a['detach-keys']));
   },
 };
+
+export const pause = {
+  builder: (y: Argv) => y,
+  handler: async (a: Record<string, unknown>) => {
+    const { containerPause } = await import('../engine/containers.js');
+    return each(refs(a, 'pause'), async (r) => containerPause(r, true));
+  },
+};
+
+export const unpause = {
+  builder: (y: Argv) => y,
+  handler: async (a: Record<string, unknown>) => {
+    const { containerPause } = await import('../engine/containers.js');
+    return each(refs(a, 'unpause'), async (r) => containerPause(r, false));
+  },
+};

@@ -427,3 +427,20 @@ export function containerDiff(ref: string): DiffEntry[] {
   walk('');
   return out;
 }
+
+/** pause/unpause need the cgroup freezer; say plainly why it is not there. */
+export function containerPause(ref: string, pause: boolean): never {
+  const { rec } = lookup(ref);
+  const verb = pause ? 'pause' : 'unpause';
+  let mountinfo = '';
+  try {
+    mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    /* no /proc: treated as no cgroup v2 */
+  }
+  const v2 = mountinfo.split('\n').some((l) => l.includes(' /sys/fs/cgroup ') && l.includes(' - cgroup2 '));
+  if (!v2) {
+    throw new TspodError(`cannot ${verb} ${rec.name}: rootless ${verb} needs the cgroup v2 freezer delegated to your user (systemd: Delegate=yes for user@.service), and this host runs cgroup v1 (or a v1/v2 hybrid with the controllers on v1)`);
+  }
+  throw new TspodError(`cannot ${verb} ${rec.name}: tspod does not place containers in cgroups of their own yet, so there is no freezer to use`);
+}

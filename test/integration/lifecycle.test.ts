@@ -125,6 +125,23 @@ describe('stop, kill, start', () => {
     expect(ps.stdout).toBe('[orphan] exited');
   });
 
+  it('rm -f racing stop leaves consistent state: no process, no record', async () => {
+    await tspod(['run', '-d', '--name', 'racer', 'busybox', 'sleep', '100']);
+    const [stop, rm] = await Promise.all([tspod(['stop', '-t', '1', 'racer']), tspod(['rm', '-f', 'racer'])]);
+    expect(rm.exitCode).toBe(0);
+    expect([0, 125]).toContain(stop.exitCode); // it may find the container gone
+    expect(await waitFor(() => userProcesses(monitorAndContainer).length === 0)).toBe(true);
+    expect((await tspod(['ps', '-a', '--format', '{{.Names}}'])).stdout).not.toContain('racer');
+  });
+
+  it('pause says why it cannot work on this host', async () => {
+    await tspod(['run', '-d', ...none, '--name', 'frozen', 'busybox', 'sleep', '100']);
+    const r = await tspod(['pause', 'frozen']);
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toMatch(/cgroup/);
+    expect(await state('frozen')).toBe('running');
+  });
+
   it('ten run -d at once leave ten running containers with distinct names', async () => {
     const runs = await Promise.all(Array.from({ length: 10 }, () => tspod(['run', '-d', ...none, 'busybox', 'sleep', '100'])));
     expect(runs.map((r) => r.exitCode)).toEqual(Array(10).fill(0));
