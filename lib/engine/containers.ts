@@ -1,16 +1,15 @@
-// Listing and removing containers (the full lifecycle is issue 4's): a
-// container whose helper is gone is reported as exited, never waited for.
+// The container lifecycle after `run`: list, remove, stop, kill, wait, start,
+// logs, restart policies, rename, top, diff. A container whose process is
+// gone is reported as exited (from its exit file), never waited for.
 import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
-import { containerFiles, processAlive, processStartTime, readExit, waitUntil } from './container-state.js';
-import type { Store } from '../storage/store.js';
-
-import type { ContainerRecord } from '../storage/containers.js';
-import { openStore } from './store.js';
 import { currentIdMappings } from '../runtime/idmap.js';
+import type { ContainerRecord } from '../storage/containers.js';
+import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
-
+import { containerFiles, processAlive, processStartTime, readExit, waitUntil } from './container-state.js';
+import { openStore } from './store.js';
 
 /** The record with its state corrected when its process has vanished (or its
  * pid now names another process: the start time tells). */
@@ -81,7 +80,6 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
 }
 
 // ---- the detached lifecycle -------------------------------------------------
-
 /** `container-cleanup ID`: what the monitor's exit command runs once the container exited. */
 export async function containerCleanup(id: string): Promise<void> {
   const store = openStore();

@@ -1,10 +1,9 @@
-// `tspod run`: resolve the image, create the container record and its
-// writable layer, launch it through tspod-launch with its network, and
-// record (or, with --rm, remove) it when it exits.
+// `tspod run` and `create`: resolve the image, create the container record
+// (with its launch plan) and writable layer, then launch it through
+// tspod-launch, attached (tspod is the parent) or under tspod-monitor (-d).
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { packageRoot } from '../config/paths.js';
-import { containerFiles, processStartTime, waitUntil } from './container-state.js';
 import { dirname, join, isAbsolute, posix } from 'node:path';
+import { packageRoot } from '../config/paths.js';
 import { loadStorageConfig } from '../config/storage-conf.js';
 import { findLocalImage } from '../image/resolve.js';
 import { hostsFile, resolvConf } from '../network/etc-files.js';
@@ -14,10 +13,11 @@ import { launch, type LaunchPlan } from '../runtime/launch.js';
 import { parseSecurityOpts, resolveCaps, securityPlan } from '../runtime/security.js';
 import type { ContainerRecord, Mount } from '../storage/containers.js';
 import type { ImageConfig } from '../storage/images.js';
-import { openStore } from './store.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
 import { newId, randomName } from '../util/ids.js';
+import { containerFiles, processStartTime, waitUntil } from './container-state.js';
+import { openStore } from './store.js';
 
 export interface RunOptions {
   image: string;
