@@ -55,6 +55,7 @@ const verbs: Verb[] = [
   { command: 'rename', describe: 'Rename an existing container', module: async () => (await import('./more.js')).rename },
   { command: 'restart', describe: 'Restart one or more containers', module: async () => (await import('./more.js')).restart },
   { command: 'top', describe: 'Display the running processes of a container', module: async () => (await import('./more.js')).top },
+  { command: 'port', describe: 'List the published ports of a container', module: async () => (await import('./more.js')).port },
   { command: 'diff', describe: 'Inspect changes to a container\'s file system', module: async () => (await import('./more.js')).diff },
   { command: 'cp', describe: 'Copy files between a running container and the host', module: async () => (await import('./more.js')).cp },
   { command: 'exec', describe: 'Run a process in a running container', module: () => import('./exec.js') },
@@ -98,7 +99,7 @@ const groupAliases: Record<string, Record<string, string[]>> = {
     untag: ['untag'], history: ['history'], save: ['save'], load: ['load'], import: ['import'] },
   container: { ls: ['ps'], list: ['ps'], rm: ['rm'], inspect: ['inspect', '--type', 'container'], run: ['run'], create: ['create'],
     start: ['start'], stop: ['stop'], attach: ['attach'], kill: ['kill'], wait: ['wait'], logs: ['logs'], exec: ['exec'], restart: ['restart'],
-    rename: ['rename'], top: ['top'], diff: ['diff'], cp: ['cp'] },
+    rename: ['rename'], top: ['top'], diff: ['diff'], cp: ['cp'], port: ['port'] },
 };
 
 export function expandGroups(argv: string[]): string[] {

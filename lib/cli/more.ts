@@ -63,3 +63,13 @@ export const cp = {
     await copy(src!, dest!);
   },
 };
+
+export const port = {
+  builder: (y: Argv) => y.usage('Usage: tspod port CONTAINER'),
+  handler: async (a: Record<string, unknown>) => {
+    const [ref] = operands(a, 'port', 1, 1);
+    const { containerPorts } = await import('../engine/containers.js');
+    const lines = containerPorts(ref!).map((p) => `${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}`);
+    process.stdout.write(lines.map((l) => l + '\n').join(''));
+  },
+};

@@ -5,7 +5,7 @@ import type { RunOptions } from '../engine/run.js';
 import { toArray } from './main.js';
 
 export const valueFlags = ['name', 'e', 'env', 'env-file', 'w', 'workdir', 'u', 'user', 'h', 'hostname', 'entrypoint',
-  'v', 'volume', 'tmpfs', 'network', 'net', 'storage-opt', 'log-level', 'cap-add', 'cap-drop', 'security-opt', 'preserve-fds', 'restart', 'stop-signal'];
+  'v', 'volume', 'tmpfs', 'network', 'net', 'storage-opt', 'log-level', 'cap-add', 'cap-drop', 'security-opt', 'preserve-fds', 'restart', 'stop-signal', 'p', 'publish'];
 
 export function builder(y: Argv): Argv {
   return y
@@ -30,6 +30,8 @@ export function builder(y: Argv): Argv {
     .option('privileged', { type: 'boolean', default: false, describe: 'All capabilities, no seccomp filter, no masked paths' })
     .option('security-opt', { type: 'string', describe: 'seccomp=unconfined|PROFILE.json, no-new-privileges, mask=PATHS, unmask=ALL|PATHS' })
     .option('preserve-fds', { type: 'number', default: 0, describe: 'Pass N additional file descriptors (3 to 3+N-1) to the container' })
+    .option('publish', { alias: 'p', type: 'string', describe: 'Publish a port: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ranges too' })
+    .option('publish-all', { alias: 'P', type: 'boolean', default: false, describe: 'Publish every port the image exposes on a free host port' })
     .option('restart', { type: 'string', default: 'no', describe: 'Restart policy: no, on-failure[:N], always, unless-stopped' })
     .option('stop-signal', { type: 'string', describe: 'Signal `stop` sends first (default: the image\'s StopSignal, else TERM)' })
     .option('init', { type: 'boolean', default: false, describe: 'Run an init inside the container that forwards signals and reaps processes' })
@@ -72,6 +74,8 @@ export function toRunOptions(a: Record<string, unknown>, verb: 'run' | 'create')
     preserveFds: preserveFds(a['preserve-fds']),
     detach: Boolean(a.detach) || verb === 'create',
     restart: String(a.restart ?? 'no'),
+    publish: toArray(a.publish),
+    publishAll: Boolean(a['publish-all']),
     stopSignal: a['stop-signal'] as string | undefined,
   };
 }

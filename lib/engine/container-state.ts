@@ -11,6 +11,7 @@ export function containerFiles(store: Store, id: string) {
     log: join(userdata, 'ctr.log'), exit: join(userdata, 'exit'), monitorPid: join(userdata, 'monitor.pid'),
     // Unix socket paths are short (108 bytes): this one lives in the runtime directory.
     attach: join(tspodPaths().runtime, `attach-${id.slice(0, 16)}`),
+    slirpApi: join(tspodPaths().runtime, `slirp-${id.slice(0, 16)}.sock`),
   };
 }
 

@@ -5,7 +5,7 @@ import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { currentIdMappings } from '../runtime/idmap.js';
-import type { ContainerRecord } from '../storage/containers.js';
+import type { ContainerRecord, PortSpec } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
 import { containerFiles, processAlive, processStartTime, readExit, waitUntil } from './container-state.js';
@@ -441,4 +441,10 @@ export function containerPause(ref: string, pause: boolean): never {
     throw new TspodError(`cannot ${verb} ${rec.name}: rootless ${verb} needs the cgroup v2 freezer delegated to your user (systemd: Delegate=yes for user@.service), and this host runs cgroup v1 (or a v1/v2 hybrid with the controllers on v1)`);
   }
   throw new TspodError(`cannot ${verb} ${rec.name}: tspod does not place containers in cgroups of their own yet, so there is no freezer to use`);
+}
+
+/** The ports a running container publishes (as bound by its current start). */
+export function containerPorts(ref: string): PortSpec[] {
+  const { store, rec } = lookup(ref);
+  return liveState(rec, store).state.status === 'running' ? rec.state.ports ?? [] : [];
 }

@@ -10,6 +10,13 @@ import { TspodError } from '../util/errors.js';
 import { findContainer, liveState } from './containers.js';
 import { openStore } from './store.js';
 
+/** podman's {"8080/tcp": [{"HostIp": "0.0.0.0", "HostPort": "34567"}]} */
+function portMap(ports?: Array<{ hostIp: string; hostPort: number; containerPort: number; protocol: string }>): Record<string, Array<{ HostIp: string; HostPort: string }>> {
+  const out: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const p of ports ?? []) (out[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp, HostPort: p.hostPort ? String(p.hostPort) : '' });
+  return out;
+}
+
 function containerJson(store: Store, c: ContainerRecord): Record<string, unknown> {
   const rec = liveState(c, store);
   const plan = rec.plan as LaunchPlan | undefined;
@@ -33,9 +40,9 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       Tty: rec.config.tty, OpenStdin: rec.config.interactive, Labels: {}, Image: rec.imageName,
     },
     Mounts: rec.config.mounts.map((m) => ({ Type: m.type, Source: m.source, Destination: m.destination, RW: !m.readonly })),
-    NetworkSettings: rec.config.network.startsWith('slirp4netns') ? { IPAddress: '', Gateway: '', Ports: {} } : { Ports: {} },
+    NetworkSettings: { Ports: portMap(s.status === 'running' ? s.ports : undefined) },
     HostConfig: {
-      PortBindings: {}, RestartPolicy: { Name: rec.config.restart && rec.config.restart.name !== 'no' ? rec.config.restart.name : '', MaximumRetryCount: rec.config.restart?.max ?? 0 }, AutoRemove: rec.config.autoRemove,
+      PortBindings: portMap(rec.config.ports), RestartPolicy: { Name: rec.config.restart && rec.config.restart.name !== 'no' ? rec.config.restart.name : '', MaximumRetryCount: rec.config.restart?.max ?? 0 }, AutoRemove: rec.config.autoRemove,
       NetworkMode: rec.config.network, ReadonlyRootfs: rec.config.readOnly, Init: rec.config.init,
       CapAdd: [], CapDrop: [], SecurityOpt: [],
     },

@@ -8,6 +8,7 @@ import { loadStorageConfig } from '../config/storage-conf.js';
 import { findLocalImage } from '../image/resolve.js';
 import { hostsFile, resolvConf } from '../network/etc-files.js';
 import { checkTun, parseSlirpOptions, slirpArgs } from '../network/slirp.js';
+import { addForwards, parsePublish, reserveHostPorts } from '../network/ports.js';
 import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
 import { launch, type LaunchPlan } from '../runtime/launch.js';
 import { parseSecurityOpts, resolveCaps, securityPlan } from '../runtime/security.js';
@@ -39,6 +40,8 @@ export interface RunOptions {
   init: boolean;
   storageOpts: string[];
   detach: boolean;
+  publish: string[];
+  publishAll: boolean;
   restart: string;
   stopSignal?: string;
   capAdd: string[];
@@ -152,6 +155,12 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const slirpOpts = network === 'slirp4netns' ? parseSlirpOptions(opts.network) : undefined;
   const slirp = slirpOpts ? slirpArgs(slirpOpts) : [];
   if (slirpOpts) checkTun();
+  const ports = opts.publish.flatMap(parsePublish);
+  if (ports.length && !slirpOpts) throw new TspodError(`publishing ports (-p) needs the slirp4netns network, not --network ${opts.network}`);
+  if (ports.some((p) => p.protocol === 'udp') && !slirpOpts?.allowHostLoopback) {
+    // slirp4netns drops the container's UDP replies to 10.0.2.2 when host loopback is off (see docs/networking.md).
+    throw new TspodError('publishing UDP ports needs --network slirp4netns:allow_host_loopback=true for now: slirp4netns drops the replies otherwise, and tspod has no UDP forwarder of its own yet');
+  }
   if (storage.mountProgram) {
     try {
       accessSync('/dev/fuse', constants.R_OK | constants.W_OK);
@@ -205,6 +214,11 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         autoRemove: opts.rm,
         restart,
         stopSignal: opts.stopSignal ?? config.config?.StopSignal,
+        ports: [
+          ...ports,
+          // -P: every port the image exposes, on a free host port
+          ...(opts.publishAll ? Object.keys(config.config?.ExposedPorts ?? {}).flatMap((k) => parsePublish(k)) : []),
+        ],
       },
       state: { status: 'created' },
     };
@@ -237,7 +251,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     workDir: join(dir, 'work'),
     mergedDir: join(dir, 'merged'),
     network,
-    slirpArgs: slirp,
+    slirpArgs: record.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, record.id).slirpApi}`] : slirp,
     slirpLog: join(dir, 'userdata', 'slirp4netns.log'),
     hostname: record.config.hostname,
     user: record.config.user,
@@ -261,15 +275,37 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
 }
 
 function markStarted(store: Store, record: ContainerRecord, pid: number, monitorPid?: number): void {
-  record.state = { status: 'running', pid, pidStart: processStartTime(pid), monitorPid, startedAt: new Date().toISOString(), restartCount: record.state.restartCount };
+  record.state = { status: 'running', pid, pidStart: processStartTime(pid), monitorPid, startedAt: new Date().toISOString(), restartCount: record.state.restartCount, ports: record.state.ports };
   store.containers.save(record);
+}
+
+/** Host ports are checked (and free ones picked for -P or a missing host port) right before each start. */
+async function reservePorts(record: ContainerRecord): Promise<void> {
+  record.state.ports = record.config.ports?.length ? await reserveHostPorts(record.config.ports) : undefined;
+}
+
+/** Once the command runs: forward the published ports, or stop the container. */
+async function forwardPorts(store: Store, record: ContainerRecord, pid: number): Promise<void> {
+  if (!record.state.ports?.length) return;
+  try {
+    await addForwards(containerFiles(store, record.id).slirpApi, record.state.ports);
+  } catch (err) {
+    process.kill(pid, 'SIGKILL');
+    throw err;
+  }
 }
 
 /** Run in the foreground: tspod is the container's parent until it exits. */
 export async function startAttached(store: Store, record: ContainerRecord, io: { tty: boolean; interactive: boolean }): Promise<number> {
   let exitCode = 125;
   try {
-    const result = await launch(record.plan as LaunchPlan, io, { started: (pid) => markStarted(store, record, pid) });
+    await reservePorts(record);
+    const result = await launch(record.plan as LaunchPlan, io, {
+      started: async (pid) => {
+        markStarted(store, record, pid);
+        await forwardPorts(store, record, pid);
+      },
+    });
     exitCode = result.exitCode;
     return exitCode;
   } catch (err) {
@@ -290,13 +326,17 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
   const files = containerFiles(store, record.id);
   rmSync(files.exit, { force: true });
   const exitCommand = [process.execPath, join(packageRoot, 'bin', 'tspod'), 'container-cleanup', record.id];
+  await reservePorts(record);
   try {
     if (record.config.tty) mkdirSync(dirname(files.attach), { recursive: true, mode: 0o700 });
     await launch(record.plan as LaunchPlan, {
       tty: false, interactive: false, monitor: [files.log, files.exit, files.monitorPid, exitCommand],
       attachSocket: record.config.tty ? files.attach : undefined,
     }, {
-      started: (pid) => markStarted(store, record, pid, readPid(files.monitorPid)),
+      started: async (pid) => {
+        markStarted(store, record, pid, readPid(files.monitorPid));
+        await forwardPorts(store, record, pid);
+      },
     });
   } catch (err) {
     // The monitor records the failure and its exit command cleans up; wait for it, briefly.

@@ -49,7 +49,7 @@ export interface LaunchIO {
 
 export interface LaunchHooks {
   /** Called once the container's command runs (PID on the host). */
-  started(pid: number): void;
+  started(pid: number): void | Promise<void>;
 }
 
 export function planLines(p: LaunchPlan): string[][] {
@@ -224,7 +224,7 @@ async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, pr
         await writeIdMaps(Number(a));
         ch.send('mapped');
       } else if (kind === 'started') {
-        hooks.started(Number(a));
+        await hooks.started(Number(a));
       } else if (kind === 'execfail') {
         const errno = Number(a);
         failure = errno === 2

@@ -14,6 +14,13 @@ export interface Mount {
   readonly: boolean;
 }
 
+export interface PortSpec {
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+}
+
 export interface ContainerRecord {
   version: 1;
   id: string;
@@ -38,6 +45,8 @@ export interface ContainerRecord {
     restart?: { name: 'no' | 'on-failure' | 'always' | 'unless-stopped'; max: number };
     /** the image's StopSignal or --stop-signal */
     stopSignal?: string;
+    /** published ports as asked for (-p, -P); hostPort 0 means a free one at each start */
+    ports?: PortSpec[];
   };
   /** the launch plan (runtime's LaunchPlan), kept so `start` can launch it again */
   plan?: unknown;
@@ -51,6 +60,8 @@ export interface ContainerRecord {
     /** set by stop, kill and rm: the restart policy must not bring it back */
     stoppedByUser?: boolean;
     restartCount?: number;
+    /** the ports as published by this start */
+    ports?: PortSpec[];
     startedAt?: string;
     finishedAt?: string;
   };

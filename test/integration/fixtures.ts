@@ -41,7 +41,7 @@ export function rawTar(entries: RawEntry[]): Buffer {
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A docker-archive whose layers (bottom first) are the given tar buffers. */
-export function dockerArchive(name: string, layers: Buffer[], cmd = ['sh']): string {
+export function dockerArchive(name: string, layers: Buffer[], cmd = ['sh'], exposed: string[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), 'tspod-fixture-'));
   const stage = join(dir, 'stage');
   mkdirSync(stage);
@@ -53,7 +53,7 @@ export function dockerArchive(name: string, layers: Buffer[], cmd = ['sh']): str
   });
   const config = Buffer.from(JSON.stringify({
     architecture: 'amd64', os: 'linux', created: new Date().toISOString(),
-    config: { Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: cmd },
+    config: { Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: cmd, ExposedPorts: Object.fromEntries(exposed.map((p) => [p, {}])) },
     rootfs: { type: 'layers', diff_ids: layers.map((l) => `sha256:${sha(l)}`) },
   }));
   writeFileSync(join(stage, `${sha(config)}.json`), config);

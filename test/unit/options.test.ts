@@ -214,3 +214,18 @@ describe('attach detach keys', async () => {
     expect(new DetachScanner([]).feed(Buffer.from('\x10\x11')).detach).toBe(false);
   });
 });
+
+describe('published ports', async () => {
+  const { parsePublish, formatPorts } = await import('../../lib/network/ports.js');
+  it('parses podman\'s -p forms', () => {
+    expect(parsePublish('8080')).toEqual([{ hostIp: '0.0.0.0', hostPort: 0, containerPort: 8080, protocol: 'tcp' }]);
+    expect(parsePublish('18080:80')).toEqual([{ hostIp: '0.0.0.0', hostPort: 18080, containerPort: 80, protocol: 'tcp' }]);
+    expect(parsePublish('127.0.0.1:18080:80/udp')[0]).toEqual({ hostIp: '127.0.0.1', hostPort: 18080, containerPort: 80, protocol: 'udp' });
+    expect(parsePublish('127.0.0.1::80')[0]!.hostPort).toBe(0);
+    expect(parsePublish('8000-8002:9000-9002').map((p) => `${p.hostPort}>${p.containerPort}`)).toEqual(['8000>9000', '8001>9001', '8002>9002']);
+    expect(formatPorts(parsePublish('127.0.0.1:18080:80'))).toEqual(['80/tcp -> 127.0.0.1:18080']);
+  });
+  it.each(['', '80/sctp', 'x:80', '1:2:3:4', '70000', '90-80', '8000-8001:80', 'host:1:2'])('refuses %j', (spec) => {
+    expect(() => parsePublish(spec)).toThrow();
+  });
+});

@@ -1,0 +1,118 @@
+// Published ports (-p, -P): parsing podman's specs, checking the host side
+// before the container starts, and asking slirp4netns to forward them through
+// its API socket (add_hostfwd), one request per connection.
+import { readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { TspodError } from '../util/errors.js';
+
+export interface PortMapping {
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+}
+
+function port(text: string, spec: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 65535) throw new TspodError(`invalid port "${text}" in -p ${spec}: a number from 1 to 65535`);
+  return n;
+}
+
+function range(text: string, spec: string): number[] {
+  const [a, b] = text.split('-');
+  const lo = port(a!, spec), hi = b === undefined ? lo : port(b, spec);
+  if (hi < lo) throw new TspodError(`invalid port range "${text}" in -p ${spec}`);
+  return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+}
+
+/** `[IP:][HOSTPORT:]CTRPORT[/tcp|udp]`, with ranges; a missing host port means "any free one" (0). */
+export function parsePublish(spec: string): PortMapping[] {
+  const [main, proto = 'tcp'] = spec.split('/');
+  if (proto !== 'tcp' && proto !== 'udp') throw new TspodError(`invalid protocol "${proto}" in -p ${spec} (tcp or udp)`);
+  const parts = main!.split(':');
+  if (parts.length > 3 || parts.some((p, i) => p === '' && !(parts.length === 3 && i === 1))) throw new TspodError(`invalid -p ${spec}: expected [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp]`);
+  const ctr = range(parts[parts.length - 1]!, spec);
+  const hostText = parts.length >= 2 ? parts[parts.length - 2]! : '';
+  const hostIp = parts.length === 3 ? parts[0]! : '0.0.0.0';
+  if (parts.length === 3 && !/^\d{1,3}(\.\d{1,3}){3}$/.test(hostIp)) throw new TspodError(`invalid host address "${hostIp}" in -p ${spec} (an IPv4 address)`);
+  const host = hostText === '' ? ctr.map(() => 0) : range(hostText, spec);
+  if (host.length !== ctr.length) throw new TspodError(`invalid -p ${spec}: the host and container ranges differ in length`);
+  return ctr.map((c, i) => ({ hostIp, hostPort: host[i]!, containerPort: c, protocol: proto }));
+}
+
+/** Refuse ports the user cannot bind, and ports already in use, before anything starts. */
+export async function reserveHostPorts(ports: PortMapping[]): Promise<PortMapping[]> {
+  let unprivStart = 1024;
+  try {
+    unprivStart = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').trim());
+  } catch {
+    /* keep the kernel's default */
+  }
+  const out: PortMapping[] = [];
+  for (const p of ports) {
+    if (p.hostPort !== 0 && p.hostPort < unprivStart) {
+      throw new TspodError(`host port ${p.hostPort} is below net.ipv4.ip_unprivileged_port_start (${unprivStart}): a rootless user cannot bind it. Use a port from ${unprivStart} up, or lower the sysctl as root`);
+    }
+    out.push({ ...p, hostPort: await probe(p) });
+  }
+  return out;
+}
+
+/** Bind the host side briefly: it must be free (or, for 0, find a free one). */
+function probe(p: PortMapping): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: NodeJS.ErrnoException) =>
+      reject(new TspodError(err.code === 'EADDRINUSE'
+        ? `host port ${p.hostIp}:${p.hostPort}/${p.protocol} is already in use: pick another host port with -p HOSTPORT:${p.containerPort}`
+        : `cannot use host port ${p.hostIp}:${p.hostPort}/${p.protocol}: ${err.message}`));
+    if (p.protocol === 'udp') {
+      const s = createSocket('udp4');
+      s.once('error', fail);
+      s.bind(p.hostPort, p.hostIp, () => {
+        const got = s.address().port;
+        s.close(() => resolve(got));
+      });
+      return;
+    }
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(p.hostPort, p.hostIp, () => {
+      const got = (s.address() as { port: number }).port;
+      s.close(() => resolve(got));
+    });
+  });
+}
+
+function apiCall(socket: string, request: object): Promise<{ return?: unknown; error?: { desc?: string } }> {
+  return new Promise((resolve, reject) => {
+    const c = connect(socket);
+    let data = '';
+    c.on('connect', () => c.end(JSON.stringify(request)));
+    c.on('data', (d) => (data += d));
+    c.on('error', (err) => reject(new TspodError(`slirp4netns API ${socket}: ${err.message}`)));
+    c.on('close', () => {
+      try {
+        resolve(JSON.parse(data));
+      } catch {
+        reject(new TspodError(`slirp4netns API answered "${data}"`));
+      }
+    });
+  });
+}
+
+/** Forward each host port to the container through slirp4netns. */
+export async function addForwards(apiSocket: string, ports: PortMapping[]): Promise<void> {
+  for (const p of ports) {
+    const r = await apiCall(apiSocket, {
+      execute: 'add_hostfwd',
+      arguments: { proto: p.protocol, host_addr: p.hostIp, host_port: p.hostPort, guest_port: p.containerPort },
+    });
+    if (r.error) throw new TspodError(`slirp4netns could not forward ${p.hostIp}:${p.hostPort}/${p.protocol}: ${r.error.desc ?? JSON.stringify(r.error)}`);
+  }
+}
+
+/** podman's `port` lines: "8080/tcp -> 0.0.0.0:34567". */
+export function formatPorts(ports: PortMapping[]): string[] {
+  return ports.map((p) => `${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}`);
+}

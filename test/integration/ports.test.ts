@@ -1,0 +1,97 @@
+// Published ports through slirp4netns: TCP and UDP reach the container from
+// the host's loopback; taken and privileged host ports are refused before
+// anything starts; -P publishes what the image exposes.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSocket } from 'node:dgram';
+import { get } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { inject } from 'vitest';
+import { containerDirs, containerProcesses, storeMounts, tspod, userProcesses, waitFor } from './helpers.js';
+import { dockerArchive, rawTar } from './fixtures.js';
+
+afterEach(async () => {
+  await tspod(['rm', '-f', '-a']);
+  expect(await waitFor(() => userProcesses([...containerProcesses, 'tspod-monitor']).length === 0, 10_000)).toBe(true);
+  expect(storeMounts()).toEqual([]);
+});
+
+const serve = 'mkdir -p /www && echo hello-from-container > /www/index.html && exec httpd -f -p 8080 -h /www';
+
+function httpGet(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+
+async function hostPort(ref: string, spec: string): Promise<number> {
+  const line = (await tspod(['port', ref])).stdout.split('\n').find((l) => l.startsWith(spec))!;
+  return Number(line.split(':').pop());
+}
+
+describe('-p', () => {
+  it('forwards a TCP port: a server in the container answers on 127.0.0.1:HOSTPORT', async () => {
+    const r = await tspod(['run', '-d', '--name', 'web', '-p', '127.0.0.1:18081:8080', 'busybox', 'sh', '-c', serve]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect((await tspod(['port', 'web'])).stdout).toBe('8080/tcp -> 127.0.0.1:18081');
+    expect(await waitFor(async () => (await httpGet(18081).catch(() => '')) === 'hello-from-container\n', 10_000)).toBe(true);
+    expect((await tspod(['ps', '--format', '{{.Ports}}'])).stdout).toBe('127.0.0.1:18081->8080/tcp');
+    const [insp] = JSON.parse((await tspod(['inspect', 'web'])).stdout);
+    expect(insp.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '18081' }] });
+  });
+
+  it('forwards UDP (with host loopback allowed), and picks a free host port when none is given', async () => {
+    const refused = await tspod(['run', '--rm', '-p', '9999/udp', 'busybox', 'true']);
+    expect(refused.exitCode).toBe(125);
+    expect(refused.stderr).toMatch(/allow_host_loopback=true/);
+    const r = await tspod(['run', '-d', '--name', 'udp', '--network', 'slirp4netns:allow_host_loopback=true', '-p', '9999/udp', 'probe', 'probe', 'udp-echo', '9999']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await waitFor(async () => (await tspod(['logs', 'udp'])).stdout.includes('listening'))).toBe(true);
+    const port = await hostPort('udp', '9999/udp');
+    expect(port).toBeGreaterThan(1023);
+    const reply = await new Promise<string>((resolve) => {
+      const s = createSocket('udp4');
+      const timer = setTimeout(() => {
+        s.close();
+        resolve('no reply');
+      }, 5000);
+      s.on('message', (m) => {
+        clearTimeout(timer);
+        s.close();
+        resolve(m.toString());
+      });
+      s.send('ping-udp', port, '127.0.0.1');
+    });
+    expect(reply).toBe('ping-udp');
+  });
+
+  it('refuses a host port in use and one below ip_unprivileged_port_start, leaving nothing behind', async () => {
+    await tspod(['run', '-d', '--name', 'first', '-p', '18082:8080', 'busybox', 'sh', '-c', serve]);
+    const before = containerDirs().length;
+    const taken = await tspod(['run', '--rm', '-p', '18082:8080', 'busybox', 'true']);
+    expect(taken.exitCode).toBe(125);
+    expect(taken.stderr).toMatch(/host port 0\.0\.0\.0:18082\/tcp is already in use/);
+    const low = await tspod(['run', '--rm', '-p', '80:8080', 'busybox', 'true']);
+    expect(low.exitCode).toBe(125);
+    expect(low.stderr).toMatch(/net\.ipv4\.ip_unprivileged_port_start/);
+    expect(containerDirs().length).toBe(before);
+    for (const bad of ['8080/sctp', 'a:b:c:d', '70000', '1000-1002:80-81']) {
+      const r = await tspod(['run', '--rm', '-p', bad, 'busybox', 'true']);
+      expect(r.exitCode, bad).toBe(125);
+    }
+    const none = await tspod(['run', '--rm', '--network', 'none', '-p', '18083:80', 'busybox', 'true']);
+    expect(none.stderr).toMatch(/needs the slirp4netns network/);
+  });
+
+  it('-P publishes the ports the image exposes', async () => {
+    const archive = dockerArchive('localhost/exposing:latest', [readFileSync(inject('tspodImages').layerTar), rawTar([{ path: 'etc/exposing', body: 'yes' }])], ['sh'], ['8080/tcp']);
+    expect((await tspod(['load', '-i', archive])).exitCode).toBe(0);
+    const r = await tspod(['run', '-d', '--name', 'auto', '-P', 'exposing', 'sh', '-c', serve]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const port = await hostPort('auto', '8080/tcp');
+    expect(await waitFor(async () => (await httpGet(port).catch(() => '')) === 'hello-from-container\n', 10_000)).toBe(true);
+  });
+});
