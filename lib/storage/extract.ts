@@ -5,7 +5,8 @@
 // are skipped (a rootless user cannot create them, as with podman).
 import * as tar from 'tar';
 import { join, posix } from 'node:path';
-import { chmodSync, lstatSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 
 export interface Whiteouts {
   /** "w PATH" deleted files, "o PATH" opaque directories, relative to the layer root. */
@@ -38,6 +39,23 @@ export function defaultLimits(env: NodeJS.ProcessEnv = process.env): LayerLimits
 }
 
 const extractable = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
+
+/** A tar of nothing but end-of-archive blocks (an empty layer), plain or gzipped:
+ * valid, but the tar package calls it an unrecognised format. */
+export function isEmptyArchive(file: string): boolean {
+  const st = statSync(file);
+  if (st.size === 0) return true;
+  if (st.size > 64 * 1024) return false;
+  let data = readFileSync(file);
+  if (data[0] === 0x1f && data[1] === 0x8b) {
+    try {
+      data = gunzipSync(data);
+    } catch {
+      return false;
+    }
+  }
+  return data.every((b) => b === 0);
+}
 
 export async function extractLayer(file: string, dest: string, limits: LayerLimits = defaultLimits()): Promise<Whiteouts> {
   const whiteouts: string[] = [];
@@ -87,6 +105,7 @@ export async function extractLayer(file: string, dest: string, limits: LayerLimi
       specialModes.push([safeEntryPath(path), entry.mode! & 0o7777]);
     }
   };
+  if (isEmptyArchive(file)) return { lines: [] };
   const warnings: string[] = [];
   await tar.x({
     file,

@@ -62,6 +62,15 @@ describe('extractLayer', () => {
     expect(existsSync(join(dest, 'dev/null'))).toBe(false);
   });
 
+  it('takes an empty layer (only end-of-archive blocks, plain or gzipped)', async () => {
+    const { gzipSync } = await import('node:zlib');
+    for (const bytes of [Buffer.alloc(1024), gzipSync(Buffer.alloc(1024)), Buffer.alloc(0)]) {
+      const { dir, dest } = layer([]);
+      writeFileSync(join(dir, 'empty.tar'), bytes);
+      expect(await extractLayer(join(dir, 'empty.tar'), dest)).toEqual({ lines: [] });
+    }
+  });
+
   it('stops a tar bomb at the entry and byte limits', async () => {
     const many = layer(Array.from({ length: 50 }, (_, i) => ({ path: `f${i}`, body: 'x' })));
     await expect(extractLayer(many.file, many.dest, { maxEntries: 20, maxBytes: 1e9 })).rejects.toThrow(/more than 20 entries/);
