@@ -14,14 +14,14 @@ export const SLIRP_GUEST_IP = '10.0.2.100';
 export const SLIRP_GATEWAY = '10.0.2.2';
 export const SLIRP_DNS = '10.0.2.3';
 
-export function slirpProgram(): string {
-  for (const p of ['/usr/bin/slirp4netns', '/usr/local/bin/slirp4netns']) if (existsSync(p)) return p;
+export function slirpProgram(candidates = ['/usr/bin/slirp4netns', '/usr/local/bin/slirp4netns']): string {
+  for (const p of candidates) if (existsSync(p)) return p;
   throw new TspodError('slirp4netns is not installed: the default network needs it. Install it as root (`apt-get install slirp4netns`) or run with --network none');
 }
 
-export function checkTun(): void {
+export function checkTun(device = '/dev/net/tun'): void {
   try {
-    accessSync('/dev/net/tun', constants.R_OK | constants.W_OK);
+    accessSync(device, constants.R_OK | constants.W_OK);
   } catch {
     throw new TspodError('/dev/net/tun is not usable by this user: slirp4netns needs it. As root: `chmod 666 /dev/net/tun` (Debian\'s default), or run with --network none');
   }

@@ -55,8 +55,8 @@ export function currentIdMappings(): IdMappings {
   return cached;
 }
 
-export function checkIdMapTool(name: 'newuidmap' | 'newgidmap'): string {
-  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+export function checkIdMapTool(name: 'newuidmap' | 'newgidmap', dirs = ['/usr/bin', '/bin', '/usr/sbin', '/sbin']): string {
+  for (const dir of dirs) {
     const path = `${dir}/${name}`;
     try {
       statSync(path);

@@ -229,3 +229,14 @@ describe('published ports', async () => {
     expect(() => parsePublish(spec)).toThrow();
   });
 });
+
+describe('missing prerequisites name the fix', async () => {
+  const { checkIdMapTool } = await import('../../lib/runtime/idmap.js');
+  const { slirpProgram, checkTun } = await import('../../lib/network/slirp.js');
+  it('newuidmap, slirp4netns, /dev/net/tun', () => {
+    expect(() => checkIdMapTool('newuidmap', ['/nonexistent'])).toThrow(/newuidmap is not installed.*apt-get install uidmap/);
+    expect(() => slirpProgram(['/nonexistent/slirp4netns'])).toThrow(/slirp4netns is not installed.*--network none/);
+    expect(() => checkTun('/nonexistent/tun')).toThrow(/chmod 666 \/dev\/net\/tun/);
+    expect(checkIdMapTool('newuidmap')).toMatch(/newuidmap$/); // installed on the test machine
+  });
+});
