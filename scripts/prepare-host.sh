@@ -2,7 +2,7 @@
 # Prepares a fresh Debian 12 machine for tspod. Idempotent; run as root.
 #   - installs what tspod runs (newuidmap/newgidmap, fuse-overlayfs, slirp4netns)
 #     and what its build and tests need (busybox-static for the default image,
-#     gcc/make, libseccomp-dev, docker-registry for the image tests)
+#     gcc/make and libseccomp-dev for the C helpers; docker-registry comes with the registry work)
 #   - makes /dev/fuse and /dev/net/tun usable by ordinary users (0666, as Debian ships them)
 #   - with --test-user NAME: creates that ordinary user with /etc/subuid and /etc/subgid ranges
 set -euo pipefail
@@ -20,7 +20,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-packages=(uidmap fuse-overlayfs slirp4netns busybox-static iproute2 gcc make libc6-dev libseccomp-dev docker-registry procps psmisc util-linux)
+packages=(uidmap fuse-overlayfs slirp4netns busybox-static gcc make libc6-dev libseccomp-dev util-linux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
