@@ -2,18 +2,12 @@
 import type { Argv } from 'yargs';
 import { TspodError } from '../util/errors.js';
 import { ago, columns, humanSize } from '../util/human.js';
-import { toArray } from './main.js';
-
-function operands(a: Record<string, unknown>, verb: string, min: number): string[] {
-  const r = toArray(a._).slice(verb.includes(' ') ? 2 : 1);
-  if (r.length < min) throw new TspodError(`tspod ${verb} needs at least ${min} argument${min > 1 ? 's' : ''}; see \`tspod ${verb} --help\``);
-  return r;
-}
+import { positionals } from './main.js';
 
 export const tag = {
   builder: (y: Argv) => y.usage('Usage: tspod tag IMAGE TARGET_NAME[:TAG] [TARGET_NAME[:TAG]...]'),
   handler: async (a: Record<string, unknown>) => {
-    const [img, ...names] = operands(a, 'tag', 2);
+    const [img, ...names] = positionals(a, 'tag', 2);
     const { imageTag } = await import('../engine/images.js');
     await imageTag(img!, names);
   },
@@ -22,7 +16,7 @@ export const tag = {
 export const untag = {
   builder: (y: Argv) => y.usage('Usage: tspod untag IMAGE [NAME[:TAG]...]'),
   handler: async (a: Record<string, unknown>) => {
-    const [img, ...names] = operands(a, 'untag', 1);
+    const [img, ...names] = positionals(a, 'untag', 1);
     const { imageUntag } = await import('../engine/images.js');
     await imageUntag(img!, names);
   },
@@ -34,7 +28,7 @@ export const history = {
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only the image ids' })
       .option('format', { type: 'string', describe: 'json' }),
   handler: async (a: Record<string, unknown>) => {
-    const [img] = operands(a, 'history', 1);
+    const [img] = positionals(a, 'history', 1);
     const { imageHistory } = await import('../engine/images.js');
     const rows = imageHistory(img!);
     if (a.format === 'json') {
@@ -55,7 +49,7 @@ export const save = {
       .option('format', { type: 'string', default: 'docker-archive', choices: ['docker-archive', 'oci-archive', 'oci-dir'], describe: 'Archive format' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Suppress the output' }),
   handler: async (a: Record<string, unknown>) => {
-    const refs = operands(a, 'save', 1);
+    const refs = positionals(a, 'save', 1);
     if (!a.output) throw new TspodError('tspod save needs -o FILE (writing an archive to stdout is not supported yet)');
     const { imageSave } = await import('../engine/images.js');
     await imageSave(refs, a.format as 'docker-archive' | 'oci-archive' | 'oci-dir', String(a.output));

@@ -1,12 +1,10 @@
 // start, stop, kill, wait, logs and the monitor's container-cleanup.
 import type { Argv } from 'yargs';
 import { TspodError } from '../util/errors.js';
-import { toArray } from './main.js';
+import { positionals } from './main.js';
 
 function refs(a: Record<string, unknown>, verb: string): string[] {
-  const r = toArray(a._).slice(1);
-  if (!r.length) throw new TspodError(`tspod ${verb} needs at least one container name or ID`);
-  return r;
+  return positionals(a, verb, 1, Infinity, 'container name or ID');
 }
 
 /** Run `fn` on each container; report errors podman's way and fail overall if any failed. */

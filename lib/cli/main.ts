@@ -14,6 +14,16 @@ export function toArray(v: unknown): string[] {
   return (Array.isArray(v) ? v : [v]).map(String);
 }
 
+/** The verb's operands (after the verb), between min and max of them, or a clear error. */
+export function positionals(a: Record<string, unknown>, verb: string, min: number, max = Infinity, what = 'argument'): string[] {
+  const r = toArray(a._).slice(1);
+  if (r.length < min || r.length > max) {
+    const count = max === Infinity ? `at least ${min}` : min === max ? `${min}` : `${min} to ${max}`;
+    throw new TspodError(`tspod ${verb} needs ${count} ${what}${max === 1 || (max === Infinity && min === 1) ? '' : 's'}; see \`tspod ${verb} --help\``);
+  }
+  return r;
+}
+
 type VerbModule = {
   builder: (y: Argv) => Argv;
   handler: (a: Record<string, unknown>) => Promise<number | void>;
