@@ -2,7 +2,9 @@
 # Prepares a fresh Debian 12 machine for tspod. Idempotent; run as root.
 #   - installs what tspod runs (newuidmap/newgidmap, fuse-overlayfs, slirp4netns)
 #     and what its build and tests need (busybox-static for the default image,
-#     gcc/make and libseccomp-dev for the C helpers; docker-registry comes with the registry work)
+#     gcc/make and libseccomp-dev for the C helpers; docker-registry, the real distribution
+#     registry, that the registry tests push to and pull from; zstd to make zstd layers;
+#     binutils and cpp-12, whose files make the tests' multi-layer image)
 #   - makes /dev/fuse and /dev/net/tun usable by ordinary users (0666, as Debian ships them)
 #   - with --test-user NAME: creates that ordinary user with /etc/subuid and /etc/subgid ranges
 set -euo pipefail
@@ -20,7 +22,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-packages=(uidmap fuse-overlayfs slirp4netns busybox-static gcc make libc6-dev libseccomp-dev util-linux)
+packages=(uidmap fuse-overlayfs slirp4netns busybox-static gcc make libc6-dev libseccomp-dev util-linux docker-registry zstd cpp-12 binutils-x86-64-linux-gnu)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

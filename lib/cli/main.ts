@@ -80,6 +80,10 @@ const verbs: Verb[] = [
   { command: 'history', describe: 'Show the history of an image', module: async () => (await import('./image-more.js')).history },
   { command: 'save', describe: 'Save image(s) to an archive', module: async () => (await import('./image-more.js')).save },
   { command: 'image-prune', describe: false as unknown as string, module: async () => (await import('./image-more.js')).prune },
+  { command: 'pull', describe: 'Pull an image from a registry', module: async () => (await import('./registry.js')).pull },
+  { command: 'push', describe: 'Push an image to a registry', module: async () => (await import('./registry.js')).push },
+  { command: 'login', describe: 'Log in to a container registry', module: async () => (await import('./registry.js')).login },
+  { command: 'logout', describe: 'Log out of a container registry', module: async () => (await import('./registry.js')).logout },
   { command: 'rmi', describe: 'Remove one or more images from local storage', module: () => import('./rmi.js') },
   { command: 'doctor', describe: 'Check that this host can run rootless containers, and say how to fix what is missing', module: () => import('./doctor.js') },
   { command: 'info', describe: 'Display tspod related system information', module: () => import('./info.js') },
@@ -106,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
 /** podman's grouped spellings, mapped onto the flat verbs. */
 const groupAliases: Record<string, Record<string, string[]>> = {
   image: { ls: ['images'], list: ['images'], rm: ['rmi'], inspect: ['inspect', '--type', 'image'], prune: ['image-prune'], tag: ['tag'],
-    untag: ['untag'], history: ['history'], save: ['save'], load: ['load'], import: ['import'] },
+    untag: ['untag'], history: ['history'], save: ['save'], load: ['load'], import: ['import'], pull: ['pull'], push: ['push'] },
   container: { ls: ['ps'], list: ['ps'], rm: ['rm'], inspect: ['inspect', '--type', 'container'], run: ['run'], create: ['create'],
     start: ['start'], stop: ['stop'], attach: ['attach'], kill: ['kill'], wait: ['wait'], logs: ['logs'], exec: ['exec'], restart: ['restart'],
     rename: ['rename'], top: ['top'], diff: ['diff'], cp: ['cp'], port: ['port'] },

@@ -3,9 +3,11 @@ import type { Argv } from 'yargs';
 import { TspodError } from '../util/errors.js';
 import type { RunOptions } from '../engine/run.js';
 import { toArray } from './main.js';
+import { pullProgress } from './progress.js';
+import { registryOptions } from './registry.js';
 
 export const valueFlags = ['name', 'e', 'env', 'env-file', 'w', 'workdir', 'u', 'user', 'h', 'hostname', 'entrypoint',
-  'v', 'volume', 'tmpfs', 'network', 'net', 'storage-opt', 'log-level', 'cap-add', 'cap-drop', 'security-opt', 'preserve-fds', 'restart', 'stop-signal', 'p', 'publish'];
+  'v', 'volume', 'tmpfs', 'network', 'net', 'storage-opt', 'log-level', 'cap-add', 'cap-drop', 'security-opt', 'preserve-fds', 'restart', 'stop-signal', 'p', 'publish', 'pull', 'creds', 'authfile', 'platform'];
 
 export function builder(y: Argv): Argv {
   return y
@@ -34,6 +36,12 @@ export function builder(y: Argv): Argv {
     .option('publish-all', { alias: 'P', type: 'boolean', default: false, describe: 'Publish every port the image exposes on a free host port' })
     .option('restart', { type: 'string', default: 'no', describe: 'Restart policy: no, on-failure[:N], always, unless-stopped' })
     .option('stop-signal', { type: 'string', describe: 'Signal `stop` sends first (default: the image\'s StopSignal, else TERM)' })
+    .option('pull', { type: 'string', default: 'missing', describe: 'Pull the image: missing (if not stored), always, never, newer' })
+    .option('tls-verify', { type: 'boolean', describe: 'Require HTTPS and verify certificates when pulling' })
+    .option('creds', { type: 'string', describe: 'USERNAME[:PASSWORD] for the registry' })
+    .option('authfile', { type: 'string', describe: 'Path of the authentication file' })
+    .option('platform', { type: 'string', describe: 'OS/ARCH[/VARIANT] to pull' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Say nothing while pulling the image' })
     .option('init', { type: 'boolean', default: false, describe: 'Run an init inside the container that forwards signals and reaps processes' })
     .help(false);
 }
@@ -77,6 +85,8 @@ export function toRunOptions(a: Record<string, unknown>, verb: 'run' | 'create')
     publish: toArray(a.publish),
     publishAll: Boolean(a['publish-all']),
     stopSignal: a['stop-signal'] as string | undefined,
+    pull: a.pull as string | undefined,
+    pullOptions: { ...registryOptions(a), platform: a.platform as string | undefined, events: pullProgress(Boolean(a.quiet)) },
   };
 }
 

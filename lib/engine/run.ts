@@ -5,7 +5,6 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, wri
 import { dirname, join, isAbsolute, posix } from 'node:path';
 import { packageRoot } from '../config/paths.js';
 import { loadStorageConfig } from '../config/storage-conf.js';
-import { findLocalImage } from '../image/resolve.js';
 import { hostsFile, resolvConf } from '../network/etc-files.js';
 import { checkTun, parseSlirpOptions, slirpArgs } from '../network/slirp.js';
 import { addForwards, parsePublish, reserveHostPorts } from '../network/ports.js';
@@ -19,6 +18,7 @@ import { TspodError } from '../util/errors.js';
 import { newId, randomName } from '../util/ids.js';
 import { containerFiles, processStartTime, waitUntil } from './container-state.js';
 import { openStore } from './store.js';
+import { imageForRun, parsePullPolicy, type PullOptions } from './registry.js';
 
 export interface RunOptions {
   image: string;
@@ -49,6 +49,9 @@ export interface RunOptions {
   privileged: boolean;
   securityOpt: string[];
   preserveFds: number;
+  /** --pull: missing (default), always, never, newer */
+  pull?: string;
+  pullOptions?: PullOptions;
 }
 
 /** `--restart no|on-failure[:N]|always|unless-stopped` */
@@ -176,10 +179,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const security = securityPlan(caps, parseSecurityOpts(opts.securityOpt), opts.privileged);
   if (opts.preserveFds && opts.tty) throw new TspodError('--preserve-fds cannot be combined with -t: the terminal helper cannot pass extra descriptors');
   const extraEnv = [...opts.envFile.flatMap(parseEnvFile), ...opts.env.map(expandEnv)];
-  const image = findLocalImage(store.images.list(), opts.image);
-  if (!image) {
-    throw new TspodError(`${opts.image}: image not known. tspod cannot pull from registries yet: load it with \`tspod load -i FILE\` or \`tspod import TARBALL NAME\` (see \`tspod images\`)`);
-  }
+  const image = await imageForRun(store, opts.image, parsePullPolicy(opts.pull), opts.pullOptions ?? {});
   const config = JSON.parse(readFileSync(store.blobs.path(image.id), 'utf8')) as ImageConfig;
   const argv = containerCommand(config.config, opts.command, opts.entrypoint);
   if (argv.length === 0) throw new TspodError('no command specified: the image has no Cmd or Entrypoint; give one after the image name');

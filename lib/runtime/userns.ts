@@ -54,8 +54,8 @@ export async function removeAsRoot(paths: string[]): Promise<void> {
 const extractWorker = fileURLToPath(new URL('../storage/extract-worker.js', import.meta.url));
 
 /** Extract a layer tar into DEST with the owners it records (see extract-worker). */
-export async function extractLayerAsRoot(blobPath: string, dest: string): Promise<void> {
-  const r = await runInUserns([process.execPath, extractWorker, blobPath, dest, helperPath('tspod-whiteout')]);
+export async function extractLayerAsRoot(blobPath: string, dest: string, diffId?: string): Promise<void> {
+  const r = await runInUserns([process.execPath, extractWorker, blobPath, dest, helperPath('tspod-whiteout'), ...(diffId ? [diffId] : [])]);
   if (r.exitCode !== 0) throw new TspodError(`layer ${blobPath.split('/').pop()} cannot be extracted: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
 }
 

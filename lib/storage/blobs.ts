@@ -2,7 +2,7 @@
 // A blob enters the store only after its sha256 matches: it is written to a
 // temp file first and renamed into place.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -39,13 +39,31 @@ export class BlobStore {
     return statSync(this.path(digest)).size;
   }
 
-  private tmpPath(): string {
+  /** A temp file for a blob being written; its name carries our pid so a later
+   * process can remove what a killed one left (removeStaleTemps). */
+  tmpPath(): string {
     const dir = join(this.root, 'tmp');
     mkdirSync(dir, { recursive: true });
-    return join(dir, `blob-${randomBytes(8).toString('hex')}`);
+    return join(dir, `blob-${process.pid}-${randomBytes(8).toString('hex')}`);
   }
 
-  private commit(tmp: string, actual: string, expected?: string): string {
+  /** Remove blob temp files of processes that no longer run (a pull killed with -9). */
+  removeStaleTemps(): void {
+    const dir = join(this.root, 'tmp');
+    if (!existsSync(dir)) return;
+    for (const name of readdirSync(dir)) {
+      const m = /^blob-(\d+)-/.exec(name);
+      if (!m || Number(m[1]) === process.pid) continue;
+      try {
+        process.kill(Number(m[1]), 0);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(dir, name), { force: true });
+      }
+    }
+  }
+
+  /** Move a fully written temp file into the store once its digest is known (and matches). */
+  commit(tmp: string, actual: string, expected?: string): string {
     if (expected && actual !== expected) {
       rmSync(tmp, { force: true });
       throw new TspodError(`blob digest mismatch: expected ${expected}, content is ${actual}; the image is corrupt and nothing was stored`);

@@ -5,8 +5,12 @@
 // are skipped (a rootless user cannot create them, as with podman).
 import * as tar from 'tar';
 import { join, posix } from 'node:path';
-import { chmodSync, lstatSync, readFileSync, statSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { chmodSync, closeSync, createReadStream, lstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createZstdDecompress, zstdMagic } from '../util/zstd.js';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { Transform } from 'node:stream';
 
 export interface Whiteouts {
   /** "w PATH" deleted files, "o PATH" opaque directories, relative to the layer root. */
@@ -57,7 +61,20 @@ export function isEmptyArchive(file: string): boolean {
   return data.every((b) => b === 0);
 }
 
-export async function extractLayer(file: string, dest: string, limits: LayerLimits = defaultLimits()): Promise<Whiteouts> {
+function startsWith(file: string, magic: Buffer): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(magic.length);
+    return readSync(fd, b, 0, magic.length, 0) === magic.length && b.equals(magic);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const isZstd = (file: string) => startsWith(file, zstdMagic);
+const isGzip = (file: string) => startsWith(file, Buffer.from([0x1f, 0x8b]));
+
+export async function extractLayer(file: string, dest: string, limits: LayerLimits = defaultLimits(), expectedDiffId?: string): Promise<Whiteouts> {
   const whiteouts: string[] = [];
   let entries = 0;
   let bytes = 0;
@@ -107,22 +124,38 @@ export async function extractLayer(file: string, dest: string, limits: LayerLimi
   };
   if (isEmptyArchive(file)) return { lines: [] };
   const warnings: string[] = [];
-  await tar.x({
-    file,
+  const options = {
     cwd: dest,
     preserveOwner: (process.getuid?.() ?? 1) === 0,
+    // Directories the layer implies but does not list (a/b of a/b/file) get 0755, not
+    // 0777: the worker runs with umask 0 so listed modes are kept exactly.
+    dmode: 0o755,
     // Symlink targets stay as the image has them (/bin/sh -> /bin/busybox);
     // entry paths and hard-link targets are checked above instead.
     preservePaths: true,
-    filter: (path, e) => {
+    filter: (path: string, e: tar.ReadEntry | import('node:fs').Stats) => {
       const keep = check(path, e);
       if (keep) record(path, e);
       return keep;
     },
     strict: true,
     onwarn: (_code: string, message: string) => warnings.push(message),
+  };
+  // One pass: decompress, hash the tar (the layer's diff id) and unpack it.
+  const h = createHash('sha256');
+  const hashTap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      h.update(chunk);
+      cb(null, chunk);
+    },
   });
+  const decompress = isZstd(file) ? [createZstdDecompress()] : isGzip(file) ? [createGunzip()] : [];
+  await pipeline([createReadStream(file), ...decompress, hashTap, tar.x(options) as unknown as NodeJS.WritableStream]);
   if (unsafe) throw unsafe;
+  const diffId = 'sha256:' + h.digest('hex');
+  if (expectedDiffId && diffId !== expectedDiffId) {
+    throw new UnsafeLayerError(`the layer does not match the image config (diff_id ${expectedDiffId}, content ${diffId}); the image is corrupt`);
+  }
   if (warnings.length) throw new UnsafeLayerError(`extraction stopped: ${warnings.join('; ')}`);
   for (const [rel, mode] of specialModes) {
     // The path was checked not to pass through a symlink; lchmod does not exist, so

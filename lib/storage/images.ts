@@ -32,6 +32,8 @@ export interface ImageRecord {
   names: string[];
   /** digest of the manifest blob */
   digest: string;
+  /** REPOSITORY@DIGEST for each registry manifest (and index) the image was pulled by */
+  repoDigests?: string[];
   manifestMediaType: string;
   /** compressed layer blobs, bottom first */
   layerBlobs: string[];

@@ -25,7 +25,8 @@ export function chainIds(diffIds: string[]): string[] {
 /** File work that must run as root of the user's mapped namespace (files
  * owned by subordinate ids); the runtime provides it. */
 export interface RootFileOps {
-  extractLayer(blobPath: string, dest: string): Promise<void>;
+  /** unpack the blob into dest; its uncompressed content must have digest diffId */
+  extractLayer(blobPath: string, dest: string, diffId: string): Promise<void>;
   remove(paths: string[]): Promise<void>;
 }
 
@@ -47,23 +48,27 @@ export class LayerStore {
   /** Make sure every layer of the stack is extracted; `blobs[i]` holds diffIds[i]. */
   async ensure(diffIds: string[], blobDigests: string[]): Promise<string[]> {
     const chains = chainIds(diffIds);
-    mkdirSync(join(this.root, 'layers'), { recursive: true });
-    for (let i = 0; i < chains.length; i++) {
-      const chainId = chains[i]!;
-      if (this.has(chainId)) continue;
-      await withLockAsync(join(this.root, 'layers', `.${digestHex(chainId)}.lock`), async () => {
-        if (this.has(chainId)) return;
-        await this.extract(chainId, diffIds[i]!, chains[i - 1], blobDigests[i]!);
-      });
-    }
+    for (let i = 0; i < chains.length; i++) await this.ensureOne(chains[i]!, diffIds[i]!, chains[i - 1], blobDigests[i]!);
     return chains;
+  }
+
+  /** Extract one layer of a stack unless it is there. Layers do not depend on
+   * their parents' files, so a stack's layers may be extracted in any order. */
+  async ensureOne(chainId: string, diffId: string, parent: string | undefined, blob: string): Promise<void> {
+    if (this.has(chainId)) return;
+    mkdirSync(join(this.root, 'layers'), { recursive: true });
+    // Another process may be extracting the same (big) layer: wait for it as long as it lives.
+    await withLockAsync(join(this.root, 'layers', `.${digestHex(chainId)}.lock`), async () => {
+      if (this.has(chainId)) return;
+      await this.extract(chainId, diffId, parent, blob);
+    }, 30 * 60_000);
   }
 
   private async extract(chainId: string, diffId: string, parent: string | undefined, blob: string): Promise<void> {
     const tmp = join(this.root, 'layers', `.tmp-${randomBytes(6).toString('hex')}`);
     mkdirSync(join(tmp, 'diff'), { recursive: true });
     try {
-      await this.ops.extractLayer(this.blobs.path(blob), join(tmp, 'diff'));
+      await this.ops.extractLayer(this.blobs.path(blob), join(tmp, 'diff'), diffId);
       const record: LayerRecord = { version: 1, chainId, diffId, parent, blob };
       writeJsonAtomic(join(tmp, 'layer.json'), record);
       renameSync(tmp, this.dir(chainId));

@@ -15,28 +15,51 @@ function alive(pid: number): boolean {
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
+/** One attempt: the release function, or the live owner's pid (0 if unknown) to wait for. */
+function tryLock(path: string): (() => void) | number {
+  try {
+    mkdirSync(path);
+    writeFileSync(join(path, 'pid'), String(process.pid));
+    return () => rmSync(path, { recursive: true, force: true });
+  } catch (err) {
+    if (errnoCode(err) !== 'EEXIST') throw err;
+  }
+  let owner = NaN;
+  try {
+    owner = Number(readFileSync(join(path, 'pid'), 'utf8'));
+  } catch {
+    /* being created or removed right now */
+  }
+  if (owner && !alive(owner)) {
+    rmSync(path, { recursive: true, force: true });
+    return 0;
+  }
+  return owner || 0;
+}
+
+function timedOut(path: string, owner: number): TspodError {
+  return new TspodError(`timed out waiting for lock ${path} held by pid ${owner}`);
+}
+
 export function acquireLock(path: string, timeoutMs = 30000): () => void {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-    try {
-      mkdirSync(path);
-      writeFileSync(join(path, 'pid'), String(process.pid));
-      return () => rmSync(path, { recursive: true, force: true });
-    } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') throw err;
-    }
-    let owner = NaN;
-    try {
-      owner = Number(readFileSync(join(path, 'pid'), 'utf8'));
-    } catch {
-      /* being created or removed right now */
-    }
-    if (owner && !alive(owner)) {
-      rmSync(path, { recursive: true, force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new TspodError(`timed out waiting for lock ${path} held by pid ${owner}`);
+    const r = tryLock(path);
+    if (typeof r === 'function') return r;
+    if (Date.now() > deadline) throw timedOut(path, r);
     Atomics.wait(sleeper, 0, 0, delay);
+  }
+}
+
+/** As acquireLock, but waits without blocking the event loop: a process may hold
+ * one lock while its own child works and wait for another at the same time. */
+export async function acquireLockAsync(path: string, timeoutMs = 30000): Promise<() => void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+    const r = tryLock(path);
+    if (typeof r === 'function') return r;
+    if (Date.now() > deadline) throw timedOut(path, r);
+    await new Promise((res) => setTimeout(res, delay));
   }
 }
 
@@ -49,8 +72,8 @@ export function withLock<T>(path: string, fn: () => T): T {
   }
 }
 
-export async function withLockAsync<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  const release = acquireLock(path);
+export async function withLockAsync<T>(path: string, fn: () => Promise<T>, timeoutMs = 30000): Promise<T> {
+  const release = await acquireLockAsync(path, timeoutMs);
   try {
     return await fn();
   } finally {

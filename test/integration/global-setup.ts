@@ -33,9 +33,20 @@ export default async function setup(project: TestProject) {
   ])]);
   const loadProbe = await execa(join(root, 'bin/tspod'), ['load', '-i', probeImage], { env: { ...process.env, ...env }, reject: false });
   if (loadProbe.exitCode !== 0) throw new Error(`loading the probe image failed: ${loadProbe.stderr}`);
+  // The registries the registry tests push to and pull from, and the multi-layer image.
+  const { startRegistry } = await import('./registries.js');
+  const open = await startRegistry(join(base, 'registry-open'), false);
+  const authed = await startRegistry(join(base, 'registry-auth'), true);
+  const { buildMultilayerImage } = await import('../fixtures/multilayer.mjs');
+  mkdirSync(join(base, 'multilayer'));
+  const multilayer = buildMultilayerImage(join(base, 'multilayer'), built.layerTar) as { archive: string; name: string; files: string[] };
+  project.provide('registries', { open: open.address, auth: authed.address });
+  project.provide('multilayer', multilayer);
   project.provide('tspodEnv', env);
   project.provide('tspodImages', { ...built, base });
   return async () => {
+    open.process.kill('SIGTERM');
+    authed.process.kill('SIGTERM');
     // Whatever a failed test left running goes too (the test user runs nothing else).
     const { userProcesses, containerProcesses } = await import('./procs.js');
     for (const p of userProcesses(['node', ...containerProcesses])) {
@@ -56,5 +67,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     tspodEnv: Record<string, string>;
     tspodImages: { dockerArchive: string; ociArchive: string; layerTar: string; base: string };
+    /** host:port of the open registry and of the one behind Basic auth */
+    registries: { open: string; auth: string };
+    multilayer: { archive: string; name: string; files: string[] };
   }
 }

@@ -1,7 +1,7 @@
 // Layer extraction against crafted archives: what is refused, what is
 // written, and the whiteouts handed to tspod-whiteout.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extractLayer, safeEntryPath } from '../../lib/storage/extract.js';
@@ -60,6 +60,27 @@ describe('extractLayer', () => {
     const { file, dest } = layer([{ path: 'dev/', type: 'Directory' }, { path: 'dev/null', type: 'CharacterDevice' }]);
     await extractLayer(file, dest);
     expect(existsSync(join(dest, 'dev/null'))).toBe(false);
+  });
+
+  it('gives directories a layer implies but does not list mode 0755, even with umask 0', async () => {
+    const { file, dest } = layer([{ path: 'usr/bin/tool', body: 'x', mode: 0o755 }]);
+    const old = process.umask(0);
+    try {
+      await extractLayer(file, dest);
+    } finally {
+      process.umask(old);
+    }
+    expect(statSync(join(dest, 'usr')).mode & 0o7777).toBe(0o755);
+    expect(statSync(join(dest, 'usr/bin')).mode & 0o7777).toBe(0o755);
+  });
+
+  it('decompresses zstd layers (magic number, not file name)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { dir, file, dest } = layer([{ path: 'etc/', type: 'Directory' }, { path: 'etc/hello', body: 'from zstd\n' }]);
+    const zst = join(dir, 'layer.blob');
+    execFileSync('zstd', ['-q', '-o', zst, file]);
+    await extractLayer(zst, dest);
+    expect(readFileSync(join(dest, 'etc/hello'), 'utf8')).toBe('from zstd\n');
   });
 
   it('takes an empty layer (only end-of-archive blocks, plain or gzipped)', async () => {

@@ -1,0 +1,99 @@
+// Registry use cases: pull, push, login, logout, and the --pull policy of run/create.
+import { findCredentials, removeCredentials, storeCredentials, type Credentials } from '../config/auth-file.js';
+import { loadRegistriesConf } from '../config/registries-conf.js';
+import { parsePlatform } from '../image/manifest.js';
+import { pullImage, remoteDigest, type PullEvents, type PullResult } from '../image/pull.js';
+import { pushImage, type PushEvents } from '../image/push.js';
+import { endpointsFor } from '../image/registries.js';
+import { RegistryClient } from '../image/registry-client.js';
+import { findLocalImage } from '../image/resolve.js';
+import type { ImageRecord } from '../storage/images.js';
+import type { Store } from '../storage/store.js';
+import { TspodError } from '../util/errors.js';
+import { openStore } from './store.js';
+
+export interface RegistryOptions {
+  tlsVerify?: boolean;
+  /** USER[:PASSWORD] as --creds takes it */
+  creds?: string;
+  authfile?: string;
+}
+
+export interface PullOptions extends RegistryOptions {
+  platform?: string;
+  events?: PullEvents;
+}
+
+export type PullPolicy = 'missing' | 'always' | 'never' | 'newer';
+
+export function parseCreds(s: string | undefined): Credentials | undefined {
+  if (s === undefined) return undefined;
+  const colon = s.indexOf(':');
+  if (!s || colon === 0) throw new TspodError(`--creds "${s}": expected USERNAME[:PASSWORD]`);
+  return colon < 0 ? { username: s, password: '' } : { username: s.slice(0, colon), password: s.slice(colon + 1) };
+}
+
+export async function pull(ref: string, o: PullOptions, store: Store = openStore()): Promise<PullResult> {
+  return pullImage(store, ref, {
+    tlsVerify: o.tlsVerify,
+    creds: parseCreds(o.creds),
+    authfile: o.authfile,
+    platform: o.platform ? parsePlatform(o.platform) : undefined,
+    events: o.events,
+  });
+}
+
+export function parsePullPolicy(s: string | undefined): PullPolicy {
+  const v = s ?? 'missing';
+  if (v === 'true') return 'always';
+  if (v === 'false') return 'never';
+  if (v === 'missing' || v === 'always' || v === 'never' || v === 'newer') return v;
+  throw new TspodError(`invalid --pull "${s}": use missing (the default), always, never or newer`);
+}
+
+/** The image run/create use under a --pull policy, pulling when the policy says so. */
+export async function imageForRun(store: Store, ref: string, policy: PullPolicy, o: PullOptions): Promise<ImageRecord> {
+  const local = findLocalImage(store.images.list(), ref);
+  const isId = /^(sha256:)?[a-f0-9]{12,64}$/.test(ref);
+  if (policy === 'never' || (isId && local)) {
+    if (!local) throw new TspodError(`${ref}: image not known, and --pull=never forbids pulling it; pull it with \`tspod pull ${ref}\` or load it`);
+    return local;
+  }
+  if (local && policy === 'missing') return local;
+  if (local && policy === 'newer') {
+    const remote = await remoteDigest(ref, { tlsVerify: o.tlsVerify, creds: parseCreds(o.creds), authfile: o.authfile });
+    if (!remote || remote === local.digest || local.repoDigests?.some((r) => r.endsWith(`@${remote}`))) return local;
+  }
+  return (await pull(ref, o, store)).record;
+}
+
+export async function push(source: string, dest: string | undefined, o: RegistryOptions & { events?: PushEvents }): Promise<{ name: string; digest: string }> {
+  const store = openStore();
+  const img = findLocalImage(store.images.list(), source);
+  if (!img) throw new TspodError(`${source}: image not known; see \`tspod images\``);
+  return pushImage(store, img, dest ?? source, { tlsVerify: o.tlsVerify, creds: parseCreds(o.creds), authfile: o.authfile, events: o.events });
+}
+
+/** The registry host (and optional namespace) a login key names: HOST[:PORT][/PATH]. */
+function loginKey(registry: string): { key: string; host: string } {
+  const key = registry.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+  const host = key.split('/')[0]!;
+  if (!host || !/^[a-zA-Z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:.]+\](:\d+)?$/.test(host)) throw new TspodError(`"${registry}" is not a registry host (HOST[:PORT])`);
+  return { key: key === 'docker.io' || key === 'index.docker.io' ? 'docker.io' : key, host };
+}
+
+/** Check the credentials against the registry, then store them; returns the file written. */
+export async function login(registry: string, creds: Credentials, o: RegistryOptions): Promise<string> {
+  const { key, host } = loginKey(registry);
+  const ep = endpointsFor(loadRegistriesConf(), { domain: host, path: 'x' }, o.tlsVerify).find((e) => !e.mirror)!;
+  await new RegistryClient(host, { insecure: ep.insecure, creds }).ping();
+  return storeCredentials(key, creds, o.authfile);
+}
+
+export function logout(registry: string | undefined, authfile?: string): boolean {
+  return removeCredentials(registry === undefined ? undefined : loginKey(registry).key, authfile);
+}
+
+export function storedLogin(registry: string, authfile?: string): string | undefined {
+  return findCredentials(loginKey(registry).key, authfile)?.username;
+}
