@@ -1,5 +1,6 @@
 // rename, restart, top, diff.
 import type { Argv } from 'yargs';
+import { TspodError } from '../util/errors.js';
 import { columns } from '../util/human.js';
 import { positionals } from './main.js';
 import { printList } from './format.js';
@@ -45,6 +46,31 @@ export const diff = {
     const rows = containerDiff(ref!).map((d) => ({ Kind: d.kind, Path: d.path }));
     if (!a.format) process.stdout.write(rows.map((r) => `${r.Kind} ${r.Path}\n`).join(''));
     else printList(rows, a.format as string, { header: [], row: () => [] });
+  },
+};
+
+export const exportFs = {
+  builder: (y: Argv) =>
+    y.usage('Usage: tspod export [options] CONTAINER')
+      .option('output', { alias: 'o', type: 'string', describe: 'Write to a file instead of stdout' }),
+  handler: async (a: Record<string, unknown>) => {
+    const [ref] = positionals(a, 'export', 1, 1, 'container');
+    if (!a.output && process.stdout.isTTY) throw new TspodError('refusing to export to a terminal: redirect stdout or use -o FILE');
+    const { openSync, closeSync, renameSync, rmSync } = await import('node:fs');
+    const { containerExport } = await import('../engine/containers.js');
+    if (!a.output) return containerExport(ref!, 1);
+    // Written beside the target and renamed: a failed export leaves no partial file.
+    const tmp = `${String(a.output)}.tspod-export-tmp`;
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      await containerExport(ref!, fd);
+      closeSync(fd);
+      renameSync(tmp, String(a.output));
+    } catch (err) {
+      closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw err;
+    }
   },
 };
 

@@ -72,10 +72,11 @@ export function pullProgress(quiet: boolean, out: NodeJS.WriteStream = process.s
 export function pushProgress(quiet: boolean, out: NodeJS.WriteStream = process.stderr): PushEvents | undefined {
   if (quiet) return undefined;
   return {
-    blob: (d, state) => {
-      if (state === 'skipped') out.write(`Copying blob ${short(d)} skipped: already exists\n`);
-      else if (state === 'mounted') out.write(`Copying blob ${short(d)} done (mounted from another repository)\n`);
-      else if (state === 'done') out.write(`Copying blob ${short(d)} done\n`);
+    blob: (d, state, kind) => {
+      const what = `Copying ${kind === 'config' ? 'config' : 'blob'} ${short(d)}`;
+      if (state === 'skipped') out.write(`${what} skipped: already exists\n`);
+      else if (state === 'mounted') out.write(`${what} done (mounted from another repository)\n`);
+      else if (state === 'done') out.write(`${what} done\n`);
     },
     writingManifest: () => out.write('Writing manifest to image destination\n'),
   };

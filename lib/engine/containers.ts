@@ -5,6 +5,7 @@ import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { currentIdMappings } from '../runtime/idmap.js';
+import { exportFilesystem } from '../runtime/userns.js';
 import type { ContainerRecord, PortSpec } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
@@ -381,6 +382,14 @@ function containerUid(hostUid: number): string {
     /* no mapping known: show the host uid */
   }
   return String(hostUid);
+}
+
+/** `export`: a tar of the container's file system to FD (a file, or stdout). */
+export async function containerExport(ref: string, fd: number): Promise<void> {
+  const { rec } = lookup(ref);
+  const plan = rec.plan as { upperDir: string; lowerDirs: string[] } | undefined;
+  if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no layer information (made by an older tspod)`);
+  await exportFilesystem(plan.upperDir, plan.lowerDirs, fd);
 }
 
 export interface DiffEntry {

@@ -1,6 +1,6 @@
 // `tspod doctor`, `info` and `version`: what this host offers rootless
 // containers, each prerequisite checked the way `run` needs it.
-import { accessSync, constants, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { arch, hostname, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadStorageConfig } from '../config/storage-conf.js';
@@ -216,4 +216,68 @@ export async function systemReset(): Promise<void> {
   const store = openStore();
   const paths = tspodPaths();
   await store.ops.remove([store.root, paths.runtime].filter((p) => existsSync(p)));
+}
+
+export interface DfRow {
+  type: 'Images' | 'Containers' | 'Local Volumes';
+  total: number;
+  active: number;
+  size: number;
+  reclaimable: number;
+}
+
+/** Bytes under each directory, counted as root of the user namespace (container
+ * files belong to subordinate ids the user cannot read). */
+async function diskUsage(dirs: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const present = dirs.filter((d) => existsSync(d));
+  if (!present.length) return out;
+  const tmp = join(tmpdir(), `tspod-du-${process.pid}-${Date.now()}`);
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    await runInUserns(['du', '-s', '-B1', '--', ...present], undefined, fd);
+    for (const line of readFileSync(tmp, 'utf8').split('\n')) {
+      const m = /^(\d+)\t(.*)$/.exec(line);
+      if (m) out.set(m[2]!, Number(m[1]));
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+  }
+  return out;
+}
+
+/** `system df`: space used by images (each blob counted once), containers' writable layers, volumes. */
+export async function systemDf(): Promise<DfRow[]> {
+  const store = openStore();
+  const images = store.images.list();
+  const containers = store.containers.list().map((c) => liveState(c, store));
+  const usedImages = new Set(containers.map((c) => c.imageId));
+  const blobSize = (d: string) => (store.blobs.has(d) ? store.blobs.size(d) : 0);
+  const blobsOf = (i: (typeof images)[number]) => [i.id, i.digest, ...i.layerBlobs];
+  const all = new Set(images.flatMap(blobsOf));
+  const kept = new Set(images.filter((i) => usedImages.has(i.id)).flatMap(blobsOf));
+  const sum = (ds: Iterable<string>) => [...ds].reduce((n, d) => n + blobSize(d), 0);
+  const uppers = containers.map((c) => join(store.containers.dir(c.id), 'upper'));
+  const du = await diskUsage(uppers);
+  const sizes = containers.map((c, i) => ({ running: c.state.status === 'running', size: du.get(uppers[i]!) ?? 0 }));
+  return [
+    { type: 'Images', total: images.length, active: images.filter((i) => usedImages.has(i.id)).length, size: sum(all), reclaimable: sum([...all].filter((d) => !kept.has(d))) },
+    { type: 'Containers', total: containers.length, active: sizes.filter((s) => s.running).length, size: sizes.reduce((n, s) => n + s.size, 0), reclaimable: sizes.filter((s) => !s.running).reduce((n, s) => n + s.size, 0) },
+    { type: 'Local Volumes', total: 0, active: 0, size: 0, reclaimable: 0 },
+  ];
+}
+
+/** `system prune`: containers that are not running, then unnamed (with -a: unused) images. */
+export async function systemPrune(all: boolean): Promise<{ containers: string[]; images: string[]; reclaimed: number }> {
+  const { containerRemove } = await import('./containers.js');
+  const { imagePrune } = await import('./images.js');
+  const before = await systemDf();
+  const store = openStore();
+  const stopped = store.containers.list().map((c) => liveState(c, store)).filter((c) => c.state.status !== 'running');
+  const removed = (await containerRemove(stopped.map((c) => c.id), false, false)).filter((r) => !r.error).map((r) => r.id);
+  const images = await imagePrune(all);
+  const after = await systemDf();
+  const total = (rows: DfRow[]) => rows.reduce((n, r) => n + r.size, 0);
+  return { containers: removed, images, reclaimed: Math.max(0, total(before) - total(after)) };
 }

@@ -14,7 +14,7 @@ import { endpointsFor } from './registries.js';
 import { RegistryClient } from './registry-client.js';
 
 export interface PushEvents {
-  blob?(d: Descriptor, state: 'skipped' | 'mounted' | 'uploading' | 'done'): void;
+  blob?(d: Descriptor, state: 'skipped' | 'mounted' | 'uploading' | 'done', kind: 'layer' | 'config'): void;
   writingManifest?(): void;
 }
 
@@ -58,11 +58,12 @@ export async function pushImage(store: Store, img: ImageRecord, dest: string, op
   const mountFrom = ep.host === ref.domain ? sameRegistryRepos(img, ref.domain, ep.path) : [];
 
   for (const d of [...manifest.layers, manifest.config]) {
+    const kind = d === manifest.config ? 'config' : 'layer';
     if (!store.blobs.has(d.digest)) throw new TspodError(`the store lacks blob ${d.digest} of image ${img.id.slice(7, 19)}; pull or load the image again`);
     const head = await client.request('HEAD', `/v2/${ep.path}/blobs/${d.digest}`, { scope, ok: [404] });
     head.body.resume();
     if (head.status === 200) {
-      opts.events?.blob?.(d, 'skipped');
+      opts.events?.blob?.(d, 'skipped', kind);
       continue;
     }
     let location: string | undefined;
@@ -74,7 +75,7 @@ export async function pushImage(store: Store, img: ImageRecord, dest: string, op
       if (location) break;
     }
     if (mountFrom.length && !location) {
-      opts.events?.blob?.(d, 'mounted');
+      opts.events?.blob?.(d, 'mounted', kind);
       continue;
     }
     if (!location) {
@@ -83,7 +84,7 @@ export async function pushImage(store: Store, img: ImageRecord, dest: string, op
       location = start.headers.location;
       if (!location) throw new TspodError(`registry ${ep.host} started an upload without saying where to send it (no Location header)`);
     }
-    opts.events?.blob?.(d, 'uploading');
+    opts.events?.blob?.(d, 'uploading', kind);
     // Location may be absolute or relative to the registry; either way the digest is added to its query.
     const absolute = /^https?:\/\//.test(location);
     const url = new URL(location, 'http://registry.invalid');
@@ -94,7 +95,7 @@ export async function pushImage(store: Store, img: ImageRecord, dest: string, op
       body: createReadStream(store.blobs.path(d.digest)),
     });
     put.body.resume();
-    opts.events?.blob?.(d, 'done');
+    opts.events?.blob?.(d, 'done', kind);
   }
 
   opts.events?.writingManifest?.();

@@ -14,12 +14,12 @@ export interface UsernsResult {
   stderr: string;
 }
 
-export async function runInUserns(argv: string[], input?: string): Promise<UsernsResult> {
+export async function runInUserns(argv: string[], input?: string, stdoutFd?: number): Promise<UsernsResult> {
   const ch = await SyncChannel.open();
   try {
     const child = spawn(helperPath('tspod-userns'), argv, {
       env: { ...process.env, TSPOD_SYNC_SOCKET: ch.path },
-      stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', stdoutFd ?? 'ignore', 'pipe'],
     });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -60,3 +60,14 @@ export async function extractLayerAsRoot(blobPath: string, dest: string, diffId?
 }
 
 export const rootFileOps: RootFileOps = { extractLayer: extractLayerAsRoot, remove: removeAsRoot };
+
+/** Write a tar of a container's file system (its writable layer over the image's
+ * layers) to FD: a read-only overlay of them all, mounted in a mount namespace of
+ * the user namespace (so no one else sees it), archived with the ids it records. */
+export async function exportFilesystem(upperDir: string, lowerDirs: string[], fd: number): Promise<void> {
+  const script = 'set -e; m=$(mktemp -d); trap \'umount "$m" 2>/dev/null; rmdir "$m"\' EXIT; '
+    // fuse-overlayfs marks opaque directories with these names, which the kernel's overlay does not read.
+    + 'mount -t overlay overlay -o "ro,userxattr,lowerdir=$1" "$m"; tar --numeric-owner --exclude=.wh..wh..opq --exclude=.wh..opq -C "$m" -cf - .';
+  const r = await runInUserns(['unshare', '-m', '--propagation', 'private', 'sh', '-c', script, 'export', [upperDir, ...lowerDirs].join(':')], undefined, fd);
+  if (r.exitCode !== 0) throw new TspodError(`cannot export the container's file system: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+}
