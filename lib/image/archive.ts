@@ -14,28 +14,7 @@ import { safeEntryPath } from '../storage/extract.js';
 import { sha256 } from '../storage/blobs.js';
 import { TspodError } from '../util/errors.js';
 import { archiveImageName, localImageName } from './resolve.js';
-
-export const MEDIA = {
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-  ociIndex: 'application/vnd.oci.image.index.v1+json',
-  ociConfig: 'application/vnd.oci.image.config.v1+json',
-  ociLayer: 'application/vnd.oci.image.layer.v1.tar',
-  ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
-} as const;
-
-interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
-}
-
-interface Manifest {
-  schemaVersion: 2;
-  mediaType?: string;
-  config: Descriptor;
-  layers: Descriptor[];
-}
+import { MEDIA, type Descriptor, type Manifest } from './manifest.js';
 
 function isGzip(path: string): boolean {
   const fd = openSync(path, 'r');

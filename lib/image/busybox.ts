@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { sha256 } from '../storage/blobs.js';
 import { TspodError } from '../util/errors.js';
-import { MEDIA } from './archive.js';
+import { MEDIA } from './manifest.js';
 
 export const BUSYBOX_NAME = 'localhost/busybox:latest';
 const EPOCH = '1970-01-01T00:00:00Z';

@@ -64,6 +64,8 @@ export function documentType(doc: { mediaType?: string; schemaVersion?: number; 
 /** Check what a manifest names before anything is downloaded. */
 export function checkManifest(m: Manifest, where: string): void {
   if (!m.config || !Array.isArray(m.layers)) throw new TspodError(`${where}: the manifest has no config or layers; it is not an image manifest`);
+  // The kernel's overlay stacks at most 500 lower layers (OVL_MAX_STACK).
+  if (m.layers.length > 500) throw new TspodError(`${where} has ${m.layers.length} layers; overlay stacks at most 500, so tspod cannot run it`);
   if (!configTypes.includes(m.config.mediaType)) {
     throw new TspodError(`${where} is not a container image: its config has media type "${m.config.mediaType}" (tspod runs images whose config is ${configTypes.join(' or ')})`);
   }

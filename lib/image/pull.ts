@@ -127,7 +127,8 @@ class Puller {
       this.store.blobs.commit(tmp, actual, d.digest);
     } catch (err) {
       rmSync(tmp, { force: true });
-      throw err;
+      if (err instanceof TspodError) throw err;
+      throw new TspodError(`the download of blob ${d.digest} from ${this.where()} was cut off after ${bytes} of ${d.size} bytes (${(err as Error).message}); nothing was stored, pull again`);
     }
     this.opts.events?.blobProgress?.(d, bytes);
     this.opts.events?.blobDone?.(d, 'layer');
@@ -157,9 +158,8 @@ class Puller {
     const cfgDesc = manifest.config;
     if (cfgDesc.size > 16 * 1024 * 1024) throw new TspodError(`${this.candidate.name}: the image config is ${cfgDesc.size} bytes, more than tspod accepts`);
     this.opts.events?.blobStart?.(cfgDesc, 'config', false);
-    let configBytes: Buffer;
     const cfgRes = await this.client.request('GET', `/v2/${this.ep.path}/blobs/${cfgDesc.digest}`, { scope: this.scope });
-    configBytes = await readBody(cfgRes.body, 16 * 1024 * 1024);
+    const configBytes = await readBody(cfgRes.body, 16 * 1024 * 1024);
     if (sha256(configBytes) !== cfgDesc.digest) {
       throw new TspodError(`blob digest mismatch for the config of ${this.candidate.name}: expected ${cfgDesc.digest}, the registry sent ${sha256(configBytes)}; the image is corrupt and nothing was stored`);
     }
@@ -214,6 +214,9 @@ class Puller {
     const repo = `${ref.domain}/${ref.path}`;
     const name = ref.digest ? undefined : this.candidate.name;
     const record = await this.store.locked(async () => {
+      // A pull of another image that failed meanwhile may have removed a blob or layer
+      // we found present and did not fetch: then this pull runs again.
+      if (manifest.layers.some((l) => !this.store.blobs.has(l.digest)) || chains.some((c) => !this.store.layers.has(c))) throw new StoreChanged();
       const existing = this.store.images.get(cfgDesc.digest);
       const rec: ImageRecord = {
         version: 1,
@@ -234,6 +237,8 @@ class Puller {
   }
 }
 
+class StoreChanged extends Error {}
+
 /** Errors worth trying the next endpoint or candidate for; others stop the pull. */
 function tryNext(err: unknown): boolean {
   const msg = (err as Error).message ?? '';
@@ -247,7 +252,13 @@ export async function pullImage(store: Store, input: string, opts: PullOptions =
   for (const c of candidates) {
     for (const ep of c.endpoints) {
       try {
-        return await new Puller(store, ep, opts, c).run();
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await new Puller(store, ep, opts, c).run();
+          } catch (err) {
+            if (!(err instanceof StoreChanged) || attempt === 3) throw err;
+          }
+        }
       } catch (err) {
         if (!(err instanceof TspodError) || !tryNext(err) || (candidates.length === 1 && c.endpoints.length === 1)) throw err;
         errors.push(`${ep.host}/${ep.path}: ${err.message}`);

@@ -9,7 +9,7 @@ import * as tar from 'tar';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
-import { MEDIA } from './archive.js';
+import { MEDIA } from './manifest.js';
 
 export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir';
 

@@ -19,7 +19,7 @@ export class FakeRegistry {
   readonly manifests = new Map<string, { bytes: Buffer; type: string }>();
   readonly blobs = new Map<string, Buffer>();
   /** blob digest -> what to do instead of serving it */
-  readonly tamper = new Map<string, 'corrupt' | 'stall'>();
+  readonly tamper = new Map<string, 'corrupt' | 'stall' | 'endless' | 'truncate' | 'loop'>();
   /** bytes of stalled blobs sent so far */
   stalledBytes = 0;
   address = '';
@@ -67,7 +67,21 @@ export class FakeRegistry {
     const blob = this.blobs.get(ref!);
     if (!blob) return void res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown"}]}');
     const tamper = this.tamper.get(ref!);
+    if (tamper === 'loop') return void res.writeHead(302, { Location: url }).end();
+    if (tamper === 'endless') {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      const more = () => {
+        if (!res.destroyed && res.write(chunk)) setImmediate(more);
+        else if (!res.destroyed) res.once('drain', more);
+      };
+      return more();
+    }
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': blob.length });
+    if (tamper === 'truncate') {
+      res.write(blob.subarray(0, Math.floor(blob.length / 2)), () => res.socket?.destroy());
+      return;
+    }
     if (tamper === 'corrupt') {
       const bad = Buffer.from(blob);
       bad[bad.length - 1] ^= 0xff;

@@ -2,7 +2,7 @@
 // registry) on 127.0.0.1, one open and one behind Basic auth (htpasswd), run
 // by the test user for the length of the suite.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -50,11 +50,14 @@ export async function startRegistry(dir: string, auth: boolean): Promise<Running
     ...(auth ? ['auth:', '  htpasswd:', '    realm: tspod-test', `    path: ${htpasswd}`] : []),
   ].join('\n') + '\n';
   writeFileSync(join(dir, 'config.yml'), config);
-  const child = spawn('/usr/bin/docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Its log (every 404 a HEAD of a missing blob gets is an "error" there) goes to a file beside it.
+  const log = openSync(join(dir, 'registry.log'), 'w');
+  const child = spawn('/usr/bin/docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', log, log] });
+  closeSync(log);
   const address = `127.0.0.1:${port}`;
   if (!(await answers(`http://${address}/v2/`, 15_000))) {
     child.kill('SIGKILL');
-    throw new Error(`docker-registry did not start on ${address} (is the docker-registry package installed? scripts/prepare-host.sh installs it)`);
+    throw new Error(`docker-registry did not start on ${address} (is the docker-registry package installed? scripts/prepare-host.sh installs it): ${readFileSync(join(dir, 'registry.log'), 'utf8')}`);
   }
   return { address, process: child };
 }

@@ -245,6 +245,33 @@ describe('a registry of our own: token auth, broken and hostile content', () => 
     expect(storeDir(env, 'tmp')).toEqual([]);
   });
 
+  it('lying responses are refused with the cause named and nothing stored: endless or cut-off bodies, redirect loops, thousands of layers', async () => {
+    const cases = [
+      ['endless', /is larger than the \d+ bytes its manifest says/],
+      ['truncate', /was cut off|cut short/],
+      ['loop', /redirected too many times/],
+    ] as const;
+    for (const [kind, message] of cases) {
+      const img = fake.addImage(`lying-${kind}`, 'v1', [{ tar: busyboxLayer() }, { tar: rawTar([{ path: kind, body: kind.repeat(1000) }]) }]);
+      fake.tamper.set(img.layers[1]!, kind);
+      const env = freshEnv();
+      const r = await tspod(['pull', insecure, `${fake.address}/lying-${kind}:v1`], { env });
+      expect(r.exitCode, kind).toBe(125);
+      expect(r.stderr, kind).toMatch(message);
+      expect((await tspod(['images', '-q'], { env })).stdout).toBe('');
+      expect(storeDir(env, 'blobs/sha256'), kind).not.toContain(img.layers[1]!.slice(7));
+      expect(storeDir(env, 'tmp'), kind).toEqual([]);
+    }
+    const many = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'1'.repeat(64)}`, size: 2 },
+      layers: Array.from({ length: 5000 }, (_, i) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${i.toString(16).padStart(64, '0')}`, size: 1 })) }));
+    fake.manifests.set('many:v1', { bytes: many, type: 'application/vnd.oci.image.manifest.v1+json' });
+    const r = await tspod(['pull', insecure, `${fake.address}/many:v1`], { env: freshEnv() });
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toContain('has 5000 layers; overlay stacks at most 500');
+    expect(fake.requests.some((q) => q.includes('/many/blobs/'))).toBe(false);
+  });
+
   it('a manifest that does not match the digest asked for is refused', async () => {
     const img = fake.addImage('liar', 'v1', [{ tar: busyboxLayer() }]);
     const other = fake.addImage('liar', 'v2', [{ tar: rawTar([{ path: 'y', body: 'y' }]) }]);
