@@ -64,7 +64,12 @@ export async function imageForRun(store: Store, ref: string, policy: PullPolicy,
     const remote = await remoteDigest(ref, { tlsVerify: o.tlsVerify, creds: parseCreds(o.creds), authfile: o.authfile });
     if (!remote || remote === local.digest || local.repoDigests?.some((r) => r.endsWith(`@${remote}`))) return local;
   }
-  return (await pull(ref, o, store)).record;
+  try {
+    return (await pull(ref, o, store)).record;
+  } catch (err) {
+    if (local || !(err instanceof TspodError)) throw err;
+    throw new TspodError(`${ref}: image not known locally, and pulling it failed: ${err.message}`);
+  }
 }
 
 export async function push(source: string, dest: string | undefined, o: RegistryOptions & { events?: PushEvents }): Promise<{ name: string; digest: string }> {

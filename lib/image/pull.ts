@@ -5,7 +5,7 @@
 // of its uncompressed tar against the config's diff_id. The image record is written last: an interrupted pull
 // leaves no image, and the next pull reuses what was complete.
 import { createHash } from 'node:crypto';
-import { createWriteStream, rmSync } from 'node:fs';
+import { createWriteStream, openSync, rmSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Credentials } from '../config/auth-file.js';
@@ -120,7 +120,8 @@ class Puller {
       },
     });
     try {
-      await pipeline(res.body, tap, createWriteStream(tmp, { mode: 0o644 }));
+      // Opened here, not by the stream: an early error must not let the file appear after it is removed.
+      await pipeline(res.body, tap, createWriteStream(tmp, { fd: openSync(tmp, 'w', 0o644) }));
       if (bytes !== d.size) throw new TspodError(`blob ${d.digest} of ${this.where()} ended after ${bytes} of ${d.size} bytes; the download was cut short, nothing was stored (pull again)`);
       const actual = 'sha256:' + h.digest('hex');
       if (actual !== d.digest) throw new TspodError(`blob digest mismatch for ${this.where()}: expected ${d.digest}, the registry sent ${actual}; the image is corrupt and nothing was stored`);

@@ -2,7 +2,7 @@
 // A blob enters the store only after its sha256 matches: it is written to a
 // temp file first and renamed into place.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -79,7 +79,7 @@ export class BlobStore {
     const h = createHash('sha256');
     src.on('data', (chunk: Buffer) => h.update(chunk));
     try {
-      await pipeline(src, createWriteStream(tmp, { mode: 0o644 }));
+      await pipeline(src, createWriteStream(tmp, { fd: openSync(tmp, 'w', 0o644) }));
     } catch (err) {
       rmSync(tmp, { force: true });
       throw err;

@@ -102,29 +102,33 @@ export class FakeRegistry {
   }
 
   /** Add an image; returns the digests of its manifest, config and (compressed) layers. */
-  addImage(repo: string, tag: string, layers: FakeLayer[], platform = { os: 'linux', architecture: 'amd64' }, cmd = ['sh']) {
+  /** Add an image (OCI media types, or Docker v2 schema 2 ones with `docker`). */
+  addImage(repo: string, tag: string, layers: FakeLayer[], platform = { os: 'linux', architecture: 'amd64' }, cmd = ['sh'], docker = false) {
     const blobs = layers.map((l) => {
       const c = l.compression ?? 'gzip';
       const body = c === 'gzip' ? gzipSync(l.tar) : c === 'zstd' ? execFileSync('zstd', ['-q', '-c'], { input: l.tar }) : l.tar;
-      const mediaType = `application/vnd.oci.image.layer.v1.tar${c === 'none' ? '' : `+${c}`}`;
+      const mediaType = docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : `application/vnd.oci.image.layer.v1.tar${c === 'none' ? '' : `+${c}`}`;
       return { mediaType, ...this.putBlob(body) };
     });
     const config = Buffer.from(JSON.stringify({
       ...platform, created: '2026-11-25T00:00:00Z', config: { Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: cmd },
       rootfs: { type: 'layers', diff_ids: layers.map((l) => sha(l.tar)) },
     }));
-    const cfg = { mediaType: 'application/vnd.oci.image.config.v1+json', ...this.putBlob(config) };
-    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: cfg, layers: blobs }));
-    this.manifests.set(`${repo}:${tag}`, { bytes: manifest, type: 'application/vnd.oci.image.manifest.v1+json' });
-    return { manifest: sha(manifest), manifestSize: manifest.length, config: cfg.digest, layers: blobs.map((b) => b.digest) };
+    const cfg = { mediaType: docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json', ...this.putBlob(config) };
+    const type = docker ? 'application/vnd.docker.distribution.manifest.v2+json' : 'application/vnd.oci.image.manifest.v1+json';
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: type, config: cfg, layers: blobs }));
+    this.manifests.set(`${repo}:${tag}`, { bytes: manifest, type });
+    return { manifest: sha(manifest), manifestSize: manifest.length, mediaType: type, config: cfg.digest, layers: blobs.map((b) => b.digest) };
   }
 
-  addIndex(repo: string, tag: string, entries: Array<{ manifest: string; manifestSize: number; platform: { os: string; architecture: string; variant?: string } }>): string {
+  /** An OCI index, or a Docker manifest list with `docker`. */
+  addIndex(repo: string, tag: string, entries: Array<{ manifest: string; manifestSize: number; mediaType?: string; platform: { os: string; architecture: string; variant?: string } }>, docker = false): string {
+    const type = docker ? 'application/vnd.docker.distribution.manifest.list.v2+json' : 'application/vnd.oci.image.index.v1+json';
     const index = Buffer.from(JSON.stringify({
-      schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: entries.map((e) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: e.manifest, size: e.manifestSize, platform: e.platform })),
+      schemaVersion: 2, mediaType: type,
+      manifests: entries.map((e) => ({ mediaType: e.mediaType ?? 'application/vnd.oci.image.manifest.v1+json', digest: e.manifest, size: e.manifestSize, platform: e.platform })),
     }));
-    this.manifests.set(`${repo}:${tag}`, { bytes: index, type: 'application/vnd.oci.image.index.v1+json' });
+    this.manifests.set(`${repo}:${tag}`, { bytes: index, type });
     return sha(index);
   }
 }

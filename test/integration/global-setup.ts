@@ -1,6 +1,6 @@
 // Builds the busybox test image, gives the suite a private tspod store
 // (XDG dirs under one temp dir) and loads the image into it.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -19,6 +19,10 @@ export default async function setup(project: TestProject) {
     XDG_RUNTIME_DIR: join(base, 'run'),
   };
   for (const d of Object.values(env)) mkdirSync(d, { recursive: true, mode: 0o700 });
+  // No search registries: a short name never reaches for the internet (the machine's own
+  // /etc/containers/registries.conf, if podman is installed, would send it to docker.io).
+  mkdirSync(join(env.XDG_CONFIG_HOME, 'tspod'));
+  writeFileSync(join(env.XDG_CONFIG_HOME, 'tspod', 'registries.conf'), '# the test suite\'s: no unqualified-search-registries\n');
   const images = join(base, 'images');
   const { buildBusyboxImage } = await import(join(root, 'dist/lib/image/busybox.js'));
   const built = buildBusyboxImage(images);

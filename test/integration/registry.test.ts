@@ -94,8 +94,22 @@ describe('push and pull with docker-registry', () => {
     // Pushed again from the pulled copy to another repository: blobs are mounted, the digest is kept.
     const copy = await tspod(['push', insecure, `${open}/multilayer:1`, `${open}/copy:2`], { env });
     expect(copy.exitCode, copy.stderr).toBe(0);
+    expect(copy.stderr.match(/done \(mounted from another repository\)/g)?.length).toBe(7);
     const res = await fetch(`http://${open}/v2/copy/manifests/2`, { method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' } });
     expect(res.headers.get('docker-content-digest')).toBe((await inspectImage(ml.name, testEnv())).Digest);
+  });
+
+  it('on a terminal, each layer has a live line with bytes and rate', async () => {
+    const pty = await import('node-pty');
+    const env = freshEnv();
+    const term = pty.spawn(tspodBin, ['pull', insecure, `${regs().open}/multilayer:1`], { cols: 120, rows: 30, env });
+    let out = '';
+    term.onData((d) => (out += d));
+    const exit = await new Promise<{ exitCode: number }>((r) => term.onExit(r));
+    expect(exit.exitCode, out).toBe(0);
+    expect(out).toMatch(/Copying blob [0-9a-f]{12} [\d.]+ [kMG]?B \/ [\d.]+ [kMG]?B [\d.]+ [kMG]?B\/s/);
+    expect(out).toContain('\x1b[2K'); // lines redrawn in place
+    expect(out.match(/Copying blob [0-9a-f]{12} done/g)?.length).toBeGreaterThanOrEqual(6);
   });
 
   it('concurrent pulls and rmis leave a consistent store', async () => {
@@ -325,6 +339,23 @@ describe('a registry of our own: token auth, broken and hostile content', () => 
     const none = await tspod(['pull', insecure, '--platform', 'linux/s390x', `${fake.address}/multiarch`], { env: freshEnv() });
     expect(none.exitCode).toBe(125);
     expect(none.stderr).toContain('has no image for linux/s390x (it offers: linux/arm64/v8, linux/amd64)');
+  });
+
+  it('Docker v2 schema 2 manifests and manifest lists are pulled as OCI ones are, and pushed back unchanged', async () => {
+    const marker = rawTar([{ path: 'etc/', type: 'Directory' }, { path: 'etc/kind', body: 'docker\n' }]);
+    const img = fake.addImage('dockerish', 'amd64', [{ tar: busyboxLayer() }, { tar: marker }], { os: 'linux', architecture: 'amd64' }, ['sh'], true);
+    fake.addIndex('dockerish', 'latest', [{ manifest: img.manifest, manifestSize: img.manifestSize, mediaType: img.mediaType, platform: { os: 'linux', architecture: 'amd64' } }], true);
+    const env = freshEnv();
+    const r = await tspod(['pull', '-q', insecure, `${fake.address}/dockerish:latest`], { env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect((await tspod(['run', '--rm', '--network', 'none', `${fake.address}/dockerish`, 'cat', '/etc/kind'], { env })).stdout).toBe('docker');
+    const inspected = await inspectImage(`${fake.address}/dockerish`, env);
+    expect(inspected.Digest).toBe(img.manifest);
+    const push = await tspod(['push', '-q', insecure, `${fake.address}/dockerish`, `${regs().open}/dockerish:1`], { env });
+    expect(push.exitCode, push.stderr).toBe(0);
+    const res = await fetch(`http://${regs().open}/v2/dockerish/manifests/1`, { headers: { Accept: img.mediaType } });
+    expect(res.headers.get('content-type')).toBe(img.mediaType);
+    expect(res.headers.get('docker-content-digest')).toBe(img.manifest);
   });
 
   it('a pull killed half way leaves no image, and the next pull completes and clears its leftovers', async () => {

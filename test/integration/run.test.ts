@@ -85,7 +85,7 @@ describe('exit codes', () => {
   it('exits 125 with the fix for an unknown image, a bad reference and a bad flag', async () => {
     const unknown = await tspod(['run', '--rm', ...none, 'nosuchimage', 'true']);
     expect(unknown.exitCode).toBe(125);
-    expect(unknown.stderr).toMatch(/nosuchimage: image not known.*tspod load/);
+    expect(unknown.stderr).toMatch(/nosuchimage: image not known locally, and pulling it failed: short-name "nosuchimage" did not resolve/);
     const bad = await tspod(['run', '--rm', ...none, 'Bad:Image:Ref', 'true']);
     expect(bad.exitCode).toBe(125);
     expect(bad.stderr).toMatch(/invalid image reference/);
