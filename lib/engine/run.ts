@@ -18,6 +18,7 @@ import { TspodError } from '../util/errors.js';
 import { newId, randomName } from '../util/ids.js';
 import { containerFiles, processStartTime, waitUntil } from './container-state.js';
 import { openStore } from './store.js';
+import { hostDevices } from '../runtime/devices.js';
 import { imageForRun, parsePullPolicy, type PullOptions } from './registry.js';
 
 export interface RunOptions {
@@ -261,6 +262,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     binds: [
       ...['hostname', 'hosts', 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
       ...mounts.map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
+      // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.
+      ...(opts.privileged ? hostDevices().slice(0, 200).map((d) => ({ source: d, destination: d, readonly: false })) : []),
     ],
     tmpfs: [...opts.tmpfs, ...readOnlyTmpfs],
     readOnly: opts.readOnly,

@@ -3,7 +3,7 @@
 // binaries tspod runs. The probe image carries a static test program.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as pty from 'node-pty';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { containerProcesses, testEnv, tspod, tspodBin, userProcesses, waitFor } from './helpers.js';
@@ -44,6 +44,26 @@ describe('capabilities', () => {
     expect(s.Seccomp).toBe('0');
     const r = await tspod(['run', '--rm', ...none, '--privileged', 'busybox', 'sh', '-c', 'mount | grep -c " /proc/keys " || true']);
     expect(r.stdout).toBe('0');
+  });
+  it('--privileged: the host\'s devices, each only as open to the container as to the user on the host', async () => {
+    // A root-only character device of the host: bound in, but the user cannot open it there either.
+    const rootOnly = readdirSync('/dev').map((n) => `/dev/${n}`).find((p) => {
+      const st = lstatSync(p);
+      return st.isCharacterDevice() && st.uid === 0 && (st.mode & 0o077) === 0 && !/^\/dev\/(tty|console|ptmx)/.test(p);
+    });
+    expect(rootOnly).toBeDefined();
+    const priv = await tspod(['run', '--rm', ...none, '--privileged', 'busybox', 'sh', '-c', `ls /dev; ls -l /dev/net/tun; cat ${rootOnly} </dev/null; echo "cat=$?"`]);
+    expect(priv.exitCode, priv.stderr).toBe(0);
+    const listed = priv.stdout.split('\n');
+    expect(listed).toContain('fuse');
+    expect(listed).toContain(rootOnly!.slice(5));
+    expect(listed).not.toContain('console');
+    expect(listed.some((l) => /^tty\d/.test(l))).toBe(false);
+    expect(priv.stdout).toMatch(/^crw-rw-rw- .* 10, +200 .*\/dev\/net\/tun$/m);
+    expect(priv.stdout).toContain('cat=1');
+    expect(priv.stderr).toContain(`can't open '${rootOnly}': Permission denied`);
+    const plain = await tspod(['run', '--rm', ...none, 'busybox', 'ls', '/dev']);
+    expect(plain.stdout.split('\n')).not.toContain('fuse');
   });
   it('refuses an unknown capability with exit 125', async () => {
     const r = await tspod(['run', '--rm', ...none, '--cap-add', 'FLY', 'busybox', 'true']);
