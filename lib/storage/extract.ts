@@ -124,6 +124,8 @@ export async function extractLayer(file: string, dest: string, limits: LayerLimi
   };
   if (isEmptyArchive(file)) return { lines: [] };
   const warnings: string[] = [];
+  /** entries our filter judged; the tar package skips some types without asking it */
+  const filtered = new WeakSet<tar.ReadEntry>();
   const options = {
     cwd: dest,
     preserveOwner: (process.getuid?.() ?? 1) === 0,
@@ -134,6 +136,7 @@ export async function extractLayer(file: string, dest: string, limits: LayerLimi
     // entry paths and hard-link targets are checked above instead.
     preservePaths: true,
     filter: (path: string, e: tar.ReadEntry | import('node:fs').Stats) => {
+      filtered.add(e as tar.ReadEntry);
       const keep = check(path, e);
       if (keep) record(path, e);
       return keep;
@@ -150,7 +153,12 @@ export async function extractLayer(file: string, dest: string, limits: LayerLimi
     },
   });
   const decompress = isZstd(file) ? [createZstdDecompress()] : isGzip(file) ? [createGunzip()] : [];
-  await pipeline([createReadStream(file), ...decompress, hashTap, tar.x(options) as unknown as NodeJS.WritableStream]);
+  const unpack = tar.x(options);
+  // Entry types the tar package skips on its own (GNU sparse files among them) are refused too.
+  unpack.on('ignoredEntry', (e: tar.ReadEntry) => {
+    if (!filtered.has(e)) unsafe ??= new UnsafeLayerError(`entry "${e.path}" has type ${e.type}, which tspod does not extract`);
+  });
+  await pipeline([createReadStream(file), ...decompress, hashTap, unpack as unknown as NodeJS.WritableStream]);
   if (unsafe) throw unsafe;
   const diffId = 'sha256:' + h.digest('hex');
   if (expectedDiffId && diffId !== expectedDiffId) {

@@ -83,6 +83,16 @@ describe('extractLayer', () => {
     expect(readFileSync(join(dest, 'etc/hello'), 'utf8')).toBe('from zstd\n');
   });
 
+  it('refuses a huge sparse file (GNU sparse entry) before writing it', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { dir, dest } = layer([]);
+    mkdirSync(join(dir, 'src'));
+    execFileSync('truncate', ['-s', '20G', join(dir, 'src', 'hole')]);
+    execFileSync('tar', ['-S', '-C', join(dir, 'src'), '-cf', join(dir, 'sparse.tar'), 'hole']);
+    await expect(extractLayer(join(dir, 'sparse.tar'), dest)).rejects.toThrow(/entry "hole" has type SparseFile, which tspod does not extract/);
+    expect(existsSync(join(dest, 'hole'))).toBe(false);
+  });
+
   it('takes an empty layer (only end-of-archive blocks, plain or gzipped)', async () => {
     const { gzipSync } = await import('node:zlib');
     for (const bytes of [Buffer.alloc(1024), gzipSync(Buffer.alloc(1024)), Buffer.alloc(0)]) {
