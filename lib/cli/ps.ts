@@ -31,10 +31,13 @@ export async function handler(a: Record<string, unknown>): Promise<void> {
       ID: trunc(c.id), Id: c.id, Image: c.imageName, ImageID: c.imageId.slice(7), Command: c.command.join(' '),
       Names: [c.name], Status: status, State: s.status, Created: Math.floor(Date.parse(c.created) / 1000),
       CreatedAt: c.created, CreatedHuman: ago(c.created), Pid: s.pid ?? 0, ExitCode: s.exitCode ?? 0, Exited: s.status === 'exited',
+      Labels: c.config.labels ?? {},
       Ports: s.status === 'running' && s.ports?.length ? s.ports.map((p) => `${p.hostIp}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', ') : '',
     };
   });
-  printList(rows, a.format as string | undefined, {
+  // A template sees Names as podman's ps does: one string (json keeps the list).
+  const templated = a.format && a.format !== 'json' ? rows.map((r) => ({ ...r, Names: r.Names.join(',') })) : rows;
+  printList(templated as typeof rows, a.format as string | undefined, {
     header: ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
     row: (r) => [r.ID, r.Image, a['no-trunc'] ? r.Command : r.Command.slice(0, 20), r.CreatedHuman, r.Status, r.Ports, r.Names[0]!],
   }, a.quiet ? (r) => r.ID : undefined);

@@ -7,7 +7,7 @@ import { pullProgress } from './progress.js';
 import { registryOptions } from './registry.js';
 
 export const valueFlags = ['name', 'e', 'env', 'env-file', 'w', 'workdir', 'u', 'user', 'h', 'hostname', 'entrypoint',
-  'v', 'volume', 'tmpfs', 'network', 'net', 'storage-opt', 'log-level', 'cap-add', 'cap-drop', 'security-opt', 'preserve-fds', 'restart', 'stop-signal', 'p', 'publish', 'pull', 'creds', 'authfile', 'platform'];
+  'v', 'volume', 'tmpfs', 'network', 'net', 'storage-opt', 'log-level', 'cap-add', 'cap-drop', 'security-opt', 'preserve-fds', 'restart', 'stop-signal', 'p', 'publish', 'pull', 'creds', 'authfile', 'platform', 'l', 'label'];
 
 export function builder(y: Argv): Argv {
   return y
@@ -36,6 +36,7 @@ export function builder(y: Argv): Argv {
     .option('publish-all', { alias: 'P', type: 'boolean', default: false, describe: 'Publish every port the image exposes on a free host port' })
     .option('restart', { type: 'string', default: 'no', describe: 'Restart policy: no, on-failure[:N], always, unless-stopped' })
     .option('stop-signal', { type: 'string', describe: 'Signal `stop` sends first (default: the image\'s StopSignal, else TERM)' })
+    .option('label', { alias: 'l', type: 'string', describe: 'Set a label: KEY=VALUE' })
     .option('pull', { type: 'string', default: 'missing', describe: 'Pull the image: missing (if not stored), always, never, newer' })
     .option('tls-verify', { type: 'boolean', describe: 'Require HTTPS and verify certificates when pulling' })
     .option('creds', { type: 'string', describe: 'USERNAME[:PASSWORD] for the registry' })
@@ -85,6 +86,7 @@ export function toRunOptions(a: Record<string, unknown>, verb: 'run' | 'create')
     publish: toArray(a.publish),
     publishAll: Boolean(a['publish-all']),
     stopSignal: a['stop-signal'] as string | undefined,
+    labels: toArray(a.label),
     pull: a.pull as string | undefined,
     pullOptions: { ...registryOptions(a), platform: a.platform as string | undefined, events: pullProgress(Boolean(a.quiet)) },
   };

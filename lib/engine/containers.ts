@@ -271,7 +271,7 @@ export interface ContainerFilter {
   match(c: ContainerRecord): boolean;
 }
 
-/** podman's ps filters: status, name (a regular expression), id (a prefix), ancestor (image). */
+/** podman's ps filters: status, name (a regular expression), id (a prefix), label (KEY or KEY=VALUE), ancestor (image). */
 export function parseFilters(specs: string[]): ContainerFilter[] {
   return specs.map((spec) => {
     const eq = spec.indexOf('=');
@@ -294,10 +294,16 @@ export function parseFilters(specs: string[]): ContainerFilter[] {
       }
       case 'id':
         return { key, match: (c) => c.id.startsWith(value) };
+      case 'label': {
+        // label=KEY matches any value; label=KEY=VALUE that value.
+        const eq2 = value.indexOf('=');
+        const k = eq2 < 0 ? value : value.slice(0, eq2);
+        return { key, match: (c) => c.config.labels?.[k] !== undefined && (eq2 < 0 || c.config.labels[k] === value.slice(eq2 + 1)) };
+      }
       case 'ancestor':
         return { key, match: (c) => c.imageName === value || c.imageName.endsWith(`/${value}`) || c.imageName.endsWith(`/${value}:latest`) || c.imageId.slice(7).startsWith(value) };
       default:
-        throw new TspodError(`invalid filter "${key}" (tspod's ps knows status, name, id and ancestor)`);
+        throw new TspodError(`invalid filter "${key}" (tspod's ps knows status, name, id, label and ancestor)`);
     }
   });
 }

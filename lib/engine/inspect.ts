@@ -37,7 +37,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
     Name: rec.name,
     Config: {
       Hostname: rec.config.hostname, User: rec.config.user, Env: rec.config.env, Cmd: rec.command, WorkingDir: rec.config.workingDir,
-      Tty: rec.config.tty, OpenStdin: rec.config.interactive, Labels: {}, Image: rec.imageName,
+      Tty: rec.config.tty, OpenStdin: rec.config.interactive, Labels: rec.config.labels ?? {}, Image: rec.imageName,
     },
     Mounts: rec.config.mounts.map((m) => ({ Type: m.type, Source: m.source, Destination: m.destination, RW: !m.readonly })),
     NetworkSettings: { Ports: portMap(s.status === 'running' ? s.ports : undefined) },

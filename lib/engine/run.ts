@@ -50,9 +50,23 @@ export interface RunOptions {
   privileged: boolean;
   securityOpt: string[];
   preserveFds: number;
+  /** --label KEY=VALUE (KEY alone: an empty value) */
+  labels?: string[];
   /** --pull: missing (default), always, never, newer */
   pull?: string;
   pullOptions?: PullOptions;
+}
+
+/** --label KEY=VALUE, podman's spelling: KEY alone means an empty value. */
+export function parseLabels(specs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const key = eq < 0 ? spec : spec.slice(0, eq);
+    if (!key) throw new TspodError(`invalid --label "${spec}": the key is empty (KEY=VALUE)`);
+    out[key] = eq < 0 ? '' : spec.slice(eq + 1);
+  }
+  return out;
 }
 
 /** `--restart no|on-failure[:N]|always|unless-stopped` */
@@ -213,6 +227,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         network: opts.network,
         mounts: [...mounts, ...opts.tmpfs.map((t): Mount => ({ type: 'tmpfs', source: 'tmpfs', destination: t, readonly: false }))],
         autoRemove: opts.rm,
+        labels: { ...(config.config?.Labels ?? {}), ...parseLabels(opts.labels ?? []) },
         restart,
         stopSignal: opts.stopSignal ?? config.config?.StopSignal,
         ports: [

@@ -47,6 +47,8 @@ export interface ContainerRecord {
     stopSignal?: string;
     /** published ports as asked for (-p, -P); hostPort 0 means a free one at each start */
     ports?: PortSpec[];
+    /** the image's labels overridden by --label */
+    labels?: Record<string, string>;
   };
   /** the launch plan (runtime's LaunchPlan), kept so `start` can launch it again */
   plan?: unknown;

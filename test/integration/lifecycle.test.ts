@@ -30,7 +30,7 @@ describe('run -d', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^[0-9a-f]{64}$/);
     const ps = await tspod(['ps', '--format', '{{.ID}} {{.Names}} {{.Status}}']);
-    expect(ps.stdout).toMatch(new RegExp(`^${r.stdout.slice(0, 12)} \\[svc\\] Up `));
+    expect(ps.stdout).toMatch(new RegExp(`^${r.stdout.slice(0, 12)} svc Up `));
     expect(await waitFor(async () => (await tspod(['logs', 'svc'])).stdout === 'out1\nout2')).toBe(true);
     const logs = await tspod(['logs', 'svc']);
     expect(logs.stderr).toBe('err1');
@@ -55,7 +55,7 @@ describe('run -d', () => {
     const w = await tspod(['wait', 'quitter']);
     expect(w.stdout).toBe('7');
     const ps = await tspod(['ps', '-a', '--format', '{{.Names}} {{.Status}}']);
-    expect(ps.stdout).toMatch(/^\[quitter\] Exited \(7\) /);
+    expect(ps.stdout).toMatch(/^quitter Exited \(7\) /);
   });
 
   it('--rm with -d removes the container when it exits', async () => {
@@ -122,7 +122,7 @@ describe('stop, kill, start', () => {
     process.kill(monitor!.pid, 'SIGKILL');
     expect(await waitFor(() => userProcesses(containerProcesses).length === 0)).toBe(true);
     const ps = await tspod(['ps', '-a', '--format', '{{.Names}} {{.State}}'], { timeout: 10_000 });
-    expect(ps.stdout).toBe('[orphan] exited');
+    expect(ps.stdout).toBe('orphan exited');
   });
 
   it('rm -f racing stop leaves consistent state: no process, no record', async () => {
@@ -272,6 +272,22 @@ describe('attach', () => {
     const r = await tspod(['attach', 'notty']);
     expect(r.exitCode).toBe(125);
     expect(r.stderr).toMatch(/has no terminal/);
+  });
+});
+
+describe('labels', () => {
+  it('--label sets labels over the image\'s; ps filters by label=KEY and label=KEY=VALUE; inspect and ps templates show them', async () => {
+    const web = (await tspod(['create', '--name', 'lab-web', '-l', 'app=web', '--label', 'tier', 'busybox', 'true'])).stdout;
+    await tspod(['create', '--name', 'lab-db', '--label', 'app=db', 'busybox', 'true']);
+    expect((await tspod(['ps', '-a', '--filter', 'label=app=web', '--format', '{{.Names}}'])).stdout).toBe('lab-web');
+    expect((await tspod(['ps', '-a', '--filter', 'label=app', '--format', '{{.Names}}'])).stdout.split('\n').sort()).toEqual(['lab-db', 'lab-web']);
+    expect((await tspod(['ps', '-a', '--filter', 'label=tier', '-q'])).stdout).toBe(web.slice(0, 12));
+    expect((await tspod(['ps', '-a', '--filter', 'label=app=none', '-q'])).stdout).toBe('');
+    expect((await tspod(['ps', '-a', '--filter', 'name=lab-web', '--format', '{{.Labels}}'])).stdout).toMatch(/^map\[app:web .*tier:\]$/);
+    const inspected = JSON.parse((await tspod(['inspect', 'lab-web'])).stdout)[0];
+    expect(inspected.Config.Labels).toMatchObject({ app: 'web', tier: '' });
+    expect((await tspod(['create', '--label', '=x', 'busybox', 'true'])).stderr).toContain('invalid --label "=x"');
+    await tspod(['rm', 'lab-web', 'lab-db']);
   });
 });
 

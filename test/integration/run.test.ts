@@ -266,7 +266,7 @@ describe('container records', () => {
     const kept = await tspod(['run', ...none, '--name', 'kept', 'busybox', 'sh', '-c', 'exit 4']);
     expect(kept.exitCode).toBe(4);
     const ps = await tspod(['ps', '-a', '--format', '{{.Names}} {{.State}} {{.ExitCode}}']);
-    expect(ps.stdout.split('\n')).toContain('[kept] exited 4');
+    expect(ps.stdout.split('\n')).toContain('kept exited 4');
     const dup = await tspod(['run', ...none, '--name', 'kept', 'busybox', 'true']);
     expect(dup.exitCode).toBe(125);
     expect(dup.stderr).toMatch(/name "kept" is already in use/);

@@ -64,7 +64,7 @@ describe('nothing left behind', () => {
     await proc.catch(() => undefined);
     expect(await waitFor(() => userProcesses(containerProcesses).length === 0, 5000)).toBe(true);
     const ps = await tspod(['ps', '-a', '--format', '{{.Names}} {{.State}}'], { timeout: 10_000 });
-    expect(ps.stdout).toBe('[killed] exited');
+    expect(ps.stdout).toBe('killed exited');
     expect((await tspod(['rm', 'killed'])).exitCode).toBe(0);
   });
 
