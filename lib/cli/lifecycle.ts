@@ -23,8 +23,17 @@ async function each(list: string[], fn: (ref: string) => Promise<string | number
 }
 
 export const start = {
-  builder: (y: Argv) => y,
+  builder: (y: Argv) =>
+    y.option('attach', { alias: 'a', type: 'boolean', default: false, describe: 'Attach to the container\'s output (and terminal) until it exits; exit with its code' })
+      .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'With -a: attach the container\'s input too (containers with a terminal)' })
+      .option('detach-keys', { type: 'string', default: 'ctrl-p,ctrl-q', describe: 'Keys that detach from a terminal' }),
   handler: async (a: Record<string, unknown>) => {
+    if (a.attach || a.interactive) {
+      const [ref, extra] = refs(a, 'start');
+      if (extra) throw new TspodError('tspod start -a takes one container');
+      const { containerStartAttached } = await import('../engine/attach.js');
+      return containerStartAttached(ref!, Boolean(a.interactive), String(a['detach-keys']), (stream, text) => (stream === 'stdout' ? process.stdout : process.stderr).write(text));
+    }
     const { containerStart } = await import('../engine/containers.js');
     return each(refs(a, 'start'), async (r) => (await containerStart(r), r));
   },

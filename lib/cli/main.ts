@@ -67,8 +67,9 @@ const verbs: Verb[] = [
   { command: 'top', describe: 'Display the running processes of a container', module: async () => (await import('./more.js')).top },
   { command: 'port', describe: 'List the published ports of a container', module: async () => (await import('./more.js')).port },
   { command: 'diff', describe: 'Inspect changes to a container\'s file system', module: async () => (await import('./more.js')).diff },
+  { command: 'commit', describe: 'Create a new image from a container\'s changes', module: async () => (await import('./more.js')).commit },
   { command: 'export', describe: 'Export a container\'s file system as a tar archive', module: async () => (await import('./more.js')).exportFs },
-  { command: 'cp', describe: 'Copy files between a running container and the host', module: async () => (await import('./more.js')).cp },
+  { command: 'cp', describe: 'Copy files between a container and the host', module: async () => (await import('./more.js')).cp },
   { command: 'exec', describe: 'Run a process in a running container', module: () => import('./exec.js') },
   { command: 'inspect', describe: 'Display the configuration of a container or image', module: () => import('./inspect.js') },
   { command: 'ps', describe: 'List containers', module: () => import('./ps.js') },
@@ -114,7 +115,7 @@ const groupAliases: Record<string, Record<string, string[]>> = {
     untag: ['untag'], history: ['history'], save: ['save'], load: ['load'], import: ['import'], pull: ['pull'], push: ['push'] },
   container: { ls: ['ps'], list: ['ps'], rm: ['rm'], inspect: ['inspect', '--type', 'container'], run: ['run'], create: ['create'],
     start: ['start'], stop: ['stop'], attach: ['attach'], kill: ['kill'], wait: ['wait'], logs: ['logs'], exec: ['exec'], restart: ['restart'],
-    rename: ['rename'], top: ['top'], diff: ['diff'], cp: ['cp'], port: ['port'], export: ['export'] },
+    rename: ['rename'], top: ['top'], diff: ['diff'], cp: ['cp'], port: ['port'], export: ['export'], commit: ['commit'] },
 };
 
 export function expandGroups(argv: string[]): string[] {

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { TspodError } from '../util/errors.js';
 import { columns } from '../util/human.js';
-import { positionals } from './main.js';
+import { positionals, toArray } from './main.js';
 import { printList } from './format.js';
 
 export const rename = {
@@ -46,6 +46,24 @@ export const diff = {
     const rows = containerDiff(ref!).map((d) => ({ Kind: d.kind, Path: d.path }));
     if (!a.format) process.stdout.write(rows.map((r) => `${r.Kind} ${r.Path}\n`).join(''));
     else printList(rows, a.format as string, { header: [], row: () => [] });
+  },
+};
+
+export const commit = {
+  builder: (y: Argv) =>
+    y.usage('Usage: tspod commit [options] CONTAINER [IMAGE]')
+      .option('change', { alias: 'c', type: 'string', describe: 'Apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR)' })
+      .option('message', { alias: 'm', type: 'string', describe: 'Commit message, kept in the image history' })
+      .option('author', { alias: 'a', type: 'string', describe: 'Author of the image' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print only the image ID' })
+      .option('pause', { alias: 'p', type: 'boolean', default: false, describe: 'Accepted for podman compatibility (the container is not paused)' }),
+  handler: async (a: Record<string, unknown>) => {
+    const [ref, name] = positionals(a, 'commit', 1, 2);
+    const { containerCommit } = await import('../engine/containers.js');
+    if (!a.quiet) process.stderr.write('Getting image source signatures\n');
+    const img = await containerCommit(ref!, { changes: toArray(a.change), message: a.message as string | undefined, author: a.author as string | undefined, name });
+    if (!a.quiet) process.stderr.write('Writing manifest to image destination\n');
+    process.stdout.write(`${img.id.slice(7)}\n`);
   },
 };
 

@@ -92,3 +92,19 @@ export async function containerAttach(ref: string, detachKeys = 'ctrl-p,ctrl-q')
   if (detached) return 0;
   return containerWait(rec.id);
 }
+
+/** `start -a [-i]`: start the container and stay with it until it exits (or, with
+ * a terminal, until the detach keys); the container's exit code is returned. */
+export async function containerStartAttached(ref: string, interactive: boolean, detachKeys: string, write: (stream: 'stdout' | 'stderr', text: string) => void): Promise<number> {
+  const { containerStart, containerLogs } = await import('./containers.js');
+  const store = openStore();
+  const rec = findContainer(store.containers.list().map((c) => liveState(c, store)), ref);
+  if (interactive && !rec.config.tty) {
+    throw new TspodError(`tspod start -a -i: container ${rec.name} has no terminal, and the monitor keeps no input for a container without one; create it with -it, or start it with -a alone`);
+  }
+  const since = new Date(Date.now() - 1).toISOString();
+  await containerStart(rec.id);
+  if (rec.config.tty) return containerAttach(rec.id, detachKeys);
+  await containerLogs(rec.id, { follow: true, since, timestamps: false }, (e, text) => write(e.stream === 'stderr' ? 'stderr' : 'stdout', text));
+  return containerWait(rec.id);
+}

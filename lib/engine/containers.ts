@@ -1,11 +1,14 @@
 // The container lifecycle after `run`: list, remove, stop, kill, wait, start,
-// logs, restart policies, rename, top, diff. A container whose process is
+// logs, restart policies, rename, top, diff, export, commit. A container whose process is
 // gone is reported as exited (from its exit file), never waited for.
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { currentIdMappings } from '../runtime/idmap.js';
-import { exportFilesystem } from '../runtime/userns.js';
+import { exportFilesystem, packUpperLayer } from '../runtime/userns.js';
+import { commitImage } from '../image/commit.js';
+import { localImageName } from '../image/resolve.js';
+import type { ImageRecord } from '../storage/images.js';
 import type { ContainerRecord, PortSpec } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
@@ -396,6 +399,36 @@ export async function containerExport(ref: string, fd: number): Promise<void> {
   const plan = rec.plan as { upperDir: string; lowerDirs: string[] } | undefined;
   if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no layer information (made by an older tspod)`);
   await exportFilesystem(plan.upperDir, plan.lowerDirs, fd);
+}
+
+export interface CommitRequest {
+  changes: string[];
+  message?: string;
+  author?: string;
+  /** the new image's name; none leaves it unnamed, as podman */
+  name?: string;
+}
+
+/** `commit`: the container's writable layer over its image, as a new image. */
+export async function containerCommit(ref: string, req: CommitRequest): Promise<ImageRecord> {
+  const { store, rec } = lookup(ref);
+  const plan = rec.plan as { upperDir: string } | undefined;
+  if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no layer information (made by an older tspod)`);
+  const base = store.images.get(rec.imageId);
+  if (!base) throw new TspodError(`the image of container ${rec.id.slice(0, 12)} (${rec.imageName}) is no longer stored; its layers cannot be committed`);
+  mkdirSync(join(store.root, 'tmp'), { recursive: true });
+  const work = mkdtempSync(join(store.root, 'tmp', 'commit-'));
+  try {
+    const tarFile = join(work, 'layer.tar');
+    await packUpperLayer(plan.upperDir, tarFile);
+    return await commitImage(store, base, tarFile, {
+      changes: req.changes, message: req.message, author: req.author,
+      names: req.name ? [localImageName(req.name)] : [],
+      createdBy: rec.command.join(' '),
+    });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 export interface DiffEntry {

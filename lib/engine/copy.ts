@@ -1,6 +1,7 @@
-// `tspod cp`: files between the host and a running container, as a tar
-// stream through `exec` (the container's filesystem is mounted only inside
-// its own mount namespace). Files copied in belong to the container's root;
+// `tspod cp`: files between the host and a container, as a tar stream run by
+// the container's own tar: through `exec` while it runs (its file system is
+// mounted only inside its own mount namespace), chrooted into an overlay of its
+// layers while it does not. Files copied in belong to the container's root;
 // files copied out belong to the user.
 import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,9 @@ import * as tar from 'tar';
 import { TspodError } from '../util/errors.js';
 import { containerExec } from './exec.js';
 import { safeEntryPath } from '../storage/extract.js';
+import { removeAsRoot, runInContainerRoot } from '../runtime/userns.js';
+import { findContainer, liveState } from './containers.js';
+import { openStore } from './store.js';
 
 export interface CopyEnd {
   container?: string;
@@ -29,6 +33,24 @@ export function parseCopyEnd(arg: string): CopyEnd {
 
 const quiet = { interactive: false, tty: false, env: [] };
 
+/** Run a command of the container's image on its file system, running or not. */
+async function inContainer(ref: string, argv: string[], io: { stdinFd?: number; stdoutFd?: number } = {}): Promise<number> {
+  const store = openStore();
+  const rec = findContainer(store.containers.list().map((c) => liveState(c, store)), ref);
+  if (rec.state.status === 'running') return containerExec(rec.id, argv, { ...quiet, interactive: io.stdinFd !== undefined, ...io });
+  const plan = rec.plan as { upperDir: string; lowerDirs: string[] } | undefined;
+  if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no layer information (made by an older tspod)`);
+  // Writing needs a work directory beside the writable layer; a fresh one, removed after.
+  const workDir = io.stdinFd !== undefined ? mkdtempSync(join(store.containers.dir(rec.id), 'cp-work-')) : undefined;
+  try {
+    const r = await runInContainerRoot({ upperDir: plan.upperDir, lowerDirs: plan.lowerDirs, workDir }, argv, io);
+    if (r.exitCode !== 0 && r.stderr.trim()) process.stderr.write(r.stderr);
+    return r.exitCode;
+  } finally {
+    if (workDir) await removeAsRoot([workDir]);
+  }
+}
+
 export async function copy(srcArg: string, destArg: string): Promise<void> {
   const src = parseCopyEnd(srcArg), dest = parseCopyEnd(destArg);
   if (!!src.container === !!dest.container) throw new TspodError('tspod cp copies between the host and a container: exactly one of SRC and DEST must be CONTAINER:PATH');
@@ -46,7 +68,7 @@ async function copyOut(ctr: string, path: string, dest: string, work: string): P
   const fd = openSync(archive, 'w');
   let code: number;
   try {
-    code = await containerExec(ctr, ['tar', '-c', '-C', posix.dirname(path), posix.basename(path)], { ...quiet, stdoutFd: fd });
+    code = await inContainer(ctr, ['tar', '-c', '-C', posix.dirname(path), posix.basename(path)], { stdoutFd: fd });
   } finally {
     closeSync(fd);
   }
@@ -81,7 +103,7 @@ async function copyOut(ctr: string, path: string, dest: string, work: string): P
 async function copyIn(src: string, ctr: string, dest: string, work: string): Promise<void> {
   if (!existsSync(src)) throw new TspodError(`${src}: no such file or directory on the host`);
   // Decide in the container: into DEST if it is a directory, else as DEST.
-  const isDir = (await containerExec(ctr, ['test', '-d', dest], quiet)) === 0;
+  const isDir = (await inContainer(ctr, ['test', '-d', dest])) === 0;
   const name = isDir ? basename(src) : posix.basename(dest);
   const into = isDir ? dest : posix.dirname(dest);
   const stage = join(work, 'stage');
@@ -93,7 +115,7 @@ async function copyIn(src: string, ctr: string, dest: string, work: string): Pro
   const fd = openSync(archive, 'r');
   let code: number;
   try {
-    code = await containerExec(ctr, ['tar', '-x', '-C', into], { ...quiet, interactive: true, stdinFd: fd });
+    code = await inContainer(ctr, ['tar', '-x', '-C', into], { stdinFd: fd });
   } finally {
     closeSync(fd);
   }

@@ -3,6 +3,10 @@
 // capabilities and seccomp filter.
 import { execInContainer, type LaunchPlan } from '../runtime/launch.js';
 import { TspodError } from '../util/errors.js';
+import { mkdirSync } from 'node:fs';
+import { newId } from '../util/ids.js';
+import { devNull } from 'node:os';
+import { join } from 'node:path';
 import { findContainer, liveState } from './containers.js';
 import { mergeEnv } from './run.js';
 import { openStore } from './store.js';
@@ -15,6 +19,10 @@ export interface ExecOptions {
   env: string[];
   workdir?: string;
   user?: string;
+  /** -d: start it and return; it runs on in the container */
+  detach?: boolean;
+  /** -d: told the exec session's id once the process runs */
+  onSession?: (id: string) => void;
 }
 
 export async function containerExec(ref: string, command: string[], opts: ExecOptions): Promise<number> {
@@ -25,6 +33,10 @@ export async function containerExec(ref: string, command: string[], opts: ExecOp
   }
   if (command.length === 0) throw new TspodError('tspod exec needs a command: tspod exec [options] CONTAINER COMMAND [ARG...]');
   const plan = rec.plan as LaunchPlan;
+  // -d: the session's id, as podman prints it, names the directory of its exit and pid files.
+  const sessionId = newId();
+  const execDir = join(store.containers.dir(rec.id), 'userdata', `exec-${sessionId}`);
+  if (opts.detach) mkdirSync(execDir);
   for (const e of opts.env) if (e.startsWith('=') || !e) throw new TspodError(`invalid environment variable "${e}": the name is empty (use KEY=VALUE)`);
   const extra = opts.env.map((e) => (e.includes('=') ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : '')).filter(Boolean);
   const result = await execInContainer({
@@ -35,6 +47,10 @@ export async function containerExec(ref: string, command: string[], opts: ExecOp
     argv: command,
     tty: opts.tty,
     security: plan.security,
-  }, { tty: opts.tty, interactive: opts.interactive, stdinFd: opts.stdinFd, stdoutFd: opts.stdoutFd }, { started: () => undefined });
+  }, opts.detach
+    // -d: under a monitor of its own (which outlives tspod), output discarded as podman's exec -d.
+    ? { tty: false, interactive: false, monitor: [devNull, join(execDir, 'exit'), join(execDir, 'pid'), []] }
+    : { tty: opts.tty, interactive: opts.interactive, stdinFd: opts.stdinFd, stdoutFd: opts.stdoutFd }, { started: () => undefined });
+  if (opts.detach) opts.onSession?.(sessionId);
   return result.exitCode;
 }

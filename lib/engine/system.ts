@@ -235,7 +235,7 @@ async function diskUsage(dirs: string[]): Promise<Map<string, number>> {
   const tmp = join(tmpdir(), `tspod-du-${process.pid}-${Date.now()}`);
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    await runInUserns(['du', '-s', '-B1', '--', ...present], undefined, fd);
+    await runInUserns(['du', '-s', '-B1', '--', ...present], { stdoutFd: fd });
     for (const line of readFileSync(tmp, 'utf8').split('\n')) {
       const m = /^(\d+)\t(.*)$/.exec(line);
       if (m) out.set(m[2]!, Number(m[1]));

@@ -14,12 +14,20 @@ export interface UsernsResult {
   stderr: string;
 }
 
-export async function runInUserns(argv: string[], input?: string, stdoutFd?: number): Promise<UsernsResult> {
+export interface UsernsIo {
+  /** text for stdin (else stdinFd, else nothing) */
+  input?: string;
+  stdinFd?: number;
+  stdoutFd?: number;
+}
+
+export async function runInUserns(argv: string[], io: UsernsIo = {}): Promise<UsernsResult> {
+  const { input, stdinFd, stdoutFd } = io;
   const ch = await SyncChannel.open();
   try {
     const child = spawn(helperPath('tspod-userns'), argv, {
       env: { ...process.env, TSPOD_SYNC_SOCKET: ch.path },
-      stdio: [input === undefined ? 'ignore' : 'pipe', stdoutFd ?? 'ignore', 'pipe'],
+      stdio: [input !== undefined ? 'pipe' : stdinFd ?? 'ignore', stdoutFd ?? 'ignore', 'pipe'],
     });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -61,13 +69,43 @@ export async function extractLayerAsRoot(blobPath: string, dest: string, diffId?
 
 export const rootFileOps: RootFileOps = { extractLayer: extractLayerAsRoot, remove: removeAsRoot };
 
-/** Write a tar of a container's file system (its writable layer over the image's
- * layers) to FD: a read-only overlay of them all, mounted in a mount namespace of
- * the user namespace (so no one else sees it), archived with the ids it records. */
+/** A container's file system for a command run by `chroot` into it: its writable
+ * layer over its image layers, mounted in a private mount namespace of the user
+ * namespace (no one else sees it). Read-only unless WORKDIR is given (a stopped
+ * container's own, fresh work directory on the same file system as UPPER). */
+export interface ContainerRoot {
+  upperDir: string;
+  lowerDirs: string[];
+  workDir?: string;
+}
+
+const rootScript = 'set -e; m=$(mktemp -d); trap \'umount "$m" 2>/dev/null; rmdir "$m"\' EXIT; '
+  + 'mount -t overlay overlay -o "$1" "$m"; shift; chroot "$m" "$@"';
+
+function overlayOptions(root: ContainerRoot): string {
+  return root.workDir
+    ? `userxattr,lowerdir=${root.lowerDirs.join(':')},upperdir=${root.upperDir},workdir=${root.workDir}`
+    : `ro,userxattr,lowerdir=${[root.upperDir, ...root.lowerDirs].join(':')}`;
+}
+
+/** Run ARGV (found in the container's own PATH) chrooted into the container's file system. */
+export async function runInContainerRoot(root: ContainerRoot, argv: string[], io: UsernsIo = {}): Promise<UsernsResult> {
+  return runInUserns(['unshare', '-m', '--propagation', 'private', 'sh', '-c', rootScript, 'root', overlayOptions(root), ...argv], io);
+}
+
+/** Write a tar of a container's file system to FD, with the ids it records.
+ * fuse-overlayfs marks opaque directories with names the kernel's overlay does not read: left out. */
 export async function exportFilesystem(upperDir: string, lowerDirs: string[], fd: number): Promise<void> {
-  const script = 'set -e; m=$(mktemp -d); trap \'umount "$m" 2>/dev/null; rmdir "$m"\' EXIT; '
-    // fuse-overlayfs marks opaque directories with these names, which the kernel's overlay does not read.
-    + 'mount -t overlay overlay -o "ro,userxattr,lowerdir=$1" "$m"; tar --numeric-owner --exclude=.wh..wh..opq --exclude=.wh..opq -C "$m" -cf - .';
-  const r = await runInUserns(['unshare', '-m', '--propagation', 'private', 'sh', '-c', script, 'export', [upperDir, ...lowerDirs].join(':')], undefined, fd);
+  const r = await runInUserns(['unshare', '-m', '--propagation', 'private', 'sh', '-c',
+    'set -e; m=$(mktemp -d); trap \'umount "$m" 2>/dev/null; rmdir "$m"\' EXIT; mount -t overlay overlay -o "$1" "$m"; '
+    + 'tar --numeric-owner --exclude=.wh..wh..opq --exclude=.wh..opq -C "$m" -cf - .', 'export', overlayOptions({ upperDir, lowerDirs })], { stdoutFd: fd });
   if (r.exitCode !== 0) throw new TspodError(`cannot export the container's file system: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+}
+
+const diffWorker = fileURLToPath(new URL('../storage/diff-worker.js', import.meta.url));
+
+/** Write the layer tar of a container's writable layer to OUT (see storage/diff.ts). */
+export async function packUpperLayer(upperDir: string, out: string): Promise<void> {
+  const r = await runInUserns([process.execPath, diffWorker, upperDir, out]);
+  if (r.exitCode !== 0) throw new TspodError(`cannot read the container's changes: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
 }

@@ -22,7 +22,7 @@ export interface ImageConfig {
     Volumes?: Record<string, object>;
   };
   rootfs: { type: 'layers'; diff_ids: string[] };
-  history?: Array<{ created?: string; created_by?: string; empty_layer?: boolean; comment?: string }>;
+  history?: Array<{ created?: string; created_by?: string; empty_layer?: boolean; comment?: string; author?: string }>;
 }
 
 export interface ImageRecord {

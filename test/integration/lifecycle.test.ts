@@ -3,6 +3,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as pty from 'node-pty';
 import { containerDirs, containerProcesses, storeMounts, testEnv, tspod, tspodBin, userProcesses, waitFor } from './helpers.js';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const none = ['--network', 'none'];
 const monitorAndContainer = [...containerProcesses, 'tspod-monitor'];
@@ -224,6 +227,25 @@ describe('more verbs', () => {
     expect(both.stderr).toMatch(/exactly one of SRC and DEST/);
   });
 
+  it('cp works with a stopped container too: in through its writable layer, out of its layers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-cp-stopped-'));
+    writeFileSync(join(dir, 'greeting'), 'hello stopped\n');
+    const id = (await tspod(['create', ...none, 'busybox', 'cat', '/etc/greeting'])).stdout;
+    const cpIn = await tspod(['cp', join(dir, 'greeting'), `${id}:/etc/greeting`]);
+    expect(cpIn.exitCode, cpIn.stderr).toBe(0);
+    const start = await tspod(['start', '-a', id]);
+    expect(start.stdout).toBe('hello stopped');
+    expect(start.exitCode).toBe(0);
+    expect((await tspod(['cp', `${id}:/etc/passwd`, join(dir, 'passwd')])).exitCode).toBe(0);
+    expect(readFileSync(join(dir, 'passwd'), 'utf8')).toMatch(/^root:x:0:0/);
+    expect((await tspod(['cp', `${id}:/etc/greeting`, join(dir, 'back')])).exitCode).toBe(0);
+    expect(readFileSync(join(dir, 'back'), 'utf8')).toBe('hello stopped\n');
+    // Nothing of the copy is left mounted, and no work directory stays behind.
+    expect(storeMounts()).toEqual([]);
+    expect(readdirSync(join(testEnv().XDG_DATA_HOME!, 'tspod', 'containers', id)).filter((n) => n.startsWith('cp-work'))).toEqual([]);
+    await tspod(['rm', id]);
+  });
+
   it('system reset --force empties a store; without --force it refuses', async () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
@@ -272,6 +294,54 @@ describe('attach', () => {
     const r = await tspod(['attach', 'notty']);
     expect(r.exitCode).toBe(125);
     expect(r.stderr).toMatch(/has no terminal/);
+  });
+});
+
+describe('commit', () => {
+  it('makes an image of the container\'s changes: files with their owners, hard links, deletions, and --change', async () => {
+    const id = (await tspod(['run', '-d', ...none, 'busybox', 'sh', '-c',
+      'mkdir -p /opt/app && echo v1 > /opt/app/data && ln /opt/app/data /opt/app/hard && chown 1234:5678 /opt/app/data && rm /etc/group && sleep 100'])).stdout;
+    await waitFor(async () => (await tspod(['exec', id, 'test', '-f', '/opt/app/hard'])).exitCode === 0);
+    const c = await tspod(['commit', '-c', 'CMD cat /opt/app/data', '-c', 'ENV STAGE=prod', '-c', 'LABEL team=core', '-m', 'first build', id, 'committed:v1']);
+    expect(c.exitCode, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/^[0-9a-f]{64}$/);
+    await tspod(['rm', '-f', id]);
+    expect((await tspod(['run', '--rm', ...none, 'committed:v1'])).stdout).toBe('v1');
+    const look = await tspod(['run', '--rm', ...none, 'committed:v1', 'sh', '-c', 'echo $STAGE; stat -c "%u:%g %h" /opt/app/data; test -e /etc/group || echo gone; wc -c < /etc/hosts']);
+    expect(look.stdout.split('\n').slice(0, 3)).toEqual(['prod', '1234:5678 2', 'gone']);
+    const img = JSON.parse((await tspod(['image', 'inspect', 'committed:v1'])).stdout)[0];
+    expect(img.RepoTags).toEqual(['localhost/committed:v1']);
+    expect(img.Config.Labels).toMatchObject({ team: 'core' });
+    expect((await tspod(['history', '--format', 'json', 'committed:v1'])).stdout).toContain('"comment": "first build"');
+    const bad = await tspod(['commit', '-c', 'RUN make', 'no-such-container']);
+    expect(bad.exitCode).toBe(125);
+    await tspod(['rmi', 'committed:v1']);
+  });
+});
+
+describe('start -a, exec -d', () => {
+  it('start -a shows the output of a created container and exits with its code; -i needs a terminal', async () => {
+    const id = (await tspod(['create', ...none, 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3'])).stdout;
+    const r = await tspod(['start', '-a', id]);
+    expect([r.exitCode, r.stdout, r.stderr]).toEqual([3, 'out', 'err']);
+    const again = await tspod(['start', '--attach', id]);
+    expect([again.exitCode, again.stdout]).toEqual([3, 'out']);
+    const i = await tspod(['start', '-a', '-i', id]);
+    expect(i.exitCode).toBe(125);
+    expect(i.stderr).toContain('has no terminal');
+    await tspod(['rm', id]);
+  });
+
+  it('exec -d prints a session id, returns at once, and the command runs on after tspod exits', async () => {
+    const id = (await tspod(['run', '-d', ...none, 'busybox', 'sleep', '100'])).stdout;
+    const r = await tspod(['exec', '-d', id, 'sh', '-c', 'sleep 1; echo ran > /tmp/marker']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^[0-9a-f]{64}$/);
+    expect((await tspod(['exec', id, 'cat', '/tmp/marker'])).exitCode).toBe(1);
+    expect(await waitFor(async () => (await tspod(['exec', id, 'cat', '/tmp/marker'])).stdout === 'ran', 10_000)).toBe(true);
+    const missing = await tspod(['exec', '-d', id, 'no-such-command']);
+    expect(missing.exitCode).toBe(127);
+    await tspod(['rm', '-f', id]);
   });
 });
 
