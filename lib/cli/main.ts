@@ -67,6 +67,10 @@ const verbs: Verb[] = [
   { command: 'top', describe: 'Display the running processes of a container', module: async () => (await import('./more.js')).top },
   { command: 'port', describe: 'List the published ports of a container', module: async () => (await import('./more.js')).port },
   { command: 'diff', describe: 'Inspect changes to a container\'s file system', module: async () => (await import('./more.js')).diff },
+  { command: 'unshare', describe: 'Run a command in your user namespace (as its root)', module: async () => (await import('./more.js')).unshare },
+  { command: 'mount', describe: 'Mount a container\'s file system (inside tspod unshare)', module: async () => (await import('./more.js')).mount },
+  { command: 'unmount', describe: 'Unmount a container\'s file system (inside tspod unshare)', module: async () => (await import('./more.js')).unmount },
+  { command: 'umount', describe: false as unknown as string, module: async () => (await import('./more.js')).unmount },
   { command: 'commit', describe: 'Create a new image from a container\'s changes', module: async () => (await import('./more.js')).commit },
   { command: 'export', describe: 'Export a container\'s file system as a tar archive', module: async () => (await import('./more.js')).exportFs },
   { command: 'cp', describe: 'Copy files between a container and the host', module: async () => (await import('./more.js')).cp },
@@ -115,7 +119,7 @@ const groupAliases: Record<string, Record<string, string[]>> = {
     untag: ['untag'], history: ['history'], save: ['save'], load: ['load'], import: ['import'], pull: ['pull'], push: ['push'] },
   container: { ls: ['ps'], list: ['ps'], rm: ['rm'], inspect: ['inspect', '--type', 'container'], run: ['run'], create: ['create'],
     start: ['start'], stop: ['stop'], attach: ['attach'], kill: ['kill'], wait: ['wait'], logs: ['logs'], exec: ['exec'], restart: ['restart'],
-    rename: ['rename'], top: ['top'], diff: ['diff'], cp: ['cp'], port: ['port'], export: ['export'], commit: ['commit'] },
+    rename: ['rename'], top: ['top'], diff: ['diff'], cp: ['cp'], port: ['port'], export: ['export'], commit: ['commit'], mount: ['mount'], unmount: ['unmount'], umount: ['unmount'] },
 };
 
 export function expandGroups(argv: string[]): string[] {

@@ -49,6 +49,38 @@ export const diff = {
   },
 };
 
+export const unshare = {
+  builder: (y: Argv) => y.usage('Usage: tspod unshare [COMMAND [ARG...]]\n\nRun a command (default: $SHELL) as root of your user namespace, in a mount namespace of its own'),
+  /** everything after the verb is the command */
+  valueFlags: [] as string[],
+  handler: async (a: Record<string, unknown>) => {
+    const { unshareRun } = await import('../engine/containers.js');
+    return unshareRun(a.operands as string[]);
+  },
+};
+
+export const mount = {
+  builder: (y: Argv) => y.usage('Usage: tspod mount [CONTAINER...]  (inside `tspod unshare`)'),
+  handler: async (a: Record<string, unknown>) => {
+    const ids = positionals(a, 'mount', 0);
+    const { containerMount, mountedContainers } = await import('../engine/containers.js');
+    if (!ids.length) {
+      process.stdout.write(mountedContainers().map((m) => `${m.id.slice(0, 12)}  ${m.path}\n`).join(''));
+      return;
+    }
+    for (const id of ids) process.stdout.write(`${containerMount(id)}\n`);
+  },
+};
+
+export const unmount = {
+  builder: (y: Argv) => y.usage('Usage: tspod unmount CONTAINER...  (inside `tspod unshare`)'),
+  handler: async (a: Record<string, unknown>) => {
+    const ids = positionals(a, 'unmount', 1);
+    const { containerUnmount } = await import('../engine/containers.js');
+    for (const id of ids) process.stdout.write(`${containerUnmount(id)}\n`);
+  },
+};
+
 export const commit = {
   builder: (y: Argv) =>
     y.usage('Usage: tspod commit [options] CONTAINER [IMAGE]')

@@ -5,7 +5,7 @@ import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, rea
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { currentIdMappings } from '../runtime/idmap.js';
-import { exportFilesystem, packUpperLayer } from '../runtime/userns.js';
+import { exportFilesystem, insideUserNamespace, mountContainerRoot, mountPoints, packUpperLayer, runInUserns, unmountContainerRoot } from '../runtime/userns.js';
 import { commitImage } from '../image/commit.js';
 import { localImageName } from '../image/resolve.js';
 import type { ImageRecord } from '../storage/images.js';
@@ -399,6 +399,54 @@ export async function containerExport(ref: string, fd: number): Promise<void> {
   const plan = rec.plan as { upperDir: string; lowerDirs: string[] } | undefined;
   if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no layer information (made by an older tspod)`);
   await exportFilesystem(plan.upperDir, plan.lowerDirs, fd);
+}
+
+/** `unshare [COMMAND]`: a command as root of the user's user namespace, in a mount namespace of its own. */
+export async function unshareRun(command: string[]): Promise<number> {
+  const argv = command.length ? command : [process.env.SHELL || '/bin/sh'];
+  const r = await runInUserns(['unshare', '-m', '--propagation', 'private', '--', ...argv], { inherit: true });
+  return r.exitCode;
+}
+
+function mustBeUnshared(verb: string): void {
+  if (!insideUserNamespace()) {
+    throw new TspodError(`cannot run \`tspod ${verb}\` in rootless mode outside the user namespace: the container's files belong to it. Run it inside \`tspod unshare\` (e.g. \`tspod unshare tspod ${verb} CONTAINER\`)`);
+  }
+}
+
+/** `mount CONTAINER`: its file system at its merged directory, in this (unshared) mount namespace;
+ * read-write while the container is stopped, read-only while it runs (its own mount writes then). */
+export function containerMount(ref: string): string {
+  mustBeUnshared('mount');
+  const { store, rec } = lookup(ref);
+  const plan = rec.plan as { upperDir: string; lowerDirs: string[]; mergedDir: string } | undefined;
+  if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no layer information (made by an older tspod)`);
+  if (mountPoints().has(plan.mergedDir)) return plan.mergedDir;
+  const running = liveState(rec, store).state.status === 'running';
+  const workDir = join(store.containers.dir(rec.id), 'kwork');
+  mkdirSync(workDir, { recursive: true });
+  mkdirSync(plan.mergedDir, { recursive: true });
+  mountContainerRoot({ upperDir: plan.upperDir, lowerDirs: plan.lowerDirs, workDir: running ? undefined : workDir }, plan.mergedDir);
+  return plan.mergedDir;
+}
+
+/** `mount` without arguments: the containers mounted in this mount namespace. */
+export function mountedContainers(): Array<{ id: string; path: string }> {
+  mustBeUnshared('mount');
+  const store = openStore();
+  const points = mountPoints();
+  return store.containers.list()
+    .map((c) => ({ id: c.id, path: (c.plan as { mergedDir?: string } | undefined)?.mergedDir ?? '' }))
+    .filter((c) => c.path && points.has(c.path));
+}
+
+export function containerUnmount(ref: string): string {
+  mustBeUnshared('unmount');
+  const { rec } = lookup(ref);
+  const merged = (rec.plan as { mergedDir?: string } | undefined)?.mergedDir;
+  if (!merged || !mountPoints().has(merged)) throw new TspodError(`container ${rec.id.slice(0, 12)} is not mounted in this mount namespace`);
+  unmountContainerRoot(merged);
+  return rec.id;
 }
 
 export interface CommitRequest {

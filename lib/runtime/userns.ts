@@ -1,7 +1,8 @@
 // Running a command as root of a mapped user namespace (the user's own uid
 // as 0, the subordinate range above it): how tspod extracts layers with
 // their owners and removes files that belong to subordinate ids.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { helperPath } from '../config/paths.js';
 import type { RootFileOps } from '../storage/layers.js';
@@ -19,6 +20,8 @@ export interface UsernsIo {
   input?: string;
   stdinFd?: number;
   stdoutFd?: number;
+  /** all three of tspod's own (tspod unshare) */
+  inherit?: boolean;
 }
 
 export async function runInUserns(argv: string[], io: UsernsIo = {}): Promise<UsernsResult> {
@@ -27,10 +30,10 @@ export async function runInUserns(argv: string[], io: UsernsIo = {}): Promise<Us
   try {
     const child = spawn(helperPath('tspod-userns'), argv, {
       env: { ...process.env, TSPOD_SYNC_SOCKET: ch.path },
-      stdio: [input !== undefined ? 'pipe' : stdinFd ?? 'ignore', stdoutFd ?? 'ignore', 'pipe'],
+      stdio: io.inherit ? 'inherit' : [input !== undefined ? 'pipe' : stdinFd ?? 'ignore', stdoutFd ?? 'ignore', 'pipe'],
     });
     let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     if (input !== undefined) child.stdin!.end(input);
     const exited = new Promise<number>((resolve, reject) => {
       child.on('error', (err) => reject(new TspodError(`cannot run ${helperPath('tspod-userns')}: ${err.message} (was \`npm run build\` run?)`)));
@@ -108,4 +111,36 @@ const diffWorker = fileURLToPath(new URL('../storage/diff-worker.js', import.met
 export async function packUpperLayer(upperDir: string, out: string): Promise<void> {
   const r = await runInUserns([process.execPath, diffWorker, upperDir, out]);
   if (r.exitCode !== 0) throw new TspodError(`cannot read the container's changes: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+}
+
+/** Are we root of a user namespace other than the host's (inside `tspod unshare`)? */
+export function insideUserNamespace(): boolean {
+  try {
+    const first = readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\s+/);
+    return !(first[0] === '0' && first[1] === '0' && first[2] === '4294967295');
+  } catch {
+    return false;
+  }
+}
+
+/** Mount a container's file system at TARGET with the kernel's overlay (inside `tspod unshare`). */
+export function mountContainerRoot(root: ContainerRoot, target: string): void {
+  try {
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', overlayOptions(root), target], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    throw new TspodError(`cannot mount the container's file system at ${target}: ${String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim()}`);
+  }
+}
+
+export function unmountContainerRoot(target: string): void {
+  try {
+    execFileSync('umount', [target], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    throw new TspodError(`cannot unmount ${target}: ${String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim()}`);
+  }
+}
+
+/** Mount points in this mount namespace. */
+export function mountPoints(): Set<string> {
+  return new Set(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((p): p is string => !!p));
 }

@@ -246,6 +246,24 @@ describe('more verbs', () => {
     await tspod(['rm', id]);
   });
 
+  it('mount works inside tspod unshare (as its root), and says so outside it; unmount undoes it', async () => {
+    const id = (await tspod(['create', ...none, 'busybox', 'cat', '/etc/added'])).stdout;
+    const outside = await tspod(['mount', id]);
+    expect(outside.exitCode).toBe(125);
+    expect(outside.stderr).toContain('inside `tspod unshare`');
+    const inside = await tspod(['unshare', 'sh', '-c', `id -u; d=$(${tspodBin} mount ${id}); echo added > "$d/etc/added"; ${tspodBin} mount; ${tspodBin} unmount ${id}; ${tspodBin} mount | wc -l`]);
+    expect(inside.exitCode, inside.stderr).toBe(0);
+    const lines = inside.stdout.split('\n');
+    expect(lines[0]).toBe('0');
+    expect(lines[1]).toMatch(new RegExp(`^${id.slice(0, 12)}  .*/containers/${id}/merged$`));
+    expect(lines[2]).toBe(id);
+    expect(lines[3]!.trim()).toBe('0');
+    expect((await tspod(['start', '-a', id])).stdout).toBe('added');
+    expect((await tspod(['unshare', 'sh', '-c', 'exit 7'])).exitCode).toBe(7);
+    expect(storeMounts()).toEqual([]);
+    await tspod(['rm', id]);
+  });
+
   it('system reset --force empties a store; without --force it refuses', async () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
