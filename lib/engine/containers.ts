@@ -77,7 +77,7 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
       const monitor = t.rec.state.monitorPid;
       await waitUntil(() => !processAlive(t.rec!.state.pid!) && (!monitor || !processAlive(monitor)), 10_000);
     }
-    await store.locked(() => store.ops.remove([store.containers.dir(t.rec!.id)]));
+    await store.lockedContainer(t.rec.id, () => store.ops.remove([store.containers.dir(t.rec!.id)]));
     reports.push({ id: t.rec.id });
   }
   return reports;
@@ -94,9 +94,9 @@ export async function containerCleanup(id: string): Promise<void> {
     await store.ops.remove([store.containers.dir(id)]);
     return;
   }
-  // The restart happens under the store lock, so a `stop` either comes before
+  // The restart happens under the container's lock, so a `stop` either comes before
   // (and the policy sees it) or after (and stops the restarted container).
-  await store.locked(async () => {
+  await store.lockedContainer(id, async () => {
     const now = store.containers.get(id);
     if (!now) return;
     now.state = { ...now.state, status: 'exited', exitCode: exit?.exitCode ?? -1, finishedAt: exit?.finishedAt ?? new Date().toISOString(), pid: undefined, monitorPid: undefined };
@@ -119,7 +119,7 @@ export function shouldRestart(rec: ContainerRecord): boolean {
 
 /** stop, kill and rm say the user wants it down: no restart. */
 async function markStoppedByUser(store: Store, id: string): Promise<void> {
-  await store.locked(async () => {
+  await store.lockedContainer(id, async () => {
     const rec = store.containers.get(id);
     if (!rec) return;
     rec.state.stoppedByUser = true;
@@ -194,10 +194,16 @@ export async function containerStart(ref: string): Promise<string> {
   const { store, rec } = lookup(ref);
   if (running(rec)) return rec.id;
   if (!rec.plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no launch plan (made by an older tspod): remove it and run it again`);
-  rec.state.stoppedByUser = false;
-  rec.state.restartCount = 0;
   const { startDetached } = await import('./run.js');
-  await startDetached(store, rec);
+  // Under its lock: two starts, or a start and a restart policy's, launch it once.
+  await store.lockedContainer(rec.id, async () => {
+    const now = store.containers.get(rec.id);
+    if (!now) throw new TspodError(`container ${rec.id.slice(0, 12)} was removed meanwhile`);
+    if (running(liveState(now, store))) return;
+    now.state.stoppedByUser = false;
+    now.state.restartCount = 0;
+    await startDetached(store, now);
+  });
   return rec.id;
 }
 

@@ -23,8 +23,16 @@ export class Store {
     this.containers = new ContainerStore(root);
   }
 
-  /** Serialise changes to image and container records across processes. */
+  /** Serialise changes to image records and to the set of containers (names) across processes. */
   locked<T>(fn: () => Promise<T>): Promise<T> {
     return withLockAsync(join(this.root, 'store.lock'), fn);
+  }
+
+  /** Serialise changes to one container's state (start, stop, kill, rm, cleanup and restarts).
+   * The lock sits beside the container's directory, so removing the directory under it is safe.
+   * Order when both are taken: the container's lock, then the store's. */
+  lockedContainer<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    mkdirSync(join(this.root, 'containers'), { recursive: true });
+    return withLockAsync(join(this.root, 'containers', `.${id}.lock`), fn, 120_000);
   }
 }

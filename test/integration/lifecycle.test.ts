@@ -145,6 +145,14 @@ describe('stop, kill, start', () => {
     expect(await state('frozen')).toBe('running');
   });
 
+  it('three starts of one container at once launch it once (the container\'s lock)', async () => {
+    const id = (await tspod(['create', ...none, '--name', 'once', 'busybox', 'sleep', '100'])).stdout;
+    const starts = await Promise.all([0, 1, 2].map(() => tspod(['start', 'once'])));
+    expect(starts.map((r) => r.exitCode)).toEqual([0, 0, 0]);
+    expect(userProcesses(['tspod-launch']).length).toBe(1);
+    await tspod(['rm', '-f', id]);
+  });
+
   it('ten run -d at once leave ten running containers with distinct names', async () => {
     const runs = await Promise.all(Array.from({ length: 10 }, () => tspod(['run', '-d', ...none, 'busybox', 'sleep', '100'])));
     expect(runs.map((r) => r.exitCode)).toEqual(Array(10).fill(0));
