@@ -29,16 +29,18 @@ const run = (bin, args) => {
   return r.stdout.trim();
 };
 
-/** Resident memory (kB) of every process of this user whose name is `comm`. */
-function rssOf(comm) {
+/** Memory (kB) of every live process of this user whose name is `comm`: resident (RSS,
+ * shared library pages counted whole) and proportional (PSS, shared pages split among users). */
+function memOf(comm, field) {
   const out = [];
   for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
       if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() !== comm) continue;
-      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${d}/status`, 'utf8'));
+      const text = field === 'Pss' ? readFileSync(`/proc/${d}/smaps_rollup`, 'utf8') : readFileSync(`/proc/${d}/status`, 'utf8');
+      const m = new RegExp(`${field === 'Pss' ? '^Pss' : 'VmRSS'}:\\s+(\\d+)`, 'm').exec(text);
       if (m) out.push(Number(m[1]));
     } catch {
-      /* gone */
+      /* gone, or a zombie */
     }
   }
   return out;
@@ -56,14 +58,14 @@ for (const [name, bin, pre, image] of engines) {
   for (let i = n; i < 50; i++) run(bin, [...pre, 'run', '-d', '--network', 'none', image, 'sleep', '1000']);
   const ps = [];
   for (let i = 0; i < 5; i++) ps.push(ms(() => run(bin, [...pre, 'ps', '-a'])));
-  const monitor = rssOf(name === 'tspod' ? 'tspod-monitor' : 'conmon');
-  const helper = rssOf(name === 'tspod' ? 'tspod-launch' : 'conmon');
-  results[name] = { runD: median(runD), exec: median(exec), ps50: median(ps), monitorKb: median(monitor), helperKb: name === 'tspod' ? median(helper) : 0 };
+  // Per container, what stays beside it: tspod-monitor + tspod-launch for tspod, conmon for podman.
+  const kept = (field) => median(memOf(name === 'tspod' ? 'tspod-monitor' : 'conmon', field)) + (name === 'tspod' ? median(memOf('tspod-launch', field)) : 0);
+  results[name] = { runD: median(runD), exec: median(exec), ps50: median(ps), rssKb: kept('VmRSS'), pssKb: kept('Pss') };
   run(bin, [...pre, 'rm', '-a', '-f']);
 }
-console.log(`median ms over ${n} runs; ps -a with 50 containers; RSS per running container in kB`);
+console.log(`median ms over ${n} runs; ps -a with 50 containers; memory kept per running container in kB (tspod: monitor + launch helper; podman: conmon)`);
 console.log(['metric', ...Object.keys(results), podman ? 'ratio' : ''].join('\t'));
-for (const k of ['runD', 'exec', 'ps50', 'monitorKb', 'helperKb']) {
+for (const k of ['runD', 'exec', 'ps50', 'rssKb', 'pssKb']) {
   const t = results.tspod[k], p = results.podman?.[k];
   console.log([k, t?.toFixed(0), p?.toFixed(0) ?? '-', p ? (t / p).toFixed(2) : '-'].join('\t'));
 }
