@@ -4,7 +4,8 @@
 #     and what its build and tests need (busybox-static for the default image,
 #     gcc/make and libseccomp-dev for the C helpers; docker-registry, the real distribution
 #     registry, that the registry tests push to and pull from; zstd to make zstd layers;
-#     binutils and cpp-12, whose files make the tests' multi-layer image)
+#     binutils and cpp-12, whose files make the tests' multi-layer image; systemd for
+#     `systemd-analyze verify` of generated units)
 #   - makes /dev/fuse and /dev/net/tun usable by ordinary users (0666, as Debian ships them)
 #   - with --test-user NAME: creates that ordinary user with /etc/subuid and /etc/subgid ranges
 set -euo pipefail
@@ -22,7 +23,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-packages=(uidmap fuse-overlayfs slirp4netns busybox-static gcc make libc6-dev libseccomp-dev util-linux docker-registry zstd cpp-12 binutils-x86-64-linux-gnu)
+packages=(uidmap fuse-overlayfs slirp4netns busybox-static gcc make libc6-dev libseccomp-dev util-linux docker-registry zstd cpp-12 binutils-x86-64-linux-gnu systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

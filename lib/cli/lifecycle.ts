@@ -1,20 +1,39 @@
 // start, stop, kill, wait, logs and the monitor's container-cleanup.
 import type { Argv } from 'yargs';
 import { TspodError } from '../util/errors.js';
-import { positionals } from './main.js';
+import { readFileSync } from 'node:fs';
+import { positionals, toArray } from './main.js';
 
 function refs(a: Record<string, unknown>, verb: string): string[] {
   return positionals(a, verb, 1, Infinity, 'container name or ID');
 }
 
+/** Containers named on the command line and in --cidfile files (what systemd units pass);
+ * with --ignore a missing file names none. */
+export function cidTargets(a: Record<string, unknown>, verb: string): string[] {
+  const files = toArray(a.cidfile);
+  const ids: string[] = [];
+  for (const f of files) {
+    try {
+      ids.push(readFileSync(f, 'utf8').trim());
+    } catch (err) {
+      if (!a.ignore) throw new TspodError(`reading container id file ${f}: ${(err as Error).message}`);
+    }
+  }
+  const named = toArray(a._).slice(1);
+  if (!named.length && !files.length && !a.all) throw new TspodError(`tspod ${verb} needs at least one container name or ID (or --cidfile)`);
+  return [...named, ...ids.filter(Boolean)];
+}
+
 /** Run `fn` on each container; report errors podman's way and fail overall if any failed. */
-async function each(list: string[], fn: (ref: string) => Promise<string | number | void>): Promise<number> {
+async function each(list: string[], fn: (ref: string) => Promise<string | number | void>, ignoreMissing = false): Promise<number> {
   let code = 0;
   for (const ref of list) {
     try {
       const out = await fn(ref);
       if (out !== undefined) process.stdout.write(`${out}\n`);
     } catch (err) {
+      if (ignoreMissing && /no such container/.test((err as Error).message)) continue;
       process.stderr.write(`Error: ${(err as Error).message}\n`);
       code = err instanceof TspodError ? err.exitCode : 125;
     }
@@ -40,10 +59,13 @@ export const start = {
 };
 
 export const stop = {
-  builder: (y: Argv) => y.option('time', { alias: 't', type: 'number', default: 10, describe: 'Seconds to wait before killing the container' }),
+  builder: (y: Argv) =>
+    y.option('time', { alias: 't', type: 'number', default: 10, describe: 'Seconds to wait before killing the container' })
+      .option('ignore', { alias: 'i', type: 'boolean', default: false, describe: 'Ignore containers that do not exist' })
+      .option('cidfile', { type: 'string', describe: 'Read the container ID from this file' }),
   handler: async (a: Record<string, unknown>) => {
     const { containerStop } = await import('../engine/containers.js');
-    return each(refs(a, 'stop'), async (r) => (await containerStop(r, Number(a.time)), r));
+    return each(cidTargets(a, 'stop'), async (r) => (await containerStop(r, Number(a.time)), r), Boolean(a.ignore));
   },
 };
 

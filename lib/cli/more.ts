@@ -28,12 +28,17 @@ export const restart = {
 };
 
 export const top = {
-  builder: (y: Argv) => y.usage('Usage: tspod top CONTAINER'),
+  builder: (y: Argv) => y.usage('Usage: tspod top CONTAINER [FORMAT-DESCRIPTORS...]\n\ndescriptors: user pid ppid pcpu etime tty time args comm group nice vsz hpid huser state'),
   handler: async (a: Record<string, unknown>) => {
-    const [ref] = positionals(a, 'top', 1, 1);
-    const { containerTop } = await import('../engine/containers.js');
+    const [ref, ...descriptors] = positionals(a, 'top', 1);
+    const { containerTop, topDescriptors } = await import('../engine/containers.js');
+    // Descriptors may come as separate words or comma-separated, as podman takes them.
+    const wanted = descriptors.flatMap((d) => d.split(',')).filter(Boolean);
+    for (const d of wanted) {
+      if (!topDescriptors[d]) throw new TspodError(`unknown top descriptor "${d}" (tspod knows ${Object.keys(topDescriptors).join(', ')})`);
+    }
+    const keys = wanted.length ? wanted.map((d) => topDescriptors[d]!) : (['USER', 'PID', 'PPID', '%CPU', 'ELAPSED', 'TTY', 'TIME', 'COMMAND'] as const);
     const rows = containerTop(ref!);
-    const keys = ['USER', 'PID', 'PPID', '%CPU', 'ELAPSED', 'TTY', 'TIME', 'COMMAND'] as const;
     process.stdout.write(columns([[...keys], ...rows.map((r) => keys.map((k) => r[k]))]));
   },
 };

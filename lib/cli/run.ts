@@ -7,7 +7,7 @@ import { pullProgress } from './progress.js';
 import { registryOptions } from './registry.js';
 
 export const valueFlags = ['name', 'e', 'env', 'env-file', 'w', 'workdir', 'u', 'user', 'h', 'hostname', 'entrypoint',
-  'v', 'volume', 'tmpfs', 'network', 'net', 'storage-opt', 'log-level', 'cap-add', 'cap-drop', 'security-opt', 'preserve-fds', 'restart', 'stop-signal', 'p', 'publish', 'pull', 'creds', 'authfile', 'platform', 'l', 'label'];
+  'v', 'volume', 'tmpfs', 'network', 'net', 'storage-opt', 'log-level', 'cap-add', 'cap-drop', 'security-opt', 'preserve-fds', 'restart', 'stop-signal', 'p', 'publish', 'pull', 'creds', 'authfile', 'platform', 'l', 'label', 'cidfile', 'sdnotify', 'cgroups'];
 
 export function builder(y: Argv): Argv {
   return y
@@ -37,6 +37,10 @@ export function builder(y: Argv): Argv {
     .option('restart', { type: 'string', default: 'no', describe: 'Restart policy: no, on-failure[:N], always, unless-stopped' })
     .option('stop-signal', { type: 'string', describe: 'Signal `stop` sends first (default: the image\'s StopSignal, else TERM)' })
     .option('label', { alias: 'l', type: 'string', describe: 'Set a label: KEY=VALUE' })
+    .option('cidfile', { type: 'string', describe: 'Write the container ID to this file' })
+    .option('replace', { type: 'boolean', default: false, describe: 'Remove a container of the same --name first' })
+    .option('sdnotify', { type: 'string', describe: 'How systemd learns the service is ready: conmon (tspod tells it once the container runs), ignore' })
+    .option('cgroups', { type: 'string', describe: 'enabled, disabled, no-conmon or split (accepted; see docs/systemd.md)' })
     .option('pull', { type: 'string', default: 'missing', describe: 'Pull the image: missing (if not stored), always, never, newer' })
     .option('tls-verify', { type: 'boolean', describe: 'Require HTTPS and verify certificates when pulling' })
     .option('creds', { type: 'string', describe: 'USERNAME[:PASSWORD] for the registry' })
@@ -87,6 +91,11 @@ export function toRunOptions(a: Record<string, unknown>, verb: 'run' | 'create')
     publishAll: Boolean(a['publish-all']),
     stopSignal: a['stop-signal'] as string | undefined,
     labels: toArray(a.label),
+    cidfile: a.cidfile as string | undefined,
+    replace: Boolean(a.replace),
+    sdnotify: a.sdnotify as string | undefined,
+    cgroups: a.cgroups as string | undefined,
+    createCommand: splitCommandLine(process.argv.slice(2), a.operands as string[]),
     pull: a.pull as string | undefined,
     pullOptions: { ...registryOptions(a), platform: a.platform as string | undefined, events: pullProgress(Boolean(a.quiet)) },
   };
@@ -96,4 +105,12 @@ function preserveFds(v: unknown): number {
   const n = Number(v ?? 0);
   if (!Number.isInteger(n) || n < 0 || n > 1000) throw new TspodError(`--preserve-fds takes a count of descriptors, not "${String(v)}"`);
   return n;
+}
+
+/** The command line as given, split into global flags, the verb's options and the operands
+ * (IMAGE COMMAND...), which the verb's parser found at the end. */
+export function splitCommandLine(argv: string[], operands: string[]): { globals: string[]; options: string[]; operands: string[] } {
+  const verb = argv.findIndex((x) => x === 'run' || x === 'create');
+  const end = argv.length - operands.length;
+  return { globals: argv.slice(0, Math.max(verb, 0)).filter((x) => x !== 'container'), options: argv.slice(verb + 1, end).filter((x, i, all) => !(x === '--' && i === all.length - 1)), operands };
 }

@@ -339,7 +339,21 @@ export interface TopRow {
   TTY: string;
   TIME: string;
   COMMAND: string;
+  /** more columns, for top's format descriptors */
+  GROUP: string;
+  NI: string;
+  VSZ: string;
+  HPID: string;
+  HUSER: string;
+  COMM: string;
+  STATE: string;
 }
+
+/** podman's top descriptors (AIX format) and the column each shows. */
+export const topDescriptors: Record<string, keyof TopRow> = {
+  user: 'USER', pid: 'PID', ppid: 'PPID', pcpu: '%CPU', etime: 'ELAPSED', tty: 'TTY', time: 'TIME', args: 'COMMAND',
+  comm: 'COMM', group: 'GROUP', nice: 'NI', vsz: 'VSZ', hpid: 'HPID', huser: 'HUSER', state: 'STATE',
+};
 
 /** `top`: the processes in the container's pid namespace, read from the host's /proc. */
 export function containerTop(ref: string): TopRow[] {
@@ -375,7 +389,10 @@ export function containerTop(ref: string): TopRow[] {
       const uid = Number(field('Uid').split(/\s+/)[0]);
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
       const dur = (s: number) => `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m${(s % 60).toFixed(9).replace(/\.?0+$/, '')}s`.replace(/^0h/, '').replace(/^0m/, '');
+      const gid = Number(field('Gid').split(/\s+/)[0]);
       rows.push({
+        GROUP: containerUid(gid, 'gid'), NI: f[16]!, VSZ: String(Math.round(Number(f[20]) / 1024)), HPID: pid, HUSER: String(uid),
+        COMM: field('Name'), STATE: f[0]!,
         USER: containerUid(uid),
         PID: nspid[nspid.length - 1]!, PPID: nspid[nspid.length - 1] === '1' ? '0' : nsppid,
         '%CPU': elapsed > 0 ? ((cpu / elapsed) * 100).toFixed(3) : '0.000', ELAPSED: dur(elapsed), TTY: '?', TIME: dur(cpu), COMMAND: cmd,
@@ -388,11 +405,12 @@ export function containerTop(ref: string): TopRow[] {
 }
 
 /** A host uid as the container sees it: the user is root, the subuid range 1..N. */
-function containerUid(hostUid: number): string {
-  if (hostUid === process.getuid?.()) return 'root';
+function containerUid(hostUid: number, kind: 'uid' | 'gid' = 'uid'): string {
+  if (hostUid === (kind === 'uid' ? process.getuid?.() : process.getgid?.())) return 'root';
   try {
-    const { subuid } = currentIdMappings();
-    if (hostUid >= subuid.start && hostUid < subuid.start + subuid.count) return String(hostUid - subuid.start + 1);
+    const m = currentIdMappings();
+    const range = kind === 'uid' ? m.subuid : m.subgid;
+    if (hostUid >= range.start && hostUid < range.start + range.count) return String(hostUid - range.start + 1);
   } catch {
     /* no mapping known: show the host uid */
   }

@@ -3,7 +3,8 @@
 // tspod-launch, attached (tspod is the parent) or under tspod-monitor (-d).
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, isAbsolute, posix } from 'node:path';
-import { packageRoot } from '../config/paths.js';
+import { helperPath, packageRoot } from '../config/paths.js';
+import { spawnSync } from 'node:child_process';
 import { loadStorageConfig } from '../config/storage-conf.js';
 import { hostsFile, resolvConf } from '../network/etc-files.js';
 import { checkTun, parseSlirpOptions, slirpArgs } from '../network/slirp.js';
@@ -50,6 +51,16 @@ export interface RunOptions {
   privileged: boolean;
   securityOpt: string[];
   preserveFds: number;
+  /** --cidfile: write the container's id there (refused if it exists, as podman) */
+  cidfile?: string;
+  /** --replace: remove a container of the same --name first */
+  replace?: boolean;
+  /** --sdnotify: conmon (the monitor is ready when the container started), container, ignore */
+  sdnotify?: string;
+  /** --cgroups: enabled, disabled, no-conmon, split (no cgroup of its own here: see docs/systemd.md) */
+  cgroups?: string;
+  /** the tspod command line that made it, for `generate systemd --new` */
+  createCommand?: { globals: string[]; options: string[]; operands: string[] };
   /** --label KEY=VALUE (KEY alone: an empty value) */
   labels?: string[];
   /** --pull: missing (default), always, never, newer */
@@ -159,13 +170,42 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   const record = await createContainer(store, opts);
   if (opts.detach) {
     await startDetached(store, record);
+    if ((opts.sdnotify ?? 'container') === 'conmon') notifyReady(store, record.id);
     process.stdout.write(record.id + '\n');
     return 0;
   }
   return startAttached(store, record, { tty: opts.tty, interactive: opts.interactive });
 }
 
+/** --sdnotify=conmon: tell systemd the service is up, its main process the monitor (as podman's conmon). */
+function notifyReady(store: Store, id: string): void {
+  const monitorPid = store.containers.get(id)?.state.monitorPid;
+  const r = spawnSync(helperPath('tspod-notify'), [`READY=1\nMAINPID=${monitorPid ?? process.pid}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new TspodError(`cannot notify systemd: ${String(r.stderr).trim() || `exit ${r.status}`}`);
+}
+
+export function parseSdnotify(v: string | undefined): void {
+  if (v === undefined || v === 'conmon' || v === 'ignore') return;
+  if (v === 'container') throw new TspodError('--sdnotify=container (the container itself notifies systemd) is not supported yet: use --sdnotify=conmon, where tspod tells systemd once the container has started');
+  throw new TspodError(`invalid --sdnotify "${v}": use conmon, container or ignore`);
+}
+
+export function parseCgroups(v: string | undefined): void {
+  if (v === undefined || ['enabled', 'disabled', 'no-conmon', 'split'].includes(v)) return;
+  throw new TspodError(`invalid --cgroups "${v}": use enabled, disabled, no-conmon or split`);
+}
+
 export async function createContainer(store: Store, opts: RunOptions): Promise<ContainerRecord> {
+  parseSdnotify(opts.sdnotify);
+  parseCgroups(opts.cgroups);
+  if (opts.cidfile && existsSync(opts.cidfile)) {
+    throw new TspodError(`container id file ${opts.cidfile} exists: make sure no other container uses it, or remove it`);
+  }
+  if (opts.replace) {
+    if (!opts.name) throw new TspodError('--replace needs --name: it replaces the container of that name');
+    const { containerRemove } = await import('./containers.js');
+    if (store.containers.list().some((c) => c.name === opts.name)) await containerRemove([opts.name], true, false);
+  }
   const storage = loadStorageConfig(opts.storageOpts);
   checkUserNamespaces();
   currentIdMappings(); // fail early, with the fix, when /etc/subuid or /etc/subgid lacks the user
@@ -228,6 +268,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         mounts: [...mounts, ...opts.tmpfs.map((t): Mount => ({ type: 'tmpfs', source: 'tmpfs', destination: t, readonly: false }))],
         autoRemove: opts.rm,
         labels: { ...(config.config?.Labels ?? {}), ...parseLabels(opts.labels ?? []) },
+        createCommand: opts.createCommand,
         restart,
         stopSignal: opts.stopSignal ?? config.config?.StopSignal,
         ports: [
@@ -256,6 +297,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     store.containers.save(rec);
     return rec;
   });
+  if (opts.cidfile) writeFileSync(opts.cidfile, record.id);
+
 
   const dir = store.containers.dir(record.id);
   const readOnlyTmpfs = opts.readOnly ? ['/tmp', '/var/tmp', '/run'].filter((t) => !opts.tmpfs.includes(t) && !mounts.some((m) => m.destination === t)) : [];

@@ -49,6 +49,8 @@ export interface ContainerRecord {
     ports?: PortSpec[];
     /** the image's labels overridden by --label */
     labels?: Record<string, string>;
+    /** the tspod command line that created it, split at the verb and the image (for generate systemd --new) */
+    createCommand?: { globals: string[]; options: string[]; operands: string[] };
   };
   /** the launch plan (runtime's LaunchPlan), kept so `start` can launch it again */
   plan?: unknown;

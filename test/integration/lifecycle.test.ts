@@ -192,6 +192,9 @@ describe('more verbs', () => {
     expect(await waitFor(async () => (await tspod(['diff', 'changes'])).stdout.includes('A /new'))).toBe(true);
     const top = await tspod(['top', 'changes']);
     expect(top.stdout).toMatch(/^USER\s+PID\s+PPID\s+%CPU\s+ELAPSED\s+TTY\s+TIME\s+COMMAND\nroot\s+1\s+0\s.*sleep 100$/);
+    const described = await tspod(['top', 'changes', 'pid,comm', 'user', 'hpid']);
+    expect(described.stdout).toMatch(/^PID\s+COMM\s+USER\s+HPID\n1\s+sleep\s+root\s+\d+$/);
+    expect((await tspod(['top', 'changes', 'bogus'])).stderr).toContain('unknown top descriptor "bogus"');
     const diff = (await tspod(['diff', 'changes'])).stdout.split('\n');
     expect(diff).toEqual(expect.arrayContaining(['A /new', 'D /bin/ls', 'C /etc/passwd']));
   });

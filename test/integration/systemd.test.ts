@@ -1,0 +1,118 @@
+// generate systemd: every unit passes `systemd-analyze verify`, and the units'
+// own command lines, run in order as systemd would (with NOTIFY_SOCKET on a
+// socket the test reads), start the container, tell systemd it is ready with the
+// monitor as main pid, stop it and clean it up. (No systemd runs as PID 1 on these
+// machines, so no manager runs the units: see docs/systemd.md.)
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execa } from 'execa';
+import { root, testEnv, tspod, waitFor } from './helpers.js';
+
+const work = mkdtempSync(join(tmpdir(), 'tspod-systemd-'));
+const listener = join(work, 'notify-listen');
+let notify: ChildProcess | undefined;
+let notified = '';
+
+beforeAll(async () => {
+  execFileSync('gcc', ['-O2', '-o', listener, join(root, 'test/fixtures/notify-listen.c')]);
+  notify = spawn(listener, [join(work, 'notify.sock')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  notify.stdout!.setEncoding('utf8').on('data', (d: string) => (notified += d));
+  expect(await waitFor(() => notified.includes('listening'))).toBe(true);
+});
+
+afterAll(() => notify?.kill());
+
+async function verify(file: string) {
+  return execa('systemd-analyze', ['verify', file], { reject: false, cwd: work });
+}
+
+/** A unit's Exec lines as argv arrays, as systemd reads them for a user unit named NAME. */
+function execLines(text: string, name: string): Record<string, string[]> {
+  const joined = text.replace(/ \\\n\t/g, ' ');
+  const out: Record<string, string[]> = {};
+  for (const line of joined.split('\n')) {
+    const m = /^(Exec\w+)=(.*)$/.exec(line);
+    if (!m) continue;
+    const words = [...m[2]!.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((w) => (w[1] !== undefined ? w[1].replace(/\\(.)/g, '$1') : w[2]!));
+    out[m[1]!] = words.map((w) => w.replace(/%t/g, testEnv().XDG_RUNTIME_DIR!).replace(/%n/g, name).replace(/%%/g, '%').replace(/\$\$/g, '$'));
+  }
+  return out;
+}
+
+describe('generate systemd', () => {
+  it('--new: the unit verifies; its commands create the container, notify READY with the monitor as MAINPID, stop and remove it', async () => {
+    await tspod(['create', '--name', 'svc', '-e', 'GREETING=100% $HOME', 'busybox', 'sh', '-c', 'echo "$GREETING"; exec sleep 1000']);
+    const gen = await tspod(['generate', 'systemd', '--new', '--name', '--files', '-t', '1', 'svc'], { cwd: work });
+    expect(gen.exitCode, gen.stderr).toBe(0);
+    const file = join(work, 'container-svc.service');
+    expect(gen.stdout).toBe(file);
+    const v = await verify(file);
+    expect(v.exitCode, v.stderr).toBe(0);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('Type=notify');
+    expect(text).toContain('NotifyAccess=all');
+    const exec = execLines(text, 'container-svc.service');
+    const env = { ...testEnv(), NOTIFY_SOCKET: join(work, 'notify.sock') };
+    const run = (argv: string[]) => execa(argv[0]!, argv.slice(1), { env, reject: false });
+
+    expect((await run(exec.ExecStartPre!)).exitCode).toBe(0);
+    notified = '';
+    const start = await run(exec.ExecStart!);
+    expect(start.exitCode, start.stderr).toBe(0);
+    expect(await waitFor(() => notified.includes('READY=1'))).toBe(true);
+    const mainPid = Number(/MAINPID=(\d+)/.exec(notified)?.[1]);
+    expect(readFileSync(`/proc/${mainPid}/comm`, 'utf8').trim()).toBe('tspod-monitor');
+    const cidFile = join(testEnv().XDG_RUNTIME_DIR!, 'container-svc.service.ctr-id');
+    const id = readFileSync(cidFile, 'utf8');
+    expect((await tspod(['ps', '--format', '{{.ID}} {{.Names}} {{.State}}'])).stdout).toBe(`${id.slice(0, 12)} svc running`);
+    expect(await waitFor(async () => (await tspod(['logs', 'svc'])).stdout.includes('100% '))).toBe(true);
+
+    expect((await run(exec.ExecStop!)).exitCode).toBe(0);
+    const post = await run(exec.ExecStopPost!);
+    expect(post.exitCode, post.stderr).toBe(0);
+    expect((await tspod(['ps', '-a', '--format', '{{.Names}}'])).stdout.split('\n')).not.toContain('svc');
+    // Started again: --replace and the cid file make a second run work the same way.
+    expect((await run(exec.ExecStartPre!)).exitCode).toBe(0);
+    expect((await run(exec.ExecStart!)).exitCode).toBe(0);
+    expect((await run(exec.ExecStop!)).exitCode).toBe(0);
+    expect((await run(exec.ExecStopPost!)).exitCode).toBe(0);
+    expect(existsSync(cidFile)).toBe(true);
+  });
+
+  it('without --new: the unit starts and stops the existing container, PIDFile naming its monitor', async () => {
+    await tspod(['create', '--name', 'existing', 'busybox', 'sleep', '1000']);
+    const gen = await tspod(['generate', 'systemd', '--name', '--restart-policy', 'always', '-t', '3', 'existing']);
+    expect(gen.exitCode, gen.stderr).toBe(0);
+    const { writeFileSync } = await import('node:fs');
+    const file = join(work, 'container-existing.service');
+    writeFileSync(file, gen.stdout);
+    expect((await verify(file)).exitCode).toBe(0);
+    expect(gen.stdout).toMatch(/^Restart=always$/m);
+    expect(gen.stdout).toMatch(/^TimeoutStopSec=63$/m);
+    const exec = execLines(gen.stdout, 'container-existing.service');
+    expect((await execa(exec.ExecStart![0]!, exec.ExecStart!.slice(1), { env: testEnv(), reject: false })).exitCode).toBe(0);
+    const pidFile = /^PIDFile=(.*)$/m.exec(gen.stdout)![1]!;
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('tspod-monitor');
+    expect((await execa(exec.ExecStop![0]!, exec.ExecStop!.slice(1), { env: testEnv(), reject: false })).exitCode).toBe(0);
+    expect((await tspod(['ps', '-a', '--filter', 'name=existing', '--format', '{{.State}}'])).stdout).toBe('exited');
+    await tspod(['rm', 'existing']);
+  });
+
+  it('refuses what it cannot do: an unknown policy, --sdnotify=container, a cid file in use, --replace without --name', async () => {
+    await tspod(['create', '--name', 'gen-bad', 'busybox', 'true']);
+    expect((await tspod(['generate', 'systemd', '--restart-policy', 'sometimes', 'gen-bad'])).stderr).toContain('invalid --restart-policy "sometimes"');
+    expect((await tspod(['run', '-d', '--sdnotify=container', 'busybox', 'true'])).stderr).toContain('--sdnotify=container');
+    const cid = join(work, 'used.ctr-id');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(cid, 'x');
+    const inUse = await tspod(['run', '-d', `--cidfile=${cid}`, 'busybox', 'true']);
+    expect(inUse.exitCode).toBe(125);
+    expect(inUse.stderr).toContain(`container id file ${cid} exists`);
+    expect((await tspod(['run', '-d', '--replace', 'busybox', 'true'])).stderr).toContain('--replace needs --name');
+    await tspod(['rm', 'gen-bad']);
+  });
+});
