@@ -1,8 +1,10 @@
 // `tspod cp`: files between the host and a container, as a tar stream run by
 // the container's own tar: through `exec` while it runs (its file system is
-// mounted only inside its own mount namespace), chrooted into an overlay of its
-// layers while it does not. Files copied in belong to the container's root;
-// files copied out belong to the user.
+// mounted only inside its own mount namespace), and while it does not, in a
+// short run of the container itself (same layers, mounts and confinement, no
+// network, under its lock) whose command is that tar. The image's tar never runs
+// unconfined. Files copied in belong to the container's root; files copied out
+// belong to the user.
 import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix, resolve } from 'node:path';
@@ -10,7 +12,7 @@ import * as tar from 'tar';
 import { TspodError } from '../util/errors.js';
 import { containerExec } from './exec.js';
 import { safeEntryPath } from '../storage/extract.js';
-import { removeAsRoot, runInContainerRoot } from '../runtime/userns.js';
+import { launch, type LaunchPlan } from '../runtime/launch.js';
 import { findContainer, liveState } from './containers.js';
 import { openStore } from './store.js';
 
@@ -38,17 +40,15 @@ async function inContainer(ref: string, argv: string[], io: { stdinFd?: number; 
   const store = openStore();
   const rec = findContainer(store.containers.list().map((c) => liveState(c, store)), ref);
   if (rec.state.status === 'running') return containerExec(rec.id, argv, { ...quiet, interactive: io.stdinFd !== undefined, ...io });
-  const plan = rec.plan as { upperDir: string; lowerDirs: string[] } | undefined;
-  if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no layer information (made by an older tspod)`);
-  // Writing needs a work directory beside the writable layer; a fresh one, removed after.
-  const workDir = io.stdinFd !== undefined ? mkdtempSync(join(store.containers.dir(rec.id), 'cp-work-')) : undefined;
-  try {
-    const r = await runInContainerRoot({ upperDir: plan.upperDir, lowerDirs: plan.lowerDirs, workDir }, argv, io);
-    if (r.exitCode !== 0 && r.stderr.trim()) process.stderr.write(r.stderr);
+  const plan = rec.plan as LaunchPlan | undefined;
+  if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no launch plan (made by an older tspod)`);
+  return store.lockedContainer(rec.id, async () => {
+    const now = store.containers.get(rec.id);
+    if (!now || liveState(now, store).state.status === 'running') throw new TspodError(`container ${rec.id.slice(0, 12)} was started or removed meanwhile: copy again`);
+    const tarRun: LaunchPlan = { ...plan, argv, user: '0', cwd: '/', network: 'none', slirpArgs: [], tty: false, init: false, preserveFds: 0 };
+    const r = await launch(tarRun, { tty: false, interactive: io.stdinFd !== undefined, stdinFd: io.stdinFd, stdoutFd: io.stdoutFd }, { started: () => undefined });
     return r.exitCode;
-  } finally {
-    if (workDir) await removeAsRoot([workDir]);
-  }
+  });
 }
 
 export async function copy(srcArg: string, destArg: string): Promise<void> {

@@ -72,28 +72,19 @@ export async function extractLayerAsRoot(blobPath: string, dest: string, diffId?
 
 export const rootFileOps: RootFileOps = { extractLayer: extractLayerAsRoot, remove: removeAsRoot };
 
-/** A container's file system for a command run by `chroot` into it: its writable
- * layer over its image layers, mounted in a private mount namespace of the user
- * namespace (no one else sees it). Read-only unless WORKDIR is given (a stopped
- * container's own, fresh work directory on the same file system as UPPER). */
+/** A container's file system as an overlay mount: its writable layer over its image
+ * layers. Read-only unless WORKDIR is given (a work directory on the file system of
+ * UPPER that no running container uses). */
 export interface ContainerRoot {
   upperDir: string;
   lowerDirs: string[];
   workDir?: string;
 }
 
-const rootScript = 'set -e; m=$(mktemp -d); trap \'umount "$m" 2>/dev/null; rmdir "$m"\' EXIT; '
-  + 'mount -t overlay overlay -o "$1" "$m"; shift; chroot "$m" "$@"';
-
 function overlayOptions(root: ContainerRoot): string {
   return root.workDir
     ? `userxattr,lowerdir=${root.lowerDirs.join(':')},upperdir=${root.upperDir},workdir=${root.workDir}`
     : `ro,userxattr,lowerdir=${[root.upperDir, ...root.lowerDirs].join(':')}`;
-}
-
-/** Run ARGV (found in the container's own PATH) chrooted into the container's file system. */
-export async function runInContainerRoot(root: ContainerRoot, argv: string[], io: UsernsIo = {}): Promise<UsernsResult> {
-  return runInUserns(['unshare', '-m', '--propagation', 'private', 'sh', '-c', rootScript, 'root', overlayOptions(root), ...argv], io);
 }
 
 /** Write a tar of a container's file system to FD, with the ids it records.

@@ -4,7 +4,7 @@
 // user namespace sees them (this runs as its root, see diff-worker.ts).
 // Hard links stay links; the files tspod bind-mounts over (/etc/hostname, hosts,
 // resolv.conf) are left out when they are the empty mount points tspod made.
-import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readlinkSync, readSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Header, type HeaderData } from 'tar';
 
@@ -41,7 +41,8 @@ function common(rel: string, st: Stats) {
 }
 
 function copyFile(out: number, path: string, size: number): void {
-  const fd = openSync(path, 'r');
+  // O_NOFOLLOW: a running container that swaps the file for a symlink gets an error, not a host file.
+  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
   try {
     const buf = Buffer.alloc(1 << 20);
     let left = size;

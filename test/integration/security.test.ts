@@ -24,6 +24,29 @@ async function probe(args: string[], ...what: string[]) {
   return tspod(['run', '--rm', ...none, ...args, 'probe', 'probe', ...what]);
 }
 
+describe('container files handled for the user', () => {
+  it('cp of a stopped container runs the image\'s tar confined (seccomp, caps, its own root), not on the host', async () => {
+    const { dockerArchive, rawTar } = await import('./fixtures.js');
+    const { readFileSync } = await import('node:fs');
+    const { inject } = await import('vitest');
+    const fake = '#!/bin/sh\ngrep -E "^(Seccomp|CapEff):" /proc/self/status >&2\necho "root=$(echo $(ls /))" >&2\nexit 3\n';
+    const archive = dockerArchive('localhost/faketar:latest', [readFileSync(inject('tspodImages').layerTar), rawTar([
+      { path: 'usr/', type: 'Directory' }, { path: 'usr/bin/', type: 'Directory' }, { path: 'usr/bin/tar', body: fake, mode: 0o755 },
+    ])]);
+    expect((await tspod(['load', '-q', '-i', archive])).exitCode).toBe(0);
+    const id = (await tspod(['create', ...none, 'localhost/faketar', 'true'])).stdout;
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-faketar-'));
+    const r = await tspod(['cp', `${id}:/etc/passwd`, dir]);
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toMatch(/CapEff:\s+00000000800405fb/);
+    expect(r.stderr).toMatch(/Seccomp:\s+2/);
+    expect(r.stderr).toMatch(/root=.*\bproc\b/);
+    expect(r.stderr).not.toMatch(/root=.*\b(work|boot)\b/); // the host's root has them, the image's not
+    await tspod(['rm', id]);
+    await tspod(['rmi', 'localhost/faketar']);
+  });
+});
+
 describe('capabilities', () => {
   it('default: podman\'s set in every set but inheritable and ambient', async () => {
     const s = await status([]);
