@@ -10,7 +10,29 @@
 
 const char *helper_name = "tspod-init";
 
+/* -P: a pod's infra process: it holds the pod's namespaces, reaps what is
+ * reparented to it and exits on SIGTERM or SIGINT. */
+static int pause_forever(void) {
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, NULL);
+  int sfd = signalfd(-1, &all, SFD_CLOEXEC);
+  if (sfd < 0) die_step("signalfd", errno, "signalfd");
+  for (;;) {
+    struct signalfd_siginfo si;
+    ssize_t r = read(sfd, &si, sizeof si);
+    if (r < 0 && errno == EINTR) continue;
+    if (r != sizeof si) die_step("signalfd", errno, "read");
+    if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) return 0;
+    if (si.ssi_signo == SIGCHLD)
+      while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+  }
+}
+
 int main(int argc, char **argv) {
+  /* As the helper runs it: tspod-init -- -P */
+  if ((argc == 2 && !strcmp(argv[1], "-P")) || (argc == 3 && !strcmp(argv[1], "--") && !strcmp(argv[2], "-P"))) return pause_forever();
   int first = 1;
   if (argc > 1 && !strcmp(argv[1], "--")) first = 2;
   if (first >= argc) {

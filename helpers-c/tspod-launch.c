@@ -70,6 +70,7 @@ static struct {
   int nreadonly_paths;
   int preserve_fds;
   pid_t exec_target; /* exec mode: join this container process's namespaces */
+  pid_t pod_target;  /* a pod member: join this infra process's user, net, ipc and uts namespaces */
   char *slirp_argv[32]; /* slirp4netns and its options; NULL: no user-mode network */
   const char *slirp_log;
   int nslirp;
@@ -108,6 +109,7 @@ static void read_plan(void) {
     else if (!strcmp(k, "user")) plan.user = v;
     else if (!strcmp(k, "cwd")) plan.cwd = v;
     else if (!strcmp(k, "init")) plan.init = v;
+    else if (!strcmp(k, "pod_target")) plan.pod_target = atoi(v);
     else if (!strcmp(k, "caps")) plan.caps = strtoull(v, NULL, 16);
     else if (!strcmp(k, "no_new_privs")) plan.no_new_privs = atoi(v);
     else if (!strcmp(k, "preserve_fds")) plan.preserve_fds = atoi(v);
@@ -222,20 +224,52 @@ static void wait_network(void) {
 
 /* ---- namespaces ---------------------------------------------------------- */
 
+/* A pod member shares the infra process's user, network, IPC and UTS
+ * namespaces (opened before any is joined) and has its own mount and pid ones. */
+static int pod_ns[4] = {-1, -1, -1, -1};
+static const struct { const char *name; int type; } pod_ns_kinds[4] = {
+    {"user", CLONE_NEWUSER}, {"net", CLONE_NEWNET}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}};
+
+static void open_pod_namespaces(void) {
+  for (int i = 0; i < 4; i++) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", plan.pod_target, pod_ns_kinds[i].name);
+    pod_ns[i] = open(path, O_RDONLY | O_CLOEXEC);
+    if (pod_ns[i] < 0) die_step("pod", errno, "open %s (is the pod's infra running?)", path);
+  }
+}
+
+static void join_pod_namespace(int i) {
+  if (setns(pod_ns[i], pod_ns_kinds[i].type) < 0)
+    die_step("pod", errno, "join the %s namespace of the pod's infra %d", pod_ns_kinds[i].name, plan.pod_target);
+  close(pod_ns[i]);
+  pod_ns[i] = -1;
+}
+
 static void setup_userns(void) {
-  if (unshare(CLONE_NEWUSER) < 0)
-    die_step("userns", errno, "unshare(CLONE_NEWUSER) (are unprivileged user namespaces enabled?)");
-  sync_send("userns\t%d", getpid());
-  sync_expect("mapped");
+  if (plan.pod_target > 0) {
+    open_pod_namespaces();
+    join_pod_namespace(0); /* already mapped by the infra's start */
+  } else {
+    if (unshare(CLONE_NEWUSER) < 0)
+      die_step("userns", errno, "unshare(CLONE_NEWUSER) (are unprivileged user namespaces enabled?)");
+    sync_send("userns\t%d", getpid());
+    sync_expect("mapped");
+  }
   if (setresgid(0, 0, 0) < 0) die_step("userns", errno, "setresgid(0)");
   if (setresuid(0, 0, 0) < 0) die_step("userns", errno, "setresuid(0)");
   if (setgroups(0, NULL) < 0) die_step("userns", errno, "setgroups");
 }
 
 static void setup_namespaces(void) {
-  int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
-  if (plan.new_net) flags |= CLONE_NEWNET;
-  if (unshare(flags) < 0) die_step("namespaces", errno, "unshare(mount, uts, ipc, net)");
+  if (plan.pod_target > 0) {
+    if (unshare(CLONE_NEWNS) < 0) die_step("namespaces", errno, "unshare(mount)");
+    for (int i = 1; i < 4; i++) join_pod_namespace(i);
+  } else {
+    int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+    if (plan.new_net) flags |= CLONE_NEWNET;
+    if (unshare(flags) < 0) die_step("namespaces", errno, "unshare(mount, uts, ipc, net)");
+  }
   start_network();
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     die_step("namespaces", errno, "make / private");

@@ -91,6 +91,7 @@ const verbs: Verb[] = [
   { command: 'login', describe: 'Log in to a container registry', module: async () => (await import('./registry.js')).login },
   { command: 'logout', describe: 'Log out of a container registry', module: async () => (await import('./registry.js')).logout },
   { command: 'rmi', describe: 'Remove one or more images from local storage', module: () => import('./rmi.js') },
+  { command: 'pod', describe: 'Manage pods: containers sharing a network, IPC and UTS namespace', module: () => import('./pod.js') },
   { command: 'generate', describe: 'Generate structured data (systemd units) for a container', module: () => import('./generate.js') },
   { command: 'doctor', describe: 'Check that this host can run rootless containers, and say how to fix what is missing', module: () => import('./doctor.js') },
   { command: 'info', describe: 'Display tspod related system information', module: () => import('./info.js') },

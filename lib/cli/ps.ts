@@ -12,13 +12,15 @@ export function builder(y: Argv): Argv {
     .option('format', { type: 'string', describe: 'Pretty-print containers: json or a Go template' })
     .option('filter', { alias: 'f', type: 'string', describe: 'Filter: status=, name=, id=, ancestor= (repeatable)' })
     .option('latest', { alias: 'l', type: 'boolean', default: false, describe: 'Only the latest container created' })
-    .option('last', { alias: 'n', type: 'number', describe: 'Only the N latest containers created' });
+    .option('last', { alias: 'n', type: 'number', describe: 'Only the N latest containers created' })
+    .option('pod', { alias: 'p', type: 'boolean', default: false, describe: 'Show the pod of each container' });
 }
 
 export async function handler(a: Record<string, unknown>): Promise<void> {
-  const { containerList, parseFilters } = await import('../engine/containers.js');
+  const { containerList, parseFilters, podIdsFor, podNames } = await import('../engine/containers.js');
   const trunc = (id: string) => (a['no-trunc'] ? id : id.slice(0, 12));
-  const filters = parseFilters(toArray(a.filter));
+  const filters = parseFilters(toArray(a.filter), podIdsFor);
+  const pods = podNames();
   const last = a.latest ? 1 : (a.last as number | undefined);
   const all = Boolean(a.all) || last !== undefined || filters.some((f) => f.key === 'status');
   let list = containerList(all).filter((c) => filters.every((f) => f.match(c)));
@@ -32,13 +34,15 @@ export async function handler(a: Record<string, unknown>): Promise<void> {
       Names: [c.name], Status: status, State: s.status, Created: Math.floor(Date.parse(c.created) / 1000),
       CreatedAt: c.created, CreatedHuman: ago(c.created), Pid: s.pid ?? 0, ExitCode: s.exitCode ?? 0, Exited: s.status === 'exited',
       Labels: c.config.labels ?? {},
+      Pod: (c.config.pod ?? c.config.infraOf ?? '').slice(0, 12), PodName: pods.get(c.config.pod ?? c.config.infraOf ?? '') ?? '',
+      IsInfra: !!c.config.infraOf,
       Ports: s.status === 'running' && s.ports?.length ? s.ports.map((p) => `${p.hostIp}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', ') : '',
     };
   });
   // A template sees Names as podman's ps does: one string (json keeps the list).
   const templated = a.format && a.format !== 'json' ? rows.map((r) => ({ ...r, Names: r.Names.join(',') })) : rows;
   printList(templated as typeof rows, a.format as string | undefined, {
-    header: ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
-    row: (r) => [r.ID, r.Image, a['no-trunc'] ? r.Command : r.Command.slice(0, 20), r.CreatedHuman, r.Status, r.Ports, r.Names[0]!],
+    header: ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', ...(a.pod ? ['POD ID', 'PODNAME'] : [])],
+    row: (r) => [r.ID, r.Image, a['no-trunc'] ? r.Command : r.Command.slice(0, 20), r.CreatedHuman, r.Status, r.Ports, r.Names[0]!, ...(a.pod ? [r.Pod, r.PodName] : [])],
   }, a.quiet ? (r) => r.ID : undefined);
 }

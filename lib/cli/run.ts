@@ -7,7 +7,7 @@ import { pullProgress } from './progress.js';
 import { registryOptions } from './registry.js';
 
 export const valueFlags = ['name', 'e', 'env', 'env-file', 'w', 'workdir', 'u', 'user', 'h', 'hostname', 'entrypoint',
-  'v', 'volume', 'tmpfs', 'network', 'net', 'storage-opt', 'log-level', 'cap-add', 'cap-drop', 'security-opt', 'preserve-fds', 'restart', 'stop-signal', 'p', 'publish', 'pull', 'creds', 'authfile', 'platform', 'l', 'label', 'cidfile', 'sdnotify', 'cgroups'];
+  'v', 'volume', 'tmpfs', 'network', 'net', 'storage-opt', 'log-level', 'cap-add', 'cap-drop', 'security-opt', 'preserve-fds', 'restart', 'stop-signal', 'p', 'publish', 'pull', 'creds', 'authfile', 'platform', 'l', 'label', 'cidfile', 'sdnotify', 'cgroups', 'pod'];
 
 export function builder(y: Argv): Argv {
   return y
@@ -37,6 +37,7 @@ export function builder(y: Argv): Argv {
     .option('restart', { type: 'string', default: 'no', describe: 'Restart policy: no, on-failure[:N], always, unless-stopped' })
     .option('stop-signal', { type: 'string', describe: 'Signal `stop` sends first (default: the image\'s StopSignal, else TERM)' })
     .option('label', { alias: 'l', type: 'string', describe: 'Set a label: KEY=VALUE' })
+    .option('pod', { type: 'string', describe: 'Run in this pod (new:NAME creates it)' })
     .option('cidfile', { type: 'string', describe: 'Write the container ID to this file' })
     .option('replace', { type: 'boolean', default: false, describe: 'Remove a container of the same --name first' })
     .option('sdnotify', { type: 'string', describe: 'How systemd learns the service is ready: conmon (tspod tells it once the container runs), ignore' })
@@ -92,6 +93,7 @@ export function toRunOptions(a: Record<string, unknown>, verb: 'run' | 'create')
     stopSignal: a['stop-signal'] as string | undefined,
     labels: toArray(a.label),
     cidfile: a.cidfile as string | undefined,
+    podSpec: a.pod as string | undefined,
     replace: Boolean(a.replace),
     sdnotify: a.sdnotify as string | undefined,
     cgroups: a.cgroups as string | undefined,

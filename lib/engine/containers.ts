@@ -62,6 +62,10 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
       reports.push({ id: t.ref, error: t.error });
       continue;
     }
+    if (!all && t.rec.config.infraOf && store.pods.get(t.rec.config.infraOf)) {
+      reports.push({ id: t.ref, error: `container ${t.rec.id.slice(0, 12)} is the infra container of pod ${store.pods.get(t.rec.config.infraOf)!.name}: it goes with the pod (\`tspod pod rm\`)` });
+      continue;
+    }
     if (t.rec.state.status === 'running') {
       if (!force) {
         reports.push({ id: t.ref, error: `cannot remove container ${t.rec.id.slice(0, 12)} as it is running - running or paused containers cannot be removed without force` });
@@ -281,7 +285,7 @@ export interface ContainerFilter {
 }
 
 /** podman's ps filters: status, name (a regular expression), id (a prefix), label (KEY or KEY=VALUE), ancestor (image). */
-export function parseFilters(specs: string[]): ContainerFilter[] {
+export function parseFilters(specs: string[], podIds: (ref: string) => string[] = () => []): ContainerFilter[] {
   return specs.map((spec) => {
     const eq = spec.indexOf('=');
     if (eq < 1) throw new TspodError(`invalid filter "${spec}": expected KEY=VALUE`);
@@ -303,6 +307,11 @@ export function parseFilters(specs: string[]): ContainerFilter[] {
       }
       case 'id':
         return { key, match: (c) => c.id.startsWith(value) };
+      case 'pod': {
+        // By the pod's name or id (prefix); its infra container counts as in the pod.
+        const ids = podIds(value);
+        return { key, match: (c) => ids.includes(c.config.pod ?? c.config.infraOf ?? '') };
+      }
       case 'label': {
         // label=KEY matches any value; label=KEY=VALUE that value.
         const eq2 = value.indexOf('=');
@@ -312,7 +321,7 @@ export function parseFilters(specs: string[]): ContainerFilter[] {
       case 'ancestor':
         return { key, match: (c) => c.imageName === value || c.imageName.endsWith(`/${value}`) || c.imageName.endsWith(`/${value}:latest`) || c.imageId.slice(7).startsWith(value) };
       default:
-        throw new TspodError(`invalid filter "${key}" (tspod's ps knows status, name, id, label and ancestor)`);
+        throw new TspodError(`invalid filter "${key}" (tspod's ps knows status, name, id, label, pod and ancestor)`);
     }
   });
 }
@@ -462,6 +471,16 @@ export function mountedContainers(): Array<{ id: string; path: string }> {
   return store.containers.list()
     .map((c) => ({ id: c.id, path: (c.plan as { mergedDir?: string } | undefined)?.mergedDir ?? '' }))
     .filter((c) => c.path && points.has(c.path));
+}
+
+/** Ids of the pods a name or id prefix names (for ps --filter pod=). */
+export function podIdsFor(ref: string): string[] {
+  return openStore().pods.list().filter((p) => p.name === ref || p.id.startsWith(ref)).map((p) => p.id);
+}
+
+/** Pod id to name, for ps --pod. */
+export function podNames(): Map<string, string> {
+  return new Map(openStore().pods.list().map((p) => [p.id, p.name]));
 }
 
 export function containerUnmount(ref: string): string {

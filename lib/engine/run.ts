@@ -61,6 +61,12 @@ export interface RunOptions {
   cgroups?: string;
   /** the tspod command line that made it, for `generate systemd --new` */
   createCommand?: { globals: string[]; options: string[]; operands: string[] };
+  /** --pod NAME|new:NAME as given */
+  podSpec?: string;
+  /** a pod member: the pod's id and hostname (the network, IPC and UTS namespaces are the pod's) */
+  pod?: { id: string; hostname: string };
+  /** a pod's infra: an empty root with tspod-init -P holding the namespaces, instead of an image */
+  infraFor?: { podId: string; rootfs: string };
   /** --label KEY=VALUE (KEY alone: an empty value) */
   labels?: string[];
   /** --pull: missing (default), always, never, newer */
@@ -196,6 +202,10 @@ export function parseCgroups(v: string | undefined): void {
 }
 
 export async function createContainer(store: Store, opts: RunOptions): Promise<ContainerRecord> {
+  if (opts.podSpec && !opts.pod) {
+    const { podForRun } = await import('./pods.js');
+    opts = { ...opts, pod: await podForRun(opts.podSpec, opts.storageOpts) };
+  }
   parseSdnotify(opts.sdnotify);
   parseCgroups(opts.cgroups);
   if (opts.cidfile && existsSync(opts.cidfile)) {
@@ -234,8 +244,11 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const security = securityPlan(caps, parseSecurityOpts(opts.securityOpt), opts.privileged);
   if (opts.preserveFds && opts.tty) throw new TspodError('--preserve-fds cannot be combined with -t: the terminal helper cannot pass extra descriptors');
   const extraEnv = [...opts.envFile.flatMap(parseEnvFile), ...opts.env.map(expandEnv)];
-  const image = await imageForRun(store, opts.image, parsePullPolicy(opts.pull), opts.pullOptions ?? {});
-  const config = JSON.parse(readFileSync(store.blobs.path(image.id), 'utf8')) as ImageConfig;
+  if (opts.pod && (ports.length || opts.publishAll)) throw new TspodError('a container in a pod shares the pod\'s network: publish ports on the pod (`tspod pod create -p ...`)');
+  const image = opts.infraFor
+    ? { id: '', names: ['tspod-infra'], chainIds: [] as string[] }
+    : await imageForRun(store, opts.image, parsePullPolicy(opts.pull), opts.pullOptions ?? {});
+  const config: ImageConfig = opts.infraFor ? { rootfs: { type: 'layers', diff_ids: [] }, config: { Cmd: ['-P'] } } : JSON.parse(readFileSync(store.blobs.path(image.id), 'utf8')) as ImageConfig;
   const argv = containerCommand(config.config, opts.command, opts.entrypoint);
   if (argv.length === 0) throw new TspodError('no command specified: the image has no Cmd or Entrypoint; give one after the image name');
 
@@ -269,6 +282,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         autoRemove: opts.rm,
         labels: { ...(config.config?.Labels ?? {}), ...parseLabels(opts.labels ?? []) },
         createCommand: opts.createCommand,
+        pod: opts.pod?.id,
+        infraOf: opts.infraFor?.podId,
         restart,
         stopSignal: opts.stopSignal ?? config.config?.StopSignal,
         ports: [
@@ -279,7 +294,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       },
       state: { status: 'created' },
     };
-    rec.config.hostname = hostname(rec, opts.hostname);
+    rec.config.hostname = opts.pod ? opts.pod.hostname : hostname(rec, opts.hostname);
     rec.config.env = mergeEnv(
       ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod'],
       opts.tty ? ['TERM=xterm'] : [],
@@ -292,8 +307,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     // The upper directory's mode is the container's / mode: 0755 as in images.
     for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { mode: d === 'upper' ? 0o755 : 0o700 });
     writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
-    writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, network));
-    writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(network));
+    // A pod member's network is the pod's (slirp4netns, held by the infra).
+    const seen = opts.pod ? 'slirp4netns' : network;
+    writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen));
+    writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen));
     store.containers.save(rec);
     return rec;
   });
@@ -305,12 +322,13 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const plan: LaunchPlan = {
     mountProgram: storage.mountProgram,
     mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
-    lowerDirs: [...image.chainIds].reverse().map((c) => store.layers.diffDir(c)),
+    lowerDirs: opts.infraFor ? [opts.infraFor.rootfs] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c)),
     upperDir: join(dir, 'upper'),
     workDir: join(dir, 'work'),
     mergedDir: join(dir, 'merged'),
-    network,
-    slirpArgs: record.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, record.id).slirpApi}`] : slirp,
+    // A pod member joins the infra's network namespace at start (podTarget): no network of its own.
+    network: opts.pod ? 'none' : network,
+    slirpArgs: opts.pod ? [] : record.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, record.id).slirpApi}`] : slirp,
     slirpLog: join(dir, 'userdata', 'slirp4netns.log'),
     hostname: record.config.hostname,
     user: record.config.user,
@@ -326,7 +344,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     tmpfs: [...opts.tmpfs, ...readOnlyTmpfs],
     readOnly: opts.readOnly,
     tty: opts.tty,
-    init: opts.init,
+    init: opts.init || !!opts.infraFor,
     security,
     preserveFds: opts.preserveFds,
   };
@@ -356,12 +374,20 @@ async function forwardPorts(store: Store, record: ContainerRecord, pid: number):
   }
 }
 
+/** The launch plan for this start: a pod member joins its infra, started first when it is not running. */
+async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPlan> {
+  const plan = record.plan as LaunchPlan;
+  if (!record.config.pod) return plan;
+  const { ensureInfraRunning } = await import('./pods.js');
+  return { ...plan, podTarget: await ensureInfraRunning(store, record.config.pod) };
+}
+
 /** Run in the foreground: tspod is the container's parent until it exits. */
 export async function startAttached(store: Store, record: ContainerRecord, io: { tty: boolean; interactive: boolean }): Promise<number> {
   let exitCode = 125;
   try {
     await reservePorts(record);
-    const result = await launch(record.plan as LaunchPlan, io, {
+    const result = await launch(await podPlan(store, record), io, {
       started: async (pid) => {
         markStarted(store, record, pid);
         await forwardPorts(store, record, pid);
@@ -390,7 +416,7 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
   await reservePorts(record);
   try {
     if (record.config.tty) mkdirSync(dirname(files.attach), { recursive: true, mode: 0o700 });
-    await launch(record.plan as LaunchPlan, {
+    await launch(await podPlan(store, record), {
       tty: false, interactive: false, monitor: [files.log, files.exit, files.monitorPid, exitCommand],
       attachSocket: record.config.tty ? files.attach : undefined,
     }, {

@@ -33,6 +33,8 @@ export interface LaunchPlan {
   security: string[][];
   /** fds 3..3+N-1 of tspod passed on to the container */
   preserveFds: number;
+  /** a pod member: the infra process whose user, net, ipc and uts namespaces it joins (set at each start) */
+  podTarget?: number;
 }
 
 export interface LaunchIO {
@@ -65,6 +67,7 @@ export function planLines(p: LaunchPlan): string[][] {
   lines.push(['tty', p.tty ? '1' : '0'], ['readonly', p.readOnly ? '1' : '0'], ['preserve_fds', String(p.preserveFds)]);
   lines.push(...p.security);
   if (p.init) lines.push(['init', helperPath('tspod-init')]);
+  if (p.podTarget) lines.push(['pod_target', String(p.podTarget)]);
   for (const e of p.env) lines.push(['env', e]);
   for (const a of p.argv) lines.push(['arg', a]);
   for (const b of p.binds) lines.push(['bind', b.source, b.destination, b.readonly ? 'ro' : 'rw']);

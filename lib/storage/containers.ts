@@ -49,6 +49,10 @@ export interface ContainerRecord {
     ports?: PortSpec[];
     /** the image's labels overridden by --label */
     labels?: Record<string, string>;
+    /** the pod it belongs to (its infra's namespaces are joined at each start) */
+    pod?: string;
+    /** this container is a pod's infra: it holds the pod's namespaces */
+    infraOf?: string;
     /** the tspod command line that created it, split at the verb and the image (for generate systemd --new) */
     createCommand?: { globals: string[]; options: string[]; operands: string[] };
   };

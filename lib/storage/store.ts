@@ -7,6 +7,7 @@ import { BlobStore } from './blobs.js';
 import { LayerStore, type RootFileOps } from './layers.js';
 import { ImageStore } from './images.js';
 import { ContainerStore } from './containers.js';
+import { PodStore } from './pods.js';
 import { withLockAsync } from './lock.js';
 
 export class Store {
@@ -14,6 +15,7 @@ export class Store {
   readonly layers: LayerStore;
   readonly images: ImageStore;
   readonly containers: ContainerStore;
+  readonly pods: PodStore;
 
   constructor(readonly ops: RootFileOps, readonly root: string = tspodPaths().data) {
     mkdirSync(root, { recursive: true, mode: 0o700 });
@@ -21,6 +23,7 @@ export class Store {
     this.layers = new LayerStore(root, this.blobs, ops);
     this.images = new ImageStore(root);
     this.containers = new ContainerStore(root);
+    this.pods = new PodStore(root);
   }
 
   /** Serialise changes to image records and to the set of containers (names) across processes. */

@@ -1,0 +1,95 @@
+// `tspod pod create|start|stop|rm|ps|inspect|exists`
+import type { Argv } from 'yargs';
+import { TspodError } from '../util/errors.js';
+import { ago, columns } from '../util/human.js';
+import { positionals, toArray } from './main.js';
+
+export function builder(y: Argv): Argv {
+  return y
+    .usage('Usage: tspod pod create|start|stop|rm|ps|inspect|exists [options] [POD...]')
+    .option('name', { type: 'string', describe: 'create: the pod\'s name' })
+    .option('hostname', { type: 'string', describe: 'create: the hostname every container of the pod sees' })
+    .option('publish', { alias: 'p', type: 'string', describe: 'create: publish a port of the pod ([IP:][HOSTPORT:]CONTAINERPORT[/tcp])' })
+    .option('label', { alias: 'l', type: 'string', describe: 'create: set a label KEY=VALUE' })
+    .option('share', { type: 'string', describe: 'create: namespaces to share (net, ipc, uts: the only set tspod shares)' })
+    .option('infra', { type: 'boolean', describe: 'create: with an infra container (always: it holds the pod\'s namespaces)' })
+    .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'rm: stop and remove the pod\'s containers too' })
+    .option('time', { alias: 't', type: 'number', default: 10, describe: 'stop: seconds to wait before killing' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'ps: only the pod IDs' })
+    .option('format', { type: 'string', describe: 'ps, inspect: json' });
+}
+
+export async function handler(a: Record<string, unknown>): Promise<number | void> {
+  const [sub, ...refs] = positionals(a, 'pod', 1);
+  const pods = await import('../engine/pods.js');
+  const eachPod = async (fn: (r: string) => Promise<string>) => {
+    if (!refs.length) throw new TspodError(`tspod pod ${sub} needs at least one pod name or ID`);
+    let code = 0;
+    for (const r of refs) {
+      try {
+        process.stdout.write(`${await fn(r)}\n`);
+      } catch (err) {
+        process.stderr.write(`Error: ${(err as Error).message}\n`);
+        code = 125;
+      }
+    }
+    return code;
+  };
+  switch (sub) {
+    case 'create': {
+      if (a.infra === false) throw new TspodError('--infra=false is not supported: the infra container holds the pod\'s namespaces');
+      const share = toArray(a.share).flatMap((s) => s.split(','));
+      if (share.some((s) => !['net', 'ipc', 'uts'].includes(s))) throw new TspodError(`--share ${share.join(',')}: tspod pods share net, ipc and uts (no pid or cgroup sharing yet)`);
+      const { parseLabels } = await import('../engine/run.js');
+      const pod = await pods.podCreate({
+        name: (a.name as string | undefined) ?? refs[0], hostname: a.hostname as string | undefined, publish: toArray(a.publish),
+        labels: parseLabels(toArray(a.label)), storageOpts: toArray(a['storage-opt']),
+      });
+      process.stdout.write(`${pod.id}\n`);
+      return 0;
+    }
+    case 'start': return eachPod(pods.podStart);
+    case 'stop': return eachPod((r) => pods.podStop(r, Number(a.time)));
+    case 'rm': return eachPod((r) => pods.podRemove(r, Boolean(a.force)));
+    case 'exists': {
+      try {
+        pods.podReport(refs[0] ?? '');
+        return 0;
+      } catch {
+        return 1;
+      }
+    }
+    case 'inspect': {
+      if (!refs.length) throw new TspodError('tspod pod inspect needs a pod name or ID');
+      const out = refs.map((r) => {
+        const rep = pods.podReport(r);
+        return {
+          Id: rep.pod.id, Name: rep.pod.name, Created: rep.pod.created, State: rep.status, Hostname: rep.pod.hostname, Labels: rep.pod.labels,
+          CreateInfra: true, InfraContainerID: rep.pod.infraId, SharedNamespaces: rep.pod.share, NumContainers: rep.members.length + (rep.infra ? 1 : 0),
+          Containers: [...(rep.infra ? [rep.infra] : []), ...rep.members].map((c) => ({ Id: c.id, Name: c.name, State: c.state.status })),
+        };
+      });
+      process.stdout.write(JSON.stringify(out.length === 1 ? out[0] : out, null, 4) + '\n');
+      return 0;
+    }
+    case 'ps':
+    case 'ls':
+    case 'list': {
+      const reps = pods.podReports();
+      if (a.quiet) {
+        process.stdout.write(reps.map((r) => `${r.pod.id.slice(0, 12)}\n`).join(''));
+      } else if (a.format === 'json') {
+        process.stdout.write(JSON.stringify(reps.map((r) => ({
+          Id: r.pod.id, Name: r.pod.name, Status: r.status, Created: r.pod.created, InfraId: r.pod.infraId, Labels: r.pod.labels,
+          Containers: [...(r.infra ? [r.infra] : []), ...r.members].map((c) => ({ Id: c.id, Names: c.name, Status: c.state.status })),
+        })), null, 4) + '\n');
+      } else {
+        process.stdout.write(columns([['POD ID', 'NAME', 'STATUS', 'CREATED', 'INFRA ID', '# OF CONTAINERS'],
+          ...reps.map((r) => [r.pod.id.slice(0, 12), r.pod.name, r.status, ago(r.pod.created), r.pod.infraId.slice(0, 12), String(r.members.length + (r.infra ? 1 : 0))])]));
+      }
+      return 0;
+    }
+    default:
+      throw new TspodError(`unknown subcommand "tspod pod ${sub}" (create, start, stop, rm, ps, inspect, exists)`);
+  }
+}

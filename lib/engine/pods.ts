@@ -1,0 +1,164 @@
+// Pods: containers sharing one network, IPC and UTS namespace (and so
+// localhost, ports and hostname), held by an infra container that runs
+// `tspod-init -P` on an empty root, with the pod's slirp4netns and published
+// ports. Members join its namespaces at each start and keep their own mount
+// and pid namespaces.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContainerRecord } from '../storage/containers.js';
+import type { PodRecord } from '../storage/pods.js';
+import type { Store } from '../storage/store.js';
+import { TspodError } from '../util/errors.js';
+import { newId, randomName } from '../util/ids.js';
+import { containerRemove, containerStart, containerStop, liveState } from './containers.js';
+import { createContainer, type RunOptions } from './run.js';
+import { openStore } from './store.js';
+
+export interface PodCreateOptions {
+  name?: string;
+  hostname?: string;
+  publish: string[];
+  labels: Record<string, string>;
+  storageOpts: string[];
+}
+
+/** A container's options with nothing asked for: the base of the infra's. */
+export function plainRunOptions(image: string, command: string[]): RunOptions {
+  return {
+    image, command, rm: false, interactive: false, tty: false, env: [], envFile: [], volumes: [], tmpfs: [], readOnly: false,
+    network: 'slirp4netns', init: false, storageOpts: [], detach: true, publish: [], publishAll: false, restart: 'no',
+    capAdd: [], capDrop: [], privileged: false, securityOpt: [], preserveFds: 0,
+  };
+}
+
+export function findPod(store: Store, ref: string): PodRecord {
+  const pods = store.pods.list();
+  const exact = pods.find((p) => p.name === ref || p.id === ref);
+  if (exact) return exact;
+  const byPrefix = pods.filter((p) => p.id.startsWith(ref));
+  if (byPrefix.length === 1) return byPrefix[0]!;
+  if (byPrefix.length > 1) throw new TspodError(`pod id prefix "${ref}" is ambiguous: give more characters`);
+  throw new TspodError(`no pod with name or ID "${ref}" found: no such pod`);
+}
+
+export function podMembers(store: Store, pod: PodRecord): ContainerRecord[] {
+  return store.containers.list().filter((c) => c.config.pod === pod.id).map((c) => liveState(c, store));
+}
+
+export async function podCreate(o: PodCreateOptions, store: Store = openStore()): Promise<PodRecord> {
+  if (o.name !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(o.name)) throw new TspodError(`invalid pod name "${o.name}": use letters, digits, '_', '.', '-'`);
+  const pod = await store.locked(async () => {
+    const pods = store.pods.list();
+    if (o.name && pods.some((p) => p.name === o.name)) throw new TspodError(`the pod name "${o.name}" is already in use; remove it (\`tspod pod rm ${o.name}\`) or pick another`);
+    const id = newId();
+    const rec: PodRecord = {
+      version: 1, id, name: o.name ?? randomName((n) => pods.some((p) => p.name === n)), created: new Date().toISOString(),
+      hostname: o.hostname ?? '', infraId: '', labels: o.labels, share: ['net', 'ipc', 'uts'],
+    };
+    rec.hostname ||= rec.name;
+    store.pods.save(rec);
+    return rec;
+  });
+  try {
+    const rootfs = join(store.pods.dir(pod.id), 'rootfs');
+    mkdirSync(rootfs, { mode: 0o755 });
+    const infra = await createContainer(store, {
+      ...plainRunOptions('', []), name: `${pod.id.slice(0, 12)}-infra`, hostname: pod.hostname, publish: o.publish,
+      storageOpts: o.storageOpts, infraFor: { podId: pod.id, rootfs },
+    });
+    pod.infraId = infra.id;
+    await store.locked(async () => store.pods.save(pod));
+    return pod;
+  } catch (err) {
+    store.pods.delete(pod.id);
+    throw err;
+  }
+}
+
+/** The infra's container process (whose namespaces members join), started when it is not running. */
+export async function ensureInfraRunning(store: Store, podId: string): Promise<number> {
+  const pod = store.pods.get(podId);
+  if (!pod) throw new TspodError(`the container's pod ${podId.slice(0, 12)} no longer exists`);
+  const running = () => {
+    const infra = store.containers.get(pod.infraId);
+    const live = infra && liveState(infra, store);
+    return live?.state.status === 'running' ? live.state.pid : undefined;
+  };
+  if (!running()) await containerStart(pod.infraId);
+  const pid = running();
+  if (!pid) throw new TspodError(`the infra container of pod ${pod.name} did not start (see \`tspod logs ${pod.infraId.slice(0, 12)}\`)`);
+  return pid;
+}
+
+export async function podStart(ref: string): Promise<string> {
+  const store = openStore();
+  const pod = findPod(store, ref);
+  await ensureInfraRunning(store, pod.id);
+  for (const c of podMembers(store, pod)) if (c.state.status !== 'running') await containerStart(c.id);
+  return pod.id;
+}
+
+/** Members first, then the infra (as podman). */
+export async function podStop(ref: string, timeout = 10): Promise<string> {
+  const store = openStore();
+  const pod = findPod(store, ref);
+  await Promise.all(podMembers(store, pod).map((c) => containerStop(c.id, timeout)));
+  if (store.containers.get(pod.infraId)) await containerStop(pod.infraId, timeout);
+  return pod.id;
+}
+
+export async function podRemove(ref: string, force: boolean): Promise<string> {
+  const store = openStore();
+  const pod = findPod(store, ref);
+  const members = podMembers(store, pod);
+  if (!force && members.some((c) => c.state.status === 'running')) {
+    throw new TspodError(`pod ${pod.name} has running containers: stop the pod first (\`tspod pod stop ${pod.name}\`) or use -f`);
+  }
+  if (!force && members.length) {
+    throw new TspodError(`pod ${pod.name} has containers (${members.map((c) => c.name).join(', ')}): remove them first or use -f`);
+  }
+  for (const r of await containerRemove(members.map((c) => c.id), true, false)) if (r.error) throw new TspodError(r.error);
+  // The pod record goes first: the infra container is only removable without its pod.
+  await store.locked(async () => store.pods.delete(pod.id));
+  if (store.containers.get(pod.infraId)) {
+    for (const r of await containerRemove([pod.infraId], true, false)) if (r.error) throw new TspodError(r.error);
+  }
+  return pod.id;
+}
+
+export type PodStatus = 'Created' | 'Running' | 'Degraded' | 'Exited';
+
+export interface PodReport {
+  pod: PodRecord;
+  status: PodStatus;
+  infra?: ContainerRecord;
+  members: ContainerRecord[];
+}
+
+export function podReports(): PodReport[] {
+  const store = openStore();
+  return store.pods.list().map((pod) => {
+    const members = podMembers(store, pod);
+    const infraRec = store.containers.get(pod.infraId);
+    const infra = infraRec && liveState(infraRec, store);
+    const all = [...(infra ? [infra] : []), ...members];
+    const running = all.filter((c) => c.state.status === 'running').length;
+    const status: PodStatus = running === 0
+      ? (all.every((c) => c.state.status === 'created') ? 'Created' : 'Exited')
+      : running === all.length ? 'Running' : members.some((c) => c.state.status === 'running') || !members.length ? 'Running' : 'Degraded';
+    return { pod, status, infra, members };
+  });
+}
+
+export function podReport(ref: string): PodReport {
+  const store = openStore();
+  const pod = findPod(store, ref);
+  return podReports().find((r) => r.pod.id === pod.id)!;
+}
+
+/** `run --pod NAME` or `--pod new:NAME`: the pod a new container joins. */
+export async function podForRun(spec: string, storageOpts: string[]): Promise<{ id: string; hostname: string }> {
+  const store = openStore();
+  const pod = spec.startsWith('new:') ? await podCreate({ name: spec.slice(4), publish: [], labels: {}, storageOpts }, store) : findPod(store, spec);
+  return { id: pod.id, hostname: pod.hostname };
+}

@@ -1,0 +1,47 @@
+// Pod records: pods/<id>.json, one per pod. A pod's namespaces are held by its
+// infra container (a container record with infraOf = the pod's id).
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJson, writeJsonAtomic } from '../util/fs.js';
+
+export interface PodRecord {
+  version: 1;
+  id: string;
+  name: string;
+  created: string;
+  hostname: string;
+  infraId: string;
+  labels: Record<string, string>;
+  /** namespaces the members share: net, ipc, uts (always, here) */
+  share: string[];
+}
+
+export class PodStore {
+  constructor(readonly root: string) {}
+
+  dir(id?: string): string {
+    return id ? join(this.root, 'pods', id) : join(this.root, 'pods');
+  }
+
+  list(): PodRecord[] {
+    if (!existsSync(this.dir())) return [];
+    return readdirSync(this.dir())
+      .filter((n) => !n.startsWith('.'))
+      .map((n) => readJson<PodRecord>(join(this.dir(), n, 'pod.json')))
+      .filter((r): r is PodRecord => r !== undefined)
+      .sort((a, b) => b.created.localeCompare(a.created));
+  }
+
+  get(id: string): PodRecord | undefined {
+    return readJson<PodRecord>(join(this.dir(id), 'pod.json'));
+  }
+
+  save(rec: PodRecord): void {
+    mkdirSync(this.dir(rec.id), { recursive: true, mode: 0o700 });
+    writeJsonAtomic(join(this.dir(rec.id), 'pod.json'), rec);
+  }
+
+  delete(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,64 @@
+// Pods: containers sharing the infra's network, IPC and UTS namespaces.
+import { afterEach, describe, expect, it } from 'vitest';
+import { containerProcesses, storeMounts, tspod, userProcesses, waitFor } from './helpers.js';
+import { freePort } from './registries.js';
+
+afterEach(async () => {
+  expect(await waitFor(() => userProcesses(containerProcesses).length === 0, 10_000)).toBe(true);
+  expect(storeMounts()).toEqual([]);
+});
+
+describe('pods', () => {
+  it('two containers of a pod talk over localhost and share its hostname; the pod\'s port reaches them; stop and rm -f leave nothing', async () => {
+    const port = await freePort();
+    const create = await tspod(['pod', 'create', '--name', 'p1', '--hostname', 'podhost', '-p', `${port}:8080`]);
+    expect(create.exitCode, create.stderr).toBe(0);
+    expect(create.stdout).toMatch(/^[0-9a-f]{64}$/);
+    expect((await tspod(['pod', 'ps', '--format', 'json'])).stdout).toContain('"Status": "Created"');
+
+    const srv = await tspod(['run', '-d', '--pod', 'p1', '--name', 'p1-srv', 'busybox', 'sh', '-c', 'echo served-in-pod > /tmp/i && exec httpd -f -p 8080 -h /tmp']);
+    expect(srv.exitCode, srv.stderr).toBe(0);
+    const client = async () => tspod(['run', '--rm', '--pod', 'p1', 'busybox', 'sh', '-c', 'hostname; wget -qO- http://127.0.0.1:8080/i']);
+    expect(await waitFor(async () => (await client()).stdout === 'podhost\nserved-in-pod', 10_000)).toBe(true);
+    expect(await waitFor(async () => {
+      try {
+        return (await (await fetch(`http://127.0.0.1:${port}/i`)).text()) === 'served-in-pod\n';
+      } catch {
+        return false;
+      }
+    }, 10_000)).toBe(true);
+
+    const ps = await tspod(['ps', '--pod', '--filter', 'pod=p1', '--format', '{{.Names}} {{.PodName}}']);
+    expect(ps.stdout.split('\n').sort()).toEqual([`${create.stdout.slice(0, 12)}-infra p1`, 'p1-srv p1']);
+    const inspect = JSON.parse((await tspod(['pod', 'inspect', 'p1'])).stdout);
+    expect(inspect).toMatchObject({ Name: 'p1', Hostname: 'podhost', State: 'Running', SharedNamespaces: ['net', 'ipc', 'uts'], NumContainers: 2 });
+    expect(inspect.InfraContainerID).toMatch(/^[0-9a-f]{64}$/);
+    const infraRm = await tspod(['rm', '-f', inspect.InfraContainerID]);
+    expect(infraRm.stderr).toContain('is the infra container of pod p1');
+
+    expect((await tspod(['pod', 'stop', '-t', '1', 'p1'])).exitCode).toBe(0);
+    expect((await tspod(['ps', '-a', '--filter', 'pod=p1', '--format', '{{.State}}'])).stdout.split('\n')).toEqual(['exited', 'exited']);
+    const refused = await tspod(['pod', 'rm', 'p1']);
+    expect(refused.exitCode).toBe(125);
+    expect(refused.stderr).toContain('remove them first or use -f');
+    // Started again as a whole, then removed running.
+    expect((await tspod(['pod', 'start', 'p1'])).exitCode).toBe(0);
+    expect(await waitFor(async () => (await client()).stdout === 'podhost\nserved-in-pod', 10_000)).toBe(true);
+    expect((await tspod(['pod', 'rm', '-f', 'p1'])).exitCode).toBe(0);
+    expect((await tspod(['pod', 'exists', 'p1'])).exitCode).toBe(1);
+    expect((await tspod(['ps', '-a', '--filter', 'pod=p1', '-q'])).stdout).toBe('');
+  });
+
+  it('run --pod new:NAME makes the pod; a member cannot publish ports of its own; an unknown pod is named', async () => {
+    const r = await tspod(['run', '--rm', '--pod', 'new:p2', 'busybox', 'hostname']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe('p2');
+    expect((await tspod(['pod', 'exists', 'p2'])).exitCode).toBe(0);
+    const ports = await tspod(['run', '--rm', '--pod', 'p2', '-p', '8080', 'busybox', 'true']);
+    expect(ports.stderr).toContain('publish ports on the pod');
+    const unknown = await tspod(['run', '--rm', '--pod', 'no-such-pod', 'busybox', 'true']);
+    expect(unknown.exitCode).toBe(125);
+    expect(unknown.stderr).toContain('no pod with name or ID "no-such-pod"');
+    expect((await tspod(['pod', 'rm', '-f', 'p2'])).exitCode).toBe(0);
+  });
+});
