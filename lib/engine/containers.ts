@@ -505,6 +505,7 @@ export async function containerCommit(ref: string, req: CommitRequest): Promise<
   const { store, rec } = lookup(ref);
   const plan = rec.plan as { upperDir: string } | undefined;
   if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no layer information (made by an older tspod)`);
+  if (rec.config.infraOf) throw new TspodError(`container ${rec.id.slice(0, 12)} is a pod's infra container: it has no image to build on`);
   const base = store.images.get(rec.imageId);
   if (!base) throw new TspodError(`the image of container ${rec.id.slice(0, 12)} (${rec.imageName}) is no longer stored; its layers cannot be committed`);
   mkdirSync(join(store.root, 'tmp'), { recursive: true });
