@@ -1,14 +1,15 @@
-// `tspod generate systemd [options] CONTAINER`
+// `tspod generate systemd [options] CONTAINER` and `tspod generate kube CONTAINER|POD`
 import type { Argv } from 'yargs';
 import { TspodError } from '../util/errors.js';
 import { positionals, toArray } from './main.js';
 
 export function builder(y: Argv): Argv {
   return y
-    .usage('Usage: tspod generate systemd [options] CONTAINER')
+    .usage('Usage: tspod generate systemd [options] CONTAINER\n       tspod generate kube [-f FILE] CONTAINER|POD')
     .option('new', { type: 'boolean', default: false, describe: 'Create the container when the unit starts and remove it when it stops' })
     .option('name', { alias: 'n', type: 'boolean', default: false, describe: 'Use the container\'s name instead of its ID in the unit' })
-    .option('files', { alias: 'f', type: 'boolean', default: false, describe: 'Write unit files to the current directory and print their paths' })
+    .option('files', { alias: 'f', type: 'boolean', default: false, describe: 'systemd: write unit files to the current directory and print their paths' })
+    .option('filename', { type: 'string', describe: 'kube: write the YAML to this file' })
     .option('restart-policy', { type: 'string', default: 'on-failure', describe: 'systemd restart policy (no, on-success, on-failure, on-abnormal, on-watchdog, on-abort, always)' })
     .option('restart-sec', { type: 'number', describe: 'Seconds systemd waits before a restart' })
     .option('time', { alias: 't', type: 'number', default: 10, describe: 'Stop timeout in seconds' })
@@ -25,7 +26,18 @@ export function builder(y: Argv): Argv {
 
 export async function handler(a: Record<string, unknown>): Promise<void> {
   const [what, ref, extra] = positionals(a, 'generate', 2, 2, 'argument');
-  if (what !== 'systemd') throw new TspodError(`unknown subcommand "tspod generate ${what}" (systemd)${extra ? '' : ''}`);
+  if (what === 'kube') {
+    const { generateKube } = await import('../engine/kube.js');
+    const yaml = generateKube(ref!);
+    if (a.filename) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(String(a.filename), yaml);
+    } else {
+      process.stdout.write(yaml);
+    }
+    return;
+  }
+  if (what !== 'systemd') throw new TspodError(`unknown subcommand "tspod generate ${what}" (systemd, kube)${extra ? '' : ''}`);
   const { generateSystemd } = await import('../engine/systemd.js');
   const units = generateSystemd(ref!, {
     new: Boolean(a.new), useName: Boolean(a.name), restartPolicy: String(a['restart-policy']),
