@@ -15,6 +15,7 @@ export function builder(y: Argv): Argv {
     .option('time', { alias: 't', type: 'number', default: 10, describe: 'Stop timeout in seconds' })
     .option('stop-timeout', { type: 'number', describe: 'Same as --time' })
     .option('container-prefix', { type: 'string', default: 'container', describe: 'Prefix of container unit names' })
+    .option('pod-prefix', { type: 'string', default: 'pod', describe: 'Prefix of pod unit names' })
     .option('separator', { type: 'string', default: '-', describe: 'Between the prefix and the name or ID' })
     .option('wants', { type: 'string', describe: 'Add Wants= dependencies' })
     .option('after', { type: 'string', describe: 'Add After= dependencies' })
@@ -42,7 +43,7 @@ export async function handler(a: Record<string, unknown>): Promise<void> {
   const units = generateSystemd(ref!, {
     new: Boolean(a.new), useName: Boolean(a.name), restartPolicy: String(a['restart-policy']),
     restartSec: a['restart-sec'] as number | undefined, stopTimeout: Number(a['stop-timeout'] ?? a.time),
-    containerPrefix: String(a['container-prefix']), separator: String(a.separator),
+    containerPrefix: String(a['container-prefix']), podPrefix: String(a['pod-prefix']), separator: String(a.separator),
     wants: toArray(a.wants), after: toArray(a.after), requires: toArray(a.requires), env: toArray(a.env), header: !a['no-header'],
   });
   if (a.files) {

@@ -102,6 +102,35 @@ describe('generate systemd', () => {
     await tspod(['rm', 'existing']);
   });
 
+  it('a pod: a pod unit (the infra) and a bound unit per member; both verify and start and stop the pod', async () => {
+    await tspod(['pod', 'create', '--name', 'upod']);
+    await tspod(['create', '--pod', 'upod', '--name', 'upod-app', 'busybox', 'sleep', '1000']);
+    const dir = mkdtempSync(join(work, 'pod-'));
+    const gen = await tspod(['generate', 'systemd', '--name', '--files', '-t', '1', 'upod'], { cwd: dir });
+    expect(gen.exitCode, gen.stderr).toBe(0);
+    expect(gen.stdout.split('\n')).toEqual([join(dir, 'pod-upod.service'), join(dir, 'container-upod-app.service')]);
+    const v = await execa('systemd-analyze', ['verify', 'pod-upod.service', 'container-upod-app.service'], { cwd: dir, reject: false });
+    expect(v.exitCode, v.stderr).toBe(0);
+    const podText = readFileSync(join(dir, 'pod-upod.service'), 'utf8');
+    const appText = readFileSync(join(dir, 'container-upod-app.service'), 'utf8');
+    expect(podText).toMatch(/^Wants=container-upod-app.service\nBefore=container-upod-app.service$/m);
+    expect(appText).toMatch(/^BindsTo=pod-upod.service\nAfter=pod-upod.service$/m);
+    const podExec = execLines(podText, 'pod-upod.service');
+    const appExec = execLines(appText, 'container-upod-app.service');
+    const run = (argv: string[]) => execa(argv[0]!, argv.slice(1), { env: testEnv(), reject: false });
+    // In systemd's order: the pod unit first (Before=), then the member.
+    expect((await run(podExec.ExecStart!)).exitCode).toBe(0);
+    const pid = Number(readFileSync(/^PIDFile=(.*)$/m.exec(podText)![1]!, 'utf8'));
+    expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('tspod-monitor');
+    expect((await run(appExec.ExecStart!)).exitCode).toBe(0);
+    expect((await tspod(['pod', 'inspect', 'upod'])).stdout).toContain('"State": "Running"');
+    expect((await run(appExec.ExecStop!)).exitCode).toBe(0);
+    expect((await run(podExec.ExecStop!)).exitCode).toBe(0);
+    expect(JSON.parse((await tspod(['pod', 'inspect', 'upod'])).stdout).State).toBe('Exited');
+    expect((await tspod(['generate', 'systemd', '--new', 'upod'])).stderr).toContain('--new for a pod is not supported yet');
+    expect((await tspod(['pod', 'rm', '-f', 'upod'])).exitCode).toBe(0);
+  });
+
   it('refuses what it cannot do: an unknown policy, --sdnotify=container, a cid file in use, --replace without --name', async () => {
     await tspod(['create', '--name', 'gen-bad', 'busybox', 'true']);
     expect((await tspod(['generate', 'systemd', '--restart-policy', 'sometimes', 'gen-bad'])).stderr).toContain('invalid --restart-policy "sometimes"');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { containerUnit, filterCreateOptions, systemdWord } from '../../lib/systemd/units.js';
 
 const base = {
-  new: true, useName: true, restartPolicy: 'on-failure', stopTimeout: 10, containerPrefix: 'container', separator: '-',
+  new: true, useName: true, restartPolicy: 'on-failure', stopTimeout: 10, containerPrefix: 'container', podPrefix: 'pod', separator: '-',
   wants: [], after: [], requires: [], env: [], header: false, tspod: '/opt/tspod/bin/tspod', version: '0.1.0', now: new Date(0),
 };
 
