@@ -12,6 +12,11 @@ export function builder(y: Argv): Argv {
     .option('publish', { alias: 'p', type: 'string', describe: 'create: publish a port of the pod ([IP:][HOSTPORT:]CONTAINERPORT[/tcp])' })
     .option('label', { alias: 'l', type: 'string', describe: 'create: set a label KEY=VALUE' })
     .option('share', { type: 'string', describe: 'create: namespaces to share (net, ipc, uts: the only set tspod shares)' })
+    .option('pod-id-file', { type: 'string', describe: 'create: write the pod ID here; start, stop, rm: read it from here' })
+    .option('infra-conmon-pidfile', { type: 'string', describe: 'create: write the infra monitor\'s pid here at each start' })
+    .option('exit-policy', { type: 'string', describe: 'create: stop (the pod stops when its last container exits) or continue' })
+    .option('replace', { type: 'boolean', default: false, describe: 'create: remove a pod of the same name first' })
+    .option('ignore', { alias: 'i', type: 'boolean', default: false, describe: 'stop, rm: a missing pod is not an error' })
     .option('infra', { type: 'boolean', describe: 'create: with an infra container (always: it holds the pod\'s namespaces)' })
     .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'rm: stop and remove the pod\'s containers too' })
     .option('time', { alias: 't', type: 'number', default: 10, describe: 'stop: seconds to wait before killing' })
@@ -20,15 +25,17 @@ export function builder(y: Argv): Argv {
 }
 
 export async function handler(a: Record<string, unknown>): Promise<number | void> {
-  const [sub, ...refs] = positionals(a, 'pod', 1);
+  const [sub, ...named] = positionals(a, 'pod', 1);
   const pods = await import('../engine/pods.js');
+  const refs = sub === 'create' ? named : pods.podRefs(named, toArray(a['pod-id-file']), Boolean(a.ignore));
   const eachPod = async (fn: (r: string) => Promise<string>) => {
-    if (!refs.length) throw new TspodError(`tspod pod ${sub} needs at least one pod name or ID`);
+    if (!refs.length && !a.ignore) throw new TspodError(`tspod pod ${sub} needs at least one pod name or ID (or --pod-id-file)`);
     let code = 0;
     for (const r of refs) {
       try {
         process.stdout.write(`${await fn(r)}\n`);
       } catch (err) {
+        if (a.ignore && /no such pod/.test((err as Error).message)) continue;
         process.stderr.write(`Error: ${(err as Error).message}\n`);
         code = 125;
       }
@@ -42,6 +49,8 @@ export async function handler(a: Record<string, unknown>): Promise<number | void
       if (share.some((s) => !['net', 'ipc', 'uts'].includes(s))) throw new TspodError(`--share ${share.join(',')}: tspod pods share net, ipc and uts (no pid or cgroup sharing yet)`);
       const { parseLabels } = await import('../engine/run.js');
       const pod = await pods.podCreate({
+        podIdFile: a['pod-id-file'] as string | undefined, infraPidFile: a['infra-conmon-pidfile'] as string | undefined,
+        exitPolicy: a['exit-policy'] as string | undefined, replace: Boolean(a.replace),
         name: (a.name as string | undefined) ?? refs[0], hostname: a.hostname as string | undefined, publish: toArray(a.publish),
         labels: parseLabels(toArray(a.label)), storageOpts: toArray(a['storage-opt']),
       });

@@ -1,5 +1,6 @@
 // `tspod run [options] IMAGE [COMMAND [ARG...]]`
 import type { Argv } from 'yargs';
+import { readFileSync } from 'node:fs';
 import { TspodError } from '../util/errors.js';
 import type { RunOptions } from '../engine/run.js';
 import { toArray } from './main.js';
@@ -7,7 +8,7 @@ import { pullProgress } from './progress.js';
 import { registryOptions } from './registry.js';
 
 export const valueFlags = ['name', 'e', 'env', 'env-file', 'w', 'workdir', 'u', 'user', 'h', 'hostname', 'entrypoint',
-  'v', 'volume', 'tmpfs', 'network', 'net', 'storage-opt', 'log-level', 'cap-add', 'cap-drop', 'security-opt', 'preserve-fds', 'restart', 'stop-signal', 'p', 'publish', 'pull', 'creds', 'authfile', 'platform', 'l', 'label', 'cidfile', 'sdnotify', 'cgroups', 'pod'];
+  'v', 'volume', 'tmpfs', 'network', 'net', 'storage-opt', 'log-level', 'cap-add', 'cap-drop', 'security-opt', 'preserve-fds', 'restart', 'stop-signal', 'p', 'publish', 'pull', 'creds', 'authfile', 'platform', 'l', 'label', 'cidfile', 'sdnotify', 'cgroups', 'pod', 'pod-id-file'];
 
 export function builder(y: Argv): Argv {
   return y
@@ -38,6 +39,7 @@ export function builder(y: Argv): Argv {
     .option('stop-signal', { type: 'string', describe: 'Signal `stop` sends first (default: the image\'s StopSignal, else TERM)' })
     .option('label', { alias: 'l', type: 'string', describe: 'Set a label: KEY=VALUE' })
     .option('pod', { type: 'string', describe: 'Run in this pod (new:NAME creates it)' })
+    .option('pod-id-file', { type: 'string', describe: 'Run in the pod whose ID this file holds' })
     .option('cidfile', { type: 'string', describe: 'Write the container ID to this file' })
     .option('replace', { type: 'boolean', default: false, describe: 'Remove a container of the same --name first' })
     .option('sdnotify', { type: 'string', describe: 'How systemd learns the service is ready: conmon (tspod tells it once the container runs), ignore' })
@@ -93,7 +95,7 @@ export function toRunOptions(a: Record<string, unknown>, verb: 'run' | 'create')
     stopSignal: a['stop-signal'] as string | undefined,
     labels: toArray(a.label),
     cidfile: a.cidfile as string | undefined,
-    podSpec: a.pod as string | undefined,
+    podSpec: (a.pod as string | undefined) ?? (a['pod-id-file'] ? readPodIdFile(String(a['pod-id-file'])) : undefined),
     replace: Boolean(a.replace),
     sdnotify: a.sdnotify as string | undefined,
     cgroups: a.cgroups as string | undefined,
@@ -115,4 +117,12 @@ export function splitCommandLine(argv: string[], operands: string[]): { globals:
   const verb = argv.findIndex((x) => x === 'run' || x === 'create');
   const end = argv.length - operands.length;
   return { globals: argv.slice(0, Math.max(verb, 0)).filter((x) => x !== 'container'), options: argv.slice(verb + 1, end).filter((x, i, all) => !(x === '--' && i === all.length - 1)), operands };
+}
+
+function readPodIdFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new TspodError(`reading pod id file ${path}: ${(err as Error).message}`);
+  }
 }

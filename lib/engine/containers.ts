@@ -94,8 +94,14 @@ export async function containerCleanup(id: string): Promise<void> {
   const rec = store.containers.get(id);
   if (!rec) return;
   const exit = readExit(store, id);
+  const podPolicy = async () => {
+    if (!rec.config.pod) return;
+    const { applyExitPolicy } = await import('./pods.js');
+    await applyExitPolicy(store, rec.config.pod);
+  };
   if (rec.config.autoRemove) {
     await store.ops.remove([store.containers.dir(id)]);
+    await podPolicy();
     return;
   }
   // The restart happens under the container's lock, so a `stop` either comes before
@@ -111,6 +117,7 @@ export async function containerCleanup(id: string): Promise<void> {
     const { startDetached } = await import('./run.js');
     await startDetached(store, now).catch(() => undefined); // a failed start is recorded by its own cleanup
   });
+  await podPolicy();
 }
 
 /** podman's restart policies, applied when a detached container exits on its own. */

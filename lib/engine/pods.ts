@@ -3,7 +3,7 @@
 // `tspod-init -P` on an empty root, with the pod's slirp4netns and published
 // ports. Members join its namespaces at each start and keep their own mount
 // and pid namespaces.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerRecord } from '../storage/containers.js';
 import type { PodRecord } from '../storage/pods.js';
@@ -15,6 +15,12 @@ import { createContainer, type RunOptions } from './run.js';
 import { openStore } from './store.js';
 
 export interface PodCreateOptions {
+  /** --pod-id-file: the new pod's id is written there */
+  podIdFile?: string;
+  infraPidFile?: string;
+  exitPolicy?: string;
+  /** --replace: remove a pod of the same name first */
+  replace?: boolean;
   name?: string;
   hostname?: string;
   publish: string[];
@@ -47,6 +53,11 @@ export function podMembers(store: Store, pod: PodRecord): ContainerRecord[] {
 
 export async function podCreate(o: PodCreateOptions, store: Store = openStore()): Promise<PodRecord> {
   if (o.name !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(o.name)) throw new TspodError(`invalid pod name "${o.name}": use letters, digits, '_', '.', '-'`);
+  if (o.exitPolicy !== undefined && o.exitPolicy !== 'stop' && o.exitPolicy !== 'continue') throw new TspodError(`invalid --exit-policy "${o.exitPolicy}": use stop or continue`);
+  if (o.replace) {
+    if (!o.name) throw new TspodError('--replace needs --name: it replaces the pod of that name');
+    if (store.pods.list().some((p) => p.name === o.name)) await podRemove(o.name, true);
+  }
   const pod = await store.locked(async () => {
     const pods = store.pods.list();
     if (o.name && pods.some((p) => p.name === o.name)) throw new TspodError(`the pod name "${o.name}" is already in use; remove it (\`tspod pod rm ${o.name}\`) or pick another`);
@@ -54,6 +65,7 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
     const rec: PodRecord = {
       version: 1, id, name: o.name ?? randomName((n) => pods.some((p) => p.name === n)), created: new Date().toISOString(),
       hostname: o.hostname ?? '', infraId: '', labels: o.labels, share: ['net', 'ipc', 'uts'],
+      infraPidFile: o.infraPidFile, exitPolicy: (o.exitPolicy as 'stop' | 'continue' | undefined) ?? 'continue',
     };
     rec.hostname ||= rec.name;
     store.pods.save(rec);
@@ -68,6 +80,7 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
     });
     pod.infraId = infra.id;
     await store.locked(async () => store.pods.save(pod));
+    if (o.podIdFile) writeFileSync(o.podIdFile, pod.id);
     return pod;
   } catch (err) {
     store.pods.delete(pod.id);
@@ -87,6 +100,8 @@ export async function ensureInfraRunning(store: Store, podId: string): Promise<n
   if (!running()) await containerStart(pod.infraId);
   const pid = running();
   if (!pid) throw new TspodError(`the infra container of pod ${pod.name} did not start (see \`tspod logs ${pod.infraId.slice(0, 12)}\`)`);
+  const monitor = store.containers.get(pod.infraId)?.state.monitorPid;
+  if (pod.infraPidFile && monitor) writeFileSync(pod.infraPidFile, `${monitor}\n`);
   return pid;
 }
 
@@ -154,6 +169,27 @@ export function podReport(ref: string): PodReport {
   const store = openStore();
   const pod = findPod(store, ref);
   return podReports().find((r) => r.pod.id === pod.id)!;
+}
+
+/** A pod named on the command line or by a --pod-id-file (with --ignore, a missing file names none). */
+export function podRefs(refs: string[], idFiles: string[], ignore: boolean): string[] {
+  const out = [...refs];
+  for (const f of idFiles) {
+    try {
+      out.push(readFileSync(f, 'utf8').trim());
+    } catch (err) {
+      if (!ignore) throw new TspodError(`reading pod id file ${f}: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/** --exit-policy=stop: when a member exits and none is left running, the pod's infra stops too. */
+export async function applyExitPolicy(store: Store, podId: string): Promise<void> {
+  const pod = store.pods.get(podId);
+  if (!pod || pod.exitPolicy !== 'stop') return;
+  if (podMembers(store, pod).some((c) => c.state.status === 'running')) return;
+  if (store.containers.get(pod.infraId)) await containerStop(pod.infraId, 10).catch(() => undefined);
 }
 
 /** `run --pod NAME` or `--pod new:NAME`: the pod a new container joins. */

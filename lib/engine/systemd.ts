@@ -16,13 +16,17 @@ export function generateSystemd(ref: string, o: GenerateOptions): Array<{ name: 
   const full: UnitOptions = { ...o, tspod: join(packageRoot, 'bin', 'tspod'), version: packageVersion(), now: new Date() };
   const pod = store.pods.list().find((p) => p.name === ref || p.id === ref);
   if (pod) {
-    if (o.new) throw new TspodError(`--new for a pod is not supported yet: generate the pod's units without --new (they start and stop the existing pod ${pod.name})`);
     const infra = store.containers.get(pod.infraId);
     if (!infra) throw new TspodError(`pod ${pod.name} has lost its infra container: remove it and create it again`);
-    const p = { id: pod.id, name: pod.name, infraId: infra.id, infraName: infra.name, infraPidFile: containerFiles(store, infra.id).monitorPid, storeDir: store.containers.dir(infra.id) };
+    const publish = (infra.config.ports ?? []).map((x) => `${x.hostIp && x.hostIp !== '0.0.0.0' ? `${x.hostIp}:` : ''}${x.hostPort || ''}${x.hostPort ? ':' : ''}${x.containerPort}/${x.protocol}`);
+    const p = { id: pod.id, name: pod.name, hostname: pod.hostname, labels: pod.labels, publish, infraId: infra.id, infraName: infra.name, infraPidFile: containerFiles(store, infra.id).monitorPid, storeDir: store.containers.dir(infra.id) };
     const podName = podUnitName(p, full);
-    const members = store.containers.list().filter((c) => c.config.pod === pod.id).reverse().map((c) => ({
+    const memberRecs = store.containers.list().filter((c) => c.config.pod === pod.id).reverse();
+    const old = memberRecs.find((c) => !c.config.createCommand);
+    if (o.new && old) throw new TspodError(`container ${old.name} was created by an older tspod that did not record its command line: --new cannot re-create it`);
+    const members = memberRecs.map((c) => ({
       id: c.id, name: c.name, podUnit: podName, pidFile: containerFiles(store, c.id).monitorPid, storeDir: store.containers.dir(c.id),
+      createCommand: c.config.createCommand, podIdFile: o.new ? `%t/${podName.replace(/\.service$/, '')}.pod-id` : undefined,
     }));
     const units = members.map((c) => ({ name: unitName(c, full), text: containerUnit(c, full) }));
     return [{ name: podName, text: podUnit(p, units.map((u) => u.name), full) }, ...units];

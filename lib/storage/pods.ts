@@ -14,6 +14,10 @@ export interface PodRecord {
   labels: Record<string, string>;
   /** namespaces the members share: net, ipc, uts (always, here) */
   share: string[];
+  /** --infra-conmon-pidfile: where the infra's monitor pid is written at each start (for systemd's PIDFile) */
+  infraPidFile?: string;
+  /** --exit-policy: stop (the pod stops when its last container exits) or continue */
+  exitPolicy?: 'stop' | 'continue';
 }
 
 export class PodStore {

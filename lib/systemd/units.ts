@@ -33,6 +33,8 @@ export interface UnitContainer {
   name: string;
   /** a pod member: the pod unit it is bound to */
   podUnit?: string;
+  /** with --new, a pod member finds its pod through this file (the pod unit writes it) */
+  podIdFile?: string;
   /** the monitor's pid file (for Type=forking) */
   pidFile: string;
   /** where the container's files live (RequiresMountsFor) */
@@ -65,7 +67,7 @@ function headerDate(d: Date): string {
   return `${wd} ${mon} ${day} ${time} UTC ${year}`.replace(/^(\w+) (\d+) (\w+)/, '$1 $3 $2');
 }
 
-const valueOptions = new Set(['--cidfile', '--sdnotify', '--cgroups', '--pod-id-file']);
+const valueOptions = new Set(['--cidfile', '--sdnotify', '--cgroups', '--pod-id-file', '--pod']);
 const dropped = new Set(['-d', '--detach', '--rm', '--replace', '--detach=true']);
 
 /** The create command's options without those the unit sets itself (-d, --rm, --replace, --cidfile, ...). */
@@ -118,7 +120,8 @@ export function containerUnit(c: UnitContainer, o: UnitOptions): string {
     const hasName = options.some((x) => x === '--name' || x.startsWith('--name='));
     lines.push(execLine('ExecStartPre', [['/bin/rm'], ['-f', cid()]]));
     lines.push(execLine('ExecStart', [
-      [o.tspod, ...cmd.globals, 'run'], [cid('--cidfile=')], ['--cgroups=no-conmon'], ['--rm'], ['--sdnotify=conmon'], ['-d'], ['--replace'],
+      [o.tspod, ...cmd.globals, 'run'], [cid('--cidfile=')], ['--cgroups=no-conmon'], ['--rm'],
+      ...(c.podIdFile ? [['--pod-id-file', new Raw(c.podIdFile)]] : []), ['--sdnotify=conmon'], ['-d'], ['--replace'],
       [...(hasName ? [] : ['--name', c.name]), ...options, ...cmd.operands],
     ]));
     lines.push(execLine('ExecStop', [[o.tspod, 'stop'], ['--ignore', '-t', t], [cid('--cidfile=')]]));
@@ -137,6 +140,10 @@ export function containerUnit(c: UnitContainer, o: UnitOptions): string {
 export interface UnitPod {
   id: string;
   name: string;
+  hostname: string;
+  labels: Record<string, string>;
+  /** published ports as -p takes them */
+  publish: string[];
   /** the infra container, which the pod unit starts and stops */
   infraId: string;
   infraName: string;
@@ -165,6 +172,19 @@ export function podUnit(p: UnitPod, memberUnits: string[], o: UnitOptions): stri
   lines.push(`Restart=${o.restartPolicy}`);
   if (o.restartSec !== undefined) lines.push(`RestartSec=${o.restartSec}`);
   lines.push(`TimeoutStopSec=${o.stopTimeout + 60}`);
+  if (o.new) {
+    const base = name.replace(/\.service$/, '');
+    const pidFile = new Raw(`%t/${base}.pid`), idFile = new Raw(`%t/${base}.pod-id`);
+    lines.push(execLine('ExecStartPre', [['/bin/rm'], ['-f', pidFile, idFile]]));
+    lines.push(execLine('ExecStartPre', [[o.tspod, 'pod', 'create'], ['--infra-conmon-pidfile', pidFile], ['--pod-id-file', idFile], ['--exit-policy=stop'],
+      ['--name', p.name], ...(p.hostname !== p.name ? [['--hostname', p.hostname]] : []), ...p.publish.map((x) => ['-p', x]),
+      ...Object.entries(p.labels).map(([k, v]) => ['--label', `${k}=${v}`]), ['--replace']]));
+    lines.push(execLine('ExecStart', [[o.tspod, 'pod', 'start'], ['--pod-id-file', idFile]]));
+    lines.push(execLine('ExecStop', [[o.tspod, 'pod', 'stop'], ['--ignore'], ['--pod-id-file', idFile], ['-t', t]]));
+    lines.push(execLine('ExecStopPost', [[o.tspod, 'pod', 'rm'], ['--ignore'], ['-f'], ['--pod-id-file', idFile]]));
+    lines.push(`PIDFile=%t/${base}.pid`, 'Type=forking', '', '[Install]', 'WantedBy=default.target', '');
+    return lines.join('\n');
+  }
   lines.push(execLine('ExecStart', [[o.tspod, 'start', infra]]));
   lines.push(execLine('ExecStop', [[o.tspod, 'stop'], ['-t', t, infra]]));
   lines.push(execLine('ExecStopPost', [[o.tspod, 'stop'], ['-t', t, infra]]));

@@ -49,6 +49,22 @@ describe('pods', () => {
     expect((await tspod(['ps', '-a', '--filter', 'pod=p1', '-q'])).stdout).toBe('');
   });
 
+  it('--exit-policy=stop: the pod stops when its last container exits; --pod-id-file names it', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const idFile = join(mkdtempSync(join(tmpdir(), 'tspod-podid-')), 'pod-id');
+    expect((await tspod(['pod', 'create', '--name', 'p3', '--exit-policy=stop', '--pod-id-file', idFile])).exitCode).toBe(0);
+    const id = readFileSync(idFile, 'utf8');
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect((await tspod(['run', '-d', '--pod-id-file', idFile, 'busybox', 'sleep', '1'])).exitCode).toBe(0);
+    expect(JSON.parse((await tspod(['pod', 'inspect', 'p3'])).stdout).State).toBe('Running');
+    expect(await waitFor(async () => JSON.parse((await tspod(['pod', 'inspect', 'p3'])).stdout).State === 'Exited', 15_000)).toBe(true);
+    expect((await tspod(['pod', 'rm', '-f', '--pod-id-file', idFile])).exitCode).toBe(0);
+    expect((await tspod(['pod', 'rm', '--ignore', '--pod-id-file', idFile])).exitCode).toBe(0);
+    expect((await tspod(['pod', 'create', '--exit-policy', 'sometimes'])).stderr).toContain('invalid --exit-policy');
+  });
+
   it('run --pod new:NAME makes the pod; a member cannot publish ports of its own; an unknown pod is named', async () => {
     const r = await tspod(['run', '--rm', '--pod', 'new:p2', 'busybox', 'hostname']);
     expect(r.exitCode, r.stderr).toBe(0);

@@ -29,15 +29,18 @@ async function verify(file: string) {
   return execa('systemd-analyze', ['verify', file], { reject: false, cwd: work });
 }
 
-/** A unit's Exec lines as argv arrays, as systemd reads them for a user unit named NAME. */
-function execLines(text: string, name: string): Record<string, string[]> {
+/** A unit's Exec lines as argv arrays, as systemd reads them for a user unit named NAME
+ * (several ExecStartPre lines run in order: `ExecStartPre` is the first, `pre` all of them). */
+function execLines(text: string, name: string): Record<string, string[]> & { pre: string[][] } {
   const joined = text.replace(/ \\\n\t/g, ' ');
-  const out: Record<string, string[]> = {};
+  const out = { pre: [] as string[][] } as Record<string, string[]> & { pre: string[][] };
   for (const line of joined.split('\n')) {
     const m = /^(Exec\w+)=(.*)$/.exec(line);
     if (!m) continue;
     const words = [...m[2]!.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((w) => (w[1] !== undefined ? w[1].replace(/\\(.)/g, '$1') : w[2]!));
-    out[m[1]!] = words.map((w) => w.replace(/%t/g, testEnv().XDG_RUNTIME_DIR!).replace(/%n/g, name).replace(/%%/g, '%').replace(/\$\$/g, '$'));
+    const argv = words.map((w) => w.replace(/%t/g, testEnv().XDG_RUNTIME_DIR!).replace(/%n/g, name).replace(/%%/g, '%').replace(/\$\$/g, '$'));
+    if (m[1] === 'ExecStartPre') out.pre.push(argv);
+    out[m[1]!] ??= argv;
   }
   return out;
 }
@@ -127,8 +130,30 @@ describe('generate systemd', () => {
     expect((await run(appExec.ExecStop!)).exitCode).toBe(0);
     expect((await run(podExec.ExecStop!)).exitCode).toBe(0);
     expect(JSON.parse((await tspod(['pod', 'inspect', 'upod'])).stdout).State).toBe('Exited');
-    expect((await tspod(['generate', 'systemd', '--new', 'upod'])).stderr).toContain('--new for a pod is not supported yet');
-    expect((await tspod(['pod', 'rm', '-f', 'upod'])).exitCode).toBe(0);
+
+    // --new: the pod unit creates the pod (id file, infra pid file), its member unit runs into it by that file.
+    const newDir = mkdtempSync(join(work, 'podnew-'));
+    const genNew = await tspod(['generate', 'systemd', '--new', '--name', '--files', '-t', '1', 'upod'], { cwd: newDir });
+    expect(genNew.exitCode, genNew.stderr).toBe(0);
+    expect((await execa('systemd-analyze', ['verify', 'pod-upod.service', 'container-upod-app.service'], { cwd: newDir, reject: false })).exitCode).toBe(0);
+    const podNew = execLines(readFileSync(join(newDir, 'pod-upod.service'), 'utf8'), 'pod-upod.service');
+    const appNew = execLines(readFileSync(join(newDir, 'container-upod-app.service'), 'utf8'), 'container-upod-app.service');
+    expect(podNew.pre.length).toBe(2);
+    for (const argv of podNew.pre) expect((await run(argv)).exitCode).toBe(0);
+    const started = await run(podNew.ExecStart!);
+    expect(started.exitCode, started.stderr).toBe(0);
+    const podPid = Number(readFileSync(join(testEnv().XDG_RUNTIME_DIR!, 'pod-upod.pid'), 'utf8'));
+    expect(readFileSync(`/proc/${podPid}/comm`, 'utf8').trim()).toBe('tspod-monitor');
+    for (const argv of appNew.pre) expect((await run(argv)).exitCode).toBe(0);
+    const app = await execa(appNew.ExecStart![0]!, appNew.ExecStart!.slice(1), { env: { ...testEnv(), NOTIFY_SOCKET: join(work, 'notify.sock') }, reject: false });
+    expect(app.exitCode, app.stderr).toBe(0);
+    const podId = readFileSync(join(testEnv().XDG_RUNTIME_DIR!, 'pod-upod.pod-id'), 'utf8');
+    expect((await tspod(['ps', '--filter', `pod=${podId}`, '--format', '{{.Names}}'])).stdout.split('\n')).toContain('upod-app');
+    expect((await run(appNew.ExecStop!)).exitCode).toBe(0);
+    expect((await run(appNew.ExecStopPost!)).exitCode).toBe(0);
+    expect((await run(podNew.ExecStop!)).exitCode).toBe(0);
+    expect((await run(podNew.ExecStopPost!)).exitCode).toBe(0);
+    expect((await tspod(['pod', 'exists', 'upod'])).exitCode).toBe(1);
   });
 
   it('refuses what it cannot do: an unknown policy, --sdnotify=container, a cid file in use, --replace without --name', async () => {
