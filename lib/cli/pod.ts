@@ -1,4 +1,4 @@
-// `tspod pod create|start|stop|rm|ps|inspect|exists`
+// `tspod pod create|start|stop|restart|kill|rm|ps|inspect|exists|top|logs|prune`
 import type { Argv } from 'yargs';
 import { TspodError } from '../util/errors.js';
 import { ago, columns } from '../util/human.js';
@@ -6,7 +6,10 @@ import { positionals, toArray } from './main.js';
 
 export function builder(y: Argv): Argv {
   return y
-    .usage('Usage: tspod pod create|start|stop|rm|ps|inspect|exists [options] [POD...]')
+    .usage('Usage: tspod pod create|start|stop|restart|kill|rm|ps|inspect|exists|top|logs|prune [options] [POD...]')
+    .option('signal', { alias: 's', type: 'string', default: 'KILL', describe: 'kill: the signal to send' })
+    .option('follow', { type: 'boolean', default: false, describe: 'logs: follow until the containers exit' })
+    .option('tail', { type: 'number', describe: 'logs: only the last N lines of each container' })
     .option('name', { type: 'string', describe: 'create: the pod\'s name' })
     .option('hostname', { type: 'string', describe: 'create: the hostname every container of the pod sees' })
     .option('publish', { alias: 'p', type: 'string', describe: 'create: publish a port of the pod ([IP:][HOSTPORT:]CONTAINERPORT[/tcp])' })
@@ -58,6 +61,30 @@ export async function handler(a: Record<string, unknown>): Promise<number | void
       return 0;
     }
     case 'start': return eachPod(pods.podStart);
+    case 'restart': return eachPod(pods.podRestart);
+    case 'kill': return eachPod((r) => pods.podKill(r, String(a.signal)));
+    case 'prune': {
+      if (!a.force && !process.stdin.isTTY) throw new TspodError('tspod pod prune removes every pod with no running container: add --force to confirm');
+      process.stdout.write((await pods.podPrune()).map((id) => `${id}\n`).join(''));
+      return 0;
+    }
+    case 'top': {
+      if (refs.length !== 1) throw new TspodError('tspod pod top takes one pod');
+      const { containerTop } = await import('../engine/containers.js');
+      const keys = ['USER', 'PID', 'PPID', '%CPU', 'ELAPSED', 'TTY', 'TIME', 'COMMAND'] as const;
+      const rows = pods.podContainers(refs[0]!, false).flatMap((c) => containerTop(c.id).map((r) => [...keys.map((k) => r[k]), c.name]));
+      process.stdout.write(columns([[...keys, 'NAME'], ...rows]));
+      return 0;
+    }
+    case 'logs': {
+      if (refs.length !== 1) throw new TspodError('tspod pod logs takes one pod');
+      const { containerLogs } = await import('../engine/containers.js');
+      // Each container's lines, prefixed with its short id as podman's pod logs do.
+      await Promise.all(pods.podContainers(refs[0]!, true).map((c) => containerLogs(c.id,
+        { follow: Boolean(a.follow), tail: a.tail as number | undefined, timestamps: false },
+        (e, text) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(`${c.id.slice(0, 12)} ${text}`))));
+      return 0;
+    }
     case 'stop': return eachPod((r) => pods.podStop(r, Number(a.time)));
     case 'rm': return eachPod((r) => pods.podRemove(r, Boolean(a.force)));
     case 'exists': {
@@ -99,6 +126,6 @@ export async function handler(a: Record<string, unknown>): Promise<number | void
       return 0;
     }
     default:
-      throw new TspodError(`unknown subcommand "tspod pod ${sub}" (create, start, stop, rm, ps, inspect, exists)`);
+      throw new TspodError(`unknown subcommand "tspod pod ${sub}" (create, start, stop, restart, kill, rm, ps, inspect, exists, top, logs, prune)`);
   }
 }

@@ -198,3 +198,36 @@ export async function podForRun(spec: string, storageOpts: string[]): Promise<{ 
   const pod = spec.startsWith('new:') ? await podCreate({ name: spec.slice(4), publish: [], labels: {}, storageOpts }, store) : findPod(store, spec);
   return { id: pod.id, hostname: pod.hostname };
 }
+
+/** `pod kill [-s SIG]`: the signal to every running container of the pod, the infra included. */
+export async function podKill(ref: string, sig: string): Promise<string> {
+  const { containerKill } = await import('./containers.js');
+  const store = openStore();
+  const pod = findPod(store, ref);
+  const infra = store.containers.get(pod.infraId);
+  const targets = [...podMembers(store, pod), ...(infra ? [liveState(infra, store)] : [])].filter((c) => c.state.status === 'running');
+  if (!targets.length) throw new TspodError(`pod ${pod.name} has no running containers to signal`);
+  for (const c of targets) await containerKill(c.id, sig);
+  return pod.id;
+}
+
+export async function podRestart(ref: string): Promise<string> {
+  await podStop(ref);
+  return podStart(ref);
+}
+
+/** `pod prune`: pods none of whose containers runs. */
+export async function podPrune(): Promise<string[]> {
+  const removed: string[] = [];
+  for (const r of podReports()) {
+    if (r.status === 'Running' || r.status === 'Degraded') continue;
+    removed.push(await podRemove(r.pod.id, true));
+  }
+  return removed;
+}
+
+/** The running members, for `pod top` and `pod logs`. */
+export function podContainers(ref: string, all: boolean): ContainerRecord[] {
+  const store = openStore();
+  return podMembers(store, findPod(store, ref)).filter((c) => all || c.state.status === 'running').reverse();
+}

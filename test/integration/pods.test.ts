@@ -65,6 +65,27 @@ describe('pods', () => {
     expect((await tspod(['pod', 'create', '--exit-policy', 'sometimes'])).stderr).toContain('invalid --exit-policy');
   });
 
+  it('pod top, logs, kill, restart and prune work on every container of the pod', async () => {
+    expect((await tspod(['pod', 'create', '--name', 'p4'])).exitCode).toBe(0);
+    await tspod(['run', '-d', '--pod', 'p4', '--name', 'p4-a', 'busybox', 'sh', '-c', 'echo from-a; exec sleep 100']);
+    await tspod(['run', '-d', '--pod', 'p4', '--name', 'p4-b', 'busybox', 'sh', '-c', 'echo from-b; exec sleep 200']);
+    const top = await tspod(['pod', 'top', 'p4']);
+    expect(top.stdout).toMatch(/^USER\s+PID\s+PPID\s+%CPU\s+ELAPSED\s+TTY\s+TIME\s+COMMAND\s+NAME$/m);
+    expect(top.stdout).toMatch(/sleep 100\s+p4-a$/m);
+    expect(top.stdout).toMatch(/sleep 200\s+p4-b$/m);
+    expect(await waitFor(async () => (await tspod(['pod', 'logs', 'p4'])).stdout.split('\n').length === 2)).toBe(true);
+    expect((await tspod(['pod', 'logs', 'p4'])).stdout.split('\n').map((l) => l.replace(/^[0-9a-f]{12} /, '')).sort()).toEqual(['from-a', 'from-b']);
+    expect((await tspod(['pod', 'kill', 'p4'])).exitCode).toBe(0);
+    expect(await waitFor(async () => JSON.parse((await tspod(['pod', 'inspect', 'p4'])).stdout).State === 'Exited')).toBe(true);
+    expect((await tspod(['pod', 'restart', 'p4'])).exitCode).toBe(0);
+    expect(JSON.parse((await tspod(['pod', 'inspect', 'p4'])).stdout).State).toBe('Running');
+    expect((await tspod(['pod', 'prune', '--force'])).stdout).toBe('');
+    expect((await tspod(['pod', 'stop', '-t', '1', 'p4'])).exitCode).toBe(0);
+    const pruned = await tspod(['pod', 'prune', '--force']);
+    expect(pruned.stdout).toMatch(/^[0-9a-f]{64}$/);
+    expect((await tspod(['pod', 'exists', 'p4'])).exitCode).toBe(1);
+  });
+
   it('run --pod new:NAME makes the pod; a member cannot publish ports of its own; an unknown pod is named', async () => {
     const r = await tspod(['run', '--rm', '--pod', 'new:p2', 'busybox', 'hostname']);
     expect(r.exitCode, r.stderr).toBe(0);
