@@ -29,6 +29,16 @@ mkdir -p "$copy"
 # The tree as it is, built, without git history.
 tar --exclude=./.git -cf - . | tar -xf - -C "$copy"
 chown -R "$TEST_USER:" "$copy"
+# A systemd user manager for the test user, so generated units run under systemd for real
+# (the tests that need it are skipped, and say so, when it cannot start).
+sd_runtime="/tmp/tspod-systemd-$TEST_USER"
+sd_env=()
+if bash scripts/systemd-user.sh start "$TEST_USER" "$sd_runtime"; then
+  sd_env=(TSPOD_TEST_SYSTEMD_RUNTIME="$sd_runtime")
+  trap 'bash scripts/systemd-user.sh stop "$TEST_USER" "$sd_runtime"' EXIT
+else
+  echo "test.sh: no systemd user manager here; unit tests under systemd are skipped"
+fi
 echo "test.sh: running the suite as $TEST_USER in $copy"
-exec runuser -u "$TEST_USER" -- env -i PATH="$PATH" HOME="$home" USER="$TEST_USER" LOGNAME="$TEST_USER" \
-  TERM="${TERM:-dumb}" CI="${CI:-}" bash -c 'cd "$1" && shift && exec npx vitest run "$@"' test-sh "$copy" "$@"
+runuser -u "$TEST_USER" -- env -i PATH="$PATH" HOME="$home" USER="$TEST_USER" LOGNAME="$TEST_USER" \
+  TERM="${TERM:-dumb}" CI="${CI:-}" "${sd_env[@]}" bash -c 'cd "$1" && shift && exec npx vitest run "$@"' test-sh "$copy" "$@"

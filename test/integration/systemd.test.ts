@@ -170,3 +170,53 @@ describe('generate systemd', () => {
     await tspod(['rm', 'gen-bad']);
   });
 });
+
+// scripts/test.sh starts a systemd user manager for the test user when it can (systemd-user.sh).
+const sdRuntime = process.env.TSPOD_TEST_SYSTEMD_RUNTIME;
+describe.skipIf(!sdRuntime)('under a real systemd --user (started by scripts/test.sh)', () => {
+  const systemctl = (...args: string[]) => execa('systemctl', ['--user', ...args], { env: { ...process.env, XDG_RUNTIME_DIR: sdRuntime! }, reject: false });
+  // The units run tspod with the suite's store and runtime directories.
+  const envFlags = () => ['XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_RUNTIME_DIR'].flatMap((k) => ['-e', `${k}=${testEnv()[k]}`]);
+
+  it('a --new container unit starts (notify, MainPID the monitor), runs the container, and stop removes it', async () => {
+    await tspod(['create', '--name', 'sdsvc', 'busybox', 'sh', '-c', 'echo up; exec sleep 1000']);
+    const dir = mkdtempSync(join(work, 'sd-'));
+    expect((await tspod(['generate', 'systemd', '--new', '--name', '--files', '-t', '1', ...envFlags(), 'sdsvc'], { cwd: dir })).exitCode).toBe(0);
+    const unit = join(dir, 'container-sdsvc.service');
+    expect((await systemctl('link', unit)).exitCode).toBe(0);
+    try {
+      const start = await systemctl('start', 'container-sdsvc.service');
+      expect(start.exitCode, start.stderr).toBe(0);
+      expect((await systemctl('is-active', 'container-sdsvc.service')).stdout).toBe('active');
+      const mainPid = Number((await systemctl('show', '-p', 'MainPID', '--value', 'container-sdsvc.service')).stdout);
+      expect(readFileSync(`/proc/${mainPid}/comm`, 'utf8').trim()).toBe('tspod-monitor');
+      expect((await tspod(['ps', '--filter', 'name=sdsvc', '--format', '{{.State}}'])).stdout).toBe('running');
+      expect((await systemctl('stop', 'container-sdsvc.service')).exitCode).toBe(0);
+      expect((await systemctl('is-active', 'container-sdsvc.service')).stdout).toBe('inactive');
+      expect((await tspod(['ps', '-a', '--filter', 'name=sdsvc', '-q'])).stdout).toBe('');
+    } finally {
+      await systemctl('stop', 'container-sdsvc.service');
+      await systemctl('disable', 'container-sdsvc.service');
+    }
+  });
+
+  it('a pod\'s --new units: starting the member starts the pod first (BindsTo), stopping the pod stops both', async () => {
+    await tspod(['pod', 'create', '--name', 'sdpod']);
+    await tspod(['create', '--pod', 'sdpod', '--name', 'sdpod-app', 'busybox', 'sleep', '1000']);
+    const dir = mkdtempSync(join(work, 'sdpod-'));
+    expect((await tspod(['generate', 'systemd', '--new', '--name', '--files', '-t', '1', ...envFlags(), 'sdpod'], { cwd: dir })).exitCode).toBe(0);
+    for (const u of ['pod-sdpod.service', 'container-sdpod-app.service']) expect((await systemctl('link', join(dir, u))).exitCode).toBe(0);
+    try {
+      const start = await systemctl('start', 'container-sdpod-app.service');
+      expect(start.exitCode, start.stderr).toBe(0);
+      expect((await systemctl('is-active', 'pod-sdpod.service')).stdout).toBe('active');
+      expect(JSON.parse((await tspod(['pod', 'inspect', 'sdpod'])).stdout).State).toBe('Running');
+      expect((await systemctl('stop', 'pod-sdpod.service')).exitCode).toBe(0);
+      expect((await systemctl('is-active', 'container-sdpod-app.service')).stdout).toBe('inactive');
+      expect((await tspod(['pod', 'exists', 'sdpod'])).exitCode).toBe(1);
+    } finally {
+      await systemctl('stop', 'container-sdpod-app.service', 'pod-sdpod.service');
+      await systemctl('disable', 'container-sdpod-app.service', 'pod-sdpod.service');
+    }
+  });
+});
