@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { loadStorageConfig } from '../config/storage-conf.js';
 import { hostsFile, resolvConf } from '../network/etc-files.js';
 import { checkTun, parseSlirpOptions, slirpArgs } from '../network/slirp.js';
-import { addForwards, parsePublish, reserveHostPorts } from '../network/ports.js';
+import { addForwards, parsePublish, reserveHostPorts, startUdpForwarder } from '../network/ports.js';
 import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
 import { launch, type LaunchPlan } from '../runtime/launch.js';
 import { parseSecurityOpts, resolveCaps, securityPlan } from '../runtime/security.js';
@@ -225,10 +225,6 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (slirpOpts) checkTun();
   const ports = opts.publish.flatMap(parsePublish);
   if (ports.length && !slirpOpts) throw new TspodError(`publishing ports (-p) needs the slirp4netns network, not --network ${opts.network}`);
-  if (ports.some((p) => p.protocol === 'udp') && !slirpOpts?.allowHostLoopback) {
-    // slirp4netns drops the container's UDP replies to 10.0.2.2 when host loopback is off (see docs/networking.md).
-    throw new TspodError('publishing UDP ports needs --network slirp4netns:allow_host_loopback=true for now: slirp4netns drops the replies otherwise, and tspod has no UDP forwarder of its own yet');
-  }
   if (storage.mountProgram) {
     try {
       accessSync('/dev/fuse', constants.R_OK | constants.W_OK);
@@ -367,7 +363,12 @@ async function reservePorts(record: ContainerRecord): Promise<void> {
 async function forwardPorts(store: Store, record: ContainerRecord, pid: number): Promise<void> {
   if (!record.state.ports?.length) return;
   try {
-    await addForwards(containerFiles(store, record.id).slirpApi, record.state.ports);
+    // UDP replies reach the host through slirp4netns only when the container may reach the
+    // host's loopback; otherwise tspod's own forwarder relays them (docs/networking.md).
+    const ownUdp = !parseSlirpOptions(record.config.network).allowHostLoopback;
+    const bySlirp = record.state.ports.filter((p) => p.protocol === 'tcp' || !ownUdp);
+    await addForwards(containerFiles(store, record.id).slirpApi, bySlirp);
+    for (const p of record.state.ports) if (!bySlirp.includes(p)) await startUdpForwarder(pid, p);
   } catch (err) {
     process.kill(pid, 'SIGKILL');
     throw err;

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { TspodError } from '../util/errors.js';
+import { spawn } from 'node:child_process';
+import { helperPath } from '../config/paths.js';
 
 export interface PortMapping {
   hostIp: string;
@@ -115,4 +117,25 @@ export async function addForwards(apiSocket: string, ports: PortMapping[]): Prom
 /** podman's `port` lines: "8080/tcp -> 0.0.0.0:34567". */
 export function formatPorts(ports: PortMapping[]): string[] {
   return ports.map((p) => `${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}`);
+}
+
+/** Publish one UDP port through tspod-udpfwd (host socket outside, relay inside the
+ * container's namespaces): slirp4netns drops the container's UDP replies unless the
+ * container may reach the host's loopback. Returns once the port is bound; the
+ * forwarder lives until the container's process PID exits. */
+export async function startUdpForwarder(pid: number, p: PortMapping): Promise<void> {
+  const child = spawn(helperPath('tspod-udpfwd'), [String(pid), p.hostIp || '0.0.0.0', String(p.hostPort), String(p.containerPort)], {
+    stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+  });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const ready = await new Promise<boolean>((resolve) => {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => d.includes('ready') && resolve(true));
+    child.once('exit', () => resolve(false));
+    child.once('error', () => resolve(false));
+  });
+  child.stdout!.destroy();
+  child.stderr!.destroy();
+  child.unref();
+  if (!ready) throw new TspodError(`cannot publish ${p.hostIp}:${p.hostPort}/udp: ${err.trim() || 'the UDP forwarder exited'}`);
 }

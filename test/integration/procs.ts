@@ -21,5 +21,22 @@ export function userProcesses(names: string[]): Array<{ pid: number; comm: strin
   return out;
 }
 
-export const containerProcesses = ['fuse-overlayfs', 'slirp4netns', 'tspod-launch', 'tspod-userns', 'tspod-init', 'sleep'];
+export const containerProcesses = ['fuse-overlayfs', 'slirp4netns', 'tspod-launch', 'tspod-userns', 'tspod-init', 'tspod-udpfwd', 'sleep'];
 
+
+/** Live processes named `name` whatever /proc says their owner is (a helper that joined a
+ * user namespace is no longer dumpable, and its /proc directory then belongs to root). */
+export function namedProcesses(name: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim();
+      const state = readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
+      if (comm === name && state !== 'Z') out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
