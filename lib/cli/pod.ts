@@ -20,7 +20,8 @@ export function builder(y: Argv): Argv {
     .option('exit-policy', { type: 'string', describe: 'create: stop (the pod stops when its last container exits) or continue' })
     .option('replace', { type: 'boolean', default: false, describe: 'create: remove a pod of the same name first' })
     .option('ignore', { alias: 'i', type: 'boolean', default: false, describe: 'stop, rm: a missing pod is not an error' })
-    .option('infra', { type: 'boolean', describe: 'create: with an infra container (always: it holds the pod\'s namespaces)' })
+    .option('infra', { type: 'boolean', describe: 'create: with an infra container holding the shared namespaces (default); false: the pod only groups its containers' })
+    .option('infra-image', { type: 'string', describe: 'create: accepted for podman\'s muscle memory; tspod\'s infra needs no image' })
     .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'rm: stop and remove the pod\'s containers too' })
     .option('time', { alias: 't', type: 'number', default: 10, describe: 'stop: seconds to wait before killing' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'ps: only the pod IDs' })
@@ -47,13 +48,14 @@ export async function handler(a: Record<string, unknown>): Promise<number | void
   };
   switch (sub) {
     case 'create': {
-      if (a.infra === false) throw new TspodError('--infra=false is not supported: the infra container holds the pod\'s namespaces');
+      if (a['infra-image']) process.stderr.write(`tspod pod create: --infra-image ${String(a['infra-image'])} is ignored: tspod's infra runs tspod-init -P on an empty root and needs no image\n`);
       const share = toArray(a.share).flatMap((s) => s.split(','));
+      if (a.infra === false && share.length) throw new TspodError('--share needs the infra container that holds the shared namespaces: drop --infra=false');
       if (share.some((s) => !['net', 'ipc', 'uts'].includes(s))) throw new TspodError(`--share ${share.join(',')}: tspod pods share net, ipc and uts (no pid or cgroup sharing yet)`);
       const { parseLabels } = await import('../engine/run.js');
       const pod = await pods.podCreate({
         podIdFile: a['pod-id-file'] as string | undefined, infraPidFile: a['infra-conmon-pidfile'] as string | undefined,
-        exitPolicy: a['exit-policy'] as string | undefined, replace: Boolean(a.replace),
+        exitPolicy: a['exit-policy'] as string | undefined, replace: Boolean(a.replace), infra: a.infra as boolean | undefined,
         name: (a.name as string | undefined) ?? refs[0], hostname: a.hostname as string | undefined, publish: toArray(a.publish),
         labels: parseLabels(toArray(a.label)), storageOpts: toArray(a['storage-opt']),
       });
@@ -101,7 +103,8 @@ export async function handler(a: Record<string, unknown>): Promise<number | void
         const rep = pods.podReport(r);
         return {
           Id: rep.pod.id, Name: rep.pod.name, Created: rep.pod.created, State: rep.status, Hostname: rep.pod.hostname, Labels: rep.pod.labels,
-          CreateInfra: true, InfraContainerID: rep.pod.infraId, SharedNamespaces: rep.pod.share, NumContainers: rep.members.length + (rep.infra ? 1 : 0),
+          CreateInfra: !!rep.pod.infraId, InfraContainerID: rep.pod.infraId, SharedNamespaces: rep.pod.share, NumContainers: rep.members.length + (rep.infra ? 1 : 0),
+          NumberOfContainers: rep.members.length + (rep.infra ? 1 : 0),
           Containers: [...(rep.infra ? [rep.infra] : []), ...rep.members].map((c) => ({ Id: c.id, Name: c.name, State: c.state.status })),
         };
       });
@@ -117,6 +120,7 @@ export async function handler(a: Record<string, unknown>): Promise<number | void
       } else if (a.format === 'json') {
         process.stdout.write(JSON.stringify(reps.map((r) => ({
           Id: r.pod.id, Name: r.pod.name, Status: r.status, Created: r.pod.created, InfraId: r.pod.infraId, Labels: r.pod.labels,
+          NumberOfContainers: r.members.length + (r.infra ? 1 : 0),
           Containers: [...(r.infra ? [r.infra] : []), ...r.members].map((c) => ({ Id: c.id, Names: c.name, Status: c.state.status })),
         })), null, 4) + '\n');
       } else {

@@ -97,7 +97,7 @@ export async function playKube(file: string, down: boolean): Promise<PlayResult[
     try {
       for (const c of p.containers) {
         const rec = await createContainer(store, {
-          ...plainRunOptions(c.image, c.args), name: `${p.name}-${c.name}`, pod: { id: pod.id, hostname: pod.hostname },
+          ...plainRunOptions(c.image, c.args), name: `${p.name}-${c.name}`, pod: { id: pod.id, hostname: pod.hostname, shared: true },
           env: c.env, workdir: c.workdir, volumes: c.volumes, tmpfs: c.tmpfs,
           entrypoint: c.entrypoint ? JSON.stringify(c.entrypoint) : undefined,
         });

@@ -21,6 +21,8 @@ export interface PodCreateOptions {
   exitPolicy?: string;
   /** --replace: remove a pod of the same name first */
   replace?: boolean;
+  /** --infra=false: a pod that only groups its containers (no shared namespaces, no ports) */
+  infra?: boolean;
   name?: string;
   hostname?: string;
   publish: string[];
@@ -54,6 +56,7 @@ export function podMembers(store: Store, pod: PodRecord): ContainerRecord[] {
 export async function podCreate(o: PodCreateOptions, store: Store = openStore()): Promise<PodRecord> {
   if (o.name !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(o.name)) throw new TspodError(`invalid pod name "${o.name}": use letters, digits, '_', '.', '-'`);
   if (o.exitPolicy !== undefined && o.exitPolicy !== 'stop' && o.exitPolicy !== 'continue') throw new TspodError(`invalid --exit-policy "${o.exitPolicy}": use stop or continue`);
+  if (o.infra === false && o.publish.length) throw new TspodError('a pod without an infra container has no network of its own to publish ports on: drop -p or --infra=false');
   if (o.replace) {
     if (!o.name) throw new TspodError('--replace needs --name: it replaces the pod of that name');
     if (store.pods.list().some((p) => p.name === o.name)) await podRemove(o.name, true);
@@ -64,13 +67,17 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
     const id = newId();
     const rec: PodRecord = {
       version: 1, id, name: o.name ?? randomName((n) => pods.some((p) => p.name === n)), created: new Date().toISOString(),
-      hostname: o.hostname ?? '', infraId: '', labels: o.labels, share: ['net', 'ipc', 'uts'],
+      hostname: o.hostname ?? '', infraId: '', labels: o.labels, share: o.infra === false ? [] : ['net', 'ipc', 'uts'],
       infraPidFile: o.infraPidFile, exitPolicy: (o.exitPolicy as 'stop' | 'continue' | undefined) ?? 'continue',
     };
     rec.hostname ||= rec.name;
     store.pods.save(rec);
     return rec;
   });
+  if (o.infra === false) {
+    if (o.podIdFile) writeFileSync(o.podIdFile, pod.id);
+    return pod;
+  }
   try {
     const rootfs = join(store.pods.dir(pod.id), 'rootfs');
     mkdirSync(rootfs, { mode: 0o755 });
@@ -108,7 +115,7 @@ export async function ensureInfraRunning(store: Store, podId: string): Promise<n
 export async function podStart(ref: string): Promise<string> {
   const store = openStore();
   const pod = findPod(store, ref);
-  await ensureInfraRunning(store, pod.id);
+  if (pod.infraId) await ensureInfraRunning(store, pod.id);
   for (const c of podMembers(store, pod)) if (c.state.status !== 'running') await containerStart(c.id);
   return pod.id;
 }
@@ -193,10 +200,10 @@ export async function applyExitPolicy(store: Store, podId: string): Promise<void
 }
 
 /** `run --pod NAME` or `--pod new:NAME`: the pod a new container joins. */
-export async function podForRun(spec: string, storageOpts: string[]): Promise<{ id: string; hostname: string }> {
+export async function podForRun(spec: string, storageOpts: string[]): Promise<{ id: string; hostname: string; shared: boolean }> {
   const store = openStore();
   const pod = spec.startsWith('new:') ? await podCreate({ name: spec.slice(4), publish: [], labels: {}, storageOpts }, store) : findPod(store, spec);
-  return { id: pod.id, hostname: pod.hostname };
+  return { id: pod.id, hostname: pod.hostname, shared: !!pod.infraId };
 }
 
 /** `pod kill [-s SIG]`: the signal to every running container of the pod, the infra included. */

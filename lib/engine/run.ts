@@ -63,8 +63,8 @@ export interface RunOptions {
   createCommand?: { globals: string[]; options: string[]; operands: string[] };
   /** --pod NAME|new:NAME as given */
   podSpec?: string;
-  /** a pod member: the pod's id and hostname (the network, IPC and UTS namespaces are the pod's) */
-  pod?: { id: string; hostname: string };
+  /** a pod member: the pod's id and hostname; with `shared` (a pod with an infra) the network, IPC and UTS namespaces are the pod's */
+  pod?: { id: string; hostname: string; shared: boolean };
   /** a pod's infra: an empty root with tspod-init -P holding the namespaces, instead of an image */
   infraFor?: { podId: string; rootfs: string };
   /** --label KEY=VALUE (KEY alone: an empty value) */
@@ -240,7 +240,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const security = securityPlan(caps, parseSecurityOpts(opts.securityOpt), opts.privileged);
   if (opts.preserveFds && opts.tty) throw new TspodError('--preserve-fds cannot be combined with -t: the terminal helper cannot pass extra descriptors');
   const extraEnv = [...opts.envFile.flatMap(parseEnvFile), ...opts.env.map(expandEnv)];
-  if (opts.pod && (ports.length || opts.publishAll)) throw new TspodError('a container in a pod shares the pod\'s network: publish ports on the pod (`tspod pod create -p ...`)');
+  const shared = !!opts.pod?.shared;
+  if (shared && (ports.length || opts.publishAll)) throw new TspodError('a container in a pod shares the pod\'s network: publish ports on the pod (`tspod pod create -p ...`)');
   const image = opts.infraFor
     ? { id: '', names: ['tspod-infra'], chainIds: [] as string[] }
     : await imageForRun(store, opts.image, parsePullPolicy(opts.pull), opts.pullOptions ?? {});
@@ -290,7 +291,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       },
       state: { status: 'created' },
     };
-    rec.config.hostname = opts.pod ? opts.pod.hostname : hostname(rec, opts.hostname);
+    rec.config.hostname = shared ? opts.pod!.hostname : hostname(rec, opts.hostname);
     rec.config.env = mergeEnv(
       ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod'],
       opts.tty ? ['TERM=xterm'] : [],
@@ -304,7 +305,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { mode: d === 'upper' ? 0o755 : 0o700 });
     writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
     // A pod member's network is the pod's (slirp4netns, held by the infra).
-    const seen = opts.pod ? 'slirp4netns' : network;
+    const seen = shared ? 'slirp4netns' : network;
     writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen));
     writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen));
     store.containers.save(rec);
@@ -323,8 +324,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     workDir: join(dir, 'work'),
     mergedDir: join(dir, 'merged'),
     // A pod member joins the infra's network namespace at start (podTarget): no network of its own.
-    network: opts.pod ? 'none' : network,
-    slirpArgs: opts.pod ? [] : record.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, record.id).slirpApi}`] : slirp,
+    network: shared ? 'none' : network,
+    slirpArgs: shared ? [] : record.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, record.id).slirpApi}`] : slirp,
     slirpLog: join(dir, 'userdata', 'slirp4netns.log'),
     hostname: record.config.hostname,
     user: record.config.user,
@@ -378,7 +379,7 @@ async function forwardPorts(store: Store, record: ContainerRecord, pid: number):
 /** The launch plan for this start: a pod member joins its infra, started first when it is not running. */
 async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPlan> {
   const plan = record.plan as LaunchPlan;
-  if (!record.config.pod) return plan;
+  if (!record.config.pod || !store.pods.get(record.config.pod)?.infraId) return plan;
   const { ensureInfraRunning } = await import('./pods.js');
   return { ...plan, podTarget: await ensureInfraRunning(store, record.config.pod) };
 }

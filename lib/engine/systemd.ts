@@ -16,8 +16,8 @@ export function generateSystemd(ref: string, o: GenerateOptions): Array<{ name: 
   const full: UnitOptions = { ...o, tspod: join(packageRoot, 'bin', 'tspod'), version: packageVersion(), now: new Date() };
   const pod = store.pods.list().find((p) => p.name === ref || p.id === ref);
   if (pod) {
-    const infra = store.containers.get(pod.infraId);
-    if (!infra) throw new TspodError(`pod ${pod.name} has lost its infra container: remove it and create it again`);
+    const infra = pod.infraId ? store.containers.get(pod.infraId) : undefined;
+    if (!infra) throw new TspodError(pod.infraId ? `pod ${pod.name} has lost its infra container: remove it and create it again` : `pod ${pod.name} has no infra container: its units need one to start and stop the pod (create it without --infra=false)`);
     const publish = (infra.config.ports ?? []).map((x) => `${x.hostIp && x.hostIp !== '0.0.0.0' ? `${x.hostIp}:` : ''}${x.hostPort || ''}${x.hostPort ? ':' : ''}${x.containerPort}/${x.protocol}`);
     const p = { id: pod.id, name: pod.name, hostname: pod.hostname, labels: pod.labels, publish, infraId: infra.id, infraName: infra.name, infraPidFile: containerFiles(store, infra.id).monitorPid, storeDir: store.containers.dir(infra.id) };
     const podName = podUnitName(p, full);

@@ -86,6 +86,18 @@ describe('pods', () => {
     expect((await tspod(['pod', 'exists', 'p4'])).exitCode).toBe(1);
   });
 
+  it('--infra=false: a pod that only groups its containers (own networks, no ports); --infra-image is ignored with a word', async () => {
+    const c = await tspod(['pod', 'create', '--name', 'p5', '--infra=false', '--infra-image', 'k8s.gcr.io/pause']);
+    expect(c.exitCode, c.stderr).toBe(0);
+    expect(c.stderr).toContain('--infra-image k8s.gcr.io/pause is ignored');
+    const inspect = JSON.parse((await tspod(['pod', 'inspect', 'p5'])).stdout);
+    expect(inspect).toMatchObject({ CreateInfra: false, InfraContainerID: '', SharedNamespaces: [], NumberOfContainers: 0 });
+    const r = await tspod(['run', '--rm', '--pod', 'p5', '--network', 'none', 'busybox', 'sh', '-c', 'hostname | grep -vx p5 >/dev/null && echo own-hostname']);
+    expect(r.stdout).toBe('own-hostname');
+    expect((await tspod(['pod', 'create', '--name', 'p6', '--infra=false', '-p', '8080'])).stderr).toContain('no network of its own to publish ports on');
+    expect((await tspod(['pod', 'rm', '-f', 'p5'])).exitCode).toBe(0);
+  });
+
   it('run --pod new:NAME makes the pod; a member cannot publish ports of its own; an unknown pod is named', async () => {
     const r = await tspod(['run', '--rm', '--pod', 'new:p2', 'busybox', 'hostname']);
     expect(r.exitCode, r.stderr).toBe(0);
