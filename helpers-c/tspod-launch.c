@@ -71,6 +71,7 @@ static struct {
   int preserve_fds;
   pid_t exec_target; /* exec mode: join this container process's namespaces */
   pid_t pod_target;  /* a pod member: join this infra process's user, net, ipc and uts namespaces */
+  const char *waiter; /* once the container runs, become this small waiter (tspod-init -W) */
   char *slirp_argv[32]; /* slirp4netns and its options; NULL: no user-mode network */
   const char *slirp_log;
   int nslirp;
@@ -110,6 +111,7 @@ static void read_plan(void) {
     else if (!strcmp(k, "cwd")) plan.cwd = v;
     else if (!strcmp(k, "init")) plan.init = v;
     else if (!strcmp(k, "pod_target")) plan.pod_target = atoi(v);
+    else if (!strcmp(k, "waiter")) plan.waiter = v;
     else if (!strcmp(k, "caps")) plan.caps = strtoull(v, NULL, 16);
     else if (!strcmp(k, "no_new_privs")) plan.no_new_privs = atoi(v);
     else if (!strcmp(k, "preserve_fds")) plan.preserve_fds = atoi(v);
@@ -718,24 +720,30 @@ static void mask_paths(void) {
 
 /* ---- the container's first process --------------------------------------- */
 
-static int init_memfd = -1;
+static int init_memfd = -1, waiter_memfd = -1;
 
-/* The init helper runs from a sealed in-memory copy, so nothing in the
- * container can reach (or rewrite) the binary on the host. */
-static void load_init(void) {
-  if (!plan.init) return;
-  int src = open(plan.init, O_RDONLY | O_CLOEXEC);
-  if (src < 0) die_step("init", errno, "open %s", plan.init);
+/* A sealed in-memory copy of PATH: what runs from it cannot be reached (or
+ * rewritten) through /proc/PID/exe. */
+static int sealed_copy(const char *step, const char *path, const char *name) {
+  int src = open(path, O_RDONLY | O_CLOEXEC);
+  if (src < 0) die_step(step, errno, "open %s", path);
   struct stat st;
-  if (fstat(src, &st) < 0) die_step("init", errno, "stat %s", plan.init);
-  init_memfd = memfd_create("tspod-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  if (init_memfd < 0) die_step("init", errno, "memfd_create");
+  if (fstat(src, &st) < 0) die_step(step, errno, "stat %s", path);
+  int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) die_step(step, errno, "memfd_create");
   off_t off = 0;
   while (off < st.st_size)
-    if (sendfile(init_memfd, src, &off, st.st_size - off) <= 0) die_step("init", errno, "copy %s", plan.init);
+    if (sendfile(fd, src, &off, st.st_size - off) <= 0) die_step(step, errno, "copy %s", path);
   close(src);
-  if (fcntl(init_memfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
-    die_step("init", errno, "seal the init copy");
+  if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+    die_step(step, errno, "seal the copy of %s", path);
+  return fd;
+}
+
+/* The init helper, and the waiter tspod-launch becomes, run from sealed copies. */
+static void load_init(void) {
+  if (plan.init) init_memfd = sealed_copy("init", plan.init, "tspod-init");
+  if (plan.waiter) waiter_memfd = sealed_copy("waiter", plan.waiter, "tspod-wait");
 }
 
 static int errpipe[2];
@@ -946,6 +954,30 @@ int main(int argc, char **argv) {
    * closed socket would raise SIGPIPE here. */
   close(sync_fd);
   sync_fd = -1;
+
+  /* The container runs: what is left of our job (forward signals, wait, stop the
+   * network and overlay helpers) a small static waiter does in far less memory.
+   * Signals stay blocked across the exec so none is lost or kills us meanwhile. */
+  if (waiter_memfd >= 0 && len == 0) {
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
+    int slirp_fd = -1;
+    if (slirp_pid > 0) {
+      slirp_fd = slirp_exit[1];
+      fcntl(slirp_fd, F_SETFD, 0);
+    }
+    char a_child[16], a_fuse[16], a_slirp[16], a_fd[16];
+    snprintf(a_child, sizeof a_child, "%d", pid);
+    snprintf(a_fuse, sizeof a_fuse, "%d", fuse_pid);
+    snprintf(a_slirp, sizeof a_slirp, "%d", slirp_pid);
+    snprintf(a_fd, sizeof a_fd, "%d", slirp_fd);
+    char *wargv[] = {"tspod-wait", "-W", a_child, a_fuse, a_slirp, a_fd, NULL};
+    fexecve(waiter_memfd, wargv, environ);
+    /* No waiter: carry on as the waiter ourselves. */
+    if (slirp_fd >= 0) fcntl(slirp_fd, F_SETFD, FD_CLOEXEC);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+  }
 
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -149,7 +149,7 @@ describe('stop, kill, start', () => {
     const id = (await tspod(['create', ...none, '--name', 'once', 'busybox', 'sleep', '100'])).stdout;
     const starts = await Promise.all([0, 1, 2].map(() => tspod(['start', 'once'])));
     expect(starts.map((r) => r.exitCode)).toEqual([0, 0, 0]);
-    expect(userProcesses(['tspod-launch']).length).toBe(1);
+    expect(userProcesses(['tspod-wait']).length).toBe(1); // what tspod-launch becomes once the container runs
     await tspod(['rm', '-f', id]);
   });
 

@@ -21,7 +21,7 @@ export function userProcesses(names: string[]): Array<{ pid: number; comm: strin
   return out;
 }
 
-export const containerProcesses = ['fuse-overlayfs', 'slirp4netns', 'tspod-launch', 'tspod-userns', 'tspod-init', 'tspod-udpfwd', 'sleep'];
+export const containerProcesses = ['fuse-overlayfs', 'slirp4netns', 'tspod-launch', 'tspod-wait', 'tspod-userns', 'tspod-init', 'tspod-udpfwd', 'sleep'];
 
 
 /** Live processes named `name` whatever /proc says their owner is (a helper that joined a

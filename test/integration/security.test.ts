@@ -169,11 +169,12 @@ describe('file descriptors and binaries', () => {
     const r = await tspod(['run', '--rm', ...none, '--init', 'probe', 'probe', 'exe-write']);
     expect(r.stdout).toMatch(/^errno=(1|13|26)$/);
   });
-  it('tspod-launch runs from a sealed memfd: its /proc/PID/exe cannot be rewritten, even after it exits (CVE-2019-5736 class)', async () => {
+  it('the container\'s parent (tspod-launch, then tspod-wait) runs from a sealed memfd: its /proc/PID/exe cannot be rewritten, even after it exits (CVE-2019-5736 class)', async () => {
     const { openSync, writeSync, readlinkSync, closeSync } = await import('node:fs');
     await tspod(['run', '-d', ...none, '--name', 'sealed', 'busybox', 'sleep', '100']);
-    const [helper] = userProcesses(['tspod-launch']);
-    expect(readlinkSync(`/proc/${helper!.pid}/exe`)).toMatch(/^\/memfd:tspod-launch/);
+    expect(await waitFor(() => userProcesses(['tspod-wait']).length === 1)).toBe(true);
+    const [helper] = userProcesses(['tspod-wait']);
+    expect(readlinkSync(`/proc/${helper!.pid}/exe`)).toMatch(/^\/memfd:tspod-wait/);
     // What a container's root (the same uid) would do: hold the file, wait, write.
     const held = openSync(`/proc/${helper!.pid}/exe`, 'r');
     await tspod(['rm', '-f', 'sealed']);
