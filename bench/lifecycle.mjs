@@ -58,12 +58,12 @@ for (const [name, bin, pre, image] of engines) {
   for (let i = n; i < 50; i++) run(bin, [...pre, 'run', '-d', '--network', 'none', image, 'sleep', '1000']);
   const ps = [];
   for (let i = 0; i < 5; i++) ps.push(ms(() => run(bin, [...pre, 'ps', '-a'])));
-  // Per container, what stays beside it: tspod-monitor + tspod-launch for tspod, conmon for podman.
-  const kept = (field) => median(memOf(name === 'tspod' ? 'tspod-monitor' : 'conmon', field)) + (name === 'tspod' ? median(memOf('tspod-launch', field)) : 0);
+  // Per container, what stays beside it: tspod-monitor + tspod-wait (what tspod-launch becomes) for tspod, conmon for podman.
+  const kept = (field) => median(memOf(name === 'tspod' ? 'tspod-monitor' : 'conmon', field)) + (name === 'tspod' ? median(memOf('tspod-wait', field)) : 0);
   results[name] = { runD: median(runD), exec: median(exec), ps50: median(ps), rssKb: kept('VmRSS'), pssKb: kept('Pss') };
   run(bin, [...pre, 'rm', '-a', '-f']);
 }
-console.log(`median ms over ${n} runs; ps -a with 50 containers; memory kept per running container in kB (tspod: monitor + launch helper; podman: conmon)`);
+console.log(`median ms over ${n} runs; ps -a with 50 containers; memory kept per running container in kB (tspod: monitor + tspod-wait; podman: conmon)`);
 console.log(['metric', ...Object.keys(results), podman ? 'ratio' : ''].join('\t'));
 for (const k of ['runD', 'exec', 'ps50', 'rssKb', 'pssKb']) {
   const t = results.tspod[k], p = results.podman?.[k];

@@ -68,8 +68,8 @@ export function planLines(p: LaunchPlan): string[][] {
   lines.push(...p.security);
   if (p.init) lines.push(['init', helperPath('tspod-init')]);
   if (p.podTarget) lines.push(['pod_target', String(p.podTarget)]);
-  // Once the container runs, tspod-launch becomes tspod-init -W: the waiter left beside each container is small.
-  lines.push(['waiter', helperPath('tspod-init')]);
+  // Once the container runs, tspod-launch becomes tspod-wait: the process left beside each container is small.
+  lines.push(['waiter', helperPath('tspod-wait')]);
   for (const e of p.env) lines.push(['env', e]);
   for (const a of p.argv) lines.push(['arg', a]);
   for (const b of p.binds) lines.push(['bind', b.source, b.destination, b.readonly ? 'ro' : 'rw']);
