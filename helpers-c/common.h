@@ -142,4 +142,16 @@ static __attribute__((unused)) int write_all(int fd, const void *buf, size_t n) 
   return 0;
 }
 
+/* The next signal a signalfd reports (EINTR retried); a short read is fatal. */
+#include <sys/signalfd.h>
+static __attribute__((unused)) int next_signal(int sfd) {
+  struct signalfd_siginfo si;
+  for (;;) {
+    ssize_t r = read(sfd, &si, sizeof si);
+    if (r < 0 && errno == EINTR) continue;
+    if (r != sizeof si) die_step("signalfd", errno, "read");
+    return (int)si.ssi_signo;
+  }
+}
+
 #endif

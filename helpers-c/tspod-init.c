@@ -19,12 +19,9 @@ static int pause_forever(void) {
   int sfd = signalfd(-1, &all, SFD_CLOEXEC);
   if (sfd < 0) die_step("signalfd", errno, "signalfd");
   for (;;) {
-    struct signalfd_siginfo si;
-    ssize_t r = read(sfd, &si, sizeof si);
-    if (r < 0 && errno == EINTR) continue;
-    if (r != sizeof si) die_step("signalfd", errno, "read");
-    if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) return 0;
-    if (si.ssi_signo == SIGCHLD)
+    int sig = next_signal(sfd);
+    if (sig == SIGTERM || sig == SIGINT) return 0;
+    if (sig == SIGCHLD)
       while (waitpid(-1, NULL, WNOHANG) > 0)
         ;
   }
@@ -58,12 +55,9 @@ int main(int argc, char **argv) {
   int sfd = signalfd(-1, &all, SFD_CLOEXEC);
   if (sfd < 0) die_step("signalfd", errno, "signalfd");
   for (;;) {
-    struct signalfd_siginfo si;
-    ssize_t r = read(sfd, &si, sizeof si);
-    if (r < 0 && errno == EINTR) continue;
-    if (r != sizeof si) die_step("signalfd", errno, "read");
-    if (si.ssi_signo != SIGCHLD) {
-      kill(child, si.ssi_signo);
+    int sig = next_signal(sfd);
+    if (sig != SIGCHLD) {
+      kill(child, sig);
       continue;
     }
     int status;

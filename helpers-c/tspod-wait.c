@@ -19,11 +19,8 @@ static int wait_for_container(pid_t child, pid_t fuse, pid_t slirp, int slirp_fd
   if (sfd < 0) die_step("signalfd", errno, "signalfd");
   int status = -1;
   while (status < 0) {
-    struct signalfd_siginfo si;
-    ssize_t r = read(sfd, &si, sizeof si);
-    if (r < 0 && errno == EINTR) continue;
-    if (r != sizeof si) die_step("signalfd", errno, "read");
-    switch (si.ssi_signo) {
+    int sig = next_signal(sfd);
+    switch (sig) {
       case SIGCHLD: {
         int st;
         pid_t p;
@@ -32,7 +29,7 @@ static int wait_for_container(pid_t child, pid_t fuse, pid_t slirp, int slirp_fd
         break;
       }
       case SIGINT: case SIGTERM: case SIGHUP: case SIGQUIT: case SIGUSR1: case SIGUSR2: case SIGWINCH:
-        kill(child, si.ssi_signo);
+        kill(child, sig);
         break;
       default:
         break;
