@@ -1,8 +1,8 @@
 // start, stop, kill, wait, logs and the monitor's container-cleanup.
 import type { Argv } from 'yargs';
 import { TspodError } from '../util/errors.js';
-import { readFileSync } from 'node:fs';
 import { positionals, toArray } from './main.js';
+import { readIdFiles } from '../util/fs.js';
 
 function refs(a: Record<string, unknown>, verb: string): string[] {
   return positionals(a, verb, 1, Infinity, 'container name or ID');
@@ -12,17 +12,9 @@ function refs(a: Record<string, unknown>, verb: string): string[] {
  * with --ignore a missing file names none. */
 export function cidTargets(a: Record<string, unknown>, verb: string): string[] {
   const files = toArray(a.cidfile);
-  const ids: string[] = [];
-  for (const f of files) {
-    try {
-      ids.push(readFileSync(f, 'utf8').trim());
-    } catch (err) {
-      if (!a.ignore) throw new TspodError(`reading container id file ${f}: ${(err as Error).message}`);
-    }
-  }
   const named = toArray(a._).slice(1);
   if (!named.length && !files.length && !a.all) throw new TspodError(`tspod ${verb} needs at least one container name or ID (or --cidfile)`);
-  return [...named, ...ids.filter(Boolean)];
+  return [...named, ...readIdFiles(files, 'container', Boolean(a.ignore))];
 }
 
 /** Run `fn` on each container; report errors podman's way and fail overall if any failed. */

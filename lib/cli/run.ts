@@ -1,9 +1,9 @@
 // `tspod run [options] IMAGE [COMMAND [ARG...]]`
 import type { Argv } from 'yargs';
-import { readFileSync } from 'node:fs';
 import { TspodError } from '../util/errors.js';
 import type { RunOptions } from '../engine/run.js';
 import { toArray } from './main.js';
+import { readIdFiles } from '../util/fs.js';
 import { pullProgress } from './progress.js';
 import { registryOptions } from './registry.js';
 
@@ -95,7 +95,7 @@ export function toRunOptions(a: Record<string, unknown>, verb: 'run' | 'create')
     stopSignal: a['stop-signal'] as string | undefined,
     labels: toArray(a.label),
     cidfile: a.cidfile as string | undefined,
-    podSpec: (a.pod as string | undefined) ?? (a['pod-id-file'] ? readPodIdFile(String(a['pod-id-file'])) : undefined),
+    podSpec: (a.pod as string | undefined) ?? readIdFiles(toArray(a['pod-id-file']), 'pod')[0],
     replace: Boolean(a.replace),
     sdnotify: a.sdnotify as string | undefined,
     cgroups: a.cgroups as string | undefined,
@@ -117,12 +117,4 @@ export function splitCommandLine(argv: string[], operands: string[]): { globals:
   const verb = argv.findIndex((x) => x === 'run' || x === 'create');
   const end = argv.length - operands.length;
   return { globals: argv.slice(0, Math.max(verb, 0)).filter((x) => x !== 'container'), options: argv.slice(verb + 1, end).filter((x, i, all) => !(x === '--' && i === all.length - 1)), operands };
-}
-
-function readPodIdFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch (err) {
-    throw new TspodError(`reading pod id file ${path}: ${(err as Error).message}`);
-  }
 }

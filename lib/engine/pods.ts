@@ -3,7 +3,8 @@
 // `tspod-init -P` on an empty root, with the pod's slirp4netns and published
 // ports. Members join its namespaces at each start and keep their own mount
 // and pid namespaces.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readIdFiles } from '../util/fs.js';
 import { join } from 'node:path';
 import type { ContainerRecord } from '../storage/containers.js';
 import type { PodRecord } from '../storage/pods.js';
@@ -180,15 +181,7 @@ export function podReport(ref: string): PodReport {
 
 /** A pod named on the command line or by a --pod-id-file (with --ignore, a missing file names none). */
 export function podRefs(refs: string[], idFiles: string[], ignore: boolean): string[] {
-  const out = [...refs];
-  for (const f of idFiles) {
-    try {
-      out.push(readFileSync(f, 'utf8').trim());
-    } catch (err) {
-      if (!ignore) throw new TspodError(`reading pod id file ${f}: ${(err as Error).message}`);
-    }
-  }
-  return out;
+  return [...refs, ...readIdFiles(idFiles, 'pod', ignore)];
 }
 
 /** --exit-policy=stop: when a member exits and none is left running, the pod's infra stops too. */

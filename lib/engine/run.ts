@@ -176,7 +176,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   const record = await createContainer(store, opts);
   if (opts.detach) {
     await startDetached(store, record);
-    if ((opts.sdnotify ?? 'container') === 'conmon') notifyReady(store, record.id);
+    if (opts.sdnotify === sdnotifyByTspod) notifyReady(store, record.id);
     process.stdout.write(record.id + '\n');
     return 0;
   }
@@ -190,8 +190,12 @@ function notifyReady(store: Store, id: string): void {
   if (r.status !== 0) throw new TspodError(`cannot notify systemd: ${String(r.stderr).trim() || `exit ${r.status}`}`);
 }
 
+/** podman's spelling of "the container manager tells systemd", kept for its users' unit files:
+ * with tspod it is tspod (through tspod-notify) that notifies; no conmon exists or runs. */
+const sdnotifyByTspod = 'conmon';
+
 export function parseSdnotify(v: string | undefined): void {
-  if (v === undefined || v === 'conmon' || v === 'ignore') return;
+  if (v === undefined || v === sdnotifyByTspod || v === 'ignore') return;
   if (v === 'container') throw new TspodError('--sdnotify=container (the container itself notifies systemd) is not supported yet: use --sdnotify=conmon, where tspod tells systemd once the container has started');
   throw new TspodError(`invalid --sdnotify "${v}": use conmon, container or ignore`);
 }

@@ -2,7 +2,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
-import { errnoCode } from './errors.js';
+import { errnoCode, TspodError } from './errors.js';
 
 /** Write a file so readers see the old or the new content, never a part. */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
@@ -31,3 +31,18 @@ export function readJson<T>(path: string): T | undefined {
 }
 
 export { existsSync };
+
+/** The ids held by --cidfile / --pod-id-file files (trimmed); with `ignore`, a file that
+ * cannot be read names nothing instead of failing. */
+export function readIdFiles(files: string[], what: string, ignore = false): string[] {
+  const ids: string[] = [];
+  for (const f of files) {
+    try {
+      const id = readFileSync(f, 'utf8').trim();
+      if (id) ids.push(id);
+    } catch (err) {
+      if (!ignore) throw new TspodError(`reading ${what} id file ${f}: ${(err as Error).message}`);
+    }
+  }
+  return ids;
+}
