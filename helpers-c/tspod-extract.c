@@ -562,6 +562,8 @@ static void extract_one(struct entry *e) {
   if (e->sparse) refuse("entry \"%s\" is a GNU sparse file, which tspod does not extract", raw);
   if (!is_file && t != '1' && t != '2' && t != '3' && t != '4' && t != '5' && t != '6')
     refuse("entry \"%s\" has type %s, which tspod does not extract", raw, type_name(t));
+  if (!rel[0] && t != '5' && t != '3' && t != '4' && t != '6')
+    refuse("entry \"%s\" names the layer root but is not a directory", raw);
   /* Only regular files carry data; anything else with a size is skipped over. */
   uint64_t body = e->size;
   const char *base;
