@@ -553,9 +553,9 @@ static void extract_one(struct entry *e) {
   const char *raw = e->path;
   if (++n_entries > max_entries)
     refuse("the layer has more than %" PRIu64 " entries (TSPOD_LAYER_MAX_ENTRIES raises the limit)", max_entries);
-  n_bytes += e->size;
-  if (n_bytes > max_bytes || e->size > max_bytes)
+  if (e->size > max_bytes - n_bytes)
     refuse("the layer's files add up to more than %" PRIu64 " bytes (TSPOD_LAYER_MAX_BYTES raises the limit)", max_bytes);
+  n_bytes += e->size;
   char *rel = clean_path(raw, "entry", NULL);
   char t = e->type;
   bool is_file = t == '0' || t == 0 || t == '7';
@@ -694,7 +694,7 @@ static uint64_t parse_limit(const char *s, const char *flag) {
   char *end;
   errno = 0;
   unsigned long long v = strtoull(s, &end, 10);
-  if (errno || *end || end == s || v == 0) fail("usage", 0, "%s needs a positive number, not '%s'", flag, s);
+  if (errno || *end || end == s || v == 0 || s[0] == '-') fail("usage", 0, "%s needs a positive number, not '%s'", flag, s);
   return v;
 }
 

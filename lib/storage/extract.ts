@@ -31,9 +31,13 @@ export interface LayerLimits {
 
 /** Generous for real images, finite for tar bombs; TSPOD_LAYER_MAX_ENTRIES / _BYTES override. */
 export function defaultLimits(env: NodeJS.ProcessEnv = process.env): LayerLimits {
+  const positive = (v: string | undefined, fallback: number) => {
+    const n = Math.floor(Number(v));
+    return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+  };
   return {
-    maxEntries: Math.floor(Number(env.TSPOD_LAYER_MAX_ENTRIES)) || 2_000_000,
-    maxBytes: Math.floor(Number(env.TSPOD_LAYER_MAX_BYTES)) || 64 * 1024 ** 3,
+    maxEntries: positive(env.TSPOD_LAYER_MAX_ENTRIES, 2_000_000),
+    maxBytes: positive(env.TSPOD_LAYER_MAX_BYTES, 64 * 1024 ** 3),
   };
 }
 
