@@ -107,7 +107,14 @@ export async function extractLayer(file: string, dest: string, limits: LayerLimi
     });
   });
   const args = ['--max-entries', String(limits.maxEntries), '--max-bytes', String(limits.maxBytes), dest];
-  const r = await launch(args, hashTap);
+  let r: { exitCode: number; stderr: string };
+  try {
+    r = await launch(args, hashTap);
+  } catch (err) {
+    hashTap.destroy();
+    await fed;
+    throw err;
+  }
   // The helper may stop reading before the end (a refusal): end the source too.
   if (r.exitCode !== 0) hashTap.destroy();
   await fed;

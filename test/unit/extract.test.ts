@@ -166,4 +166,52 @@ describe('extractLayer, by construction', () => {
     await extractLayer(join(dir, 'padded.tar'), dest, undefined, digest);
     await expect(extractLayer(join(dir, 'padded.tar'), dest, undefined, 'sha256:' + '0'.repeat(64))).rejects.toThrow(/does not match the image config/);
   });
+
+  it.each(['pax', 'gnu', 'ustar'])('reads %s archives of GNU tar: long names, link targets, modes and mtimes kept', async (format) => {
+    const { execFileSync } = await import('node:child_process');
+    const { symlinkSync, utimesSync, chmodSync } = await import('node:fs');
+    const { dir, dest } = layer([]);
+    const src = join(dir, 'src');
+    const deep = join('d'.repeat(60), 'e'.repeat(60));
+    mkdirSync(join(src, deep), { recursive: true });
+    writeFileSync(join(src, deep, 'f'.repeat(50)), 'long\n');
+    chmodSync(join(src, deep, 'f'.repeat(50)), 0o640);
+    // ustar has no long link targets (GNU and PAX have)
+    const target = format === 'ustar' ? '/bin/busybox' : `/${deep}/${'f'.repeat(50)}`;
+    symlinkSync(target, join(src, 'abs'));
+    utimesSync(join(src, deep, 'f'.repeat(50)), 1_000_000, 1_234_567);
+    utimesSync(join(src, deep), 1_000_000, 1_111_111);
+    const names = format === 'ustar' ? ['abs', 'd'.repeat(60)] : ['.'];
+    execFileSync('tar', [`--format=${format}`, '-C', src, '-cf', join(dir, 'fmt.tar'), ...names]);
+    await extractLayer(join(dir, 'fmt.tar'), dest);
+    const file = join(dest, deep, 'f'.repeat(50));
+    expect(readFileSync(file, 'utf8')).toBe('long\n');
+    expect(statSync(file).mode & 0o7777).toBe(0o640);
+    expect(Math.floor(statSync(file).mtimeMs / 1000)).toBe(1_234_567);
+    expect(Math.floor(statSync(join(dest, deep)).mtimeMs / 1000)).toBe(1_111_111);
+    expect(readlinkSync(join(dest, 'abs'))).toBe(target);
+  });
+
+  it('keeps setuid and setgid bits after giving files their owners', async () => {
+    const { dest, file } = layer([{ path: 'suid', body: 'x', mode: 0o4755 }, { path: 'sgid/', type: 'Directory', mode: 0o2775 }]);
+    await extractLayer(file, dest);
+    expect(statSync(join(dest, 'suid')).mode & 0o7777).toBe(0o4755);
+    expect(statSync(join(dest, 'sgid')).mode & 0o7777).toBe(0o2775);
+  });
+
+  it('replaces an earlier entry of the same name without writing through it', async () => {
+    const { dir, file, dest } = layer([
+      { path: 'a', body: 'first' },
+      { path: 'b', type: 'Link', linkpath: 'a' },
+      { path: 'a', body: 'second' },
+      { path: 'l', type: 'SymbolicLink', linkpath: '../outside' },
+      { path: 'l', body: 'plain file now' },
+    ]);
+    writeFileSync(join(dir, 'root', 'outside'), 'host file');
+    await extractLayer(file, dest);
+    expect(readFileSync(join(dest, 'a'), 'utf8')).toBe('second');
+    expect(readFileSync(join(dest, 'b'), 'utf8')).toBe('first');
+    expect(lstatSync(join(dest, 'l')).isFile()).toBe(true);
+    expect(readFileSync(join(dir, 'root', 'outside'), 'utf8')).toBe('host file');
+  });
 });
