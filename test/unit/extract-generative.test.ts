@@ -165,5 +165,5 @@ describe('tspod-extract, generative', () => {
     // The mix must exercise both paths: most archives extract, a fair share is refused.
     expect(outcomes.ok).toBeGreaterThan(ARCHIVES / 5);
     expect(outcomes.refused).toBeGreaterThan(ARCHIVES / 10);
-  }, 120_000);
+  }, 600_000); // a bound for an overloaded machine, not a timing goal: about 14 s of CPU
 });
