@@ -1,4 +1,4 @@
-// The process entry of the built CLI (bin/tspod runs it as `node -- bin.js ARGS`):
+// The process entry of the built CLI (bin/tspod runs its bundle as `node -- tspod.cjs ARGS`):
 // tspod's own arguments go to main, never to Node.
 import { main } from './main.js';
 

@@ -113,6 +113,8 @@ async function dispatch(argv: string[]): Promise<void> {
   const { TspodError } = await import('../util/errors.js');
   const root = parseFlags(argv, rootFlags, '', false);
   if (root.values.version) return printVersion();
+  // `tspod help [COMMAND...]` is `tspod [COMMAND...] --help`, as in podman.
+  if (root.operands[0] === 'help') return dispatch([...root.optionTokens, ...root.operands.slice(1), '--help']);
   const found = findCommand(root.operands, tables);
   if (found.unknown) throw new TspodError(`unrecognized command \`tspod ${found.unknown}\`\nTry 'tspod --help' for more information`);
   if (!found.command) {
