@@ -34,24 +34,24 @@ export interface RegistryResponse {
 
 const userAgent = 'tspod/0.1';
 
-let extraCa: string[] | undefined | null = null;
+let extraCa: { file: string | undefined; roots: string[] | undefined } | undefined;
 /** The trusted roots when the user named extra ones in NODE_EXTRA_CA_CERTS, which bin/tspod
  * hands over as TSPOD_EXTRA_CA_CERTS so that only commands that reach a registry read the file
  * (Node would load it before any command runs). Node's rule is kept: an unreadable file is
  * ignored with a warning. */
 export function trustedCertificates(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
-  if (extraCa !== null && env === process.env) return extraCa;
-  const file = env.TSPOD_EXTRA_CA_CERTS;
-  let found: string[] | undefined;
+  const file = env.TSPOD_EXTRA_CA_CERTS || undefined;
+  if (extraCa && extraCa.file === file) return extraCa.roots;
+  let roots: string[] | undefined;
   if (file) {
     try {
-      found = [...rootCertificates, readFileSync(file, 'utf8')];
+      roots = [...rootCertificates, readFileSync(file, 'utf8')];
     } catch (err) {
       process.stderr.write(`Warning: Ignoring extra certs from \`${file}\`, load failed: ${(err as Error).message}\n`);
     }
   }
-  if (env === process.env) extraCa = found;
-  return found;
+  extraCa = { file, roots };
+  return roots;
 }
 
 export async function readBody(res: IncomingMessage, limit = 8 * 1024 * 1024): Promise<Buffer> {
