@@ -7,7 +7,7 @@
 // NODE_EXTRA_CA_CERTS is removed for the main table; the last rows set it to a
 // certificate bundle to show what the launcher saves by setting it aside.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,31 +35,41 @@ const cases = [
   ] : []),
 ];
 
+const hasTime = existsSync('/usr/bin/time');
 const times = cases.map(() => []);
+const cpu = cases.map(() => []);
+const rss = cases.map(() => []);
 for (let r = 0; r < rounds + 2; r++) {
   cases.forEach(([, cmd, args, e], i) => {
+    // Through GNU time when it is there: its CPU time (user + sys, 10 ms ticks, so a mean over
+    // many runs) moves less than wall time on a busy machine; the wrapper adds the same to all.
+    const argv = hasTime ? ['/usr/bin/time', '-f', '%U %S %M', cmd, ...args] : [cmd, ...args];
     const t = process.hrtime.bigint();
-    const res = spawnSync(cmd, args, { stdio: 'ignore', env: e });
-    if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${res.status}`);
-    if (r >= 2) times[i].push(Number(process.hrtime.bigint() - t) / 1e6); // two warm-up rounds
+    const res = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: e, encoding: 'utf8' });
+    const wall = Number(process.hrtime.bigint() - t) / 1e6;
+    if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${res.status}: ${res.stderr}`);
+    if (r < 2) return; // two warm-up rounds
+    times[i].push(wall);
+    if (hasTime) {
+      const [u, sys, kib] = res.stderr.trim().split('\n').pop().split(' ').map(Number);
+      cpu[i].push((u + sys) * 1000);
+      rss[i].push(kib);
+    }
   });
 }
 const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const min = (a) => Math.min(...a);
+const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
 
-/** Peak RSS in KiB, from GNU time when it is there. */
-function peakRss(cmd, args, e) {
-  if (!existsSync('/usr/bin/time')) return undefined;
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env: e, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-  return Number(r.stderr.trim().split('\n').pop());
-}
-
-console.log(`${rounds} interleaved rounds; ms (median / min); peak RSS in MiB`);
-console.log(['case', 'median', 'min', 'rss'].join('\t'));
-cases.forEach(([name, cmd, args, e], i) => {
-  const rss = peakRss(cmd, args, e);
-  console.log([name, med(times[i]).toFixed(1), min(times[i]).toFixed(1), rss ? (rss / 1024).toFixed(1) : '-'].join('\t'));
+console.log(`${rounds} interleaved rounds; wall ms (median / min), CPU ms (mean user+sys), peak RSS MiB (max); load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+console.log(['case', 'median', 'min', 'cpu', 'rss'].join('\t'));
+cases.forEach(([name], i) => {
+  console.log([name, med(times[i]).toFixed(1), min(times[i]).toFixed(1), hasTime ? mean(cpu[i]).toFixed(1) : '-', hasTime ? (Math.max(...rss[i]) / 1024).toFixed(1) : '-'].join('\t'));
 });
-const at = (name) => med(times[cases.findIndex((c) => c[0] === name)]);
-console.log(`--version - node -e 0: ${(at('tspod --version') - at('node -e 0')).toFixed(1)} ms (target <= 5)`);
-if (podman) console.log(`version / podman version: ${(at('tspod version') / at('podman version')).toFixed(2)} (target <= 1.5)`);
+const idx = (name) => cases.findIndex((c) => c[0] === name);
+const line = (what, a, b) => console.log(`${what}: wall median ${a(times)}, min ${b(times)}${hasTime ? `, cpu ${a(cpu)}` : ''}`);
+line('--version minus node -e 0 (target <= 5 ms)', (m) => (med(m[idx('tspod --version')]) - med(m[idx('node -e 0')])).toFixed(1), (m) => (min(m[idx('tspod --version')]) - min(m[idx('node -e 0')])).toFixed(1));
+if (podman) {
+  const ratio = (m, f) => (f(m[idx('tspod version')]) / f(m[idx('podman version')])).toFixed(2);
+  console.log(`version / podman version (target <= 1.5): wall median ${ratio(times, med)}, min ${ratio(times, min)}${hasTime ? `, cpu ${ratio(cpu, mean)}` : ''}`);
+}

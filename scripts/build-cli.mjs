@@ -11,12 +11,13 @@
 // node-pty is a native addon: it stays a runtime require from node_modules.
 // docs/performance.md has the measurements (ESM split, this layout, a V8 snapshot).
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist/lib/bundle');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const cli = join(root, 'lib/cli');
 const inEntry = new Set(['main', 'args', 'flags', 'help', 'bin']);
 
@@ -29,9 +30,10 @@ const common = {
   target: 'node20',
   external: ['node-pty'],
   outExtension: { '.js': '.cjs' },
-  // The sources are ES modules that find files next to themselves through import.meta.url.
-  define: { 'import.meta.url': '__tspodModuleUrl' },
-  banner: { js: "const __tspodModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // The sources are ES modules that find files next to themselves through import.meta.url;
+  // a getter, so that node:url loads only when a module asks (tspod --version does not).
+  define: { 'import.meta': '__tspodImportMeta', TSPOD_BUILD_VERSION: JSON.stringify(pkg.version) },
+  banner: { js: "const __tspodImportMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
   legalComments: 'none',
   logLevel: 'warning',
 };

@@ -81,10 +81,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Set by the bundle build from package.json; unset when the sources run (tests). */
+declare const TSPOD_BUILD_VERSION: string | undefined;
+
+/** `tspod --version`, written straight to fd 1: the stdout stream and its modules are not
+ * worth loading for one line. */
 async function printVersion(): Promise<void> {
-  const { readFileSync } = await import('node:fs');
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  process.stdout.write(`tspod version ${pkg.version}\n`);
+  const { readFileSync, writeSync } = await import('node:fs');
+  const version = typeof TSPOD_BUILD_VERSION === 'string' ? TSPOD_BUILD_VERSION
+    : (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  writeSync(1, `tspod version ${version}\n`);
 }
 
 /** The command named by WORDS (what follows the global flags), with podman's grouped
