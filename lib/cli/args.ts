@@ -22,6 +22,8 @@ export interface FlagRow {
   arg?: string;
   /** Other long names that set the same flag (`--net`). */
   aliases?: string[];
+  /** The only values accepted (checked as the value is read). */
+  choices?: string[];
   /** Accepted but left out of --help. */
   hidden?: boolean;
   /** For rows shared between commands: the commands that take it. */
@@ -106,6 +108,9 @@ function convert(row: FlagRow, raw: string, helpFor: string): FlagValue {
       if (!/^\+?\d+$/.test(raw)) throw bad('ParseUint');
       return Number(raw);
     default:
+      if (row.choices && !row.choices.includes(raw)) {
+        throw new UsageError(`invalid argument "${raw}" for "${label(row)}" flag: must be one of ${row.choices.join(', ')}`, helpFor);
+      }
       return raw;
   }
 }

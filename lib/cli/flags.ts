@@ -4,7 +4,7 @@ import type { CommandSpec, FlagRow, SharedVerb } from './args.js';
 
 /** Flags every command takes, before or after its name. */
 export const globalFlags: FlagRow[] = [
-  { name: 'log-level', type: 'string', def: 'warn', usage: 'Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)' },
+  { name: 'log-level', type: 'string', def: 'warn', choices: ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'], usage: 'Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)' },
   { name: 'storage-opt', type: 'stringArray', usage: 'Used to pass an option to the storage driver' },
 ];
 
@@ -129,7 +129,7 @@ export const commands: Record<string, CommandSpec> = {
   ] },
   inspect: { usage: 'tspod inspect [options] {CONTAINER|IMAGE|POD|NETWORK|VOLUME} [...]', describe: 'Display the configuration of object denoted by ID', flags: [
     formatFlag('Format the output to a Go template or json (default "json")', 'f'),
-    { name: 'type', short: 't', type: 'string', def: 'all', usage: 'Specify inspect-object type' },
+    { name: 'type', short: 't', type: 'string', def: 'all', choices: ['all', 'container', 'image'], usage: 'Specify inspect-object type' },
   ] },
   ps: { usage: 'tspod ps [options]', describe: 'List containers', maxArgs: 0, flags: [
     { name: 'all', short: 'a', type: 'bool', usage: 'Show all the containers, default is only running containers' },
@@ -172,7 +172,7 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Display the numeric IDs only' },
   ] },
   save: { usage: 'tspod save [options] IMAGE [IMAGE...]', describe: 'Save image(s) to an archive', flags: [
-    { name: 'format', type: 'string', def: 'docker-archive', usage: 'Save image to oci-archive, oci-dir (directory with oci manifest type), docker-archive' },
+    { name: 'format', type: 'string', def: 'docker-archive', choices: ['docker-archive', 'oci-archive', 'oci-dir'], usage: 'Save image to oci-archive, oci-dir (directory with oci manifest type), docker-archive' },
     { name: 'output', short: 'o', type: 'string', usage: 'Write to a specified file (default: stdout, which must be redirected)' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress the output' },
   ] },
