@@ -1,8 +1,8 @@
 // `tspod create [options] IMAGE [COMMAND [ARG...]]`: run's flags, no start.
+import type { Args } from './args.js';
 import { toRunOptions } from './run.js';
-export { builder, valueFlags } from './run.js';
 
-export async function handler(a: Record<string, unknown>): Promise<void> {
+export async function handler(a: Args): Promise<void> {
   const opts = toRunOptions(a, 'create');
   const { createContainer } = await import('../engine/run.js');
   const { openStore } = await import('../engine/store.js');

@@ -1,11 +1,7 @@
 // `tspod doctor`: each prerequisite, ok or the exact fix; exit 0 only when `run` can work.
-import type { Argv } from 'yargs';
+import type { Args } from './args.js';
 
-export function builder(y: Argv): Argv {
-  return y.option('format', { type: 'string', describe: 'json for machine-readable output' });
-}
-
-export async function handler(a: Record<string, unknown>): Promise<number> {
+export async function handler(a: Args): Promise<number> {
   const { runDoctor } = await import('../engine/system.js');
   const checks = await runDoctor();
   if (a.format === 'json') process.stdout.write(JSON.stringify(checks, null, 2) + '\n');

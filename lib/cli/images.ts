@@ -1,21 +1,10 @@
 // `tspod images [-q] [--no-trunc] [--format]`
-import type { Argv } from 'yargs';
 import { ago, humanSize } from '../util/human.js';
 import { printList } from './format.js';
-import { toArray } from './main.js';
+import { type Args, toArray } from './args.js';
 import { TspodError } from '../util/errors.js';
 
-export function builder(y: Argv): Argv {
-  return y
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Display only image IDs' })
-    .option('no-trunc', { type: 'boolean', default: false, describe: 'Do not truncate output' })
-    .option('format', { type: 'string', describe: 'Pretty-print images: json or a Go template' })
-    .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Show all images (tspod keeps no intermediate images: the same list)' })
-    .option('digests', { type: 'boolean', default: false, describe: 'Show digests' })
-    .option('filter', { alias: 'f', type: 'string', describe: 'reference=PATTERN, dangling=true|false (repeatable)' });
-}
-
-export async function handler(a: Record<string, unknown>): Promise<void> {
+export async function handler(a: Args): Promise<void> {
   const { imageList } = await import('../engine/images.js');
   const filters = toArray(a.filter).map((f) => {
     const [k, v = ''] = f.split(/=(.*)/s);

@@ -1,11 +1,7 @@
 // `tspod info [--format json|TEMPLATE]`
-import type { Argv } from 'yargs';
+import type { Args } from './args.js';
 import { compileTemplate } from '../util/template.js';
 import { TspodError } from '../util/errors.js';
-
-export function builder(y: Argv): Argv {
-  return y.option('format', { alias: 'f', type: 'string', describe: 'json or a Go template, e.g. {{.Store.GraphRoot}}' });
-}
 
 function yaml(v: unknown, indent = ''): string {
   if (Array.isArray(v)) return v.map((x) => `${indent}- ${yaml(x, indent + '  ').trimStart()}`).join('');
@@ -15,7 +11,7 @@ function yaml(v: unknown, indent = ''): string {
   return `${String(v)}\n`;
 }
 
-export async function handler(a: Record<string, unknown>): Promise<void> {
+export async function handler(a: Args): Promise<void> {
   const { systemInfo } = await import('../engine/system.js');
   const info = systemInfo();
   const format = a.format as string | undefined;

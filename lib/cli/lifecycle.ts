@@ -1,18 +1,17 @@
 // start, stop, kill, wait, logs and the monitor's container-cleanup.
-import type { Argv } from 'yargs';
 import { TspodError } from '../util/errors.js';
-import { positionals, toArray } from './main.js';
+import { type Args, positionals, toArray } from './args.js';
 import { readIdFiles } from '../util/fs.js';
 
-function refs(a: Record<string, unknown>, verb: string): string[] {
+function refs(a: Args, verb: string): string[] {
   return positionals(a, verb, 1, Infinity, 'container name or ID');
 }
 
 /** Containers named on the command line and in --cidfile files (what systemd units pass);
  * with --ignore a missing file names none. */
-export function cidTargets(a: Record<string, unknown>, verb: string): string[] {
+export function cidTargets(a: Args, verb: string): string[] {
   const files = toArray(a.cidfile);
-  const named = toArray(a._).slice(1);
+  const named = a.operands;
   if (!named.length && !files.length && !a.all) throw new TspodError(`tspod ${verb} needs at least one container name or ID (or --cidfile)`);
   return [...named, ...readIdFiles(files, 'container', Boolean(a.ignore))];
 }
@@ -33,98 +32,60 @@ async function each(list: string[], fn: (ref: string) => Promise<string | number
   return code;
 }
 
-export const start = {
-  builder: (y: Argv) =>
-    y.option('attach', { alias: 'a', type: 'boolean', default: false, describe: 'Attach to the container\'s output (and terminal) until it exits; exit with its code' })
-      .option('interactive', { alias: 'i', type: 'boolean', default: false, describe: 'With -a: attach the container\'s input too (containers with a terminal)' })
-      .option('detach-keys', { type: 'string', default: 'ctrl-p,ctrl-q', describe: 'Keys that detach from a terminal' }),
-  handler: async (a: Record<string, unknown>) => {
-    if (a.attach || a.interactive) {
-      const [ref, extra] = refs(a, 'start');
-      if (extra) throw new TspodError('tspod start -a takes one container');
-      const { containerStartAttached } = await import('../engine/attach.js');
-      return containerStartAttached(ref!, Boolean(a.interactive), String(a['detach-keys']), (stream, text) => (stream === 'stdout' ? process.stdout : process.stderr).write(text));
-    }
-    const { containerStart } = await import('../engine/containers.js');
-    return each(refs(a, 'start'), async (r) => (await containerStart(r), r));
-  },
+export const start = async (a: Args): Promise<number | void> => {
+  if (a.attach || a.interactive) {
+    const [ref, extra] = refs(a, 'start');
+    if (extra) throw new TspodError('tspod start -a takes one container');
+    const { containerStartAttached } = await import('../engine/attach.js');
+    return containerStartAttached(ref!, Boolean(a.interactive), String(a['detach-keys']), (stream, text) => (stream === 'stdout' ? process.stdout : process.stderr).write(text));
+  }
+  const { containerStart } = await import('../engine/containers.js');
+  return each(refs(a, 'start'), async (r) => (await containerStart(r), r));
 };
 
-export const stop = {
-  builder: (y: Argv) =>
-    y.option('time', { alias: 't', type: 'number', default: 10, describe: 'Seconds to wait before killing the container' })
-      .option('ignore', { alias: 'i', type: 'boolean', default: false, describe: 'Ignore containers that do not exist' })
-      .option('cidfile', { type: 'string', describe: 'Read the container ID from this file' }),
-  handler: async (a: Record<string, unknown>) => {
-    const { containerStop } = await import('../engine/containers.js');
-    return each(cidTargets(a, 'stop'), async (r) => (await containerStop(r, Number(a.time)), r), Boolean(a.ignore));
-  },
+export const stop = async (a: Args): Promise<number | void> => {
+  const { containerStop } = await import('../engine/containers.js');
+  return each(cidTargets(a, 'stop'), async (r) => (await containerStop(r, Number(a.time)), r), Boolean(a.ignore));
 };
 
-export const kill = {
-  builder: (y: Argv) => y.option('signal', { alias: 's', type: 'string', default: 'KILL', describe: 'Signal to send to the container' }),
-  handler: async (a: Record<string, unknown>) => {
-    const { containerKill } = await import('../engine/containers.js');
-    return each(refs(a, 'kill'), async (r) => (await containerKill(r, String(a.signal)), r));
-  },
+export const kill = async (a: Args): Promise<number | void> => {
+  const { containerKill } = await import('../engine/containers.js');
+  return each(refs(a, 'kill'), async (r) => (await containerKill(r, String(a.signal)), r));
 };
 
-export const wait = {
-  builder: (y: Argv) => y,
-  handler: async (a: Record<string, unknown>) => {
-    const { containerWait } = await import('../engine/containers.js');
-    return each(refs(a, 'wait'), (r) => containerWait(r));
-  },
+export const wait = async (a: Args): Promise<number | void> => {
+  const { containerWait } = await import('../engine/containers.js');
+  return each(refs(a, 'wait'), (r) => containerWait(r));
 };
 
-export const logs = {
-  builder: (y: Argv) =>
-    y
-      .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'Follow the log until the container exits' })
-      .option('tail', { type: 'number', describe: 'Only the last N lines' })
-      .option('since', { type: 'string', describe: 'Only lines since a time or a duration (10s, 5m)' })
-      .option('timestamps', { alias: 't', type: 'boolean', default: false, describe: 'Show timestamps' }),
-  handler: async (a: Record<string, unknown>) => {
-    const [ref, extra] = refs(a, 'logs');
-    if (extra) throw new TspodError('tspod logs takes one container');
-    const { containerLogs } = await import('../engine/containers.js');
-    await containerLogs(ref!, { follow: Boolean(a.follow), tail: a.tail as number | undefined, since: a.since as string | undefined, timestamps: Boolean(a.timestamps) },
-      (e, text) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(text));
-    return 0;
-  },
+export const logs = async (a: Args): Promise<number | void> => {
+  const [ref, extra] = refs(a, 'logs');
+  if (extra) throw new TspodError('tspod logs takes one container');
+  const { containerLogs } = await import('../engine/containers.js');
+  await containerLogs(ref!, { follow: Boolean(a.follow), tail: a.tail as number | undefined, since: a.since as string | undefined, timestamps: Boolean(a.timestamps) },
+    (e, text) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(text));
+  return 0;
 };
 
-export const cleanup = {
-  builder: (y: Argv) => y,
-  handler: async (a: Record<string, unknown>) => {
-    const { containerCleanup } = await import('../engine/containers.js');
-    await containerCleanup(refs(a, 'container-cleanup')[0]!);
-    return 0;
-  },
+export const cleanup = async (a: Args): Promise<number | void> => {
+  const { containerCleanup } = await import('../engine/containers.js');
+  await containerCleanup(refs(a, 'container-cleanup')[0]!);
+  return 0;
 };
 
-export const attach = {
-  builder: (y: Argv) => y.option('detach-keys', { type: 'string', default: 'ctrl-p,ctrl-q', describe: 'Keys that detach and leave the container running ("" to disable)' }),
-  handler: async (a: Record<string, unknown>) => {
-    const [ref, extra] = refs(a, 'attach');
-    if (extra) throw new TspodError('tspod attach takes one container');
-    const { containerAttach } = await import('../engine/attach.js');
-    return containerAttach(ref!, String(a['detach-keys']));
-  },
+export const attach = async (a: Args): Promise<number | void> => {
+  const [ref, extra] = refs(a, 'attach');
+  if (extra) throw new TspodError('tspod attach takes one container');
+  const { containerAttach } = await import('../engine/attach.js');
+  return containerAttach(ref!, String(a['detach-keys']));
 };
 
-export const pause = {
-  builder: (y: Argv) => y,
-  handler: async (a: Record<string, unknown>) => {
-    const { containerPause } = await import('../engine/containers.js');
-    return each(refs(a, 'pause'), async (r) => containerPause(r, true));
-  },
+export const pause = async (a: Args): Promise<number | void> => {
+  const { containerPause } = await import('../engine/containers.js');
+  return each(refs(a, 'pause'), async (r) => containerPause(r, true));
 };
 
-export const unpause = {
-  builder: (y: Argv) => y,
-  handler: async (a: Record<string, unknown>) => {
-    const { containerPause } = await import('../engine/containers.js');
-    return each(refs(a, 'unpause'), async (r) => containerPause(r, false));
-  },
+export const unpause = async (a: Args): Promise<number | void> => {
+  const { containerPause } = await import('../engine/containers.js');
+  return each(refs(a, 'unpause'), async (r) => containerPause(r, false));
 };

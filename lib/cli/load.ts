@@ -1,14 +1,8 @@
 // `tspod load [-i FILE] [-q]`
-import type { Argv } from 'yargs';
+import type { Args } from './args.js';
 import { TspodError } from '../util/errors.js';
 
-export function builder(y: Argv): Argv {
-  return y
-    .option('input', { alias: 'i', type: 'string', describe: 'Read from the specified archive file (docker-archive or oci-archive)' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Suppress the output' });
-}
-
-export async function handler(a: Record<string, unknown>): Promise<void> {
+export async function handler(a: Args): Promise<void> {
   const { imageLoad, imageLoadStream } = await import('../engine/images.js');
   let images;
   if (a.input) images = await imageLoad(String(a.input));

@@ -1,149 +1,105 @@
 // rename, restart, top, diff.
-import type { Argv } from 'yargs';
 import { TspodError } from '../util/errors.js';
 import { columns } from '../util/human.js';
-import { positionals, toArray } from './main.js';
+import { type Args, positionals, toArray } from './args.js';
 import { printList } from './format.js';
 
-export const rename = {
-  builder: (y: Argv) => y.usage('Usage: tspod rename CONTAINER NAME'),
-  handler: async (a: Record<string, unknown>) => {
-    const [ref, name] = positionals(a, 'rename', 2, 2);
-    const { containerRename } = await import('../engine/containers.js');
-    await containerRename(ref!, name!);
-  },
+export const rename = async (a: Args): Promise<number | void> => {
+  const [ref, name] = positionals(a, 'rename', 2, 2);
+  const { containerRename } = await import('../engine/containers.js');
+  await containerRename(ref!, name!);
 };
 
-export const restart = {
-  builder: (y: Argv) => y.option('time', { alias: 't', type: 'number', default: 10, describe: 'Seconds to wait before killing the container' }),
-  handler: async (a: Record<string, unknown>) => {
-    const refs = positionals(a, 'restart', 1, Infinity);
-    const { containerStop, containerStart } = await import('../engine/containers.js');
-    for (const r of refs) {
-      await containerStop(r, Number(a.time));
-      await containerStart(r);
-      process.stdout.write(`${r}\n`);
-    }
-  },
+export const restart = async (a: Args): Promise<number | void> => {
+  const refs = positionals(a, 'restart', 1, Infinity);
+  const { containerStop, containerStart } = await import('../engine/containers.js');
+  for (const r of refs) {
+    await containerStop(r, Number(a.time));
+    await containerStart(r);
+    process.stdout.write(`${r}\n`);
+  }
 };
 
-export const top = {
-  builder: (y: Argv) => y.usage('Usage: tspod top CONTAINER [FORMAT-DESCRIPTORS...]\n\ndescriptors: user pid ppid pcpu etime tty time args comm group nice vsz hpid huser state'),
-  handler: async (a: Record<string, unknown>) => {
-    const [ref, ...descriptors] = positionals(a, 'top', 1);
-    const { containerTop, topDescriptors } = await import('../engine/containers.js');
-    // Descriptors may come as separate words or comma-separated, as podman takes them.
-    const wanted = descriptors.flatMap((d) => d.split(',')).filter(Boolean);
-    for (const d of wanted) {
-      if (!topDescriptors[d]) throw new TspodError(`unknown top descriptor "${d}" (tspod knows ${Object.keys(topDescriptors).join(', ')})`);
-    }
-    const keys = wanted.length ? wanted.map((d) => topDescriptors[d]!) : (['USER', 'PID', 'PPID', '%CPU', 'ELAPSED', 'TTY', 'TIME', 'COMMAND'] as const);
-    const rows = containerTop(ref!);
-    process.stdout.write(columns([[...keys], ...rows.map((r) => keys.map((k) => r[k]))]));
-  },
+export const top = async (a: Args): Promise<number | void> => {
+  const [ref, ...descriptors] = positionals(a, 'top', 1);
+  const { containerTop, topDescriptors } = await import('../engine/containers.js');
+  // Descriptors may come as separate words or comma-separated, as podman takes them.
+  const wanted = descriptors.flatMap((d) => d.split(',')).filter(Boolean);
+  for (const d of wanted) {
+    if (!topDescriptors[d]) throw new TspodError(`unknown top descriptor "${d}" (tspod knows ${Object.keys(topDescriptors).join(', ')})`);
+  }
+  const keys = wanted.length ? wanted.map((d) => topDescriptors[d]!) : (['USER', 'PID', 'PPID', '%CPU', 'ELAPSED', 'TTY', 'TIME', 'COMMAND'] as const);
+  const rows = containerTop(ref!);
+  process.stdout.write(columns([[...keys], ...rows.map((r) => keys.map((k) => r[k]))]));
 };
 
-export const diff = {
-  builder: (y: Argv) => y.option('format', { type: 'string', describe: 'json or a Go template ({{.Kind}} {{.Path}})' }),
-  handler: async (a: Record<string, unknown>) => {
-    const [ref] = positionals(a, 'diff', 1, 1);
-    const { containerDiff } = await import('../engine/containers.js');
-    const rows = containerDiff(ref!).map((d) => ({ Kind: d.kind, Path: d.path }));
-    if (!a.format) process.stdout.write(rows.map((r) => `${r.Kind} ${r.Path}\n`).join(''));
-    else printList(rows, a.format as string, { header: [], row: () => [] });
-  },
+export const diff = async (a: Args): Promise<number | void> => {
+  const [ref] = positionals(a, 'diff', 1, 1);
+  const { containerDiff } = await import('../engine/containers.js');
+  const rows = containerDiff(ref!).map((d) => ({ Kind: d.kind, Path: d.path }));
+  if (!a.format) process.stdout.write(rows.map((r) => `${r.Kind} ${r.Path}\n`).join(''));
+  else printList(rows, a.format as string, { header: [], row: () => [] });
 };
 
-export const unshare = {
-  builder: (y: Argv) => y.usage('Usage: tspod unshare [COMMAND [ARG...]]\n\nRun a command (default: $SHELL) as root of your user namespace, in a mount namespace of its own'),
-  /** everything after the verb is the command */
-  valueFlags: [] as string[],
-  handler: async (a: Record<string, unknown>) => {
-    const { unshareRun } = await import('../engine/containers.js');
-    return unshareRun(a.operands as string[]);
-  },
+export const unshare = async (a: Args): Promise<number | void> => {
+  const { unshareRun } = await import('../engine/containers.js');
+  return unshareRun(a.operands as string[]);
 };
 
-export const mount = {
-  builder: (y: Argv) => y.usage('Usage: tspod mount [CONTAINER...]  (inside `tspod unshare`)'),
-  handler: async (a: Record<string, unknown>) => {
-    const ids = positionals(a, 'mount', 0);
-    const { containerMount, mountedContainers } = await import('../engine/containers.js');
-    if (!ids.length) {
-      process.stdout.write(mountedContainers().map((m) => `${m.id.slice(0, 12)}  ${m.path}\n`).join(''));
-      return;
-    }
-    for (const id of ids) process.stdout.write(`${containerMount(id)}\n`);
-  },
+export const mount = async (a: Args): Promise<number | void> => {
+  const ids = positionals(a, 'mount', 0);
+  const { containerMount, mountedContainers } = await import('../engine/containers.js');
+  if (!ids.length) {
+    process.stdout.write(mountedContainers().map((m) => `${m.id.slice(0, 12)}  ${m.path}\n`).join(''));
+    return;
+  }
+  for (const id of ids) process.stdout.write(`${containerMount(id)}\n`);
 };
 
-export const unmount = {
-  builder: (y: Argv) => y.usage('Usage: tspod unmount CONTAINER...  (inside `tspod unshare`)'),
-  handler: async (a: Record<string, unknown>) => {
-    const ids = positionals(a, 'unmount', 1);
-    const { containerUnmount } = await import('../engine/containers.js');
-    for (const id of ids) process.stdout.write(`${containerUnmount(id)}\n`);
-  },
+export const unmount = async (a: Args): Promise<number | void> => {
+  const ids = positionals(a, 'unmount', 1);
+  const { containerUnmount } = await import('../engine/containers.js');
+  for (const id of ids) process.stdout.write(`${containerUnmount(id)}\n`);
 };
 
-export const commit = {
-  builder: (y: Argv) =>
-    y.usage('Usage: tspod commit [options] CONTAINER [IMAGE]')
-      .option('change', { alias: 'c', type: 'string', describe: 'Apply a Dockerfile instruction to the image config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR)' })
-      .option('message', { alias: 'm', type: 'string', describe: 'Commit message, kept in the image history' })
-      .option('author', { alias: 'a', type: 'string', describe: 'Author of the image' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print only the image ID' })
-      .option('pause', { alias: 'p', type: 'boolean', default: false, describe: 'Accepted for podman compatibility (the container is not paused)' }),
-  handler: async (a: Record<string, unknown>) => {
-    const [ref, name] = positionals(a, 'commit', 1, 2);
-    const { containerCommit } = await import('../engine/containers.js');
-    if (!a.quiet) process.stderr.write('Getting image source signatures\n');
-    const img = await containerCommit(ref!, { changes: toArray(a.change), message: a.message as string | undefined, author: a.author as string | undefined, name });
-    if (!a.quiet) process.stderr.write('Writing manifest to image destination\n');
-    process.stdout.write(`${img.id.slice(7)}\n`);
-  },
+export const commit = async (a: Args): Promise<number | void> => {
+  const [ref, name] = positionals(a, 'commit', 1, 2);
+  const { containerCommit } = await import('../engine/containers.js');
+  if (!a.quiet) process.stderr.write('Getting image source signatures\n');
+  const img = await containerCommit(ref!, { changes: toArray(a.change), message: a.message as string | undefined, author: a.author as string | undefined, name });
+  if (!a.quiet) process.stderr.write('Writing manifest to image destination\n');
+  process.stdout.write(`${img.id.slice(7)}\n`);
 };
 
-export const exportFs = {
-  builder: (y: Argv) =>
-    y.usage('Usage: tspod export [options] CONTAINER')
-      .option('output', { alias: 'o', type: 'string', describe: 'Write to a file instead of stdout' }),
-  handler: async (a: Record<string, unknown>) => {
-    const [ref] = positionals(a, 'export', 1, 1, 'container');
-    if (!a.output && process.stdout.isTTY) throw new TspodError('refusing to export to a terminal: redirect stdout or use -o FILE');
-    const { openSync, closeSync, renameSync, rmSync } = await import('node:fs');
-    const { containerExport } = await import('../engine/containers.js');
-    if (!a.output) return containerExport(ref!, 1);
-    // Written beside the target and renamed: a failed export leaves no partial file.
-    const tmp = `${String(a.output)}.tspod-export-tmp`;
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      await containerExport(ref!, fd);
-      closeSync(fd);
-      renameSync(tmp, String(a.output));
-    } catch (err) {
-      closeSync(fd);
-      rmSync(tmp, { force: true });
-      throw err;
-    }
-  },
+export const exportFs = async (a: Args): Promise<number | void> => {
+  const [ref] = positionals(a, 'export', 1, 1, 'container');
+  if (!a.output && process.stdout.isTTY) throw new TspodError('refusing to export to a terminal: redirect stdout or use -o FILE');
+  const { openSync, closeSync, renameSync, rmSync } = await import('node:fs');
+  const { containerExport } = await import('../engine/containers.js');
+  if (!a.output) return containerExport(ref!, 1);
+  // Written beside the target and renamed: a failed export leaves no partial file.
+  const tmp = `${String(a.output)}.tspod-export-tmp`;
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    await containerExport(ref!, fd);
+    closeSync(fd);
+    renameSync(tmp, String(a.output));
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 };
 
-export const cp = {
-  builder: (y: Argv) => y.usage('Usage: tspod cp [CONTAINER:]SRC [CONTAINER:]DEST'),
-  handler: async (a: Record<string, unknown>) => {
-    const [src, dest] = positionals(a, 'cp', 2, 2);
-    const { copy } = await import('../engine/copy.js');
-    await copy(src!, dest!);
-  },
+export const cp = async (a: Args): Promise<number | void> => {
+  const [src, dest] = positionals(a, 'cp', 2, 2);
+  const { copy } = await import('../engine/copy.js');
+  await copy(src!, dest!);
 };
 
-export const port = {
-  builder: (y: Argv) => y.usage('Usage: tspod port CONTAINER'),
-  handler: async (a: Record<string, unknown>) => {
-    const [ref] = positionals(a, 'port', 1, 1);
-    const { containerPorts } = await import('../engine/containers.js');
-    const { formatPorts } = await import('../network/ports.js');
-    process.stdout.write(formatPorts(containerPorts(ref!)).map((l) => l + '\n').join(''));
-  },
+export const port = async (a: Args): Promise<number | void> => {
+  const [ref] = positionals(a, 'port', 1, 1);
+  const { containerPorts } = await import('../engine/containers.js');
+  const { formatPorts } = await import('../network/ports.js');
+  process.stdout.write(formatPorts(containerPorts(ref!)).map((l) => l + '\n').join(''));
 };

@@ -1,17 +1,8 @@
 // `tspod play kube [--down] FILE`
-import type { Argv } from 'yargs';
-import { TspodError } from '../util/errors.js';
-import { positionals } from './main.js';
+import { type Args, positionals } from './args.js';
 
-export function builder(y: Argv): Argv {
-  return y
-    .usage('Usage: tspod play kube [--down] FILE')
-    .option('down', { type: 'boolean', default: false, describe: 'Stop and remove the pods the file describes' });
-}
-
-export async function handler(a: Record<string, unknown>): Promise<void> {
-  const [what, file] = positionals(a, 'play', 2, 2, 'argument');
-  if (what !== 'kube') throw new TspodError(`unknown subcommand "tspod play ${what}" (kube)`);
+export async function handler(a: Args): Promise<void> {
+  const [file] = positionals(a, 'play kube', 1, 1, 'file');
   const { playKube } = await import('../engine/kube.js');
   const results = await playKube(file!, Boolean(a.down));
   if (a.down) {

@@ -1,35 +1,11 @@
 // `tspod pod create|start|stop|restart|kill|rm|ps|inspect|exists|top|logs|prune`
-import type { Argv } from 'yargs';
 import { TspodError } from '../util/errors.js';
 import { ago, columns } from '../util/human.js';
-import { positionals, toArray } from './main.js';
+import { type Args, toArray } from './args.js';
 
-export function builder(y: Argv): Argv {
-  return y
-    .usage('Usage: tspod pod create|start|stop|restart|kill|rm|ps|inspect|exists|top|logs|prune [options] [POD...]')
-    .option('signal', { alias: 's', type: 'string', default: 'KILL', describe: 'kill: the signal to send' })
-    .option('follow', { type: 'boolean', default: false, describe: 'logs: follow until the containers exit' })
-    .option('tail', { type: 'number', describe: 'logs: only the last N lines of each container' })
-    .option('name', { type: 'string', describe: 'create: the pod\'s name' })
-    .option('hostname', { type: 'string', describe: 'create: the hostname every container of the pod sees' })
-    .option('publish', { alias: 'p', type: 'string', describe: 'create: publish a port of the pod ([IP:][HOSTPORT:]CONTAINERPORT[/tcp])' })
-    .option('label', { alias: 'l', type: 'string', describe: 'create: set a label KEY=VALUE' })
-    .option('share', { type: 'string', describe: 'create: namespaces to share (net, ipc, uts: the only set tspod shares)' })
-    .option('pod-id-file', { type: 'string', describe: 'create: write the pod ID here; start, stop, rm: read it from here' })
-    .option('infra-conmon-pidfile', { type: 'string', describe: 'create: write the infra monitor\'s pid here at each start' })
-    .option('exit-policy', { type: 'string', describe: 'create: stop (the pod stops when its last container exits) or continue' })
-    .option('replace', { type: 'boolean', default: false, describe: 'create: remove a pod of the same name first' })
-    .option('ignore', { alias: 'i', type: 'boolean', default: false, describe: 'stop, rm: a missing pod is not an error' })
-    .option('infra', { type: 'boolean', describe: 'create: with an infra container holding the shared namespaces (default); false: the pod only groups its containers' })
-    .option('infra-image', { type: 'string', describe: 'create: accepted for podman\'s muscle memory; tspod\'s infra needs no image' })
-    .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'rm: stop and remove the pod\'s containers too' })
-    .option('time', { alias: 't', type: 'number', default: 10, describe: 'stop: seconds to wait before killing' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'ps: only the pod IDs' })
-    .option('format', { type: 'string', describe: 'ps, inspect: json' });
-}
-
-export async function handler(a: Record<string, unknown>): Promise<number | void> {
-  const [sub, ...named] = positionals(a, 'pod', 1);
+export async function handler(a: Args): Promise<number | void> {
+  const sub = a.command.split(' ')[1]!;
+  const named = a.operands;
   const pods = await import('../engine/pods.js');
   const refs = sub === 'create' ? named : pods.podRefs(named, toArray(a['pod-id-file']), Boolean(a.ignore));
   const eachPod = async (fn: (r: string) => Promise<string>) => {

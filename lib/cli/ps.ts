@@ -1,22 +1,9 @@
 // `tspod ps [-a] [-q] [--no-trunc] [--format]`
-import type { Argv } from 'yargs';
 import { ago } from '../util/human.js';
 import { printList } from './format.js';
-import { toArray } from './main.js';
+import { type Args, toArray } from './args.js';
 
-export function builder(y: Argv): Argv {
-  return y
-    .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Show all the containers, default is only running containers' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print the numeric IDs of the containers only' })
-    .option('no-trunc', { type: 'boolean', default: false, describe: 'Do not truncate the output' })
-    .option('format', { type: 'string', describe: 'Pretty-print containers: json or a Go template' })
-    .option('filter', { alias: 'f', type: 'string', describe: 'Filter: status=, name=, id=, ancestor= (repeatable)' })
-    .option('latest', { alias: 'l', type: 'boolean', default: false, describe: 'Only the latest container created' })
-    .option('last', { alias: 'n', type: 'number', describe: 'Only the N latest containers created' })
-    .option('pod', { alias: 'p', type: 'boolean', default: false, describe: 'Show the pod of each container' });
-}
-
-export async function handler(a: Record<string, unknown>): Promise<void> {
+export async function handler(a: Args): Promise<void> {
   const { containerList, parseFilters, podIdsFor, podNames } = await import('../engine/containers.js');
   const trunc = (id: string) => (a['no-trunc'] ? id : id.slice(0, 12));
   const filters = parseFilters(toArray(a.filter), podIdsFor);

@@ -1,17 +1,7 @@
 // `tspod rm [-f] [-a] CONTAINER...`
-import type { Argv } from 'yargs';
+import type { Args } from './args.js';
 
-export function builder(y: Argv): Argv {
-  return y
-    .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Force removal of a running container' })
-    .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'Remove all containers' })
-    .option('volumes', { alias: 'v', type: 'boolean', default: false, describe: 'Remove anonymous volumes too (tspod makes none yet: accepted for podman\'s muscle memory)' })
-    .option('ignore', { alias: 'i', type: 'boolean', default: false, describe: 'Ignore containers that do not exist' })
-    .option('cidfile', { type: 'string', describe: 'Read the container ID from this file' })
-    .option('time', { alias: 't', type: 'number', describe: 'Seconds to wait for a running container to stop before it is killed (with -f)' });
-}
-
-export async function handler(a: Record<string, unknown>): Promise<number> {
+export async function handler(a: Args): Promise<number> {
   const { cidTargets } = await import('./lifecycle.js');
   const refs = cidTargets(a, 'rm');
   const { containerRemove, containerStop } = await import('../engine/containers.js');

@@ -1,14 +1,9 @@
 // `tspod rmi [-f] IMAGE...`
-import type { Argv } from 'yargs';
 import { TspodError } from '../util/errors.js';
-import { toArray } from './main.js';
+import { type Args, toArray } from './args.js';
 
-export function builder(y: Argv): Argv {
-  return y.option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Remove the image even if a container uses it' });
-}
-
-export async function handler(a: Record<string, unknown>): Promise<number> {
-  const refs = toArray(a._).slice(1);
+export async function handler(a: Args): Promise<number> {
+  const refs = a.operands;
   if (!refs.length) throw new TspodError('tspod rmi needs at least one image name or ID');
   const { imageRemove } = await import('../engine/images.js');
   let code = 0;

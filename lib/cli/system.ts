@@ -1,15 +1,7 @@
 // `tspod system reset|df|prune`
-import type { Argv } from 'yargs';
+import type { Args } from './args.js';
 import { TspodError } from '../util/errors.js';
 import { columns, humanSize } from '../util/human.js';
-
-export function builder(y: Argv): Argv {
-  return y
-    .usage('Usage: tspod system reset|df|prune [options]\n\nreset: remove all containers, images and layers of this user\ndf: show the space tspod uses\nprune: remove stopped containers and unnamed (with -a: unused) images')
-    .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'Do not ask for confirmation' })
-    .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'prune: remove every image no container uses, not only unnamed ones' })
-    .option('format', { type: 'string', describe: 'df: json' });
-}
 
 async function confirm(what: string, question: string): Promise<boolean> {
   if (!process.stdin.isTTY) throw new TspodError(`tspod system ${what}: add --force to confirm`);
@@ -21,8 +13,8 @@ async function confirm(what: string, question: string): Promise<boolean> {
 
 const size = (n: number) => humanSize(n).replace(' ', '');
 
-export async function handler(a: Record<string, unknown>): Promise<void> {
-  const sub = String((a._ as unknown[])[1] ?? '');
+export async function handler(a: Args): Promise<void> {
+  const sub = a.command.split(' ')[1];
   if (sub === 'df') {
     const { systemDf } = await import('../engine/system.js');
     const rows = await systemDf();

@@ -1,12 +1,8 @@
 // `tspod version [--format json|TEMPLATE]`
-import type { Argv } from 'yargs';
+import type { Args } from './args.js';
 import { compileTemplate } from '../util/template.js';
 
-export function builder(y: Argv): Argv {
-  return y.option('format', { alias: 'f', type: 'string', describe: 'json or a Go template, e.g. {{.Client.Version}}' });
-}
-
-export async function handler(a: Record<string, unknown>): Promise<void> {
+export async function handler(a: Args): Promise<void> {
   const { versionInfo } = await import('../engine/system.js');
   const v = versionInfo();
   const format = a.format as string | undefined;

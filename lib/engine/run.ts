@@ -418,7 +418,8 @@ export async function startAttached(store: Store, record: ContainerRecord, io: {
 export async function startDetached(store: Store, record: ContainerRecord): Promise<void> {
   const files = containerFiles(store, record.id);
   rmSync(files.exit, { force: true });
-  const exitCommand = [process.execPath, join(packageRoot, 'bin', 'tspod'), 'container-cleanup', record.id];
+  // bin/tspod is tspod's one way in (it keeps Node from reading tspod's arguments and environment).
+  const exitCommand = [join(packageRoot, 'bin', 'tspod'), 'container-cleanup', record.id];
   await reservePorts(record);
   try {
     if (record.config.tty) mkdirSync(dirname(files.attach), { recursive: true, mode: 0o700 });

@@ -3,6 +3,8 @@
 // redirects, and the registry's errors turned into messages that say what to do.
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Credentials } from '../config/auth-file.js';
@@ -31,6 +33,26 @@ export interface RegistryResponse {
 }
 
 const userAgent = 'tspod/0.1';
+
+let extraCa: { file: string | undefined; roots: string[] | undefined } | undefined;
+/** The trusted roots when the user named extra ones in NODE_EXTRA_CA_CERTS, which bin/tspod
+ * hands over as TSPOD_EXTRA_CA_CERTS so that only commands that reach a registry read the file
+ * (Node would load it before any command runs). Node's rule is kept: an unreadable file is
+ * ignored with a warning. */
+export function trustedCertificates(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  const file = env.TSPOD_EXTRA_CA_CERTS || undefined;
+  if (extraCa && extraCa.file === file) return extraCa.roots;
+  let roots: string[] | undefined;
+  if (file) {
+    try {
+      roots = [...rootCertificates, readFileSync(file, 'utf8')];
+    } catch (err) {
+      process.stderr.write(`Warning: Ignoring extra certs from \`${file}\`, load failed: ${(err as Error).message}\n`);
+    }
+  }
+  extraCa = { file, roots };
+  return roots;
+}
 
 export async function readBody(res: IncomingMessage, limit = 8 * 1024 * 1024): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -74,7 +96,8 @@ export class RegistryClient {
   private send(method: string, url: URL, headers: Record<string, string>, body?: Buffer | Readable): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const mod = url.protocol === 'https:' ? https : http;
-      const req = mod.request(url, { method, headers: { 'User-Agent': userAgent, ...headers }, rejectUnauthorized: !this.opts.insecure, timeout: 60_000 });
+      const ca = url.protocol === 'https:' ? trustedCertificates() : undefined;
+      const req = mod.request(url, { method, headers: { 'User-Agent': userAgent, ...headers }, rejectUnauthorized: !this.opts.insecure, timeout: 60_000, ...(ca ? { ca } : {}) });
       req.on('response', resolve);
       req.on('error', reject);
       req.on('timeout', () => req.destroy(Object.assign(new Error('no answer within 60 seconds'), { code: 'ETIMEDOUT' })));

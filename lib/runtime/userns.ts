@@ -109,7 +109,8 @@ const diffWorker = fileURLToPath(new URL('../storage/diff-worker.js', import.met
 
 /** Write the layer tar of a container's writable layer to OUT (see storage/diff.ts). */
 export async function packUpperLayer(upperDir: string, out: string): Promise<void> {
-  const r = await runInUserns([process.execPath, diffWorker, upperDir, out]);
+  // `--`: Node reads no option from the worker's arguments (a path could start with a dash).
+  const r = await runInUserns([process.execPath, '--', diffWorker, upperDir, out]);
   if (r.exitCode !== 0) throw new TspodError(`cannot read the container's changes: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
 }
 

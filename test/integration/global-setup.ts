@@ -57,7 +57,7 @@ export default async function setup(project: TestProject) {
       if (p.pid === process.pid) continue;
       try {
         const cmd = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8');
-        if (p.comm !== 'node' || cmd.includes(join(root, 'bin/tspod'))) process.kill(p.pid, 'SIGKILL');
+        if (p.comm !== 'node' || cmd.includes('/dist/lib/bundle/tspod.cjs')) process.kill(p.pid, 'SIGKILL');
       } catch {
         /* gone */
       }

@@ -39,7 +39,7 @@ describe('names', () => {
     expect((await tspod(['container', 'ls', '-a', '-q'])).exitCode).toBe(0);
     const bad = await tspod(['image', 'frobnicate']);
     expect(bad.exitCode).toBe(125);
-    expect(bad.stderr).toMatch(/unknown command `tspod image frobnicate`/);
+    expect(bad.stderr).toMatch(/unrecognized command `tspod image frobnicate`/);
   });
 });
 

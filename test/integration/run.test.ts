@@ -91,7 +91,7 @@ describe('exit codes', () => {
     expect(bad.stderr).toMatch(/invalid image reference/);
     const flag = await tspod(['run', '--no-such-flag', 'busybox', 'true']);
     expect(flag.exitCode).toBe(125);
-    expect(flag.stderr).toMatch(/unknown flag: no-such-flag/);
+    expect(flag.stderr).toMatch(/unknown flag: --no-such-flag/);
   });
 
   it('refuses hostile command-line input with exit 125 (or 126 for an argv the kernel refuses)', async () => {

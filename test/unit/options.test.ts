@@ -6,8 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { containerCommand, mergeEnv, parseVolume } from '../../lib/engine/run.js';
 import { capMask, DEFAULT_CAPS } from '../../lib/runtime/security.js';
-import { firstOperand } from '../../lib/cli/main.js';
-import { valueFlags } from '../../lib/cli/run.js';
 import { checkUserNamespaces, idMappingsFrom, parseSubidFile } from '../../lib/runtime/idmap.js';
 import { loadStorageConfig } from '../../lib/config/storage-conf.js';
 import { cgroupLayout, delegatedControllers } from '../../lib/engine/system.js';
@@ -44,20 +42,6 @@ describe('environment and command', () => {
   });
   it('has podman\'s default capability mask', () => {
     expect(capMask(DEFAULT_CAPS).toString(16)).toBe('800405fb');
-  });
-});
-
-describe('firstOperand: run stops parsing options at the image', () => {
-  const split = (argv: string[]) => argv.slice(firstOperand(argv, argv.indexOf('run'), valueFlags));
-  it.each([
-    [['run', '--rm', 'busybox', 'ls', '-la'], ['busybox', 'ls', '-la']],
-    [['run', '-it', '-e', 'A=1', '--name=x', 'img', '-e'], ['img', '-e']],
-    [['run', '-v', '/a:/b', '--network', 'none', 'img'], ['img']],
-    [['--storage-opt', 'x', 'run', '-w', '/', 'img', 'sh'], ['img', 'sh']],
-    [['run', '--rm', '--', 'img', '--rm'], ['img', '--rm']],
-    [['run', '-ie', 'A=1', 'img'], ['img']],
-  ])('%j', (argv, rest) => {
-    expect(split(argv)).toEqual(rest);
   });
 });
 

@@ -1,0 +1,318 @@
+// The flag tables: one per command, each row a flag with podman's usage text;
+// the container-creation rows are one list whose `verbs` says which commands share each.
+import type { CommandSpec, FlagRow, SharedVerb } from './args.js';
+
+/** Flags every command takes, before or after its name. */
+export const globalFlags: FlagRow[] = [
+  { name: 'log-level', type: 'string', def: 'warn', choices: ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'], usage: 'Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)' },
+  { name: 'storage-opt', type: 'stringArray', usage: 'Used to pass an option to the storage driver' },
+];
+
+/** Root-only: `tspod --version`. */
+export const rootFlags: FlagRow[] = [
+  ...globalFlags,
+  { name: 'version', short: 'v', type: 'bool', usage: 'version for tspod' },
+];
+
+const RC: SharedVerb[] = ['run', 'create'];
+const RCP: SharedVerb[] = ['run', 'create', 'pod create'];
+
+/** The rows of run, create and pod create (podman's createFlags): a new flag is one more row here. */
+export const containerFlags: FlagRow[] = [
+  { verbs: RC, name: 'authfile', type: 'string', usage: 'Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override' },
+  { verbs: RC, name: 'cap-add', type: 'stringSlice', usage: 'Add capabilities to the container' },
+  { verbs: RC, name: 'cap-drop', type: 'stringSlice', usage: 'Drop capabilities from the container' },
+  { verbs: RC, name: 'cgroups', type: 'string', usage: 'control container cgroup configuration ("enabled"|"disabled"|"no-conmon"|"split") (default "enabled")' },
+  { verbs: RC, name: 'cidfile', type: 'string', usage: 'Write the container ID to the file' },
+  { verbs: RC, name: 'creds', type: 'string', arg: 'Credentials', usage: 'Credentials (USERNAME:PASSWORD) to use for authenticating to a registry' },
+  { verbs: ['run'], name: 'detach', short: 'd', type: 'bool', usage: 'Run container in background and print container ID' },
+  { verbs: RC, name: 'entrypoint', type: 'string', usage: 'Overwrite the default ENTRYPOINT of the image' },
+  { verbs: RC, name: 'env', short: 'e', type: 'stringArray', usage: 'Set environment variables in container (default [PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin,TERM=xterm])' },
+  { verbs: RC, name: 'env-file', type: 'stringSlice', usage: 'Read in a file of environment variables' },
+  { verbs: RCP, name: 'hostname', short: 'h', type: 'string', usage: 'Set container hostname' },
+  { verbs: RC, name: 'init', type: 'bool', usage: 'Run an init binary inside the container that forwards signals and reaps processes' },
+  { verbs: RC, name: 'interactive', short: 'i', type: 'bool', usage: 'Keep STDIN open even if not attached' },
+  { verbs: RCP, name: 'label', short: 'l', type: 'stringArray', usage: 'Set metadata on container' },
+  { verbs: RC, name: 'name', type: 'string', usage: 'Assign a name to the container' },
+  { verbs: RC, name: 'network', aliases: ['net'], type: 'string', def: 'slirp4netns', usage: 'Connect a container to a network' },
+  { verbs: RC, name: 'platform', type: 'string', usage: 'Specify the platform for selecting the image.  (Conflicts with --arch and --os)' },
+  { verbs: RC, name: 'pod', type: 'string', usage: 'Run container in an existing pod' },
+  { verbs: RC, name: 'pod-id-file', type: 'string', usage: 'Read the pod ID from the file' },
+  { verbs: RC, name: 'preserve-fds', type: 'uint', def: 0, usage: 'Pass a number of additional file descriptors into the container' },
+  { verbs: RC, name: 'privileged', type: 'bool', usage: 'Give extended privileges to container' },
+  { verbs: RCP, name: 'publish', short: 'p', type: 'stringSlice', usage: 'Publish a container\'s port, or a range of ports, to the host (default [])' },
+  { verbs: RC, name: 'publish-all', short: 'P', type: 'bool', usage: 'Publish all exposed ports to random ports on the host interface' },
+  // run/create read `--pull WORD` (podman since 2.0; `--pull never IMAGE` is common). build's
+  // --pull, when it comes, is the optional kind: a row with `optional: 'true'` and verbs ['build'].
+  { verbs: RC, name: 'pull', type: 'string', def: 'missing', usage: 'Pull image policy' },
+  { verbs: RC, name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress output information when pulling images' },
+  { verbs: RC, name: 'read-only', type: 'bool', usage: 'Make containers root filesystem read-only' },
+  { verbs: RC, name: 'replace', type: 'bool', usage: 'If a container with the same name exists, replace it' },
+  { verbs: RC, name: 'restart', type: 'string', def: 'no', usage: 'Restart policy to apply when a container exits ("always"|"no"|"on-failure"|"unless-stopped")' },
+  { verbs: RC, name: 'rm', type: 'bool', usage: 'Remove container (and pod if created) after exit' },
+  { verbs: RC, name: 'sdnotify', type: 'string', usage: 'control sd-notify behavior ("container"|"conmon"|"ignore") (default "container")' },
+  { verbs: RC, name: 'security-opt', type: 'stringArray', usage: 'Security Options' },
+  { verbs: RC, name: 'stop-signal', type: 'string', usage: 'Signal to stop a container. Default is SIGTERM' },
+  { verbs: RC, name: 'tls-verify', type: 'bool', usage: 'Require HTTPS and verify certificates when contacting registries for pulling images' },
+  { verbs: RC, name: 'tmpfs', type: 'stringArray', arg: 'tmpfs', usage: 'Mount a temporary filesystem (tmpfs) into a container' },
+  { verbs: RC, name: 'tty', short: 't', type: 'bool', usage: 'Allocate a pseudo-TTY for container' },
+  { verbs: RC, name: 'user', short: 'u', type: 'string', usage: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  { verbs: RC, name: 'volume', short: 'v', type: 'stringArray', usage: 'Bind mount a volume into the container' },
+  { verbs: RC, name: 'workdir', short: 'w', type: 'string', usage: 'Working directory inside the container' },
+];
+
+const shared = (verb: SharedVerb): FlagRow[] => containerFlags.filter((r) => r.verbs!.includes(verb));
+
+const detachKeys: FlagRow = { name: 'detach-keys', type: 'string', arg: '[a-Z]', def: 'ctrl-p,ctrl-q', usage: 'Select the key sequence for detaching a container. Format is a single character [a-Z] or a comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, `@`, `^`, `[`, `\\`, `]`, `^` or `_`' };
+const stopTime: FlagRow = { name: 'time', short: 't', type: 'uint', def: 10, usage: 'Seconds to wait for stop before killing the container' };
+const ignore: FlagRow = { name: 'ignore', short: 'i', type: 'bool', usage: 'Ignore errors when a specified container is missing' };
+const cidfiles: FlagRow = { name: 'cidfile', type: 'stringArray', usage: 'Read the container ID from the file' };
+const authfile: FlagRow = { name: 'authfile', type: 'string', usage: 'Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override' };
+const creds: FlagRow = { name: 'creds', type: 'string', arg: 'Credentials', usage: 'Credentials (USERNAME:PASSWORD) to use for authenticating to a registry' };
+const tlsVerify: FlagRow = { name: 'tls-verify', type: 'bool', usage: 'Require HTTPS and verify certificates when contacting registries (default true)' };
+const formatFlag = (usage: string, short?: string): FlagRow => ({ name: 'format', short, type: 'string', usage });
+const podIdFiles = (usage: string): FlagRow => ({ name: 'pod-id-file', type: 'stringArray', usage });
+const podIgnore: FlagRow = { name: 'ignore', short: 'i', type: 'bool', usage: 'Ignore errors when a specified pod is missing' };
+
+/** Every command, by the words that name it. */
+export const commands: Record<string, CommandSpec> = {
+  run: { usage: 'tspod run [options] IMAGE [COMMAND [ARG...]]', describe: 'Run a command in a new container', flags: shared('run'), interspersed: false },
+  create: { usage: 'tspod create [options] IMAGE [COMMAND [ARG...]]', describe: 'Create but do not start a container', flags: shared('create'), interspersed: false },
+  start: { usage: 'tspod start [options] CONTAINER [CONTAINER...]', describe: 'Start one or more containers', flags: [
+    { name: 'attach', short: 'a', type: 'bool', usage: 'Attach container\'s STDOUT and STDERR' },
+    detachKeys,
+    { name: 'interactive', short: 'i', type: 'bool', usage: 'Keep STDIN open even if not attached' },
+  ] },
+  stop: { usage: 'tspod stop [options] CONTAINER [CONTAINER...]', describe: 'Stop one or more containers', flags: [cidfiles, ignore, stopTime] },
+  kill: { usage: 'tspod kill [options] CONTAINER [CONTAINER...]', describe: 'Kill one or more running containers with a specific signal', flags: [
+    { name: 'signal', short: 's', type: 'string', def: 'KILL', usage: 'Signal to send to the container' },
+  ] },
+  wait: { usage: 'tspod wait [options] CONTAINER [CONTAINER...]', describe: 'Block on one or more containers', flags: [] },
+  pause: { usage: 'tspod pause [options] CONTAINER [CONTAINER...]', describe: 'Pause all the processes in one or more containers', flags: [] },
+  unpause: { usage: 'tspod unpause [options] CONTAINER [CONTAINER...]', describe: 'Unpause the processes in one or more containers', flags: [] },
+  attach: { usage: 'tspod attach [options] CONTAINER', describe: 'Attach to a running container', flags: [detachKeys] },
+  logs: { usage: 'tspod logs [options] CONTAINER [CONTAINER...]', describe: 'Fetch the logs of one or more containers', flags: [
+    { name: 'follow', short: 'f', type: 'bool', usage: 'Follow log output.  The default is false' },
+    { name: 'since', type: 'string', usage: 'Show logs since TIMESTAMP' },
+    { name: 'tail', type: 'int', usage: 'Output the specified number of LINES at the end of the logs.  Defaults to -1, which prints all lines (default -1)' },
+    { name: 'timestamps', short: 't', type: 'bool', usage: 'Output the timestamps in the log' },
+  ] },
+  'container-cleanup': { usage: 'tspod container-cleanup CONTAINER', describe: 'Clean up after a container exits (the monitor runs this)', flags: [], hidden: true },
+  rename: { usage: 'tspod rename CONTAINER NAME', describe: 'Rename an existing container', flags: [] },
+  restart: { usage: 'tspod restart [options] CONTAINER [CONTAINER...]', describe: 'Restart one or more containers', flags: [stopTime] },
+  top: { usage: 'tspod top [options] CONTAINER [FORMAT-DESCRIPTORS|ARGS...]', describe: 'Display the running processes of a container', flags: [], interspersed: false,
+    more: 'Format descriptors: user pid ppid pcpu etime tty time args comm group nice vsz hpid huser state' },
+  port: { usage: 'tspod port [options] CONTAINER [PORT]', describe: 'List port mappings or a specific mapping for the container', flags: [] },
+  diff: { usage: 'tspod diff [options] {CONTAINER|IMAGE} [{CONTAINER|IMAGE}]', describe: 'Inspect changes to the container\'s file systems', flags: [formatFlag('Change the output format (json)')] },
+  unshare: { usage: 'tspod unshare [options] [COMMAND [ARG...]]', describe: 'Run a command in a modified user namespace', flags: [], interspersed: false,
+    more: 'Runs COMMAND (default: $SHELL) as root of your user namespace, in a mount namespace of its own.' },
+  mount: { usage: 'tspod mount [options] [CONTAINER...]', describe: 'Mount a working container\'s root filesystem (inside tspod unshare)', flags: [] },
+  unmount: { usage: 'tspod unmount [options] CONTAINER [CONTAINER...]', describe: 'Unmount working container\'s root filesystem (inside tspod unshare)', flags: [] },
+  commit: { usage: 'tspod commit [options] CONTAINER [IMAGE]', describe: 'Create new image based on the changed container', flags: [
+    { name: 'author', short: 'a', type: 'string', usage: 'Set the author for the image committed' },
+    { name: 'change', short: 'c', type: 'stringArray', usage: 'Apply the following possible instructions to the created image (default []): CMD | ENTRYPOINT | ENV | EXPOSE | LABEL | ONBUILD | STOPSIGNAL | USER | VOLUME | WORKDIR' },
+    { name: 'message', short: 'm', type: 'string', usage: 'Set commit message for imported image' },
+    { name: 'pause', short: 'p', type: 'bool', usage: 'Pause container during commit' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress output' },
+  ] },
+  export: { usage: 'tspod export [options] CONTAINER', describe: 'Export container\'s filesystem contents as a tar archive', flags: [
+    { name: 'output', short: 'o', type: 'string', usage: 'Write to a specified file (default: stdout, which must be redirected)' },
+  ] },
+  cp: { usage: 'tspod cp [options] [CONTAINER:]SRC_PATH [CONTAINER:]DEST_PATH', describe: 'Copy files/folders between a container and the local filesystem', flags: [] },
+  exec: { usage: 'tspod exec [options] CONTAINER [COMMAND [ARG...]]', describe: 'Run a process in a running container', interspersed: false, flags: [
+    { name: 'detach', short: 'd', type: 'bool', usage: 'Run the exec session in detached mode (backgrounded)' },
+    { name: 'env', short: 'e', type: 'stringArray', usage: 'Set environment variables' },
+    { name: 'interactive', short: 'i', type: 'bool', usage: 'Keep STDIN open even if not attached' },
+    { name: 'tty', short: 't', type: 'bool', usage: 'Allocate a pseudo-TTY. The default is false' },
+    { name: 'user', short: 'u', type: 'string', usage: 'Sets the username or UID used and optionally the groupname or GID for the specified command' },
+    { name: 'workdir', short: 'w', type: 'string', usage: 'Working directory inside the container' },
+  ] },
+  inspect: { usage: 'tspod inspect [options] {CONTAINER|IMAGE|POD|NETWORK|VOLUME} [...]', describe: 'Display the configuration of object denoted by ID', flags: [
+    formatFlag('Format the output to a Go template or json (default "json")', 'f'),
+    { name: 'type', short: 't', type: 'string', def: 'all', choices: ['all', 'container', 'image'], usage: 'Specify inspect-object type' },
+  ] },
+  ps: { usage: 'tspod ps [options]', describe: 'List containers', maxArgs: 0, flags: [
+    { name: 'all', short: 'a', type: 'bool', usage: 'Show all the containers, default is only running containers' },
+    { name: 'filter', short: 'f', type: 'stringSlice', usage: 'Filter output based on conditions given' },
+    formatFlag('Pretty-print containers to JSON or using a Go template'),
+    { name: 'last', short: 'n', type: 'int', usage: 'Print the n last created containers (all states) (default -1)' },
+    { name: 'latest', short: 'l', type: 'bool', usage: 'Act on the latest container tspod is aware of' },
+    { name: 'no-trunc', type: 'bool', usage: 'Display the extended information' },
+    { name: 'pod', short: 'p', type: 'bool', usage: 'Print the ID and name of the pod the containers are associated with' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'Print the numeric IDs of the containers only' },
+  ] },
+  rm: { usage: 'tspod rm [options] CONTAINER [CONTAINER...]', describe: 'Remove one or more containers', flags: [
+    { name: 'all', short: 'a', type: 'bool', usage: 'Remove all containers' },
+    cidfiles,
+    { name: 'force', short: 'f', type: 'bool', usage: 'Force removal of a running or unusable container' },
+    ignore,
+    { name: 'time', short: 't', type: 'uint', usage: 'Seconds to wait for stop before killing the container (default 10)' },
+    { name: 'volumes', short: 'v', type: 'bool', usage: 'Remove anonymous volumes associated with the container' },
+  ] },
+  images: { usage: 'tspod images [options] [IMAGE]', describe: 'List images in local storage', flags: [
+    { name: 'all', short: 'a', type: 'bool', usage: 'Show all images (default hides intermediate images)' },
+    { name: 'digests', type: 'bool', usage: 'Show digests' },
+    { name: 'filter', short: 'f', type: 'stringSlice', usage: 'Filter output based on conditions provided (default [])' },
+    formatFlag('Change the output format to JSON or a Go template'),
+    { name: 'no-trunc', type: 'bool', usage: 'Do not truncate output' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'Display only image IDs' },
+  ] },
+  load: { usage: 'tspod load [options]', describe: 'Load image(s) from a tar archive', maxArgs: 0, flags: [
+    { name: 'input', short: 'i', type: 'string', usage: 'Read from specified archive file (default: stdin)' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress the output' },
+  ] },
+  import: { usage: 'tspod import [options] PATH [REFERENCE]', describe: 'Import a tarball to create a filesystem image', flags: [
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress output' },
+  ] },
+  tag: { usage: 'tspod tag IMAGE TARGET_NAME [TARGET_NAME...]', describe: 'Add an additional name to a local image', flags: [] },
+  untag: { usage: 'tspod untag IMAGE [IMAGE...]', describe: 'Remove a name from a local image', flags: [] },
+  history: { usage: 'tspod history [options] IMAGE', describe: 'Show history of a specified image', flags: [
+    formatFlag('Change the output to JSON or a Go template'),
+    { name: 'no-trunc', type: 'bool', usage: 'Do not truncate the output' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'Display the numeric IDs only' },
+  ] },
+  save: { usage: 'tspod save [options] IMAGE [IMAGE...]', describe: 'Save image(s) to an archive', flags: [
+    { name: 'format', type: 'string', def: 'docker-archive', choices: ['docker-archive', 'oci-archive', 'oci-dir'], usage: 'Save image to oci-archive, oci-dir (directory with oci manifest type), docker-archive' },
+    { name: 'output', short: 'o', type: 'string', usage: 'Write to a specified file (default: stdout, which must be redirected)' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress the output' },
+  ] },
+  'image prune': { usage: 'tspod image prune [options]', describe: 'Remove unused images', maxArgs: 0, flags: [
+    { name: 'all', short: 'a', type: 'bool', usage: 'Remove all images not in use by containers, not just dangling ones' },
+    { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation' },
+  ] },
+  pull: { usage: 'tspod pull [options] IMAGE [IMAGE...]', describe: 'Pull an image from a registry', flags: [
+    { name: 'arch', type: 'string', arg: 'ARCH', usage: 'Use ARCH instead of the architecture of the machine for choosing images' },
+    authfile, creds,
+    { name: 'os', type: 'string', arg: 'OS', usage: 'Use OS instead of the running OS for choosing images' },
+    { name: 'platform', type: 'string', usage: 'Specify the platform for selecting the image.  (Conflicts with arch and os)' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress output information when pulling images' },
+    tlsVerify,
+  ] },
+  push: { usage: 'tspod push [options] IMAGE [DESTINATION]', describe: 'Push an image to a specified destination', flags: [
+    authfile, creds,
+    { name: 'digestfile', type: 'string', usage: 'Write the digest of the pushed image to the specified file' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress output information when pushing images' },
+    tlsVerify,
+  ] },
+  login: { usage: 'tspod login [options] [REGISTRY]', describe: 'Log in to a container registry', flags: [
+    { ...authfile, usage: 'path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override' },
+    creds,
+    { name: 'get-login', type: 'bool', usage: 'Return the current login user for the registry' },
+    { name: 'password', short: 'p', type: 'string', usage: 'Password for registry' },
+    { name: 'password-stdin', type: 'bool', usage: 'Take the password from stdin' },
+    { name: 'tls-verify', type: 'bool', usage: 'Require HTTPS and verify certificates when contacting registries' },
+    { name: 'username', short: 'u', type: 'string', usage: 'Username for registry' },
+  ] },
+  logout: { usage: 'tspod logout [options] [REGISTRY]', describe: 'Log out of a container registry', flags: [
+    { name: 'all', short: 'a', type: 'bool', usage: 'Remove the cached credentials for all registries in the auth file' },
+    { ...authfile, usage: 'path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override' },
+  ] },
+  rmi: { usage: 'tspod rmi [options] IMAGE [IMAGE...]', describe: 'Removes one or more images from local storage', flags: [
+    { name: 'force', short: 'f', type: 'bool', usage: 'Force Removal of the image' },
+  ] },
+  'pod create': { usage: 'tspod pod create [options] [NAME]', describe: 'Create a new empty pod', flags: [
+    { name: 'exit-policy', type: 'string', usage: 'Behaviour when the last container exits (default "continue")' },
+    ...shared('pod create'),
+    { name: 'infra', type: 'bool', usage: 'Create an infra container associated with the pod to share namespaces with (default true)' },
+    { name: 'infra-conmon-pidfile', type: 'string', usage: 'Path to the file that will receive the PID of conmon' },
+    { name: 'infra-image', type: 'string', usage: 'Image to use to override builtin infra container' },
+    { name: 'name', short: 'n', type: 'string', usage: 'Assign a name to the pod' },
+    { name: 'pod-id-file', type: 'string', usage: 'Write the pod ID to the file' },
+    { name: 'replace', type: 'bool', usage: 'If a pod with the same name exists, replace it' },
+    { name: 'share', type: 'string', usage: 'A comma delimited list of kernel namespaces the pod will share (default "ipc,net,uts")' },
+  ] },
+  'pod start': { usage: 'tspod pod start [options] POD [POD...]', describe: 'Start one or more pods', flags: [podIdFiles('Read the pod ID from the file')] },
+  'pod stop': { usage: 'tspod pod stop [options] POD [POD...]', describe: 'Stop one or more pods', flags: [
+    podIgnore, podIdFiles('Read the pod ID from the file'),
+    { name: 'time', short: 't', type: 'uint', def: 10, usage: 'Seconds to wait for pod stop before killing the container' },
+  ] },
+  'pod restart': { usage: 'tspod pod restart [options] POD [POD...]', describe: 'Restart one or more pods', flags: [] },
+  'pod kill': { usage: 'tspod pod kill [options] POD [POD...]', describe: 'Send the specified signal or SIGKILL to containers in pod', flags: [
+    { name: 'signal', short: 's', type: 'string', def: 'KILL', usage: 'Signal to send to the containers in the pod' },
+  ] },
+  'pod rm': { usage: 'tspod pod rm [options] POD [POD...]', describe: 'Remove one or more pods', flags: [
+    { name: 'force', short: 'f', type: 'bool', usage: 'Force removal of a running pod by first stopping all containers, then removing all containers in the pod.  The default is false' },
+    podIgnore, podIdFiles('Read the pod ID from the file'),
+  ] },
+  'pod ps': { usage: 'tspod pod ps [options]', describe: 'List pods', maxArgs: 0, flags: [
+    formatFlag('Pretty-print pods to JSON or using a Go template'),
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'Print the numeric IDs of the pods only' },
+  ] },
+  'pod inspect': { usage: 'tspod pod inspect [options] POD [POD...]', describe: 'Displays a pod configuration', flags: [
+    formatFlag('Format the output to a Go template or json (default "json")', 'f'),
+  ] },
+  'pod exists': { usage: 'tspod pod exists POD', describe: 'Check if a pod exists in local storage', flags: [] },
+  'pod top': { usage: 'tspod pod top [options] POD [FORMAT-DESCRIPTORS|ARGS...]', describe: 'Display the running processes of containers in a pod', flags: [] },
+  'pod logs': { usage: 'tspod pod logs [options] POD', describe: 'Fetch logs for pod with one or more containers', flags: [
+    { name: 'follow', short: 'f', type: 'bool', usage: 'Follow log output.' },
+    { name: 'tail', type: 'int', usage: 'Output the specified number of LINES at the end of the logs. (default -1)' },
+  ] },
+  'pod prune': { usage: 'tspod pod prune [options]', describe: 'Remove all stopped pods and their containers', maxArgs: 0, flags: [
+    { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation.  The default is false' },
+  ] },
+  'generate systemd': { usage: 'tspod generate systemd [options] {CONTAINER|POD}', describe: 'Generate systemd units.', flags: [
+    { name: 'after', type: 'stringArray', usage: 'Add dependencies order to the generated unit file' },
+    { name: 'container-prefix', type: 'string', def: 'container', usage: 'Systemd unit name prefix for containers' },
+    { name: 'env', short: 'e', type: 'stringArray', usage: 'Set environment variables to the systemd unit files' },
+    { name: 'files', short: 'f', type: 'bool', usage: 'Generate .service files instead of printing to stdout' },
+    formatFlag('Print the created units in specified format (json)'),
+    { name: 'name', short: 'n', type: 'bool', usage: 'Use container/pod names instead of IDs' },
+    { name: 'new', type: 'bool', usage: 'Create a new container or pod instead of starting an existing one' },
+    { name: 'no-header', type: 'bool', usage: 'Skip header generation' },
+    { name: 'pod-prefix', type: 'string', def: 'pod', usage: 'Systemd unit name prefix for pods' },
+    { name: 'requires', type: 'stringArray', usage: 'Similar to wants, but declares stronger requirement dependencies' },
+    { name: 'restart-policy', type: 'string', def: 'on-failure', usage: 'Systemd restart-policy' },
+    { name: 'restart-sec', type: 'uint', usage: 'Systemd restart-sec' },
+    { name: 'separator', type: 'string', def: '-', usage: 'Systemd unit name separator between name/id and prefix' },
+    { name: 'stop-timeout', type: 'uint', usage: 'Stop timeout override (default 10)' },
+    { name: 'time', short: 't', type: 'uint', def: 10, usage: 'Stop timeout override', hidden: true },
+    { name: 'wants', type: 'stringArray', usage: 'Add (weak) requirement dependencies to the generated unit file' },
+  ] },
+  'generate kube': { usage: 'tspod generate kube [options] {CONTAINER...|POD...|VOLUME...}', describe: 'Generate Kubernetes YAML from containers, pods or volumes.', flags: [
+    { name: 'filename', short: 'f', type: 'string', usage: 'Write output to the specified path' },
+  ] },
+  'play kube': { usage: 'tspod play kube [options] KUBEFILE|-', describe: 'Play a pod or volume based on Kubernetes YAML.', flags: [
+    { name: 'down', type: 'bool', usage: 'Stop pods defined in the YAML file' },
+  ] },
+  doctor: { usage: 'tspod doctor [options]', describe: 'Check that this host can run rootless containers, and say how to fix what is missing', maxArgs: 0, flags: [
+    formatFlag('json for machine-readable output'),
+  ] },
+  info: { usage: 'tspod info [options]', describe: 'Display tspod system information', maxArgs: 0, flags: [
+    formatFlag('Change the output format to JSON or a Go template', 'f'),
+  ] },
+  'system reset': { usage: 'tspod system reset [options]', describe: 'Reset tspod storage', maxArgs: 0, flags: [
+    { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation' },
+  ] },
+  'system df': { usage: 'tspod system df [options]', describe: 'Show tspod disk usage', maxArgs: 0, flags: [
+    formatFlag('Pretty-print images using a Go template'),
+  ] },
+  'system prune': { usage: 'tspod system prune [options]', describe: 'Remove unused data', maxArgs: 0, flags: [
+    { name: 'all', short: 'a', type: 'bool', usage: 'Remove all unused data' },
+    { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation.  The default is false' },
+  ] },
+  version: { usage: 'tspod version [options]', describe: 'Display the tspod version information', maxArgs: 0, flags: [
+    formatFlag('Change the output format to JSON or a Go template', 'f'),
+  ] },
+};
+
+/** Words that only group commands (`tspod pod create`); `tspod pod` alone lists them. */
+export const groups: Record<string, string> = {
+  pod: 'Manage pods',
+  generate: 'Generate structured data based on containers, pods or volumes',
+  play: 'Play containers, pods or volumes from a structured file',
+  system: 'Manage tspod',
+  image: 'Manage images',
+  container: 'Manage containers',
+};
+
+/** podman's grouped spellings, mapped onto the flat commands. */
+export const groupAliases: Record<string, Record<string, string[]>> = {
+  image: { ls: ['images'], list: ['images'], rm: ['rmi'], inspect: ['inspect', '--type', 'image'], prune: ['image', 'prune'], tag: ['tag'],
+    untag: ['untag'], history: ['history'], save: ['save'], load: ['load'], import: ['import'], pull: ['pull'], push: ['push'] },
+  container: { ls: ['ps'], list: ['ps'], rm: ['rm'], inspect: ['inspect', '--type', 'container'], run: ['run'], create: ['create'],
+    start: ['start'], stop: ['stop'], attach: ['attach'], kill: ['kill'], wait: ['wait'], logs: ['logs'], exec: ['exec'], restart: ['restart'],
+    rename: ['rename'], top: ['top'], diff: ['diff'], cp: ['cp'], port: ['port'], export: ['export'], commit: ['commit'], mount: ['mount'],
+    unmount: ['unmount'], umount: ['unmount'], cleanup: ['container-cleanup'] },
+  pod: { ls: ['pod', 'ps'], list: ['pod', 'ps'] },
+};
+export const plainAliases: Record<string, string> = { umount: 'unmount', 'image-prune': 'image prune' };
