@@ -21,12 +21,14 @@ export interface FormatOptions {
   mapFields?: Iterable<string>;
 }
 
-const VERBS: Record<string, { typeName: string; headers: Record<string, string> }> = {
-  ps: { typeName: 'containers.psReporter', headers: { ID: 'CONTAINER ID', Pod: 'POD ID', PodName: 'PODNAME', CreatedHuman: 'CREATED', RunningFor: 'CREATED' } },
+const VERBS: Record<string, { typeName: string; headers: Record<string, string>; jsonIndent?: number }> = {
+  ps: { typeName: 'containers.psReporter', jsonIndent: 2, headers: { ID: 'CONTAINER ID', Pod: 'POD ID', PodName: 'PODNAME', CreatedHuman: 'CREATED', RunningFor: 'CREATED' } },
   images: { typeName: 'images.imageReporter', headers: { ID: 'IMAGE ID', ReadOnly: 'R/O', CreatedSince: 'CREATED' } },
   'pod ps': { typeName: 'pods.ListPodReporter', headers: { ID: 'POD ID', InfraID: 'INFRA ID', NumberOfContainers: '# OF CONTAINERS' } },
   history: { typeName: 'images.historyReporter', headers: { CreatedBy: 'CREATED BY' } },
   inspect: { typeName: 'interface {}', headers: {} },
+  version: { typeName: '*define.Version', headers: {} },
+  info: { typeName: '*define.Info', headers: {} },
 };
 
 /** The callers that predate FormatOptions are recognised by their default table's first header. */
@@ -96,12 +98,14 @@ export function printList<T>(rows: T[], format: string | undefined, table: { hea
     process.stdout.write(kept.map((r) => quiet(r) + '\n').join(''));
     return;
   }
+  const verb = opts?.verb ?? guessVerb(table.header);
   if (format !== undefined && isJsonFormat(format)) {
-    process.stdout.write(JSON.stringify(rows, null, 4) + '\n');
+    // podman indents ps by 2, images and most others by 4
+    process.stdout.write(JSON.stringify(rows, null, VERBS[verb]?.jsonIndent ?? 4) + '\n');
     return;
   }
   if (format) {
-    process.stdout.write(renderList(rows, format, { verb: guessVerb(table.header), ...opts }));
+    process.stdout.write(renderList(rows, format, { verb, ...opts }));
     return;
   }
   process.stdout.write(columns([table.header, ...rows.map(table.row)]));
