@@ -749,11 +749,12 @@ function lenFn(ctx: TypeCtx, item: unknown): number {
 
 /** strings.Title: upper-case the first letter of each word (words split at anything but letters, digits, _ and '). */
 function title(s: string): string {
+  // Go's isSeparator: ASCII letters, digits and _ join words, other ASCII separates; beyond ASCII only letters, digits and spaces count
+  const isSep = (r: string) => (r <= '\x7f' ? !/[0-9A-Za-z_]/.test(r) : !/[\p{L}\p{Nd}]/u.test(r) && /\s/u.test(r));
   let prev = ' ';
   let out = '';
   for (const c of s) {
-    const sep = !/[\p{L}\p{Nd}_']/u.test(prev);
-    out += sep ? c.toUpperCase() : c;
+    out += isSep(prev) ? c.toUpperCase() : c;
     prev = c;
   }
   return out;
@@ -1297,11 +1298,29 @@ export function goTime(d: Date): string {
 /** Decimal digits and decimal-point position of |x|, as strconv does before formatting. */
 function digitsOf(x: number, sig?: number): { d: string; dp: number } {
   if (x === 0) return { d: '', dp: 0 };
-  const s = sig === undefined ? Math.abs(x).toExponential() : Math.abs(x).toExponential(Math.max(0, Math.min(100, sig - 1)));
-  const [mant, exp] = s.split('e');
-  let d = mant!.replace('.', '');
-  if (sig === undefined) d = d.replace(/0+$/, '') || '0';
-  return { d, dp: Number(exp) + 1 };
+  if (sig === undefined) {
+    const [mant, exp] = Math.abs(x).toExponential().split('e');
+    return { d: mant!.replace('.', '').replace(/0+$/, '') || '0', dp: Number(exp) + 1 };
+  }
+  // strconv rounds the exact decimal value half to even (2.5 -> "2"); JS's toFixed rounds ties up
+  const [mant, exp] = Math.abs(x).toExponential(100).split('e');
+  const all = mant!.replace('.', '');
+  let dp = Number(exp) + 1;
+  if (sig <= 0) {
+    const up = sig === 0 && (all[0]! > '5' || (all[0] === '5' && /[1-9]/.test(all.slice(1))));
+    return up ? { d: '1', dp: dp + 1 } : { d: '', dp };
+  }
+  let head = all.slice(0, sig).padEnd(sig, '0');
+  const tail = all.slice(sig);
+  const up = tail[0] !== undefined && (tail[0] > '5' || (tail[0] === '5' && (/[1-9]/.test(tail.slice(1)) || Number(head[head.length - 1]) % 2 === 1)));
+  if (up) {
+    const n = (BigInt(head) + 1n).toString();
+    if (n.length > head.length) {
+      dp++;
+      head = n.slice(0, sig);
+    } else head = n.padStart(sig, '0');
+  }
+  return { d: head, dp };
 }
 function fmtE(d: string, dp: number, prec: number, e: string): string {
   let out = d[0] ?? '0';
@@ -1315,7 +1334,7 @@ function fmtF(d: string, dp: number, prec: number): string {
     out += '.';
     for (let i = 0; i < prec; i++) out += d[dp + i] ?? '0';
   }
-  return dp + prec < 0 || (dp <= 0 && -dp >= prec) ? out.replace(/[1-9]/g, '0') : out;
+  return out;
 }
 /** strconv.FormatFloat for 'e', 'f', 'g' (upper-case variants via upper), prec -1 = shortest. */
 export function goFloat(x: number, verb: 'e' | 'f' | 'g', prec: number, upper = false): string {
@@ -1328,10 +1347,14 @@ export function goFloat(x: number, verb: 'e' | 'f' | 'g', prec: number, upper = 
     const { d, dp } = digitsOf(x, prec < 0 ? undefined : prec + 1);
     body = fmtE(d, dp, prec < 0 ? Math.max(d.length - 1, 0) : prec, e);
   } else if (verb === 'f') {
-    if (prec >= 0 && Math.abs(x) < 1e21) body = Math.abs(x).toFixed(Math.min(prec, 100));
-    else {
+    if (prec < 0) {
       const { d, dp } = digitsOf(x);
-      body = fmtF(d, dp, prec < 0 ? Math.max(d.length - dp, 0) : prec);
+      body = fmtF(d, dp, Math.max(d.length - dp, 0));
+    } else {
+      // the digits up to prec places after the point (a carry adds one in front; fmtF pads with zeros)
+      const dp0 = x === 0 ? 0 : Number(Math.abs(x).toExponential(100).split('e')[1]) + 1;
+      const r = digitsOf(x, dp0 + prec);
+      body = fmtF(r.d, r.dp, prec);
     }
   } else {
     const shortest = prec < 0;

@@ -116,7 +116,7 @@ describe("podman's functions", () => {
   it('json, upper, lower, title, join, split, truncate, pad', () => {
     expect(run('{{json .Labels}} {{json .List}} {{json .ID}} {{json .Nil}}')).toBe('{"app":"web","tier":""} ["a","b"] "abc" null');
     expect(run('{{json .}}', { B: '<&>', A: { 'z.1': 1, a: 2 }, S: { z: 1, a: 2 } })).toBe('{"B":"<&>","A":{"a":2,"z.1":1},"S":{"z":1,"a":2}}');
-    expect(run('{{upper "aB"}} {{lower "aB"}} {{title "hello wide-world"}} {{join .List "-"}} {{join (split "a,b,c" ",") "+"}}')).toBe('AB ab Hello Wide-World a-b a+b+c');
+    expect(run('{{upper "aB"}} {{lower "aB"}} {{title "hello wide-world it\'s"}} {{join .List "-"}} {{join (split "a,b,c" ",") "+"}}')).toBe('AB ab Hello Wide-World It\'S a-b a+b+c');
     expect(run('{{truncate .Names 1}}|{{truncate .Names 9}}|{{pad .Names 2 3}}|{{pad "" 2 3}}|')).toBe('c|c1|  c1   ||');
   });
 });
@@ -131,6 +131,10 @@ describe('printf verbs (fmt)', () => {
     expect(goSprintf('%s %d')).toBe('%!s(MISSING) %!d(MISSING)');
     expect(goSprintf('%z %s', 1, null)).toBe('%!z(int=1) %!s(<nil>)');
     expect(goSprintf('%d', 1, 'a')).toBe('1%!(EXTRA string=a)');
+  });
+  it('rounds half to even on the exact value, as strconv does', () => {
+    expect(goSprintf('%.0f %.2f %.1f %.0f %.3e %.2f %.2f %.1f %.0e %.3f %.2f %.1f', 2.5, 0.125, 0.05, 3.5, 1234.5, 1.005, 999.999, 0.95, 15, 0.0005, -0.001, 9.96))
+      .toBe('2 0.12 0.1 4 1.234e+03 1.00 1000.00 0.9 2e+01 0.001 -0.00 10.0');
   });
   it('widths, precision and %v of composite values', () => {
     expect(goSprintf('[%6d|%-6d|%06.2f|%.3e|%10.4g|%x|%#x|%5t|%*d]', 42, 42, 3.14159, 1234.56, 3.14159265, 'hi', 255, true, 4, 7)).toBe('[    42|42    |003.14|1.235e+03|     3.142|6869|0xff| true|   7]');
