@@ -588,7 +588,6 @@ class Parser {
         case 'nil':
         case 'dot':
           this.fail(`unexpected . after term ${goQuote(argString(node))}`);
-        // eslint-disable-next-line no-fallthrough
         default:
           return { kind: 'chain', pos, node, idents };
       }
@@ -818,8 +817,6 @@ export const DEFAULT_MAP_FIELDS = ['Labels', 'Annotations', 'PortBindings', 'Por
 
 interface Scope { name: string; value: unknown }
 
-class ExecError extends Error {}
-
 export class Template {
   private readonly root: Node[];
   private readonly defs: Map<string, Node[]>;
@@ -1040,7 +1037,6 @@ class ExecState {
       case 'bool': return first.value;
       case 'dot': return dot;
       case 'nil': this.fail('nil is not a command');
-      // eslint-disable-next-line no-fallthrough
       case 'number': return first.value;
       case 'string': return first.value;
     }
@@ -1158,7 +1154,7 @@ class ExecState {
     try {
       return def.fn(...values);
     } catch (e) {
-      if (e instanceof TemplateError || e instanceof ExecError) throw e;
+      if (e instanceof TemplateError) throw e;
       this.fail(`error calling ${name}: ${(e as Error).message}`);
     }
   }
