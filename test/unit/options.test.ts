@@ -101,13 +101,14 @@ describe('cgroups', () => {
 });
 
 describe('Go templates', () => {
-  it('renders fields case-insensitively, json, and table headers', () => {
+  it('renders fields (case-sensitive, as Go), json, and table headers', () => {
     const t = compileTemplate('{{.Names}}\\t{{.State.Status}} {{json .Labels}}');
-    expect(t.render({ names: ['a'], state: { status: 'running' }, Labels: { x: '1' } })).toBe('[a]\trunning {"x":"1"}');
+    expect(t.render({ Names: ['a'], State: { Status: 'running' }, Labels: { x: '1' } })).toBe('[a]\trunning {"x":"1"}');
+    expect(() => compileTemplate('{{.names}}').render({ Names: ['a'] })).toThrow(/can't evaluate field names/);
     const tab = compileTemplate('table {{.ID}} {{.CreatedAt}}');
     expect(tab.table).toBe(true);
     expect(tab.header()).toBe('ID CREATED AT');
-    expect(() => compileTemplate('{{range .X}}')).toThrow(/unsupported/);
+    expect(() => compileTemplate('{{range .X}}')).toThrow(/unexpected EOF/);
   });
 });
 
