@@ -3,8 +3,9 @@
  * container's stdout and stderr on pipes, writes what they carry to a log in
  * the k8s-file format ("TIMESTAMP stdout|stderr F|P text"), and when the
  * container exits writes its exit code atomically and runs the exit command
- * (tspod's cleanup). With -t it gives the container a terminal instead: it
- * holds the pty master and serves an attach socket (tspod attach), where
+ * (tspod's cleanup). With -t the container's terminal, allocated in its own
+ * devpts, comes back to us over a socket (SCM_RIGHTS): we hold the pty
+ * master and serve an attach socket (tspod attach), where
  * clients send frames ('d' + length + bytes of input, 'r' + length + "ROWS
  * COLS") and receive the terminal's raw output.
  * Usage: tspod-monitor [-t ATTACH-SOCKET] LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...] */
@@ -181,6 +182,31 @@ static void serve_terminal(int master, int listener) {
   close(listener);
 }
 
+/* The pty master the container's side of tspod-launch sends, or -1 if the
+ * socket closes first. Only a pty master is accepted. */
+static int receive_master(int sock) {
+  char byte;
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  union {
+    struct cmsghdr h;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } u;
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  ssize_t r;
+  while ((r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+    ;
+  if (r <= 0) return -1;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) return -1;
+  int fd, n;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  if (ioctl(fd, TIOCGPTN, &n) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 int main(int argc, char **argv) {
   const char *attach_path = NULL;
   if (argc > 2 && !strcmp(argv[1], "-t")) {
@@ -210,37 +236,33 @@ int main(int argc, char **argv) {
 
   logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (logfd < 0) die_step("log", errno, "open %s", logpath);
-  int out[2] = {-1, -1}, err[2] = {-1, -1}, master = -1, listener = -1;
-  char slave_name[128] = "";
+  int out[2] = {-1, -1}, err[2] = {-1, -1}, console[2] = {-1, -1}, master = -1, listener = -1;
+  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) die_step("pipes", errno, "pipe");
   if (attach_path) {
-    master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, slave_name, sizeof slave_name) != 0)
-      die_step("terminal", errno, "allocate a pty");
+    /* The container allocates its terminal in its own devpts and sends us the
+     * master over this socket (tspod-launch's TSPOD_CONSOLE_FD). */
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) die_step("terminal", errno, "socketpair");
     listener = attach_listen(attach_path);
-  } else if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-    die_step("pipes", errno, "pipe");
   }
 
   pid_t child = fork();
   if (child < 0) die_step("start", errno, "fork");
   if (child == 0) {
     signal(SIGPIPE, SIG_DFL);
+    /* stdin is /dev/null, stdout and stderr our pipes: the helper's own
+     * messages are logged, and with -t the container's stdio is its terminal. */
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) _exit(125);
     if (attach_path) {
-      /* The helper leads a session whose controlling terminal is the pty. */
-      if (setsid() < 0) _exit(125);
-      int slave = open(slave_name, O_RDWR);
-      if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0) _exit(125);
-    } else {
-      int devnull = open("/dev/null", O_RDONLY);
-      if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) _exit(125);
+      /* fd 3, inherited (dup2 clears close-on-exec); the helper marks it at once. */
+      if (dup2(console[1], 3) < 0 || setenv("TSPOD_CONSOLE_FD", "3", 1) < 0) _exit(125);
     }
     execl(helper, "tspod-launch", (char *)NULL);
     _exit(125);
   }
-  if (!attach_path) {
-    close(out[1]);
-    close(err[1]);
-  }
+  close(out[1]);
+  close(err[1]);
+  if (attach_path) close(console[1]);
   /* Our own stdio goes nowhere from here on. */
   int devnull = open("/dev/null", O_RDWR);
   if (devnull >= 0) {
@@ -254,11 +276,15 @@ int main(int argc, char **argv) {
   write_file_atomic(pidfile, pidtext);
 
   if (attach_path) {
-    serve_terminal(master, listener);
+    /* -1: the helper failed before the container had a terminal (its pipes say why). */
+    master = receive_master(console[0]);
+    close(console[0]);
+    if (master >= 0) serve_terminal(master, listener);
+    else close(listener);
     unlink(attach_path);
   }
   struct stream streams[2] = {{.name = "stdout", .fd = out[0]}, {.name = "stderr", .fd = err[0]}};
-  int open_streams = attach_path ? 0 : 2;
+  int open_streams = 2;
   while (open_streams > 0) {
     struct pollfd pfd[2];
     int n = 0;

@@ -2,6 +2,7 @@
 // exec mode (setns into the container's namespaces), with the container's
 // capabilities and seccomp filter.
 import { execInContainer, type LaunchPlan } from '../runtime/launch.js';
+import { checkUserIds } from '../runtime/security.js';
 import { TspodError } from '../util/errors.js';
 import { mkdirSync } from 'node:fs';
 import { newId } from '../util/ids.js';
@@ -26,6 +27,7 @@ export interface ExecOptions {
 }
 
 export async function containerExec(ref: string, command: string[], opts: ExecOptions): Promise<number> {
+  if (opts.user !== undefined) checkUserIds(opts.user);
   const store = openStore();
   const rec = liveState(findContainer(store.containers.list(), ref), store);
   if (rec.state.status !== 'running' || !rec.state.pid) {
