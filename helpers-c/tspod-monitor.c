@@ -8,7 +8,12 @@
  * master and serve an attach socket (tspod attach), where
  * clients send frames ('d' + length + bytes of input, 'r' + length + "ROWS
  * COLS") and receive the terminal's raw output.
- * Usage: tspod-monitor [-t ATTACH-SOCKET] LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...] */
+ * Usage: tspod-monitor [-t ATTACH-SOCKET] LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...]
+ *
+ * `tspod attach` runs the client side too (node cannot switch off a
+ * terminal's output processing): tspod-monitor -A ATTACH-SOCKET [KEY,KEY...]
+ * puts our terminal fully raw, relays it to the socket with its window size,
+ * and exits 0 when the container's terminal closes, 3 on the detach keys. */
 #include "common.h"
 
 #include <poll.h>
@@ -17,6 +22,7 @@
 #include <termios.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -207,8 +213,120 @@ static int receive_master(int sock) {
   return fd;
 }
 
+/* ---- the attach client (tspod attach) ----------------------------------- */
+
+static int send_frame(int sock, char type, const void *payload, size_t n) {
+  unsigned char head[3] = {(unsigned char)type, (unsigned char)(n >> 8), (unsigned char)n};
+  return write_all(sock, head, 3) < 0 || write_all(sock, payload, n) < 0 ? -1 : 0;
+}
+
+static void send_size(int sock) {
+  struct winsize ws;
+  for (int fd = 0; fd < 3; fd++) {
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0) {
+      char text[32];
+      int n = snprintf(text, sizeof text, "%u %u", ws.ws_row, ws.ws_col);
+      send_frame(sock, 'r', text, n);
+      return;
+    }
+  }
+}
+
+static int attach_client(const char *path, const char *keyspec) {
+  unsigned char keys[16];
+  size_t nkeys = 0, matched = 0;
+  for (const char *p = keyspec; p && *p && nkeys < sizeof keys;) {
+    char *end;
+    unsigned long k = strtoul(p, &end, 10);
+    if (end == p || k > 255) die_step("attach", 0, "bad detach keys %s", keyspec);
+    keys[nkeys++] = (unsigned char)k;
+    p = *end == ',' ? end + 1 : end;
+  }
+  int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) die_step("attach", errno, "socket");
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof sa.sun_path) die_step("attach", 0, "socket path too long: %s", path);
+  strcpy(sa.sun_path, path);
+  if (connect(sock, (struct sockaddr *)&sa, sizeof sa) < 0) die_step("attach", errno, "connect %s", path);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGWINCH);
+  if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) die_step("attach", errno, "sigprocmask");
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) die_step("attach", errno, "signalfd");
+  signal(SIGPIPE, SIG_IGN);
+  /* Fully raw, output processing included: the container's pty already
+   * turned "\n" into "\r\n". */
+  struct termios saved;
+  int raw = isatty(0) && tcgetattr(0, &saved) == 0;
+  if (raw) {
+    struct termios t = saved;
+    cfmakeraw(&t);
+    if (tcsetattr(0, TCSADRAIN, &t) < 0) die_step("attach", errno, "tcsetattr");
+  }
+  send_size(sock);
+  int in = 0, code = 0;
+  for (;;) {
+    struct pollfd pfd[3] = {{.fd = sock, .events = POLLIN}, {.fd = in, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+    if (poll(pfd, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      code = 125;
+      break;
+    }
+    if (pfd[2].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == sizeof si)
+        ;
+      send_size(sock);
+    }
+    if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      char buf[8192];
+      ssize_t r = read(sock, buf, sizeof buf);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break; /* the container's terminal closed */
+      write_all(1, buf, r);
+    }
+    if (in >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      unsigned char buf[1024], pass[1024 + sizeof keys];
+      ssize_t r = read(in, buf, sizeof buf);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        in = -1; /* no more input; the output still comes */
+        continue;
+      }
+      size_t n = 0;
+      int detach = 0;
+      for (ssize_t i = 0; i < r && !detach; i++) {
+        if (nkeys && buf[i] == keys[matched]) {
+          if (++matched == nkeys) detach = 1;
+          continue;
+        }
+        /* A partial match that did not complete was input after all. */
+        memcpy(pass + n, keys, matched);
+        n += matched;
+        matched = 0;
+        if (nkeys && buf[i] == keys[0]) matched = 1;
+        else pass[n++] = buf[i];
+        if (n >= 1024) {
+          send_frame(sock, 'd', pass, n);
+          n = 0;
+        }
+      }
+      if (n) send_frame(sock, 'd', pass, n);
+      if (detach) {
+        code = 3;
+        break;
+      }
+    }
+  }
+  if (raw) tcsetattr(0, TCSADRAIN, &saved);
+  close(sock);
+  return code;
+}
+
 int main(int argc, char **argv) {
   const char *attach_path = NULL;
+  if (argc >= 3 && !strcmp(argv[1], "-A")) return attach_client(argv[2], argc > 3 ? argv[3] : "");
   if (argc > 2 && !strcmp(argv[1], "-t")) {
     attach_path = argv[2];
     argv += 2;
