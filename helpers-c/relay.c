@@ -31,14 +31,15 @@ void stdio_child(void) {
   }
 }
 
-/* Copy SRC to DST until SRC would block (1) or ends (0). A reader of our
- * output that went away does not stop the draining. */
+/* Copy SRC to DST until SRC would block (1) or ends (0). When the reader of
+ * our output went away (EPIPE) SRC ends too, so the container's next write
+ * fails as it would on a pipe of its own (`tspod run ... yes | head -1`). */
 static int pump(int src, int dst) {
   char buf[16384];
   for (int rounds = 0; rounds < 64; rounds++) {
     ssize_t r = read(src, buf, sizeof buf);
     if (r > 0) {
-      if (write_all(dst, buf, r) < 0) { /* nobody reads it: keep draining */ }
+      if (write_all(dst, buf, r) < 0 && errno == EPIPE) return 0;
       continue;
     }
     if (r < 0 && errno == EINTR) continue;
