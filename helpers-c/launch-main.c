@@ -126,7 +126,8 @@ static int sealed_copy(const char *step, const char *path, const char *name) {
 /* The init helper, and the waiter tspod-launch becomes, run from sealed copies. */
 static void load_init(void) {
   if (plan.init) init_memfd = sealed_copy("init", plan.init, "tspod-init");
-  if (plan.waiter) waiter_memfd = sealed_copy("waiter", plan.waiter, "tspod-wait");
+  /* In front of tspod the helper stays, as the relay: no waiter then. */
+  if (plan.waiter && !plan.relay) waiter_memfd = sealed_copy("waiter", plan.waiter, "tspod-wait");
 }
 
 static int errpipe[2];

@@ -23,6 +23,7 @@ void console_open(void) {
     if (getsockopt(console_send, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
       die_step("terminal", errno, "console socket fd %s", inherited);
     if (fcntl(console_send, F_SETFD, FD_CLOEXEC) < 0) die_step("terminal", errno, "console socket fd %s", inherited);
+    unsetenv("TSPOD_CONSOLE_FD");
     if (!plan.tty) {
       close(console_send);
       console_send = -1;
