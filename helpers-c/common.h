@@ -17,7 +17,10 @@
 extern const char *helper_name;
 
 /* The sync socket to tspod, or -1 when none is connected yet. */
+/* A helper built from several files defines TSPOD_SYNC_FD_EXTERN and owns one sync_fd. */
+#ifndef TSPOD_SYNC_FD_EXTERN
 static int sync_fd = -1;
+#endif
 
 static __attribute__((unused)) void sync_send(const char *fmt, ...) {
   char buf[4096];

@@ -3,11 +3,17 @@
  * container's stdout and stderr on pipes, writes what they carry to a log in
  * the k8s-file format ("TIMESTAMP stdout|stderr F|P text"), and when the
  * container exits writes its exit code atomically and runs the exit command
- * (tspod's cleanup). With -t it gives the container a terminal instead: it
- * holds the pty master and serves an attach socket (tspod attach), where
+ * (tspod's cleanup). With -t the container's terminal, allocated in its own
+ * devpts, comes back to us over a socket (SCM_RIGHTS): we hold the pty
+ * master and serve an attach socket (tspod attach), where
  * clients send frames ('d' + length + bytes of input, 'r' + length + "ROWS
  * COLS") and receive the terminal's raw output.
- * Usage: tspod-monitor [-t ATTACH-SOCKET] LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...] */
+ * Usage: tspod-monitor [-t ATTACH-SOCKET] LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...]
+ *
+ * `tspod attach` runs the client side too (node cannot switch off a
+ * terminal's output processing): tspod-monitor -A ATTACH-SOCKET [KEY,KEY...]
+ * puts our terminal fully raw, relays it to the socket with its window size,
+ * and exits 0 when the container's terminal closes, 3 on the detach keys. */
 #include "common.h"
 
 #include <poll.h>
@@ -16,6 +22,7 @@
 #include <termios.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -181,8 +188,145 @@ static void serve_terminal(int master, int listener) {
   close(listener);
 }
 
+/* The pty master the container's side of tspod-launch sends, or -1 if the
+ * socket closes first. Only a pty master is accepted. */
+static int receive_master(int sock) {
+  char byte;
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  union {
+    struct cmsghdr h;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } u;
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  ssize_t r;
+  while ((r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+    ;
+  if (r <= 0) return -1;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) return -1;
+  int fd, n;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  if (ioctl(fd, TIOCGPTN, &n) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* ---- the attach client (tspod attach) ----------------------------------- */
+
+static int send_frame(int sock, char type, const void *payload, size_t n) {
+  unsigned char head[3] = {(unsigned char)type, (unsigned char)(n >> 8), (unsigned char)n};
+  return write_all(sock, head, 3) < 0 || write_all(sock, payload, n) < 0 ? -1 : 0;
+}
+
+static void send_size(int sock) {
+  struct winsize ws;
+  for (int fd = 0; fd < 3; fd++) {
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0) {
+      char text[32];
+      int n = snprintf(text, sizeof text, "%u %u", ws.ws_row, ws.ws_col);
+      send_frame(sock, 'r', text, n);
+      return;
+    }
+  }
+}
+
+static int attach_client(const char *path, const char *keyspec) {
+  unsigned char keys[16];
+  size_t nkeys = 0, matched = 0;
+  for (const char *p = keyspec; p && *p && nkeys < sizeof keys;) {
+    char *end;
+    unsigned long k = strtoul(p, &end, 10);
+    if (end == p || k > 255) die_step("attach", 0, "bad detach keys %s", keyspec);
+    keys[nkeys++] = (unsigned char)k;
+    p = *end == ',' ? end + 1 : end;
+  }
+  int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) die_step("attach", errno, "socket");
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof sa.sun_path) die_step("attach", 0, "socket path too long: %s", path);
+  strcpy(sa.sun_path, path);
+  if (connect(sock, (struct sockaddr *)&sa, sizeof sa) < 0) die_step("attach", errno, "connect %s", path);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGWINCH);
+  if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) die_step("attach", errno, "sigprocmask");
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) die_step("attach", errno, "signalfd");
+  signal(SIGPIPE, SIG_IGN);
+  /* Fully raw, output processing included: the container's pty already
+   * turned "\n" into "\r\n". */
+  struct termios saved;
+  int raw = isatty(0) && tcgetattr(0, &saved) == 0;
+  if (raw) {
+    struct termios t = saved;
+    cfmakeraw(&t);
+    if (tcsetattr(0, TCSADRAIN, &t) < 0) die_step("attach", errno, "tcsetattr");
+  }
+  send_size(sock);
+  int in = 0, code = 0;
+  for (;;) {
+    struct pollfd pfd[3] = {{.fd = sock, .events = POLLIN}, {.fd = in, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+    if (poll(pfd, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      code = 125;
+      break;
+    }
+    if (pfd[2].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == sizeof si)
+        ;
+      send_size(sock);
+    }
+    if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      char buf[8192];
+      ssize_t r = read(sock, buf, sizeof buf);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break; /* the container's terminal closed */
+      write_all(1, buf, r);
+    }
+    if (in >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      unsigned char buf[1024], pass[1024 + sizeof keys];
+      ssize_t r = read(in, buf, sizeof buf);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        in = -1; /* no more input; the output still comes */
+        continue;
+      }
+      size_t n = 0;
+      int detach = 0;
+      for (ssize_t i = 0; i < r && !detach; i++) {
+        if (nkeys && buf[i] == keys[matched]) {
+          if (++matched == nkeys) detach = 1;
+          continue;
+        }
+        /* A partial match that did not complete was input after all. */
+        memcpy(pass + n, keys, matched);
+        n += matched;
+        matched = 0;
+        if (nkeys && buf[i] == keys[0]) matched = 1;
+        else pass[n++] = buf[i];
+        if (n >= 1024) {
+          send_frame(sock, 'd', pass, n);
+          n = 0;
+        }
+      }
+      if (n) send_frame(sock, 'd', pass, n);
+      if (detach) {
+        code = 3;
+        break;
+      }
+    }
+  }
+  if (raw) tcsetattr(0, TCSADRAIN, &saved);
+  close(sock);
+  return code;
+}
+
 int main(int argc, char **argv) {
   const char *attach_path = NULL;
+  if (argc >= 3 && !strcmp(argv[1], "-A")) return attach_client(argv[2], argc > 3 ? argv[3] : "");
   if (argc > 2 && !strcmp(argv[1], "-t")) {
     attach_path = argv[2];
     argv += 2;
@@ -210,37 +354,33 @@ int main(int argc, char **argv) {
 
   logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (logfd < 0) die_step("log", errno, "open %s", logpath);
-  int out[2] = {-1, -1}, err[2] = {-1, -1}, master = -1, listener = -1;
-  char slave_name[128] = "";
+  int out[2] = {-1, -1}, err[2] = {-1, -1}, console[2] = {-1, -1}, master = -1, listener = -1;
+  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) die_step("pipes", errno, "pipe");
   if (attach_path) {
-    master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, slave_name, sizeof slave_name) != 0)
-      die_step("terminal", errno, "allocate a pty");
+    /* The container allocates its terminal in its own devpts and sends us the
+     * master over this socket (tspod-launch's TSPOD_CONSOLE_FD). */
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) die_step("terminal", errno, "socketpair");
     listener = attach_listen(attach_path);
-  } else if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-    die_step("pipes", errno, "pipe");
   }
 
   pid_t child = fork();
   if (child < 0) die_step("start", errno, "fork");
   if (child == 0) {
     signal(SIGPIPE, SIG_DFL);
+    /* stdin is /dev/null, stdout and stderr our pipes: the helper's own
+     * messages are logged, and with -t the container's stdio is its terminal. */
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) _exit(125);
     if (attach_path) {
-      /* The helper leads a session whose controlling terminal is the pty. */
-      if (setsid() < 0) _exit(125);
-      int slave = open(slave_name, O_RDWR);
-      if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0) _exit(125);
-    } else {
-      int devnull = open("/dev/null", O_RDONLY);
-      if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) _exit(125);
+      /* fd 3, inherited (dup2 clears close-on-exec); the helper marks it at once. */
+      if (dup2(console[1], 3) < 0 || setenv("TSPOD_CONSOLE_FD", "3", 1) < 0) _exit(125);
     }
     execl(helper, "tspod-launch", (char *)NULL);
     _exit(125);
   }
-  if (!attach_path) {
-    close(out[1]);
-    close(err[1]);
-  }
+  close(out[1]);
+  close(err[1]);
+  if (attach_path) close(console[1]);
   /* Our own stdio goes nowhere from here on. */
   int devnull = open("/dev/null", O_RDWR);
   if (devnull >= 0) {
@@ -254,11 +394,15 @@ int main(int argc, char **argv) {
   write_file_atomic(pidfile, pidtext);
 
   if (attach_path) {
-    serve_terminal(master, listener);
+    /* -1: the helper failed before the container had a terminal (its pipes say why). */
+    master = receive_master(console[0]);
+    close(console[0]);
+    if (master >= 0) serve_terminal(master, listener);
+    else close(listener);
     unlink(attach_path);
   }
   struct stream streams[2] = {{.name = "stdout", .fd = out[0]}, {.name = "stderr", .fd = err[0]}};
-  int open_streams = attach_path ? 0 : 2;
+  int open_streams = 2;
   while (open_streams > 0) {
     struct pollfd pfd[2];
     int n = 0;

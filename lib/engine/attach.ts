@@ -1,7 +1,8 @@
 // `tspod attach`: this terminal to a detached container's terminal, through
-// the monitor's attach socket. The detach keys (podman's ctrl-p,ctrl-q) leave
-// the container running.
-import { connect } from 'node:net';
+// the monitor's attach socket (its client side, tspod-monitor -A, relays). The
+// detach keys (podman's ctrl-p,ctrl-q) leave the container running.
+import { spawn } from 'node:child_process';
+import { helperPath } from '../config/paths.js';
 import { TspodError } from '../util/errors.js';
 import { containerFiles } from './container-state.js';
 import { containerWait, findContainer, liveState } from './containers.js';
@@ -20,14 +21,6 @@ export function parseDetachKeys(spec: string): number[] {
     }
     throw new TspodError(`invalid detach key "${k}" (a letter, or ctrl-LETTER; e.g. ctrl-p,ctrl-q)`);
   });
-}
-
-function frame(type: 'd' | 'r', payload: Buffer): Buffer {
-  const out = Buffer.alloc(3 + payload.length);
-  out.write(type, 0);
-  out.writeUInt16BE(payload.length, 1);
-  payload.copy(out, 3);
-  return out;
 }
 
 /** Splits input into what goes to the container and whether the detach keys were typed. */
@@ -59,37 +52,15 @@ export async function containerAttach(ref: string, detachKeys = 'ctrl-p,ctrl-q')
   const rec = liveState(findContainer(store.containers.list(), ref), store);
   if (rec.state.status !== 'running') throw new TspodError(`you can only attach to running containers: ${rec.id.slice(0, 12)} is ${rec.state.status}`);
   if (!rec.config.tty) throw new TspodError(`container ${rec.name} has no terminal: attach works with containers run with -dt (see \`tspod logs -f\`)`);
-  const socket = connect(containerFiles(store, rec.id).attach);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', (err) => reject(new TspodError(`cannot attach to ${rec.name}: ${err.message}`)));
+  // The relay runs in C (tspod-monitor -A): node cannot switch off the
+  // terminal's output processing, and the container's pty already did it.
+  const client = spawn(helperPath('tspod-monitor'), ['-A', containerFiles(store, rec.id).attach, keys.join(',')], { stdio: 'inherit' });
+  const code = await new Promise<number>((resolve, reject) => {
+    client.once('error', (err) => reject(new TspodError(`cannot attach to ${rec.name}: ${err.message} (was \`npm run build\` run?)`)));
+    client.once('exit', (c, sig) => resolve(c ?? (sig ? 125 : 0)));
   });
-  const stdin = process.stdin, stdout = process.stdout;
-  const scanner = new DetachScanner(keys);
-  let detached = false;
-  const sendSize = () => {
-    if (stdout.isTTY) socket.write(frame('r', Buffer.from(`${stdout.rows} ${stdout.columns}`)));
-  };
-  const onInput = (d: Buffer) => {
-    const { pass, detach } = scanner.feed(d);
-    if (pass.length) socket.write(frame('d', pass));
-    if (detach) {
-      detached = true;
-      socket.end();
-    }
-  };
-  if (stdin.isTTY) stdin.setRawMode(true);
-  stdin.on('data', onInput);
-  stdin.resume();
-  stdout.on('resize', sendSize);
-  sendSize();
-  socket.on('data', (d) => stdout.write(d));
-  await new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  stdin.off('data', onInput);
-  stdout.off('resize', sendSize);
-  if (stdin.isTTY) stdin.setRawMode(false);
-  stdin.pause();
-  if (detached) return 0;
+  if (code === 3) return 0; // detached: the container runs on
+  if (code !== 0) throw new TspodError(`cannot attach to ${rec.name} (see the message above)`);
   return containerWait(rec.id);
 }
 

@@ -2,6 +2,8 @@
 // exec mode (setns into the container's namespaces), with the container's
 // capabilities and seccomp filter.
 import { execInContainer, type LaunchPlan } from '../runtime/launch.js';
+import { tspodPaths } from '../config/paths.js';
+import { checkUserIds } from '../runtime/security.js';
 import { TspodError } from '../util/errors.js';
 import { mkdirSync } from 'node:fs';
 import { newId } from '../util/ids.js';
@@ -26,6 +28,7 @@ export interface ExecOptions {
 }
 
 export async function containerExec(ref: string, command: string[], opts: ExecOptions): Promise<number> {
+  if (opts.user !== undefined) checkUserIds(opts.user);
   const store = openStore();
   const rec = liveState(findContainer(store.containers.list(), ref), store);
   if (rec.state.status !== 'running' || !rec.state.pid) {
@@ -49,7 +52,8 @@ export async function containerExec(ref: string, command: string[], opts: ExecOp
     security: plan.security,
   }, opts.detach
     // -d: under a monitor of its own (which outlives tspod), output discarded as podman's exec -d.
-    ? { tty: false, interactive: false, monitor: [devNull, join(execDir, 'exit'), join(execDir, 'pid'), []] }
+    // With -t the monitor holds the terminal's master (closing it would hang the process up).
+    ? { tty: false, interactive: false, monitor: [devNull, join(execDir, 'exit'), join(execDir, 'pid'), []], attachSocket: opts.tty ? join(tspodPaths().runtime, `exec-attach-${sessionId.slice(0, 16)}`) : undefined }
     : { tty: opts.tty, interactive: opts.interactive, stdinFd: opts.stdinFd, stdoutFd: opts.stdoutFd }, { started: () => undefined });
   if (opts.detach) opts.onSession?.(sessionId);
   return result.exitCode;

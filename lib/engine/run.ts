@@ -11,7 +11,7 @@ import { checkTun, parseSlirpOptions, slirpArgs } from '../network/slirp.js';
 import { addForwards, parsePublish, reserveHostPorts, startUdpForwarder } from '../network/ports.js';
 import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
 import { launch, type LaunchPlan } from '../runtime/launch.js';
-import { parseSecurityOpts, resolveCaps, securityPlan } from '../runtime/security.js';
+import { checkUserIds, parseSecurityOpts, resolveCaps, securityPlan } from '../runtime/security.js';
 import type { ContainerRecord, Mount } from '../storage/containers.js';
 import type { ImageConfig } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
@@ -240,6 +240,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (restart.name !== 'no' && opts.rm) throw new TspodError('the --rm option conflicts with --restart: a container removed on exit cannot be restarted');
   if (restart.name !== 'no' && !opts.detach) throw new TspodError('--restart applies to detached containers: add -d');
   const mounts = opts.volumes.map(parseVolume);
+  if (opts.user !== undefined) checkUserIds(opts.user);
   const caps = resolveCaps(opts.capAdd, opts.capDrop, opts.privileged);
   const security = securityPlan(caps, parseSecurityOpts(opts.securityOpt), opts.privileged);
   if (opts.preserveFds && opts.tty) throw new TspodError('--preserve-fds cannot be combined with -t: the terminal helper cannot pass extra descriptors');

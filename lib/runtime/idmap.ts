@@ -14,20 +14,46 @@ export interface IdMappings {
   uid: number;
   gid: number;
   user: string;
+  /** the first range of each file (what `info` shows) */
   subuid: IdRange;
   subgid: IdRange;
+  /** every range of the user, in file order: all are mapped, as podman does */
+  subuids: IdRange[];
+  subgids: IdRange[];
 }
 
-/** The first range for USER (by name or numeric uid) in a subid file's text. */
-export function parseSubidFile(text: string, user: string, uid: number): IdRange | undefined {
+/** Every range for USER (by name or numeric uid) in a subid file's text, in file order. */
+export function parseSubidRanges(text: string, user: string, uid: number): IdRange[] {
+  const ranges: IdRange[] = [];
   for (const line of text.split('\n')) {
     const [who, start, count] = line.trim().split(':');
     if (!who || start === undefined || count === undefined) continue;
     if (who !== user && who !== String(uid)) continue;
     const s = Number(start), c = Number(count);
-    if (Number.isInteger(s) && Number.isInteger(c) && c > 0) return { start: s, count: c };
+    if (Number.isInteger(s) && Number.isInteger(c) && s >= 0 && c > 0) ranges.push({ start: s, count: c });
   }
-  return undefined;
+  return ranges;
+}
+
+/** The first range for USER in a subid file's text. */
+export function parseSubidFile(text: string, user: string, uid: number): IdRange | undefined {
+  return parseSubidRanges(text, user, uid)[0];
+}
+
+/** A user namespace holds at most 340 map lines (the user's own id takes one). */
+const MAX_MAP_LINES = 340;
+
+/** newuidmap/newgidmap arguments after the pid: 0 -> the user's own id, then
+ * the ranges one after the other (1..N1 -> the first, N1+1.. -> the second...),
+ * so the container's id space is their concatenation, as podman's. */
+export function idMapArgs(ownId: number, ranges: IdRange[]): string[] {
+  const args = ['0', String(ownId), '1'];
+  let next = 1;
+  for (const r of ranges.slice(0, MAX_MAP_LINES - 1)) {
+    args.push(String(next), String(r.start), String(r.count));
+    next += r.count;
+  }
+  return args;
 }
 
 function missingRange(file: string, user: string, uid: number): TspodError {
@@ -68,14 +94,14 @@ export function checkIdMapTool(name: 'newuidmap' | 'newgidmap', dirs = ['/usr/bi
   throw new TspodError(`${name} is not installed: rootless containers need it to map user ids. Install it as root: \`apt-get install uidmap\``);
 }
 
-/** Write the uid and gid maps of PID: 0 -> the user, 1..N -> the subordinate range. */
+/** Write the uid and gid maps of PID: 0 -> the user, 1.. -> every subordinate range. */
 export async function writeIdMaps(pid: number, m: IdMappings = currentIdMappings()): Promise<void> {
-  const run = async (tool: 'newuidmap' | 'newgidmap', id: number, range: IdRange) => {
+  const run = async (tool: 'newuidmap' | 'newgidmap', id: number, ranges: IdRange[]) => {
     const path = checkIdMapTool(tool);
     // node:child_process rather than execa: this runs on every container start,
     // and execa's import alone costs more than the two calls.
     const r = await new Promise<{ exitCode: number; output: string }>((resolve) => {
-      execFile(path, [String(pid), '0', String(id), '1', '1', String(range.start), String(range.count)], (err, stdout, stderr) => {
+      execFile(path, [String(pid), ...idMapArgs(id, ranges)], (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ exitCode: code, output: `${stderr}${stdout}` });
       });
@@ -88,7 +114,7 @@ export async function writeIdMaps(pid: number, m: IdMappings = currentIdMappings
       throw new TspodError(`${tool} failed for pid ${pid}: ${why || `exit ${r.exitCode}`}.${hint}`);
     }
   };
-  await Promise.all([run('newuidmap', m.uid, m.subuid), run('newgidmap', m.gid, m.subgid)]);
+  await Promise.all([run('newuidmap', m.uid, m.subuids), run('newgidmap', m.gid, m.subgids)]);
 }
 
 /** Unprivileged user namespaces switched off by sysctl: say which one to turn on. */
@@ -110,10 +136,11 @@ export function checkUserNamespaces(read = (p: string) => readFileSync(p, 'utf8'
 
 /** The mappings for USER from the texts of /etc/subuid and /etc/subgid. */
 export function idMappingsFrom(subuid: string, subgid: string, user: string, uid: number, gid: number): IdMappings {
-  const range = (text: string, file: string) => {
-    const r = parseSubidFile(text, user, uid);
-    if (!r) throw missingRange(file, user, uid);
+  const ranges = (text: string, file: string) => {
+    const r = parseSubidRanges(text, user, uid);
+    if (r.length === 0) throw missingRange(file, user, uid);
     return r;
   };
-  return { uid, gid, user, subuid: range(subuid, '/etc/subuid'), subgid: range(subgid, '/etc/subgid') };
+  const subuids = ranges(subuid, '/etc/subuid'), subgids = ranges(subgid, '/etc/subgid');
+  return { uid, gid, user, subuid: subuids[0]!, subgid: subgids[0]!, subuids, subgids };
 }

@@ -1,7 +1,8 @@
 // Starting one container through tspod-launch: the launch plan (what the
-// helper mounts and execs), the helper process on a pipe or on a pty, and
-// the sync protocol (id maps, network attach, started/failed).
-import { spawn } from 'node:child_process';
+// helper mounts and execs), the helper process on our stdio (which it relays
+// to the container's pipes or terminal) or under tspod-monitor, and the sync
+// protocol (id maps, started/failed).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { helperPath } from '../config/paths.js';
 import { TspodError } from '../util/errors.js';
@@ -83,10 +84,25 @@ interface HelperProcess {
   kill(sig: NodeJS.Signals): void;
 }
 
-function spawnOnPipe(path: string, env: NodeJS.ProcessEnv, io: LaunchIO, preserveFds: number): HelperProcess {
+/** In front of tspod the helper gets our stdio as it is and relays it: to
+ * pipes it gives the container (podman's conmon does the same; our own
+ * descriptors could be a host file or directory the container would reach
+ * through /proc/self/fd/0), or with -t to the terminal it allocates in the
+ * container's devpts (node can neither receive a pty master nor switch off
+ * output processing). --preserve-fds hands the real descriptors 3.. over, as
+ * podman does; `tspod cp` passes its own tar pipes (stdinFd/stdoutFd). */
+function relays(io: LaunchIO): boolean {
+  return !io.monitor && io.stdinFd === undefined && io.stdoutFd === undefined;
+}
+
+function spawnHelper(path: string, env: NodeJS.ProcessEnv, io: LaunchIO, preserveFds: number): HelperProcess {
   const extra = Array.from({ length: preserveFds }, (_, i) => 3 + i);
   const stdin = io.stdinFd ?? (io.interactive ? 'inherit' : 'ignore');
   const child = spawn(path, [], { env, stdio: [stdin, io.stdoutFd ?? 'inherit', 'inherit', ...extra] });
+  return helperProcess(path, child);
+}
+
+function helperProcess(path: string, child: ChildProcess): HelperProcess {
   const exited = new Promise<number>((resolve, reject) => {
     child.once('error', (err) => reject(new TspodError(`cannot run ${path}: ${err.message} (was \`npm run build\` run?)`)));
     child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? osSignal(signal) : 0)));
@@ -110,73 +126,6 @@ function spawnUnderMonitor(env: NodeJS.ProcessEnv, [log, exit, pidfile, exitComm
 
 function osSignal(name: NodeJS.Signals): number {
   return (osConstants.signals as Record<string, number>)[name] ?? 0;
-}
-
-/** The helper on a new pty (node-pty), proxied to our own stdio. */
-async function spawnOnPty(path: string, env: NodeJS.ProcessEnv, io: LaunchIO): Promise<HelperProcess> {
-  const pty = await import('node-pty');
-  const out = process.stdout;
-  const term = pty.spawn(path, [], {
-    name: env.TERM || 'xterm',
-    cols: out.isTTY ? out.columns : 80,
-    rows: out.isTTY ? out.rows : 24,
-    env: env as Record<string, string>,
-  });
-  let lastData = Date.now();
-  term.onData((d) => {
-    lastData = Date.now();
-    out.write(d);
-  });
-  const stdin = process.stdin;
-  const restore: Array<() => void> = [];
-  if (io.interactive) {
-    if (stdin.isTTY) {
-      stdin.setRawMode(true);
-      restore.push(() => stdin.setRawMode(false));
-    }
-    const onInput = (d: Buffer) => term.write(d.toString('binary'));
-    stdin.on('data', onInput);
-    stdin.resume();
-    restore.push(() => {
-      stdin.off('data', onInput);
-      stdin.pause();
-    });
-  }
-  if (out.isTTY) {
-    const onResize = () => term.resize(out.columns, out.rows);
-    out.on('resize', onResize);
-    restore.push(() => out.off('resize', onResize));
-  }
-  // When our own terminal goes away, hang up the container's: its shell
-  // sees EOF and exits, as on a real terminal hangup. Kill it if it stays.
-  let hungUp = false;
-  const hangup = () => {
-    if (hungUp) return;
-    hungUp = true;
-    term.kill('SIGHUP');
-    (term as unknown as { destroy?: () => void }).destroy?.();
-    setTimeout(() => process.kill(term.pid, 'SIGKILL'), 10_000).unref();
-  };
-  process.on('SIGHUP', hangup);
-  restore.push(() => process.off('SIGHUP', hangup));
-  if (io.interactive) {
-    stdin.on('end', hangup);
-    restore.push(() => stdin.off('end', hangup));
-  }
-  const exited = new Promise<number>((resolve) => {
-    term.onExit(({ exitCode, signal }) => {
-      // The pty may still hold output when the exit is reported: drain it.
-      const drain = () => {
-        if (Date.now() - lastData < 30) setTimeout(drain, 10);
-        else {
-          for (const r of restore.reverse()) r();
-          resolve(signal ? 128 + signal : exitCode);
-        }
-      };
-      setTimeout(drain, 10);
-    });
-  });
-  return { pid: term.pid, exited, kill: (sig) => process.kill(term.pid, sig) };
 }
 
 export interface LaunchResult {
@@ -211,8 +160,9 @@ async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, pr
   const ch = await SyncChannel.open();
   const env = { ...process.env, TSPOD_SYNC_SOCKET: ch.path };
   const path = helperPath('tspod-launch');
-  const helper = io.monitor ? spawnUnderMonitor(env, io.monitor, io.attachSocket) : io.tty ? await spawnOnPty(path, env, io) : spawnOnPipe(path, env, io, preserveFds);
-  const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', ...(io.tty ? [] : ['SIGHUP' as const])];
+  const helper = io.monitor ? spawnUnderMonitor(env, io.monitor, io.attachSocket) : spawnHelper(path, env, io, preserveFds);
+  // With -t, SIGHUP (our terminal went away) makes the helper hang up the container's terminal.
+  const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGHUP'];
   const forward = (sig: NodeJS.Signals) => helper.kill(sig);
   for (const s of forwarded) process.on(s, forward);
   let failure: TspodError | undefined;
@@ -220,6 +170,9 @@ async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, pr
     // The monitor's first process exits once it has daemonized: wait for the helper instead.
     await ch.waitConnected(io.monitor ? new Promise((_, reject) => setTimeout(() => reject(new TspodError('the container helper did not start within 30 s (see the container log)')), 30_000).unref()) : helper.exited);
     for (const fields of lines) ch.send(...fields);
+    // The helper reads our stdin only for -i; it relays our stdio unless a monitor or `cp` gives it other fds.
+    ch.send('interactive', io.interactive ? '1' : '0');
+    ch.send('relay', relays(io) ? '1' : '0');
     ch.send('end');
     for (;;) {
       const line = await ch.next();

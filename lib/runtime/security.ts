@@ -86,3 +86,14 @@ export function securityPlan(caps: string[], sec: SecurityOptions, privileged: b
   }
   return lines;
 }
+
+/** podman's limit on -u USER[:GROUP] ids: a larger number would be cut to 32
+ * bits in the helper, and (uid_t)-1 means "unchanged" to setresuid (the process
+ * would stay root). Names are looked up in the image later, by the helper. */
+export function checkUserIds(spec: string): void {
+  for (const part of spec.split(':')) {
+    if (/^-?\d+$/.test(part) && (part.startsWith('-') || part.length > 10 || Number(part) > 2147483647)) {
+      throw new TspodError('uids and gids must be in range 0-2147483647', 126);
+    }
+  }
+}

@@ -58,8 +58,9 @@ describe('nothing left behind', () => {
     const { proc, ready } = startUntilReady(['run', '--name', 'killed', 'busybox', 'sh', '-c', 'echo ready; exec sleep 1000']);
     await ready;
     expect(await waitFor(() => userProcesses(['sleep']).length === 1)).toBe(true);
-    expect(userProcesses(['fuse-overlayfs', 'slirp4netns', 'tspod-wait', 'sleep']).map((p) => p.comm).sort())
-      .toEqual(['fuse-overlayfs', 'sleep', 'slirp4netns', 'tspod-wait']);
+    // In front of tspod the helper stays tspod-launch: it relays the container's stdio.
+    expect(userProcesses(['fuse-overlayfs', 'slirp4netns', 'tspod-launch', 'sleep']).map((p) => p.comm).sort())
+      .toEqual(['fuse-overlayfs', 'sleep', 'slirp4netns', 'tspod-launch']);
     proc.kill('SIGKILL');
     await proc.catch(() => undefined);
     expect(await waitFor(() => userProcesses(containerProcesses).length === 0, 5000)).toBe(true);

@@ -1,0 +1,104 @@
+/* tspod-launch's shared declarations: the plan tspod sent, and the steps each
+ * file exports (one concern per file, as crun keeps linux.c, seccomp.c and
+ * terminal.c apart; still one helper binary). */
+#ifndef TSPOD_LAUNCH_H
+#define TSPOD_LAUNCH_H
+
+/* One sync fd for the whole helper (defined in launch-main.c), not one per file. */
+#define TSPOD_SYNC_FD_EXTERN
+extern int sync_fd;
+#include "common.h"
+
+#include <sys/types.h>
+
+#define MAX_ITEMS 256
+
+struct bind {
+  char *src, *dst;
+  int ro;
+};
+
+struct launch_plan {
+  const char *mode; /* fuse | native */
+  const char *fuse_program, *fuse_log;
+  char *lower[MAX_ITEMS];
+  int nlower;
+  const char *upper, *work, *merged;
+  int new_net, tty, interactive, relay, readonly;
+  const char *hostname, *user, *cwd, *init;
+  char *env[MAX_ITEMS];
+  int nenv;
+  char *argv[MAX_ITEMS];
+  int nargv;
+  struct bind binds[MAX_ITEMS];
+  int nbinds;
+  char *tmpfs[MAX_ITEMS];
+  int ntmpfs;
+  unsigned long long caps;
+  int no_new_privs;
+  /* seccomp: the default action and the rules, as plan lines (NULL: unconfined) */
+  char *seccomp_default;
+  char *seccomp_arches[8];
+  int nseccomp_arches;
+  char **seccomp_rules;
+  int nseccomp_rules, seccomp_rules_cap;
+  char *masked[MAX_ITEMS];
+  int nmasked;
+  char *readonly_paths[MAX_ITEMS];
+  int nreadonly_paths;
+  int preserve_fds;
+  pid_t exec_target; /* exec mode: join this container process's namespaces */
+  pid_t pod_target;  /* a pod member: join this infra process's user, net, ipc and uts namespaces */
+  const char *waiter; /* once the container runs, become this small waiter (tspod-wait) */
+  char *slirp_argv[32]; /* slirp4netns and its options; NULL: no user-mode network */
+  const char *slirp_log;
+  int nslirp;
+};
+
+extern struct launch_plan plan;
+
+/* namespaces.c: the user-mode network, the new namespaces, joining a pod's or a container's */
+extern pid_t slirp_pid;
+extern int slirp_exit[2];
+void fork_network(void);
+void wait_network(void);
+void setup_userns(void);
+void setup_namespaces(void);
+void join_namespaces(void);
+
+/* mounts.c: the rootfs and everything mounted in it, then pivot_root */
+extern pid_t fuse_pid;
+void mount_rootfs(void);
+void open_rootfs(void);
+void open_devnull(void);
+void mount_proc_sys(void);
+void set_ping_group_range(void);
+void mount_dev(void);
+void mount_volumes(void);
+void mask_paths(void);
+void make_workdir(void);
+void pivot(void);
+
+/* user.c: the user and group from the image's own files, and the capabilities */
+extern char user_home[1024];
+void set_user(void);
+void drop_bounding_caps(void);
+void drop_caps(void);
+
+/* seccomp.c */
+void load_seccomp(void);
+
+/* terminal.c: the container's terminal, allocated in its own devpts */
+void console_open(void);
+int console_wait_master(void);
+void console_child(void);
+void copy_winsize(int master);
+void make_raw(void);
+void restore_terminal(void);
+
+/* relay.c: in front of tspod, the container's stdio (pipes, or the terminal) */
+void stdio_open(void);
+void stdio_child(void);
+int relay_stdio(pid_t child, int master);
+
+#endif

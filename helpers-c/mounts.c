@@ -1,0 +1,313 @@
+/* tspod-launch, mounts: the rootfs (fuse-overlayfs or native overlay), every
+ * mount inside it resolved with RESOLVE_IN_ROOT, masked and read-only paths,
+ * and pivot_root. */
+#include "launch.h"
+
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+
+/* ---- the root filesystem --------------------------------------------------- */
+
+static char lowerdirs[65536];
+
+static void join_lower(void) {
+  size_t off = 0;
+  for (int i = 0; i < plan.nlower; i++) {
+    size_t len = strlen(plan.lower[i]);
+    if (off + len + 2 >= sizeof lowerdirs) die_step("mount_rootfs", 0, "too many layers");
+    if (i) lowerdirs[off++] = ':';
+    memcpy(lowerdirs + off, plan.lower[i], len);
+    off += len;
+  }
+  lowerdirs[off] = 0;
+}
+
+pid_t fuse_pid = -1;
+
+void mount_rootfs(void) {
+  if (!plan.merged || !plan.upper || !plan.work || plan.nlower == 0)
+    die_step("mount_rootfs", 0, "plan lacks lower/upper/work/merged");
+  join_lower();
+  char opts[70000];
+  if (!strcmp(plan.mode, "native")) {
+    snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr", lowerdirs, plan.upper, plan.work);
+    if (mount("overlay", plan.merged, "overlay", 0, opts) < 0)
+      die_step("mount_rootfs", errno, "mount -t overlay on %s", plan.merged);
+    return;
+  }
+  struct stat before;
+  if (stat(plan.merged, &before) < 0) die_step("mount_rootfs", errno, "stat %s", plan.merged);
+  snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s", lowerdirs, plan.upper, plan.work);
+  fuse_pid = fork();
+  if (fuse_pid < 0) die_step("mount_rootfs", errno, "fork");
+  if (fuse_pid == 0) {
+    /* fuse-overlayfs lives exactly as long as this helper. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      dup2(devnull, 0);
+      dup2(devnull, 1);
+    }
+    /* Its chatter goes to a log file; a failed mount is reported by us. */
+    int log = plan.fuse_log ? open(plan.fuse_log, O_WRONLY | O_CREAT | O_APPEND, 0600) : -1;
+    if (log >= 0) dup2(log, 2);
+    execl(plan.fuse_program, "fuse-overlayfs", "-f", "-o", opts, plan.merged, (char *)NULL);
+    fprintf(stderr, "%s: mount_rootfs: exec %s: %s\n", helper_name, plan.fuse_program, strerror(errno));
+    _exit(125);
+  }
+  /* The mount is ready when the merged directory changes device. */
+  for (int i = 0; i < 10000; i++) {
+    struct stat now;
+    if (stat(plan.merged, &now) == 0 && now.st_dev != before.st_dev) return;
+    int status;
+    if (waitpid(fuse_pid, &status, WNOHANG) == fuse_pid) {
+      fuse_pid = -1;
+      die_step("mount_rootfs", 0, "fuse-overlayfs exited before mounting %s (status %d; see %s)", plan.merged,
+               WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), plan.fuse_log ? plan.fuse_log : "its stderr");
+    }
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+  die_step("mount_rootfs", ETIMEDOUT, "fuse-overlayfs did not mount %s within 10s", plan.merged);
+}
+
+/* ---- paths inside the rootfs ----------------------------------------------
+ * Every target inside the container is resolved with RESOLVE_IN_ROOT so a
+ * symlink in the image can never point a mount or a mkdir at the host. */
+
+static int rootfd = -1;
+
+static int open_in_root(const char *path, int flags, int resolve_extra) {
+  struct open_how how = {.flags = flags | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | resolve_extra};
+  while (*path == '/') path++;
+  if (!*path) path = ".";
+  return syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+}
+
+/* Create PATH (and its parents) inside the rootfs, as a directory or an
+ * empty file, and return an O_PATH fd to it. */
+static int make_in_root(const char *step, const char *path, int as_file) {
+  char buf[4096];
+  if (strlen(path) >= sizeof buf) die_step(step, ENAMETOOLONG, "%s", path);
+  strcpy(buf, path);
+  char *p = buf;
+  while (*p == '/') p++;
+  for (;;) {
+    char *slash = strchr(p, '/');
+    int last = slash == NULL;
+    if (slash) *slash = 0;
+    int fd = open_in_root(buf, O_PATH, 0);
+    if (fd < 0) {
+      if (errno != ENOENT) die_step(step, errno, "resolve %s in the container", buf);
+      char *cut = strrchr(buf, '/');
+      const char *parent = ".", *name = buf;
+      if (cut) {
+        *cut = 0;
+        parent = buf;
+        name = cut + 1;
+      }
+      int pfd = open_in_root(parent, O_PATH | O_DIRECTORY, 0);
+      if (pfd < 0) die_step(step, errno, "resolve %s in the container", parent);
+      if (last && as_file) {
+        int f = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (f < 0 && errno != EEXIST) die_step(step, errno, "create %s in the container", path);
+        if (f >= 0) close(f);
+      } else if (mkdirat(pfd, name, 0755) < 0 && errno != EEXIST) {
+        die_step(step, errno, "mkdir %s in the container", path);
+      }
+      close(pfd);
+      if (cut) *cut = '/';
+      fd = open_in_root(buf, O_PATH, 0);
+      if (fd < 0) die_step(step, errno, "resolve %s in the container", buf);
+    }
+    if (last) return fd;
+    close(fd);
+    *slash = '/';
+    p = slash + 1;
+  }
+}
+
+static const char *fdpath(int fd) {
+  static char buf[64];
+  snprintf(buf, sizeof buf, "/proc/self/fd/%d", fd);
+  return buf;
+}
+
+/* Flags the kernel locks on a bind mount made in a user namespace: a
+ * read-only remount must repeat them or it fails with EINVAL. */
+static unsigned long locked_flags(const char *path) {
+  struct statvfs sv;
+  if (statvfs(path, &sv) < 0) return 0;
+  unsigned long f = 0;
+  if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+  return f;
+}
+
+static void mount_at(const char *step, const char *target, int as_file, const char *src, const char *type,
+                     unsigned long flags, const char *data) {
+  int fd = make_in_root(step, target, as_file);
+  if (mount(src, fdpath(fd), type, flags, data) < 0) die_step(step, errno, "mount %s on %s", src ? src : type, target);
+  if ((flags & MS_BIND) && (flags & MS_RDONLY)) {
+    /* The fd still names the directory under the new mount: reopen it. */
+    close(fd);
+    fd = open_in_root(target, O_PATH, 0);
+    if (fd < 0) die_step(step, errno, "reopen %s", target);
+    unsigned long keep = locked_flags(fdpath(fd));
+    if (mount(NULL, fdpath(fd), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, NULL) < 0)
+      die_step(step, errno, "remount %s read-only", target);
+  }
+  close(fd);
+}
+
+/* /proc, /sys and /dev must be real directories of the image: a symlink
+ * there could aim device or procfs set-up somewhere else. */
+static void refuse_symlink(const char *step, const char *path) {
+  int fd = open_in_root(path, O_PATH, RESOLVE_NO_SYMLINKS);
+  if (fd < 0 && errno == ELOOP) die_step(step, 0, "%s in the image is a symlink: refusing to mount there", path);
+  if (fd >= 0) close(fd);
+}
+
+void mount_proc_sys(void) {
+  refuse_symlink("mount_proc", "/proc");
+  refuse_symlink("mount_sys", "/sys");
+  mount_at("mount_proc", "/proc", 0, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  /* Masks and ping_group_range go through this mount: make sure it is procfs. */
+  int pfd = open_in_root("/proc", O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+  struct statfs sfs;
+  if (pfd < 0 || fstatfs(pfd, &sfs) < 0) die_step("mount_proc", errno, "check /proc");
+  if (sfs.f_type != PROC_SUPER_MAGIC) die_step("mount_proc", 0, "/proc is not procfs after mounting it");
+  close(pfd);
+  if (plan.new_net)
+    mount_at("mount_sys", "/sys", 0, "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL);
+  else
+    mount_at("mount_sys", "/sys", 0, "/sys", NULL, MS_BIND | MS_REC | MS_RDONLY, NULL);
+}
+
+void mount_dev(void) {
+  refuse_symlink("mount_dev", "/dev");
+  mount_at("mount_dev", "/dev", 0, "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=65536k");
+  static const char *devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+  for (size_t i = 0; i < sizeof devices / sizeof *devices; i++) {
+    char host[64], ctr[64];
+    snprintf(host, sizeof host, "/dev/%s", devices[i]);
+    snprintf(ctr, sizeof ctr, "/dev/%s", devices[i]);
+    mount_at("mount_dev", ctr, 1, host, NULL, MS_BIND, NULL);
+  }
+  mount_at("mount_dev", "/dev/pts", 0, "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
+  mount_at("mount_dev", "/dev/shm", 0, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+  mount_at("mount_dev", "/dev/mqueue", 0, "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  int dev = open_in_root("/dev", O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+  if (dev < 0) die_step("mount_dev", errno, "open /dev");
+  static const char *links[][2] = {{"ptmx", "pts/ptmx"},      {"fd", "/proc/self/fd"},
+                                   {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+                                   {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"}};
+  for (size_t i = 0; i < sizeof links / sizeof *links; i++)
+    if (symlinkat(links[i][1], dev, links[i][0]) < 0) die_step("mount_dev", errno, "symlink /dev/%s", links[i][0]);
+  close(dev);
+}
+
+void mount_volumes(void) {
+  for (int i = 0; i < plan.nbinds; i++) {
+    struct stat st;
+    if (stat(plan.binds[i].src, &st) < 0) die_step("mount_volumes", errno, "%s", plan.binds[i].src);
+    mount_at("mount_volumes", plan.binds[i].dst, !S_ISDIR(st.st_mode), plan.binds[i].src, NULL,
+             MS_BIND | MS_REC | (plan.binds[i].ro ? MS_RDONLY : 0), NULL);
+  }
+  for (int i = 0; i < plan.ntmpfs; i++)
+    mount_at("mount_tmpfs", plan.tmpfs[i], 0, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+}
+
+void pivot(void) {
+  if (plan.readonly && mount(NULL, plan.merged, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(plan.merged), NULL) < 0)
+    die_step("pivot", errno, "remount the rootfs read-only");
+  if (fchdir(rootfd) < 0) die_step("pivot", errno, "chdir to the rootfs");
+  if (syscall(SYS_pivot_root, ".", ".") < 0) die_step("pivot", errno, "pivot_root");
+  if (umount2(".", MNT_DETACH) < 0) die_step("pivot", errno, "detach the old root");
+  if (chdir("/") < 0) die_step("pivot", errno, "chdir /");
+}
+
+
+/* ---- masked and read-only paths --------------------------------------------
+ * Masks come from a /dev/null we checked is the real 1:3 device, opened from
+ * the host's /dev before pivot_root, never from a path the image controls. */
+
+static int devnull_fd = -1;
+
+void open_devnull(void) {
+  devnull_fd = open("/dev/null", O_PATH | O_CLOEXEC);
+  struct stat st;
+  if (devnull_fd < 0 || fstat(devnull_fd, &st) < 0) die_step("mask", errno, "open /dev/null");
+  if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3)
+    die_step("mask", 0, "/dev/null is not the 1:3 character device: refusing to mask with it");
+}
+
+void mask_paths(void) {
+  for (int i = 0; i < plan.nmasked; i++) {
+    int fd = open_in_root(plan.masked[i], O_PATH, RESOLVE_NO_SYMLINKS);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;
+      die_step("mask", errno, "%s", plan.masked[i]);
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0) die_step("mask", errno, "stat %s", plan.masked[i]);
+    char src[64];
+    snprintf(src, sizeof src, "/proc/self/fd/%d", devnull_fd); /* fdpath() has one buffer */
+    int r = S_ISDIR(st.st_mode) ? mount("tmpfs", fdpath(fd), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0")
+                                : mount(src, fdpath(fd), NULL, MS_BIND, NULL);
+    if (r < 0) die_step("mask", errno, "mask %s", plan.masked[i]);
+    close(fd);
+  }
+  for (int i = 0; i < plan.nreadonly_paths; i++) {
+    int fd = open_in_root(plan.readonly_paths[i], O_PATH, RESOLVE_NO_SYMLINKS);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;
+      die_step("readonly_paths", errno, "%s", plan.readonly_paths[i]);
+    }
+    if (mount(fdpath(fd), fdpath(fd), NULL, MS_BIND | MS_REC, NULL) < 0)
+      die_step("readonly_paths", errno, "bind %s", plan.readonly_paths[i]);
+    close(fd);
+    fd = open_in_root(plan.readonly_paths[i], O_PATH, RESOLVE_NO_SYMLINKS);
+    if (fd < 0) die_step("readonly_paths", errno, "reopen %s", plan.readonly_paths[i]);
+    if (mount(NULL, fdpath(fd), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(fdpath(fd)), NULL) < 0)
+      die_step("readonly_paths", errno, "remount %s read-only", plan.readonly_paths[i]);
+    close(fd);
+  }
+}
+
+
+/* The merged directory, the root every later step resolves paths in. */
+void open_rootfs(void) {
+  rootfd = open(plan.merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) die_step("mount_rootfs", errno, "open %s", plan.merged);
+}
+
+/* As podman: root in the container may ping (ICMP echo sockets). Before
+ * /proc/sys turns read-only. */
+void set_ping_group_range(void) {
+  if (!plan.new_net) return;
+  int fd = open_in_root("/proc/sys/net/ipv4/ping_group_range", O_WRONLY, RESOLVE_NO_SYMLINKS);
+  if (fd >= 0) {
+    if (write(fd, "0 0", 3) < 0) { /* best effort: older kernels lack it */ }
+    close(fd);
+  }
+}
+
+/* The working directory exists in the container before the user is set. */
+void make_workdir(void) {
+  close(make_in_root("workdir", plan.cwd, 0));
+}

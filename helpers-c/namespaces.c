@@ -1,0 +1,178 @@
+/* tspod-launch, namespaces: the slirp4netns child, the new user namespace
+ * (mapped by tspod), the other new namespaces, and joining a pod's or a
+ * running container's namespaces (exec). */
+#include "launch.h"
+
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+/* ---- the network -----------------------------------------------------------
+ * slirp4netns is this helper's child, forked before the user namespace so it
+ * runs as the user on the host. It waits until our network namespace exists,
+ * joins it by pid, and exits when its exit pipe closes: when we exit, however
+ * we exit. Nothing outlives the container. */
+
+pid_t slirp_pid = -1;
+static int slirp_go[2] = {-1, -1}, slirp_ready[2] = {-1, -1};
+int slirp_exit[2] = {-1, -1};
+
+void fork_network(void) {
+  if (plan.nslirp == 0) return;
+  if (pipe2(slirp_go, O_CLOEXEC) < 0 || pipe2(slirp_ready, O_CLOEXEC) < 0 || pipe2(slirp_exit, O_CLOEXEC) < 0)
+    die_step("network", errno, "pipe");
+  pid_t parent = getpid();
+  slirp_pid = fork();
+  if (slirp_pid < 0) die_step("network", errno, "fork");
+  if (slirp_pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    char go;
+    if (read(slirp_go[0], &go, 1) != 1) _exit(0); /* the helper failed before the network */
+    /* fds 3 and 4: the exit pipe (read end) and the ready pipe (write end),
+     * moved out of the way first so neither dup2 clobbers the other. */
+    int e = fcntl(slirp_exit[0], F_DUPFD, 10), r = fcntl(slirp_ready[1], F_DUPFD, 10);
+    if (e < 0 || r < 0 || dup2(e, 3) < 0 || dup2(r, 4) < 0) _exit(125);
+    syscall(SYS_close_range, 5, ~0U, 0);
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      dup2(devnull, 0);
+      dup2(devnull, 1);
+    }
+    /* Its chatter goes to a log file, not to the container's output. */
+    int log = plan.slirp_log ? open(plan.slirp_log, O_WRONLY | O_CREAT | O_APPEND, 0600) : -1;
+    dup2(log >= 0 ? log : devnull, 2);
+    char pidbuf[32];
+    snprintf(pidbuf, sizeof pidbuf, "%d", parent);
+    char *argv[40];
+    int n = 0;
+    for (int i = 0; i < plan.nslirp; i++) argv[n++] = plan.slirp_argv[i];
+    argv[n++] = "-e";
+    argv[n++] = "3";
+    argv[n++] = "-r";
+    argv[n++] = "4";
+    argv[n++] = pidbuf;
+    argv[n++] = "tap0";
+    argv[n] = NULL;
+    execv(argv[0], argv);
+    fprintf(stderr, "%s: network: exec %s: %s\n", helper_name, argv[0], strerror(errno));
+    _exit(125);
+  }
+  close(slirp_go[0]);
+  close(slirp_exit[0]);
+  close(slirp_ready[1]);
+}
+
+static void start_network(void) {
+  if (slirp_pid < 0) return;
+  if (write(slirp_go[1], "g", 1) != 1) die_step("network", errno, "start slirp4netns");
+  close(slirp_go[1]);
+}
+
+/* Wait until slirp4netns has configured tap0. */
+void wait_network(void) {
+  if (slirp_pid < 0) return;
+  char b;
+  ssize_t r;
+  while ((r = read(slirp_ready[0], &b, 1)) < 0 && errno == EINTR)
+    ;
+  if (r != 1) {
+    int status = 0;
+    waitpid(slirp_pid, &status, 0);
+    slirp_pid = -1;
+    die_step("network", 0, "slirp4netns exited before configuring tap0 (status %d; see %s)",
+             WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), plan.slirp_log ? plan.slirp_log : "its stderr");
+  }
+  close(slirp_ready[0]);
+}
+
+/* ---- namespaces ---------------------------------------------------------- */
+
+/* A pod member shares the infra process's user, network, IPC and UTS
+ * namespaces (opened before any is joined) and has its own mount and pid ones. */
+static int pod_ns[4] = {-1, -1, -1, -1};
+static const struct { const char *name; int type; } pod_ns_kinds[4] = {
+    {"user", CLONE_NEWUSER}, {"net", CLONE_NEWNET}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}};
+
+static void open_pod_namespaces(void) {
+  for (int i = 0; i < 4; i++) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", plan.pod_target, pod_ns_kinds[i].name);
+    pod_ns[i] = open(path, O_RDONLY | O_CLOEXEC);
+    if (pod_ns[i] < 0) die_step("pod", errno, "open %s (is the pod's infra running?)", path);
+  }
+}
+
+static void join_pod_namespace(int i) {
+  if (setns(pod_ns[i], pod_ns_kinds[i].type) < 0)
+    die_step("pod", errno, "join the %s namespace of the pod's infra %d", pod_ns_kinds[i].name, plan.pod_target);
+  close(pod_ns[i]);
+  pod_ns[i] = -1;
+}
+
+void setup_userns(void) {
+  if (plan.pod_target > 0) {
+    open_pod_namespaces();
+    join_pod_namespace(0); /* already mapped by the infra's start */
+  } else {
+    if (unshare(CLONE_NEWUSER) < 0)
+      die_step("userns", errno, "unshare(CLONE_NEWUSER) (are unprivileged user namespaces enabled?)");
+    sync_send("userns\t%d", getpid());
+    sync_expect("mapped");
+  }
+  if (setresgid(0, 0, 0) < 0) die_step("userns", errno, "setresgid(0)");
+  if (setresuid(0, 0, 0) < 0) die_step("userns", errno, "setresuid(0)");
+  if (setgroups(0, NULL) < 0) die_step("userns", errno, "setgroups");
+}
+
+void setup_namespaces(void) {
+  if (plan.pod_target > 0) {
+    if (unshare(CLONE_NEWNS) < 0) die_step("namespaces", errno, "unshare(mount)");
+    for (int i = 1; i < 4; i++) join_pod_namespace(i);
+  } else {
+    int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+    if (plan.new_net) flags |= CLONE_NEWNET;
+    if (unshare(flags) < 0) die_step("namespaces", errno, "unshare(mount, uts, ipc, net)");
+  }
+  start_network();
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    die_step("namespaces", errno, "make / private");
+}
+
+
+/* ---- exec mode: a new process in a running container -----------------------
+ * Node cannot setns into a user namespace (it is multithreaded); we can. */
+
+void join_namespaces(void) {
+  static const struct { const char *name; int type; } ns[] = {
+      {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS}, {"pid", CLONE_NEWPID}, {"uts", CLONE_NEWUTS},
+      {"ipc", CLONE_NEWIPC},   {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP}};
+  int fds[7];
+  /* Open them all first: after joining the mount namespace, /proc is the
+   * container's. A namespace the container shares with us (the cgroup one,
+   * the network with --network host) is skipped: joining it needs privilege
+   * over its owner and changes nothing. */
+  for (int i = 0; i < 7; i++) {
+    char path[64], self[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", plan.exec_target, ns[i].name);
+    snprintf(self, sizeof self, "/proc/self/ns/%s", ns[i].name);
+    fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0) die_step("setns", errno, "open %s (is the container running?)", path);
+    struct stat theirs, ours;
+    if (fstat(fds[i], &theirs) == 0 && stat(self, &ours) == 0 && theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev) {
+      close(fds[i]);
+      fds[i] = -1;
+    }
+  }
+  for (int i = 0; i < 7; i++) {
+    if (fds[i] < 0) continue;
+    if (setns(fds[i], ns[i].type) < 0) die_step("setns", errno, "join the %s namespace of %d", ns[i].name, plan.exec_target);
+    close(fds[i]);
+  }
+  if (chdir("/") < 0) die_step("setns", errno, "chdir / in the container");
+}
+
