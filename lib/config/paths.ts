@@ -29,6 +29,6 @@ export const packageRoot = (() => {
   return dir;
 })();
 
-export function helperPath(name: 'tspod-launch' | 'tspod-userns' | 'tspod-init' | 'tspod-whiteout' | 'tspod-monitor' | 'tspod-notify' | 'tspod-udpfwd' | 'tspod-wait'): string {
+export function helperPath(name: 'tspod-launch' | 'tspod-userns' | 'tspod-init' | 'tspod-whiteout' | 'tspod-monitor' | 'tspod-notify' | 'tspod-udpfwd' | 'tspod-wait' | 'tspod-extract'): string {
   return join(packageRoot, 'helpers-c', 'bin', name);
 }

@@ -3,9 +3,11 @@
 // their owners and removes files that belong to subordinate ids.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { pipeline, type Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { helperPath } from '../config/paths.js';
 import type { RootFileOps } from '../storage/layers.js';
+import { defaultLimits, extractLayer, type ExtractLauncher } from '../storage/extract.js';
 import { TspodError } from '../util/errors.js';
 import { SyncChannel, helperError } from './sync.js';
 import { writeIdMaps } from './idmap.js';
@@ -20,6 +22,8 @@ export interface UsernsIo {
   input?: string;
   stdinFd?: number;
   stdoutFd?: number;
+  /** a stream piped into the command's stdin; either side stopping ends both (the exit status tells why) */
+  stdin?: Readable;
   /** all three of tspod's own (tspod unshare) */
   inherit?: boolean;
 }
@@ -30,11 +34,12 @@ export async function runInUserns(argv: string[], io: UsernsIo = {}): Promise<Us
   try {
     const child = spawn(helperPath('tspod-userns'), argv, {
       env: { ...process.env, TSPOD_SYNC_SOCKET: ch.path },
-      stdio: io.inherit ? 'inherit' : [input !== undefined ? 'pipe' : stdinFd ?? 'ignore', stdoutFd ?? 'ignore', 'pipe'],
+      stdio: io.inherit ? 'inherit' : [input !== undefined || io.stdin ? 'pipe' : stdinFd ?? 'ignore', stdoutFd ?? 'ignore', 'pipe'],
     });
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     if (input !== undefined) child.stdin!.end(input);
+    else if (io.stdin) pipeline(io.stdin, child.stdin!, () => undefined);
     const exited = new Promise<number>((resolve, reject) => {
       child.on('error', (err) => reject(new TspodError(`cannot run ${helperPath('tspod-userns')}: ${err.message} (was \`npm run build\` run?)`)));
       child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? 9 : 0)));
@@ -62,12 +67,16 @@ export async function removeAsRoot(paths: string[]): Promise<void> {
   if (r.exitCode !== 0) throw new TspodError(`cannot remove ${paths.join(', ')}: ${r.stderr.trim()}`);
 }
 
-const extractWorker = fileURLToPath(new URL('../storage/extract-worker.js', import.meta.url));
-
-/** Extract a layer tar into DEST with the owners it records (see extract-worker). */
+/** Extract a layer blob into DEST with the owners it records: tspod-extract runs as root
+ * of the mapped user namespace, with DEST as the root of its own mount namespace. */
 export async function extractLayerAsRoot(blobPath: string, dest: string, diffId?: string): Promise<void> {
-  const r = await runInUserns([process.execPath, extractWorker, blobPath, dest, helperPath('tspod-whiteout'), ...(diffId ? [diffId] : [])]);
-  if (r.exitCode !== 0) throw new TspodError(`layer ${blobPath.split('/').pop()} cannot be extracted: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+  const launch: ExtractLauncher = (args, stdin) => runInUserns([helperPath('tspod-extract'), ...args], { stdin });
+  try {
+    await extractLayer(blobPath, dest, defaultLimits(), diffId, launch);
+  } catch (err) {
+    if (err instanceof TspodError) throw err;
+    throw new TspodError(`layer ${blobPath.split('/').pop()} cannot be extracted: ${(err as Error).message}`);
+  }
 }
 
 export const rootFileOps: RootFileOps = { extractLayer: extractLayerAsRoot, remove: removeAsRoot };

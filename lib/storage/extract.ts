@@ -1,25 +1,20 @@
-// Extracting one image layer into its own directory with the tar package.
-// Every entry is checked before anything is written: absolute paths, '..',
-// paths through a symlink the layer itself created, and hard links out of the
-// layer are refused. OCI whiteouts are collected for tspod-whiteout; devices
-// are skipped (a rootless user cannot create them, as with podman).
-import * as tar from 'tar';
-import { join, posix } from 'node:path';
-import { chmodSync, closeSync, createReadStream, lstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { createZstdDecompress, zstdMagic } from '../util/zstd.js';
-import { createGunzip, gunzipSync } from 'node:zlib';
+// Extracting one image layer: Node decompresses the blob (gzip, zstd or plain)
+// and hashes the plain tar (its diff id) while streaming it into tspod-extract,
+// which parses the tar and does every write with the layer directory as the
+// root of its own mount namespace (helpers-c/tspod-extract.c, docs/storage.md).
+import { spawn } from 'node:child_process';
+import { createReadStream, closeSync, openSync, readSync } from 'node:fs';
+import { pipeline, Transform, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { Transform } from 'node:stream';
+import { helperPath } from '../config/paths.js';
+import { createZstdDecompress, zstdMagic } from '../util/zstd.js';
 
-export interface Whiteouts {
-  /** "w PATH" deleted files, "o PATH" opaque directories, relative to the layer root. */
-  lines: string[];
-}
-
+/** The layer's content is refused: unsafe, unsupported or corrupt. */
 export class UnsafeLayerError extends Error {}
 
-/** Normalise an entry path; throw when it could land outside the layer. */
+/** Normalise an entry path; throw when it could land outside its root (archives
+ * tspod reads itself: docker/oci archives, cp). Layers are checked by tspod-extract. */
 export function safeEntryPath(raw: string, what = 'entry'): string {
   if (raw.startsWith('/')) throw new UnsafeLayerError(`${what} "${raw}" is an absolute path`);
   const parts = raw.split('/').filter((p) => p !== '' && p !== '.');
@@ -36,30 +31,31 @@ export interface LayerLimits {
 
 /** Generous for real images, finite for tar bombs; TSPOD_LAYER_MAX_ENTRIES / _BYTES override. */
 export function defaultLimits(env: NodeJS.ProcessEnv = process.env): LayerLimits {
+  const positive = (v: string | undefined, fallback: number) => {
+    const n = Math.floor(Number(v));
+    return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+  };
   return {
-    maxEntries: Number(env.TSPOD_LAYER_MAX_ENTRIES) || 2_000_000,
-    maxBytes: Number(env.TSPOD_LAYER_MAX_BYTES) || 64 * 1024 ** 3,
+    maxEntries: positive(env.TSPOD_LAYER_MAX_ENTRIES, 2_000_000),
+    maxBytes: positive(env.TSPOD_LAYER_MAX_BYTES, 64 * 1024 ** 3),
   };
 }
 
-const extractable = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
+/** Runs tspod-extract with ARGS, STDIN piped into it; resolves with its exit code and stderr. */
+export type ExtractLauncher = (args: string[], stdin: Readable) => Promise<{ exitCode: number; stderr: string }>;
 
-/** A tar of nothing but end-of-archive blocks (an empty layer), plain or gzipped:
- * valid, but the tar package calls it an unrecognised format. */
-export function isEmptyArchive(file: string): boolean {
-  const st = statSync(file);
-  if (st.size === 0) return true;
-  if (st.size > 64 * 1024) return false;
-  let data = readFileSync(file);
-  if (data[0] === 0x1f && data[1] === 0x8b) {
-    try {
-      data = gunzipSync(data);
-    } catch {
-      return false;
-    }
-  }
-  return data.every((b) => b === 0);
-}
+/** tspod-extract on its own (tests; uid 0 applies owners, anyone else enters a
+ * user namespace of their own and keeps their own ids). tspod itself runs the
+ * helper as root of its mapped user namespace (runtime/userns.ts). */
+export const ownUsernsLauncher: ExtractLauncher = (args, stdin) => new Promise((resolve, reject) => {
+  const child = spawn(helperPath('tspod-extract'), ['--own-userns', ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  // Either side may stop first: the exit status and the source's own error tell why.
+  pipeline(stdin, child.stdin, () => undefined);
+  child.on('error', (err) => reject(new Error(`cannot run ${helperPath('tspod-extract')}: ${err.message} (was \`npm run build\` run?)`)));
+  child.on('close', (code, signal) => resolve({ exitCode: code ?? 128 + (signal ? 9 : 0), stderr }));
+});
 
 function startsWith(file: string, magic: Buffer): boolean {
   const fd = openSync(file, 'r');
@@ -71,80 +67,30 @@ function startsWith(file: string, magic: Buffer): boolean {
   }
 }
 
-const isZstd = (file: string) => startsWith(file, zstdMagic);
-const isGzip = (file: string) => startsWith(file, Buffer.from([0x1f, 0x8b]));
+/** The helper's JSON status line (the last one on its stderr). */
+interface Status {
+  status: 'ok' | 'refused' | 'failed';
+  message?: string;
+}
 
-export async function extractLayer(file: string, dest: string, limits: LayerLimits = defaultLimits(), expectedDiffId?: string): Promise<Whiteouts> {
-  const whiteouts: string[] = [];
-  let entries = 0;
-  let bytes = 0;
-  const symlinks = new Set<string>();
-  let unsafe: Error | undefined;
-  const check = (path: string, e: tar.ReadEntry | import('node:fs').Stats): boolean => {
-    const entry = e as tar.ReadEntry;
-    if (unsafe) return false;
+function lastStatus(stderr: string): Status | undefined {
+  for (const line of stderr.trim().split('\n').reverse()) {
+    if (!line.startsWith('{')) continue;
     try {
-      if (++entries > limits.maxEntries) throw new UnsafeLayerError(`the layer has more than ${limits.maxEntries} entries (TSPOD_LAYER_MAX_ENTRIES raises the limit)`);
-      bytes += entry.size ?? 0;
-      if (bytes > limits.maxBytes) throw new UnsafeLayerError(`the layer's files add up to more than ${limits.maxBytes} bytes (TSPOD_LAYER_MAX_BYTES raises the limit)`);
-      const rel = safeEntryPath(path);
-      const parts = rel.split('/');
-      for (let i = 1; i < parts.length; i++) {
-        const prefix = parts.slice(0, i).join('/');
-        if (symlinks.has(prefix)) throw new UnsafeLayerError(`entry "${path}" would be written through the symlink "${prefix}"`);
-      }
-      if (entry.type === 'Link') safeEntryPath(entry.linkpath ?? '', `hard link target of "${path}"`);
-      if (entry.type === 'SymbolicLink') symlinks.add(rel);
-      else symlinks.delete(rel);
-      const base = posix.basename(rel);
-      if (base === '.wh..wh..opq') {
-        whiteouts.push(`o ${posix.dirname(rel) === '.' ? '.' : posix.dirname(rel)}`);
-        return false;
-      }
-      if (base.startsWith('.wh.')) {
-        const dir = posix.dirname(rel);
-        whiteouts.push(`w ${dir === '.' ? '' : dir + '/'}${base.slice(4)}`);
-        return false;
-      }
-      if (entry.type === 'CharacterDevice' || entry.type === 'BlockDevice' || entry.type === 'FIFO') return false;
-      if (!extractable.has(entry.type)) throw new UnsafeLayerError(`entry "${path}" has type ${entry.type}, which tspod does not extract`);
-      return rel !== '';
-    } catch (err) {
-      unsafe = err as Error;
-      return false;
+      return JSON.parse(line) as Status;
+    } catch {
+      return undefined;
     }
-  };
-  // chown clears setuid and setgid bits: put them back once the owners are set.
-  const specialModes: Array<[string, number]> = [];
-  const record = (path: string, e: tar.ReadEntry | import('node:fs').Stats) => {
-    const entry = e as tar.ReadEntry;
-    if ((entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'Directory') && (entry.mode ?? 0) & 0o6000) {
-      specialModes.push([safeEntryPath(path), entry.mode! & 0o7777]);
-    }
-  };
-  if (isEmptyArchive(file)) return { lines: [] };
-  const warnings: string[] = [];
-  /** entries our filter judged; the tar package skips some types without asking it */
-  const filtered = new WeakSet<tar.ReadEntry>();
-  const options = {
-    cwd: dest,
-    preserveOwner: (process.getuid?.() ?? 1) === 0,
-    // Directories the layer implies but does not list (a/b of a/b/file) get 0755, not
-    // 0777: the worker runs with umask 0 so listed modes are kept exactly.
-    dmode: 0o755,
-    // Symlink targets stay as the image has them (/bin/sh -> /bin/busybox);
-    // entry paths and hard-link targets are checked above instead.
-    preservePaths: true,
-    filter: (path: string, e: tar.ReadEntry | import('node:fs').Stats) => {
-      filtered.add(e as tar.ReadEntry);
-      const keep = check(path, e);
-      if (keep) record(path, e);
-      return keep;
-    },
-    strict: true,
-    onwarn: (_code: string, message: string) => warnings.push(message),
-  };
-  // One pass: decompress, hash the tar (the layer's diff id) and unpack it.
+  }
+  return undefined;
+}
+
+/** Unpack the layer blob FILE into the directory DEST (absolute). With EXPECTEDDIFFID
+ * its uncompressed content must have that digest. On failure DEST may hold part of the
+ * layer: the caller extracts into a temporary directory and removes it. */
+export async function extractLayer(file: string, dest: string, limits: LayerLimits = defaultLimits(), expectedDiffId?: string,
+  launch: ExtractLauncher = ownUsernsLauncher): Promise<void> {
+  // One pass: decompress, hash the tar (the layer's diff id) and feed it to the helper.
   const h = createHash('sha256');
   const hashTap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -152,24 +98,39 @@ export async function extractLayer(file: string, dest: string, limits: LayerLimi
       cb(null, chunk);
     },
   });
-  const decompress = isZstd(file) ? [createZstdDecompress()] : isGzip(file) ? [createGunzip()] : [];
-  const unpack = tar.x(options);
-  // Entry types the tar package skips on its own (GNU sparse files among them) are refused too.
-  unpack.on('ignoredEntry', (e: tar.ReadEntry) => {
-    if (!filtered.has(e)) unsafe ??= new UnsafeLayerError(`entry "${e.path}" has type ${e.type}, which tspod does not extract`);
+  const decompress = startsWith(file, zstdMagic) ? [createZstdDecompress()] : startsWith(file, Buffer.from([0x1f, 0x8b])) ? [createGunzip()] : [];
+  let sourceError: Error | undefined;
+  const fed = new Promise<void>((resolve) => {
+    pipeline([createReadStream(file), ...decompress, hashTap] as unknown as [Readable, Transform], (err) => {
+      if (err) sourceError = err;
+      resolve();
+    });
   });
-  await pipeline([createReadStream(file), ...decompress, hashTap, unpack as unknown as NodeJS.WritableStream]);
-  if (unsafe) throw unsafe;
+  const args = ['--max-entries', String(limits.maxEntries), '--max-bytes', String(limits.maxBytes), dest];
+  let r: { exitCode: number; stderr: string };
+  try {
+    r = await launch(args, hashTap);
+  } catch (err) {
+    hashTap.destroy();
+    await fed;
+    throw err;
+  }
+  // The helper may stop reading before the end (a refusal): end the source too.
+  if (r.exitCode !== 0) hashTap.destroy();
+  await fed;
+  const status = lastStatus(r.stderr);
+  // A source that failed by itself (corrupt gzip) explains a cut-off stream; EPIPE and
+  // premature close only echo the helper stopping, whose status says why.
+  const srcErr = sourceError as (Error & { code?: string }) | undefined;
+  if (srcErr && srcErr.code !== 'EPIPE' && srcErr.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+    throw new UnsafeLayerError(`the layer cannot be read: ${srcErr.message}`);
+  }
+  if (status?.status === 'refused') throw new UnsafeLayerError(status.message ?? 'the layer was refused');
+  if (r.exitCode !== 0 || status?.status !== 'ok') {
+    throw new Error(status?.message ?? (r.stderr.trim() || `tspod-extract exited with ${r.exitCode}`));
+  }
   const diffId = 'sha256:' + h.digest('hex');
   if (expectedDiffId && diffId !== expectedDiffId) {
     throw new UnsafeLayerError(`the layer does not match the image config (diff_id ${expectedDiffId}, content ${diffId}); the image is corrupt`);
   }
-  if (warnings.length) throw new UnsafeLayerError(`extraction stopped: ${warnings.join('; ')}`);
-  for (const [rel, mode] of specialModes) {
-    // The path was checked not to pass through a symlink; lchmod does not exist, so
-    // refuse to chmod through one at the end of the path.
-    const full = join(dest, rel);
-    if (!lstatSync(full).isSymbolicLink()) chmodSync(full, mode);
-  }
-  return { lines: whiteouts };
 }

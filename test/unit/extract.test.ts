@@ -1,7 +1,7 @@
-// Layer extraction against crafted archives: what is refused, what is
-// written, and the whiteouts handed to tspod-whiteout.
+// Layer extraction against crafted archives (Node feeding tspod-extract): what
+// is refused, what is written, whiteouts, and the hard-link-to-symlink escapes.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extractLayer, safeEntryPath } from '../../lib/storage/extract.js';
@@ -35,14 +35,13 @@ describe('extractLayer', () => {
       { path: 'bin/sh', type: 'SymbolicLink', linkpath: '/bin/busybox' },
       { path: 'bin/ls', type: 'Link', linkpath: 'bin/busybox' },
     ]);
-    const wh = await extractLayer(join(dest, '..', '..', 'layer.tar'), dest);
-    expect(wh.lines).toEqual([]);
+    await extractLayer(join(dest, '..', '..', 'layer.tar'), dest);
     expect(readFileSync(join(dest, 'bin/busybox'), 'utf8')).toBe('ELF');
     expect(readlinkSync(join(dest, 'bin/sh'))).toBe('/bin/busybox');
     expect(readFileSync(join(dest, 'bin/ls'), 'utf8')).toBe('ELF');
   });
 
-  it('collects whiteouts and opaque markers instead of writing them', async () => {
+  it('turns whiteouts into 0/0 character devices and writes no .wh. file', async () => {
     const { file, dest } = layer([
       { path: 'etc/', type: 'Directory' },
       { path: 'etc/.wh.motd' },
@@ -51,9 +50,14 @@ describe('extractLayer', () => {
       { path: 'var/.wh..wh..opq' },
       { path: '.wh..wh..opq' },
     ]);
-    const wh = await extractLayer(file, dest);
-    expect(wh.lines).toEqual(['w etc/motd', 'w gone', 'o var', 'o .']);
+    await extractLayer(file, dest);
+    for (const p of ['etc/motd', 'gone']) {
+      const st = lstatSync(join(dest, p));
+      expect(st.isCharacterDevice() && st.rdev === 0, p).toBe(true);
+    }
     expect(existsSync(join(dest, 'etc/.wh.motd'))).toBe(false);
+    expect(existsSync(join(dest, 'var/.wh..wh..opq'))).toBe(false);
+    expect(statSync(join(dest, 'var')).isDirectory()).toBe(true);
   });
 
   it('skips device nodes (a rootless user cannot create them)', async () => {
@@ -98,7 +102,7 @@ describe('extractLayer', () => {
     for (const bytes of [Buffer.alloc(1024), gzipSync(Buffer.alloc(1024)), Buffer.alloc(0)]) {
       const { dir, dest } = layer([]);
       writeFileSync(join(dir, 'empty.tar'), bytes);
-      expect(await extractLayer(join(dir, 'empty.tar'), dest)).toEqual({ lines: [] });
+      await extractLayer(join(dir, 'empty.tar'), dest);
     }
   });
 
@@ -115,6 +119,12 @@ describe('extractLayer', () => {
     ['absolute', [{ path: '/evil', body: 'x' }], /absolute path/, '../evil'],
     ['through a symlink', [{ path: 'up', type: 'SymbolicLink' as const, linkpath: '..' }, { path: 'up/evil', body: 'x' }], /through the symlink "up"/, '../evil'],
     ['hard link to ..', [{ path: 'h', type: 'Link' as const, linkpath: '../outside' }], /hard link target/, '../h'],
+    ['a write through a hard link to a symlink', [
+      { path: 's', type: 'SymbolicLink' as const, linkpath: '..' }, { path: 'h', type: 'Link' as const, linkpath: 's' }, { path: 'h/evil', body: 'x' },
+    ], /through the symlink "h"/, '../evil'],
+    ['a hard link through a symlink', [
+      { path: 's', type: 'SymbolicLink' as const, linkpath: '..' }, { path: 'stolen', type: 'Link' as const, linkpath: 's/outside' },
+    ], /hard link target of "stolen" goes through the symlink "s"/, '../stolen'],
   ])('refuses %s and writes nothing outside the layer', async (_name, entries, message, outside) => {
     const { file, dest } = layer(entries as RawEntry[]);
     writeFileSync(join(dest, '..', 'outside'), 'host file');
@@ -122,5 +132,86 @@ describe('extractLayer', () => {
     expect(existsSync(join(dest, outside))).toBe(false);
     expect(existsSync(join(dest, '..', 'evil'))).toBe(false);
     expect(readFileSync(join(dest, '..', 'outside'), 'utf8')).toBe('host file');
+  });
+});
+
+describe('extractLayer, by construction', () => {
+  it('links a symlink itself when a hard link points to one, and stores absolute targets unresolved', async () => {
+    const { dir, file, dest } = layer([
+      { path: 's', type: 'SymbolicLink', linkpath: '/etc' },
+      { path: 'h', type: 'Link', linkpath: 's' },
+    ]);
+    await extractLayer(file, dest);
+    expect(lstatSync(join(dest, 'h')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(dest, 'h'))).toBe('/etc');
+    expect(lstatSync(join(dest, 'h')).ino).toBe(lstatSync(join(dest, 's')).ino);
+    expect(existsSync(join(dir, 'root', 'h'))).toBe(false);
+  });
+
+  it('reports a corrupt gzip stream as such, not as a cut-off archive', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const { dir, dest } = layer([]);
+    const { randomBytes } = await import('node:crypto');
+    const gz = gzipSync(rawTar([{ path: 'a', body: randomBytes(100_000) }]));
+    writeFileSync(join(dir, 'bad.tar.gz'), gz.subarray(0, gz.length >> 1));
+    await expect(extractLayer(join(dir, 'bad.tar.gz'), dest)).rejects.toThrow(/the layer cannot be read/);
+  });
+
+  it('checks the diff id over every byte fed, trailing bytes included', async () => {
+    const { createHash } = await import('node:crypto');
+    const { dir, file, dest } = layer([{ path: 'a', body: 'a' }]);
+    const bytes = Buffer.concat([readFileSync(file), Buffer.alloc(4096)]);
+    writeFileSync(join(dir, 'padded.tar'), bytes);
+    const digest = 'sha256:' + createHash('sha256').update(bytes).digest('hex');
+    await extractLayer(join(dir, 'padded.tar'), dest, undefined, digest);
+    await expect(extractLayer(join(dir, 'padded.tar'), dest, undefined, 'sha256:' + '0'.repeat(64))).rejects.toThrow(/does not match the image config/);
+  });
+
+  it.each(['pax', 'gnu', 'ustar'])('reads %s archives of GNU tar: long names, link targets, modes and mtimes kept', async (format) => {
+    const { execFileSync } = await import('node:child_process');
+    const { symlinkSync, utimesSync, chmodSync } = await import('node:fs');
+    const { dir, dest } = layer([]);
+    const src = join(dir, 'src');
+    const deep = join('d'.repeat(60), 'e'.repeat(60));
+    mkdirSync(join(src, deep), { recursive: true });
+    writeFileSync(join(src, deep, 'f'.repeat(50)), 'long\n');
+    chmodSync(join(src, deep, 'f'.repeat(50)), 0o640);
+    // ustar has no long link targets (GNU and PAX have)
+    const target = format === 'ustar' ? '/bin/busybox' : `/${deep}/${'f'.repeat(50)}`;
+    symlinkSync(target, join(src, 'abs'));
+    utimesSync(join(src, deep, 'f'.repeat(50)), 1_000_000, 1_234_567);
+    utimesSync(join(src, deep), 1_000_000, 1_111_111);
+    const names = format === 'ustar' ? ['abs', 'd'.repeat(60)] : ['.'];
+    execFileSync('tar', [`--format=${format}`, '-C', src, '-cf', join(dir, 'fmt.tar'), ...names]);
+    await extractLayer(join(dir, 'fmt.tar'), dest);
+    const file = join(dest, deep, 'f'.repeat(50));
+    expect(readFileSync(file, 'utf8')).toBe('long\n');
+    expect(statSync(file).mode & 0o7777).toBe(0o640);
+    expect(Math.floor(statSync(file).mtimeMs / 1000)).toBe(1_234_567);
+    expect(Math.floor(statSync(join(dest, deep)).mtimeMs / 1000)).toBe(1_111_111);
+    expect(readlinkSync(join(dest, 'abs'))).toBe(target);
+  });
+
+  it('keeps setuid and setgid bits after giving files their owners', async () => {
+    const { dest, file } = layer([{ path: 'suid', body: 'x', mode: 0o4755 }, { path: 'sgid/', type: 'Directory', mode: 0o2775 }]);
+    await extractLayer(file, dest);
+    expect(statSync(join(dest, 'suid')).mode & 0o7777).toBe(0o4755);
+    expect(statSync(join(dest, 'sgid')).mode & 0o7777).toBe(0o2775);
+  });
+
+  it('replaces an earlier entry of the same name without writing through it', async () => {
+    const { dir, file, dest } = layer([
+      { path: 'a', body: 'first' },
+      { path: 'b', type: 'Link', linkpath: 'a' },
+      { path: 'a', body: 'second' },
+      { path: 'l', type: 'SymbolicLink', linkpath: '../outside' },
+      { path: 'l', body: 'plain file now' },
+    ]);
+    writeFileSync(join(dir, 'root', 'outside'), 'host file');
+    await extractLayer(file, dest);
+    expect(readFileSync(join(dest, 'a'), 'utf8')).toBe('second');
+    expect(readFileSync(join(dest, 'b'), 'utf8')).toBe('first');
+    expect(lstatSync(join(dest, 'l')).isFile()).toBe(true);
+    expect(readFileSync(join(dir, 'root', 'outside'), 'utf8')).toBe('host file');
   });
 });
