@@ -324,3 +324,11 @@ function throughSymlink(lowers: string[], path: string): boolean {
   }
   return false;
 }
+
+/** A tar archive's files into the volume (`volume import`), extracted as a layer is: beneath the
+ * volume's data directory as the root of a private mount namespace, never through a symlink. */
+export async function volumeImport(name: string, archive: string, store: Store = openStore()): Promise<void> {
+  volumeFind(store, name);
+  const { extractLayerAsRoot } = await import('../runtime/userns.js');
+  await extractLayerAsRoot(archive, store.volumes.dataDir(name));
+}
