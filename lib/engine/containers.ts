@@ -46,7 +46,8 @@ export interface RmReport {
   error?: string;
 }
 
-export async function containerRemove(refs: string[], force: boolean, all: boolean): Promise<RmReport[]> {
+/** `volumes` (rm -v): the container's anonymous volumes go too. */
+export async function containerRemove(refs: string[], force: boolean, all: boolean, volumes = false): Promise<RmReport[]> {
   const store = openStore();
   const list = store.containers.list().map((c) => liveState(c, store));
   const targets: Array<{ ref: string; rec?: ContainerRecord; error?: string }> = (all ? list.map((c) => c.name) : refs).map((ref) => {
@@ -82,6 +83,10 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
       await waitUntil(() => !processAlive(t.rec!.state.pid!) && (!monitor || !processAlive(monitor)), 10_000);
     }
     await store.lockedContainer(t.rec.id, () => store.ops.remove([store.containers.dir(t.rec!.id)]));
+    if (volumes) {
+      const { removeAnonymousVolumes } = await import('./volumes.js');
+      await removeAnonymousVolumes(store, t.rec);
+    }
     reports.push({ id: t.rec.id });
   }
   return reports;
@@ -100,7 +105,8 @@ export async function containerCleanup(id: string): Promise<void> {
     await applyExitPolicy(store, rec.config.pod);
   };
   if (rec.config.autoRemove) {
-    await store.ops.remove([store.containers.dir(id)]);
+    const { removeContainerFiles } = await import('./run.js');
+    await removeContainerFiles(store, id);
     await podPolicy();
     return;
   }

@@ -13,6 +13,7 @@ import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
 import { launch, type LaunchPlan } from '../runtime/launch.js';
 import { checkUserIds, parseSecurityOpts, resolveCaps, securityPlan } from '../runtime/security.js';
 import type { ContainerRecord, Mount } from '../storage/containers.js';
+import { volumeNamePattern } from '../storage/volumes.js';
 import type { ImageConfig } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
@@ -94,23 +95,32 @@ export function parseRestart(spec: string): { name: 'no' | 'on-failure' | 'alway
   throw new TspodError(`invalid --restart "${spec}" (no, on-failure[:N], always, unless-stopped)`);
 }
 
-/** `-v HOST:CTR[:OPTIONS]` -> a bind mount. Named volumes are not supported yet. */
+/** `-v HOST-DIR:CTR[:OPTIONS]` -> a bind mount; `-v NAME:CTR[:OPTIONS]` -> the named volume (made at
+ * create when missing); `-v CTR` -> a new anonymous volume. */
 export function parseVolume(spec: string): Mount {
   const parts = spec.split(':');
-  if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) {
-    throw new TspodError(`invalid volume "${spec}": expected HOST-DIR:CONTAINER-DIR[:ro|rw]`);
+  if (parts.length === 1 && posix.isAbsolute(spec)) parts.unshift('');
+  if (parts.length < 2 || parts.length > 3 || !parts[1] || (!parts[0] && parts.length === 3)) {
+    throw new TspodError(`invalid volume "${spec}": expected HOST-DIR:CONTAINER-DIR[:OPTIONS], VOLUME-NAME:CONTAINER-DIR[:OPTIONS] or CONTAINER-DIR`);
   }
   const [source, destination, options = ''] = parts as [string, string, string?];
-  if (!isAbsolute(source)) throw new TspodError(`invalid volume "${spec}": the host path "${source}" must be absolute (named volumes are not supported yet)`);
+  const named = !isAbsolute(source);
+  if (named && source && !volumeNamePattern.test(source)) {
+    throw new TspodError(`invalid volume "${spec}": "${source}" is neither an absolute host path nor a volume name (names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*)`);
+  }
   if (!posix.isAbsolute(destination)) throw new TspodError(`invalid volume "${spec}": the container path "${destination}" must be absolute`);
   if (destination.split('/').includes('..')) throw new TspodError(`invalid volume "${spec}": the container path "${destination}" must not contain ".."`);
   let readonly = false;
+  let noCopy = false;
   for (const o of options.split(',').filter(Boolean)) {
     if (o === 'ro') readonly = true;
     else if (o === 'rw') readonly = false;
     else if (o === 'z' || o === 'Z') continue; // SELinux relabelling: nothing to do without SELinux
-    else throw new TspodError(`invalid volume "${spec}": unknown option "${o}" (ro, rw, z, Z)`);
+    else if (named && o === 'nocopy') noCopy = true;
+    else if (named && o === 'copy') noCopy = false;
+    else throw new TspodError(`invalid volume "${spec}": unknown option "${o}" (ro, rw, z, Z${named ? ', copy, nocopy' : ''})`);
   }
+  if (named) return { type: 'volume', volume: source, source: '', destination: posix.normalize(destination), readonly, ...(noCopy ? { noCopy } : {}) };
   if (!existsSync(source)) throw new TspodError(`invalid volume "${spec}": ${source} does not exist on the host; create it first`);
   return { type: 'bind', source, destination: posix.normalize(destination), readonly };
 }
@@ -239,7 +249,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const restart = parseRestart(opts.restart);
   if (restart.name !== 'no' && opts.rm) throw new TspodError('the --rm option conflicts with --restart: a container removed on exit cannot be restarted');
   if (restart.name !== 'no' && !opts.detach) throw new TspodError('--restart applies to detached containers: add -d');
-  const mounts = opts.volumes.map(parseVolume);
+  const parsedMounts = opts.volumes.map(parseVolume);
   if (opts.user !== undefined) checkUserIds(opts.user);
   const caps = resolveCaps(opts.capAdd, opts.capDrop, opts.privileged);
   const security = securityPlan(caps, parseSecurityOpts(opts.securityOpt), opts.privileged);
@@ -253,6 +263,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const config: ImageConfig = opts.infraFor ? { rootfs: { type: 'layers', diff_ids: [] }, config: { Cmd: ['-P'] } } : JSON.parse(readFileSync(store.blobs.path(image.id), 'utf8')) as ImageConfig;
   const argv = containerCommand(config.config, opts.command, opts.entrypoint);
   if (argv.length === 0) throw new TspodError('no command specified: the image has no Cmd or Entrypoint; give one after the image name');
+  const { resolveVolumeMounts } = await import('./volumes.js');
+  let mounts: Mount[] = [];
 
   const record = await store.locked(async () => {
     const all = store.containers.list();
@@ -261,6 +273,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       const clash = all.find((c) => c.name === opts.name);
       if (clash) throw new TspodError(`the container name "${opts.name}" is already in use by ${clash.id.slice(0, 12)}. Remove it (\`tspod rm ${opts.name}\`) or pick another name`);
     }
+    // Under the store lock, after the last check that can refuse: no volume is made for a container that is not.
+    mounts = await resolveVolumeMounts(store, parsedMounts, Object.keys(config.config?.Volumes ?? {}));
     const id = newId();
     const rec: ContainerRecord = {
       version: 1,
@@ -384,6 +398,10 @@ async function forwardPorts(store: Store, record: ContainerRecord, pid: number):
 /** The launch plan for this start: a pod member joins its infra, started first when it is not running. */
 async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPlan> {
   const plan = record.plan as LaunchPlan;
+  if (record.config.mounts.some((m) => m.type === 'volume')) {
+    const { copyUpVolumes } = await import('./volumes.js');
+    await copyUpVolumes(store, record, plan.lowerDirs);
+  }
   if (!record.config.pod || !store.pods.get(record.config.pod)?.infraId) return plan;
   const { ensureInfraRunning } = await import('./pods.js');
   return { ...plan, podTarget: await ensureInfraRunning(store, record.config.pod) };
@@ -450,6 +468,11 @@ function readPid(path: string): number | undefined {
   }
 }
 
-export async function removeContainerFiles(store: Store, id: string): Promise<void> {
+export async function removeContainerFiles(store: Store, id: string, anonymousVolumes = true): Promise<void> {
+  const rec = anonymousVolumes ? store.containers.get(id) : undefined;
   await store.ops.remove([store.containers.dir(id)]);
+  if (rec) {
+    const { removeAnonymousVolumes } = await import('./volumes.js');
+    await removeAnonymousVolumes(store, rec);
+  }
 }

@@ -8,7 +8,11 @@ import { readJson, writeJsonAtomic } from '../util/fs.js';
 export type ContainerStatus = 'created' | 'running' | 'exited';
 
 export interface Mount {
-  type: 'bind' | 'tmpfs';
+  type: 'bind' | 'tmpfs' | 'volume';
+  /** the volume's name (type volume; source is its data directory); empty before create names an anonymous one */
+  volume?: string;
+  /** nocopy: the image's content is not copied into a new volume */
+  noCopy?: boolean;
   source: string;
   destination: string;
   readonly: boolean;

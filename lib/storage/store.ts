@@ -8,6 +8,7 @@ import { LayerStore, type RootFileOps } from './layers.js';
 import { ImageStore } from './images.js';
 import { ContainerStore } from './containers.js';
 import { PodStore } from './pods.js';
+import { VolumeStore } from './volumes.js';
 import { withLockAsync } from './lock.js';
 
 export class Store {
@@ -16,6 +17,7 @@ export class Store {
   readonly images: ImageStore;
   readonly containers: ContainerStore;
   readonly pods: PodStore;
+  readonly volumes: VolumeStore;
 
   constructor(readonly ops: RootFileOps, readonly root: string = tspodPaths().data) {
     mkdirSync(root, { recursive: true, mode: 0o700 });
@@ -24,6 +26,7 @@ export class Store {
     this.images = new ImageStore(root);
     this.containers = new ContainerStore(root);
     this.pods = new PodStore(root);
+    this.volumes = new VolumeStore(root);
   }
 
   /** Serialise changes to image records and to the set of containers (names) across processes. */

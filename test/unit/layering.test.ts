@@ -1,13 +1,13 @@
-// The house layering: cli -> engine -> {image, runtime, network} -> storage
+// The house layering: cli -> engine -> {spec, image, runtime, network} -> storage
 // -> config, util. Nothing imports cli; no module imports a layer above it.
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const lib = resolve(import.meta.dirname, '../../lib');
-const rank: Record<string, number> = { cli: 5, engine: 4, image: 3, runtime: 3, network: 3, systemd: 3, kube: 3, storage: 2, config: 1, util: 0 };
+const rank: Record<string, number> = { cli: 5, engine: 4, spec: 3, image: 3, runtime: 3, network: 3, systemd: 3, kube: 3, storage: 2, config: 1, util: 0 };
 // Same-rank owners may use each other only where listed.
-const sideways: Record<string, string[]> = { image: ['storage'], runtime: [], network: [], systemd: [], kube: [] };
+const sideways: Record<string, string[]> = { spec: [], image: ['storage'], runtime: [], network: [], systemd: [], kube: [] };
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

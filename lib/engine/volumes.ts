@@ -1,0 +1,334 @@
+// Named and anonymous volumes: create, list, inspect, remove, prune, export and import,
+// and how `run -v NAME:/path` and `--mount type=volume` turn a volume into a container mount.
+import { randomBytes } from 'node:crypto';
+import { lstatSync, readdirSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { runInUserns } from '../runtime/userns.js';
+import type { ContainerRecord, Mount } from '../storage/containers.js';
+import type { Store } from '../storage/store.js';
+import { volumeNamePattern, type VolumeRecord } from '../storage/volumes.js';
+import { TspodError } from '../util/errors.js';
+import { liveState } from './containers.js';
+import { openStore } from './store.js';
+
+export interface VolumeCreateOptions {
+  name?: string;
+  driver?: string;
+  labels?: Record<string, string>;
+  /** --opt KEY=VALUE */
+  options?: Record<string, string>;
+  /** --ignore: an existing volume of that name is not an error */
+  ignore?: boolean;
+}
+
+/** podman's `volume inspect` object. */
+export interface VolumeReport {
+  Name: string;
+  Driver: string;
+  Mountpoint: string;
+  CreatedAt: string;
+  Labels: Record<string, string>;
+  Scope: 'local';
+  Options: Record<string, string>;
+  MountCount: number;
+  NeedsCopyUp: boolean;
+  NeedsChown: boolean;
+  Anonymous?: boolean;
+  /** tspod: containers that name it (running or not) */
+  Containers?: string[];
+}
+
+/** The `local` driver's options, as podman 4.3 takes them. */
+function checkOptions(options: Record<string, string>): void {
+  for (const [k, v] of Object.entries(options)) {
+    const key = k.toLowerCase();
+    if (key === 'size' || key === 'inodes') {
+      throw new TspodError('volume options size and inodes not supported. Filesystem does not support Project Quota');
+    }
+    if (!['type', 'device', 'o', 'uid', 'gid', 'copy', 'nocopy', 'noquota'].includes(key)) {
+      throw new TspodError(`invalid mount option ${k} for driver 'local': invalid argument`);
+    }
+    if (key === 'type' && !['tmpfs', 'none', 'bind'].includes(v)) {
+      throw new TspodError(`invalid volume type "${v}" for driver 'local': tspod mounts tmpfs and none/bind (with device=HOST-DIR,o=bind) volumes; leave --opt type out for a directory in the store`);
+    }
+    if ((key === 'uid' || key === 'gid') && !/^\d+$/.test(v)) throw new TspodError(`cannot convert ${k} ${v} to integer: invalid argument`);
+  }
+  const type = options.type;
+  if ((type === 'none' || type === 'bind') && !(options.o ?? '').split(',').some((o) => o === 'bind' || o === 'rbind')) {
+    throw new TspodError(`volume type "${type}" with device=${options.device ?? '(none)'} needs o=bind: rootless, tspod can only bind a host directory, not mount a device`);
+  }
+  if ((type === 'none' || type === 'bind') && !options.device?.startsWith('/')) {
+    throw new TspodError('a bind volume needs device=/absolute/host/path');
+  }
+}
+
+export async function volumeCreate(opts: VolumeCreateOptions, store: Store = openStore()): Promise<string> {
+  return store.locked(async () => createVolumeLocked(store, opts));
+}
+
+/** volumeCreate for a caller that holds the store lock already. */
+function createVolumeLocked(store: Store, opts: VolumeCreateOptions): string {
+  const driver = opts.driver ?? 'local';
+  if (driver !== 'local') throw new TspodError(`error looking up volume plugin ${driver}: plugin ${driver} not found: no such volume plugin (tspod has the local driver only)`);
+  const name = opts.name ?? randomBytes(32).toString('hex');
+  if (!volumeNamePattern.test(name)) throw new TspodError(`running volume create option: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
+  const options = opts.options ?? {};
+  checkOptions(options);
+  if (store.volumes.get(name)) {
+    if (opts.ignore) return name;
+    throw new TspodError(`volume with name ${name} already exists: volume already exists`);
+  }
+  store.volumes.create({
+    version: 1, name, driver: 'local', created: new Date().toISOString(), labels: opts.labels ?? {}, options,
+    anonymous: opts.name === undefined, needsCopyUp: options.nocopy === undefined,
+  });
+  return name;
+}
+
+/** Volume name -> the containers (ids) whose mounts name it. */
+export function volumeUsers(store: Store, containers: ContainerRecord[] = store.containers.list()): Map<string, ContainerRecord[]> {
+  const users = new Map<string, ContainerRecord[]>();
+  for (const c of containers) {
+    for (const m of c.config.mounts) {
+      if (m.type !== 'volume' || !m.volume) continue;
+      users.set(m.volume, [...(users.get(m.volume) ?? []), c]);
+    }
+  }
+  return users;
+}
+
+function report(store: Store, v: VolumeRecord, users: ContainerRecord[]): VolumeReport {
+  return {
+    Name: v.name, Driver: v.driver, Mountpoint: store.volumes.dataDir(v.name), CreatedAt: v.created, Labels: v.labels,
+    Scope: 'local', Options: v.options,
+    MountCount: users.map((c) => liveState(c, store)).filter((c) => c.state.status === 'running').length,
+    NeedsCopyUp: v.needsCopyUp, NeedsChown: true, ...(v.anonymous ? { Anonymous: true } : {}),
+    Containers: users.map((c) => c.id),
+  };
+}
+
+export function volumeFind(store: Store, name: string): VolumeRecord {
+  const v = store.volumes.get(name);
+  if (!v) throw new TspodError(`no volume with name "${name}" found: no such volume`);
+  return v;
+}
+
+export interface VolumeFilter {
+  key: string;
+  value: string;
+}
+
+export function parseVolumeFilters(filters: string[]): VolumeFilter[] {
+  return filters.map((f) => {
+    const eq = f.indexOf('=');
+    const key = eq < 0 ? f : f.slice(0, eq);
+    if (!['name', 'label', 'dangling', 'driver', 'scope', 'until', 'label!', 'anonymous'].includes(key)) {
+      throw new TspodError(`${key} is an invalid volume filter: use name, label, label!, dangling, driver, scope, anonymous or until`);
+    }
+    return { key, value: eq < 0 ? '' : f.slice(eq + 1) };
+  });
+}
+
+function matches(r: VolumeReport, f: VolumeFilter): boolean {
+  const label = (spec: string) => {
+    const eq = spec.indexOf('=');
+    return eq < 0 ? spec in r.Labels : r.Labels[spec.slice(0, eq)] === spec.slice(eq + 1);
+  };
+  switch (f.key) {
+    case 'name': return r.Name.includes(f.value) || regexpMatch(f.value, r.Name);
+    case 'label': return label(f.value);
+    case 'label!': return !label(f.value);
+    case 'driver': return r.Driver === f.value;
+    case 'scope': return f.value === 'local';
+    case 'dangling': return ['true', '1'].includes(f.value) === ((r.Containers ?? []).length === 0);
+    case 'anonymous': return ['true', '1'].includes(f.value) === !!r.Anonymous;
+    case 'until': return Date.parse(r.CreatedAt) < untilTime(f.value);
+    default: return false;
+  }
+}
+
+function regexpMatch(pattern: string, s: string): boolean {
+  try {
+    return new RegExp(`^(?:${pattern})$`).test(s);
+  } catch {
+    return false;
+  }
+}
+
+function untilTime(v: string): number {
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const d = /^(\d+)(s|m|h)$/.exec(v);
+  if (d) return Date.now() - Number(d[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[d[2] as 's' | 'm' | 'h'];
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new TspodError(`invalid until filter "${v}": use a timestamp, seconds since the epoch or a duration like 10m`);
+  return t;
+}
+
+/** Every volume, filters joined as podman joins them: the same key ORs, different keys AND. */
+export function volumeList(filters: string[] = [], store: Store = openStore()): VolumeReport[] {
+  const parsed = parseVolumeFilters(filters);
+  const users = volumeUsers(store);
+  const byKey = new Map<string, VolumeFilter[]>();
+  for (const f of parsed) byKey.set(f.key, [...(byKey.get(f.key) ?? []), f]);
+  return store.volumes.list((name, err) => process.emitWarning(`volume ${name}: unreadable record (${err.message})`))
+    .map((v) => report(store, v, users.get(v.name) ?? []))
+    .filter((r) => [...byKey.values()].every((fs) => fs.some((f) => matches(r, f))));
+}
+
+export function volumeInspect(names: string[], all = false, store: Store = openStore()): { reports: VolumeReport[]; errors: string[] } {
+  const users = volumeUsers(store);
+  if (all) return { reports: volumeList([], store), errors: [] };
+  const reports: VolumeReport[] = [];
+  const errors: string[] = [];
+  for (const n of names) {
+    const v = store.volumes.get(n);
+    if (v) reports.push(report(store, v, users.get(n) ?? []));
+    else errors.push(`inspecting object: no such volume ${n}`);
+  }
+  return { reports, errors };
+}
+
+export function volumeExists(name: string, store: Store = openStore()): boolean {
+  return store.volumes.get(name) !== undefined;
+}
+
+export interface VolumeRmReport {
+  name: string;
+  error?: string;
+  /** podman's exit code for this failure: 1 no such volume, 2 in use */
+  exitCode?: number;
+}
+
+/** Remove volumes; one in use is refused (exit 2) unless force, which removes its containers first. */
+export async function volumeRemove(names: string[], opts: { force?: boolean; all?: boolean } = {}, store: Store = openStore()): Promise<VolumeRmReport[]> {
+  const targets = opts.all ? store.volumes.list().map((v) => v.name) : names;
+  const out: VolumeRmReport[] = [];
+  for (const name of targets) {
+    if (!store.volumes.get(name)) {
+      out.push({ name, error: `no volume with name "${name}" found: no such volume`, exitCode: 1 });
+      continue;
+    }
+    const users = volumeUsers(store).get(name) ?? [];
+    if (users.length && !opts.force) {
+      out.push({ name, error: `volume ${name} is being used by the following container(s): ${users.map((c) => c.id).join(', ')}: volume is being used`, exitCode: 2 });
+      continue;
+    }
+    if (users.length) {
+      const { containerRemove } = await import('./containers.js');
+      const rm = await containerRemove(users.map((c) => c.id), true, false);
+      const failed = rm.find((r) => r.error);
+      if (failed) {
+        out.push({ name, error: `removing a container that uses volume ${name}: ${failed.error}`, exitCode: 125 });
+        continue;
+      }
+    }
+    await removeVolumeFiles(store, name);
+    out.push({ name });
+  }
+  return out;
+}
+
+async function removeVolumeFiles(store: Store, name: string): Promise<void> {
+  await store.locked(() => store.ops.remove([store.volumes.dir(name)]));
+}
+
+/** Remove the volumes no container names (matching the filters); returns their names. */
+export async function volumePrune(filters: string[] = [], store: Store = openStore()): Promise<string[]> {
+  const unused = volumeList(filters, store).filter((r) => (r.Containers ?? []).length === 0);
+  for (const r of unused) await removeVolumeFiles(store, r.Name);
+  return unused.map((r) => r.Name);
+}
+
+/** The volume's files as a tar stream on `fd`, read as the namespace's root (owners as containers see them). */
+export async function volumeExport(name: string, fd: number, store: Store = openStore()): Promise<void> {
+  volumeFind(store, name);
+  const r = await runInUserns(['tar', '--numeric-owner', '-C', store.volumes.dataDir(name), '-cf', '-', '.'], { stdoutFd: fd });
+  if (r.exitCode !== 0) throw new TspodError(`exporting volume ${name}: ${r.stderr.trim() || `tar exited ${r.exitCode}`}`);
+}
+
+/** Anonymous volumes of a removed container go with it (rm -v, run --rm), unless another container names them. */
+export async function removeAnonymousVolumes(store: Store, rec: ContainerRecord): Promise<void> {
+  const users = volumeUsers(store);
+  for (const m of rec.config.mounts) {
+    if (m.type !== 'volume' || !m.volume) continue;
+    const v = store.volumes.get(m.volume);
+    if (!v?.anonymous) continue;
+    if ((users.get(m.volume) ?? []).some((c) => c.id !== rec.id)) continue;
+    await removeVolumeFiles(store, m.volume);
+  }
+}
+
+/** Whether a volume's data directory is still empty (copy-up happens only into an empty volume). */
+export function volumeIsEmpty(store: Store, name: string): boolean {
+  try {
+    return readdirSync(store.volumes.dataDir(name)).length === 0;
+  } catch {
+    return true;
+  }
+}
+
+/** `-v` / `--mount type=volume` / image VOLUME mounts made concrete at create: named volumes are
+ * created when missing (as podman does), anonymous ones (no name) get a fresh one; each
+ * mount's source becomes the volume's data directory (or its bind device). */
+export async function resolveVolumeMounts(store: Store, mounts: Mount[], imageVolumes: string[] = []): Promise<Mount[]> {
+  // Called with the store lock held (container create).
+  const out: Mount[] = [];
+  const covered = new Set(mounts.map((m) => m.destination));
+  const wanted = [...mounts, ...imageVolumes.filter((d) => !covered.has(posix.normalize(d))).map((d): Mount => ({ type: 'volume', volume: '', source: '', destination: posix.normalize(d), readonly: false }))];
+  for (const m of wanted) {
+    if (m.type !== 'volume') {
+      out.push(m);
+      continue;
+    }
+    const name = createVolumeLocked(store, m.volume ? { name: m.volume, ignore: true } : {});
+    const v = volumeFind(store, name);
+    out.push({ ...m, volume: name, source: v.options.device && v.options.type !== 'tmpfs' ? v.options.device : store.volumes.dataDir(name) });
+  }
+  return out;
+}
+
+/** Before a start: volumes still marked for copy-up and empty get the image's content at their mount
+ * point (owners and modes kept, read as the namespace's root). A mount point that passes through a
+ * symlink in the image is not copied from: the copy must never leave the image's own files. */
+export async function copyUpVolumes(store: Store, rec: ContainerRecord, lowerDirs: string[]): Promise<void> {
+  for (const m of rec.config.mounts) {
+    if (m.type !== 'volume' || !m.volume || m.noCopy) continue;
+    const v = store.volumes.get(m.volume);
+    if (!v?.needsCopyUp || v.options.device) continue;
+    if (volumeIsEmpty(store, v.name) && lowerDirs.length && !throughSymlink(lowerDirs, m.destination)) {
+      const r = await runInUserns(['unshare', '-m', '--propagation', 'private', 'sh', '-c',
+        // overlay needs two lower layers when it has no upper one: a single layer is read directly.
+        'set -e; case "$1" in *:*) m=$(mktemp -d); trap \'umount "$m" 2>/dev/null; rmdir "$m"\' EXIT; mount -t overlay overlay -o "ro,userxattr,lowerdir=$1" "$m";; *) m=$1;; esac; '
+        + 'if [ -d "$m$2" ] && [ ! -L "$m$2" ]; then cp -a --no-dereference "$m$2/." "$3/"; fi', 'copy-up', lowerDirs.join(':'), m.destination, store.volumes.dataDir(v.name)]);
+      if (r.exitCode !== 0) throw new TspodError(`copying the image's ${m.destination} into volume ${v.name}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+    }
+    store.volumes.save({ ...v, needsCopyUp: false });
+  }
+}
+
+/** Does PATH, resolved in the union of LOWERS (top first), pass through a symlink? */
+function throughSymlink(lowers: string[], path: string): boolean {
+  const parts = path.split('/').filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const rel = parts.slice(0, i).join('/');
+    for (const l of lowers) {
+      let st;
+      try {
+        st = lstatSync(join(l, rel));
+      } catch {
+        continue;
+      }
+      if (st.isSymbolicLink()) return true;
+      break; // the topmost layer that has the entry decides
+    }
+  }
+  return false;
+}
+
+/** A tar archive's files into the volume (`volume import`), extracted as a layer is: beneath the
+ * volume's data directory as the root of a private mount namespace, never through a symlink. */
+export async function volumeImport(name: string, archive: string, store: Store = openStore()): Promise<void> {
+  volumeFind(store, name);
+  const { extractLayerAsRoot } = await import('../runtime/userns.js');
+  await extractLayerAsRoot(archive, store.volumes.dataDir(name));
+}
