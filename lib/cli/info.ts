@@ -13,7 +13,7 @@ function yaml(v: unknown, indent = ''): string {
 
 export async function handler(a: Args): Promise<void> {
   const { systemInfo } = await import('../engine/system.js');
-  const info = systemInfo();
+  const info = await systemInfo();
   const format = a.format as string | undefined;
   if (format === 'json') process.stdout.write(JSON.stringify(info, null, 2) + '\n');
   else if (format) {

@@ -5,7 +5,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, wri
 import { dirname, join, isAbsolute, posix } from 'node:path';
 import { helperPath, packageRoot } from '../config/paths.js';
 import { spawnSync } from 'node:child_process';
-import { loadStorageConfig } from '../config/storage-conf.js';
+import { resolveStorageConfig } from '../runtime/overlay-probe.js';
 import { hostsFile, resolvConf } from '../network/etc-files.js';
 import { checkTun, parseSlirpOptions, slirpArgs } from '../network/slirp.js';
 import { addForwards, parsePublish, reserveHostPorts, startUdpForwarder } from '../network/ports.js';
@@ -230,7 +230,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     const { containerRemove } = await import('./containers.js');
     if (store.containers.list().some((c) => c.name === opts.name)) await containerRemove([opts.name], true, false);
   }
-  const storage = loadStorageConfig(opts.storageOpts);
+  const storage = await resolveStorageConfig(opts.storageOpts);
   checkUserNamespaces();
   currentIdMappings(); // fail early, with the fix, when /etc/subuid or /etc/subgid lacks the user
   const network = parseNetwork(opts.network);

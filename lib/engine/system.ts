@@ -4,6 +4,7 @@ import { accessSync, closeSync, constants, existsSync, mkdtempSync, mkdirSync, o
 import { arch, hostname, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadStorageConfig } from '../config/storage-conf.js';
+import { resolveStorageConfig } from '../runtime/overlay-probe.js';
 import { helperPath, packageRoot, tspodPaths } from '../config/paths.js';
 import { currentIdMappings, checkIdMapTool } from '../runtime/idmap.js';
 import { runInUserns } from '../runtime/userns.js';
@@ -100,9 +101,9 @@ export async function runDoctor(): Promise<Check[]> {
     return 'accessible';
   }));
   checks.push(fileCheck('fuse-overlayfs', () => {
-    if (!existsSync('/usr/bin/fuse-overlayfs')) throw new Error('not installed: as root, `apt-get install fuse-overlayfs`');
+    if (!existsSync('/usr/bin/fuse-overlayfs')) throw new Error('not installed: as root, `apt-get install fuse-overlayfs` (needed only where the kernel\'s overlay cannot mount rootless)');
     const cfg = loadStorageConfig([]);
-    return `/usr/bin/fuse-overlayfs${cfg.mountProgram ? ' (the configured mount program)' : ' (installed; storage.conf selects native overlay)'}`;
+    return `/usr/bin/fuse-overlayfs${cfg.auto ? ' (installed; the fallback when native overlay cannot mount)' : cfg.mountProgram ? ' (the configured mount program)' : ' (installed; storage.conf selects native overlay)'}`;
   }));
   checks.push(fileCheck('helpers', () => {
     for (const h of ['tspod-launch', 'tspod-userns', 'tspod-init', 'tspod-whiteout'] as const) {
@@ -114,6 +115,13 @@ export async function runDoctor(): Promise<Check[]> {
   }));
   const mapped = checks.every((c) => c.ok);
   if (mapped) checks.push(await nativeOverlayCheck());
+  if (mapped) {
+    try {
+      checks.push({ name: 'storage', ok: true, detail: `new containers mount with ${(await resolveStorageConfig([])).why}` });
+    } catch (err) {
+      checks.push({ name: 'storage', ok: false, detail: (err as Error).message });
+    }
+  }
   checks.push(fileCheck('slirp4netns', () => {
     if (!existsSync('/usr/bin/slirp4netns')) throw new Error('not installed: as root, `apt-get install slirp4netns` (or run containers with --network none)');
     try {
@@ -153,7 +161,7 @@ async function nativeOverlayCheck(): Promise<Check> {
   }
 }
 
-export function systemInfo(): Record<string, unknown> {
+export async function systemInfo(): Promise<Record<string, unknown>> {
   const paths = tspodPaths();
   let idMappings: Record<string, unknown> = {};
   try {
@@ -167,13 +175,7 @@ export function systemInfo(): Record<string, unknown> {
   }
   const store = openStore();
   const containers = store.containers.list().map((c) => liveState(c, store));
-  const storage = (() => {
-    try {
-      return loadStorageConfig([]);
-    } catch {
-      return { mountProgram: undefined };
-    }
-  })();
+  const storage = await resolveStorageConfig([]).catch(() => ({ mountProgram: undefined }));
   return {
     host: {
       arch: arch() === 'x64' ? 'amd64' : arch(),
@@ -191,6 +193,7 @@ export function systemInfo(): Record<string, unknown> {
       configFile: join(paths.config, 'storage.conf'),
       graphDriverName: 'overlay',
       graphOptions: storage.mountProgram ? { 'overlay.mount_program': { Executable: storage.mountProgram } } : {},
+      graphStatus: { 'Native Overlay Diff': storage.mountProgram ? 'false' : 'true', 'Supports d_type': 'true' },
       graphRoot: paths.data,
       runRoot: paths.runtime,
       imageStore: { number: store.images.list().length },

@@ -278,11 +278,30 @@ describe('container records', () => {
 });
 
 describe('native overlay', () => {
-  it('runs with the kernel overlayfs when mount_program is empty', async () => {
+  const rootType = ['sh', '-c', 'grep " / " /proc/self/mounts | cut -d" " -f3'];
+  it('runs with the kernel overlayfs when mount_program is empty, with fuse-overlayfs when it names it', async () => {
     const r = await tspod(['--storage-opt', 'overlay.mount_program=', 'run', '--rm', ...none, 'busybox', 'sh', '-c', 'grep " / " /proc/self/mounts | cut -d" " -f3; echo hi > /f; cat /f']);
     expect(r.stdout.split('\n')).toEqual(['overlay', 'hi']);
-    const fuse = await tspod(['run', '--rm', ...none, 'busybox', 'sh', '-c', 'grep " / " /proc/self/mounts | cut -d" " -f3']);
+    const fuse = await tspod(['--storage-opt', 'overlay.mount_program=/usr/bin/fuse-overlayfs', 'run', '--rm', ...none, 'busybox', ...rootType]);
     expect(fuse.stdout).toBe('fuse.fuse-overlayfs');
+  });
+
+  it('is the default where the kernel mounts overlay rootless (this kernel does); info and doctor say so', async () => {
+    const r = await tspod(['run', '--rm', ...none, 'busybox', ...rootType]);
+    expect(r.stdout).toBe('overlay');
+    const info = await tspod(['info', '--format', '{{json .Store.GraphStatus}}']);
+    expect(JSON.parse(info.stdout)['Native Overlay Diff']).toBe('true');
+    const doctor = await tspod(['doctor']);
+    expect(doctor.stdout).toMatch(/storage.*native overlay/);
+  });
+
+  it('a container keeps the overlay it was created with', async () => {
+    const c = await tspod(['--storage-opt', 'overlay.mount_program=/usr/bin/fuse-overlayfs', 'create', ...none, 'busybox', ...rootType]);
+    expect(c.exitCode).toBe(0);
+    const id = c.stdout.trim();
+    const started = await tspod(['start', '-a', id]);
+    expect(started.stdout).toBe('fuse.fuse-overlayfs');
+    expect((await tspod(['rm', id])).exitCode).toBe(0);
   });
 
   it('reads mount_program from storage.conf', async () => {

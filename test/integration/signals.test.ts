@@ -55,7 +55,8 @@ describe('signals', () => {
 
 describe('nothing left behind', () => {
   it('after SIGKILL of tspod itself: no helper, fuse-overlayfs, slirp4netns or container process, and ps does not hang', async () => {
-    const { proc, ready } = startUntilReady(['run', '--name', 'killed', 'busybox', 'sh', '-c', 'echo ready; exec sleep 1000']);
+    // fuse-overlayfs named, so that its process is among those that must go (native overlay is the default here).
+    const { proc, ready } = startUntilReady(['--storage-opt', 'overlay.mount_program=/usr/bin/fuse-overlayfs', 'run', '--name', 'killed', 'busybox', 'sh', '-c', 'echo ready; exec sleep 1000']);
     await ready;
     expect(await waitFor(() => userProcesses(['sleep']).length === 1)).toBe(true);
     // In front of tspod the helper stays tspod-launch: it relays the container's stdio.

@@ -70,10 +70,10 @@ describe('subid files', () => {
 
 describe('storage.conf', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tspod-conf-'));
-  it('defaults to fuse-overlayfs; an empty mount_program selects native overlay; --storage-opt wins', () => {
-    expect(loadStorageConfig([], dir).mountProgram).toBe('/usr/bin/fuse-overlayfs');
+  it('leaves the choice open by default (fuse-overlayfs the fallback); an empty mount_program selects native overlay; --storage-opt wins', () => {
+    expect(loadStorageConfig([], dir)).toMatchObject({ auto: true, mountProgram: '/usr/bin/fuse-overlayfs' });
     writeFileSync(join(dir, 'storage.conf'), '[storage]\ndriver = "overlay"\n[storage.options.overlay]\nmount_program = ""\n');
-    expect(loadStorageConfig([], dir).mountProgram).toBeUndefined();
+    expect(loadStorageConfig([], dir)).toMatchObject({ auto: false, mountProgram: undefined });
     expect(loadStorageConfig(['overlay.mount_program=/usr/bin/fuse-overlayfs'], dir).mountProgram).toBe('/usr/bin/fuse-overlayfs');
     expect(() => loadStorageConfig(['overlay.mount_program=/no/such'], dir)).toThrow(/not installed/);
     expect(() => loadStorageConfig(['bogus=1'], dir)).toThrow(/unknown --storage-opt/);
