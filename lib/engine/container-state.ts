@@ -130,17 +130,19 @@ export async function killProcesses(procs: Array<{ pid: number; start: string }>
   await waitUntil(() => procs.every((p) => processStartTime(p.pid) !== p.start || !processAlive(p.pid)), 10_000);
 }
 
-/** Unix socket paths with a listener (or at least a bound socket) in this network namespace. */
-function boundSocketPaths(): Set<string> {
+/** Unix socket paths some socket is bound to in this network namespace (undefined: cannot tell). */
+function boundSocketPaths(): Set<string> | undefined {
   try {
     return new Set(readFileSync('/proc/net/unix', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/)[7] ?? '').filter((p) => p.startsWith('/')));
   } catch {
-    return new Set();
+    return undefined;
   }
 }
 
 /** Remove the sync and slirp API sockets a killed tspod (kill -9 during `run -d`) left in the
- * runtime directory: only those a connect proves dead (refused) and that no socket is bound to. */
+ * runtime directory. A path some socket is still bound to is never touched (a connect to a live
+ * sync socket would take the place of the helper it waits for); the others go once a connect
+ * is refused, which proves nobody listens there. */
 export async function sweepRuntimeSockets(): Promise<string[]> {
   const dir = tspodPaths().runtime;
   let names: string[];
@@ -150,8 +152,12 @@ export async function sweepRuntimeSockets(): Promise<string[]> {
     return [];
   }
   const removed: string[] = [];
+  if (!names.length) return removed;
+  const bound = boundSocketPaths();
+  if (!bound) return removed;
   for (const n of names) {
     const path = join(dir, n);
+    if (bound.has(path)) continue;
     const refused = await new Promise<boolean>((resolve) => {
       const s = connect(path);
       s.once('connect', () => {
@@ -160,7 +166,7 @@ export async function sweepRuntimeSockets(): Promise<string[]> {
       });
       s.once('error', (err) => resolve(errnoCode(err) === 'ECONNREFUSED'));
     });
-    if (refused && !boundSocketPaths().has(path)) {
+    if (refused && boundSocketPaths()?.has(path) === false) {
       rmSync(path, { force: true });
       removed.push(path);
     }
