@@ -39,6 +39,16 @@ if bash scripts/systemd-user.sh start "$TEST_USER" "$sd_runtime"; then
 else
   echo "test.sh: no systemd user manager here; unit tests under systemd are skipped"
 fi
+# --- store-hardening: a small file system (64 MiB tmpfs) owned by the test user for the full-disk
+# test (TSPOD_TEST_SMALLFS); unmounted at exit. Without it that test is skipped, and says so.
+smallfs="/tmp/tspod-smallfs-$TEST_USER"
+smallfs_env=()
+if mkdir -p "$smallfs" && { mountpoint -q "$smallfs" || mount -t tmpfs -o "size=64m,mode=0700,uid=$(id -u "$TEST_USER"),gid=$(id -g "$TEST_USER")" tmpfs "$smallfs"; }; then
+  smallfs_env=(TSPOD_TEST_SMALLFS="$smallfs")
+  prev_trap=$(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT$/\1/")
+  trap "${prev_trap:+$prev_trap; }umount '$smallfs' && rmdir '$smallfs'" EXIT
+fi
+# --- end store-hardening
 echo "test.sh: running the suite as $TEST_USER in $copy"
 runuser -u "$TEST_USER" -- env -i PATH="$PATH" HOME="$home" USER="$TEST_USER" LOGNAME="$TEST_USER" \
-  TERM="${TERM:-dumb}" CI="${CI:-}" "${sd_env[@]}" bash -c 'cd "$1" && shift && exec npx vitest run "$@"' test-sh "$copy" "$@"
+  TERM="${TERM:-dumb}" CI="${CI:-}" "${sd_env[@]}" "${smallfs_env[@]}" bash -c 'cd "$1" && shift && exec npx vitest run "$@"' test-sh "$copy" "$@"

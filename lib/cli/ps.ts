@@ -15,7 +15,7 @@ export async function handler(a: Args): Promise<void> {
   const rows = list.map((c) => {
     const s = c.state;
     const status = s.status === 'running' ? `Up ${ago(s.startedAt ?? c.created).replace(/ ago$/, '')}`
-      : s.status === 'exited' ? `Exited (${s.exitCode ?? -1}) ${ago(s.finishedAt ?? c.created)}` : 'Created';
+      : s.status === 'exited' ? `Exited (${s.exitCode ?? -1}) ${ago(s.finishedAt ?? c.created)}` : s.status === 'error' ? `Error: ${s.error}` : 'Created';
     return {
       ID: trunc(c.id), Id: c.id, Image: c.imageName, ImageID: c.imageId.slice(7), Command: c.command.join(' '),
       Names: [c.name], Status: status, State: s.status, Created: Math.floor(Date.parse(c.created) / 1000),

@@ -1,6 +1,8 @@
 // Where a container's runtime files live and how to read its processes:
-// shared by run (which starts containers) and the lifecycle verbs.
-import { readFileSync } from 'node:fs';
+// shared by run (which starts containers) and the lifecycle verbs; and finding them without a record.
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { errnoCode } from '../util/errors.js';
 import { join } from 'node:path';
 import type { Store } from '../storage/store.js';
 import { tspodPaths } from '../config/paths.js';
@@ -57,3 +59,117 @@ export function readExit(store: Store, id: string): ExitRecord | undefined {
   }
 }
 
+
+interface ProcEntry {
+  pid: number;
+  ppid: number;
+  start: string;
+  uid: number;
+  comm: string;
+  cmd: string;
+}
+
+function procTable(): ProcEntry[] {
+  const out: ProcEntry[] = [];
+  for (const d of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      out.push({ pid: Number(d), ppid: Number(f[1]), start: f[19]!, uid: statSync(`/proc/${d}`).uid, comm, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8') });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out;
+}
+
+/** The processes of one container (or, without an id, of every container of this store) found
+ * without its record: the monitor and fuse-overlayfs name the container's directory in their
+ * arguments (a path under this store's root, so never another store's or podman's process),
+ * slirp4netns its API socket; the helper that started them and everything below them follow.
+ * Each comes with its start time, to be checked again right before it is signalled. */
+export function containerProcesses(store: Store, id?: string): Array<{ pid: number; start: string }> {
+  const table = procTable();
+  const me = process.getuid!();
+  const marks = id ? [`${store.containers.dir(id)}/`, containerFiles(store, id).slirpApi] : [`${join(store.root, 'containers')}/`];
+  const ancestors = new Set<number>();
+  for (let p: number | undefined = process.pid; p && !ancestors.has(p); p = table.find((e) => e.pid === p)?.ppid) ancestors.add(p);
+  const byPid = new Map(table.map((e) => [e.pid, e]));
+  const found = new Map<number, ProcEntry>();
+  for (const e of table) {
+    if (e.uid !== me || ancestors.has(e.pid) || !marks.some((m) => e.cmd.includes(m))) continue;
+    found.set(e.pid, e);
+    // fuse-overlayfs and slirp4netns are children of the helper, whose other child is the container.
+    const parent = byPid.get(e.ppid);
+    if (parent && parent.uid === me && !ancestors.has(parent.pid) && /^(tspod-[a-z]+|\d+)$/.test(parent.comm)) found.set(parent.pid, parent);
+  }
+  // Everything below them (the container's processes), best effort.
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const e of table) {
+      if (!found.has(e.pid) && found.has(e.ppid) && !ancestors.has(e.pid)) {
+        found.set(e.pid, e);
+        grew = true;
+      }
+    }
+  }
+  return [...found.values()].map((e) => ({ pid: e.pid, start: e.start }));
+}
+
+/** SIGKILL each process that is still the one found (same start time), then wait for them to go. */
+export async function killProcesses(procs: Array<{ pid: number; start: string }>): Promise<void> {
+  for (const p of procs) {
+    if (processStartTime(p.pid) !== p.start) continue;
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      /* gone, or not ours to signal (a subordinate id in the container): it dies with the helper */
+    }
+  }
+  await waitUntil(() => procs.every((p) => processStartTime(p.pid) !== p.start || !processAlive(p.pid)), 10_000);
+}
+
+/** Unix socket paths some socket is bound to in this network namespace (undefined: cannot tell). */
+function boundSocketPaths(): Set<string> | undefined {
+  try {
+    return new Set(readFileSync('/proc/net/unix', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/)[7] ?? '').filter((p) => p.startsWith('/')));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Remove the sync and slirp API sockets a killed tspod (kill -9 during `run -d`) left in the
+ * runtime directory. A path some socket is still bound to is never touched (a connect to a live
+ * sync socket would take the place of the helper it waits for); the others go once a connect
+ * is refused, which proves nobody listens there. */
+export async function sweepRuntimeSockets(): Promise<string[]> {
+  const dir = tspodPaths().runtime;
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => /^(sync|slirp)-[0-9a-f]+\.sock$/.test(n));
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  if (!names.length) return removed;
+  const bound = boundSocketPaths();
+  if (!bound) return removed;
+  for (const n of names) {
+    const path = join(dir, n);
+    if (bound.has(path)) continue;
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = connect(path);
+      s.once('connect', () => {
+        s.destroy();
+        resolve(false);
+      });
+      s.once('error', (err) => resolve(errnoCode(err) === 'ECONNREFUSED'));
+    });
+    if (refused && boundSocketPaths()?.has(path) === false) {
+      rmSync(path, { force: true });
+      removed.push(path);
+    }
+  }
+  return removed;
+}

@@ -9,15 +9,15 @@ import { exportFilesystem, insideUserNamespace, mountContainerRoot, mountPoints,
 import { commitImage } from '../image/commit.js';
 import { localImageName } from '../image/resolve.js';
 import type { ImageRecord } from '../storage/images.js';
-import type { ContainerRecord, PortSpec } from '../storage/containers.js';
+import type { ContainerRecord, ContainerSummary, PortSpec } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
-import { containerFiles, processAlive, processStartTime, readExit, waitUntil } from './container-state.js';
+import { containerFiles, containerProcesses, killProcesses, processAlive, processStartTime, readExit, waitUntil } from './container-state.js';
 import { openStore } from './store.js';
 
 /** The record with its state corrected when its process has vanished (or its
  * pid now names another process: the start time tells). */
-export function liveState(rec: ContainerRecord, store?: Store): ContainerRecord {
+export function liveState<T extends ContainerSummary>(rec: T, store?: Store): T {
   const pid = rec.state.pid;
   const same = pid !== undefined && processAlive(pid) && (rec.state.pidStart === undefined || processStartTime(pid) === rec.state.pidStart);
   if (rec.state.status === 'running' && !same) {
@@ -27,17 +27,38 @@ export function liveState(rec: ContainerRecord, store?: Store): ContainerRecord 
   return rec;
 }
 
-export function containerList(all: boolean): ContainerRecord[] {
+/** What ps lists: the summaries only (one small file per container). An unreadable record is
+ * listed with status 'error' (and a warning): it spoils only its own container. */
+export function containerList(all: boolean): ContainerSummary[] {
   const store = openStore();
-  return store.containers.list().map((c) => liveState(c, store)).filter((c) => all || c.state.status === 'running');
+  return store.containers.summaries().map((c) => liveState(c, store)).filter((c) => all || c.state.status === 'running');
 }
 
-export function findContainer(list: ContainerRecord[], ref: string): ContainerRecord {
+export function findContainer<T extends ContainerSummary>(list: T[], ref: string): T {
   const byName = list.find((c) => c.name === ref);
   if (byName) return byName;
   const hits = list.filter((c) => c.id.startsWith(ref));
   if (hits.length === 1 && ref.length >= 1) return hits[0]!;
   if (hits.length > 1) throw new TspodError(`container id prefix "${ref}" is ambiguous: ${hits.length} containers match`);
+  throw new TspodError(`no container with name or ID "${ref}" found: no such container`);
+}
+
+/** One container by name or id (prefix), reading its record only: the name index, then the
+ * ids (directory names). A miss looks through every summary before it fails (an index entry a
+ * crash lost), so the index can only make things faster, never wrong. */
+export function findContainerIn(store: Store, ref: string): ContainerRecord {
+  const named = store.containers.byName(ref);
+  if (named) return named;
+  const hits = ref ? store.containers.ids().filter((id) => id.startsWith(ref)) : [];
+  if (hits.length > 1) throw new TspodError(`container id prefix "${ref}" is ambiguous: ${hits.length} containers match`);
+  const rec = hits.length === 1 ? store.containers.get(hits[0]!) : undefined;
+  if (rec) return rec;
+  const scanned = store.containers.summaries().find((c) => c.name === ref && c.state.status !== 'error');
+  const full = scanned && store.containers.get(scanned.id);
+  if (full) {
+    store.containers.repairName(full);
+    return full;
+  }
   throw new TspodError(`no container with name or ID "${ref}" found: no such container`);
 }
 
@@ -49,10 +70,9 @@ export interface RmReport {
 /** `volumes` (rm -v): the container's anonymous volumes go too. */
 export async function containerRemove(refs: string[], force: boolean, all: boolean, volumes = false): Promise<RmReport[]> {
   const store = openStore();
-  const list = store.containers.list().map((c) => liveState(c, store));
-  const targets: Array<{ ref: string; rec?: ContainerRecord; error?: string }> = (all ? list.map((c) => c.name) : refs).map((ref) => {
+  const targets: Array<{ ref: string; rec?: ContainerRecord; error?: string }> = (all ? store.containers.list().map((c) => c.id) : refs).map((ref) => {
     try {
-      return { ref, rec: findContainer(list, ref) };
+      return { ref, rec: liveState(findContainerIn(store, ref), store) };
     } catch (err) {
       return { ref, error: (err as Error).message };
     }
@@ -67,14 +87,22 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
       reports.push({ id: t.ref, error: `container ${t.rec.id.slice(0, 12)} is the infra container of pod ${store.pods.get(t.rec.config.infraOf)!.name}: it goes with the pod (\`tspod pod rm\`)` });
       continue;
     }
-    if (t.rec.state.status === 'running') {
+    if (t.rec.state.status === 'error') {
+      // Its record cannot tell its processes: the store's runtime files and /proc do.
+      const procs = containerProcesses(store, t.rec.id);
+      if (procs.length && !force) {
+        reports.push({ id: t.ref, error: `container ${t.rec.id.slice(0, 12)} has an unreadable record and still runs: remove it with -f` });
+        continue;
+      }
+      await killProcesses(procs);
+    } else if (t.rec.state.status === 'running') {
       if (!force) {
         reports.push({ id: t.ref, error: `cannot remove container ${t.rec.id.slice(0, 12)} as it is running - running or paused containers cannot be removed without force` });
         continue;
       }
       await markStoppedByUser(store, t.rec.id);
       try {
-        process.kill(t.rec.state.pid!, 'SIGKILL');
+        if (processStartTime(t.rec.state.pid!) === t.rec.state.pidStart || t.rec.state.pidStart === undefined) process.kill(t.rec.state.pid!, 'SIGKILL');
       } catch {
         /* already gone */
       }
@@ -82,7 +110,7 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
       const monitor = t.rec.state.monitorPid;
       await waitUntil(() => !processAlive(t.rec!.state.pid!) && (!monitor || !processAlive(monitor)), 10_000);
     }
-    await store.lockedContainer(t.rec.id, () => store.ops.remove([store.containers.dir(t.rec!.id)]));
+    await store.lockedContainer(t.rec.id, () => removeContainerDir(store, t.rec!.id, t.rec!.name));
     if (volumes) {
       const { removeAnonymousVolumes } = await import('./volumes.js');
       await removeAnonymousVolumes(store, t.rec);
@@ -90,6 +118,24 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
     reports.push({ id: t.rec.id });
   }
   return reports;
+}
+
+/** Remove a container's directory: the record first (the user's own files, so this works even
+ * when the user namespace cannot be entered), then the rest as root of the user namespace. */
+export async function removeContainerDir(store: Store, id: string, name?: string): Promise<void> {
+  const dir = store.containers.dir(id);
+  for (const f of ['state.json', 'container.json']) rmSync(join(dir, f), { force: true });
+  store.containers.forget(id, name);
+  try {
+    await store.ops.remove([dir]);
+  } catch (err) {
+    // A container that never ran has only the user's own files: plain removal does.
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      throw err;
+    }
+  }
 }
 
 // ---- the detached lifecycle -------------------------------------------------
@@ -104,9 +150,13 @@ export async function containerCleanup(id: string): Promise<void> {
     const { applyExitPolicy } = await import('./pods.js');
     await applyExitPolicy(store, rec.config.pod);
   };
+  if (rec.state.status === 'error') return; // unreadable: only rm -f may act on it
   if (rec.config.autoRemove) {
-    const { removeContainerFiles } = await import('./run.js');
-    await removeContainerFiles(store, id);
+    await removeContainerDir(store, id, rec.name);
+    {
+      const { removeAnonymousVolumes } = await import('./volumes.js');
+      await removeAnonymousVolumes(store, rec);
+    }
     await podPolicy();
     return;
   }
@@ -116,10 +166,10 @@ export async function containerCleanup(id: string): Promise<void> {
     const now = store.containers.get(id);
     if (!now) return;
     now.state = { ...now.state, status: 'exited', exitCode: exit?.exitCode ?? -1, finishedAt: exit?.finishedAt ?? new Date().toISOString(), pid: undefined, monitorPid: undefined };
-    store.containers.save(now);
-    if (!shouldRestart(now)) return;
-    now.state.restartCount = (now.state.restartCount ?? 0) + 1;
-    store.containers.save(now);
+    const restart = shouldRestart(now);
+    if (restart) now.state.restartCount = (now.state.restartCount ?? 0) + 1;
+    store.containers.save(now); // one write for the exit (and the restart count)
+    if (!restart) return;
     const { startDetached } = await import('./run.js');
     await startDetached(store, now).catch(() => undefined); // a failed start is recorded by its own cleanup
   });
@@ -152,14 +202,16 @@ export function signalNumber(sig: string): number {
   return n;
 }
 
-function running(rec: ContainerRecord): boolean {
+function running(rec: ContainerSummary): boolean {
   return liveState(rec).state.status === 'running';
 }
 
 
 function lookup(ref: string): { store: Store; rec: ContainerRecord } {
   const store = openStore();
-  return { store, rec: findContainer(store.containers.list(), ref) };
+  const rec = findContainerIn(store, ref);
+  if (rec.state.status === 'error') throw new TspodError(`container ${rec.id.slice(0, 12)}: ${rec.state.error}: only \`tspod rm -f ${rec.id.slice(0, 12)}\` applies to it`);
+  return { store, rec };
 }
 
 export async function containerKill(ref: string, sig = 'KILL'): Promise<string> {
@@ -294,7 +346,7 @@ export async function containerLogs(ref: string, opts: LogsOptions, write: (e: L
 
 export interface ContainerFilter {
   key: string;
-  match(c: ContainerRecord): boolean;
+  match(c: ContainerSummary): boolean;
 }
 
 /** podman's ps filters: status, name (a regular expression), id (a prefix), label (KEY or KEY=VALUE), ancestor (image). */
@@ -305,7 +357,7 @@ export function parseFilters(specs: string[], podIds: (ref: string) => string[] 
     const key = spec.slice(0, eq), value = spec.slice(eq + 1);
     switch (key) {
       case 'status': {
-        const known = ['created', 'running', 'exited', 'paused', 'stopped'];
+        const known = ['created', 'running', 'exited', 'paused', 'stopped', 'error'];
         if (!known.includes(value)) throw new TspodError(`invalid status "${value}" for --filter (one of ${known.join(', ')})`);
         return { key, match: (c) => c.state.status === value || (value === 'stopped' && c.state.status === 'exited') };
       }
@@ -343,10 +395,9 @@ export async function containerRename(ref: string, name: string): Promise<void> 
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new TspodError(`invalid container name "${name}": use letters, digits, '_', '.', '-'`);
   const store = openStore();
   await store.locked(async () => {
-    const all = store.containers.list();
-    const rec = findContainer(all, ref);
-    const clash = all.find((c) => c.name === name && c.id !== rec.id);
-    if (clash) throw new TspodError(`the container name "${name}" is already in use by ${clash.id.slice(0, 12)}`);
+    const rec = lookup(ref).rec;
+    const clash = store.containers.nameTaken(name);
+    if (clash && clash !== rec.id) throw new TspodError(`the container name "${name}" is already in use by ${clash.slice(0, 12)}`);
     rec.name = name;
     store.containers.save(rec);
   });

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { newId } from '../util/ids.js';
 import { devNull } from 'node:os';
 import { join } from 'node:path';
-import { findContainer, liveState } from './containers.js';
+import { findContainerIn, liveState } from './containers.js';
 import { mergeEnv } from './run.js';
 import { openStore } from './store.js';
 
@@ -30,7 +30,7 @@ export interface ExecOptions {
 export async function containerExec(ref: string, command: string[], opts: ExecOptions): Promise<number> {
   if (opts.user !== undefined) checkUserIds(opts.user);
   const store = openStore();
-  const rec = liveState(findContainer(store.containers.list(), ref), store);
+  const rec = liveState(findContainerIn(store, ref), store);
   if (rec.state.status !== 'running' || !rec.state.pid) {
     throw new TspodError(`can only create exec sessions on running containers: container ${rec.id.slice(0, 12)} is ${rec.state.status}`);
   }

@@ -19,7 +19,31 @@ export function imageConfig(store: Store, img: ImageRecord): ImageConfig {
 }
 
 export async function imageLoad(file: string): Promise<LoadedImage[]> {
-  return loadArchive(openStore(), file);
+  const store = openStore();
+  return undoBlobsOnFailure(store, () => loadArchive(store, file));
+}
+
+/** The blobs an image references: config, manifest, the manifests it was pulled by, layers. */
+function blobsOf(img: ImageRecord): string[] {
+  return [img.id, img.digest, ...(img.repoDigests ?? []).map((r) => r.slice(r.lastIndexOf('@') + 1)), ...img.layerBlobs].filter((d) => /^sha256:[0-9a-f]{64}$/.test(d));
+}
+
+/** Remove those of DIGESTS no image record references (under the store's lock, where records change). */
+async function dropUnreferencedBlobs(store: Store, digests: Iterable<string>): Promise<void> {
+  await store.locked(async () => {
+    const used = new Set(store.images.list().flatMap(blobsOf));
+    for (const d of digests) if (!used.has(d) && /^sha256:[0-9a-f]{64}$/.test(d)) store.blobs.remove(d);
+  });
+}
+
+/** A failed import or load takes back the blobs it wrote that no image uses. */
+async function undoBlobsOnFailure<T>(store: Store, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    await dropUnreferencedBlobs(store, store.blobs.written).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** `load` from a stream (stdin): spooled to a file first, as the archive is read twice. */
@@ -30,14 +54,15 @@ export async function imageLoadStream(input: NodeJS.ReadableStream): Promise<Loa
   try {
     const file = join(dir, 'archive.tar');
     await pipeline(input, createWriteStream(file));
-    return await loadArchive(store, file);
+    return await undoBlobsOnFailure(store, () => loadArchive(store, file));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export async function imageImport(file: string, name?: string): Promise<ImageRecord> {
-  return importTarball(openStore(), file, name);
+  const store = openStore();
+  return undoBlobsOnFailure(store, () => importTarball(store, file, name));
 }
 
 export interface RmiReport {
@@ -51,6 +76,7 @@ export interface RmiReport {
 export async function imageRemove(refs: string[], force: boolean): Promise<RmiReport[]> {
   const store = openStore();
   const reports: RmiReport[] = [];
+  const deleted: ImageRecord[] = [];
   for (const ref of refs) {
     const img = findLocalImage(store.images.list(), ref);
     if (!img) {
@@ -64,22 +90,24 @@ export async function imageRemove(refs: string[], force: boolean): Promise<RmiRe
       reports.push({ id: img.id, untagged: named, deleted: false });
       continue;
     }
-    const users = store.containers.list().filter((c) => c.imageId === img.id);
+    const users = store.containers.summaries().filter((c) => c.imageId === img.id);
     if (users.length && !force) {
       reports.push({ id: ref, untagged: [], deleted: false, error: `image used by ${users.map((c) => c.id.slice(0, 12)).join(', ')}: image is in use by a container; remove the container first or use -f` });
       continue;
     }
     await store.locked(async () => store.images.delete(img.id));
+    deleted.push(img);
     reports.push({ id: img.id, untagged: img.names, deleted: true });
   }
   await store.locked(async () => {
     const images = store.images.list();
     const usedChains = new Set(images.flatMap((i) => i.chainIds));
-    const usedBlobs = new Set(images.flatMap((i) => [i.id, i.digest, ...i.layerBlobs]));
+    const usedBlobs = new Set(images.flatMap(blobsOf));
     const unusedLayers = store.layers.list().filter((l) => !usedChains.has(l.chainId));
     await store.layers.remove(unusedLayers.map((l) => l.chainId));
     for (const l of unusedLayers) if (!usedBlobs.has(l.blob)) store.blobs.remove(l.blob);
-    for (const r of reports) if (r.deleted && !usedBlobs.has(r.id)) store.blobs.remove(r.id);
+    // The removed images' own blobs: config, manifest(s) and layers no other image shares.
+    for (const d of new Set(deleted.flatMap(blobsOf))) if (!usedBlobs.has(d)) store.blobs.remove(d);
   });
   if (reports.some((r) => r.error) && reports.length === 1) throw new TspodError(reports[0]!.error!);
   return reports;
@@ -162,7 +190,7 @@ export async function imageSave(refs: string[], format: SaveFormat, output: stri
 /** `image prune`: images without names (all unused ones with -a) that no container uses. */
 export async function imagePrune(all: boolean): Promise<string[]> {
   const store = openStore();
-  const used = new Set(store.containers.list().map((c) => c.imageId));
+  const used = new Set(store.containers.summaries().map((c) => c.imageId));
   const victims = store.images.list().filter((i) => !used.has(i.id) && (all || i.names.length === 0));
   if (victims.length) await imageRemove(victims.map((v) => v.id.slice(7)), false);
   return victims.map((v) => v.id.slice(7));

@@ -7,7 +7,7 @@ import type { ContainerRecord } from '../storage/containers.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
-import { findContainer, liveState } from './containers.js';
+import { findContainerIn, liveState } from './containers.js';
 import { openStore } from './store.js';
 
 /** podman's {"8080/tcp": [{"HostIp": "0.0.0.0", "HostPort": "34567"}]} */
@@ -73,7 +73,7 @@ export function inspect(refs: string[], type: InspectType): Array<Record<string,
   return refs.map((ref) => {
     if (type !== 'image') {
       try {
-        return containerJson(store, findContainer(store.containers.list(), ref));
+        return containerJson(store, findContainerIn(store, ref));
       } catch (err) {
         if (type === 'container') throw err;
       }

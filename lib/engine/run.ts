@@ -16,7 +16,8 @@ import type { ContainerRecord, Mount } from '../storage/containers.js';
 import { volumeNamePattern } from '../storage/volumes.js';
 import type { ImageConfig } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
-import { TspodError } from '../util/errors.js';
+import { errnoCode, TspodError } from '../util/errors.js';
+import { noSpace } from '../util/fs.js';
 import { newId, randomName } from '../util/ids.js';
 import { containerFiles, processStartTime, waitUntil } from './container-state.js';
 import { openStore } from './store.js';
@@ -228,7 +229,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (opts.replace) {
     if (!opts.name) throw new TspodError('--replace needs --name: it replaces the container of that name');
     const { containerRemove } = await import('./containers.js');
-    if (store.containers.list().some((c) => c.name === opts.name)) await containerRemove([opts.name], true, false);
+    if (store.containers.nameTaken(opts.name)) await containerRemove([opts.name], true, false);
   }
   const storage = await resolveStorageConfig(opts.storageOpts);
   checkUserNamespaces();
@@ -266,12 +267,13 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const { resolveVolumeMounts } = await import('./volumes.js');
   let mounts: Mount[] = [];
 
+  // One durable write makes the container (record and plan together), under the store's lock
+  // for the name; a failure on the way (a full disk) leaves nothing behind.
   const record = await store.locked(async () => {
-    const all = store.containers.list();
     if (opts.name !== undefined) {
       if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(opts.name)) throw new TspodError(`invalid container name "${opts.name}": use letters, digits, '_', '.', '-'`);
-      const clash = all.find((c) => c.name === opts.name);
-      if (clash) throw new TspodError(`the container name "${opts.name}" is already in use by ${clash.id.slice(0, 12)}. Remove it (\`tspod rm ${opts.name}\`) or pick another name`);
+      const clash = store.containers.nameTaken(opts.name);
+      if (clash) throw new TspodError(`the container name "${opts.name}" is already in use by ${clash.slice(0, 12)}. Remove it (\`tspod rm ${opts.name}\`) or pick another name`);
     }
     // Under the store lock, after the last check that can refuse: no volume is made for a container that is not.
     mounts = await resolveVolumeMounts(store, parsedMounts, Object.keys(config.config?.Volumes ?? {}));
@@ -279,7 +281,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     const rec: ContainerRecord = {
       version: 1,
       id,
-      name: opts.name ?? randomName((n) => all.some((c) => c.name === n)),
+      name: opts.name ?? randomName((n) => store.containers.nameTaken(n) !== undefined),
       imageId: image.id,
       imageName: image.names[0] ?? image.id,
       created: new Date().toISOString(),
@@ -320,52 +322,53 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     );
     const dir = store.containers.dir(id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // The upper directory's mode is the container's / mode: 0755 as in images.
-    for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { mode: d === 'upper' ? 0o755 : 0o700 });
-    writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
-    // A pod member's network is the pod's (slirp4netns, held by the infra).
-    const seen = shared ? 'slirp4netns' : network;
-    writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen));
-    writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen));
-    store.containers.save(rec);
+    try {
+      // The upper directory's mode is the container's / mode: 0755 as in images.
+      for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { mode: d === 'upper' ? 0o755 : 0o700 });
+      writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
+      // A pod member's network is the pod's (slirp4netns, held by the infra).
+      const seen = shared ? 'slirp4netns' : network;
+      writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen));
+      writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen));
+      const readOnlyTmpfs = opts.readOnly ? ['/tmp', '/var/tmp', '/run'].filter((t) => !opts.tmpfs.includes(t) && !mounts.some((m) => m.destination === t)) : [];
+      const plan: LaunchPlan = {
+        mountProgram: storage.mountProgram,
+        mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
+        lowerDirs: opts.infraFor ? [opts.infraFor.rootfs] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c)),
+        upperDir: join(dir, 'upper'),
+        workDir: join(dir, 'work'),
+        mergedDir: join(dir, 'merged'),
+        // A pod member joins the infra's network namespace at start (podTarget): no network of its own.
+        network: shared ? 'none' : network,
+        slirpArgs: shared ? [] : rec.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, rec.id).slirpApi}`] : slirp,
+        slirpLog: join(dir, 'userdata', 'slirp4netns.log'),
+        hostname: rec.config.hostname,
+        user: rec.config.user,
+        cwd: rec.config.workingDir,
+        env: rec.config.env,
+        argv,
+        binds: [
+          ...['hostname', 'hosts', 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
+          ...mounts.map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
+          // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.
+          ...(opts.privileged ? hostDevices().slice(0, 200).map((d) => ({ source: d, destination: d, readonly: false })) : []),
+        ],
+        tmpfs: [...opts.tmpfs, ...readOnlyTmpfs],
+        readOnly: opts.readOnly,
+        tty: opts.tty,
+        init: opts.init || !!opts.infraFor,
+        security,
+        preserveFds: opts.preserveFds,
+      };
+      rec.plan = plan;
+      store.containers.save(rec);
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw errnoCode(err) === 'ENOSPC' ? noSpace(dir, err) : err;
+    }
     return rec;
   });
   if (opts.cidfile) writeFileSync(opts.cidfile, record.id);
-
-
-  const dir = store.containers.dir(record.id);
-  const readOnlyTmpfs = opts.readOnly ? ['/tmp', '/var/tmp', '/run'].filter((t) => !opts.tmpfs.includes(t) && !mounts.some((m) => m.destination === t)) : [];
-  const plan: LaunchPlan = {
-    mountProgram: storage.mountProgram,
-    mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
-    lowerDirs: opts.infraFor ? [opts.infraFor.rootfs] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c)),
-    upperDir: join(dir, 'upper'),
-    workDir: join(dir, 'work'),
-    mergedDir: join(dir, 'merged'),
-    // A pod member joins the infra's network namespace at start (podTarget): no network of its own.
-    network: shared ? 'none' : network,
-    slirpArgs: shared ? [] : record.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, record.id).slirpApi}`] : slirp,
-    slirpLog: join(dir, 'userdata', 'slirp4netns.log'),
-    hostname: record.config.hostname,
-    user: record.config.user,
-    cwd: record.config.workingDir,
-    env: record.config.env,
-    argv,
-    binds: [
-      ...['hostname', 'hosts', 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
-      ...mounts.map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
-      // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.
-      ...(opts.privileged ? hostDevices().slice(0, 200).map((d) => ({ source: d, destination: d, readonly: false })) : []),
-    ],
-    tmpfs: [...opts.tmpfs, ...readOnlyTmpfs],
-    readOnly: opts.readOnly,
-    tty: opts.tty,
-    init: opts.init || !!opts.infraFor,
-    security,
-    preserveFds: opts.preserveFds,
-  };
-  record.plan = plan;
-  store.containers.save(record);
   return record;
 }
 
@@ -468,9 +471,11 @@ function readPid(path: string): number | undefined {
   }
 }
 
-export async function removeContainerFiles(store: Store, id: string, anonymousVolumes = true): Promise<void> {
-  const rec = anonymousVolumes ? store.containers.get(id) : undefined;
-  await store.ops.remove([store.containers.dir(id)]);
+/** Remove a container's files and name; its anonymous volumes go too unless another container names them. */
+export async function removeContainerFiles(store: Store, id: string): Promise<void> {
+  const { removeContainerDir } = await import('./containers.js');
+  const rec = store.containers.get(id);
+  await removeContainerDir(store, id, rec?.name);
   if (rec) {
     const { removeAnonymousVolumes } = await import('./volumes.js');
     await removeAnonymousVolumes(store, rec);

@@ -1,8 +1,25 @@
 // The store as the engine uses it: storage wired to the runtime's user
-// namespace for the file work that needs subordinate ids.
+// namespace for the file work that needs subordinate ids; unreadable records warned about.
 import { rootFileOps } from '../runtime/userns.js';
 import { Store } from '../storage/store.js';
+import { sweepRuntimeSockets } from './container-state.js';
+
+/** Unreadable container records are warned about once per command (they spoil only their container). */
+const warned = new Set<string>();
 
 export function openStore(): Store {
-  return new Store(rootFileOps);
+  const store = new Store(rootFileOps);
+  store.containers.onBroken = (id, err) => {
+    if (warned.has(id)) return;
+    warned.add(id);
+    process.stderr.write(`WARN[0000] container ${id.slice(0, 12)}: ${err.message}\n`);
+  };
+  // What a tspod killed with -9 during `run -d` left in the runtime directory goes at the next command.
+  if (!swept) {
+    swept = true;
+    void sweepRuntimeSockets().catch(() => undefined);
+  }
+  return store;
 }
+
+let swept = false;

@@ -10,6 +10,7 @@ import { currentIdMappings, checkIdMapTool } from '../runtime/idmap.js';
 import { runInUserns } from '../runtime/userns.js';
 import { openStore } from './store.js';
 import { liveState } from './containers.js';
+import { containerProcesses, killProcesses } from './container-state.js';
 
 export interface Check {
   name: string;
@@ -215,8 +216,11 @@ export function versionInfo(): Record<string, string> {
 /** `system reset`: every container (stopped first), image and layer of this user's tspod. */
 export async function systemReset(): Promise<void> {
   const { containerRemove } = await import('./containers.js');
-  await containerRemove([], true, true);
   const store = openStore();
+  await containerRemove([], true, true);
+  // What no record tells any more (unreadable records, half-made containers): found in /proc
+  // by this store's paths in their arguments, checked by start time, then killed.
+  await killProcesses(containerProcesses(store));
   const paths = tspodPaths();
   await store.ops.remove([store.root, paths.runtime].filter((p) => existsSync(p)));
 }

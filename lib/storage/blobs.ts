@@ -25,6 +25,9 @@ export function digestHex(digest: string): string {
 }
 
 export class BlobStore {
+  /** blobs this process put in the store: what a failed import or load may take back */
+  readonly written = new Set<string>();
+
   constructor(readonly root: string) {}
 
   path(digest: string): string {
@@ -70,6 +73,7 @@ export class BlobStore {
     }
     mkdirSync(join(this.root, 'blobs', 'sha256'), { recursive: true });
     renameSync(tmp, this.path(actual));
+    this.written.add(actual);
     return actual;
   }
 

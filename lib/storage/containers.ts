@@ -1,11 +1,15 @@
-// Container records: containers/<id>/container.json plus the container's
-// writable layer (upper, work), its mount point (merged) and the files
-// tspod bind-mounts into it (userdata: hostname, hosts, resolv.conf).
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+// Container records: containers/<id>/container.json (what it is: config and launch plan, written
+// once), state.json (what ps shows: a small summary with the state, one write per state change),
+// a name index (containers/.names/NAME -> id) and the seccomp profiles (seccomp/<hex>.json, once
+// per content); plus the writable layer (upper, work), mount point (merged) and userdata.
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJson, writeJsonAtomic } from '../util/fs.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { errnoCode, TspodError } from '../util/errors.js';
+import { writeJsonAtomic } from '../util/fs.js';
 
-export type ContainerStatus = 'created' | 'running' | 'exited';
+/** 'error': the record cannot be read; only rm -f applies (see ContainerStore.broken). */
+export type ContainerStatus = 'created' | 'running' | 'exited' | 'error';
 
 export interface Mount {
   type: 'bind' | 'tmpfs' | 'volume';
@@ -76,31 +80,347 @@ export interface ContainerRecord {
     ports?: PortSpec[];
     startedAt?: string;
     finishedAt?: string;
+    /** status 'error': why (the unreadable file and what is wrong with it) */
+    error?: string;
   };
 }
 
+/** What ps shows of a container: state.json holds exactly this. */
+export interface ContainerSummary {
+  version: 1;
+  id: string;
+  name: string;
+  imageId: string;
+  imageName: string;
+  created: string;
+  command: string[];
+  config: Pick<ContainerRecord['config'], 'labels' | 'pod' | 'infraOf'>;
+  state: ContainerRecord['state'];
+}
+
+export function summaryOf(r: ContainerRecord | ContainerSummary): ContainerSummary {
+  return {
+    version: 1, id: r.id, name: r.name, imageId: r.imageId, imageName: r.imageName, created: r.created, command: r.command,
+    config: { labels: r.config.labels, pod: r.config.pod, infraOf: r.config.infraOf }, state: r.state,
+  };
+}
+
+const ID = /^[0-9a-f]{64}$/;
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** A record read from disk: parsed and checked enough that the rest of tspod can use it. */
+function parseRecord<T extends { id: string; version: number }>(text: string, id: string, path: string): T {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new RecordError(path, (err as Error).message);
+  }
+  const r = v as Partial<ContainerRecord>;
+  if (typeof v !== 'object' || v === null || r.id !== id || r.version !== 1 || typeof r.name !== 'string' || typeof r.state !== 'object' || r.state === null
+    || typeof r.created !== 'string' || !Array.isArray(r.command) || typeof r.config !== 'object' || r.config === null) {
+    throw new RecordError(path, 'not a version 1 container record of this container');
+  }
+  return v as T;
+}
+
+/** An unreadable record: it spoils only its own container. */
+export class RecordError extends TspodError {
+  constructor(readonly path: string, readonly detail: string) {
+    super(`unreadable container record ${path}: ${detail}: remove the container with \`tspod rm -f\``);
+  }
+}
+
 export class ContainerStore {
+  /** told once per unreadable record met while listing (the engine warns on stderr) */
+  onBroken?: (id: string, err: RecordError) => void;
+  /** the container.json text (without state) last read or written by this process, per id: save()
+   * rewrites it only when it changed, so a state change is one write (of state.json) */
+  private known = new Map<string, string>();
+  private lastSummary = new Map<string, string>();
+
   constructor(readonly root: string) {}
 
+  private get base(): string {
+    return join(this.root, 'containers');
+  }
+
   dir(id: string): string {
-    return join(this.root, 'containers', id);
+    return join(this.base, id);
   }
 
-  list(): ContainerRecord[] {
-    const dir = join(this.root, 'containers');
-    if (!existsSync(dir)) return [];
-    return readdirSync(dir)
-      .map((id) => readJson<ContainerRecord>(join(dir, id, 'container.json')))
-      .filter((r): r is ContainerRecord => r !== undefined)
-      .sort((a, b) => b.created.localeCompare(a.created));
+  private names(): string {
+    return join(this.base, '.names');
   }
 
+  private seccompDir(): string {
+    return join(this.root, 'seccomp');
+  }
+
+  /** The ids of the containers (their directories); no record is read. */
+  ids(): string[] {
+    try {
+      return readdirSync(this.base).filter((n) => ID.test(n));
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  // ---- reading --------------------------------------------------------------
+
+  /** The full record; undefined when there is none; a record of status 'error' when it cannot be read. */
   get(id: string): ContainerRecord | undefined {
-    return readJson<ContainerRecord>(join(this.dir(id), 'container.json'));
+    if (!ID.test(id)) return undefined;
+    const cfgPath = join(this.dir(id), 'container.json');
+    try {
+      const text = readText(cfgPath);
+      const stPath = join(this.dir(id), 'state.json');
+      const stText = readText(stPath);
+      if (text === undefined) {
+        // A state without its record was a container: listed as broken so rm -f can end it.
+        if (stText !== undefined) throw new RecordError(cfgPath, 'missing');
+        return undefined; // being made or removed
+      }
+      const rec = parseRecord<ContainerRecord>(text, id, cfgPath);
+      if (stText !== undefined) rec.state = parseRecord<ContainerSummary>(stText, id, stPath).state;
+      this.inflate(rec);
+      this.known.set(id, this.configText(rec));
+      return rec;
+    } catch (err) {
+      if (err instanceof RecordError) return this.broken(id, err);
+      throw err;
+    }
   }
 
-  save(record: ContainerRecord): void {
-    mkdirSync(this.dir(record.id), { recursive: true });
-    writeJsonAtomic(join(this.dir(record.id), 'container.json'), record);
+  /** Every full record, newest first. */
+  list(): ContainerRecord[] {
+    return this.ids().map((id) => this.get(id)).filter((r): r is ContainerRecord => r !== undefined).sort(newestFirst);
   }
+
+  /** What ps shows, newest first: state.json of each container (container.json for records of
+   * an older tspod, which had no state.json). */
+  summaries(): ContainerSummary[] {
+    const out: ContainerSummary[] = [];
+    for (const id of this.ids()) {
+      const stPath = join(this.dir(id), 'state.json');
+      try {
+        const text = readText(stPath);
+        if (text !== undefined) {
+          out.push(parseRecord<ContainerSummary>(text, id, stPath));
+          continue;
+        }
+      } catch (err) {
+        if (!(err instanceof RecordError)) throw err;
+        out.push(summaryOf(this.broken(id, err)));
+        continue;
+      }
+      const rec = this.get(id);
+      if (rec) out.push(summaryOf(rec));
+    }
+    return out.sort(newestFirst);
+  }
+
+  /** The container named NAME, through the index (one link and one record read). */
+  byName(name: string): ContainerRecord | undefined {
+    const id = this.nameTarget(name);
+    if (!id) return undefined;
+    const rec = this.get(id);
+    if (rec && (rec.name === name || rec.state.status === 'error')) return rec;
+    return undefined;
+  }
+
+  /** Is NAME taken? (the name check of create and rename) */
+  nameTaken(name: string): string | undefined {
+    return this.byName(name)?.id;
+  }
+
+  /** The id NAME's index entry points to; the index is rebuilt from the records when it is missing,
+   * and an entry whose container is gone or renamed is dropped. */
+  private nameTarget(name: string): string | undefined {
+    if (!NAME.test(name)) return undefined;
+    if (!existsSync(this.names())) this.rebuildIndex();
+    let id: string;
+    try {
+      id = readlinkSync(join(this.names(), name));
+    } catch {
+      return undefined;
+    }
+    if (!ID.test(id) || !existsSync(join(this.dir(id), 'container.json'))) {
+      this.dropName(name, id);
+      return undefined;
+    }
+    return id;
+  }
+
+  private dropName(name: string, id: string): void {
+    try {
+      if (readlinkSync(join(this.names(), name)) === id) rmSync(join(this.names(), name), { force: true });
+    } catch {
+      /* gone already */
+    }
+  }
+
+  /** The name index from the records (derived data: made anew whenever it is missing). */
+  rebuildIndex(): void {
+    mkdirSync(this.base, { recursive: true });
+    const tmp = join(this.base, `.names-${process.pid}-${randomBytes(4).toString('hex')}`);
+    mkdirSync(tmp);
+    try {
+      for (const s of this.summaries()) if (s.state.status !== 'error' && NAME.test(s.name)) symlinkSync(s.id, join(tmp, s.name));
+      try {
+        renameSync(tmp, this.names());
+      } catch (err) {
+        // Another process made it meanwhile: theirs is as good.
+        if (errnoCode(err) !== 'ENOTEMPTY' && errnoCode(err) !== 'EEXIST') throw err;
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  /** Names in the index, for the unreadable records (whose name cannot be read from them). */
+  private nameOf(id: string): string | undefined {
+    try {
+      return readdirSync(this.names()).find((n) => {
+        try {
+          return readlinkSync(join(this.names(), n)) === id;
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A stand-in for an unreadable record: status 'error', so it is listed and rm -f removes it. */
+  broken(id: string, err: RecordError): ContainerRecord {
+    this.onBroken?.(id, err);
+    let created = new Date(0).toISOString();
+    try {
+      created = statSync(this.dir(id)).mtime.toISOString();
+    } catch {
+      /* removed meanwhile */
+    }
+    return {
+      version: 1, id, name: this.nameOf(id) ?? '', imageId: '', imageName: '', created, command: [],
+      config: { env: [], workingDir: '/', user: '0', hostname: '', tty: false, interactive: false, readOnly: false, init: false, network: 'none', mounts: [], autoRemove: false },
+      state: { status: 'error', error: `unreadable record ${err.path}` },
+    };
+  }
+
+  // ---- writing --------------------------------------------------------------
+
+  /** Write what changed: container.json when the container's config or plan did (creation,
+   * rename), state.json when its state did. Each file atomically and durably, compact. */
+  save(record: ContainerRecord): void {
+    if (record.state.status === 'error') return; // a stand-in: never written over what is left
+    const dir = this.dir(record.id);
+    mkdirSync(dir, { recursive: true });
+    const cfg = this.configText(record);
+    const summary = JSON.stringify(summaryOf(record));
+    const fresh = this.known.get(record.id) !== cfg;
+    if (fresh) {
+      // The record first, then its index entry: an entry never points to a container without one.
+      writeJsonAtomic(join(dir, 'container.json'), this.stored(record));
+      this.indexName(record);
+      this.known.set(record.id, cfg);
+    }
+    // At creation container.json holds the state too; state.json comes with the first change.
+    if (fresh && !existsSync(join(dir, 'state.json'))) {
+      this.lastSummary.set(record.id, summary);
+      return;
+    }
+    if (this.lastSummary.get(record.id) === summary) return;
+    writeJsonAtomic(join(dir, 'state.json'), JSON.parse(summary));
+    this.lastSummary.set(record.id, summary);
+  }
+
+  /** Put back an index entry a crash lost (found by a full scan). */
+  repairName(record: ContainerRecord): void {
+    try {
+      this.indexName(record);
+    } catch {
+      /* derived data: the next scan finds it again */
+    }
+  }
+
+  /** The name's index entry (made or moved); the old name's entry, if any, is dropped lazily. */
+  private indexName(record: ContainerRecord): void {
+    if (!existsSync(this.names())) {
+      this.rebuildIndex();
+    }
+    const link = join(this.names(), record.name);
+    try {
+      if (readlinkSync(link) === record.id) return;
+    } catch {
+      /* not there yet */
+    }
+    const tmp = join(this.names(), `.${record.id.slice(0, 16)}-${randomBytes(4).toString('hex')}`);
+    symlinkSync(record.id, tmp);
+    renameSync(tmp, link);
+  }
+
+  /** Forget a removed container's index entry (its directory is removed by the caller). */
+  forget(id: string, name?: string): void {
+    if (name) this.dropName(name, id);
+    this.known.delete(id);
+    this.lastSummary.delete(id);
+  }
+
+  /** The record as stored: the plan's seccomp rules moved to seccomp/<hex>.json (once per content). */
+  private stored(record: ContainerRecord): ContainerRecord {
+    const plan = record.plan as { security?: string[][]; seccomp?: string } | undefined;
+    if (!plan || !Array.isArray(plan.security)) return record;
+    const rules = plan.security.filter((l) => l[0]?.startsWith('seccomp_'));
+    if (!rules.length) return record;
+    const text = JSON.stringify(rules);
+    const hex = createHash('sha256').update(text).digest('hex');
+    const file = join(this.seccompDir(), `${hex}.json`);
+    if (!existsSync(file)) {
+      mkdirSync(this.seccompDir(), { recursive: true, mode: 0o700 });
+      writeJsonAtomic(file, rules);
+    }
+    return { ...record, plan: { ...plan, security: plan.security.filter((l) => !l[0]?.startsWith('seccomp_')), seccomp: `sha256:${hex}` } };
+  }
+
+  /** The plan with its seccomp rules back in place (records of an older tspod carry them inline). */
+  private inflate(rec: ContainerRecord): void {
+    const plan = rec.plan as { security?: string[][]; seccomp?: string } | undefined;
+    if (!plan?.seccomp) return;
+    const m = /^sha256:([0-9a-f]{64})$/.exec(plan.seccomp);
+    const file = join(this.seccompDir(), `${m?.[1] ?? 'invalid'}.json`);
+    let rules: unknown;
+    try {
+      const text = readText(file);
+      if (text === undefined || !m || createHash('sha256').update(text.trimEnd()).digest('hex') !== m[1]) throw new Error('missing or not matching its digest');
+      rules = JSON.parse(text);
+    } catch (err) {
+      throw new RecordError(file, `the container's seccomp profile: ${(err as Error).message}`);
+    }
+    rec.plan = { ...plan, security: [...(plan.security ?? []), ...(rules as string[][])], seccomp: undefined };
+  }
+
+  private configText(record: ContainerRecord): string {
+    const { state: _state, ...rest } = record;
+    return JSON.stringify(rest);
+  }
+}
+
+function newestFirst(a: { created: string }, b: { created: string }): number {
+  return b.created.localeCompare(a.created);
+}
+
+export function isBrokenRecord(rec: { state: { status: ContainerStatus } }): boolean {
+  return rec.state.status === 'error';
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readJson, writeJsonAtomic } from '../util/fs.js';
 import { sha256, digestHex, type BlobStore } from './blobs.js';
-import { withLockAsync } from './lock.js';
+import { lockName, withLockAsync } from './lock.js';
 
 export interface LayerRecord {
   version: 1;
@@ -58,7 +58,8 @@ export class LayerStore {
     if (this.has(chainId)) return;
     mkdirSync(join(this.root, 'layers'), { recursive: true });
     // Another process may be extracting the same (big) layer: wait for it as long as it lives.
-    await withLockAsync(join(this.root, 'layers', `.${digestHex(chainId)}.lock`), async () => {
+    const legacyDir = join(this.root, 'layers', `.${digestHex(chainId)}.lock`);
+    await withLockAsync({ root: this.root, name: lockName('layer', digestHex(chainId)), legacyDir }, async () => {
       if (this.has(chainId)) return;
       await this.extract(chainId, diffId, parent, blob);
     }, 30 * 60_000);

@@ -9,7 +9,7 @@ import { ImageStore } from './images.js';
 import { ContainerStore } from './containers.js';
 import { PodStore } from './pods.js';
 import { VolumeStore } from './volumes.js';
-import { withLockAsync } from './lock.js';
+import { lockName, withLockAsync } from './lock.js';
 
 export class Store {
   readonly blobs: BlobStore;
@@ -31,14 +31,13 @@ export class Store {
 
   /** Serialise changes to image records and to the set of containers (names) across processes. */
   locked<T>(fn: () => Promise<T>): Promise<T> {
-    return withLockAsync(join(this.root, 'store.lock'), fn);
+    return withLockAsync({ root: this.root, name: 'store', legacyDir: join(this.root, 'store.lock') }, fn);
   }
 
   /** Serialise changes to one container's state (start, stop, kill, rm, cleanup and restarts).
-   * The lock sits beside the container's directory, so removing the directory under it is safe.
+   * The lock is no file, so removing the container's directory under it is safe.
    * Order when both are taken: the container's lock, then the store's. */
   lockedContainer<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    mkdirSync(join(this.root, 'containers'), { recursive: true });
-    return withLockAsync(join(this.root, 'containers', `.${id}.lock`), fn, 120_000);
+    return withLockAsync({ root: this.root, name: lockName('ctr', id), legacyDir: join(this.root, 'containers', `.${id}.lock`) }, fn, 120_000);
   }
 }

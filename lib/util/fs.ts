@@ -1,24 +1,38 @@
 // Small file-system pieces: atomic JSON writes and tolerant reads.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, existsSync } from 'node:fs';
+// (A full disk is reported with the file and the fix.)
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
 import { errnoCode, TspodError } from './errors.js';
 
-/** Write a file so readers see the old or the new content, never a part. */
+/** Write a file so readers see the old or the new content, never a part: temp file, fsync,
+ * rename. A failed write (a full disk) removes its temp file and says what to do. */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'w', mode);
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'w', mode);
+    try {
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    if (errnoCode(err) === 'ENOSPC' || errnoCode(err) === 'EDQUOT') throw noSpace(path, err);
+    throw err;
   }
-  renameSync(tmp, path);
 }
 
+/** ENOSPC/EDQUOT as tspod says it: which file, and the fix. */
+export function noSpace(path: string, err: unknown): TspodError {
+  return new TspodError(`no space left on device writing ${path} (${errnoCode(err)}): free some space on the file system holding it (\`df ${dirname(path)}\`), or remove unused containers and images (\`tspod system prune\`)`);
+}
+
+/** Records are compact JSON: the store reads many of them. */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+  writeFileAtomic(path, JSON.stringify(value) + '\n');
 }
 
 export function readJson<T>(path: string): T | undefined {

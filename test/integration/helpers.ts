@@ -34,7 +34,7 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 10_00
 
 export function containerDirs(): string[] {
   try {
-    return readdirSync(join(inject('tspodEnv').XDG_DATA_HOME!, 'tspod', 'containers'));
+    return readdirSync(join(inject('tspodEnv').XDG_DATA_HOME!, 'tspod', 'containers')).filter((n) => !n.startsWith('.')); // not the name index
   } catch {
     return [];
   }
