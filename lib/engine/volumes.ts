@@ -248,6 +248,8 @@ export async function volumeExport(name: string, fd: number, store: Store = open
 
 /** Anonymous volumes of a removed container go with it (rm -v, run --rm), unless another container names them. */
 export async function removeAnonymousVolumes(store: Store, rec: ContainerRecord): Promise<void> {
+  // Most containers have none: no record of the others is read then.
+  if (!rec.config.mounts.some((m) => m.type === 'volume' && m.volume && store.volumes.get(m.volume)?.anonymous)) return;
   const users = volumeUsers(store);
   for (const m of rec.config.mounts) {
     if (m.type !== 'volume' || !m.volume) continue;
