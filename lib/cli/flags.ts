@@ -290,6 +290,38 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'all', short: 'a', type: 'bool', usage: 'Remove all unused data' },
     { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation.  The default is false' },
   ] },
+  'volume create': { usage: 'tspod volume create [options] [NAME]', describe: 'Create a new volume', maxArgs: 1, flags: [
+    { name: 'driver', short: 'd', type: 'string', def: 'local', usage: 'Specify volume driver name' },
+    { name: 'ignore', type: 'bool', usage: 'Don\'t fail if volume already exists' },
+    { name: 'label', short: 'l', type: 'stringArray', usage: 'Set metadata for a volume (default [])' },
+    { name: 'opt', short: 'o', type: 'stringArray', usage: 'Set driver specific options (default [])' },
+  ] },
+  'volume ls': { usage: 'tspod volume ls [options]', describe: 'List volumes', maxArgs: 0, flags: [
+    { name: 'filter', short: 'f', type: 'stringSlice', usage: 'Filter volume output' },
+    formatFlag('Format volume output using Go template (default "{{range .}}{{.Driver}}\\t{{.Name}}\\n{{end -}}")'),
+    { name: 'noheading', short: 'n', type: 'bool', usage: 'Do not print headers' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'Print volume output in quiet mode' },
+  ] },
+  'volume inspect': { usage: 'tspod volume inspect [options] VOLUME [VOLUME...]', describe: 'Display detailed information on one or more volumes', flags: [
+    { name: 'all', short: 'a', type: 'bool', usage: 'Inspect all volumes' },
+    formatFlag('Format volume output using Go template (default "json")', 'f'),
+  ] },
+  'volume rm': { usage: 'tspod volume rm [options] VOLUME [VOLUME...]', describe: 'Remove one or more volumes', flags: [
+    { name: 'all', short: 'a', type: 'bool', usage: 'Remove all volumes' },
+    { name: 'force', short: 'f', type: 'bool', usage: 'Remove a volume by force, even if it is being used by a container' },
+    { name: 'time', short: 't', type: 'uint', def: 10, usage: 'Seconds to wait for running containers to stop before killing the container' },
+  ] },
+  'volume prune': { usage: 'tspod volume prune [options]', describe: 'Remove all unused volumes', maxArgs: 0, flags: [
+    { name: 'filter', type: 'stringArray', usage: 'Provide filter values (e.g. \'label=<key>=<value>\')' },
+    { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation' },
+  ] },
+  'volume exists': { usage: 'tspod volume exists VOLUME', describe: 'Volume exists', flags: [] },
+  'volume export': { usage: 'tspod volume export [options] VOLUME', describe: 'Export volumes', flags: [
+    { name: 'output', short: 'o', type: 'string', usage: 'Write to a specified file (default: stdout, which must be redirected)' },
+  ] },
+  'volume import': { usage: 'tspod volume import VOLUME [SOURCE]', describe: 'Import a tarball contents into a tspod volume', flags: [] },
+  'volume mount': { usage: 'tspod volume mount NAME', describe: 'Mount volume', flags: [] },
+  'volume unmount': { usage: 'tspod volume unmount NAME', describe: 'Unmount volume', flags: [] },
   version: { usage: 'tspod version [options]', describe: 'Display the tspod version information', maxArgs: 0, flags: [
     formatFlag('Change the output format to JSON or a Go template', 'f'),
   ] },
@@ -303,6 +335,7 @@ export const groups: Record<string, string> = {
   system: 'Manage tspod',
   image: 'Manage images',
   container: 'Manage containers',
+  volume: 'Manage volumes',
 };
 
 /** podman's grouped spellings, mapped onto the flat commands. */
@@ -314,5 +347,6 @@ export const groupAliases: Record<string, Record<string, string[]>> = {
     rename: ['rename'], top: ['top'], diff: ['diff'], cp: ['cp'], port: ['port'], export: ['export'], commit: ['commit'], mount: ['mount'],
     unmount: ['unmount'], umount: ['unmount'], cleanup: ['container-cleanup'] },
   pod: { ls: ['pod', 'ps'], list: ['pod', 'ps'] },
+  volume: { list: ['volume', 'ls'], umount: ['volume', 'unmount'] },
 };
 export const plainAliases: Record<string, string> = { umount: 'unmount', 'image-prune': 'image prune' };

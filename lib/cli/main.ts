@@ -59,6 +59,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
   version: async () => (await import('./version.js')).handler,
 };
 for (const sub of ['start', 'stop', 'restart', 'kill', 'rm', 'ps', 'inspect', 'exists', 'top', 'logs', 'prune']) handlers[`pod ${sub}`] = handlers['pod create']!;
+for (const sub of ['create', 'ls', 'inspect', 'rm', 'prune', 'exists', 'export', 'import', 'mount', 'unmount']) handlers[`volume ${sub}`] = async () => (await import('./volume.js')).handler;
 
 let exitCode = 0;
 

@@ -1,7 +1,8 @@
 // Named and anonymous volumes: create, list, inspect, remove, prune, export and import,
 // and how `run -v NAME:/path` and `--mount type=volume` turn a volume into a container mount.
 import { randomBytes } from 'node:crypto';
-import { lstatSync, readdirSync } from 'node:fs';
+import { createWriteStream, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { join, posix } from 'node:path';
 import { runInUserns } from '../runtime/userns.js';
 import type { ContainerRecord, Mount } from '../storage/containers.js';
@@ -329,8 +330,18 @@ function throughSymlink(lowers: string[], path: string): boolean {
 
 /** A tar archive's files into the volume (`volume import`), extracted as a layer is: beneath the
  * volume's data directory as the root of a private mount namespace, never through a symlink. */
-export async function volumeImport(name: string, archive: string, store: Store = openStore()): Promise<void> {
+export async function volumeImport(name: string, archive: string | NodeJS.ReadableStream, store: Store = openStore()): Promise<void> {
   volumeFind(store, name);
   const { extractLayerAsRoot } = await import('../runtime/userns.js');
-  await extractLayerAsRoot(archive, store.volumes.dataDir(name));
+  if (typeof archive === 'string') return extractLayerAsRoot(archive, store.volumes.dataDir(name));
+  // A stream (stdin) is spooled first: extraction reads a file (its kind is told from its first bytes).
+  mkdirSync(join(store.root, 'tmp'), { recursive: true });
+  const dir = mkdtempSync(join(store.root, 'tmp', 'volume-import-'));
+  try {
+    const file = join(dir, 'archive.tar');
+    await pipeline(archive, createWriteStream(file));
+    await extractLayerAsRoot(file, store.volumes.dataDir(name));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
