@@ -1224,8 +1224,17 @@ export interface Compiled {
  */
 export function compileTemplate(src: string, opts: TemplateOptions = {}): Compiled {
   const table = src.startsWith('table ');
-  const text = (table ? src.slice(6) : src).replace(/\\t/g, '\t').replace(/\\n/g, '\n');
-  const t = parseTemplate(text, opts);
+  const raw = table ? src.slice(6) : src;
+  let text = raw.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+  let t: Template;
+  try {
+    t = parseTemplate(text, opts);
+  } catch (err) {
+    // as podman: when expanding the escapes breaks the template ({{printf "\n"}}), take it as given
+    if (!(err instanceof TemplateError) || text === raw) throw err;
+    t = parseTemplate(raw, opts);
+    text = raw;
+  }
   return {
     table,
     render: (value) => t.execute(value),

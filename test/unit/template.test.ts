@@ -1,7 +1,7 @@
 // Go text/template semantics of util/template.ts, checked against Go's documentation and against what
 // podman 4.3.1 prints on this machine (the expected strings in the podman block were copied from it).
 import { describe, expect, it } from 'vitest';
-import { goSprintf, markMap, parseTemplate, tabwrite, TemplateError, type TemplateOptions } from '../../lib/util/template.js';
+import { compileTemplate, goSprintf, markMap, parseTemplate, tabwrite, TemplateError, type TemplateOptions } from '../../lib/util/template.js';
 import { renderList, renderObject } from '../../lib/cli/format.js';
 
 const data = {
@@ -212,6 +212,11 @@ describe('tabwriter and podman list formatting', () => {
     expect(err('{{.Names')).toBe("template: ps:1: bad character U+007B '{'");
     expect(err('{{.Names}}{{if true}}')).toBe('template: ps:1: unexpected EOF');
     expect(err('{{.Names}}\n{{if true}}')).toBe('template: ps:2: unexpected EOF');
+  });
+  it('compileTemplate (inspect, info, version) expands escapes unless that breaks the template', () => {
+    expect(compileTemplate('{{.A}}\\t{{.B}}').render({ A: 1, B: 2 })).toBe('1\t2');
+    expect(compileTemplate('{{printf "%s\\n" .A}}').render({ A: 'x' })).toBe('x\n');
+    expect(() => compileTemplate('{{.A', { name: 'inspect' })).toThrow('template: inspect:1: unclosed action');
   });
   it('one object (version, info) without range', () => {
     expect(renderObject({ Client: { Version: '1.0' } }, '{{.Client.Version}}', { verb: 'version' })).toBe('1.0\n');
