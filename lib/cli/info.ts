@@ -1,6 +1,6 @@
 // `tspod info [--format json|TEMPLATE]`
 import type { Args } from './args.js';
-import { compileTemplate } from '../util/template.js';
+import { renderObject } from './format.js';
 import { TspodError } from '../util/errors.js';
 
 function yaml(v: unknown, indent = ''): string {
@@ -17,10 +17,6 @@ export async function handler(a: Args): Promise<void> {
   const format = a.format as string | undefined;
   if (format === 'json') process.stdout.write(JSON.stringify(info, null, 2) + '\n');
   else if (format) {
-    try {
-      process.stdout.write(compileTemplate(format).render(info) + '\n');
-    } catch (err) {
-      throw new TspodError(`--format: ${(err as Error).message}`);
-    }
+    process.stdout.write(renderObject(info, format, { verb: 'info' }));
   } else process.stdout.write(yaml(info));
 }

@@ -1,6 +1,6 @@
 // `tspod inspect [--type container|image] [--format T] NAME...`
 import { TspodError } from '../util/errors.js';
-import { compileTemplate } from '../util/template.js';
+import { renderList } from './format.js';
 import { type Args, toArray } from './args.js';
 
 export async function handler(a: Args): Promise<void> {
@@ -13,11 +13,5 @@ export async function handler(a: Args): Promise<void> {
     process.stdout.write(JSON.stringify(objects, null, 4) + '\n');
     return;
   }
-  let t;
-  try {
-    t = compileTemplate(format);
-  } catch (err) {
-    throw new TspodError(`--format: ${(err as Error).message}`);
-  }
-  for (const o of objects) process.stdout.write(t.render(o) + '\n');
+  process.stdout.write(renderList(objects, format, { verb: 'inspect' }));
 }
