@@ -55,6 +55,8 @@ static struct {
   struct bind binds[MAX_ITEMS];
   int nbinds;
   char *tmpfs[MAX_ITEMS];
+  unsigned long tmpfs_flags[MAX_ITEMS]; /* "tmpfs DEST [FLAGS DATA]": --tmpfs options */
+  const char *tmpfs_data[MAX_ITEMS];
   int ntmpfs;
   unsigned long long caps;
   int no_new_privs;
@@ -138,7 +140,11 @@ static void read_plan(void) {
     }
     else if (!strcmp(k, "env")) ADD(plan.env, plan.nenv, (char *)v);
     else if (!strcmp(k, "arg")) ADD(plan.argv, plan.nargv, (char *)v);
-    else if (!strcmp(k, "tmpfs")) ADD(plan.tmpfs, plan.ntmpfs, (char *)v);
+    else if (!strcmp(k, "tmpfs")) {
+      plan.tmpfs_flags[plan.ntmpfs < MAX_ITEMS ? plan.ntmpfs : 0] = f[2] ? strtoul(f[2], NULL, 10) : MS_NOSUID | MS_NODEV;
+      plan.tmpfs_data[plan.ntmpfs < MAX_ITEMS ? plan.ntmpfs : 0] = f[3] ? f[3] : "mode=1777";
+      ADD(plan.tmpfs, plan.ntmpfs, (char *)v);
+    }
     else if (!strcmp(k, "bind")) {
       if (plan.nbinds >= MAX_ITEMS || !f[2]) die_step("plan", 0, "bad bind line");
       plan.binds[plan.nbinds++] = (struct bind){(char *)v, f[2], f[3] && !strcmp(f[3], "ro")};
@@ -490,7 +496,7 @@ static void mount_volumes(void) {
              MS_BIND | MS_REC | (plan.binds[i].ro ? MS_RDONLY : 0), NULL);
   }
   for (int i = 0; i < plan.ntmpfs; i++)
-    mount_at("mount_tmpfs", plan.tmpfs[i], 0, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+    mount_at("mount_tmpfs", plan.tmpfs[i], 0, "tmpfs", "tmpfs", plan.tmpfs_flags[i], plan.tmpfs_data[i]);
 }
 
 static void pivot(void) {
