@@ -55,12 +55,18 @@ export function seccompProfileRef(sec: SecurityOptions, privileged: boolean): Se
 
 const capNames = new Map(Object.entries(CAPABILITIES).map(([name, bit]) => [bit, `CAP_${name}`]));
 
-/** A /proc/PID/status capability mask as podman prints caps: CAP_CHOWN, ... in bit order. */
+/** A /proc/PID/status capability mask as podman prints caps: CAP_CHOWN, ... sorted by name. */
 export function capsFromMask(hex: string): string[] {
   const mask = BigInt(`0x${hex}`);
   const out: string[] = [];
   for (let bit = 0; bit < 64; bit++) if (mask & (1n << BigInt(bit))) out.push(capNames.get(bit) ?? `CAP_${bit}`);
-  return out;
+  return out.sort();
+}
+
+/** The helper's "errno 38" / "kill 0" in the profile's own terms: SCMP_ACT_ERRNO(38), SCMP_ACT_KILL. */
+function profileAction(act: string, errno: string): string {
+  const name = `SCMP_ACT_${act.toUpperCase()}`;
+  return act === 'errno' ? `${name}(${errno})` : name;
 }
 
 export function parseIdMap(text: string): IdMapEntry[] {
@@ -113,7 +119,7 @@ export function readConfinement(pid: number, plan: LaunchPlan, seccomp?: Seccomp
       Filters: Number(statusField(status, 'Seccomp_filters') ?? 0),
       Profile: seccomp?.profile ?? (defaultLine ? 'unknown' : 'unconfined'),
       ProfileDigest: seccomp?.digest ?? '',
-      DefaultAction: defaultLine ? defaultLine.slice(1).join(' ') : '',
+      DefaultAction: defaultLine ? profileAction(defaultLine[1]!, defaultLine[2]!) : '',
     },
     MaskedPaths: lines.filter((l) => l[0] === 'mask').map((l) => l[1]!),
     ReadonlyPaths: lines.filter((l) => l[0] === 'readonly_path').map((l) => l[1]!),

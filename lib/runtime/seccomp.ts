@@ -2,7 +2,7 @@
 // (its capabilities, this host's architecture and kernel) into the flat rule
 // list tspod-launch hands to libseccomp. The JSON is parsed here so the C
 // helper stays mechanical.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { arch, release } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../config/paths.js';
@@ -124,4 +124,10 @@ export function seccompPlan(p: SeccompProfile, capNames: string[]): string[][] {
   const withArgs = new Set(conditional.map((l) => l[3]));
   for (const [n, l] of plain) if (withArgs.has(n)) throw new TspodError(`seccomp profile: ${n} has both a plain rule and argument rules for this container; libseccomp cannot combine them`);
   return [...lines, ...plain.values(), ...conditional];
+}
+
+/** Whether this kernel can load seccomp filters (what `tspod info` reports as seccompEnabled):
+ * tspod-launch loads one into every container that is not --privileged or seccomp=unconfined. */
+export function seccompAvailable(): boolean {
+  return existsSync('/proc/sys/kernel/seccomp/actions_avail');
 }

@@ -89,3 +89,14 @@ describe('seccomp minKernel', () => {
     expect(() => kernelAtLeast('soon', '6.1')).toThrow('minKernel "soon" is not a kernel version');
   });
 });
+
+describe('confinement as /proc shows it', () => {
+  it('capability masks become podman\'s sorted CAP_ names; id maps their three columns', async () => {
+    const { capsFromMask, parseIdMap } = await import('../../lib/runtime/confinement.js');
+    expect(capsFromMask('00000000800405fb')).toEqual(['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL',
+      'CAP_NET_BIND_SERVICE', 'CAP_SETFCAP', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_CHROOT']);
+    expect(capsFromMask('0000000000000000')).toEqual([]);
+    expect(parseIdMap('         0       1006          1\n         1     427680      65536\n')).toEqual([
+      { ContainerID: 0, HostID: 1006, Size: 1 }, { ContainerID: 1, HostID: 427680, Size: 65536 }]);
+  });
+});
