@@ -145,9 +145,20 @@ static __attribute__((unused)) int write_all(int fd, const void *buf, size_t n) 
   return 0;
 }
 
-/* The next signal a signalfd reports (EINTR retried); a short read is fatal. */
+/* The next signal a signalfd reports (EINTR retried); a short read is fatal.
+ * The first call for a signalfd reports SIGCHLD without reading: a child may
+ * have exited before SIGCHLD was blocked (its signal then discarded, as
+ * tspod-launch's container can before it execs tspod-wait), and only a reap
+ * pass finds that zombie. Every loop that uses this reaps with
+ * waitpid(-1, WNOHANG) on SIGCHLD, so the extra pass is harmless. */
+#include <signal.h>
 #include <sys/signalfd.h>
 static __attribute__((unused)) int next_signal(int sfd) {
+  static int reaped_before_first_read = -1;
+  if (reaped_before_first_read != sfd) {
+    reaped_before_first_read = sfd;
+    return SIGCHLD;
+  }
   struct signalfd_siginfo si;
   for (;;) {
     ssize_t r = read(sfd, &si, sizeof si);

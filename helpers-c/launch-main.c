@@ -92,7 +92,12 @@ static void read_plan(void) {
     }
     else if (!strcmp(k, "env")) ADD(plan.env, plan.nenv, (char *)v);
     else if (!strcmp(k, "arg")) ADD(plan.argv, plan.nargv, (char *)v);
-    else if (!strcmp(k, "tmpfs")) ADD(plan.tmpfs, plan.ntmpfs, (char *)v);
+    else if (!strcmp(k, "tmpfs")) {
+      ADD(plan.tmpfs, plan.ntmpfs, (char *)v);
+      /* Older one-field lines: podman's default tmpfs options. */
+      plan.tmpfs_flags[plan.ntmpfs - 1] = f[2] ? strtoul(f[2], NULL, 10) : MS_NOSUID | MS_NODEV;
+      plan.tmpfs_data[plan.ntmpfs - 1] = f[3] ? f[3] : "mode=1777";
+    }
     else if (!strcmp(k, "bind")) {
       if (plan.nbinds >= MAX_ITEMS || !f[2]) die_step("plan", 0, "bad bind line");
       plan.binds[plan.nbinds++] = (struct bind){(char *)v, f[2], f[3] && !strcmp(f[3], "ro")};

@@ -33,6 +33,8 @@ struct launch_plan {
   struct bind binds[MAX_ITEMS];
   int nbinds;
   char *tmpfs[MAX_ITEMS];
+  unsigned long tmpfs_flags[MAX_ITEMS]; /* "tmpfs DEST [FLAGS DATA]": --tmpfs options */
+  const char *tmpfs_data[MAX_ITEMS];
   int ntmpfs;
   unsigned long long caps;
   int no_new_privs;

@@ -229,7 +229,7 @@ void mount_volumes(void) {
              MS_BIND | MS_REC | (plan.binds[i].ro ? MS_RDONLY : 0), NULL);
   }
   for (int i = 0; i < plan.ntmpfs; i++)
-    mount_at("mount_tmpfs", plan.tmpfs[i], 0, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+    mount_at("mount_tmpfs", plan.tmpfs[i], 0, "tmpfs", "tmpfs", plan.tmpfs_flags[i], plan.tmpfs_data[i]);
 }
 
 void pivot(void) {

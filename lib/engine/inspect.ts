@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { findLocalImage } from '../image/resolve.js';
 import type { LaunchPlan } from '../runtime/launch.js';
+import { capsFromMask, loadConfinement, type Confinement } from '../runtime/confinement.js';
 import type { ContainerRecord } from '../storage/containers.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
@@ -17,11 +18,20 @@ function portMap(ports?: Array<{ hostIp: string; hostPort: number; containerPort
   return out;
 }
 
+/** The caps are podman's own EffectiveCaps and BoundingCaps fields already. */
+function withoutCaps(c: Confinement): Omit<Confinement, 'EffectiveCaps' | 'BoundingCaps'> {
+  const { EffectiveCaps: _e, BoundingCaps: _b, ...rest } = c;
+  return rest;
+}
+
 function containerJson(store: Store, c: ContainerRecord): Record<string, unknown> {
   const rec = liveState(c, store);
   const plan = rec.plan as LaunchPlan | undefined;
   const s = rec.state;
   const zero = '0001-01-01T00:00:00Z';
+  const confinement = loadConfinement(store.containers.dir(rec.id));
+  const capsLine = plan?.security.find((l) => l[0] === 'caps');
+  const plannedCaps = capsLine ? capsFromMask(capsLine[1]!) : [];
   return {
     Id: rec.id,
     Created: rec.created,
@@ -35,6 +45,10 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
     Image: rec.imageId.slice(7),
     ImageName: rec.imageName,
     Name: rec.name,
+    // podman's two cap lists: as read from the process at its last start; before any start,
+    // the capability set it will get (podman shows the configured set).
+    EffectiveCaps: confinement?.EffectiveCaps ?? plannedCaps,
+    BoundingCaps: confinement?.BoundingCaps ?? plannedCaps,
     Config: {
       Hostname: rec.config.hostname, User: rec.config.user, Env: rec.config.env, Cmd: rec.command, WorkingDir: rec.config.workingDir,
       Tty: rec.config.tty, OpenStdin: rec.config.interactive, Labels: rec.config.labels ?? {}, Image: rec.imageName,
@@ -52,6 +66,8 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
     LogPath: `${store.containers.dir(rec.id)}/userdata/ctr.log`,
     Driver: 'overlay',
     MountProgram: plan?.mountProgram ?? '',
+    // Beyond podman: the rest of what the process ran under, read when it started.
+    Tspod: { Confinement: confinement ? withoutCaps(confinement) : null },
   };
 }
 

@@ -12,6 +12,8 @@ import { addForwards, parsePublish, reserveHostPorts, startUdpForwarder } from '
 import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
 import { launch, type LaunchPlan } from '../runtime/launch.js';
 import { checkUserIds, parseSecurityOpts, resolveCaps, securityPlan } from '../runtime/security.js';
+import { checkMountDestination, parseTmpfs } from '../runtime/mounts.js';
+import { recordConfinement, seccompProfileRef } from '../runtime/confinement.js';
 import type { ContainerRecord, Mount } from '../storage/containers.js';
 import { volumeNamePattern } from '../storage/volumes.js';
 import type { ImageConfig } from '../storage/images.js';
@@ -23,6 +25,8 @@ import { containerFiles, processStartTime, waitUntil } from './container-state.j
 import { openStore } from './store.js';
 import { hostDevices } from '../runtime/devices.js';
 import { imageForRun, parsePullPolicy, type PullOptions } from './registry.js';
+import { platformMismatch } from '../image/resolve.js';
+import { parsePlatform } from '../image/manifest.js';
 
 export interface RunOptions {
   image: string;
@@ -111,6 +115,7 @@ export function parseVolume(spec: string): Mount {
   }
   if (!posix.isAbsolute(destination)) throw new TspodError(`invalid volume "${spec}": the container path "${destination}" must be absolute`);
   if (destination.split('/').includes('..')) throw new TspodError(`invalid volume "${spec}": the container path "${destination}" must not contain ".."`);
+  checkMountDestination(destination, `invalid volume "${spec}"`);
   let readonly = false;
   let noCopy = false;
   for (const o of options.split(',').filter(Boolean)) {
@@ -160,13 +165,22 @@ export function mergeEnv(...lists: string[][]): string[] {
 
 /** podman's rules: --entrypoint replaces the image's and drops its Cmd. */
 export function containerCommand(cfg: ImageConfig['config'], command: string[], entrypoint?: string): string[] {
-  let ep: string[] = cfg?.Entrypoint ?? [];
-  let cmd: string[] = command.length ? command : cfg?.Cmd ?? [];
   if (entrypoint !== undefined) {
-    ep = entrypoint.startsWith('[') ? (JSON.parse(entrypoint) as string[]) : entrypoint ? [entrypoint] : [];
-    cmd = command;
+    const ep = entrypoint.startsWith('[') ? (JSON.parse(entrypoint) as string[]) : entrypoint ? [entrypoint] : [];
+    return [...ep, ...command];
   }
-  return [...ep, ...cmd];
+  // A malformed field the user overrides does not matter.
+  return [...imageArgv(cfg?.Entrypoint, 'Entrypoint'), ...(command.length ? command : imageArgv(cfg?.Cmd, 'Cmd'))];
+}
+
+/** An image's Entrypoint or Cmd: a list of strings, as the image spec says; a bare string is
+ * taken as a one-word list (Docker writes that form), anything else is refused by name. */
+function imageArgv(v: unknown, field: 'Entrypoint' | 'Cmd'): string[] {
+  if (v === undefined || v === null) return [];
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((w) => typeof w === 'string')) return v as string[];
+  const what = Array.isArray(v) ? 'a list that holds a non-string' : `a JSON ${typeof v === 'object' ? 'object' : typeof v}`;
+  throw new TspodError(`the image's ${field} is ${what}, not a list of strings: the image config is malformed; give the command with --entrypoint or after the image name, or rebuild the image`);
 }
 
 function parseNetwork(spec: string): 'slirp4netns' | 'none' | 'host' {
@@ -252,8 +266,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (restart.name !== 'no' && !opts.detach) throw new TspodError('--restart applies to detached containers: add -d');
   const parsedMounts = opts.volumes.map(parseVolume);
   if (opts.user !== undefined) checkUserIds(opts.user);
+  const tmpfs = opts.tmpfs.map(parseTmpfs);
   const caps = resolveCaps(opts.capAdd, opts.capDrop, opts.privileged);
-  const security = securityPlan(caps, parseSecurityOpts(opts.securityOpt), opts.privileged);
+  const securityOpts = parseSecurityOpts(opts.securityOpt);
+  const security = securityPlan(caps, securityOpts, opts.privileged);
   if (opts.preserveFds && opts.tty) throw new TspodError('--preserve-fds cannot be combined with -t: the terminal helper cannot pass extra descriptors');
   const extraEnv = [...opts.envFile.flatMap(parseEnvFile), ...opts.env.map(expandEnv)];
   const shared = !!opts.pod?.shared;
@@ -263,6 +279,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     : await imageForRun(store, opts.image, parsePullPolicy(opts.pull), opts.pullOptions ?? {});
   const config: ImageConfig = opts.infraFor ? { rootfs: { type: 'layers', diff_ids: [] }, config: { Cmd: ['-P'] } } : JSON.parse(readFileSync(store.blobs.path(image.id), 'utf8')) as ImageConfig;
   const argv = containerCommand(config.config, opts.command, opts.entrypoint);
+  const mismatch = opts.infraFor ? undefined : platformMismatch(config, opts.pullOptions?.platform ? parsePlatform(opts.pullOptions.platform) : undefined);
+  if (mismatch) process.stderr.write(`WARNING: ${mismatch}\n`);
   if (argv.length === 0) throw new TspodError('no command specified: the image has no Cmd or Entrypoint; give one after the image name');
   const { resolveVolumeMounts } = await import('./volumes.js');
   let mounts: Mount[] = [];
@@ -296,7 +314,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         readOnly: opts.readOnly,
         init: opts.init,
         network: opts.network,
-        mounts: [...mounts, ...opts.tmpfs.map((t): Mount => ({ type: 'tmpfs', source: 'tmpfs', destination: t, readonly: false }))],
+        mounts: [...mounts, ...tmpfs.map((t): Mount => ({ type: 'tmpfs', source: 'tmpfs', destination: t.destination, readonly: t.readonly }))],
         autoRemove: opts.rm,
         labels: { ...(config.config?.Labels ?? {}), ...parseLabels(opts.labels ?? []) },
         createCommand: opts.createCommand,
@@ -330,7 +348,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       const seen = shared ? 'slirp4netns' : network;
       writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen));
       writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen));
-      const readOnlyTmpfs = opts.readOnly ? ['/tmp', '/var/tmp', '/run'].filter((t) => !opts.tmpfs.includes(t) && !mounts.some((m) => m.destination === t)) : [];
+      const readOnlyTmpfs = opts.readOnly ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
       const plan: LaunchPlan = {
         mountProgram: storage.mountProgram,
         mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
@@ -353,11 +371,12 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
           // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.
           ...(opts.privileged ? hostDevices().slice(0, 200).map((d) => ({ source: d, destination: d, readonly: false })) : []),
         ],
-        tmpfs: [...opts.tmpfs, ...readOnlyTmpfs],
+        tmpfs: [...tmpfs, ...readOnlyTmpfs],
         readOnly: opts.readOnly,
         tty: opts.tty,
         init: opts.init || !!opts.infraFor,
         security,
+        seccompProfile: seccompProfileRef(securityOpts, opts.privileged),
         preserveFds: opts.preserveFds,
       };
       rec.plan = plan;
@@ -375,6 +394,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
 function markStarted(store: Store, record: ContainerRecord, pid: number, monitorPid?: number): void {
   record.state = { status: 'running', pid, pidStart: processStartTime(pid), monitorPid, startedAt: new Date().toISOString(), restartCount: record.state.restartCount, ports: record.state.ports };
   store.containers.save(record);
+  const plan = record.plan as LaunchPlan;
+  recordConfinement(store.containers.dir(record.id), pid, plan, plan.seccompProfile);
 }
 
 /** Host ports are checked (and free ones picked for -P or a missing host port) right before each start. */

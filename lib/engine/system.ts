@@ -8,6 +8,7 @@ import { resolveStorageConfig } from '../runtime/overlay-probe.js';
 import { helperPath, packageRoot, tspodPaths } from '../config/paths.js';
 import { currentIdMappings, checkIdMapTool } from '../runtime/idmap.js';
 import { runInUserns } from '../runtime/userns.js';
+import { defaultProfilePath, seccompAvailable } from '../runtime/seccomp.js';
 import { openStore } from './store.js';
 import { liveState } from './containers.js';
 import { containerProcesses, killProcesses } from './container-state.js';
@@ -186,7 +187,7 @@ export async function systemInfo(): Promise<Record<string, unknown>> {
       cgroupVersion: cgroupLayout(readTrim('/proc/self/mountinfo') ?? '') === 'v2' ? 'v2' : 'v1',
       cgroupManager: 'none',
       idMappings,
-      security: { rootless: process.getuid!() !== 0, seccompEnabled: false, capabilities: 'CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT' },
+      security: { rootless: process.getuid!() !== 0, seccompEnabled: seccompAvailable(), seccompProfilePath: defaultProfilePath, capabilities: 'CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT' },
       slirp4netns: { executable: existsSync('/usr/bin/slirp4netns') ? '/usr/bin/slirp4netns' : '' },
       ociRuntime: { name: 'tspod-launch', path: helperPath('tspod-launch') },
     },

@@ -3,6 +3,7 @@
 import type { ImageRecord } from '../storage/images.js';
 import { TspodError } from '../util/errors.js';
 import { formatReference, parseReference, withDefaultTag } from './reference.js';
+import { formatPlatform, hostPlatform, type Platform } from './manifest.js';
 
 export function findLocalImage(images: ImageRecord[], ref: string): ImageRecord | undefined {
   const idRef = ref.startsWith('sha256:') ? ref.slice(7) : ref;
@@ -34,4 +35,14 @@ export function archiveImageName(ref: string): string {
   const r = withDefaultTag(parseReference(ref));
   if (r.domain) return formatReference(r);
   return formatReference({ ...r, domain: 'docker.io', path: r.path.includes('/') ? r.path : `library/${r.path}` });
+}
+
+/** podman's warning when a local image was built for another platform than the one expected
+ * (--platform, or this machine's): the container may then fail with "exec format error". */
+export function platformMismatch(config: { os?: string; architecture?: string; variant?: string }, expected: Platform = hostPlatform()): string | undefined {
+  if (!config.os && !config.architecture) return undefined; // nothing recorded: nothing to compare
+  const image: Platform = { os: config.os ?? '', architecture: config.architecture ?? '', variant: config.variant };
+  const variantDiffers = !!image.variant && !!expected.variant && image.variant !== expected.variant;
+  if (image.os === expected.os && image.architecture === expected.architecture && !variantDiffers) return undefined;
+  return `image platform (${formatPlatform(image)}) does not match the expected platform (${formatPlatform(expected)})`;
 }

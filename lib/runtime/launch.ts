@@ -8,6 +8,8 @@ import { helperPath } from '../config/paths.js';
 import { TspodError } from '../util/errors.js';
 import { SyncChannel, helperError } from './sync.js';
 import { writeIdMaps } from './idmap.js';
+import type { TmpfsMount } from './mounts.js';
+import type { SeccompProfileRef } from './confinement.js';
 
 export interface LaunchPlan {
   mountProgram?: string; // fuse-overlayfs path; undefined = native overlay
@@ -26,12 +28,15 @@ export interface LaunchPlan {
   env: string[];
   argv: string[];
   binds: Array<{ source: string; destination: string; readonly: boolean }>;
-  tmpfs: string[];
+  /** a destination alone (nosuid, nodev, mode 1777) or one with its --tmpfs options */
+  tmpfs: Array<string | TmpfsMount>;
   readOnly: boolean;
   tty: boolean;
   init: boolean;
   /** caps, no_new_privs, masks, read-only paths and seccomp lines (runtime/security.ts) */
   security: string[][];
+  /** the seccomp profile the security lines were built from, for inspect (not sent to the helper) */
+  seccompProfile?: SeccompProfileRef;
   /** fds 3..3+N-1 of tspod passed on to the container */
   preserveFds: number;
   /** a pod member: the infra process whose user, net, ipc and uts namespaces it joins (set at each start) */
@@ -74,7 +79,7 @@ export function planLines(p: LaunchPlan): string[][] {
   for (const e of p.env) lines.push(['env', e]);
   for (const a of p.argv) lines.push(['arg', a]);
   for (const b of p.binds) lines.push(['bind', b.source, b.destination, b.readonly ? 'ro' : 'rw']);
-  for (const t of p.tmpfs) lines.push(['tmpfs', t]);
+  for (const t of p.tmpfs) lines.push(typeof t === 'string' ? ['tmpfs', t] : ['tmpfs', t.destination, String(t.flags), t.data]);
   return lines;
 }
 

@@ -2,11 +2,14 @@
 // (its capabilities, this host's architecture and kernel) into the flat rule
 // list tspod-launch hands to libseccomp. The JSON is parsed here so the C
 // helper stays mechanical.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { arch, release } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../config/paths.js';
 import { TspodError } from '../util/errors.js';
+// Only the two functions: the whole semver package costs start-up time.
+import coerce from 'semver/functions/coerce.js';
+import gte from 'semver/functions/gte.js';
 
 interface ArgRule {
   index: number;
@@ -64,10 +67,12 @@ export function readProfile(path: string): SeccompProfile {
   }
 }
 
-function kernelAtLeast(want: string, have = release()): boolean {
-  const a = want.split('.').map(Number), b = have.split(/[.-]/).map(Number);
-  for (let i = 0; i < 2; i++) if ((b[i] ?? 0) !== (a[i] ?? 0)) return (b[i] ?? 0) > (a[i] ?? 0);
-  return true;
+/** minKernel "4.8" against a release such as "6.18.0-1-amd64": semver after coercing both
+ * to MAJOR.MINOR.PATCH (the distribution suffix is not a version). */
+export function kernelAtLeast(want: string, have = release()): boolean {
+  const w = coerce(want), h = coerce(have);
+  if (!w) throw new TspodError(`seccomp profile: minKernel "${want}" is not a kernel version (expected e.g. 4.8)`);
+  return h !== null && gte(h, w);
 }
 
 function applies(r: SyscallRule, caps: Set<string>): boolean {
@@ -119,4 +124,10 @@ export function seccompPlan(p: SeccompProfile, capNames: string[]): string[][] {
   const withArgs = new Set(conditional.map((l) => l[3]));
   for (const [n, l] of plain) if (withArgs.has(n)) throw new TspodError(`seccomp profile: ${n} has both a plain rule and argument rules for this container; libseccomp cannot combine them`);
   return [...lines, ...plain.values(), ...conditional];
+}
+
+/** Whether this kernel can load seccomp filters (what `tspod info` reports as seccompEnabled):
+ * tspod-launch loads one into every container that is not --privileged or seccomp=unconfined. */
+export function seccompAvailable(): boolean {
+  return existsSync('/proc/sys/kernel/seccomp/actions_avail');
 }

@@ -171,6 +171,67 @@ describe('generate systemd', () => {
   });
 });
 
+// The READY datagram must outlive its sender: systemd attributes a notification to a unit by
+// the sender's pid, so the sender waits (BARRIER=1 with a pipe fd, as sd_notify_barrier) until
+// the manager has processed it. A fake manager holds the barrier fd until told to close it.
+describe('--sdnotify=conmon waits until the notification was processed', () => {
+  const barrierBin = join(work, 'notify-barrier');
+  let server: ChildProcess | undefined;
+  let out = '';
+  beforeAll(async () => {
+    execFileSync('gcc', ['-O2', '-o', barrierBin, join(root, 'test/fixtures/notify-barrier.c')]);
+    server = spawn(barrierBin, [join(work, 'barrier.sock')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    server.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    expect(await waitFor(() => out.includes('listening'))).toBe(true);
+  });
+  afterAll(() => server?.kill());
+  const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+
+  it('tspod-notify sends the message, then BARRIER=1 with one fd, and exits only once that fd is closed', async () => {
+    out = '';
+    const sender = execa(join(root, 'helpers-c/bin/tspod-notify'), ['READY=1\nMAINPID=4242'], { env: { NOTIFY_SOCKET: join(work, 'barrier.sock') }, reject: false });
+    let ended = false;
+    void sender.then(() => (ended = true));
+    expect(await waitFor(() => /barrier \d+ \d+/.test(out)), out).toBe(true);
+    expect(out).toContain('message READY=1 MAINPID=4242\n');
+    const [, pid, nfds] = /barrier (\d+) (\d+)/.exec(out)!;
+    expect(Number(pid)).toBe(sender.pid);
+    expect(nfds).toBe('1');
+    // Still there while the manager holds the fd.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ended).toBe(false);
+    expect(alive(sender.pid!)).toBe(true);
+    server!.stdin!.write('close\n');
+    const r = await sender;
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(out).toContain('closed');
+  });
+
+  it('run -d --sdnotify=conmon returns only after the barrier, having sent READY with the monitor as MAINPID', async () => {
+    out = '';
+    const run = tspod(['run', '-d', '--name', 'barrier-ctr', '--sdnotify=conmon', '--network', 'none', 'busybox', 'sleep', '1000'],
+      { env: { ...testEnv(), NOTIFY_SOCKET: join(work, 'barrier.sock') } });
+    let ended = false;
+    void run.then(() => (ended = true));
+    try {
+      expect(await waitFor(() => /barrier \d+ 1/.test(out), 30_000), out).toBe(true);
+      const mainPid = Number(/MAINPID=(\d+)/.exec(out)?.[1]);
+      expect(readFileSync(`/proc/${mainPid}/comm`, 'utf8').trim()).toBe('tspod-monitor');
+      expect(out).toMatch(/message READY=1 MAINPID=\d+\n/);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(ended).toBe(false);
+      server!.stdin!.write('close\n');
+      const r = await run;
+      expect(r.exitCode, r.stderr).toBe(0);
+    } finally {
+      if (!ended) server!.stdin!.write('close\n');
+      await run;
+      await tspod(['rm', '-f', '-t', '0', 'barrier-ctr']);
+    }
+  });
+});
+
 // scripts/test.sh starts a systemd user manager for the test user when it can (systemd-user.sh).
 const sdRuntime = process.env.TSPOD_TEST_SYSTEMD_RUNTIME;
 describe.skipIf(!sdRuntime)('under a real systemd --user (started by scripts/test.sh)', () => {
