@@ -23,7 +23,11 @@ describe('parseVolume', () => {
     expect(parseVolume(`${dir}:/data/:ro`)).toMatchObject({ destination: '/data/', readonly: true });
     expect(parseVolume(`${dir}:/d:rw,z`)).toMatchObject({ readonly: false });
   });
-  it.each([['data:/x', /must be absolute/], [`${dir}:rel`, /must be absolute/], [`${dir}`, /expected/], [`${dir}:/x:exec`, /unknown option/], ['/nonexistent-xyz:/x', /does not exist/]])('refuses %s', (spec, why) => {
+  it('names a volume with NAME:CTR, an anonymous one with CTR alone', () => {
+    expect(parseVolume('data:/x:ro,nocopy')).toEqual({ type: 'volume', volume: 'data', source: '', destination: '/x', readonly: true, noCopy: true });
+    expect(parseVolume('/scratch')).toEqual({ type: 'volume', volume: '', source: '', destination: '/scratch', readonly: false });
+  });
+  it.each([['bad name:/x', /neither an absolute host path nor a volume name/], [`${dir}:rel`, /must be absolute/], ['rel', /expected/], [`${dir}:/x:exec`, /unknown option/], [`${dir}:/x:nocopy`, /unknown option/], ['/nonexistent-xyz:/x', /does not exist/]])('refuses %s', (spec, why) => {
     expect(() => parseVolume(spec)).toThrow(why);
   });
 });
