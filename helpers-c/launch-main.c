@@ -7,6 +7,7 @@
  *   tspod -> helper: plan lines ("key\tvalue..."), then "end"
  *   helper -> tspod: "userns\tPID"   tspod writes the id maps, answers "mapped"
  *   helper -> tspod: "started\tPID"  the container's command is running
+ *                    ("started\tPID\tack" in front of tspod: it answers "recorded" once saved)
  *   helper -> tspod: "error\tSTEP\tERRNO\tTEXT" or "execfail\tERRNO\tCMD"
  * The helper's exit status is the container's (128+N when killed by N).
  *
@@ -79,6 +80,7 @@ static void read_plan(void) {
     else if (!strcmp(k, "mask")) ADD(plan.masked, plan.nmasked, (char *)v);
     else if (!strcmp(k, "readonly_path")) ADD(plan.readonly_paths, plan.nreadonly_paths, (char *)v);
     else if (!strcmp(k, "seccomp_default")) plan.seccomp_default = raw;
+    else if (!strcmp(k, "seccomp_cache")) plan.seccomp_cache = v;
     else if (!strcmp(k, "seccomp_arch")) {
       if (plan.nseccomp_arches >= 8) die_step("plan", 0, "too many seccomp architectures");
       plan.seccomp_arches[plan.nseccomp_arches++] = (char *)v;
@@ -250,6 +252,8 @@ int main(int argc, char **argv) {
   sync_connect(sock);
   unsetenv("TSPOD_SYNC_SOCKET");
   read_plan();
+  /* The filter is compiled (or read from the cache) while the host's files are still in view. */
+  prepare_seccomp();
   console_open();
   stdio_open();
   if (plan.exec_target > 0) {
@@ -311,8 +315,18 @@ int main(int argc, char **argv) {
    * a monitor holds the terminal, or when the container failed first). */
   int master = plan.tty ? console_wait_master() : -1;
   if (plan.tty && plan.relay && len == 0 && master < 0) die_step("terminal", 0, "the container's process sent no terminal");
-  if (len == 0) sync_send("started\t%d", pid);
-  else sync_send("%s", buf);
+  if (len == 0 && plan.relay) {
+    /* In front of tspod, the container's output reaches the user only through our relay:
+     * wait until tspod has recorded the container as running, so that nothing the
+     * container prints can be seen before its state says so (a tspod killed right after
+     * must leave a record that `ps` reports as exited, not as created). */
+    sync_send("started\t%d\tack", pid);
+    sync_expect("recorded");
+  } else if (len == 0) {
+    sync_send("started\t%d", pid);
+  } else {
+    sync_send("%s", buf);
+  }
   /* That was the last message: tspod may exit now (run -d), and a write to a
    * closed socket would raise SIGPIPE here. */
   close(sync_fd);

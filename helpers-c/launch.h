@@ -40,6 +40,8 @@ struct launch_plan {
   int no_new_privs;
   /* seccomp: the default action and the rules, as plan lines (NULL: unconfined) */
   char *seccomp_default;
+  /* where compiled filters are cached (seccomp_cache DIR) */
+  const char *seccomp_cache;
   char *seccomp_arches[8];
   int nseccomp_arches;
   char **seccomp_rules;
@@ -88,6 +90,7 @@ void drop_bounding_caps(void);
 void drop_caps(void);
 
 /* seccomp.c */
+void prepare_seccomp(void);
 void load_seccomp(void);
 
 /* terminal.c: the container's terminal, allocated in its own devpts */

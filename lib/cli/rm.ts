@@ -1,4 +1,4 @@
-// `tspod rm [-f] [-a] CONTAINER...`
+// `tspod rm [-f] [-a] [-v] CONTAINER...`
 import type { Args } from './args.js';
 
 export async function handler(a: Args): Promise<number> {
@@ -9,7 +9,7 @@ export async function handler(a: Args): Promise<number> {
   if (a.time !== undefined && a.force) {
     for (const r of refs) await containerStop(r, Number(a.time)).catch(() => undefined);
   }
-  const reports = await containerRemove(refs, Boolean(a.force), Boolean(a.all));
+  const reports = await containerRemove(refs, Boolean(a.force), Boolean(a.all), Boolean(a.volumes));
   let code = 0;
   for (const r of reports) {
     if (r.error && a.ignore && /no such container/.test(r.error)) continue;

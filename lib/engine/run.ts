@@ -104,8 +104,9 @@ export function parseRestart(spec: string): { name: 'no' | 'on-failure' | 'alway
  * create when missing); `-v CTR` -> a new anonymous volume. */
 export function parseVolume(spec: string): Mount {
   const parts = spec.split(':');
-  if (parts.length === 1 && posix.isAbsolute(spec)) parts.unshift('');
-  if (parts.length < 2 || parts.length > 3 || !parts[1] || (!parts[0] && parts.length === 3)) {
+  const anonymous = parts.length === 1 && posix.isAbsolute(spec);
+  if (anonymous) parts.unshift('');
+  if (parts.length < 2 || parts.length > 3 || !parts[1] || (!parts[0] && !anonymous)) {
     throw new TspodError(`invalid volume "${spec}": expected HOST-DIR:CONTAINER-DIR[:OPTIONS], VOLUME-NAME:CONTAINER-DIR[:OPTIONS] or CONTAINER-DIR`);
   }
   const [source, destination, options = ''] = parts as [string, string, string?];

@@ -4,7 +4,8 @@
 // protocol (id maps, started/failed).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { helperPath } from '../config/paths.js';
+import { join } from 'node:path';
+import { helperPath, tspodPaths } from '../config/paths.js';
 import { TspodError } from '../util/errors.js';
 import { SyncChannel, helperError } from './sync.js';
 import { writeIdMaps } from './idmap.js';
@@ -71,7 +72,7 @@ export function planLines(p: LaunchPlan): string[][] {
   for (const a of p.slirpArgs) lines.push(['slirp_arg', a]);
   if (p.slirpLog) lines.push(['slirp_log', p.slirpLog]);
   lines.push(['tty', p.tty ? '1' : '0'], ['readonly', p.readOnly ? '1' : '0'], ['preserve_fds', String(p.preserveFds)]);
-  lines.push(...p.security);
+  lines.push(...p.security, ...seccompCache(p.security));
   if (p.init) lines.push(['init', helperPath('tspod-init')]);
   if (p.podTarget) lines.push(['pod_target', String(p.podTarget)]);
   // Once the container runs, tspod-launch becomes tspod-wait: the process left beside each container is small.
@@ -81,6 +82,12 @@ export function planLines(p: LaunchPlan): string[][] {
   for (const b of p.binds) lines.push(['bind', b.source, b.destination, b.readonly ? 'ro' : 'rw']);
   for (const t of p.tmpfs) lines.push(typeof t === 'string' ? ['tmpfs', t] : ['tmpfs', t.destination, String(t.flags), t.data]);
   return lines;
+}
+
+/** Where the helper keeps compiled seccomp filters (keyed by rules, kernel and libseccomp:
+ * a start with a known filter skips libseccomp's compilation). `system reset` removes it with the store. */
+function seccompCache(security: string[][]): string[][] {
+  return security.some((l) => l[0] === 'seccomp_default') ? [['seccomp_cache', join(tspodPaths().data, 'seccomp-bpf')]] : [];
 }
 
 interface HelperProcess {
@@ -157,7 +164,7 @@ export function execInContainer(p: ExecPlan, io: LaunchIO, hooks: LaunchHooks): 
   const lines: string[][] = [['exec_target', String(p.target)], ['user', p.user], ['cwd', p.cwd], ['tty', p.tty ? '1' : '0']];
   for (const e of p.env) lines.push(['env', e]);
   for (const a of p.argv) lines.push(['arg', a]);
-  lines.push(...p.security.filter((l) => l[0] !== 'mask' && l[0] !== 'readonly_path'));
+  lines.push(...p.security.filter((l) => l[0] !== 'mask' && l[0] !== 'readonly_path'), ...seccompCache(p.security));
   return runHelper(lines, io, hooks, 0);
 }
 
@@ -188,6 +195,7 @@ async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, pr
         ch.send('mapped');
       } else if (kind === 'started') {
         await hooks.started(Number(a));
+        if (b === 'ack') ch.send('recorded');
       } else if (kind === 'execfail') {
         const errno = Number(a);
         failure = errno === 2

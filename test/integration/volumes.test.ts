@@ -3,7 +3,7 @@
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { tspod } from './helpers.js';
 
@@ -15,6 +15,12 @@ const volumeDirs = () => {
     return [];
   }
 };
+
+beforeAll(async () => {
+  // Earlier files may have left volumes behind (their containers named them): start from none.
+  await tspod(['rm', '-a', '-f']);
+  await tspod(['volume', 'rm', '-a', '-f']);
+});
 
 afterEach(async () => {
   await tspod(['rm', '-a', '-f']);
