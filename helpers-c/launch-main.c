@@ -61,6 +61,7 @@ static void read_plan(void) {
     else if (!strcmp(k, "tty")) plan.tty = atoi(v);
     else if (!strcmp(k, "interactive")) plan.interactive = atoi(v);
     else if (!strcmp(k, "relay")) plan.relay = atoi(v);
+    else if (!strcmp(k, "remove_layers")) plan.remove_layers = atoi(v);
     else if (!strcmp(k, "readonly")) plan.readonly = atoi(v);
     else if (!strcmp(k, "hostname")) plan.hostname = v;
     else if (!strcmp(k, "user")) plan.user = v;
@@ -379,5 +380,6 @@ int main(int argc, char **argv) {
     while (waitpid(slirp_pid, NULL, 0) < 0 && errno == EINTR)
       ;
   }
+  if (plan.remove_layers && plan.relay) remove_layers();
   return status;
 }

@@ -24,6 +24,7 @@ struct launch_plan {
   char *lower[MAX_ITEMS];
   int nlower;
   const char *upper, *work, *merged;
+  int remove_layers; /* run --rm in front of tspod: remove upper and work once the container is gone */
   int new_net, tty, interactive, relay, readonly;
   const char *hostname, *user, *cwd, *init;
   char *env[MAX_ITEMS];
@@ -90,6 +91,7 @@ void drop_bounding_caps(void);
 void drop_caps(void);
 
 /* seccomp.c */
+void remove_layers(void);
 void prepare_seccomp(void);
 void load_seccomp(void);
 

@@ -3,6 +3,8 @@
  * and pivot_root. */
 #include "launch.h"
 
+#include <ftw.h>
+
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <signal.h>
@@ -310,4 +312,23 @@ void set_ping_group_range(void) {
 /* The working directory exists in the container before the user is set. */
 void make_workdir(void) {
   close(make_in_root("workdir", plan.cwd, 0));
+}
+
+/* ---- run --rm ----------------------------------------------------------------
+ * The container is gone (its pid namespace with it) and so is the overlay program:
+ * as root of the user namespace, which owns every file of the writable layer, remove
+ * it here rather than have tspod start helpers for it. Never through a symlink (nftw
+ * with FTW_PHYS), never across a mount. What is left, if anything, tspod removes. */
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+  (void)st;
+  (void)ftw;
+  if (type == FTW_DP) rmdir(path);
+  else unlink(path);
+  return 0;
+}
+
+void remove_layers(void) {
+  if (umount2(plan.merged, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) return;
+  nftw(plan.upper, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+  nftw(plan.work, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }

@@ -126,15 +126,13 @@ export async function removeContainerDir(store: Store, id: string, name?: string
   const dir = store.containers.dir(id);
   for (const f of ['state.json', 'container.json']) rmSync(join(dir, f), { force: true });
   store.containers.forget(id, name);
+  // Plain removal first: a container that never ran, or whose writable layer its helper already
+  // removed (run --rm), holds only the user's own files. Files of subordinate ids need the
+  // user namespace's root.
   try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
     await store.ops.remove([dir]);
-  } catch (err) {
-    // A container that never ran has only the user's own files: plain removal does.
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch {
-      throw err;
-    }
   }
 }
 

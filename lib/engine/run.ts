@@ -437,7 +437,7 @@ export async function startAttached(store: Store, record: ContainerRecord, io: {
   let exitCode = 125;
   try {
     await reservePorts(record);
-    const result = await launch(await podPlan(store, record), io, {
+    const result = await launch(await podPlan(store, record), { ...io, removeLayers: record.config.autoRemove }, {
       started: async (pid) => {
         markStarted(store, record, pid);
         await forwardPorts(store, record, pid);

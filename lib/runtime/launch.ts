@@ -54,6 +54,9 @@ export interface LaunchIO {
   monitor?: [string, string, string, string[]];
   /** Detached with a terminal: the monitor's attach socket. */
   attachSocket?: string;
+  /** run --rm in the foreground: the helper, still root of the user namespace, removes the
+   * container's writable layer once the container has exited (no process spawned for it later). */
+  removeLayers?: boolean;
 }
 
 export interface LaunchHooks {
@@ -185,6 +188,7 @@ async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, pr
     // The helper reads our stdin only for -i; it relays our stdio unless a monitor or `cp` gives it other fds.
     ch.send('interactive', io.interactive ? '1' : '0');
     ch.send('relay', relays(io) ? '1' : '0');
+    if (io.removeLayers && relays(io)) ch.send('remove_layers', '1');
     ch.send('end');
     for (;;) {
       const line = await ch.next();
