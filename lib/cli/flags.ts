@@ -290,6 +290,10 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'all', short: 'a', type: 'bool', usage: 'Remove all unused data' },
     { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation.  The default is false' },
   ] },
+  'container exists': { usage: 'tspod container exists [options] CONTAINER', describe: 'Check if a container exists in local storage', flags: [
+    { name: 'external', type: 'bool', usage: 'Check external storage containers as well as Podman containers' },
+  ] },
+  'image exists': { usage: 'tspod image exists IMAGE', describe: 'Check if an image exists in local storage', flags: [] },
   'volume create': { usage: 'tspod volume create [options] [NAME]', describe: 'Create a new volume', maxArgs: 1, flags: [
     { name: 'driver', short: 'd', type: 'string', def: 'local', usage: 'Specify volume driver name' },
     { name: 'ignore', type: 'bool', usage: 'Don\'t fail if volume already exists' },
@@ -336,6 +340,7 @@ export const groups: Record<string, string> = {
   image: 'Manage images',
   container: 'Manage containers',
   volume: 'Manage volumes',
+  kube: 'Play containers, pods or volumes based on a structured input file',
 };
 
 /** podman's grouped spellings, mapped onto the flat commands. */
@@ -345,7 +350,9 @@ export const groupAliases: Record<string, Record<string, string[]>> = {
   container: { ls: ['ps'], list: ['ps'], rm: ['rm'], inspect: ['inspect', '--type', 'container'], run: ['run'], create: ['create'],
     start: ['start'], stop: ['stop'], attach: ['attach'], kill: ['kill'], wait: ['wait'], logs: ['logs'], exec: ['exec'], restart: ['restart'],
     rename: ['rename'], top: ['top'], diff: ['diff'], cp: ['cp'], port: ['port'], export: ['export'], commit: ['commit'], mount: ['mount'],
-    unmount: ['unmount'], umount: ['unmount'], cleanup: ['container-cleanup'] },
+    unmount: ['unmount'], umount: ['unmount'], cleanup: ['container-cleanup'], ps: ['ps'] },
+  system: { info: ['info'] },
+  kube: { play: ['play', 'kube'], generate: ['generate', 'kube'], down: ['play', 'kube', '--down'] },
   pod: { ls: ['pod', 'ps'], list: ['pod', 'ps'] },
   volume: { list: ['volume', 'ls'], umount: ['volume', 'unmount'] },
 };

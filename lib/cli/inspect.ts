@@ -1,7 +1,7 @@
 // `tspod inspect [--type container|image] [--format T] NAME...`
 import { TspodError } from '../util/errors.js';
 import { renderList } from './format.js';
-import { type Args, toArray } from './args.js';
+import { type Args, positionals, toArray } from './args.js';
 
 export async function handler(a: Args): Promise<void> {
   const refs = a.operands;
@@ -14,4 +14,12 @@ export async function handler(a: Args): Promise<void> {
     return;
   }
   process.stdout.write(renderList(objects, format, { verb: 'inspect' }));
+}
+
+/** `tspod container exists` / `tspod image exists`: exit 0 when it exists, 1 when not. */
+export async function exists(a: Args): Promise<number> {
+  const type = a.command.startsWith('image') ? 'image' : 'container';
+  const [ref] = positionals(a, a.command, 1, 1, type === 'image' ? 'image name or ID' : 'container name or ID');
+  const { objectExists } = await import('../engine/inspect.js');
+  return objectExists(ref!, type) ? 0 : 1;
 }

@@ -32,6 +32,8 @@ const handlers: Record<string, () => Promise<Handler>> = {
   cp: async () => (await import('./more.js')).cp,
   exec: async () => (await import('./exec.js')).handler,
   inspect: async () => (await import('./inspect.js')).handler,
+  'container exists': async () => (await import('./inspect.js')).exists,
+  'image exists': async () => (await import('./inspect.js')).exists,
   ps: async () => (await import('./ps.js')).handler,
   rm: async () => (await import('./rm.js')).handler,
   images: async () => (await import('./images.js')).handler,

@@ -99,3 +99,16 @@ export function inspect(refs: string[], type: InspectType): Array<Record<string,
     return imageJson(store, img);
   });
 }
+
+/** `container exists` / `image exists`: whether REF names one (podman answers with the exit code). */
+export function objectExists(ref: string, type: 'container' | 'image'): boolean {
+  const store = openStore();
+  if (type === 'image') return findLocalImage(store.images.list(), ref) !== undefined;
+  try {
+    findContainerIn(store, ref);
+    return true;
+  } catch (err) {
+    if (/no such container/.test((err as Error).message)) return false;
+    throw err;
+  }
+}

@@ -1,6 +1,6 @@
 // The compiled seccomp filter is cached in the store, keyed by all it was compiled from, and
 // checked before use: a start with a known filter skips libseccomp. (Budget: about 15 s.)
-import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ const confined = ['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'gr
 
 describe('seccomp filter cache', () => {
   it('compiles once, reuses the file untouched, and replaces one that is damaged or keyed for another kernel', async () => {
+    // Earlier files' containers (other capabilities, other profiles) left filters of their own.
+    rmSync(dir(), { recursive: true, force: true });
     const first = await tspod(confined);
     expect(first.stdout).toMatch(/Seccomp:\s+2\nunshare=1/);
     const [name] = entries();

@@ -200,12 +200,13 @@ describe('file descriptors and binaries', () => {
 describe('terminal injection (TIOCSTI)', () => {
   it('a container sharing the user\'s terminal cannot push input into it', async () => {
     // The outer shell reads a line after tspod exits: injected text would land there.
-    const term = pty.spawn('/bin/sh', ['-c', `${tspodBin} run --rm -i --network none probe probe tiocsti 'echo INJECTED\n'; read line; echo "read:[$line]"`], {
+    const term = pty.spawn('/bin/sh', ['-c', `${tspodBin} run --rm -i --network none probe probe tiocsti 'echo INJECTED\n'; echo tspod-done; read line; echo "read:[$line]"`], {
       cols: 80, rows: 24, env: testEnv(),
     });
     let out = '';
     term.onData((d) => (out += d));
-    await waitFor(() => /errno=|ok/.test(out), 20_000);
+    // Typed only once tspod has exited: with -i, what is typed while it runs is the container's input.
+    await waitFor(() => /tspod-done/.test(out), 20_000);
     term.write('typed\r');
     await new Promise<void>((resolve) => term.onExit(() => resolve()));
     expect(out).toMatch(/errno=(1|5|25)/); // 25: stdin is a pipe tspod-launch relays, not the terminal
