@@ -3,7 +3,8 @@
  * and pivot_root. */
 #include "launch.h"
 
-#include <ftw.h>
+#include <dirent.h>
+#include <fcntl.h>
 
 #include <linux/magic.h>
 #include <linux/openat2.h>
@@ -317,18 +318,56 @@ void make_workdir(void) {
 /* ---- run --rm ----------------------------------------------------------------
  * The container is gone (its pid namespace with it) and so is the overlay program:
  * as root of the user namespace, which owns every file of the writable layer, remove
- * it here rather than have tspod start helpers for it. Never through a symlink (nftw
- * with FTW_PHYS), never across a mount. What is left, if anything, tspod removes. */
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
-  (void)st;
-  (void)ftw;
-  if (type == FTW_DP) rmdir(path);
-  else unlink(path);
-  return 0;
+ * it here rather than have tspod start helpers for it. Another container may still
+ * hold a descriptor into the overlay and rename or replace directories meanwhile, so
+ * the walk goes by directory descriptors only: each level opened O_NOFOLLOW beneath
+ * its parent, entries removed with unlinkat on that descriptor, never a path string,
+ * never across a file system. A symlink put in a directory's place is removed itself.
+ * What is left, if anything (a tree deeper than the limit), tspod removes. */
+static void remove_tree_at(int parent, const char *name, dev_t dev, int depth) {
+  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOTDIR || errno == ELOOP) unlinkat(parent, name, 0);
+    return;
+  }
+  struct stat st;
+  if (fstat(fd, &st) < 0 || st.st_dev != dev || depth > 512) {
+    close(fd);
+    return;
+  }
+  DIR *d = fdopendir(fd);
+  if (!d) {
+    close(fd);
+    return;
+  }
+  for (struct dirent *e; (e = readdir(d)) != NULL;) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    if (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN) remove_tree_at(dirfd(d), e->d_name, dev, depth + 1);
+    else unlinkat(dirfd(d), e->d_name, 0);
+  }
+  closedir(d);
+  unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+static void remove_layer_dir(const char *path) {
+  /* The parent (the container's directory) is tspod's own: only below it can others act. */
+  char *copy = strdup(path);
+  if (!copy) return;
+  char *slash = strrchr(copy, '/');
+  if (!slash || slash == copy || !slash[1]) {
+    free(copy);
+    return;
+  }
+  *slash = 0;
+  int parent = open(copy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct stat st;
+  if (parent >= 0 && fstat(parent, &st) == 0) remove_tree_at(parent, slash + 1, st.st_dev, 0);
+  if (parent >= 0) close(parent);
+  free(copy);
 }
 
 void remove_layers(void) {
   if (umount2(plan.merged, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) return;
-  nftw(plan.upper, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-  nftw(plan.work, remove_entry, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+  remove_layer_dir(plan.upper);
+  remove_layer_dir(plan.work);
 }

@@ -39,14 +39,16 @@ static enum scmp_compare scmp_op(const char *op) {
  * host) and loaded by load_seccomp() in the container's last steps. */
 static struct sock_filter *prog;
 static unsigned short prog_len;
+static int prog_from_cache;
 
 /* ---- the BPF cache ----------------------------------------------------------
- * DIR/<fnv64 of the key>.bpf:  "TSPODBPF1\n" u32 keylen, key, u32 proglen, program.
+ * DIR/<fnv64 of the key>.bpf:  "TSPODBPF2\n" u32 keylen, key, u32 proglen, u64 fnv64 of the
+ * program, program.
  * The key is the whole input of the compilation: the rules as tspod resolved them
  * (capabilities applied), the architectures, the kernel and libseccomp versions.
  * A file is used only when its key is byte for byte ours and its program is well
  * formed; anything else is compiled afresh and the file replaced. */
-static const char magic[] = "TSPODBPF1\n";
+static const char magic[] = "TSPODBPF2\n";
 
 static char *cache_key(size_t *len) {
   struct utsname u;
@@ -77,7 +79,7 @@ static int read_cache(int dirfd, const char *name, const char *key, size_t keyle
   if (fd < 0) return 0;
   struct stat st;
   size_t head = sizeof magic - 1;
-  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)(head + 8 + keylen + BPF_MAXINSNS * sizeof(struct sock_filter))) {
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)(head + 16 + keylen + BPF_MAXINSNS * sizeof(struct sock_filter))) {
     close(fd);
     return 0;
   }
@@ -93,16 +95,20 @@ static int read_cache(int dirfd, const char *name, const char *key, size_t keyle
   close(fd);
   int ok = 0;
   uint32_t klen, plen;
-  if (got == st.st_size && (size_t)got >= head + 8 + keylen && !memcmp(buf, magic, head)) {
+  uint64_t sum;
+  if (got == st.st_size && (size_t)got >= head + 16 + keylen && !memcmp(buf, magic, head)) {
     memcpy(&klen, buf + head, 4);
     if (klen == keylen && !memcmp(buf + head + 4, key, keylen)) {
       memcpy(&plen, buf + head + 4 + keylen, 4);
+      memcpy(&sum, buf + head + 8 + keylen, 8);
+      const char *body = buf + head + 16 + keylen;
       if (plen && plen % sizeof(struct sock_filter) == 0 && plen / sizeof(struct sock_filter) <= BPF_MAXINSNS &&
-          (size_t)got == head + 8 + keylen + plen) {
+          (size_t)got == head + 16 + keylen + plen && fnv64(body, plen) == sum) {
         prog = malloc(plen);
         if (!prog) die_step("seccomp", ENOMEM, "cache file");
-        memcpy(prog, buf + head + 8 + keylen, plen);
+        memcpy(prog, body, plen);
         prog_len = plen / sizeof(struct sock_filter);
+        prog_from_cache = 1;
         ok = 1;
       }
     }
@@ -178,8 +184,9 @@ static void write_cache(int dirfd, const char *name, const char *key, size_t key
   int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return;
   uint32_t klen = keylen, plen = prog_len * sizeof(struct sock_filter);
+  uint64_t sum = fnv64((const char *)prog, plen);
   int ok = write_all(fd, magic, sizeof magic - 1) == 0 && write_all(fd, &klen, 4) == 0 && write_all(fd, key, keylen) == 0 &&
-           write_all(fd, &plen, 4) == 0 && write_all(fd, prog, plen) == 0 && fsync(fd) == 0;
+           write_all(fd, &plen, 4) == 0 && write_all(fd, &sum, 8) == 0 && write_all(fd, prog, plen) == 0 && fsync(fd) == 0;
   if (close(fd) < 0) ok = 0;
   if (!ok || renameat(dirfd, tmp, dirfd, name) < 0) unlinkat(dirfd, tmp, 0);
 }
@@ -209,5 +216,14 @@ void load_seccomp(void) {
   struct sock_fprog fprog = {.len = prog_len, .filter = prog};
   /* Without no_new_privs the filter needs CAP_SYS_ADMIN in our user
    * namespace, which root still has here: load it before dropping to the user. */
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) == 0) return;
+  if (!prog_from_cache) die_step("seccomp", errno, "load the filter");
+  /* A cached program the kernel refuses (its checksum held, so it was written that way):
+   * compile afresh (libseccomp needs no files) and load that instead. */
+  free(prog);
+  prog = NULL;
+  prog_from_cache = 0;
+  compile();
+  fprog = (struct sock_fprog){.len = prog_len, .filter = prog};
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) < 0) die_step("seccomp", errno, "load the filter");
 }

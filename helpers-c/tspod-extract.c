@@ -7,7 +7,8 @@
  * OCI whiteouts become what the overlay mounts read (0/0 character devices,
  * user.overlay.opaque and user.fuseoverlayfs.opaque xattrs).
  *
- * Usage: tspod-extract [--own-userns] [--max-entries N] [--max-bytes N] LAYERDIR < layer.tar
+ * Usage: tspod-extract [--own-userns] [--plain] [--max-entries N] [--max-bytes N] LAYERDIR < layer.tar
+ *   --plain: a plain archive (volume import): whiteout names are ordinary files.
  *   Run as root of tspod's mapped user namespace (tspod-userns): owners are
  *   applied as the archive records them. --own-userns (tests, unit runs):
  *   when not uid 0, first enter a user namespace of one's own mapping only
@@ -44,6 +45,8 @@ const char *helper_name = "tspod-extract";
 static int rootfd = -1;
 static bool apply_owners = true;
 static uint64_t max_entries = 2000000, max_bytes = 64ull << 30;
+/* --plain: an archive of files (volume import), not a layer: .wh. names are ordinary names */
+static bool plain;
 static uint64_t n_entries, n_bytes, offset;
 
 /* ---- status ---------------------------------------------------------- */
@@ -237,12 +240,18 @@ static void parse_pax(struct pax *px, uint64_t size) {
   char *p = buf, *end = buf + size;
   while (p < end) {
     char *sp;
+    /* "LEN KEY=VALUE\n", LEN counting the whole record: digits first (strtoul would skip
+     * leading white space and let the record end before its key starts). */
+    if (*p < '0' || *p > '9') refuse("a PAX header at byte %" PRIu64 " is malformed", offset);
     unsigned long len = strtoul(p, &sp, 10);
     if (sp == p || *sp != ' ' || len == 0 || len > (unsigned long)(end - p) || p[len - 1] != '\n')
       refuse("a PAX header at byte %" PRIu64 " is malformed", offset);
     char *key = sp + 1, *rec_end = p + len - 1;
-    char *eq = memchr(key, '=', rec_end - key);
+    if (key >= rec_end) refuse("a PAX header at byte %" PRIu64 " is malformed", offset);
+    char *eq = memchr(key, '=', (size_t)(rec_end - key));
     if (!eq) refuse("a PAX header at byte %" PRIu64 " is malformed", offset);
+    /* A NUL inside a value would silently cut a path short: refuse it. */
+    if (memchr(key, 0, (size_t)(rec_end - key))) refuse("a PAX header at byte %" PRIu64 " holds a NUL byte", offset);
     *eq = 0;
     *rec_end = 0;
     char *val = eq + 1;
@@ -571,7 +580,7 @@ static void extract_one(struct entry *e) {
 
   char *slash = strrchr(rel, '/');
   const char *last = slash ? slash + 1 : rel;
-  if (strncmp(last, ".wh.", 4) == 0) {
+  if (!plain && strncmp(last, ".wh.", 4) == 0) {
     int dir = open_parent(rel, &base, true, "entry", raw);
     close(dir);
     if (strcmp(last, ".wh..wh..opq") == 0) {
@@ -703,13 +712,14 @@ int main(int argc, char **argv) {
   const char *dest = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--own-userns") == 0) own = true;
+    else if (strcmp(argv[i], "--plain") == 0) plain = true;
     else if (strcmp(argv[i], "--max-entries") == 0 && i + 1 < argc) max_entries = parse_limit(argv[i + 1], argv[i]), i++;
     else if (strcmp(argv[i], "--max-bytes") == 0 && i + 1 < argc) max_bytes = parse_limit(argv[i + 1], argv[i]), i++;
     else if (argv[i][0] != '-' && !dest) dest = argv[i];
     else dest = NULL, i = argc;
   }
   if (!dest) {
-    fprintf(stderr, "usage: %s [--own-userns] [--max-entries N] [--max-bytes N] LAYERDIR < layer.tar\n", helper_name);
+    fprintf(stderr, "usage: %s [--own-userns] [--plain] [--max-entries N] [--max-bytes N] LAYERDIR < layer.tar\n", helper_name);
     json_line("failed", "tspod-extract: usage: bad arguments");
     return 125;
   }

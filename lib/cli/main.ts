@@ -78,10 +78,17 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     const hint = (err as { helpFor?: string }).helpFor;
-    process.stderr.write(`Error: ${e.message}\n${hint !== undefined ? `See 'tspod ${hint ? `${hint} ` : ''}--help'\n` : ''}`);
+    process.stderr.write(`Error: ${printable(e.message)}\n${hint !== undefined ? `See 'tspod ${hint ? `${hint} ` : ''}--help'\n` : ''}`);
     if (debug && e.stack) process.stderr.write(e.stack + '\n');
     return typeof (err as { exitCode?: unknown }).exitCode === 'number' ? (err as { exitCode: number }).exitCode : 125;
   }
+}
+
+/** Messages may quote names from images, archives and registries: their control characters
+ * (an escape sequence retitling or recolouring the terminal) are shown escaped, as Go's %q would. */
+function printable(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  return message.replace(/[\x00-\x08\x0b-\x1f\x7f\x9b]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** Set by the bundle build from package.json; unset when the sources run (tests). */

@@ -1,9 +1,10 @@
 // Named and anonymous volumes: create, list, inspect, remove, prune, export and import,
 // and how `run -v NAME:/path` and `--mount type=volume` turn a volume into a container mount.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { join, posix } from 'node:path';
+import { checkMountDestination } from '../runtime/mounts.js';
 import { runInUserns } from '../runtime/userns.js';
 import type { ContainerRecord, Mount } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
@@ -242,8 +243,8 @@ export async function volumePrune(filters: string[] = [], store: Store = openSto
 
 /** The volume's files as a tar stream on `fd`, read as the namespace's root (owners as containers see them). */
 export async function volumeExport(name: string, fd: number, store: Store = openStore()): Promise<void> {
-  volumeFind(store, name);
-  const r = await runInUserns(['tar', '--numeric-owner', '-C', store.volumes.dataDir(name), '-cf', '-', '.'], { stdoutFd: fd });
+  const v = volumeFind(store, name);
+  const r = await runInUserns(['tar', '--numeric-owner', '-C', v.options.device ?? store.volumes.dataDir(name), '-cf', '-', '.'], { stdoutFd: fd });
   if (r.exitCode !== 0) throw new TspodError(`exporting volume ${name}: ${r.stderr.trim() || `tar exited ${r.exitCode}`}`);
 }
 
@@ -277,6 +278,11 @@ export async function resolveVolumeMounts(store: Store, mounts: Mount[], imageVo
   // Called with the store lock held (container create).
   const out: Mount[] = [];
   const covered = new Set(mounts.map((m) => m.destination));
+  // The image's VOLUMEs are its content, not the user's choice: held to the same rules as -v.
+  for (const d of imageVolumes) {
+    if (!posix.isAbsolute(d) || d.split('/').includes('..')) throw new TspodError(`the image's VOLUME "${d}" is not an absolute path without "..": the image is malformed`);
+    checkMountDestination(posix.normalize(d), `the image's VOLUME "${d}"`);
+  }
   const wanted = [...mounts, ...imageVolumes.filter((d) => !covered.has(posix.normalize(d))).map((d): Mount => ({ type: 'volume', volume: '', source: '', destination: posix.normalize(d), readonly: false }))];
   for (const m of wanted) {
     if (m.type !== 'volume') {
@@ -302,7 +308,10 @@ export async function copyUpVolumes(store: Store, rec: ContainerRecord, lowerDir
       const r = await runInUserns(['unshare', '-m', '--propagation', 'private', 'sh', '-c',
         // overlay needs two lower layers when it has no upper one: a single layer is read directly.
         'set -e; case "$1" in *:*) m=$(mktemp -d); trap \'umount "$m" 2>/dev/null; rmdir "$m"\' EXIT; mount -t overlay overlay -o "ro,userxattr,lowerdir=$1" "$m";; *) m=$1;; esac; '
-        + 'if [ -d "$m$2" ] && [ ! -L "$m$2" ]; then cp -a --no-dereference "$m$2/." "$3/"; fi', 'copy-up', lowerDirs.join(':'), m.destination, store.volumes.dataDir(v.name)]);
+        // Copied into a fresh directory that replaces the data directory only if that is still empty
+        // (rmdir): a container sharing the volume cannot steer the copy through a symlink of its own.
+        + 'if [ -d "$m$2" ] && [ ! -L "$m$2" ]; then t=$(mktemp -d "$3.copyup.XXXXXX"); cp -a --no-dereference "$m$2/." "$t/"; '
+        + 'if rmdir "$3" 2>/dev/null; then mv -T "$t" "$3"; else rm -rf "$t"; fi; fi', 'copy-up', lowerDirs.join(':'), m.destination, store.volumes.dataDir(v.name)]);
       if (r.exitCode !== 0) throw new TspodError(`copying the image's ${m.destination} into volume ${v.name}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
     }
     store.volumes.save({ ...v, needsCopyUp: false });
@@ -328,20 +337,34 @@ function throughSymlink(lowers: string[], path: string): boolean {
   return false;
 }
 
-/** A tar archive's files into the volume (`volume import`), extracted as a layer is: beneath the
- * volume's data directory as the root of a private mount namespace, never through a symlink. */
+/** A tar archive's files into an empty volume (`volume import`), extracted as a layer is
+ * (beneath a directory as the root of a private mount namespace, never through a symlink) but
+ * without layer semantics, into a fresh directory that replaces the empty data directory only
+ * once the whole archive is in: a refused archive leaves the volume as it was. */
 export async function volumeImport(name: string, archive: string | NodeJS.ReadableStream, store: Store = openStore()): Promise<void> {
-  volumeFind(store, name);
-  const { extractLayerAsRoot } = await import('../runtime/userns.js');
-  if (typeof archive === 'string') return extractLayerAsRoot(archive, store.volumes.dataDir(name));
-  // A stream (stdin) is spooled first: extraction reads a file (its kind is told from its first bytes).
+  const v = volumeFind(store, name);
+  if (v.options.device) throw new TspodError(`volume ${name} binds ${v.options.device}: import into that directory yourself (tar -x -C ${v.options.device})`);
+  if (!volumeIsEmpty(store, name)) {
+    throw new TspodError(`volume ${name} is not empty: tspod imports into an empty volume only, so that a refused archive changes nothing (\`tspod volume create\` a new one, or remove its files first)`);
+  }
+  const { extractArchiveAsRoot } = await import('../runtime/userns.js');
   mkdirSync(join(store.root, 'tmp'), { recursive: true });
-  const dir = mkdtempSync(join(store.root, 'tmp', 'volume-import-'));
+  const spool = typeof archive === 'string' ? undefined : mkdtempSync(join(store.root, 'tmp', 'volume-import-'));
+  const staging = mkdtempSync(join(store.volumes.dir(name), '.import-'));
+  chmodSync(staging, 0o755); // as a new volume's directory, unless the archive's "./" says otherwise
   try {
-    const file = join(dir, 'archive.tar');
-    await pipeline(archive, createWriteStream(file));
-    await extractLayerAsRoot(file, store.volumes.dataDir(name));
+    let file = archive as string;
+    if (spool) {
+      // A stream (stdin) is spooled first: extraction reads a file (its kind is told from its first bytes).
+      file = join(spool, 'archive.tar');
+      await pipeline(archive as NodeJS.ReadableStream, createWriteStream(file));
+    }
+    await extractArchiveAsRoot(file, staging, `the archive ${typeof archive === 'string' ? archive : '(stdin)'}`);
+    const data = store.volumes.dataDir(name);
+    rmdirSync(data); // still empty: nothing was written to it meanwhile, or this fails
+    renameSync(staging, data);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (existsSync(staging)) await store.ops.remove([staging]).catch(() => rmSync(staging, { recursive: true, force: true }));
+    if (spool) rmSync(spool, { recursive: true, force: true });
   }
 }

@@ -79,6 +79,17 @@ export async function extractLayerAsRoot(blobPath: string, dest: string, diffId?
   }
 }
 
+/** A plain tar archive (volume import) into DEST, as a layer is extracted but without layer
+ * semantics (whiteout names are ordinary files). */
+export async function extractArchiveAsRoot(file: string, dest: string, what: string): Promise<void> {
+  const launch: ExtractLauncher = (args, stdin) => runInUserns([helperPath('tspod-extract'), '--plain', ...args], { stdin });
+  try {
+    await extractLayer(file, dest, defaultLimits(), undefined, launch);
+  } catch (err) {
+    throw new TspodError(`${what} cannot be imported: ${(err as Error).message.replace(/^layer \S+ cannot be extracted: /, '')}`);
+  }
+}
+
 export const rootFileOps: RootFileOps = { extractLayer: extractLayerAsRoot, remove: removeAsRoot };
 
 /** A container's file system as an overlay mount: its writable layer over its image

@@ -3,7 +3,9 @@
 //
 // The socket's name is "\0tspod-lock/SECRET/NAME". SECRET is 128 random bits kept in the store's
 // 0600 file `lock-secret` (in the 0700 store): abstract names are visible to every user
-// (/proc/net/unix), so without it another user could squat on our names; and each store root
+// (/proc/net/unix), so without it another user could squat on our names (while a lock is held its
+// name is visible, and another user can bind it once it is free: a denial of service that the
+// timeout names, docs/security.md); and each store root
 // has its own secret, so a second --root has locks of its own. bind() fails with EADDRINUSE while
 // the name is held. libuv opens sockets with SOCK_CLOEXEC: children never inherit a lock.
 // Abstract names belong to a network namespace: every taker must be in the host's (tspod's own),
@@ -158,7 +160,9 @@ export function lockHolders(spec: LockSpec): number[] {
 
 function timedOut(spec: LockSpec, timeoutMs: number): TspodError {
   const holders = lockHolders(spec);
-  const who = holders.length ? `held by pid ${holders.join(', ')}` : 'held by another tspod process';
+  // No process of this user holds it: the name is visible in /proc/net/unix while held, so another
+  // user may have bound it after seeing it (a denial of service; nothing of the store is reachable).
+  const who = holders.length ? `held by pid ${holders.join(', ')}` : 'held by a process of ANOTHER USER (not one of yours: the lock\'s name can be seen by every user while it is held, and someone took it; an administrator can find and end that process with `ss -xlp`)';
   return new TspodError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for the lock "${spec.name}" of the store ${spec.root}, ${who} (\`ss -xlp | grep tspod-lock\` shows the holders; the lock goes when its holder ends)`);
 }
 

@@ -12,7 +12,10 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   try {
     const fd = openSync(tmp, 'w', mode);
     try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      // writeSync may write less than asked (a nearly full disk): loop, so a short write is
+      // either completed or ends in the error (ENOSPC) that removes the temp file.
+      const buf = typeof data === 'string' ? Buffer.from(data) : data;
+      for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

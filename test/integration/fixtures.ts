@@ -21,14 +21,15 @@ export function rawTar(entries: RawEntry[]): Buffer {
   for (const e of entries) {
     const body = typeof e.body === 'string' || e.body === undefined ? Buffer.from(e.body ?? '') : e.body;
     const type = e.type ?? 'File';
+    const sized = type === 'File' || (type as string) === 'ExtendedHeader';
     const h = new Header({
-      path: e.path, type, size: type === 'File' ? body.length : 0, mode: e.mode ?? (type === 'Directory' ? 0o755 : 0o644),
+      path: e.path, type, size: sized ? body.length : 0, mode: e.mode ?? (type === 'Directory' ? 0o755 : 0o644),
       uid: 0, gid: 0, mtime: new Date(0), linkpath: e.linkpath,
     });
     const buf = Buffer.alloc(512);
     h.encode(buf, 0);
     blocks.push(buf);
-    if (type === 'File' && body.length) {
+    if (sized && body.length) {
       const padded = Buffer.alloc(Math.ceil(body.length / 512) * 512);
       body.copy(padded);
       blocks.push(padded);

@@ -36,6 +36,14 @@ describe('seccomp filter cache', () => {
     expect(statSync(path).size).toBeGreaterThan(1000);
     expect(statSync(path).ino).not.toBe(inode);
 
+    // One instruction changed: its checksum fails, so it is compiled again and replaced.
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 3] ^= 0xff;
+    writeFileSync(path, bytes);
+    const flipped = statSync(path).ino;
+    expect((await tspod(confined)).stdout).toMatch(/Seccomp:\s+2\nunshare=1/);
+    expect(statSync(path).ino).not.toBe(flipped);
+
     // Whole, but compiled for another kernel: its key is not ours, so it is not loaded.
     const text = readFileSync(path, 'latin1').replace(`\nkernel ${release()}\n`, `\nkernel ${'9'.repeat(release().length)}\n`);
     writeFileSync(path, Buffer.from(text, 'latin1'));

@@ -1,6 +1,6 @@
 // Named and anonymous volumes as a podman user drives them: tspod volume ..., run -v NAME:/path,
 // -v /path, copy-up of the image's content, rm -v, export and import. (Budget: about a minute.)
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -113,13 +113,28 @@ describe('tspod volume', () => {
     const piped = await execa(tspodBin, ['volume', 'import', 'viastdin', '-'], { env: testEnv(), reject: false, inputFile: tar });
     expect(piped.exitCode).toBe(0);
     expect((await tspod(['run', '--rm', ...none, '-v', 'viastdin:/v', 'busybox', 'cat', '/v/d/f'])).stdout).toBe('one');
-    // A hostile archive is refused like a hostile layer: nothing written through its symlink.
+    // Only into an empty volume, so that a refused archive changes nothing.
+    const full = await tspod(['volume', 'import', 'dst', tar]);
+    expect(full.exitCode).toBe(125);
+    expect(full.stderr).toMatch(/volume dst is not empty/);
+    // A hostile archive is refused like a hostile layer: nothing written through its symlink, and
+    // what came before the bad entry is not kept either.
     const { rawTar } = await import('./fixtures.js');
     const evil = join(dir, 'evil.tar');
-    writeFileSync(evil, rawTar([{ path: 's', type: 'SymbolicLink', linkpath: dir }, { path: 's/escaped', body: 'x' }]));
-    const refused = await tspod(['volume', 'import', 'dst', evil]);
+    writeFileSync(evil, rawTar([{ path: 'good.txt', body: 'g' }, { path: 's', type: 'SymbolicLink', linkpath: dir }, { path: 's/escaped', body: 'x' }]));
+    await tspod(['volume', 'create', 'evil']);
+    const refused = await tspod(['volume', 'import', 'evil', evil]);
     expect(refused.exitCode).toBe(125);
+    expect(refused.stderr).toMatch(/^Error: the archive .*evil\.tar cannot be imported: /);
     expect(readdirSync(dir).sort()).toEqual(['evil.tar', 'v.tar']);
+    expect((await tspod(['run', '--rm', ...none, '-v', 'evil:/v', 'busybox', 'ls', '-A', '/v'])).stdout).toBe('');
+    // Not a layer: whiteout names are plain files.
+    const wh = join(dir, 'wh.tar');
+    writeFileSync(wh, rawTar([{ path: '.wh.victim', body: 'w' }, { path: 'd/', type: 'Directory' }, { path: 'd/.wh..wh..opq', body: 'o' }]));
+    await tspod(['volume', 'create', 'plain']);
+    expect((await tspod(['volume', 'import', 'plain', wh])).exitCode).toBe(0);
+    expect((await tspod(['run', '--rm', ...none, '-v', 'plain:/v', 'busybox', 'cat', '/v/.wh.victim', '/v/d/.wh..wh..opq'])).stdout).toBe('wo');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses -v with a bad name or a relative target, and --mount-style options it does not know', async () => {

@@ -41,6 +41,16 @@ describe('extractLayer', () => {
     expect(readFileSync(join(dest, 'bin/ls'), 'utf8')).toBe('ELF');
   });
 
+  it('refuses malformed PAX records instead of reading past them (white space before the length, a NUL in a value)', async () => {
+    for (const body of ['\n\n\n\n1 path=zz\n', '12 path=a\0b\n']) {
+      const { file, dest } = layer([
+        { path: 'PaxHeader', type: 'ExtendedHeader' as RawEntry['type'], body },
+        { path: 'file', body: 'x' },
+      ]);
+      await expect(extractLayer(file, dest), JSON.stringify(body)).rejects.toThrow(/PAX header .*(malformed|NUL)/);
+    }
+  });
+
   it('turns whiteouts into 0/0 character devices and writes no .wh. file', async () => {
     const { file, dest } = layer([
       { path: 'etc/', type: 'Directory' },
