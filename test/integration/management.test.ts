@@ -34,4 +34,14 @@ describe('management spellings', () => {
     expect((await tspod(['kube', 'down', yaml])).exitCode).toBe(0);
     expect((await tspod(['pod', 'exists', 'kp'])).exitCode).toBe(1);
   });
+
+  it('shows control characters from an archive escaped in its error, not raw to the terminal', async () => {
+    const { rawTar } = await import('./fixtures.js');
+    const tar = join(tmpdir(), `tspod-esc-${process.pid}.tar`);
+    writeFileSync(tar, rawTar([{ path: '\x1b]0;PWNED\x07\x1b[31mRED/../x', body: 'x' }]));
+    const r = await tspod(['import', tar, 'escname']);
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).not.toMatch(/[\x1b\x07]/);
+    expect(r.stderr).toContain('\\x1b]0;PWNED\\x07');
+  });
 });
