@@ -224,8 +224,16 @@ export class ContainerStore {
         out.push(summaryOf(this.broken(id, err)));
         continue;
       }
-      const rec = this.get(id);
-      if (rec) out.push(summaryOf(rec));
+      // Never started (state.json comes with the first change): the summary's fields are in the
+      // record; its plan (and seccomp rules) is not needed for that.
+      const cfgPath = join(this.dir(id), 'container.json');
+      try {
+        const text = readText(cfgPath);
+        if (text !== undefined) out.push(summaryOf(parseRecord<ContainerRecord>(text, id, cfgPath)));
+      } catch (err) {
+        if (!(err instanceof RecordError)) throw err;
+        out.push(summaryOf(this.broken(id, err)));
+      }
     }
     return out.sort(newestFirst);
   }
@@ -418,7 +426,8 @@ export class ContainerStore {
 }
 
 function newestFirst(a: { created: string }, b: { created: string }): number {
-  return b.created.localeCompare(a.created);
+  // ISO timestamps order as strings; localeCompare would load ICU's collation for nothing.
+  return a.created < b.created ? 1 : a.created > b.created ? -1 : 0;
 }
 
 export function isBrokenRecord(rec: { state: { status: ContainerStatus } }): boolean {
