@@ -62,7 +62,15 @@ function safeReal(p: string, src: string, ctx: string, inside: (p: string) => bo
   try {
     real = realpathSync(p);
   } catch {
-    return undefined;
+    // Missing: still refused as escaping when the part of it that exists leads out.
+    for (let q = join(p, '..'); ; q = join(q, '..')) {
+      try {
+        if (!inside(realpathSync(q))) throw escaping(src, ctx);
+        return undefined;
+      } catch (err) {
+        if (err instanceof TspodError || q === '/') throw err;
+      }
+    }
   }
   if (!inside(real)) throw escaping(src, ctx);
   return real;
@@ -161,12 +169,13 @@ export function writeCopyLayer(fd: number, sources: Source[], dest: string, o: C
   }
   // HOSTS: where the path is, top layer first (one path for the context); directories are
   // the union of the layers' (whiteouts hide what is below them).
-  const put = (hosts: string[], rel: string) => {
+  const put = (hosts: string[], rel: string, top = false) => {
     const host = hosts[0]!;
     const st = lstatSync(host);
     const common = { path: rel, uid: o.uid, gid: o.gid, mtime: st.mtime };
     if (st.isDirectory()) {
-      if (rel) {
+      // The destination itself: made above when the image lacks it (its mode kept when it has it).
+      if (rel && !top) {
         made.delete(rel);
         dirEntry(rel, st);
       }
@@ -194,7 +203,7 @@ export function writeCopyLayer(fd: number, sources: Source[], dest: string, o: C
   };
   for (const s of sources) {
     const st = lstatSync(s.hosts[0]!);
-    if (st.isDirectory()) put(s.hosts, target);
+    if (st.isDirectory()) put(s.hosts, target, true);
     else put(s.hosts, destIsDir ? (target ? `${target}/${s.name}` : s.name) : target);
   }
   t.end();
