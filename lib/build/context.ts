@@ -28,7 +28,7 @@ export function layerLookup(diffDirs: string[]): ImageLookup {
 }
 
 function escaping(src: string, ctx: string): TspodError {
-  return new TspodError(`possible escaping context directory error: "${src}" resolves outside the build context ${ctx}; copy only files under the context directory`);
+  return new TspodError(`checking on sources under "${ctx}": possible escaping context directory error: "${src}" resolves outside the build context; copy only files under the context directory`);
 }
 
 /** Sources of COPY/ADD: paths relative to the context (even when written absolute), with `*`/`?`
@@ -46,11 +46,11 @@ export function resolveSources(ctx: string, srcs: string[]): Source[] {
       const dir = join(lexical, '..');
       const re = globRegex(base);
       candidates = safeReal(dir, src, ctx, inside) ? readdirSync(dir).filter((n) => re.test(n)).sort().map((n) => join(dir, n)) : [];
-      if (candidates.length === 0) throw new TspodError(`building: checking on sources under "${ctx}": no files found matching "${src}"`);
+      if (candidates.length === 0) throw new TspodError(`checking on sources under "${ctx}": no files found matching "${src}"`);
     }
     for (const c of candidates) {
       const real = safeReal(c, src, ctx, inside);
-      if (!real) throw new TspodError(`building: checking on sources under "${ctx}": copier: stat: "${'/' + relative(root, c)}": no such file or directory`);
+      if (!real) throw new TspodError(`checking on sources under "${ctx}": copier: stat: "${'/' + relative(root, c)}": no such file or directory`);
       out.push({ hosts: [real], name: posix.basename(relative(root, c)) || '.' });
     }
   }

@@ -9,6 +9,7 @@ import { join, posix, resolve } from 'node:path';
 import { jsonForm, parseContainerfile, type Instruction, type Stage } from '../build/dockerfile.js';
 import { expandWord, keyValues, shellWords } from '../build/expand.js';
 import { imageSources, layerLookup, parseChmod, resolveSources, writeCopyLayer, type Source } from '../build/context.js';
+import { buildCacheDir } from '../build/cache.js';
 import { composeImage, defaultPath, readConfig, type Config } from '../build/compose.js';
 import { sha256, sha256File } from '../storage/blobs.js';
 import type { ImageRecord } from '../storage/images.js';
@@ -92,7 +93,13 @@ export async function build(o: BuildOptions, report: Report, warn: Report): Prom
       for (const [i, ins] of stage.steps.entries()) {
         step(i + 2, ins);
         const lastStep = isFinal && i === stage.steps.length - 1;
-        await runStep(store, st, ins, { ...o, ctx, work, buildArgs, globalArgs, used, built, stages: parsed.stages, report, warn });
+        try {
+          await runStep(store, st, ins, { ...o, ctx, work, buildArgs, globalArgs, used, built, stages: parsed.stages, report, warn });
+        } catch (err) {
+          // podman's form: which step, then why
+          if (err instanceof TspodError && !err.message.startsWith('building at STEP')) throw new TspodError(`building at STEP "${ins.text}": ${err.message}`, err.exitCode);
+          throw err;
+        }
         if (lastStep && !o.quiet) report(`COMMIT ${o.tags[0] ?? ''}`.trimEnd());
         if (!o.quiet) report(`--> ${short(st.image!.id)}`);
       }
@@ -274,7 +281,7 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
   st.config = c;
   const runEnv = [...st.args].map(([k, val]) => `${k}=${val}`).filter((e) => !(c.Env ?? []).some((x) => x.split('=')[0] === e.split('=')[0]));
   const key = sha256(JSON.stringify([st.image?.id ?? 'scratch', ins.text, c, contentDigest, run ? runEnv : []]));
-  const cacheFile = join(store.root, 'build-cache', key.slice(7));
+  const cacheFile = join(buildCacheDir(store.root), key.slice(7));
   if (!o.noCache) {
     const hit = existsSync(cacheFile) ? store.images.get(readFileSync(cacheFile, 'utf8').trim()) : undefined;
     if (hit) {
@@ -287,7 +294,7 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
   if (run) layer = await runInContainer(store, st, ins, run, runEnv, o);
   const img = await composeImage(store, st.image, layer, c, createdBy, []);
   if (layer) rmSync(layer, { force: true });
-  mkdirSync(join(store.root, 'build-cache'), { recursive: true });
+  mkdirSync(buildCacheDir(store.root), { recursive: true });
   writeFileSync(cacheFile, img.id);
   st.image = img;
 }

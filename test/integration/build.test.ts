@@ -76,6 +76,11 @@ describe('tspod build', () => {
     expect(run.stdout).toBe('hi from two words');
     const files = await tspod(['run', '--rm', '--network', 'none', 'bt-app', 'sh', '-c',
       'id -u; pwd; cat a.txt tree/sub/b.txt; stat -c "%u:%g %a %n" owned.txt a.txt tree/sub/b.txt']);
+    // the steps' intermediate images show only with -a, as podman's
+    const ids = async (args: string[]) => (await tspod(['images', '-q', '--no-trunc', ...args])).stdout.split('\n');
+    const stepImage = r.stdout.match(/STEP 5\/16: .*\n--> ([0-9a-f]{11})$/m)![1]!;
+    expect((await ids([])).some((i) => i.includes(stepImage))).toBe(false);
+    expect((await ids(['-a'])).some((i) => i.includes(stepImage))).toBe(true);
     expect(files.stdout.split('\n')).toEqual(['1000', '/app', 'file a', 'file b', '1000:1000 600 owned.txt', '0:0 644 a.txt', '0:0 644 tree/sub/b.txt']);
   });
 
