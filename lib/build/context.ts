@@ -2,7 +2,7 @@
 // symlink that leads out of it is refused, podman's "possible escaping context
 // directory"), and the layer tar that holds the copied files with Docker's
 // destination rules, owners (0:0 or --chown) and modes (--chmod).
-import { closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync, writeSync, type Stats } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import { Header, type HeaderData } from 'tar';
 import { TspodError } from '../util/errors.js';
@@ -33,7 +33,7 @@ function escaping(src: string, ctx: string): TspodError {
 
 /** Sources of COPY/ADD: paths relative to the context (even when written absolute), with `*`/`?`
  * globs in the last part; each resolved to a real path inside the context or refused. */
-export function resolveSources(ctx: string, srcs: string[]): Source[] {
+export function resolveSources(ctx: string, srcs: string[], ignored: Ignore = () => false): Source[] {
   const root = realpathSync(ctx);
   const inside = (p: string) => p === root || p.startsWith(root + sep);
   const out: Source[] = [];
@@ -51,7 +51,9 @@ export function resolveSources(ctx: string, srcs: string[]): Source[] {
     for (const c of candidates) {
       const real = safeReal(c, src, ctx, inside);
       if (!real) throw new TspodError(`checking on sources under "${ctx}": copier: stat: "${'/' + relative(root, c)}": no such file or directory`);
-      out.push({ hosts: [real], name: posix.basename(relative(root, c)) || '.' });
+      const rel = relative(root, real);
+      if (rel && ignored(rel)) throw new TspodError(`checking on sources under "${ctx}": copier: stat: "/${rel}": no such file or directory (excluded by the context's ignore file)`);
+      out.push({ hosts: [real], name: posix.basename(relative(root, c)) || '.', inContext: { rel, ignored } });
     }
   }
   return out;
@@ -77,9 +79,7 @@ function safeReal(p: string, src: string, ctx: string, inside: (p: string) => bo
 }
 
 function globRegex(glob: string): RegExp {
-  let re = '';
-  for (const c of glob) re += c === '*' ? '[^/]*' : c === '?' ? '[^/]' : c.replace(/[.+^${}()|\\\]]/g, '\\$&').replace('[', '[');
-  return new RegExp(`^${re}$`);
+  return ignoreRegex(glob);
 }
 
 export interface CopyOptions {
@@ -146,7 +146,12 @@ class TarOut {
 }
 
 /** Write the layer tar of one COPY/ADD to the open file FD. DEST is absolute in the image. */
-export interface Source { hosts: string[]; name: string }
+export interface Source {
+  hosts: string[];
+  name: string;
+  /** a context source: its path from the context root, and the ignore file's verdict on a path */
+  inContext?: { rel: string; ignored: Ignore };
+}
 
 export function writeCopyLayer(fd: number, sources: Source[], dest: string, o: CopyOptions, image: ImageLookup): void {
   const t = new TarOut(fd);
@@ -169,7 +174,7 @@ export function writeCopyLayer(fd: number, sources: Source[], dest: string, o: C
   }
   // HOSTS: where the path is, top layer first (one path for the context); directories are
   // the union of the layers' (whiteouts hide what is below them).
-  const put = (hosts: string[], rel: string, top = false) => {
+  const put = (hosts: string[], rel: string, top = false, ctxRel?: string, ignored?: Ignore) => {
     const host = hosts[0]!;
     const st = lstatSync(host);
     const common = { path: rel, uid: o.uid, gid: o.gid, mtime: st.mtime };
@@ -190,7 +195,11 @@ export function writeCopyLayer(fd: number, sources: Source[], dest: string, o: C
         const below = dirs.map((d) => join(d, n)).filter((p) => lstatSync(p, { throwIfNoEntry: false }));
         const top = lstatSync(below[0]!);
         if (top.isCharacterDevice() && top.rdev === 0) continue; // a whiteout
-        put(below, rel ? `${rel}/${n}` : n);
+        const childCtx = ctxRel === undefined ? undefined : ctxRel ? `${ctxRel}/${n}` : n;
+        // .containerignore / .dockerignore: an ignored directory is still walked when an exception
+        // (`!pattern`) may take back something inside it; its files each get their own verdict.
+        if (childCtx !== undefined && ignored?.(childCtx) && !(ignored.exceptions && lstatSync(below[0]!).isDirectory())) continue;
+        put(below, rel ? `${rel}/${n}` : n, false, childCtx, ignored);
       }
     } else if (st.isFile()) {
       t.header({ ...common, type: 'File', size: st.size, mode: o.mode ?? st.mode & 0o7777 });
@@ -203,7 +212,7 @@ export function writeCopyLayer(fd: number, sources: Source[], dest: string, o: C
   };
   for (const s of sources) {
     const st = lstatSync(s.hosts[0]!);
-    if (st.isDirectory()) put(s.hosts, target, true);
+    if (st.isDirectory()) put(s.hosts, target, true, s.inContext?.rel, s.inContext?.ignored);
     else put(s.hosts, destIsDir ? (target ? `${target}/${s.name}` : s.name) : target);
   }
   t.end();
@@ -235,4 +244,67 @@ export function imageSources(diffDirs: string[], srcs: string[], what: string): 
     if (hosts.length === 0) throw new TspodError(`COPY --from=${what}: checking on sources: copier: stat: "/${rel}": no such file or directory`);
     return { hosts, name: posix.basename(rel) || '.' };
   });
+}
+
+/** The context's ignore file (.containerignore, else .dockerignore) as Docker reads it: one
+ * pattern a line from the context root, `*` `?` `[...]` within a name, `**` across directories,
+ * `!` an exception; the last pattern that matches a path (or a directory above it) decides. */
+export type Ignore = ((rel: string) => boolean) & { exceptions?: boolean };
+
+export function ignoreMatcher(ctx: string): Ignore {
+  let text: string | undefined;
+  for (const n of ['.containerignore', '.dockerignore']) {
+    try {
+      text = readFileSync(join(ctx, n), 'utf8');
+      break;
+    } catch {
+      /* none */
+    }
+  }
+  if (text === undefined) return () => false;
+  const rules = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => {
+    const exception = l.startsWith('!');
+    const pattern = posix.normalize((exception ? l.slice(1) : l).trim()).replace(/^\/+/, '').replace(/\/+$/, '');
+    return { exception, re: ignoreRegex(pattern) };
+  });
+  const matcher: Ignore = (rel) => {
+    const parts = rel.split('/');
+    let out = false;
+    for (const r of rules) {
+      for (let i = parts.length; i > 0; i--) {
+        if (r.re.test(parts.slice(0, i).join('/'))) {
+          out = !r.exception;
+          break;
+        }
+      }
+    }
+    return out;
+  };
+  matcher.exceptions = rules.some((r) => r.exception);
+  return matcher;
+}
+
+function ignoreRegex(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*' && pattern[i + 1] === '*') {
+      i++;
+      if (pattern[i + 1] === '/') {
+        i++;
+        re += '(?:.*/)?';
+      } else re += '.*';
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) re += '\\[';
+      else {
+        re += `[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else if (c === '\\' && i + 1 < pattern.length) re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
 }

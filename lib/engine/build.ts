@@ -4,11 +4,11 @@
 // it exits 0; COPY/ADD as a layer tar written from the context; the rest as
 // config. A step whose parent, instruction, resulting config and content are
 // unchanged reuses the cached image ("--> Using cache").
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { jsonForm, parseContainerfile, type Instruction, type Stage } from '../build/dockerfile.js';
 import { expandWord, keyValues, shellWords } from '../build/expand.js';
-import { imageSources, layerLookup, parseChmod, resolveSources, writeCopyLayer, type Source } from '../build/context.js';
+import { ignoreMatcher, imageSources, type Ignore, layerLookup, parseChmod, resolveSources, writeCopyLayer, type Source } from '../build/context.js';
 import { buildCacheDir } from '../build/cache.js';
 import { composeImage, defaultPath, readConfig, type Config } from '../build/compose.js';
 import { sha256, sha256File } from '../storage/blobs.js';
@@ -52,6 +52,7 @@ export async function build(o: BuildOptions, report: Report, warn: Report): Prom
   if (!existsSync(ctx)) throw new TspodError(`no such file or directory: the build context "${o.context}" does not exist`);
   const file = o.file ? resolve(o.file) : ['Containerfile', 'Dockerfile'].map((n) => join(ctx, n)).find((f) => existsSync(f));
   if (!file || !existsSync(file)) throw new TspodError(`no Containerfile or Dockerfile specified or found in context directory, ${ctx}: stat ${o.file ?? join(ctx, 'Dockerfile')}: no such file or directory`);
+  const ignored = ignoreMatcher(ctx);
   const parsed = parseContainerfile(readFileSync(file, 'utf8'), file);
   const buildArgs = new Map<string, string>();
   for (const a of o.buildArgs) {
@@ -94,7 +95,7 @@ export async function build(o: BuildOptions, report: Report, warn: Report): Prom
         step(i + 2, ins);
         const lastStep = isFinal && i === stage.steps.length - 1;
         try {
-          await runStep(store, st, ins, { ...o, ctx, work, buildArgs, globalArgs, used, built, stages: parsed.stages, report, warn });
+          await runStep(store, st, ins, { ...o, ctx, ignored, work, buildArgs, globalArgs, used, built, stages: parsed.stages, report, warn });
         } catch (err) {
           // podman's form: which step, then why
           if (err instanceof TspodError && !err.message.startsWith('building at STEP')) throw new TspodError(`building at STEP "${ins.text}": ${err.message}`, err.exitCode);
@@ -142,6 +143,7 @@ async function fromStage(store: Store, stage: Stage, all: Stage[], built: ImageR
 
 interface StepContext extends Omit<BuildOptions, 'buildArgs'> {
   ctx: string;
+  ignored: Ignore;
   /** ARGs before the first FROM, whose defaults an `ARG NAME` in a stage takes */
   globalArgs: Map<string, string>;
   work: string;
@@ -261,7 +263,11 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
         const img = idx >= 0 ? o.built[idx] : await imageForRun(store, fromRef, 'missing', {});
         if (!img) throw new TspodError(`COPY --from=${fromRef}: stage ${fromRef} is not built before this one`);
         sources = imageSources(diffDirs(store, img), srcs, fromRef);
-      } else sources = resolveSources(o.ctx, srcs);
+      } else sources = resolveSources(o.ctx, srcs, o.ignored);
+      if (ins.keyword === 'ADD') {
+        const archive = sources.find((s) => isArchive(s.hosts[0]!));
+        if (archive) throw new TspodError(`ADD of a local archive (${archive.name}), which podman unpacks, is not supported by tspod build yet: COPY it and unpack it with RUN tar -x`);
+      }
       const [uid, gid] = ins.flags.chown ? owner(store, st.image, expandWord(ins.flags.chown, v)) : [0, 0];
       const mode = ins.flags.chmod ? parseChmod(ins.flags.chmod) : undefined;
       layer = join(o.work, `layer-${Date.now()}.tar`);
@@ -338,5 +344,24 @@ async function runInContainer(store: Store, st: StageState, ins: Instruction, ar
     return tar;
   } finally {
     await removeContainerFiles(store, rec.id);
+  }
+}
+
+/** A tar archive, plain or compressed (gzip, bzip2, xz, zstd), by its first bytes. */
+function isArchive(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return false; // a directory or link: not an archive
+  }
+  try {
+    const b = Buffer.alloc(512);
+    const n = readSync(fd, b, 0, 512, 0);
+    if (n >= 262 && b.subarray(257, 262).toString() === 'ustar') return true;
+    return (b[0] === 0x1f && b[1] === 0x8b) || b.subarray(0, 3).toString() === 'BZh'
+      || b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) || b.readUInt32LE(0) === 0xfd2fb528;
+  } finally {
+    closeSync(fd);
   }
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { list } from 'tar';
 import { expandWord, keyValues, shellWords } from '../../lib/build/expand.js';
 import { jsonForm, parseContainerfile } from '../../lib/build/dockerfile.js';
-import { resolveSources, writeCopyLayer } from '../../lib/build/context.js';
+import { ignoreMatcher, resolveSources, writeCopyLayer } from '../../lib/build/context.js';
 
 const vars = new Map([['A', 'alpha'], ['EMPTY', ''], ['SP', 'x y']]);
 
@@ -73,5 +73,26 @@ describe('build context', () => {
     await list({ file: tarFile, onReadEntry: (e) => seen.push(`${e.path} ${e.type} ${e.uid}:${e.gid}`) });
     expect(seen).toEqual(['app/ Directory 7:8', 'app/sub/ Directory 7:8', 'app/sub/g.txt File 7:8', 'app/up SymbolicLink 7:8']);
     expect(readFileSync(tarFile).length).toBeGreaterThan(0);
+  });
+
+  it('reads .containerignore with Docker\'s rules: from the root, ** across directories, ! exceptions', async () => {
+    const ig = mkdtempSync(join(tmpdir(), 'tspod-ign-'));
+    mkdirSync(join(ig, 'secrets/deep'), { recursive: true });
+    writeFileSync(join(ig, '.containerignore'), '# comment\n*.log\nsecrets\n!secrets/public.txt\n**/*.tmp\n/build?\n');
+    for (const f of ['app.log', 'keep.txt', 'secrets/key', 'secrets/public.txt', 'secrets/deep/x', 'a/b/c.tmp', 'build1']) {
+      mkdirSync(join(ig, f, '..'), { recursive: true });
+      writeFileSync(join(ig, f), f);
+    }
+    const m = ignoreMatcher(ig);
+    expect(['app.log', 'keep.txt', 'secrets/key', 'secrets/public.txt', 'secrets/deep/x', 'a/b/c.tmp', 'build1', 'sub/app.log'].filter(m))
+      .toEqual(['app.log', 'secrets/key', 'secrets/deep/x', 'a/b/c.tmp', 'build1']);
+    expect(() => resolveSources(ig, ['secrets/key'], m)).toThrow(/no such file or directory/);
+    const tarFile = `${ig}.tar`;
+    const fd = openSync(tarFile, 'w');
+    writeCopyLayer(fd, resolveSources(ig, ['.'], m), '/c/', { uid: 0, gid: 0 }, (p) => (p === '/' ? 'dir' : undefined));
+    closeSync(fd);
+    const seen: string[] = [];
+    await list({ file: tarFile, onReadEntry: (e) => { if (e.type === 'File') seen.push(e.path); } });
+    expect(seen.sort()).toEqual(['c/.containerignore', 'c/keep.txt', 'c/secrets/public.txt']);
   });
 });
