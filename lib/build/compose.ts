@@ -22,7 +22,7 @@ export function readConfig(store: Store, img: ImageRecord): ImageConfig {
 const ociLayerType = (t: string) => (t === MEDIA.dockerLayerGzip ? MEDIA.ociLayerGzip : t === MEDIA.dockerLayer ? MEDIA.ociLayer : t);
 
 export async function composeImage(store: Store, parent: ImageRecord | undefined, layerTar: string | undefined,
-  config: Config, createdBy: string, names: string[]): Promise<ImageRecord> {
+  config: Config, createdBy: string, names: string[], comment?: string): Promise<ImageRecord> {
   const baseConfig = parent ? readConfig(store, parent) : scratchConfig();
   const baseLayers: Descriptor[] = parent ? (JSON.parse(readFileSync(store.blobs.path(parent.digest), 'utf8')) as Manifest).layers : [];
   const layers = baseLayers.map((l) => ({ mediaType: ociLayerType(l.mediaType), digest: l.digest, size: l.size }));
@@ -37,7 +37,7 @@ export async function composeImage(store: Store, parent: ImageRecord | undefined
   const image: ImageConfig = {
     ...baseConfig, created, config,
     rootfs: { type: 'layers', diff_ids: diffIds },
-    history: [...(baseConfig.history ?? []), { created, created_by: createdBy, ...(layerTar ? {} : { empty_layer: true }) }],
+    history: [...(baseConfig.history ?? []), { created, created_by: createdBy, ...(comment ? { comment } : {}), ...(layerTar ? {} : { empty_layer: true }) }],
   };
   const configBytes = Buffer.from(JSON.stringify(image));
   const configDigest = store.blobs.putBytes(configBytes);

@@ -4,7 +4,7 @@
 // it exits 0; COPY/ADD as a layer tar written from the context; the rest as
 // config. A step whose parent, instruction, resulting config and content are
 // unchanged reuses the cached image ("--> Using cache").
-import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { jsonForm, parseContainerfile, type Instruction, type Stage } from '../build/dockerfile.js';
 import { expandWord, keyValues, shellWords } from '../build/expand.js';
@@ -42,6 +42,8 @@ interface StageState {
   config: Config;
   args: Map<string, string>;
   cmdSet?: boolean;
+  /** the FROM image's name, for the first step's history comment (then the parent's id) */
+  fromName?: string;
 }
 
 const short = (id: string) => id.slice(7, 18);
@@ -138,7 +140,7 @@ async function fromStage(store: Store, stage: Stage, all: Stage[], built: ImageR
   else if (ref !== 'scratch') image = await imageForRun(store, ref, 'missing', {});
   const config: Config = image ? { ...(readConfig(store, image).config ?? {}) } : {};
   if (!(config.Env ?? []).some((e) => e.startsWith('PATH='))) config.Env = [defaultPath, ...(config.Env ?? [])];
-  return { image, config, args: new Map() };
+  return { image, config, args: new Map(), fromName: image?.names[0] ?? (earlier >= 0 ? undefined : ref) };
 }
 
 interface StepContext extends Omit<BuildOptions, 'buildArgs'> {
@@ -198,8 +200,8 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
         const val = o.buildArgs.get(k) ?? def ?? o.globalArgs.get(k);
         if (val !== undefined) st.args.set(k, val);
       }
-      st.config = c;
-      return; // no image of its own: ARG changes nothing in the image
+      createdBy = `/bin/sh -c #(nop) ARG ${keyValues(ins.args, v, 'ARG').map(([k]) => k).join(' ')}`;
+      break;
     case 'LABEL':
       c.Labels = { ...(c.Labels ?? {}), ...Object.fromEntries(keyValues(ins.args, v, 'LABEL').map(([k, val]) => [k, val ?? ''])) };
       break;
@@ -241,13 +243,21 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
       c.Entrypoint = commandForm(ins.args);
       if (!st.cmdSet) delete c.Cmd; // the base image's Cmd goes with a new ENTRYPOINT, as Docker
       break;
-    case 'HEALTHCHECK': case 'ONBUILD': case 'SHELL':
-      o.warn(`WARN[0000] ${ins.keyword} is not supported for OCI image format and ${ins.keyword.toLowerCase()} will be ignored. Must use \`docker\` format`);
-      st.config = c;
-      return;
+    // podman's default --format oci has no field for these: the step is kept in the history, its effect dropped
+    // (SHELL does not change how RUN runs either, as podman's).
+    case 'HEALTHCHECK':
+      o.warn('WARN[0000] HEALTHCHECK is not supported for OCI image format and will be ignored. Must use `docker` format');
+      break;
+    case 'SHELL':
+      o.warn(`WARN[0000] SHELL is not supported for OCI image format, [${(jsonForm(ins.args) ?? [ins.args]).join(' ')}] will be ignored. Must use \`docker\` format`);
+      break;
+    case 'ONBUILD':
+      o.warn(`WARN[0000] ONBUILD is not supported for OCI image format, ${ins.args} will be ignored. Must use \`docker\` format`);
+      break;
     case 'RUN':
       run = commandForm(ins.args);
-      createdBy = jsonForm(ins.args) ? run.join(' ') : `/bin/sh -c ${ins.args}`;
+      // podman's form: the build args the step sees first ("|N K=V ...")
+      createdBy = `${st.args.size ? `|${st.args.size} ${[...st.args].map(([k, val]) => `${k}=${val}`).join(' ')} ` : ''}${jsonForm(ins.args) ? run.join(' ') : `/bin/sh -c ${ins.args}`}`;
       break;
     case 'COPY': case 'ADD': {
       const words = jsonForm(ins.args) ?? shellWords(ins.args, v);
@@ -278,7 +288,8 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
         closeSync(fd);
       }
       contentDigest = await sha256File(layer);
-      createdBy = `/bin/sh -c #(nop) ${ins.keyword} ${contentDigest.replace('sha256:', 'file:')} in ${dest}`;
+      const kind = sources.length === 1 && !lstatSync(sources[0]!.hosts[0]!).isDirectory() ? 'file' : 'dir';
+      createdBy = `/bin/sh -c #(nop) ${ins.keyword} ${contentDigest.replace('sha256:', `${kind}:`)} in ${words.at(-1)} `;
       break;
     }
     default:
@@ -298,7 +309,8 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
     }
   }
   if (run) layer = await runInContainer(store, st, ins, run, runEnv, o);
-  const img = await composeImage(store, st.image, layer, c, createdBy, []);
+  const img = await composeImage(store, st.image, layer, c, createdBy, [], `FROM ${st.image ? (st.fromName ?? st.image.id.slice(7, 19)) : 'scratch'}`);
+  st.fromName = undefined;
   if (layer) rmSync(layer, { force: true });
   mkdirSync(buildCacheDir(store.root), { recursive: true });
   writeFileSync(cacheFile, img.id);
