@@ -178,11 +178,11 @@ export const commands: Record<string, CommandSpec> = {
   ] },
   build: { usage: 'tspod build [options] [CONTEXT]', describe: 'Build an image using instructions from Containerfiles', maxArgs: 1, flags: [
     { name: 'build-arg', type: 'stringArray', usage: 'argument=value to supply to the builder' },
-    { name: 'file', short: 'f', type: 'stringSlice', arg: 'pathname or URL of a Dockerfile', usage: 'pathname or URL of a Dockerfile' },
+    { name: 'file', short: 'f', type: 'stringArray', usage: 'pathname or URL of a Dockerfile' },
     { name: 'iidfile', type: 'string', arg: 'file', usage: 'file to write the image ID to' },
     { name: 'label', type: 'stringArray', usage: 'Set metadata for an image (default [])' },
     { name: 'layers', type: 'bool', def: true, usage: 'Use intermediate layers during build. Use BUILDAH_LAYERS environment variable to override.' },
-    { name: 'network', type: 'string', def: 'slirp4netns', usage: 'Sets the configuration for network namespaces when handling RUN instructions' },
+    { name: 'network', type: 'string', usage: 'Sets the configuration for network namespaces when handling RUN instructions' },
     { name: 'no-cache', type: 'bool', usage: 'Do not use existing cached images for the container build. Build from the start with a new set of cached layers.' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'refrain from announcing build instructions and image read/write progress' },
     { name: 'tag', short: 't', type: 'stringArray', usage: 'tagged name to apply to the built image' },

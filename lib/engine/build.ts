@@ -47,6 +47,7 @@ interface StageState {
 }
 
 const short = (id: string) => id.slice(7, 18);
+let layerCount = 0;
 
 export async function build(o: BuildOptions, report: Report, warn: Report): Promise<ImageRecord> {
   const store = openStore();
@@ -211,7 +212,7 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
       const dir = posix.resolve(c.WorkingDir || '/', expandWord(ins.args, v));
       c.WorkingDir = dir;
       if (layerLookup(diffDirs(store, st.image))(dir) === undefined) {
-        layer = join(o.work, `layer-${Date.now()}.tar`);
+        layer = join(o.work, `layer-${++layerCount}.tar`);
         const fd = openSync(layer, 'w', 0o600);
         try {
           writeCopyLayer(fd, [], `${dir}/`, { uid: 0, gid: 0 }, layerLookup(diffDirs(store, st.image)));
@@ -280,7 +281,7 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
       }
       const [uid, gid] = ins.flags.chown ? owner(store, st.image, expandWord(ins.flags.chown, v)) : [0, 0];
       const mode = ins.flags.chmod ? parseChmod(ins.flags.chmod) : undefined;
-      layer = join(o.work, `layer-${Date.now()}.tar`);
+      layer = join(o.work, `layer-${++layerCount}.tar`);
       const fd = openSync(layer, 'w', 0o600);
       try {
         writeCopyLayer(fd, sources, dest, { uid, gid, mode }, layerLookup(diffDirs(store, st.image)));

@@ -114,6 +114,7 @@ describe('tspod build', () => {
     expect(r.stdout).toContain('before-failure');
     expect(r.stderr).toContain('Error: building at STEP "RUN echo before-failure; exit 3": while running runtime: exit status 3');
     expect((await tspod(['image', 'exists', 'bt-failed'])).exitCode).toBe(1);
+    expect((await tspod(['ps', '-a', '-q'])).stdout).toBe(''); // the step's container is gone
   });
 
   it('refuses sources outside the context: ../, symlinks to /etc/shadow and out of the context', async () => {
