@@ -326,7 +326,14 @@ function owner(store: Store, img: ImageRecord | undefined, spec: string): [numbe
     for (const d of diffDirs(store, img)) {
       let text: string;
       try {
-        text = readFileSync(join(d, 'etc', file), 'utf8');
+        // the layer's own file: neither /etc nor the file may be a link (to the host's)
+        if (!lstatSync(join(d, 'etc')).isDirectory()) continue;
+        const fd = openSync(join(d, 'etc', file), constants.O_RDONLY | constants.O_NOFOLLOW);
+        try {
+          text = readFileSync(fd, 'utf8');
+        } finally {
+          closeSync(fd);
+        }
       } catch {
         continue;
       }

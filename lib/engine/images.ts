@@ -18,7 +18,12 @@ export function imageList(all = true): ImageRecord[] {
   const list = store.images.list();
   if (all || list.every((i) => i.names.length)) return list;
   const steps = buildStepImageIds(store.root);
-  const historyLength = (i: ImageRecord) => imageConfig(store, i).history?.length ?? 0;
+  const lengths = new Map<string, number>();
+  const historyLength = (i: ImageRecord) => {
+    let n = lengths.get(i.id);
+    if (n === undefined) lengths.set(i.id, (n = imageConfig(store, i).history?.length ?? 0));
+    return n;
+  };
   const isParent = (x: ImageRecord) => list.some((y) => y.id !== x.id && y.chainIds.length >= x.chainIds.length
     && x.chainIds.every((c, n) => y.chainIds[n] === c) && historyLength(y) > historyLength(x));
   return list.filter((i) => i.names.length || !steps.has(i.id) || !isParent(i));

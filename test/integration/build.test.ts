@@ -37,6 +37,7 @@ describe('tspod build', () => {
       'COPY a.txt ./',
       'COPY dir /app/tree/',
       'COPY --chown=1000:1000 --chmod=600 a.txt owned.txt',
+      'COPY --chown=tester:wheel a.txt named.txt',
       'RUN echo "$GREETING from $NAME" > run.txt && echo step-output',
       'LABEL org.example.greeting=${GREETING:-none} org.example.unset=${UNSET:+set}',
       'EXPOSE 8080 53/udp',
@@ -56,7 +57,7 @@ describe('tspod build', () => {
     expect(r.stderr).toContain('HEALTHCHECK is not supported for OCI image format');
     expect(r.exitCode).toBe(0);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toBe('STEP 1/16: FROM busybox');
+    expect(lines[0]).toBe('STEP 1/17: FROM busybox');
     expect(lines).toContain('step-output');
     expect(lines).toContain('COMMIT bt-app');
     expect(lines).toContain('Successfully tagged localhost/bt-app:latest');
@@ -75,13 +76,13 @@ describe('tspod build', () => {
     const run = await tspod(['run', '--rm', '--network', 'none', 'bt-app']);
     expect(run.stdout).toBe('hi from two words');
     const files = await tspod(['run', '--rm', '--network', 'none', 'bt-app', 'sh', '-c',
-      'id -u; pwd; cat a.txt tree/sub/b.txt; stat -c "%u:%g %a %n" owned.txt a.txt tree/sub/b.txt']);
+      'id -u; pwd; cat a.txt tree/sub/b.txt; stat -c "%u:%g %a %n" owned.txt named.txt a.txt tree/sub/b.txt']);
     // the steps' intermediate images show only with -a, as podman's
     const ids = async (args: string[]) => (await tspod(['images', '-q', '--no-trunc', ...args])).stdout.split('\n');
-    const stepImage = r.stdout.match(/STEP 5\/16: .*\n--> ([0-9a-f]{11})$/m)![1]!;
+    const stepImage = r.stdout.match(/STEP 5\/17: .*\n--> ([0-9a-f]{11})$/m)![1]!;
     expect((await ids([])).some((i) => i.includes(stepImage))).toBe(false);
     expect((await ids(['-a'])).some((i) => i.includes(stepImage))).toBe(true);
-    expect(files.stdout.split('\n')).toEqual(['1000', '/app', 'file a', 'file b', '1000:1000 600 owned.txt', '0:0 644 a.txt', '0:0 644 tree/sub/b.txt']);
+    expect(files.stdout.split('\n')).toEqual(['1000', '/app', 'file a', 'file b', '1000:1000 600 owned.txt', '1000:10 644 named.txt', '0:0 644 a.txt', '0:0 644 tree/sub/b.txt']);
   });
 
   it('reuses the cache on an unchanged rebuild, not after a context file changes, nor with --no-cache', async () => {
@@ -101,8 +102,8 @@ describe('tspod build', () => {
     const changed = await build(['--build-arg', 'GREETING=hi', app]);
     expect(changed.exitCode).toBe(0);
     // the steps before the COPY come from the cache, the COPY and after do not
-    expect(changed.stdout).toMatch(/STEP 4\/16: WORKDIR \$\{APP_HOME\}\n--> Using cache/);
-    expect(changed.stdout).toMatch(/STEP 5\/16: COPY a.txt .\/\n--> [0-9a-f]{11}\n/);
+    expect(changed.stdout).toMatch(/STEP 4\/17: WORKDIR \$\{APP_HOME\}\n--> Using cache/);
+    expect(changed.stdout).toMatch(/STEP 5\/17: COPY a.txt .\/\n--> [0-9a-f]{11}\n/);
     expect(changed.stdout.split('\n')).toContain('step-output');
     writeFileSync(join(app, 'a.txt'), 'file a\n');
   });
