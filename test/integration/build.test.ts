@@ -133,6 +133,7 @@ describe('tspod build', () => {
 
   it('builds multi-stage: COPY --from a stage by name and index, --target', async () => {
     const dir = context('multi', {
+      'extra.txt': 'added\n',
       Containerfile: [
         'ARG BASE=busybox',
         'FROM ${BASE} AS builder',
@@ -143,14 +144,17 @@ describe('tspod build', () => {
         'FROM busybox',
         'COPY --from=builder /out/sub/result /r1',
         'COPY --from=1 /sub/ /copied/',
-        'CMD ["cat", "/r1", "/copied/result"]',
+        'ADD --chmod=640 extra.txt /added.txt',
+        'ENTRYPOINT ["cat"]',
+        'CMD ["/r1", "/copied/result", "/added.txt"]',
       ].join('\n'),
     });
     const r = await build(['-t', 'bt-multi', dir]);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('[1/3] STEP 1/3: FROM ${BASE} AS builder');
-    expect(r.stdout).toContain('[3/3] STEP 4/4: CMD ["cat", "/r1", "/copied/result"]');
-    expect((await tspod(['run', '--rm', '--network', 'none', 'bt-multi'])).stdout).toBe('made on busybox\nmade on busybox');
+    expect(r.stdout).toContain('[3/3] STEP 6/6: CMD ["/r1", "/copied/result", "/added.txt"]');
+    expect((await tspod(['run', '--rm', '--network', 'none', 'bt-multi'])).stdout).toBe('made on busybox\nmade on busybox\nadded');
+    expect((await tspod(['run', '--rm', '--network', 'none', '--entrypoint', 'stat', 'bt-multi', '-c', '%a', '/added.txt'])).stdout).toBe('640');
 
     const t = await build(['-t', 'bt-files', '--target', 'files', dir]);
     expect(t.exitCode).toBe(0);
