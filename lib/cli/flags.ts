@@ -176,6 +176,18 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'output', short: 'o', type: 'string', usage: 'Write to a specified file (default: stdout, which must be redirected)' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress the output' },
   ] },
+  build: { usage: 'tspod build [options] [CONTEXT]', describe: 'Build an image using instructions from Containerfiles', maxArgs: 1, flags: [
+    { name: 'build-arg', type: 'stringArray', usage: 'argument=value to supply to the builder' },
+    { name: 'file', short: 'f', type: 'stringArray', usage: 'pathname or URL of a Dockerfile' },
+    { name: 'iidfile', type: 'string', arg: 'file', usage: 'file to write the image ID to' },
+    { name: 'label', type: 'stringArray', usage: 'Set metadata for an image (default [])' },
+    { name: 'layers', type: 'bool', def: true, usage: 'Use intermediate layers during build. Use BUILDAH_LAYERS environment variable to override.' },
+    { name: 'network', type: 'string', usage: 'Sets the configuration for network namespaces when handling RUN instructions' },
+    { name: 'no-cache', type: 'bool', usage: 'Do not use existing cached images for the container build. Build from the start with a new set of cached layers.' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'refrain from announcing build instructions and image read/write progress' },
+    { name: 'tag', short: 't', type: 'stringArray', usage: 'tagged name to apply to the built image' },
+    { name: 'target', type: 'string', usage: 'set the target build stage to build' },
+  ] },
   'image prune': { usage: 'tspod image prune [options]', describe: 'Remove unused images', maxArgs: 0, flags: [
     { name: 'all', short: 'a', type: 'bool', usage: 'Remove all images not in use by containers, not just dangling ones' },
     { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation' },
@@ -345,7 +357,7 @@ export const groups: Record<string, string> = {
 
 /** podman's grouped spellings, mapped onto the flat commands. */
 export const groupAliases: Record<string, Record<string, string[]>> = {
-  image: { ls: ['images'], list: ['images'], rm: ['rmi'], inspect: ['inspect', '--type', 'image'], prune: ['image', 'prune'], tag: ['tag'],
+  image: { build: ['build'], ls: ['images'], list: ['images'], rm: ['rmi'], inspect: ['inspect', '--type', 'image'], prune: ['image', 'prune'], tag: ['tag'],
     untag: ['untag'], history: ['history'], save: ['save'], load: ['load'], import: ['import'], pull: ['pull'], push: ['push'] },
   container: { ls: ['ps'], list: ['ps'], rm: ['rm'], inspect: ['inspect', '--type', 'container'], run: ['run'], create: ['create'],
     start: ['start'], stop: ['stop'], attach: ['attach'], kill: ['kill'], wait: ['wait'], logs: ['logs'], exec: ['exec'], restart: ['restart'],

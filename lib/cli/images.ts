@@ -17,7 +17,7 @@ export async function handler(a: Args): Promise<void> {
     throw new TspodError(`invalid filter "${f}" (reference=PATTERN, dangling=true|false)`);
   });
   // One row per name (podman's layout); filters pick rows.
-  const rows = imageList().flatMap((img) => {
+  const rows = imageList(Boolean(a.all)).flatMap((img) => {
     const names: Array<string | undefined> = img.names.length ? img.names.filter((n) => filters.every((f) => f(n))) : filters.every((f) => f(undefined)) ? [undefined] : [];
     return names.map((name) => {
       const n = name ?? '<none>:<none>';

@@ -28,6 +28,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
   mount: async () => (await import('./more.js')).mount,
   unmount: async () => (await import('./more.js')).unmount,
   commit: async () => (await import('./more.js')).commit,
+  build: async () => (await import('./build.js')).handler,
   export: async () => (await import('./more.js')).exportFs,
   cp: async () => (await import('./more.js')).cp,
   exec: async () => (await import('./exec.js')).handler,

@@ -9,9 +9,24 @@ import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import { openStore } from './store.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
+import { buildStepImageIds } from '../build/cache.js';
 
-export function imageList(): ImageRecord[] {
-  return openStore().images.list();
+/** The images; without ALL, podman's intermediate images are left out: the unnamed ones a
+ * `tspod build` step made that another image is built on. */
+export function imageList(all = true): ImageRecord[] {
+  const store = openStore();
+  const list = store.images.list();
+  if (all || list.every((i) => i.names.length)) return list;
+  const steps = buildStepImageIds(store.root);
+  const lengths = new Map<string, number>();
+  const historyLength = (i: ImageRecord) => {
+    let n = lengths.get(i.id);
+    if (n === undefined) lengths.set(i.id, (n = imageConfig(store, i).history?.length ?? 0));
+    return n;
+  };
+  const isParent = (x: ImageRecord) => list.some((y) => y.id !== x.id && y.chainIds.length >= x.chainIds.length
+    && x.chainIds.every((c, n) => y.chainIds[n] === c) && historyLength(y) > historyLength(x));
+  return list.filter((i) => i.names.length || !steps.has(i.id) || !isParent(i));
 }
 
 export function imageConfig(store: Store, img: ImageRecord): ImageConfig {

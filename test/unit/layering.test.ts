@@ -5,9 +5,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const lib = resolve(import.meta.dirname, '../../lib');
-const rank: Record<string, number> = { cli: 5, engine: 4, spec: 3, image: 3, runtime: 3, network: 3, systemd: 3, kube: 3, storage: 2, config: 1, util: 0 };
+const rank: Record<string, number> = { cli: 5, engine: 4, spec: 3, image: 3, runtime: 3, network: 3, systemd: 3, kube: 3, build: 3, storage: 2, config: 1, util: 0 };
 // Same-rank owners may use each other only where listed.
-const sideways: Record<string, string[]> = { spec: [], image: ['storage'], runtime: [], network: [], systemd: [], kube: [] };
+const sideways: Record<string, string[]> = { spec: [], image: ['storage'], runtime: [], network: [], systemd: [], kube: [],
+  // the builder's pieces (lib/build): Containerfile syntax, expansion, context and layer tars,
+  // step images; they use the image formats (image/manifest). RUN's containers are engine/build.ts's.
+  build: ['image'] };
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
