@@ -1,7 +1,7 @@
 // `tspod run` and `create`: resolve the image, create the container record
 // (with its launch plan) and writable layer, then launch it through
 // tspod-launch, attached (tspod is the parent) or under tspod-monitor (-d).
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, isAbsolute, posix } from 'node:path';
 import { helperPath, packageRoot } from '../config/paths.js';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { addForwards, parsePublish, reserveHostPorts, startUdpForwarder } from '
 import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
 import { launch, type LaunchPlan } from '../runtime/launch.js';
 import { checkUserIds, parseSecurityOpts, resolveCaps, securityPlan } from '../runtime/security.js';
-import { checkMountDestination, parseTmpfs } from '../runtime/mounts.js';
+import { checkMountDestination, parseTmpfs, type TmpfsMount } from '../runtime/mounts.js';
 import { recordConfinement, seccompProfileRef } from '../runtime/confinement.js';
 import type { ContainerRecord, Mount } from '../storage/containers.js';
 import { volumeNamePattern } from '../storage/volumes.js';
@@ -27,6 +27,8 @@ import { hostDevices } from '../runtime/devices.js';
 import { imageForRun, parsePullPolicy, type PullOptions } from './registry.js';
 import { platformMismatch } from '../image/resolve.js';
 import { parsePlatform } from '../image/manifest.js';
+import { cgroupsV1Warning, cgroupV2Delegation, containerEnv, parseAddHost, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
+import { parseMountFlag } from '../spec/mounts.js';
 
 export interface RunOptions {
   image: string;
@@ -78,7 +80,108 @@ export interface RunOptions {
   /** --pull: missing (default), always, never, newer */
   pull?: string;
   pullOptions?: PullOptions;
+  /** --add-host HOST:IP (first in /etc/hosts) */
+  addHost?: string[];
+  /** --dns, --dns-search, --dns-option: /etc/resolv.conf */
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOption?: string[];
+  /** --no-hosts: no /etc/hosts of tspod's; the image's own stays */
+  noHosts?: boolean;
+  /** --mount type=bind|volume|tmpfs,... (lib/spec/mounts.ts) */
+  mount?: string[];
+  /** --volumes-from CTR[:ro|rw]: that container's bind and volume mounts */
+  volumesFrom?: string[];
+  annotation?: string[];
+  /** --expose PORT[-PORT][/PROTO]: added to the image's exposed ports (-P publishes them) */
+  expose?: string[];
+  labelFile?: string[];
+  envHost?: boolean;
+  unsetenv?: string[];
+  unsetenvAll?: boolean;
+  /** the resource flags (validated, recorded; not applied on cgroups v1 rootless) */
+  resources?: ResourceFlags;
 }
+
+/** `--mount` specs as the mounts -v and --tmpfs make. */
+export function mountFlagMounts(specs: string[]): { mounts: Mount[]; tmpfs: TmpfsMount[] } {
+  const mounts: Mount[] = [];
+  const tmpfs: TmpfsMount[] = [];
+  for (const spec of specs) {
+    const m = parseMountFlag(spec);
+    if (m.type === 'devpts') throw new TspodError(`--mount type=devpts is not supported: tspod-launch mounts the container's one devpts at /dev/pts; drop the --mount ${spec}`);
+    if (m.type === 'tmpfs') {
+      const opts = [...m.options, ...(m.readonly ? ['ro'] : [])].filter((o) => o !== 'tmpcopyup');
+      tmpfs.push(parseTmpfs(opts.length ? `${m.destination}:${opts.join(',')}` : m.destination));
+      continue;
+    }
+    checkMountDestination(m.destination, `invalid --mount "${spec}"`);
+    if (m.type === 'bind') {
+      if (!existsSync(m.source)) throw new TspodError(`statfs ${m.source}: no such file or directory: create it on the host first, or fix --mount ${spec}`);
+      mounts.push({ type: 'bind', source: m.source, destination: m.destination, readonly: m.readonly });
+    } else {
+      mounts.push({ type: 'volume', volume: m.volume, source: '', destination: m.destination, readonly: m.readonly, ...(m.noCopy ? { noCopy: true } : {}) });
+    }
+  }
+  return { mounts, tmpfs };
+}
+
+/** `--volumes-from CTR[:ro|rw]`: the bind and volume mounts of CTR (ro/rw overrides theirs). */
+export function volumesFromMounts(store: Store, specs: string[], findContainer: (ref: string) => ContainerRecord): Mount[] {
+  const out: Mount[] = [];
+  for (const spec of specs) {
+    const [ref = '', mode, extra] = spec.split(':');
+    if (!ref || extra !== undefined || (mode !== undefined && !['ro', 'rw', 'z', 'Z'].some((m) => mode.split(',').includes(m)))) {
+      throw new TspodError(`invalid --volumes-from "${spec}": use CONTAINER[:ro|rw]`);
+    }
+    const from = findContainer(ref);
+    const opts = mode?.split(',') ?? [];
+    for (const m of from.config.mounts) {
+      if (m.type === 'tmpfs') continue;
+      const readonly = opts.includes('ro') ? true : opts.includes('rw') ? false : m.readonly;
+      out.push({ type: m.type, source: m.type === 'volume' ? '' : m.source, destination: m.destination, readonly, ...(m.volume ? { volume: m.volume } : {}) });
+    }
+  }
+  void store;
+  return out;
+}
+
+function readLabelFiles(paths: string[]): string[] {
+  return paths.flatMap((p) => {
+    try {
+      return parseLabelFileText(readFileSync(p, 'utf8'));
+    } catch {
+      throw new TspodError(`--label-file ${p}: cannot read the file`);
+    }
+  });
+}
+
+/** Resource flags: recorded for inspect; podman's warning when they cannot apply (this host's cgroups). */
+function resourceConfig(flags: ResourceFlags | undefined): Record<string, unknown> | undefined {
+  if (!flags) return undefined;
+  const r = parseResources(flags);
+  for (const w of r.warnings) process.stderr.write(`WARN[0000] ${w}\n`);
+  if (r.limited) {
+    // Read only when a limit is asked for: the default path reads no cgroup file.
+    let procCgroup = '';
+    try {
+      procCgroup = readFileSync('/proc/self/cgroup', 'utf8');
+    } catch { /* no cgroups: nothing delegated */ }
+    const uid = process.getuid?.() ?? -1;
+    const delegated = cgroupV2Delegation('/sys/fs/cgroup', procCgroup, uid, (p) => {
+      try {
+        return statSync(p).uid;
+      } catch {
+        return undefined;
+      }
+    });
+    process.stderr.write(delegated
+      ? 'Resource limits are not applied by tspod yet (a delegated cgroup v2 subtree was found; see docs/cli.md): they are recorded and ignored\n'
+      : `${cgroupsV1Warning}\n`);
+  }
+  return Object.keys(r.hostConfig).length ? r.hostConfig : undefined;
+}
+
 
 /** --label KEY=VALUE, podman's spelling: KEY alone means an empty value. */
 export function parseLabels(specs: string[]): Record<string, string> {
@@ -265,9 +368,21 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const restart = parseRestart(opts.restart);
   if (restart.name !== 'no' && opts.rm) throw new TspodError('the --rm option conflicts with --restart: a container removed on exit cannot be restarted');
   if (restart.name !== 'no' && !opts.detach) throw new TspodError('--restart applies to detached containers: add -d');
-  const parsedMounts = opts.volumes.map(parseVolume);
+  const addHosts = (opts.addHost ?? []).map(parseAddHost);
+  if (opts.noHosts && addHosts.length) throw new TspodError('--no-hosts and --add-host cannot be set together');
+  const dns = parseDns(opts.dns ?? [], opts.dnsSearch ?? [], opts.dnsOption ?? [], opts.pod?.shared ? 'slirp4netns' : opts.network);
+  const fromMountFlag = mountFlagMounts(opts.mount ?? []);
+  const parsedMounts = [...opts.volumes.map(parseVolume), ...fromMountFlag.mounts];
+  if (opts.volumesFrom?.length) {
+    const { findContainerIn } = await import('./containers.js');
+    parsedMounts.push(...volumesFromMounts(store, opts.volumesFrom, (ref) => findContainerIn(store, ref)));
+  }
   if (opts.user !== undefined) checkUserIds(opts.user);
-  const tmpfs = opts.tmpfs.map(parseTmpfs);
+  const tmpfs = [...opts.tmpfs.map(parseTmpfs), ...fromMountFlag.tmpfs];
+  const annotations = parseAnnotations(opts.annotation ?? []);
+  const exposed = parseExpose(opts.expose ?? []);
+  const fileLabels = readLabelFiles(opts.labelFile ?? []);
+  const hostConfig = resourceConfig(opts.resources);
   const caps = resolveCaps(opts.capAdd, opts.capDrop, opts.privileged);
   const securityOpts = parseSecurityOpts(opts.securityOpt);
   const security = securityPlan(caps, securityOpts, opts.privileged);
@@ -317,7 +432,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         network: opts.network,
         mounts: [...mounts, ...tmpfs.map((t): Mount => ({ type: 'tmpfs', source: 'tmpfs', destination: t.destination, readonly: t.readonly }))],
         autoRemove: opts.rm,
-        labels: { ...(config.config?.Labels ?? {}), ...parseLabels(opts.labels ?? []) },
+        labels: { ...(config.config?.Labels ?? {}), ...parseLabels([...fileLabels, ...(opts.labels ?? [])]) },
+        ...(Object.keys(annotations).length ? { annotations } : {}),
+        ...(hostConfig ? { hostConfig } : {}),
         createCommand: opts.createCommand,
         pod: opts.pod?.id,
         infraOf: opts.infraFor?.podId,
@@ -326,19 +443,21 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         ports: [
           ...ports,
           // -P: every port the image exposes, on a free host port
-          ...(opts.publishAll ? Object.keys(config.config?.ExposedPorts ?? {}).flatMap((k) => parsePublish(k)) : []),
+          ...(opts.publishAll ? [...new Set([...Object.keys(config.config?.ExposedPorts ?? {}), ...exposed])].flatMap((k) => parsePublish(k)) : []),
         ],
       },
       state: { status: 'created' },
     };
     rec.config.hostname = shared ? opts.pod!.hostname : hostname(rec, opts.hostname);
-    rec.config.env = mergeEnv(
-      ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod'],
-      opts.tty ? ['TERM=xterm'] : [],
-      config.config?.Env ?? [],
-      [`HOSTNAME=${rec.config.hostname}`],
-      extraEnv,
-    );
+    rec.config.env = containerEnv({
+      defaults: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod', ...(opts.tty ? ['TERM=xterm'] : [])],
+      image: config.config?.Env ?? [],
+      host: opts.envHost ? Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`) : undefined,
+      hostname: rec.config.hostname,
+      extra: extraEnv,
+      unset: opts.unsetenv ?? [],
+      unsetAll: !!opts.unsetenvAll,
+    });
     const dir = store.containers.dir(id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
@@ -347,8 +466,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
       // A pod member's network is the pod's (slirp4netns, held by the infra).
       const seen = shared ? 'slirp4netns' : network;
-      writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen));
-      writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen));
+      if (!opts.noHosts) writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen, addHosts));
+      writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen, undefined, dns));
       const readOnlyTmpfs = opts.readOnly ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
       const plan: LaunchPlan = {
         mountProgram: storage.mountProgram,
@@ -367,7 +486,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         env: rec.config.env,
         argv,
         binds: [
-          ...['hostname', 'hosts', 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
+          ...['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
           ...mounts.map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
           // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.
           ...(opts.privileged ? hostDevices().slice(0, 200).map((d) => ({ source: d, destination: d, readonly: false })) : []),

@@ -63,6 +63,10 @@ export interface ContainerRecord {
     infraOf?: string;
     /** the tspod command line that created it, split at the verb and the image (for generate systemd --new) */
     createCommand?: { globals: string[]; options: string[]; operands: string[] };
+    /** --annotation KEY=VALUE */
+    annotations?: Record<string, string>;
+    /** podman's HostConfig fields recorded for inspect (resource limits: lib/spec/options.ts) */
+    hostConfig?: Record<string, unknown>;
   };
   /** the launch plan (runtime's LaunchPlan), kept so `start` can launch it again */
   plan?: unknown;
