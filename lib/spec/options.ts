@@ -206,9 +206,9 @@ export function parseLabelFileText(text: string): string[] {
 }
 
 /**
- * The container's environment, podman's order: the defaults (unless --unsetenv-all), the
- * image's, --env-host's (the host's whole environment), then -e/--env-file; --unsetenv
- * removes a default or image variable (those given with -e stay).
+ * The container's environment, podman's order: the defaults and the image's (neither with
+ * --unsetenv-all), HOSTNAME, --env-host's (the host's whole environment), then -e/--env-file;
+ * --unsetenv removes a default or image variable (those given with -e stay).
  */
 export function containerEnv(p: {
   defaults: string[]; image: string[]; host?: string[]; hostname: string; extra: string[]; unset: string[]; unsetAll: boolean;
@@ -217,10 +217,13 @@ export function containerEnv(p: {
   const put = (list: string[]) => {
     for (const e of list) if (e) map.set(e.split('=', 1)[0]!, e);
   };
-  if (!p.unsetAll) put(p.defaults);
-  put(p.image);
-  if (!p.unsetAll) put([`HOSTNAME=${p.hostname}`]);
+  if (!p.unsetAll) {
+    put(p.defaults);
+    put(p.image);
+  }
   for (const k of p.unset) map.delete(k);
+  // podman sets HOSTNAME whatever --unsetenv says; -e HOSTNAME=... still wins.
+  put([`HOSTNAME=${p.hostname}`]);
   put(p.host ?? []);
   put(p.extra);
   return [...map.values()];

@@ -1,0 +1,102 @@
+// lib/spec/options.ts: the run/create options' parsing, with podman 4.3's words and values
+// (checked against podman 4.3.1 on a cgroups v1 rootless host). Budget: about 1 s.
+import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  cgroupV2Delegation, containerEnv, parseAddHost, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, parseSize,
+} from '../../lib/spec/options.js';
+import { hostsFile, resolvConf } from '../../lib/network/etc-files.js';
+
+describe('--add-host, --dns*', () => {
+  it('parses HOST:IP (IPv6 too) and refuses as podman does', () => {
+    expect(parseAddHost('foo:1.2.3.4')).toEqual({ host: 'foo', ip: '1.2.3.4' });
+    expect(parseAddHost('six:::1')).toEqual({ host: 'six', ip: '::1' });
+    expect(() => parseAddHost('bad')).toThrow('bad format for add-host: "bad"');
+    expect(() => parseAddHost('foo:1.2.3')).toThrow('invalid IP address in add-host: "1.2.3"');
+  });
+  it('--dns needs a network and IP addresses', () => {
+    expect(parseDns([], [], [], 'none')).toBeUndefined();
+    expect(() => parseDns(['1.1.1.1'], [], [], 'none')).toThrow('conflicting options: dns and the network mode: none');
+    expect(() => parseDns([], ['x.com'], [], 'none')).toThrow('conflicting options: dns and the network mode: none');
+    expect(() => parseDns(['1.2.3'], [], [], 'slirp4netns')).toThrow('1.2.3 is not an ip address');
+    expect(parseDns(['9.9.9.9'], ['ex.com'], ['ndots:3'], 'slirp4netns')).toEqual({ servers: ['9.9.9.9'], search: ['ex.com'], options: ['ndots:3'] });
+  });
+  it('writes them into /etc/hosts (first) and /etc/resolv.conf (podman\'s order)', () => {
+    expect(hostsFile('h', 'n', 'none', [{ host: 'foo', ip: '1.2.3.4' }])).toMatch(/^1\.2\.3\.4\tfoo\n127\.0\.0\.1\tlocalhost/);
+    const host = 'search example.com\nnameserver 192.0.2.1\noptions edns0\n';
+    expect(resolvConf('slirp4netns', host, { servers: ['9.9.9.9'], search: ['a.b'], options: ['ndots:3'] })).toBe('search a.b\nnameserver 9.9.9.9\noptions ndots:3\n');
+    expect(resolvConf('slirp4netns', host, { servers: [], search: ['.'], options: [] })).toBe('nameserver 10.0.2.3\noptions edns0\n');
+  });
+});
+
+describe('resource flags', () => {
+  it('sizes as go-units reads them', () => {
+    expect(parseSize('memory', '10m')).toBe(10 * 1024 * 1024);
+    expect(parseSize('memory', '1.5g')).toBe(1.5 * 1024 ** 3);
+    expect(parseSize('memory', '512')).toBe(512);
+    expect(parseSize('memory', '1kb')).toBe(1024);
+    expect(() => parseSize('memory', '10x')).toThrow("invalid value for memory: invalid size: '10x'");
+  });
+  it('records podman\'s HostConfig fields; a limit asked for is flagged for the warning', () => {
+    const r = parseResources({ memory: '10m', cpus: '1.5', pidsLimit: 100, cpuShares: 512, deviceReadBps: ['/dev/sda:1mb'] });
+    expect(r.limited).toBe(true);
+    expect(r.hostConfig).toEqual({ Memory: 10485760, NanoCpus: 1_500_000_000, PidsLimit: 100, CpuShares: 512, BlkioDeviceReadBps: [{ Path: '/dev/sda', Rate: 1048576 }] });
+    // podman prints no warning for these: no limit
+    expect(parseResources({ memorySwap: '-1', cpus: '-1', pidsLimit: -1, memorySwappiness: -1 }).limited).toBe(false);
+    expect(parseResources({}).hostConfig).toEqual({});
+    expect(parseResources({ kernelMemory: '5m' }).warnings).toEqual(['The --kernel-memory flag is no longer supported. This flag is a noop.']);
+  });
+  it('refuses what podman refuses, with its words', () => {
+    expect(() => parseResources({ memorySwap: 'abc' })).toThrow("invalid value for memory: invalid size: 'abc'");
+    expect(() => parseResources({ cpus: 'abc' })).toThrow('invalid argument "abc" for "--cpus" flag: strconv.ParseFloat: parsing "abc": invalid syntax');
+    expect(() => parseResources({ blkioWeight: 'abc' })).toThrow('invalid value for blkio-weight: strconv.ParseUint: parsing "abc": invalid syntax');
+    expect(() => parseResources({ blkioWeightDevice: ['/dev/sda'] })).toThrow('bad format: /dev/sda');
+    expect(() => parseResources({ blkioWeightDevice: ['/dev/sda:abc'] })).toThrow('invalid weight for device: /dev/sda:abc');
+    expect(() => parseResources({ deviceReadBps: ['/dev/sda:1x'] })).toThrow('invalid rate for device: /dev/sda:1x. The correct format is <device-path>:<number>[<unit>]');
+    expect(() => parseResources({ deviceReadIops: ['/dev/sda:1mb'] })).toThrow('invalid rate for device: /dev/sda:1mb. The correct format is <device-path>:<number>. Number must be a positive integer');
+    expect(() => parseResources({ deviceWriteBps: ['sda:1mb'] })).toThrow('bad format for device path: sda:1mb');
+  });
+});
+
+describe('cgroup v2 delegation', () => {
+  const uid = process.getuid!();
+  function tree(controllers: string | undefined): string {
+    const root = mkdtempSync(join(tmpdir(), 'tspod-cg-'));
+    const dir = join(root, 'user.slice/user-1000.slice/user@1000.service');
+    mkdirSync(dir, { recursive: true });
+    if (controllers !== undefined) writeFileSync(join(dir, 'cgroup.controllers'), controllers);
+    return root;
+  }
+  const self = '0::/user.slice/user-1000.slice/user@1000.service\n';
+  const owner = (owned: boolean) => () => (owned ? uid : uid + 1);
+  it('finds the controllers of a user-owned v2 subtree', () => {
+    expect(cgroupV2Delegation(tree('cpu memory pids\n'), self, uid, owner(true))).toEqual(['cpu', 'memory', 'pids']);
+  });
+  it('no delegation: v1 or hybrid, another owner, no controllers, a path with ..', () => {
+    expect(cgroupV2Delegation(tree('cpu memory pids'), '12:pids:/user.slice\n0::/user.slice/user-1000.slice/user@1000.service\n', uid, owner(true))).toBeUndefined();
+    expect(cgroupV2Delegation(tree('cpu memory pids'), self, uid, owner(false))).toBeUndefined();
+    expect(cgroupV2Delegation(tree(''), self, uid, owner(true))).toBeUndefined();
+    expect(cgroupV2Delegation(tree(undefined), self, uid, owner(true))).toBeUndefined();
+    expect(cgroupV2Delegation(tree('memory'), '0::/../x\n', uid, owner(true))).toBeUndefined();
+  });
+});
+
+describe('metadata and environment', () => {
+  it('--annotation, --expose, --label-file', () => {
+    expect(parseAnnotations(['a=b', 'c=']))
+      .toEqual({ a: 'b', c: '' });
+    expect(() => parseAnnotations(['foo'])).toThrow('annotations must be formatted KEY=VALUE');
+    expect(parseExpose(['80', '53/udp', '8000-8002'])).toEqual(['80/tcp', '53/udp', '8000/tcp', '8001/tcp', '8002/tcp']);
+    expect(() => parseExpose(['abc'])).toThrow('invalid range format for --expose: abc: strconv.ParseUint: parsing "abc": invalid syntax');
+    expect(parseLabelFileText('# c\na=1\n\n b=2 \nc\n')).toEqual(['a=1', 'b=2', 'c']);
+  });
+  it('--unsetenv, --unsetenv-all, --env-host as podman orders them', () => {
+    const base = { defaults: ['PATH=/bin', 'container=tspod'], image: ['PATH=/img', 'I=1'], hostname: 'h', extra: [] as string[], unset: [] as string[], unsetAll: false };
+    expect(containerEnv(base)).toEqual(['PATH=/img', 'container=tspod', 'I=1', 'HOSTNAME=h']);
+    expect(containerEnv({ ...base, unset: ['PATH', 'HOSTNAME', 'A'], extra: ['A=1'] })).toEqual(['container=tspod', 'I=1', 'HOSTNAME=h', 'A=1']);
+    expect(containerEnv({ ...base, unsetAll: true })).toEqual(['HOSTNAME=h']);
+    expect(containerEnv({ ...base, host: ['I=host', 'H=1'], extra: ['H=2'] })).toEqual(['PATH=/img', 'container=tspod', 'I=host', 'HOSTNAME=h', 'H=2']);
+  });
+});
