@@ -1,0 +1,116 @@
+// issue 12: run/create flags as a podman user sees them: /etc/hosts and /etc/resolv.conf
+// entries, --mount and --volumes-from, resource flags (podman's cgroups v1 warning, recorded for
+// inspect), annotations, environment rules, and podman's refusals. Budget: about 40 s.
+import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { containerDirs, testEnv, tspod } from './helpers.js';
+
+const run = (args: string[]) => tspod(['run', '--rm', ...args]);
+const none = ['--network', 'none'];
+
+afterAll(async () => {
+  await tspod(['rm', '-a', '-f']);
+  await tspod(['volume', 'rm', '-a', '-f']);
+});
+
+describe('/etc/hosts and /etc/resolv.conf', () => {
+  it('--add-host comes first in /etc/hosts; --dns, --dns-search and --dns-option make resolv.conf', async () => {
+    const r = await run(['--add-host', 'db:192.0.2.7', '--add-host', 'six:::1', '--dns', '9.9.9.9', '--dns-search', 'example.com',
+      '--dns-option', 'ndots:3', 'busybox', 'sh', '-c', 'cat /etc/hosts; echo ---; cat /etc/resolv.conf']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const [hosts = '', resolv = ''] = r.stdout.split('---\n');
+    expect(hosts.split('\n').slice(0, 2)).toEqual(['192.0.2.7\tdb', '::1\tsix']);
+    expect(resolv).toBe('search example.com\nnameserver 9.9.9.9\noptions ndots:3');
+  });
+
+  it('refuses as podman does, creating nothing', async () => {
+    const before = containerDirs().length;
+    const dns = await run([...none, '--dns', '1.1.1.1', 'busybox', 'true']);
+    expect(dns.exitCode).toBe(125);
+    expect(dns.stderr).toBe('Error: conflicting options: dns and the network mode: none');
+    const both = await run(['--no-hosts', '--add-host', 'a:1.2.3.4', 'busybox', 'true']);
+    expect(both.stderr).toBe('Error: --no-hosts and --add-host cannot be set together');
+    const bad = await run([...none, '--add-host', 'a:1.2.3', 'busybox', 'true']);
+    expect([bad.exitCode, bad.stderr]).toEqual([125, 'Error: invalid IP address in add-host: "1.2.3"']);
+    expect(containerDirs().length).toBe(before);
+  });
+
+  it('--no-hosts leaves the image\'s /etc/hosts (busybox has none)', async () => {
+    const r = await run([...none, '--no-hosts', 'busybox', 'sh', '-c', 'test -e /etc/hosts && echo present || echo absent; grep -c " /etc/hosts " /proc/mounts']);
+    expect(r.stdout).toBe('absent\n0');
+  });
+});
+
+describe('--mount and --volumes-from', () => {
+  it('bind (ro), tmpfs with size and a named volume, as -v and --tmpfs make them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-runflags-'));
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'f'), 'hello\n');
+    const r = await run([...none, '--mount', `type=bind,src=${dir},target=/b,ro`, '--mount', 'type=tmpfs,target=/t,tmpfs-size=1m',
+      '--mount', 'type=volume,source=rfvol,destination=/v', 'busybox', 'sh', '-c',
+      'cat /b/f; touch /b/x 2>/dev/null || echo ro; df -k /t | tail -1; echo kept > /v/k']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual(['hello', 'ro']);
+    expect(r.stdout.split('\n')[2]).toMatch(/^tmpfs\s+1024\s/);
+    const again = await run([...none, '-v', 'rfvol:/w', 'busybox', 'cat', '/w/k']);
+    expect(again.stdout).toBe('kept');
+  });
+
+  it('refuses a malformed --mount and type=devpts clearly', async () => {
+    const noType = await run([...none, '--mount', 'target=/x', 'busybox', 'true']);
+    expect(noType.exitCode).toBe(125);
+    expect(noType.stderr).toContain('incorrect mount format');
+    const devpts = await run([...none, '--mount', 'type=devpts,target=/dev/pts2', 'busybox', 'true']);
+    expect(devpts.exitCode).toBe(125);
+    expect(devpts.stderr).toContain('--mount type=devpts is not supported');
+  });
+
+  it('--volumes-from copies the other container\'s volumes; :ro makes them read-only', async () => {
+    expect((await tspod(['run', '--name', 'rf-src', ...none, '-v', '/data', 'busybox', 'sh', '-c', 'echo x > /data/f'])).exitCode).toBe(0);
+    const r = await run([...none, '--volumes-from', 'rf-src:ro', 'busybox', 'sh', '-c', 'cat /data/f; touch /data/g 2>/dev/null || echo ro']);
+    expect(r.stdout).toBe('x\nro');
+    const missing = await run([...none, '--volumes-from', 'rf-nosuch', 'busybox', 'true']);
+    expect(missing.exitCode).toBe(125);
+    expect(missing.stderr).toContain('no container with name or ID "rf-nosuch" found');
+  });
+});
+
+describe('resource flags on a cgroups v1 rootless host', () => {
+  it('accepted with podman\'s warning, recorded for inspect; bad values refused with podman\'s words', async () => {
+    const c = await tspod(['create', ...none, '--memory', '10m', '--cpus', '1.5', '--pids-limit', '100', '-c', '512', 'busybox', 'true']);
+    expect(c.exitCode, c.stderr).toBe(0);
+    expect(c.stderr).toBe('Resource limits are not supported and ignored on cgroups V1 rootless systems');
+    const i = await tspod(['inspect', '--format', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.CpuShares}}', c.stdout]);
+    expect(i.stdout).toBe('10485760 1500000000 100 512');
+    const r = await run([...none, '--memory', '10m', 'busybox', 'echo', 'ran']);
+    expect([r.exitCode, r.stdout]).toEqual([0, 'ran']);
+    const bad = await run([...none, '--memory', '10x', 'busybox', 'true']);
+    expect([bad.exitCode, bad.stderr]).toEqual([125, "Error: invalid value for memory: invalid size: '10x'"]);
+    const plain = await run([...none, '--memory-swap', '-1', 'busybox', 'true']);
+    expect([plain.exitCode, plain.stderr]).toEqual([0, '']);
+  });
+});
+
+describe('metadata and environment', () => {
+  it('--annotation, --label-file, --unsetenv, --unsetenv-all, --env-host', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-runflags-'));
+    writeFileSync(join(dir, 'labels'), '# a comment\nteam=db\n\nenv=prod\n');
+    const c = await tspod(['create', ...none, '--annotation', 'a=b', '--label-file', join(dir, 'labels'), '--label', 'env=dev', 'busybox', 'true']);
+    expect(c.exitCode, c.stderr).toBe(0);
+    const i = await tspod(['inspect', '--format', '{{.Config.Annotations.a}} {{.Config.Labels.team}} {{.Config.Labels.env}}', c.stdout]);
+    expect(i.stdout).toBe('b db dev');
+    const bad = await run([...none, '--annotation', 'foo', 'busybox', 'true']);
+    expect([bad.exitCode, bad.stderr]).toEqual([125, 'Error: annotations must be formatted KEY=VALUE']);
+    const unset = await run([...none, '--unsetenv', 'container', '-e', 'A=1', 'busybox', 'sh', '-c', 'echo "c=$container A=$A"']);
+    expect(unset.stdout).toBe('c= A=1');
+    const all = await run([...none, '--unsetenv-all', 'busybox', '/bin/sh', '-c', 'echo "P=$PATH c=$container H=${HOSTNAME:+set}"']);
+    expect(all.stdout).toBe('P=/sbin:/usr/sbin:/bin:/usr/bin c= H=set');
+    const withHost = { env: { ...testEnv(), RF_FROM_HOST: 'yes' } };
+    const host = await tspod(['run', '--rm', ...none, '--env-host', 'busybox', 'sh', '-c', 'echo "$RF_FROM_HOST"'], withHost);
+    expect(host.stdout).toBe('yes');
+    const without = await tspod(['run', '--rm', ...none, 'busybox', 'sh', '-c', 'echo "${RF_FROM_HOST:-unset}"'], withHost);
+    expect(without.stdout).toBe('unset');
+  });
+});
