@@ -75,6 +75,10 @@ export const containerFlags: FlagRow[] = [
   { verbs: RC, name: 'label-file', type: 'stringSlice', usage: 'Read in a line delimited file of labels' },
   { verbs: RC, name: 'unsetenv', type: 'stringArray', usage: 'Unset environment default variables in container' },
   { verbs: RC, name: 'unsetenv-all', type: 'bool', usage: 'Unset all default environment variables in container' },
+  // set by tspod-launch right before exec
+  { verbs: RC, name: 'group-add', type: 'stringSlice', usage: 'Add additional groups to the primary container process. \'keep-groups\' allows container processes to use supplementary groups.' },
+  { verbs: RC, name: 'ulimit', type: 'stringSlice', usage: 'Ulimit options' },
+  { verbs: RC, name: 'umask', type: 'string', def: '0022', usage: 'Set umask in container' },
   // resource limits: validated and recorded; ignored with podman's warning on cgroups v1 rootless (docs/cli.md)
   { verbs: RC, name: 'blkio-weight', type: 'string', usage: 'Block IO weight (relative weight) accepts a weight value between 10 and 1000.' },
   { verbs: RC, name: 'blkio-weight-device', type: 'stringSlice', arg: 'DEVICE_NAME:WEIGHT', usage: 'Block IO weight (relative device weight, format: DEVICE_NAME:WEIGHT)' },

@@ -65,6 +65,9 @@ export function toRunOptions(a: Args, verb: 'run' | 'create'): RunOptions {
     envHost: Boolean(a['env-host']),
     unsetenv: toArray(a.unsetenv),
     unsetenvAll: Boolean(a['unsetenv-all']),
+    ulimit: toArray(a.ulimit),
+    umask: a.umask as string | undefined,
+    groupAdd: toArray(a['group-add']),
     resources: {
       memory: a.memory as string | undefined,
       memoryReservation: a['memory-reservation'] as string | undefined,

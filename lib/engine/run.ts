@@ -27,7 +27,7 @@ import { hostDevices } from '../runtime/devices.js';
 import { imageForRun, parsePullPolicy, type PullOptions } from './registry.js';
 import { platformMismatch } from '../image/resolve.js';
 import { parsePlatform } from '../image/manifest.js';
-import { cgroupsV1Warning, cgroupV2Delegation, containerEnv, parseAddHost, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
+import { cgroupsV1Warning, cgroupV2Delegation, containerEnv, parseAddHost, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
 
 export interface RunOptions {
@@ -99,6 +99,12 @@ export interface RunOptions {
   envHost?: boolean;
   unsetenv?: string[];
   unsetenvAll?: boolean;
+  /** --ulimit NAME=SOFT[:HARD] */
+  ulimit?: string[];
+  /** --umask OCTAL */
+  umask?: string;
+  /** --group-add GID|NAME|keep-groups */
+  groupAdd?: string[];
   /** the resource flags (validated, recorded; not applied on cgroups v1 rootless) */
   resources?: ResourceFlags;
 }
@@ -382,6 +388,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const annotations = parseAnnotations(opts.annotation ?? []);
   const exposed = parseExpose(opts.expose ?? []);
   const fileLabels = readLabelFiles(opts.labelFile ?? []);
+  const rlimits = parseUlimits(opts.ulimit ?? []);
+  const umask = parseUmask(opts.umask);
+  const groupAdd = parseGroupAdd(opts.groupAdd ?? []);
   const hostConfig = resourceConfig(opts.resources);
   const caps = resolveCaps(opts.capAdd, opts.capDrop, opts.privileged);
   const securityOpts = parseSecurityOpts(opts.securityOpt);
@@ -498,6 +507,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         security,
         seccompProfile: seccompProfileRef(securityOpts, opts.privileged),
         preserveFds: opts.preserveFds,
+        ...(rlimits.length ? { rlimits } : {}),
+        ...(umask !== undefined ? { umask } : {}),
+        ...(groupAdd.groups.length ? { groupAdd: groupAdd.groups } : {}),
+        ...(groupAdd.keepGroups ? { keepGroups: true } : {}),
       };
       rec.plan = plan;
       store.containers.save(rec);

@@ -40,6 +40,13 @@ export interface LaunchPlan {
   seccompProfile?: SeccompProfileRef;
   /** fds 3..3+N-1 of tspod passed on to the container */
   preserveFds: number;
+  /** --ulimit: [RLIMIT_* number, soft, hard] ("-1": unlimited), set right before exec */
+  rlimits?: Array<[number, string, string]>;
+  /** --umask (octal) */
+  umask?: string;
+  /** --group-add: gids or names of the container's /etc/group; keepGroups: no setgroups at all */
+  groupAdd?: string[];
+  keepGroups?: boolean;
   /** a pod member: the infra process whose user, net, ipc and uts namespaces it joins (set at each start) */
   podTarget?: number;
 }
@@ -76,6 +83,10 @@ export function planLines(p: LaunchPlan): string[][] {
   if (p.slirpLog) lines.push(['slirp_log', p.slirpLog]);
   lines.push(['tty', p.tty ? '1' : '0'], ['readonly', p.readOnly ? '1' : '0'], ['preserve_fds', String(p.preserveFds)]);
   lines.push(...p.security, ...seccompCache(p.security));
+  for (const r of p.rlimits ?? []) lines.push(['rlimit', String(r[0]), r[1], r[2]]);
+  if (p.umask !== undefined) lines.push(['umask', p.umask]);
+  for (const g of p.groupAdd ?? []) lines.push(['group_add', g]);
+  if (p.keepGroups) lines.push(['keep_groups', '1']);
   if (p.init) lines.push(['init', helperPath('tspod-init')]);
   if (p.podTarget) lines.push(['pod_target', String(p.podTarget)]);
   // Once the container runs, tspod-launch becomes tspod-wait: the process left beside each container is small.

@@ -236,3 +236,50 @@ export function parseStopTimeout(v: unknown): number | undefined {
   if (!Number.isInteger(n) || n < 0) throw new TspodError(`invalid --stop-timeout "${String(v)}": a number of seconds`);
   return n;
 }
+
+/** go-units' ulimit names, as podman takes them, with Linux's RLIMIT_* numbers. */
+const rlimitNumbers: Record<string, number> = {
+  cpu: 0, fsize: 1, data: 2, stack: 3, core: 4, rss: 5, nproc: 6, nofile: 7, memlock: 8, locks: 10, sigpending: 11, msgqueue: 12, nice: 13, rtprio: 14, rttime: 15,
+};
+
+/** `--ulimit NAME=SOFT[:HARD]` (-1: unlimited; `host`: the limits tspod runs with, i.e. none set). */
+export function parseUlimits(specs: string[]): Array<[number, string, string]> {
+  const byResource = new Map<number, [number, string, string]>();
+  for (const spec of specs) {
+    if (spec === 'host') continue;
+    const bad = (why: string) => new TspodError(`ulimit option "${spec}" requires name=SOFT:HARD, failed to be parsed: ${why}`);
+    const eq = spec.indexOf('=');
+    if (eq < 0) throw bad(`invalid ulimit argument: ${spec}`);
+    const name = spec.slice(0, eq);
+    const resource = rlimitNumbers[name];
+    if (resource === undefined) throw bad(`invalid ulimit type: ${name}`);
+    const parts = spec.slice(eq + 1).split(':');
+    if (parts.length > 2) throw bad(`too many limit value arguments - ${spec.slice(eq + 1)}, can only have up to two, \`soft[:hard]\``);
+    for (const p of parts) if (!/^-?\d+$/.test(p)) throw bad(`strconv.ParseInt: parsing "${p}": invalid syntax`);
+    const [soft = '', hard = soft] = parts;
+    if (soft === '-1' && hard !== '-1') throw bad(`ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: ${hard}`);
+    if (soft !== '-1' && hard !== '-1' && BigInt(soft) > BigInt(hard)) throw bad(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
+    for (const v of [soft, hard]) if (v !== '-1' && (v.startsWith('-') || BigInt(v) > 2n ** 63n - 1n)) throw bad(`strconv.ParseInt: parsing "${v}": value out of range`);
+    byResource.set(resource, [resource, soft, hard]);
+  }
+  return [...byResource.values()];
+}
+
+/** `--umask` (podman: an octal mode of at most four digits). */
+export function parseUmask(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!/^[0-7]{1,4}$/.test(v)) throw new TspodError(`running container create option: invalid umask string ${v}: invalid argument`);
+  return v;
+}
+
+/** `--group-add GID|NAME|keep-groups` (ids 0-2147483647, as -u's). */
+export function parseGroupAdd(specs: string[]): { groups: string[]; keepGroups: boolean } {
+  const keepGroups = specs.includes('keep-groups');
+  const groups = specs.filter((g) => g !== 'keep-groups');
+  if (keepGroups && groups.length) throw new TspodError("the '--group-add keep-groups' option is not allowed with any other --group-add options");
+  for (const g of groups) {
+    if (/^-?\d+$/.test(g) && (g.startsWith('-') || g.length > 10 || Number(g) > 2147483647)) throw new TspodError('uids and gids must be in range 0-2147483647', 126);
+    if (!/^[a-zA-Z0-9_.][a-zA-Z0-9_.-]*\$?$/.test(g)) throw new TspodError(`invalid --group-add "${g}": a group id or a group name of the container's /etc/group`);
+  }
+  return { groups, keepGroups };
+}

@@ -93,6 +93,25 @@ describe('resource flags on a cgroups v1 rootless host', () => {
   });
 });
 
+describe('--ulimit, --umask, --group-add (set by the helper before exec)', () => {
+  it('reach the container\'s process; podman\'s refusals', async () => {
+    const r = await run([...none, '--ulimit', 'nofile=100:200', '--ulimit', 'core=-1', '--umask', '0077', '-u', '1000', '--group-add', '5', '--group-add', 'nogroup',
+      'busybox', 'sh', '-c', 'ulimit -Sn; ulimit -Hn; ulimit -Sc; umask; id -G']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe('100\n200\nunlimited\n0077\n1000 5 10 65534');
+    expect((await run([...none, 'busybox', 'sh', '-c', 'umask'])).stdout).toBe('0022');
+    const soft = await run([...none, '--ulimit', 'nofile=200:100', 'busybox', 'true']);
+    expect([soft.exitCode, soft.stderr]).toEqual([125, 'Error: ulimit option "nofile=200:100" requires name=SOFT:HARD, failed to be parsed: ulimit soft limit must be less than or equal to hard limit: 200 > 100']);
+    const umask = await run([...none, '--umask', '9', 'busybox', 'true']);
+    expect(umask.stderr).toBe('Error: running container create option: invalid umask string 9: invalid argument');
+    const range = await run([...none, '--group-add', '2147483648', 'busybox', 'true']);
+    expect([range.exitCode, range.stderr]).toEqual([126, 'Error: uids and gids must be in range 0-2147483647']);
+    const missing = await run([...none, '--group-add', 'nosuchgroup', 'busybox', 'true']);
+    expect(missing.exitCode).toBe(126);
+    expect(missing.stderr).toContain('Unable to find group nosuchgroup: no matching entries in group file');
+  });
+});
+
 describe('metadata and environment', () => {
   it('--annotation, --label-file, --unsetenv, --unsetenv-all, --env-host', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tspod-runflags-'));

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  cgroupV2Delegation, containerEnv, parseAddHost, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, parseSize,
+  cgroupV2Delegation, containerEnv, parseAddHost, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, parseSize,
 } from '../../lib/spec/options.js';
 import { hostsFile, resolvConf } from '../../lib/network/etc-files.js';
 
@@ -98,5 +98,31 @@ describe('metadata and environment', () => {
     expect(containerEnv({ ...base, unset: ['PATH', 'HOSTNAME', 'A'], extra: ['A=1'] })).toEqual(['container=tspod', 'I=1', 'HOSTNAME=h', 'A=1']);
     expect(containerEnv({ ...base, unsetAll: true })).toEqual(['HOSTNAME=h']);
     expect(containerEnv({ ...base, host: ['I=host', 'H=1'], extra: ['H=2'] })).toEqual(['PATH=/img', 'container=tspod', 'I=host', 'HOSTNAME=h', 'H=2']);
+  });
+});
+
+describe('--ulimit, --umask, --group-add', () => {
+  it('ulimits: podman\'s names, soft[:hard], -1 unlimited, the last one per name', () => {
+    expect(parseUlimits(['nofile=100:200', 'core=-1', 'nproc=5', 'nproc=7:8', 'host'])).toEqual([[7, '100', '200'], [4, '-1', '-1'], [6, '7', '8']]);
+    const bad = (s: string) => `ulimit option "${s}" requires name=SOFT:HARD, failed to be parsed: `;
+    expect(() => parseUlimits(['nofile=200:100'])).toThrow(bad('nofile=200:100') + 'ulimit soft limit must be less than or equal to hard limit: 200 > 100');
+    expect(() => parseUlimits(['nofile=-1:100'])).toThrow('soft: -1 (unlimited), hard: 100');
+    expect(() => parseUlimits(['bogus=1'])).toThrow(bad('bogus=1') + 'invalid ulimit type: bogus');
+    expect(() => parseUlimits(['nofile'])).toThrow(bad('nofile') + 'invalid ulimit argument: nofile');
+    expect(() => parseUlimits(['nofile=unlimited'])).toThrow('strconv.ParseInt: parsing "unlimited": invalid syntax');
+    expect(() => parseUlimits(['nofile=1:2:3'])).toThrow('too many limit value arguments - 1:2:3, can only have up to two, `soft[:hard]`');
+  });
+  it('umask: octal, at most four digits', () => {
+    expect(parseUmask('0077')).toBe('0077');
+    expect(parseUmask(undefined)).toBeUndefined();
+    expect(() => parseUmask('9')).toThrow('running container create option: invalid umask string 9: invalid argument');
+    expect(() => parseUmask('77777')).toThrow('invalid umask string 77777');
+  });
+  it('group-add: ids in range as -u, keep-groups alone', () => {
+    expect(parseGroupAdd(['5', 'wheel'])).toEqual({ groups: ['5', 'wheel'], keepGroups: false });
+    expect(parseGroupAdd(['keep-groups'])).toEqual({ groups: [], keepGroups: true });
+    expect(() => parseGroupAdd(['keep-groups', '5'])).toThrow("the '--group-add keep-groups' option is not allowed with any other --group-add options");
+    expect(() => parseGroupAdd(['2147483648'])).toThrow('uids and gids must be in range 0-2147483647');
+    expect(() => parseGroupAdd(['a:b'])).toThrow('invalid --group-add "a:b"');
   });
 });
