@@ -74,6 +74,7 @@ static void read_plan(void) {
     else if (!strcmp(k, "no_new_privs")) plan.no_new_privs = atoi(v);
     else if (!strcmp(k, "preserve_fds")) plan.preserve_fds = atoi(v);
     else if (!strcmp(k, "umask")) plan.umask_value = (int)strtol(v, NULL, 8) & 0777;
+    else if (!strcmp(k, "shm_size")) plan.shm_size = strtoull(v, NULL, 10);
     else if (!strcmp(k, "keep_groups")) plan.keep_groups = atoi(v);
     else if (!strcmp(k, "group_add")) {
       if (plan.ngroup_add >= 64) die_step("plan", 0, "too many %s", k);

@@ -55,6 +55,7 @@ struct launch_plan {
   /* --ulimit: "rlimit RESOURCE SOFT HARD" (-1: unlimited), set before exec */
   struct { int resource; unsigned long long soft, hard; } rlimits[16];
   int nrlimits;
+  unsigned long long shm_size; /* --shm-size in bytes; 0: 64 MiB */
   int umask_value; /* --umask; -1: left as it is */
   char *group_add[64]; /* --group-add: gids or group names of the container's /etc/group */
   int ngroup_add;

@@ -79,6 +79,13 @@ export const containerFlags: FlagRow[] = [
   { verbs: RC, name: 'group-add', type: 'stringSlice', usage: 'Add additional groups to the primary container process. \'keep-groups\' allows container processes to use supplementary groups.' },
   { verbs: RC, name: 'ulimit', type: 'stringSlice', usage: 'Ulimit options' },
   { verbs: RC, name: 'umask', type: 'string', def: '0022', usage: 'Set umask in container' },
+  { verbs: RC, name: 'conmon-pidfile', type: 'string', usage: 'Path to the file that will receive the PID of conmon' },
+  { verbs: RC, name: 'pidfile', type: 'string', usage: 'Write the container process ID to the file' },
+  { verbs: RC, name: 'read-only-tmpfs', type: 'bool', def: true, usage: 'When running containers in read-only mode mount a read-write tmpfs on /run, /tmp and /var/tmp' },
+  { verbs: ['run'], name: 'rmi', type: 'bool', usage: 'Remove container image unless used by other containers' },
+  { verbs: RC, name: 'shm-size', type: 'string', arg: '<number>[<unit>]', def: '65536k', usage: 'Size of /dev/shm (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))' },
+  { verbs: RC, name: 'timeout', type: 'uint', def: 0, usage: 'Maximum length of time a container is allowed to run. The container will be killed automatically after the time expires.' },
+  { verbs: RC, name: 'tz', type: 'string', usage: 'Set timezone in container' },
   // resource limits: validated and recorded; ignored with podman's warning on cgroups v1 rootless (docs/cli.md)
   { verbs: RC, name: 'blkio-weight', type: 'string', usage: 'Block IO weight (relative weight) accepts a weight value between 10 and 1000.' },
   { verbs: RC, name: 'blkio-weight-device', type: 'stringSlice', arg: 'DEVICE_NAME:WEIGHT', usage: 'Block IO weight (relative device weight, format: DEVICE_NAME:WEIGHT)' },

@@ -68,6 +68,13 @@ export function toRunOptions(a: Args, verb: 'run' | 'create'): RunOptions {
     ulimit: toArray(a.ulimit),
     umask: a.umask as string | undefined,
     groupAdd: toArray(a['group-add']),
+    tz: a.tz as string | undefined,
+    shmSize: a['shm-size'] as string | undefined,
+    pidFile: a.pidfile as string | undefined,
+    conmonPidFile: a['conmon-pidfile'] as string | undefined,
+    rmi: Boolean(a.rmi),
+    timeout: a.timeout as number | undefined,
+    readOnlyTmpfs: a['read-only-tmpfs'] !== false,
     resources: {
       memory: a.memory as string | undefined,
       memoryReservation: a['memory-reservation'] as string | undefined,

@@ -27,7 +27,7 @@ import { hostDevices } from '../runtime/devices.js';
 import { imageForRun, parsePullPolicy, type PullOptions } from './registry.js';
 import { platformMismatch } from '../image/resolve.js';
 import { parsePlatform } from '../image/manifest.js';
-import { cgroupsV1Warning, cgroupV2Delegation, containerEnv, parseAddHost, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
+import { cgroupsV1Warning, cgroupV2Delegation, containerEnv, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
 
 export interface RunOptions {
@@ -105,6 +105,18 @@ export interface RunOptions {
   umask?: string;
   /** --group-add GID|NAME|keep-groups */
   groupAdd?: string[];
+  /** --tz ZONE|local */
+  tz?: string;
+  /** --shm-size SIZE */
+  shmSize?: string;
+  pidFile?: string;
+  conmonPidFile?: string;
+  /** --rmi: remove the image once the container is removed (foreground runs) */
+  rmi?: boolean;
+  /** --timeout N: kill the container after N seconds (exit status 255, as podman) */
+  timeout?: number;
+  /** --read-only-tmpfs (default true): with --read-only, tmpfs on /tmp, /var/tmp and /run */
+  readOnlyTmpfs?: boolean;
   /** the resource flags (validated, recorded; not applied on cgroups v1 rootless) */
   resources?: ResourceFlags;
 }
@@ -315,7 +327,15 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     process.stdout.write(record.id + '\n');
     return 0;
   }
-  return startAttached(store, record, { tty: opts.tty, interactive: opts.interactive });
+  const status = await startAttached(store, record, { tty: opts.tty, interactive: opts.interactive });
+  if (opts.rmi) await removeImageAfter(record);
+  return status;
+}
+
+/** --rmi: the image goes once the container has (an image other containers use stays, with podman's error). */
+async function removeImageAfter(record: ContainerRecord): Promise<void> {
+  const { imageRemove } = await import('./images.js');
+  for (const r of await imageRemove([record.imageId], false)) if (r.error) process.stderr.write(`Error: ${r.error}\n`);
 }
 
 /** --sdnotify=conmon: tell systemd the service is up, its main process the monitor (as podman's conmon). */
@@ -392,6 +412,11 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const umask = parseUmask(opts.umask);
   const groupAdd = parseGroupAdd(opts.groupAdd ?? []);
   const hostConfig = resourceConfig(opts.resources);
+  const localtime = opts.tz !== undefined ? timezoneFile(opts.tz, existsSync) : undefined;
+  const shmSize = opts.shmSize !== undefined ? parseSize('shm-size', opts.shmSize) : undefined;
+  if (shmSize !== undefined && shmSize <= 0) throw new TspodError(`invalid --shm-size "${opts.shmSize}": it must be greater than 0`);
+  const timeout = parseTimeout(opts.timeout);
+  if ((opts.rmi || timeout) && opts.detach) throw new TspodError(`${opts.rmi ? '--rmi' : '--timeout'} is supported for containers run in the foreground only (tspod's monitor does not do it yet): drop -d, or the flag`);
   const caps = resolveCaps(opts.capAdd, opts.capDrop, opts.privileged);
   const securityOpts = parseSecurityOpts(opts.securityOpt);
   const security = securityPlan(caps, securityOpts, opts.privileged);
@@ -444,6 +469,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         labels: { ...(config.config?.Labels ?? {}), ...parseLabels([...fileLabels, ...(opts.labels ?? [])]) },
         ...(Object.keys(annotations).length ? { annotations } : {}),
         ...(hostConfig ? { hostConfig } : {}),
+        ...(opts.pidFile ? { pidFile: opts.pidFile } : {}),
+        ...(opts.conmonPidFile ? { conmonPidFile: opts.conmonPidFile } : {}),
+        ...(timeout ? { timeout } : {}),
         createCommand: opts.createCommand,
         pod: opts.pod?.id,
         infraOf: opts.infraFor?.podId,
@@ -477,7 +505,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       const seen = shared ? 'slirp4netns' : network;
       if (!opts.noHosts) writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen, addHosts));
       writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen, undefined, dns));
-      const readOnlyTmpfs = opts.readOnly ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
+      // --tz: a copy of the zone file (podman's way: the container never sees the host's zoneinfo)
+      if (localtime) writeFileSync(join(dir, 'userdata', 'localtime'), readFileSync(localtime), { mode: 0o644 });
+      const readOnlyTmpfs = opts.readOnly && opts.readOnlyTmpfs !== false ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
       const plan: LaunchPlan = {
         mountProgram: storage.mountProgram,
         mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
@@ -496,6 +526,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         argv,
         binds: [
           ...['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
+          ...(localtime ? [{ source: join(dir, 'userdata', 'localtime'), destination: '/etc/localtime', readonly: false }] : []),
           ...mounts.map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
           // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.
           ...(opts.privileged ? hostDevices().slice(0, 200).map((d) => ({ source: d, destination: d, readonly: false })) : []),
@@ -509,6 +540,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         preserveFds: opts.preserveFds,
         ...(rlimits.length ? { rlimits } : {}),
         ...(umask !== undefined ? { umask } : {}),
+        ...(shmSize !== undefined ? { shmSize } : {}),
         ...(groupAdd.groups.length ? { groupAdd: groupAdd.groups } : {}),
         ...(groupAdd.keepGroups ? { keepGroups: true } : {}),
       };
@@ -527,6 +559,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
 function markStarted(store: Store, record: ContainerRecord, pid: number, monitorPid?: number): void {
   record.state = { status: 'running', pid, pidStart: processStartTime(pid), monitorPid, startedAt: new Date().toISOString(), restartCount: record.state.restartCount, ports: record.state.ports };
   store.containers.save(record);
+  // --pidfile, --conmon-pidfile: in the foreground tspod itself watches the container (podman's conmon)
+  if (record.config.pidFile) writeFileSync(record.config.pidFile, String(pid));
+  if (record.config.conmonPidFile) writeFileSync(record.config.conmonPidFile, String(monitorPid ?? process.pid));
   const plan = record.plan as LaunchPlan;
   recordConfinement(store.containers.dir(record.id), pid, plan, plan.seccompProfile);
 }
@@ -567,20 +602,32 @@ async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPla
 /** Run in the foreground: tspod is the container's parent until it exits. */
 export async function startAttached(store: Store, record: ContainerRecord, io: { tty: boolean; interactive: boolean }): Promise<number> {
   let exitCode = 125;
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   try {
     await reservePorts(record);
     const result = await launch(await podPlan(store, record), { ...io, removeLayers: record.config.autoRemove }, {
       started: async (pid) => {
         markStarted(store, record, pid);
         await forwardPorts(store, record, pid);
+        // --timeout: podman's conmon kills the container then and reports 255.
+        if (record.config.timeout) {
+          timer = setTimeout(() => {
+            timedOut = true;
+            try {
+              process.kill(pid, 'SIGKILL');
+            } catch { /* already gone */ }
+          }, record.config.timeout * 1000);
+        }
       },
     });
-    exitCode = result.exitCode;
+    exitCode = timedOut ? 255 : result.exitCode;
     return exitCode;
   } catch (err) {
     if (err instanceof TspodError) exitCode = err.exitCode;
     throw err;
   } finally {
+    if (timer) clearTimeout(timer);
     if (record.config.autoRemove) {
       await removeContainerFiles(store, record.id);
     } else {

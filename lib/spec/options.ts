@@ -229,6 +229,23 @@ export function containerEnv(p: {
   return [...map.values()];
 }
 
+/** `--tz ZONE|local`: the host file that becomes the container's /etc/localtime (podman's rules:
+ * a zone of /usr/share/zoneinfo, `local` the host's own). */
+export function timezoneFile(tz: string, exists: (p: string) => boolean): string {
+  if (tz === 'local') return '/etc/localtime';
+  if (!tz || tz.startsWith('/') || tz.split('/').some((p) => p === '..' || p === '.' || p === '')) {
+    throw new TspodError(`running container create option: invalid timezone "${tz}": use a zone name such as Europe/Paris, or local`);
+  }
+  const path = `/usr/share/zoneinfo/${tz}`;
+  if (!exists(path)) throw new TspodError(`running container create option: stat ${path}: no such file or directory`);
+  return path;
+}
+
+/** `--timeout N`: seconds, 0 none. */
+export function parseTimeout(v: number | undefined): number | undefined {
+  return v ? v : undefined;
+}
+
 /** `--stop-timeout N`: seconds (podman's uint). */
 export function parseStopTimeout(v: unknown): number | undefined {
   if (v === undefined) return undefined;

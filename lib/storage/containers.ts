@@ -63,6 +63,12 @@ export interface ContainerRecord {
     infraOf?: string;
     /** the tspod command line that created it, split at the verb and the image (for generate systemd --new) */
     createCommand?: { globals: string[]; options: string[]; operands: string[] };
+    /** --pidfile: the container process's pid is written there at each start */
+    pidFile?: string;
+    /** --conmon-pidfile: the monitor's pid (tspod's own in the foreground) */
+    conmonPidFile?: string;
+    /** --timeout: seconds after which the container is killed (foreground runs) */
+    timeout?: number;
     /** --annotation KEY=VALUE */
     annotations?: Record<string, string>;
     /** podman's HostConfig fields recorded for inspect (resource limits: lib/spec/options.ts) */

@@ -1,10 +1,12 @@
 // issue 12: run/create flags as a podman user sees them: /etc/hosts and /etc/resolv.conf
 // entries, --mount and --volumes-from, resource flags (podman's cgroups v1 warning, recorded for
 // inspect), annotations, environment rules, and podman's refusals. Budget: about 40 s.
-import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { containerDirs, testEnv, tspod } from './helpers.js';
 
 const run = (args: string[]) => tspod(['run', '--rm', ...args]);
@@ -131,5 +133,65 @@ describe('metadata and environment', () => {
     expect(host.stdout).toBe('yes');
     const without = await tspod(['run', '--rm', ...none, 'busybox', 'sh', '-c', 'echo "${RF_FROM_HOST:-unset}"'], withHost);
     expect(without.stdout).toBe('unset');
+  });
+});
+
+/** A docker-archive of the busybox layer with its own config (its own image id), named NAME. */
+function ownImage(name: string): string {
+  const layer = readFileSync(inject('tspodImages').layerTar);
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  const dir = mkdtempSync(join(tmpdir(), 'tspod-runflags-img-'));
+  mkdirSync(join(dir, 'stage', sha(layer)), { recursive: true });
+  writeFileSync(join(dir, 'stage', sha(layer), 'layer.tar'), layer);
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'], Cmd: ['sh'], Labels: { for: name } },
+    rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`] } }));
+  writeFileSync(join(dir, 'stage', `${sha(config)}.json`), config);
+  writeFileSync(join(dir, 'stage', 'manifest.json'), JSON.stringify([{ Config: `${sha(config)}.json`, RepoTags: [name], Layers: [`${sha(layer)}/layer.tar`] }]));
+  execFileSync('tar', ['-cf', join(dir, 'image.tar'), '-C', join(dir, 'stage'), '.']);
+  return join(dir, 'image.tar');
+}
+
+describe('--tz, --shm-size, --read-only-tmpfs, --pidfile, --conmon-pidfile, --timeout, --rmi', () => {
+  it('--tz copies the zone to /etc/localtime; a missing or escaping zone is refused', async () => {
+    const r = await run([...none, '--tz', 'Europe/Paris', 'busybox', 'date', '+%Z']);
+    expect([r.exitCode, r.stdout]).toEqual([0, expect.stringMatching(/^CES?T$/)]);
+    const bad = await run([...none, '--tz', 'Nowhere/X', 'busybox', 'true']);
+    expect([bad.exitCode, bad.stderr]).toEqual([125, 'Error: running container create option: stat /usr/share/zoneinfo/Nowhere/X: no such file or directory']);
+    const out = await run([...none, '--tz', '../../etc/passwd', 'busybox', 'true']);
+    expect(out.exitCode).toBe(125);
+  });
+
+  it('--shm-size sizes /dev/shm; --read-only-tmpfs=false leaves /tmp read-only', async () => {
+    const shm = await run([...none, '--shm-size', '1m', 'busybox', 'sh', '-c', 'df -k /dev/shm | tail -1']);
+    expect(shm.stdout).toMatch(/^shm\s+1024\s/);
+    const ro = await run([...none, '--read-only', '--read-only-tmpfs=false', 'busybox', 'sh', '-c', 'touch /tmp/x 2>/dev/null && echo rw || echo ro']);
+    expect(ro.stdout).toBe('ro');
+    const rw = await run([...none, '--read-only', 'busybox', 'sh', '-c', 'touch /tmp/x 2>/dev/null && echo rw || echo ro']);
+    expect(rw.stdout).toBe('rw');
+  });
+
+  it('--pidfile holds the container process, --conmon-pidfile the monitor (detached)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-runflags-'));
+    const [pid, mon] = [join(dir, 'pid'), join(dir, 'conmon')];
+    const d = await tspod(['run', '-d', ...none, '--pidfile', pid, '--conmon-pidfile', mon, 'busybox', 'sleep', '100']);
+    expect(d.exitCode, d.stderr).toBe(0);
+    const i = await tspod(['inspect', '--format', '{{.State.Pid}} {{.State.ConmonPid}}', d.stdout]);
+    expect(`${readFileSync(pid, 'utf8')} ${readFileSync(mon, 'utf8')}`).toBe(i.stdout);
+    await tspod(['rm', '-f', '-t', '0', d.stdout]);
+  });
+
+  it('--timeout kills the container, exit status 255 as podman\'s', async () => {
+    const r = await run([...none, '--timeout', '1', 'busybox', 'sleep', '30']);
+    expect(r.exitCode).toBe(255);
+    const d = await tspod(['run', '-d', ...none, '--timeout', '1', 'busybox', 'true']);
+    expect(d.exitCode).toBe(125);
+    expect(d.stderr).toContain('--timeout is supported for containers run in the foreground only');
+  });
+
+  it('--rmi removes the image after the container', async () => {
+    expect((await tspod(['load', '-i', ownImage('localhost/rmi-test:1')])).exitCode).toBe(0);
+    const r = await run([...none, '--rmi', 'localhost/rmi-test:1', 'true']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect((await tspod(['image', 'exists', 'localhost/rmi-test:1'])).exitCode).toBe(1);
   });
 });

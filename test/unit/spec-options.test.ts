@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  cgroupV2Delegation, containerEnv, parseAddHost, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, parseSize,
+  cgroupV2Delegation, containerEnv, parseAddHost, parseGroupAdd, parseUlimits, parseUmask, timezoneFile, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, parseSize,
 } from '../../lib/spec/options.js';
 import { hostsFile, resolvConf } from '../../lib/network/etc-files.js';
 
@@ -124,5 +124,15 @@ describe('--ulimit, --umask, --group-add', () => {
     expect(() => parseGroupAdd(['keep-groups', '5'])).toThrow("the '--group-add keep-groups' option is not allowed with any other --group-add options");
     expect(() => parseGroupAdd(['2147483648'])).toThrow('uids and gids must be in range 0-2147483647');
     expect(() => parseGroupAdd(['a:b'])).toThrow('invalid --group-add "a:b"');
+  });
+});
+
+describe('--tz', () => {
+  it('a zone of /usr/share/zoneinfo or local; nothing outside', () => {
+    const exists = (p: string) => p === '/usr/share/zoneinfo/Europe/Paris';
+    expect(timezoneFile('Europe/Paris', exists)).toBe('/usr/share/zoneinfo/Europe/Paris');
+    expect(timezoneFile('local', exists)).toBe('/etc/localtime');
+    expect(() => timezoneFile('Nowhere/X', exists)).toThrow('running container create option: stat /usr/share/zoneinfo/Nowhere/X: no such file or directory');
+    for (const bad of ['../../etc/passwd', '/etc/passwd', 'Europe//Paris', 'Europe/./Paris', '']) expect(() => timezoneFile(bad, () => true)).toThrow(/invalid timezone/);
   });
 });
