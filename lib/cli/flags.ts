@@ -86,6 +86,16 @@ export const containerFlags: FlagRow[] = [
   { verbs: RC, name: 'shm-size', type: 'string', arg: '<number>[<unit>]', def: '65536k', usage: 'Size of /dev/shm (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))' },
   { verbs: RC, name: 'timeout', type: 'uint', def: 0, usage: 'Maximum length of time a container is allowed to run. The container will be killed automatically after the time expires.' },
   { verbs: RC, name: 'tz', type: 'string', usage: 'Set timezone in container' },
+  // podman's flags that cannot apply on this host: accepted as podman accepts them, or refused with the reason (docs/cli.md)
+  { verbs: RC, name: 'arch', type: 'string', arg: 'ARCH', usage: 'use ARCH instead of the architecture of the machine for choosing images' },
+  { verbs: RC, name: 'os', type: 'string', arg: 'OS', usage: 'use OS instead of the running OS for choosing images' },
+  { verbs: RC, name: 'variant', type: 'string', arg: 'VARIANT', usage: 'Use VARIANT instead of the running architecture variant for choosing images' },
+  { verbs: RC, name: 'cgroup-parent', type: 'string', usage: 'Optional parent cgroup for the container' },
+  { verbs: RC, name: 'image-volume', type: 'string', def: 'bind', usage: 'Tells tspod how to handle the builtin image volumes ("bind"|"tmpfs"|"ignore")' },
+  { verbs: RC, name: 'init-path', type: 'string', usage: 'Path to the container-init binary' },
+  { verbs: RC, name: 'personality', type: 'string', usage: 'Configure execution domain using personality (e.g., LINUX/LINUX32)' },
+  { verbs: RC, name: 'seccomp-policy', type: 'string', def: 'default', usage: 'Policy for selecting a seccomp profile (experimental)' },
+  { verbs: RC, name: 'systemd', type: 'string', def: 'true', usage: 'Run container in systemd mode ("true"|"false"|"always")' },
   // resource limits: validated and recorded; ignored with podman's warning on cgroups v1 rootless (docs/cli.md)
   { verbs: RC, name: 'blkio-weight', type: 'string', usage: 'Block IO weight (relative weight) accepts a weight value between 10 and 1000.' },
   { verbs: RC, name: 'blkio-weight-device', type: 'stringSlice', arg: 'DEVICE_NAME:WEIGHT', usage: 'Block IO weight (relative device weight, format: DEVICE_NAME:WEIGHT)' },

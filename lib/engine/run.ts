@@ -26,8 +26,8 @@ import { openStore } from './store.js';
 import { hostDevices } from '../runtime/devices.js';
 import { imageForRun, parsePullPolicy, type PullOptions } from './registry.js';
 import { platformMismatch } from '../image/resolve.js';
-import { parsePlatform } from '../image/manifest.js';
-import { cgroupsV1Warning, cgroupV2Delegation, containerEnv, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
+import { hostPlatform, parsePlatform } from '../image/manifest.js';
+import { cgroupsV1Warning, cgroupV2Delegation, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
 
 export interface RunOptions {
@@ -117,6 +117,22 @@ export interface RunOptions {
   timeout?: number;
   /** --read-only-tmpfs (default true): with --read-only, tmpfs on /tmp, /var/tmp and /run */
   readOnlyTmpfs?: boolean;
+  /** --arch, --os, --variant: the platform asked for (with --platform refused, as podman) */
+  arch?: string;
+  os?: string;
+  variant?: string;
+  /** --image-volume bind|tmpfs|ignore */
+  imageVolume?: string;
+  /** --systemd true|false|always */
+  systemd?: string;
+  /** --seccomp-policy default|image */
+  seccompPolicy?: string;
+  /** --cgroup-parent: refused (tspod makes no cgroups here: docs/cli.md) */
+  cgroupParent?: string;
+  /** --init-path: tspod's own tspod-init is the init */
+  initPath?: string;
+  /** --personality: accepted and not applied, as podman with runc here (docs/cli.md) */
+  personality?: string;
   /** the resource flags (validated, recorded; not applied on cgroups v1 rootless) */
   resources?: ResourceFlags;
 }
@@ -366,6 +382,11 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     opts = { ...opts, pod: await podForRun(opts.podSpec, opts.storageOpts) };
   }
   parseSdnotify(opts.sdnotify);
+  const platform = platformFromParts({ platform: opts.pullOptions?.platform, arch: opts.arch, os: opts.os, variant: opts.variant }, hostPlatform());
+  if (platform !== opts.pullOptions?.platform) opts = { ...opts, pullOptions: { ...opts.pullOptions, platform } };
+  const imageVolume = parseImageVolume(opts.imageVolume);
+  if (opts.cgroupParent !== undefined) throw new TspodError(`--cgroup-parent ${opts.cgroupParent}: tspod creates no cgroup for a container on this host (cgroups v1, or no delegated cgroup v2 subtree; podman fails here too, at start); drop the flag`);
+  if (opts.initPath !== undefined && opts.init) throw new TspodError(`--init-path ${opts.initPath}: tspod's init is its own tspod-init, not another binary; drop --init-path`);
   parseCgroups(opts.cgroups);
   if (opts.cidfile && existsSync(opts.cidfile)) {
     throw new TspodError(`container id file ${opts.cidfile} exists: make sure no other container uses it, or remove it`);
@@ -432,6 +453,14 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const mismatch = opts.infraFor ? undefined : platformMismatch(config, opts.pullOptions?.platform ? parsePlatform(opts.pullOptions.platform) : undefined);
   if (mismatch) process.stderr.write(`WARNING: ${mismatch}\n`);
   if (argv.length === 0) throw new TspodError('no command specified: the image has no Cmd or Entrypoint; give one after the image name');
+  const systemdWarning = checkSystemdMode(opts.systemd, argv);
+  if (systemdWarning) process.stderr.write(`WARNING: ${systemdWarning}\n`);
+  checkSeccompPolicy(opts.seccompPolicy, config.config?.Labels ?? {});
+  const imageVolumes = Object.keys(config.config?.Volumes ?? {});
+  if (imageVolume === 'tmpfs') {
+    const taken = new Set([...parsedMounts.map((m) => m.destination), ...tmpfs.map((t) => t.destination)]);
+    for (const d of imageVolumes) if (!taken.has(posix.normalize(d))) tmpfs.push(parseTmpfs(posix.normalize(d)));
+  }
   const { resolveVolumeMounts } = await import('./volumes.js');
   let mounts: Mount[] = [];
 
@@ -444,7 +473,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       if (clash) throw new TspodError(`the container name "${opts.name}" is already in use by ${clash.slice(0, 12)}. Remove it (\`tspod rm ${opts.name}\`) or pick another name`);
     }
     // Under the store lock, after the last check that can refuse: no volume is made for a container that is not.
-    mounts = await resolveVolumeMounts(store, parsedMounts, Object.keys(config.config?.Volumes ?? {}));
+    // --image-volume: the image's VOLUMEs as anonymous volumes (bind, podman's default), tmpfs, or not at all
+    mounts = await resolveVolumeMounts(store, parsedMounts, imageVolume === 'bind' ? imageVolumes : []);
     const id = newId();
     const rec: ContainerRecord = {
       version: 1,

@@ -246,6 +246,39 @@ export function parseTimeout(v: number | undefined): number | undefined {
   return v ? v : undefined;
 }
 
+/** `--arch`, `--os`, `--variant` as a --platform (podman: not together with --platform). */
+export function platformFromParts(p: { platform?: string; arch?: string; os?: string; variant?: string }, host: { os: string; architecture: string }): string | undefined {
+  if (p.platform && (p.arch || p.os)) throw new TspodError('--platform option can not be specified with --arch or --os');
+  if (p.platform || (!p.arch && !p.os && !p.variant)) return p.platform;
+  return [p.os || host.os, p.arch || host.architecture, p.variant].filter(Boolean).join('/');
+}
+
+/** `--image-volume bind|tmpfs|ignore` (podman's default: bind, an anonymous volume each). */
+export function parseImageVolume(v: string | undefined): 'bind' | 'tmpfs' | 'ignore' {
+  if (v === undefined || v === 'bind' || v === 'tmpfs' || v === 'ignore') return v ?? 'bind';
+  throw new TspodError(`invalid image volume mode "${v}" required value: bind, tmpfs, ignore`);
+}
+
+/** `--systemd true|false|always`: systemd mode (podman: with true, when the command is init or
+ * systemd) is not built. `always` is refused; `true` (the default) with such a command returns a
+ * warning (the command runs as any other, as tspod ran it before the flag existed). */
+export function checkSystemdMode(v: string | undefined, argv: string[]): string | undefined {
+  if (v === undefined || v === 'false') return undefined;
+  if (v !== 'true' && v !== 'always') throw new TspodError('invalid config provided: --systemd values must be one of "true, false, always": invalid configuration');
+  if (v === 'always') throw new TspodError('--systemd always: systemd mode is not supported by tspod yet (it needs a cgroup of the container\'s own, which this host does not delegate); use --systemd false');
+  const cmd = argv[0] ?? '';
+  if (/^\/(usr\/)?sbin\/init$/.test(cmd) || /(^|\/)systemd$/.test(cmd)) return `${cmd} runs as an ordinary command: tspod has no systemd mode yet (--systemd false silences this)`;
+  return undefined;
+}
+
+/** `--seccomp-policy default|image` */
+export function checkSeccompPolicy(v: string | undefined, imageLabels: Record<string, string>): void {
+  if (v === undefined || v === 'default') return;
+  if (v !== 'image') throw new TspodError(`invalid seccomp policy "${v}": valid policies are ["default" "image"]`);
+  if (!imageLabels['io.containers.seccomp.profile']) throw new TspodError('no seccomp policy defined by image');
+  throw new TspodError('--seccomp-policy image: the image\'s own seccomp profile is not supported by tspod yet; use --security-opt seccomp=FILE with the profile');
+}
+
 /** `--stop-timeout N`: seconds (podman's uint). */
 export function parseStopTimeout(v: unknown): number | undefined {
   if (v === undefined) return undefined;

@@ -137,13 +137,13 @@ describe('metadata and environment', () => {
 });
 
 /** A docker-archive of the busybox layer with its own config (its own image id), named NAME. */
-function ownImage(name: string): string {
+function ownImage(name: string, extra: Record<string, unknown> = {}): string {
   const layer = readFileSync(inject('tspodImages').layerTar);
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   const dir = mkdtempSync(join(tmpdir(), 'tspod-runflags-img-'));
   mkdirSync(join(dir, 'stage', sha(layer)), { recursive: true });
   writeFileSync(join(dir, 'stage', sha(layer), 'layer.tar'), layer);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'], Cmd: ['sh'], Labels: { for: name } },
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'], Cmd: ['sh'], Labels: { for: name }, ...extra },
     rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`] } }));
   writeFileSync(join(dir, 'stage', `${sha(config)}.json`), config);
   writeFileSync(join(dir, 'stage', 'manifest.json'), JSON.stringify([{ Config: `${sha(config)}.json`, RepoTags: [name], Layers: [`${sha(layer)}/layer.tar`] }]));
@@ -193,5 +193,36 @@ describe('--tz, --shm-size, --read-only-tmpfs, --pidfile, --conmon-pidfile, --ti
     const r = await run([...none, '--rmi', 'localhost/rmi-test:1', 'true']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect((await tspod(['image', 'exists', 'localhost/rmi-test:1'])).exitCode).toBe(1);
+  });
+});
+
+describe('flags that cannot apply here: accepted as podman accepts them, or refused with the reason', () => {
+  it('--image-volume bind|tmpfs|ignore for the image\'s VOLUMEs', async () => {
+    expect((await tspod(['load', '-i', ownImage('localhost/vol-image:1', { Volumes: { '/data': {} } })])).exitCode).toBe(0);
+    const where = 'grep " /data " /proc/mounts | cut -d" " -f3; echo end';
+    expect((await run([...none, 'localhost/vol-image:1', 'sh', '-c', where])).stdout).not.toMatch(/^tmpfs/);
+    expect((await run([...none, '--image-volume', 'tmpfs', 'localhost/vol-image:1', 'sh', '-c', where])).stdout).toBe('tmpfs\nend');
+    expect((await run([...none, '--image-volume', 'ignore', 'localhost/vol-image:1', 'sh', '-c', where])).stdout).toBe('end');
+    const bad = await run([...none, '--image-volume', 'bad', 'localhost/vol-image:1', 'true']);
+    expect(bad.stderr).toBe('Error: invalid image volume mode "bad" required value: bind, tmpfs, ignore');
+    await tspod(['rmi', '-f', 'localhost/vol-image:1']);
+  });
+
+  it('podman\'s words for --platform with --arch, --systemd and --seccomp-policy; clear refusals', async () => {
+    const cases: Array<[string[], string]> = [
+      [['--arch', 'arm64', '--platform', 'linux/amd64'], 'Error: --platform option can not be specified with --arch or --os'],
+      [['--systemd', 'bad'], 'Error: invalid config provided: --systemd values must be one of "true, false, always": invalid configuration'],
+      [['--systemd', 'always'], '--systemd always: systemd mode is not supported by tspod yet'],
+      [['--seccomp-policy', 'image'], 'Error: no seccomp policy defined by image'],
+      [['--seccomp-policy', 'bad'], 'Error: invalid seccomp policy "bad": valid policies are ["default" "image"]'],
+      [['--cgroup-parent', '/foo'], 'tspod creates no cgroup for a container on this host'],
+      [['--init', '--init-path', '/x'], 'tspod\'s init is its own tspod-init'],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await run([...none, ...flags, 'busybox', 'true']);
+      expect([r.exitCode, r.stderr], flags.join(' ')).toEqual([125, expect.stringContaining(message)]);
+    }
+    const ok = await run([...none, '--arch', 'amd64', '--personality', 'LINUX', '--security-opt', 'label=disable', '--init-path', '/x', 'busybox', 'echo', 'ran']);
+    expect([ok.exitCode, ok.stdout], ok.stderr).toEqual([0, 'ran']);
   });
 });

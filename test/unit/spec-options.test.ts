@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  cgroupV2Delegation, containerEnv, parseAddHost, parseGroupAdd, parseUlimits, parseUmask, timezoneFile, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, parseSize,
+  cgroupV2Delegation, containerEnv, parseAddHost, parseGroupAdd, parseUlimits, parseUmask, timezoneFile, platformFromParts, parseImageVolume, checkSystemdMode, checkSeccompPolicy, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, parseSize,
 } from '../../lib/spec/options.js';
 import { hostsFile, resolvConf } from '../../lib/network/etc-files.js';
 
@@ -134,5 +134,28 @@ describe('--tz', () => {
     expect(timezoneFile('local', exists)).toBe('/etc/localtime');
     expect(() => timezoneFile('Nowhere/X', exists)).toThrow('running container create option: stat /usr/share/zoneinfo/Nowhere/X: no such file or directory');
     for (const bad of ['../../etc/passwd', '/etc/passwd', 'Europe//Paris', 'Europe/./Paris', '']) expect(() => timezoneFile(bad, () => true)).toThrow(/invalid timezone/);
+  });
+});
+
+describe('flags that cannot apply here', () => {
+  it('--arch/--os/--variant make a platform; not with --platform', () => {
+    const host = { os: 'linux', architecture: 'amd64' };
+    expect(platformFromParts({}, host)).toBeUndefined();
+    expect(platformFromParts({ arch: 'arm64', variant: 'v8' }, host)).toBe('linux/arm64/v8');
+    expect(platformFromParts({ platform: 'linux/arm64' }, host)).toBe('linux/arm64');
+    expect(() => platformFromParts({ platform: 'linux/arm64', os: 'linux' }, host)).toThrow('--platform option can not be specified with --arch or --os');
+  });
+  it('--image-volume, --systemd, --seccomp-policy', () => {
+    expect(parseImageVolume(undefined)).toBe('bind');
+    expect(parseImageVolume('tmpfs')).toBe('tmpfs');
+    expect(() => parseImageVolume('x')).toThrow('invalid image volume mode "x" required value: bind, tmpfs, ignore');
+    expect(checkSystemdMode('true', ['sh'])).toBeUndefined();
+    expect(checkSystemdMode('true', ['/sbin/init'])).toMatch(/no systemd mode yet/);
+    expect(checkSystemdMode('false', ['/sbin/init'])).toBeUndefined();
+    expect(() => checkSystemdMode('always', ['sh'])).toThrow(/not supported by tspod yet/);
+    expect(() => checkSystemdMode('yes', ['sh'])).toThrow('--systemd values must be one of "true, false, always"');
+    expect(() => checkSeccompPolicy('default', {})).not.toThrow();
+    expect(() => checkSeccompPolicy('image', {})).toThrow('no seccomp policy defined by image');
+    expect(() => checkSeccompPolicy('image', { 'io.containers.seccomp.profile': '{}' })).toThrow(/not supported by tspod yet/);
   });
 });
