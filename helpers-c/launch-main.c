@@ -75,6 +75,7 @@ static void read_plan(void) {
     else if (!strcmp(k, "preserve_fds")) plan.preserve_fds = atoi(v);
     else if (!strcmp(k, "umask")) plan.umask_value = (int)strtol(v, NULL, 8) & 0777;
     else if (!strcmp(k, "shm_size")) plan.shm_size = strtoull(v, NULL, 10);
+    else if (!strcmp(k, "oom_score_adj")) plan.oom_score_adj = v;
     else if (!strcmp(k, "keep_groups")) plan.keep_groups = atoi(v);
     else if (!strcmp(k, "group_add")) {
       if (plan.ngroup_add >= 64) die_step("plan", 0, "too many %s", k);
@@ -183,6 +184,14 @@ static void __attribute__((noreturn)) exec_process(void) {
                errno == EPERM ? " (a hard limit cannot be raised above the one tspod runs with: see `ulimit -H`)" : "");
   }
   if (plan.umask_value >= 0) umask((mode_t)plan.umask_value);
+  if (plan.oom_score_adj) {
+    /* Raising it is allowed to anyone; lowering it below the value inherited needs CAP_SYS_RESOURCE on the host. */
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, plan.oom_score_adj, strlen(plan.oom_score_adj)) < 0)
+      die_step("oom_score_adj", errno, "set oom_score_adj to %s: %s%s", plan.oom_score_adj, strerror(errno),
+               errno == EACCES || errno == EPERM ? " (a rootless container may raise it, not lower it below tspod's own)" : "");
+    if (fd >= 0) close(fd);
+  }
 
   clearenv();
   for (int i = 0; i < plan.nenv; i++) putenv(plan.env[i]);

@@ -56,6 +56,7 @@ struct launch_plan {
   struct { int resource; unsigned long long soft, hard; } rlimits[16];
   int nrlimits;
   unsigned long long shm_size; /* --shm-size in bytes; 0: 64 MiB */
+  const char *oom_score_adj; /* --oom-score-adj; NULL: inherited */
   int umask_value; /* --umask; -1: left as it is */
   char *group_add[64]; /* --group-add: gids or group names of the container's /etc/group */
   int ngroup_add;

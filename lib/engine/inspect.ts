@@ -65,7 +65,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
     RestartCount: rec.state.restartCount ?? 0,
     IsInfra: false,
     Rootfs: '',
-    LogPath: `${store.containers.dir(rec.id)}/userdata/ctr.log`,
+    LogPath: rec.config.logDriver === 'none' ? '' : rec.config.logPath ?? `${store.containers.dir(rec.id)}/userdata/ctr.log`,
     Driver: 'overlay',
     MountProgram: plan?.mountProgram ?? '',
     // Beyond podman: the rest of what the process ran under, read when it started.

@@ -27,7 +27,7 @@ import { hostDevices } from '../runtime/devices.js';
 import { imageForRun, parsePullPolicy, type PullOptions } from './registry.js';
 import { platformMismatch } from '../image/resolve.js';
 import { hostPlatform, parsePlatform } from '../image/manifest.js';
-import { cgroupsV1Warning, cgroupV2Delegation, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
+import { cgroupsV1Warning, cgroupV2Delegation, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
 
 export interface RunOptions {
@@ -131,6 +131,11 @@ export interface RunOptions {
   cgroupParent?: string;
   /** --init-path: tspod's own tspod-init is the init */
   initPath?: string;
+  /** --log-driver k8s-file|none, --log-opt path=,tag= */
+  logDriver?: string;
+  logOpt?: string[];
+  /** --oom-score-adj -1000..1000 */
+  oomScoreAdj?: number;
   /** --personality: accepted and not applied, as podman with runc here (docs/cli.md) */
   personality?: string;
   /** the resource flags (validated, recorded; not applied on cgroups v1 rootless) */
@@ -385,6 +390,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const platform = platformFromParts({ platform: opts.pullOptions?.platform, arch: opts.arch, os: opts.os, variant: opts.variant }, hostPlatform());
   if (platform !== opts.pullOptions?.platform) opts = { ...opts, pullOptions: { ...opts.pullOptions, platform } };
   const imageVolume = parseImageVolume(opts.imageVolume);
+  const log = parseLogConfig(opts.logDriver, opts.logOpt ?? []);
+  const oomScoreAdj = parseOomScoreAdj(opts.oomScoreAdj);
   if (opts.cgroupParent !== undefined) throw new TspodError(`--cgroup-parent ${opts.cgroupParent}: tspod creates no cgroup for a container on this host (cgroups v1, or no delegated cgroup v2 subtree; podman fails here too, at start); drop the flag`);
   if (opts.initPath !== undefined && opts.init) throw new TspodError(`--init-path ${opts.initPath}: tspod's init is its own tspod-init, not another binary; drop --init-path`);
   parseCgroups(opts.cgroups);
@@ -498,7 +505,11 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         autoRemove: opts.rm,
         labels: { ...(config.config?.Labels ?? {}), ...parseLabels([...fileLabels, ...(opts.labels ?? [])]) },
         ...(Object.keys(annotations).length ? { annotations } : {}),
-        ...(hostConfig ? { hostConfig } : {}),
+        ...(hostConfig || opts.logDriver !== undefined || opts.logOpt?.length || oomScoreAdj !== undefined
+          ? { hostConfig: { ...hostConfig, LogConfig: { Type: log.driver, Config: log.tag ? { tag: log.tag } : {}, Path: log.path ?? '' }, ...(oomScoreAdj !== undefined ? { OomScoreAdj: oomScoreAdj } : {}) } }
+          : {}),
+        ...(log.driver === 'none' ? { logDriver: 'none' as const } : {}),
+        ...(log.path ? { logPath: log.path } : {}),
         ...(opts.pidFile ? { pidFile: opts.pidFile } : {}),
         ...(opts.conmonPidFile ? { conmonPidFile: opts.conmonPidFile } : {}),
         ...(timeout ? { timeout } : {}),
@@ -571,6 +582,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         ...(rlimits.length ? { rlimits } : {}),
         ...(umask !== undefined ? { umask } : {}),
         ...(shmSize !== undefined ? { shmSize } : {}),
+        ...(oomScoreAdj !== undefined ? { oomScoreAdj } : {}),
         ...(groupAdd.groups.length ? { groupAdd: groupAdd.groups } : {}),
         ...(groupAdd.keepGroups ? { keepGroups: true } : {}),
       };
@@ -677,7 +689,8 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
   try {
     if (record.config.tty) mkdirSync(dirname(files.attach), { recursive: true, mode: 0o700 });
     await launch(await podPlan(store, record), {
-      tty: false, interactive: false, monitor: [files.log, files.exit, files.monitorPid, exitCommand],
+      // --log-driver none: the monitor writes to /dev/null; --log-opt path=: there
+      tty: false, interactive: false, monitor: [record.config.logDriver === 'none' ? '/dev/null' : record.config.logPath ?? files.log, files.exit, files.monitorPid, exitCommand],
       attachSocket: record.config.tty ? files.attach : undefined,
     }, {
       started: async (pid) => {

@@ -44,6 +44,8 @@ export interface LaunchPlan {
   rlimits?: Array<[number, string, string]>;
   /** --shm-size in bytes (default 64 MiB, as podman) */
   shmSize?: number;
+  /** --oom-score-adj, written to /proc/self/oom_score_adj before exec */
+  oomScoreAdj?: number;
   /** --umask (octal) */
   umask?: string;
   /** --group-add: gids or names of the container's /etc/group; keepGroups: no setgroups at all */
@@ -87,6 +89,7 @@ export function planLines(p: LaunchPlan): string[][] {
   lines.push(...p.security, ...seccompCache(p.security));
   for (const r of p.rlimits ?? []) lines.push(['rlimit', String(r[0]), r[1], r[2]]);
   if (p.umask !== undefined) lines.push(['umask', p.umask]);
+  if (p.oomScoreAdj !== undefined) lines.push(['oom_score_adj', String(p.oomScoreAdj)]);
   if (p.shmSize !== undefined) lines.push(['shm_size', String(p.shmSize)]);
   for (const g of p.groupAdd ?? []) lines.push(['group_add', g]);
   if (p.keepGroups) lines.push(['keep_groups', '1']);

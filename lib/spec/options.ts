@@ -279,6 +279,42 @@ export function checkSeccompPolicy(v: string | undefined, imageLabels: Record<st
   throw new TspodError('--seccomp-policy image: the image\'s own seccomp profile is not supported by tspod yet; use --security-opt seccomp=FILE with the profile');
 }
 
+export interface LogSpec { driver: 'k8s-file' | 'none'; path?: string; tag?: string }
+
+/** `--log-driver k8s-file|none` and `--log-opt path=,tag=` (max-size is refused: the monitor does
+ * not rotate its log yet). */
+export function parseLogConfig(driver: string | undefined, opts: string[]): LogSpec {
+  const d = driver ?? 'k8s-file';
+  if (d === 'passthrough' || d === 'journald') throw new TspodError(`--log-driver ${d} is not supported by tspod yet: use k8s-file (the default) or none`);
+  if (d !== 'k8s-file' && d !== 'none') throw new TspodError('running container create option: invalid log driver: invalid argument');
+  const out: LogSpec = { driver: d };
+  for (const o of opts) {
+    const eq = o.indexOf('=');
+    const key = eq < 0 ? o : o.slice(0, eq);
+    const value = eq < 0 ? '' : o.slice(eq + 1);
+    if (key === 'path') {
+      if (!value || !value.startsWith('/')) throw new TspodError(`invalid --log-opt path "${value}": give an absolute path for the container's log`);
+      out.path = value;
+    } else if (key === 'tag') {
+      out.tag = value;
+    } else if (key === 'max-size') {
+      parseSize('size', value);
+      throw new TspodError('--log-opt max-size: tspod does not rotate container logs yet; drop the option');
+    } else {
+      // podman 4.3 takes any other key and ignores it; tspod says so instead of ignoring it silently
+      throw new TspodError(`--log-opt ${o}: unknown log option (tspod takes path= and tag=)`);
+    }
+  }
+  return out;
+}
+
+/** `--oom-score-adj N`: -1000 to 1000. */
+export function parseOomScoreAdj(v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < -1000 || v > 1000) throw new TspodError(`invalid --oom-score-adj ${v}: it must be in the range -1000 to 1000`);
+  return v;
+}
+
 /** `--stop-timeout N`: seconds (podman's uint). */
 export function parseStopTimeout(v: unknown): number | undefined {
   if (v === undefined) return undefined;

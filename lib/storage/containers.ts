@@ -69,6 +69,10 @@ export interface ContainerRecord {
     conmonPidFile?: string;
     /** --timeout: seconds after which the container is killed (foreground runs) */
     timeout?: number;
+    /** --log-driver none: no log is kept (logs says so) */
+    logDriver?: 'k8s-file' | 'none';
+    /** --log-opt path=: the log's path instead of userdata/ctr.log */
+    logPath?: string;
     /** --annotation KEY=VALUE */
     annotations?: Record<string, string>;
     /** podman's HostConfig fields recorded for inspect (resource limits: lib/spec/options.ts) */

@@ -196,6 +196,31 @@ describe('--tz, --shm-size, --read-only-tmpfs, --pidfile, --conmon-pidfile, --ti
   });
 });
 
+describe('--log-driver, --log-opt, --oom-score-adj', () => {
+  it('none keeps no log and logs says so; path= puts the log there', async () => {
+    const none1 = await tspod(['run', '-d', ...none, '--log-driver', 'none', 'busybox', 'echo', 'hi']);
+    expect(none1.exitCode, none1.stderr).toBe(0);
+    await tspod(['wait', none1.stdout]);
+    const l = await tspod(['logs', none1.stdout]);
+    expect([l.exitCode, l.stderr]).toEqual([125, "Error: this container is using the 'none' log driver, cannot read logs: this container is not logging output"]);
+    const path = join(mkdtempSync(join(tmpdir(), 'tspod-runflags-')), 'ctr.log');
+    const d = await tspod(['run', '-d', ...none, '--log-opt', `path=${path}`, 'busybox', 'echo', 'hi']);
+    await tspod(['wait', d.stdout]);
+    expect((await tspod(['logs', d.stdout])).stdout).toBe('hi');
+    expect(readFileSync(path, 'utf8')).toMatch(/ stdout F hi\n$/);
+    expect((await tspod(['inspect', '--format', '{{.LogPath}}', d.stdout])).stdout).toBe(path);
+    const bad = await run([...none, '--log-driver', 'bad', 'busybox', 'true']);
+    expect(bad.stderr).toBe('Error: running container create option: invalid log driver: invalid argument');
+  });
+
+  it('--oom-score-adj is raised in the container; out of range refused', async () => {
+    const r = await run([...none, '--oom-score-adj', '1000', 'busybox', 'cat', '/proc/self/oom_score_adj']);
+    expect([r.exitCode, r.stdout]).toEqual([0, '1000']); // the highest: a raise wherever the suite runs
+    const bad = await run([...none, '--oom-score-adj', '5000', 'busybox', 'true']);
+    expect([bad.exitCode, bad.stderr]).toEqual([125, 'Error: invalid --oom-score-adj 5000: it must be in the range -1000 to 1000']);
+  });
+});
+
 describe('flags that cannot apply here: accepted as podman accepts them, or refused with the reason', () => {
   it('--image-volume bind|tmpfs|ignore for the image\'s VOLUMEs', async () => {
     expect((await tspod(['load', '-i', ownImage('localhost/vol-image:1', { Volumes: { '/data': {} } })])).exitCode).toBe(0);

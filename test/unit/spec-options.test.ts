@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  cgroupV2Delegation, containerEnv, parseAddHost, parseGroupAdd, parseUlimits, parseUmask, timezoneFile, platformFromParts, parseImageVolume, checkSystemdMode, checkSeccompPolicy, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, parseSize,
+  cgroupV2Delegation, containerEnv, parseAddHost, parseGroupAdd, parseUlimits, parseUmask, timezoneFile, platformFromParts, parseImageVolume, parseLogConfig, parseOomScoreAdj, checkSystemdMode, checkSeccompPolicy, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, parseSize,
 } from '../../lib/spec/options.js';
 import { hostsFile, resolvConf } from '../../lib/network/etc-files.js';
 
@@ -157,5 +157,24 @@ describe('flags that cannot apply here', () => {
     expect(() => checkSeccompPolicy('default', {})).not.toThrow();
     expect(() => checkSeccompPolicy('image', {})).toThrow('no seccomp policy defined by image');
     expect(() => checkSeccompPolicy('image', { 'io.containers.seccomp.profile': '{}' })).toThrow(/not supported by tspod yet/);
+  });
+});
+
+describe('--log-driver, --log-opt, --oom-score-adj', () => {
+  it('k8s-file (default) or none; path= and tag=; the rest refused', () => {
+    expect(parseLogConfig(undefined, [])).toEqual({ driver: 'k8s-file' });
+    expect(parseLogConfig('none', [])).toEqual({ driver: 'none' });
+    expect(parseLogConfig('k8s-file', ['path=/tmp/x.log', 'tag=web'])).toEqual({ driver: 'k8s-file', path: '/tmp/x.log', tag: 'web' });
+    expect(() => parseLogConfig('bad', [])).toThrow('running container create option: invalid log driver: invalid argument');
+    expect(() => parseLogConfig('passthrough', [])).toThrow(/not supported by tspod yet/);
+    expect(() => parseLogConfig(undefined, ['path=rel.log'])).toThrow(/absolute path/);
+    expect(() => parseLogConfig(undefined, ['max-size=abc'])).toThrow("invalid value for size: invalid size: 'abc'");
+    expect(() => parseLogConfig(undefined, ['max-size=1m'])).toThrow(/does not rotate/);
+    expect(() => parseLogConfig(undefined, ['bogus=1'])).toThrow(/unknown log option/);
+  });
+  it('oom-score-adj in -1000..1000', () => {
+    expect(parseOomScoreAdj(100)).toBe(100);
+    expect(parseOomScoreAdj(undefined)).toBeUndefined();
+    expect(() => parseOomScoreAdj(5000)).toThrow('invalid --oom-score-adj 5000: it must be in the range -1000 to 1000');
   });
 });
