@@ -96,6 +96,7 @@ export const containerFlags: FlagRow[] = [
   { verbs: RC, name: 'personality', type: 'string', usage: 'Configure execution domain using personality (e.g., LINUX/LINUX32)' },
   { verbs: RC, name: 'seccomp-policy', type: 'string', def: 'default', usage: 'Policy for selecting a seccomp profile (experimental)' },
   { verbs: RC, name: 'systemd', type: 'string', def: 'true', usage: 'Run container in systemd mode ("true"|"false"|"always")' },
+  { verbs: ['run'], name: 'attach', short: 'a', type: 'stringSlice', usage: 'Attach to STDIN, STDOUT or STDERR' },
   { verbs: RC, name: 'log-driver', type: 'string', usage: 'Logging driver for the container (default "k8s-file")' },
   { verbs: RC, name: 'log-opt', type: 'stringSlice', usage: 'Logging driver options' },
   { verbs: RC, name: 'oom-score-adj', type: 'int', usage: 'Tune the host\'s OOM preferences (-1000 to 1000)' },

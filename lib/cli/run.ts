@@ -84,6 +84,7 @@ export function toRunOptions(a: Args, verb: 'run' | 'create'): RunOptions {
     cgroupParent: a['cgroup-parent'] as string | undefined,
     initPath: a['init-path'] as string | undefined,
     personality: a.personality as string | undefined,
+    attach: toArray(a.attach),
     logDriver: a['log-driver'] as string | undefined,
     logOpt: toArray(a['log-opt']),
     oomScoreAdj: a['oom-score-adj'] as number | undefined,

@@ -27,7 +27,7 @@ import { hostDevices } from '../runtime/devices.js';
 import { imageForRun, parsePullPolicy, type PullOptions } from './registry.js';
 import { platformMismatch } from '../image/resolve.js';
 import { hostPlatform, parsePlatform } from '../image/manifest.js';
-import { cgroupsV1Warning, cgroupV2Delegation, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
+import { cgroupsV1Warning, cgroupV2Delegation, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
 
 export interface RunOptions {
@@ -131,6 +131,8 @@ export interface RunOptions {
   cgroupParent?: string;
   /** --init-path: tspod's own tspod-init is the init */
   initPath?: string;
+  /** -a/--attach stdin|stdout|stderr (foreground: the streams shown; -d ignores it, as podman) */
+  attach?: string[];
   /** --log-driver k8s-file|none, --log-opt path=,tag= */
   logDriver?: string;
   logOpt?: string[];
@@ -340,6 +342,7 @@ function hostname(rec: { id: string }, opt?: string): string {
 /** `tspod run`: create, then start attached (the exit status is the
  * container's) or, with -d, under a monitor (prints the id). */
 export async function runContainer(opts: RunOptions): Promise<number> {
+  parseAttach(opts.attach ?? []);
   const store = openStore();
   const record = await createContainer(store, opts);
   if (opts.detach) {
@@ -348,7 +351,8 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     process.stdout.write(record.id + '\n');
     return 0;
   }
-  const status = await startAttached(store, record, { tty: opts.tty, interactive: opts.interactive });
+  const attach = parseAttach(opts.attach ?? []);
+  const status = await startAttached(store, record, { tty: opts.tty, interactive: opts.interactive, detachStdout: !attach.stdout, detachStderr: !attach.stderr });
   if (opts.rmi) await removeImageAfter(record);
   return status;
 }
@@ -642,7 +646,7 @@ async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPla
 }
 
 /** Run in the foreground: tspod is the container's parent until it exits. */
-export async function startAttached(store: Store, record: ContainerRecord, io: { tty: boolean; interactive: boolean }): Promise<number> {
+export async function startAttached(store: Store, record: ContainerRecord, io: { tty: boolean; interactive: boolean; detachStdout?: boolean; detachStderr?: boolean }): Promise<number> {
   let exitCode = 125;
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;

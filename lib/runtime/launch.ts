@@ -65,6 +65,9 @@ export interface LaunchIO {
   monitor?: [string, string, string, string[]];
   /** Detached with a terminal: the monitor's attach socket. */
   attachSocket?: string;
+  /** run -a/--attach without stdout or stderr: that stream of the container goes to /dev/null */
+  detachStdout?: boolean;
+  detachStderr?: boolean;
   /** run --rm in the foreground: the helper, still root of the user namespace, removes the
    * container's writable layer once the container has exited (no process spawned for it later). */
   removeLayers?: boolean;
@@ -130,7 +133,7 @@ function relays(io: LaunchIO): boolean {
 function spawnHelper(path: string, env: NodeJS.ProcessEnv, io: LaunchIO, preserveFds: number): HelperProcess {
   const extra = Array.from({ length: preserveFds }, (_, i) => 3 + i);
   const stdin = io.stdinFd ?? (io.interactive ? 'inherit' : 'ignore');
-  const child = spawn(path, [], { env, stdio: [stdin, io.stdoutFd ?? 'inherit', 'inherit', ...extra] });
+  const child = spawn(path, [], { env, stdio: [stdin, io.stdoutFd ?? (io.detachStdout ? 'ignore' : 'inherit'), io.detachStderr ? 'ignore' : 'inherit', ...extra] });
   return helperProcess(path, child);
 }
 

@@ -315,6 +315,16 @@ export function parseOomScoreAdj(v: number | undefined): number | undefined {
   return v;
 }
 
+/** `-a/--attach stdin|stdout|stderr`: the streams shown (none given: all). stdin follows -i, as podman. */
+export function parseAttach(specs: string[]): { stdout: boolean; stderr: boolean } {
+  for (const s of specs) {
+    if (!['stdin', 'stdout', 'stderr'].includes(s.toLowerCase())) throw new TspodError(`invalid stream "${s}" for --attach - must be one of stdin, stdout, or stderr: invalid argument`);
+  }
+  const all = specs.length === 0;
+  const has = (n: string) => all || specs.some((s) => s.toLowerCase() === n);
+  return { stdout: has('stdout'), stderr: has('stderr') };
+}
+
 /** `--stop-timeout N`: seconds (podman's uint). */
 export function parseStopTimeout(v: unknown): number | undefined {
   if (v === undefined) return undefined;

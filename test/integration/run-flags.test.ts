@@ -196,6 +196,18 @@ describe('--tz, --shm-size, --read-only-tmpfs, --pidfile, --conmon-pidfile, --ti
   });
 });
 
+describe('-a/--attach', () => {
+  it('shows only the streams named; a bad stream refused with podman\'s words', async () => {
+    const cmd = ['busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3'];
+    const out = await run([...none, '-a', 'stdout', ...cmd]);
+    expect([out.exitCode, out.stdout, out.stderr]).toEqual([3, 'out', '']);
+    const err = await run([...none, '--attach', 'stderr', ...cmd]);
+    expect([err.exitCode, err.stdout, err.stderr]).toEqual([3, '', 'err']);
+    const bad = await run([...none, '-a', 'bogus', 'busybox', 'true']);
+    expect([bad.exitCode, bad.stderr]).toEqual([125, 'Error: invalid stream "bogus" for --attach - must be one of stdin, stdout, or stderr: invalid argument']);
+  });
+});
+
 describe('--log-driver, --log-opt, --oom-score-adj', () => {
   it('none keeps no log and logs says so; path= puts the log there', async () => {
     const none1 = await tspod(['run', '-d', ...none, '--log-driver', 'none', 'busybox', 'echo', 'hi']);

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  cgroupV2Delegation, containerEnv, parseAddHost, parseGroupAdd, parseUlimits, parseUmask, timezoneFile, platformFromParts, parseImageVolume, parseLogConfig, parseOomScoreAdj, checkSystemdMode, checkSeccompPolicy, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, parseSize,
+  cgroupV2Delegation, containerEnv, parseAddHost, parseGroupAdd, parseUlimits, parseUmask, timezoneFile, platformFromParts, parseImageVolume, parseLogConfig, parseOomScoreAdj, parseAttach, checkSystemdMode, checkSeccompPolicy, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, parseSize,
 } from '../../lib/spec/options.js';
 import { hostsFile, resolvConf } from '../../lib/network/etc-files.js';
 
@@ -176,5 +176,14 @@ describe('--log-driver, --log-opt, --oom-score-adj', () => {
     expect(parseOomScoreAdj(100)).toBe(100);
     expect(parseOomScoreAdj(undefined)).toBeUndefined();
     expect(() => parseOomScoreAdj(5000)).toThrow('invalid --oom-score-adj 5000: it must be in the range -1000 to 1000');
+  });
+});
+
+describe('-a/--attach', () => {
+  it('the streams named, all by default', () => {
+    expect(parseAttach([])).toEqual({ stdout: true, stderr: true });
+    expect(parseAttach(['stdout'])).toEqual({ stdout: true, stderr: false });
+    expect(parseAttach(['STDERR', 'stdin'])).toEqual({ stdout: false, stderr: true });
+    expect(() => parseAttach(['bogus'])).toThrow('invalid stream "bogus" for --attach - must be one of stdin, stdout, or stderr: invalid argument');
   });
 });
