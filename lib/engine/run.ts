@@ -168,7 +168,7 @@ export function mountFlagMounts(specs: string[]): { mounts: Mount[]; tmpfs: Tmpf
 }
 
 /** `--volumes-from CTR[:ro|rw]`: the bind and volume mounts of CTR (ro/rw overrides theirs). */
-export function volumesFromMounts(store: Store, specs: string[], findContainer: (ref: string) => ContainerRecord): Mount[] {
+export function volumesFromMounts(specs: string[], findContainer: (ref: string) => ContainerRecord): Mount[] {
   const out: Mount[] = [];
   for (const spec of specs) {
     const [ref = '', mode, extra] = spec.split(':');
@@ -183,7 +183,6 @@ export function volumesFromMounts(store: Store, specs: string[], findContainer: 
       out.push({ type: m.type, source: m.type === 'volume' ? '' : m.source, destination: m.destination, readonly, ...(m.volume ? { volume: m.volume } : {}) });
     }
   }
-  void store;
   return out;
 }
 
@@ -433,7 +432,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const parsedMounts = [...opts.volumes.map(parseVolume), ...fromMountFlag.mounts];
   if (opts.volumesFrom?.length) {
     const { findContainerIn } = await import('./containers.js');
-    parsedMounts.push(...volumesFromMounts(store, opts.volumesFrom, (ref) => findContainerIn(store, ref)));
+    parsedMounts.push(...volumesFromMounts(opts.volumesFrom, (ref) => findContainerIn(store, ref)));
   }
   if (opts.user !== undefined) checkUserIds(opts.user);
   const tmpfs = [...opts.tmpfs.map(parseTmpfs), ...fromMountFlag.tmpfs];

@@ -325,13 +325,6 @@ export function parseAttach(specs: string[]): { stdout: boolean; stderr: boolean
   return { stdout: has('stdout'), stderr: has('stderr') };
 }
 
-/** `--stop-timeout N`: seconds (podman's uint). */
-export function parseStopTimeout(v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new TspodError(`invalid --stop-timeout "${String(v)}": a number of seconds`);
-  return n;
-}
 
 /** go-units' ulimit names, as podman takes them, with Linux's RLIMIT_* numbers. */
 const rlimitNumbers: Record<string, number> = {
