@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -29,7 +30,7 @@
 const char *helper_name = "tspod-launch";
 int sync_fd = -1;
 
-struct launch_plan plan = {.mode = "fuse", .new_net = 1, .cwd = "/", .caps = ~0ULL};
+struct launch_plan plan = {.mode = "fuse", .new_net = 1, .cwd = "/", .caps = ~0ULL, .umask_value = -1};
 
 static void read_plan(void) {
   char *line;
@@ -72,6 +73,21 @@ static void read_plan(void) {
     else if (!strcmp(k, "caps")) plan.caps = strtoull(v, NULL, 16);
     else if (!strcmp(k, "no_new_privs")) plan.no_new_privs = atoi(v);
     else if (!strcmp(k, "preserve_fds")) plan.preserve_fds = atoi(v);
+    else if (!strcmp(k, "umask")) plan.umask_value = (int)strtol(v, NULL, 8) & 0777;
+    else if (!strcmp(k, "shm_size")) plan.shm_size = strtoull(v, NULL, 10);
+    else if (!strcmp(k, "oom_score_adj")) plan.oom_score_adj = v;
+    else if (!strcmp(k, "keep_groups")) plan.keep_groups = atoi(v);
+    else if (!strcmp(k, "group_add")) {
+      if (plan.ngroup_add >= 64) die_step("plan", 0, "too many %s", k);
+      plan.group_add[plan.ngroup_add++] = (char *)v;
+    }
+    else if (!strcmp(k, "rlimit")) {
+      if (plan.nrlimits >= 16 || !f[2] || !f[3]) die_step("plan", 0, "bad rlimit line");
+      plan.rlimits[plan.nrlimits].resource = atoi(v);
+      plan.rlimits[plan.nrlimits].soft = !strcmp(f[2], "-1") ? RLIM_INFINITY : strtoull(f[2], NULL, 10);
+      plan.rlimits[plan.nrlimits].hard = !strcmp(f[3], "-1") ? RLIM_INFINITY : strtoull(f[3], NULL, 10);
+      plan.nrlimits++;
+    }
     else if (!strcmp(k, "slirp_log")) plan.slirp_log = v;
     else if (!strcmp(k, "exec_target")) plan.exec_target = atoi(v);
     else if (!strcmp(k, "slirp_arg")) {
@@ -159,6 +175,23 @@ static void __attribute__((noreturn)) exec_process(void) {
   drop_caps();
   if (plan.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_step("no_new_privs", errno, "PR_SET_NO_NEW_PRIVS");
   if (chdir(plan.cwd) < 0) die_step("workdir", errno, "chdir %s", plan.cwd);
+  /* --ulimit and --umask: the last settings before exec (a user namespace's root cannot raise a
+   * hard limit above the host's: the kernel refuses with EPERM, as runc reports it). */
+  for (int i = 0; i < plan.nrlimits; i++) {
+    struct rlimit rl = {.rlim_cur = plan.rlimits[i].soft, .rlim_max = plan.rlimits[i].hard};
+    if (setrlimit(plan.rlimits[i].resource, &rl) < 0)
+      die_step("rlimit", errno, "error setting rlimit type %d: %s%s", plan.rlimits[i].resource, strerror(errno),
+               errno == EPERM ? " (a hard limit cannot be raised above the one tspod runs with: see `ulimit -H`)" : "");
+  }
+  if (plan.umask_value >= 0) umask((mode_t)plan.umask_value);
+  if (plan.oom_score_adj) {
+    /* Raising it is allowed to anyone; lowering it below the value inherited needs CAP_SYS_RESOURCE on the host. */
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, plan.oom_score_adj, strlen(plan.oom_score_adj)) < 0)
+      die_step("oom_score_adj", errno, "set oom_score_adj to %s: %s%s", plan.oom_score_adj, strerror(errno),
+               errno == EACCES || errno == EPERM ? " (a rootless container may raise it, not lower it below tspod's own)" : "");
+    if (fd >= 0) close(fd);
+  }
 
   clearenv();
   for (int i = 0; i < plan.nenv; i++) putenv(plan.env[i]);

@@ -52,6 +52,15 @@ struct launch_plan {
   char *readonly_paths[MAX_ITEMS];
   int nreadonly_paths;
   int preserve_fds;
+  /* --ulimit: "rlimit RESOURCE SOFT HARD" (-1: unlimited), set before exec */
+  struct { int resource; unsigned long long soft, hard; } rlimits[16];
+  int nrlimits;
+  unsigned long long shm_size; /* --shm-size in bytes; 0: 64 MiB */
+  const char *oom_score_adj; /* --oom-score-adj; NULL: inherited */
+  int umask_value; /* --umask; -1: left as it is */
+  char *group_add[64]; /* --group-add: gids or group names of the container's /etc/group */
+  int ngroup_add;
+  int keep_groups; /* --group-add keep-groups: no setgroups, the user's own groups stay */
   pid_t exec_target; /* exec mode: join this container process's namespaces */
   pid_t pod_target;  /* a pod member: join this infra process's user, net, ipc and uts namespaces */
   const char *waiter; /* once the container runs, become this small waiter (tspod-wait) */

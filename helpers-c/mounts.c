@@ -212,7 +212,9 @@ void mount_dev(void) {
     mount_at("mount_dev", ctr, 1, host, NULL, MS_BIND, NULL);
   }
   mount_at("mount_dev", "/dev/pts", 0, "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
-  mount_at("mount_dev", "/dev/shm", 0, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+  char shm_data[64] = "mode=1777,size=65536k";
+  if (plan.shm_size) snprintf(shm_data, sizeof shm_data, "mode=1777,size=%llu", plan.shm_size);
+  mount_at("mount_dev", "/dev/shm", 0, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm_data);
   mount_at("mount_dev", "/dev/mqueue", 0, "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
   int dev = open_in_root("/dev", O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
   if (dev < 0) die_step("mount_dev", errno, "open /dev");

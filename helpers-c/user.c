@@ -88,9 +88,18 @@ void set_user(void) {
       if (!strcmp(tok, uname)) groups[ngroups++] = id_value(fields[2], "/etc/group");
   }
   if (f) fclose(f);
+  /* --group-add: a gid, or a group of the container's /etc/group, as podman looks them up. */
+  for (int i = 0; i < plan.ngroup_add && ngroups < 64; i++) {
+    const char *g = plan.group_add[i];
+    if (is_number(g)) groups[ngroups++] = id_value(g, "--group-add");
+    else if (lookup_db("/etc/group", g, 1, fields, 4, line, sizeof line) >= 3) groups[ngroups++] = id_value(fields[2], "/etc/group");
+    /* podman's words and exit status 126 (tspod reports "idrange" steps as they are, with 126) */
+    else die_step("idrange", 0, "looking up supplemental groups: Unable to find group %s: no matching entries in group file", g);
+  }
   /* With -t the terminal belongs to the user, as a login's would. */
   if (plan.tty && isatty(0) && fchown(0, uid, gid) < 0) die_step("user", errno, "chown the terminal to %u:%u", uid, gid);
-  if (setgroups(ngroups, groups) < 0) die_step("user", errno, "setgroups");
+  /* keep-groups: the user's own supplementary groups stay (they show as the overflow gid). */
+  if (!plan.keep_groups && setgroups(ngroups, groups) < 0) die_step("user", errno, "setgroups");
   if (setresgid(gid, gid, gid) < 0) die_step("user", errno, "setgid %u (is it inside the mapped range?)", gid);
   if (setresuid(uid, uid, uid) < 0) die_step("user", errno, "setuid %u (is it inside the mapped range?)", uid);
 }

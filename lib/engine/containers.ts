@@ -305,7 +305,8 @@ export function parseSince(since: string, now = Date.now()): number {
 /** Write the container's log to `out`/`err`; with follow, until the container exits. */
 export async function containerLogs(ref: string, opts: LogsOptions, write: (e: LogEntry, text: string) => void): Promise<void> {
   const { store, rec } = lookup(ref);
-  const path = containerFiles(store, rec.id).log;
+  if (rec.config.logDriver === 'none') throw new TspodError('this container is using the \'none\' log driver, cannot read logs: this container is not logging output');
+  const path = rec.config.logPath ?? containerFiles(store, rec.id).log;
   const since = opts.since ? parseSince(opts.since) : undefined;
   const show = (e: LogEntry) => {
     if (since !== undefined && Date.parse(e.time) < since) return;

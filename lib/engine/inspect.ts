@@ -52,6 +52,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
     Config: {
       Hostname: rec.config.hostname, User: rec.config.user, Env: rec.config.env, Cmd: rec.command, WorkingDir: rec.config.workingDir,
       Tty: rec.config.tty, OpenStdin: rec.config.interactive, Labels: rec.config.labels ?? {}, Image: rec.imageName,
+      Annotations: rec.config.annotations ?? {},
     },
     Mounts: rec.config.mounts.map((m) => ({ Type: m.type, Source: m.source, Destination: m.destination, RW: !m.readonly })),
     NetworkSettings: { Ports: portMap(s.status === 'running' ? s.ports : undefined) },
@@ -59,11 +60,12 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       PortBindings: portMap(rec.config.ports), RestartPolicy: { Name: rec.config.restart && rec.config.restart.name !== 'no' ? rec.config.restart.name : '', MaximumRetryCount: rec.config.restart?.max ?? 0 }, AutoRemove: rec.config.autoRemove,
       NetworkMode: rec.config.network, ReadonlyRootfs: rec.config.readOnly, Init: rec.config.init,
       CapAdd: [], CapDrop: [], SecurityOpt: [],
+      ...rec.config.hostConfig,
     },
     RestartCount: rec.state.restartCount ?? 0,
     IsInfra: false,
     Rootfs: '',
-    LogPath: `${store.containers.dir(rec.id)}/userdata/ctr.log`,
+    LogPath: rec.config.logDriver === 'none' ? '' : rec.config.logPath ?? `${store.containers.dir(rec.id)}/userdata/ctr.log`,
     Driver: 'overlay',
     MountProgram: plan?.mountProgram ?? '',
     // Beyond podman: the rest of what the process ran under, read when it started.

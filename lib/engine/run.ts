@@ -1,7 +1,7 @@
 // `tspod run` and `create`: resolve the image, create the container record
 // (with its launch plan) and writable layer, then launch it through
 // tspod-launch, attached (tspod is the parent) or under tspod-monitor (-d).
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, isAbsolute, posix } from 'node:path';
 import { helperPath, packageRoot } from '../config/paths.js';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { addForwards, parsePublish, reserveHostPorts, startUdpForwarder } from '
 import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
 import { launch, type LaunchPlan } from '../runtime/launch.js';
 import { checkUserIds, parseSecurityOpts, resolveCaps, securityPlan } from '../runtime/security.js';
-import { checkMountDestination, parseTmpfs } from '../runtime/mounts.js';
+import { checkMountDestination, parseTmpfs, type TmpfsMount } from '../runtime/mounts.js';
 import { recordConfinement, seccompProfileRef } from '../runtime/confinement.js';
 import type { ContainerRecord, Mount } from '../storage/containers.js';
 import { volumeNamePattern } from '../storage/volumes.js';
@@ -26,7 +26,9 @@ import { openStore } from './store.js';
 import { hostDevices } from '../runtime/devices.js';
 import { imageForRun, parsePullPolicy, type PullOptions } from './registry.js';
 import { platformMismatch } from '../image/resolve.js';
-import { parsePlatform } from '../image/manifest.js';
+import { hostPlatform, parsePlatform } from '../image/manifest.js';
+import { cgroupsV1Warning, cgroupV2Delegation, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
+import { parseMountFlag } from '../spec/mounts.js';
 
 export interface RunOptions {
   image: string;
@@ -78,7 +80,148 @@ export interface RunOptions {
   /** --pull: missing (default), always, never, newer */
   pull?: string;
   pullOptions?: PullOptions;
+  /** --add-host HOST:IP (first in /etc/hosts) */
+  addHost?: string[];
+  /** --dns, --dns-search, --dns-option: /etc/resolv.conf */
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOption?: string[];
+  /** --no-hosts: no /etc/hosts of tspod's; the image's own stays */
+  noHosts?: boolean;
+  /** --mount type=bind|volume|tmpfs,... (lib/spec/mounts.ts) */
+  mount?: string[];
+  /** --volumes-from CTR[:ro|rw]: that container's bind and volume mounts */
+  volumesFrom?: string[];
+  annotation?: string[];
+  /** --expose PORT[-PORT][/PROTO]: added to the image's exposed ports (-P publishes them) */
+  expose?: string[];
+  labelFile?: string[];
+  envHost?: boolean;
+  unsetenv?: string[];
+  unsetenvAll?: boolean;
+  /** --ulimit NAME=SOFT[:HARD] */
+  ulimit?: string[];
+  /** --umask OCTAL */
+  umask?: string;
+  /** --group-add GID|NAME|keep-groups */
+  groupAdd?: string[];
+  /** --tz ZONE|local */
+  tz?: string;
+  /** --shm-size SIZE */
+  shmSize?: string;
+  pidFile?: string;
+  conmonPidFile?: string;
+  /** --rmi: remove the image once the container is removed (foreground runs) */
+  rmi?: boolean;
+  /** --timeout N: kill the container after N seconds (exit status 255, as podman) */
+  timeout?: number;
+  /** --read-only-tmpfs (default true): with --read-only, tmpfs on /tmp, /var/tmp and /run */
+  readOnlyTmpfs?: boolean;
+  /** --arch, --os, --variant: the platform asked for (with --platform refused, as podman) */
+  arch?: string;
+  os?: string;
+  variant?: string;
+  /** --image-volume bind|tmpfs|ignore */
+  imageVolume?: string;
+  /** --systemd true|false|always */
+  systemd?: string;
+  /** --seccomp-policy default|image */
+  seccompPolicy?: string;
+  /** --cgroup-parent: refused (tspod makes no cgroups here: docs/cli.md) */
+  cgroupParent?: string;
+  /** --init-path: tspod's own tspod-init is the init */
+  initPath?: string;
+  /** -a/--attach stdin|stdout|stderr (foreground: the streams shown; -d ignores it, as podman) */
+  attach?: string[];
+  /** --log-driver k8s-file|none, --log-opt path=,tag= */
+  logDriver?: string;
+  logOpt?: string[];
+  /** --oom-score-adj -1000..1000 */
+  oomScoreAdj?: number;
+  /** --personality: accepted and not applied, as podman with runc here (docs/cli.md) */
+  personality?: string;
+  /** the resource flags (validated, recorded; not applied on cgroups v1 rootless) */
+  resources?: ResourceFlags;
 }
+
+/** `--mount` specs as the mounts -v and --tmpfs make. */
+export function mountFlagMounts(specs: string[]): { mounts: Mount[]; tmpfs: TmpfsMount[] } {
+  const mounts: Mount[] = [];
+  const tmpfs: TmpfsMount[] = [];
+  for (const spec of specs) {
+    const m = parseMountFlag(spec);
+    if (m.type === 'devpts') throw new TspodError(`--mount type=devpts is not supported: tspod-launch mounts the container's one devpts at /dev/pts; drop the --mount ${spec}`);
+    if (m.type === 'tmpfs') {
+      const opts = [...m.options, ...(m.readonly ? ['ro'] : [])].filter((o) => o !== 'tmpcopyup');
+      tmpfs.push(parseTmpfs(opts.length ? `${m.destination}:${opts.join(',')}` : m.destination));
+      continue;
+    }
+    checkMountDestination(m.destination, `invalid --mount "${spec}"`);
+    if (m.type === 'bind') {
+      if (!existsSync(m.source)) throw new TspodError(`statfs ${m.source}: no such file or directory: create it on the host first, or fix --mount ${spec}`);
+      mounts.push({ type: 'bind', source: m.source, destination: m.destination, readonly: m.readonly });
+    } else {
+      mounts.push({ type: 'volume', volume: m.volume, source: '', destination: m.destination, readonly: m.readonly, ...(m.noCopy ? { noCopy: true } : {}) });
+    }
+  }
+  return { mounts, tmpfs };
+}
+
+/** `--volumes-from CTR[:ro|rw]`: the bind and volume mounts of CTR (ro/rw overrides theirs). */
+export function volumesFromMounts(specs: string[], findContainer: (ref: string) => ContainerRecord): Mount[] {
+  const out: Mount[] = [];
+  for (const spec of specs) {
+    const [ref = '', mode, extra] = spec.split(':');
+    if (!ref || extra !== undefined || (mode !== undefined && !['ro', 'rw', 'z', 'Z'].some((m) => mode.split(',').includes(m)))) {
+      throw new TspodError(`invalid --volumes-from "${spec}": use CONTAINER[:ro|rw]`);
+    }
+    const from = findContainer(ref);
+    const opts = mode?.split(',') ?? [];
+    for (const m of from.config.mounts) {
+      if (m.type === 'tmpfs') continue;
+      const readonly = opts.includes('ro') ? true : opts.includes('rw') ? false : m.readonly;
+      out.push({ type: m.type, source: m.type === 'volume' ? '' : m.source, destination: m.destination, readonly, ...(m.volume ? { volume: m.volume } : {}) });
+    }
+  }
+  return out;
+}
+
+function readLabelFiles(paths: string[]): string[] {
+  return paths.flatMap((p) => {
+    try {
+      return parseLabelFileText(readFileSync(p, 'utf8'));
+    } catch {
+      throw new TspodError(`--label-file ${p}: cannot read the file`);
+    }
+  });
+}
+
+/** Resource flags: recorded for inspect; podman's warning when they cannot apply (this host's cgroups). */
+function resourceConfig(flags: ResourceFlags | undefined): Record<string, unknown> | undefined {
+  if (!flags) return undefined;
+  const r = parseResources(flags);
+  for (const w of r.warnings) process.stderr.write(`WARN[0000] ${w}\n`);
+  if (r.limited) {
+    // Read only when a limit is asked for: the default path reads no cgroup file.
+    let procCgroup = '';
+    try {
+      procCgroup = readFileSync('/proc/self/cgroup', 'utf8');
+    } catch { /* no cgroups: nothing delegated */ }
+    const uid = process.getuid?.() ?? -1;
+    const delegated = cgroupV2Delegation('/sys/fs/cgroup', procCgroup, uid, (p) => {
+      try {
+        return statSync(p).uid;
+      } catch {
+        return undefined;
+      }
+    });
+    process.stderr.write(delegated
+      ? 'Resource limits are not applied by tspod yet (a delegated cgroup v2 subtree was found; see docs/cli.md): they are recorded and ignored\n'
+      : `${cgroupsV1Warning}\n`);
+  }
+  return Object.keys(r.hostConfig).length ? r.hostConfig : undefined;
+}
+
 
 /** --label KEY=VALUE, podman's spelling: KEY alone means an empty value. */
 export function parseLabels(specs: string[]): Record<string, string> {
@@ -198,6 +341,7 @@ function hostname(rec: { id: string }, opt?: string): string {
 /** `tspod run`: create, then start attached (the exit status is the
  * container's) or, with -d, under a monitor (prints the id). */
 export async function runContainer(opts: RunOptions): Promise<number> {
+  parseAttach(opts.attach ?? []);
   const store = openStore();
   const record = await createContainer(store, opts);
   if (opts.detach) {
@@ -206,7 +350,16 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     process.stdout.write(record.id + '\n');
     return 0;
   }
-  return startAttached(store, record, { tty: opts.tty, interactive: opts.interactive });
+  const attach = parseAttach(opts.attach ?? []);
+  const status = await startAttached(store, record, { tty: opts.tty, interactive: opts.interactive, detachStdout: !attach.stdout, detachStderr: !attach.stderr });
+  if (opts.rmi) await removeImageAfter(record);
+  return status;
+}
+
+/** --rmi: the image goes once the container has (an image other containers use stays, with podman's error). */
+async function removeImageAfter(record: ContainerRecord): Promise<void> {
+  const { imageRemove } = await import('./images.js');
+  for (const r of await imageRemove([record.imageId], false)) if (r.error) process.stderr.write(`Error: ${r.error}\n`);
 }
 
 /** --sdnotify=conmon: tell systemd the service is up, its main process the monitor (as podman's conmon). */
@@ -237,6 +390,13 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     opts = { ...opts, pod: await podForRun(opts.podSpec, opts.storageOpts) };
   }
   parseSdnotify(opts.sdnotify);
+  const platform = platformFromParts({ platform: opts.pullOptions?.platform, arch: opts.arch, os: opts.os, variant: opts.variant }, hostPlatform());
+  if (platform !== opts.pullOptions?.platform) opts = { ...opts, pullOptions: { ...opts.pullOptions, platform } };
+  const imageVolume = parseImageVolume(opts.imageVolume);
+  const log = parseLogConfig(opts.logDriver, opts.logOpt ?? []);
+  const oomScoreAdj = parseOomScoreAdj(opts.oomScoreAdj);
+  if (opts.cgroupParent !== undefined) throw new TspodError(`--cgroup-parent ${opts.cgroupParent}: tspod creates no cgroup for a container on this host (cgroups v1, or no delegated cgroup v2 subtree; podman fails here too, at start); drop the flag`);
+  if (opts.initPath !== undefined && opts.init) throw new TspodError(`--init-path ${opts.initPath}: tspod's init is its own tspod-init, not another binary; drop --init-path`);
   parseCgroups(opts.cgroups);
   if (opts.cidfile && existsSync(opts.cidfile)) {
     throw new TspodError(`container id file ${opts.cidfile} exists: make sure no other container uses it, or remove it`);
@@ -265,9 +425,29 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const restart = parseRestart(opts.restart);
   if (restart.name !== 'no' && opts.rm) throw new TspodError('the --rm option conflicts with --restart: a container removed on exit cannot be restarted');
   if (restart.name !== 'no' && !opts.detach) throw new TspodError('--restart applies to detached containers: add -d');
-  const parsedMounts = opts.volumes.map(parseVolume);
+  const addHosts = (opts.addHost ?? []).map(parseAddHost);
+  if (opts.noHosts && addHosts.length) throw new TspodError('--no-hosts and --add-host cannot be set together');
+  const dns = parseDns(opts.dns ?? [], opts.dnsSearch ?? [], opts.dnsOption ?? [], opts.pod?.shared ? 'slirp4netns' : opts.network);
+  const fromMountFlag = mountFlagMounts(opts.mount ?? []);
+  const parsedMounts = [...opts.volumes.map(parseVolume), ...fromMountFlag.mounts];
+  if (opts.volumesFrom?.length) {
+    const { findContainerIn } = await import('./containers.js');
+    parsedMounts.push(...volumesFromMounts(opts.volumesFrom, (ref) => findContainerIn(store, ref)));
+  }
   if (opts.user !== undefined) checkUserIds(opts.user);
-  const tmpfs = opts.tmpfs.map(parseTmpfs);
+  const tmpfs = [...opts.tmpfs.map(parseTmpfs), ...fromMountFlag.tmpfs];
+  const annotations = parseAnnotations(opts.annotation ?? []);
+  const exposed = parseExpose(opts.expose ?? []);
+  const fileLabels = readLabelFiles(opts.labelFile ?? []);
+  const rlimits = parseUlimits(opts.ulimit ?? []);
+  const umask = parseUmask(opts.umask);
+  const groupAdd = parseGroupAdd(opts.groupAdd ?? []);
+  const hostConfig = resourceConfig(opts.resources);
+  const localtime = opts.tz !== undefined ? timezoneFile(opts.tz, existsSync) : undefined;
+  const shmSize = opts.shmSize !== undefined ? parseSize('shm-size', opts.shmSize) : undefined;
+  if (shmSize !== undefined && shmSize <= 0) throw new TspodError(`invalid --shm-size "${opts.shmSize}": it must be greater than 0`);
+  const timeout = parseTimeout(opts.timeout);
+  if ((opts.rmi || timeout) && opts.detach) throw new TspodError(`${opts.rmi ? '--rmi' : '--timeout'} is supported for containers run in the foreground only (tspod's monitor does not do it yet): drop -d, or the flag`);
   const caps = resolveCaps(opts.capAdd, opts.capDrop, opts.privileged);
   const securityOpts = parseSecurityOpts(opts.securityOpt);
   const security = securityPlan(caps, securityOpts, opts.privileged);
@@ -283,6 +463,14 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const mismatch = opts.infraFor ? undefined : platformMismatch(config, opts.pullOptions?.platform ? parsePlatform(opts.pullOptions.platform) : undefined);
   if (mismatch) process.stderr.write(`WARNING: ${mismatch}\n`);
   if (argv.length === 0) throw new TspodError('no command specified: the image has no Cmd or Entrypoint; give one after the image name');
+  const systemdWarning = checkSystemdMode(opts.systemd, argv);
+  if (systemdWarning) process.stderr.write(`WARNING: ${systemdWarning}\n`);
+  checkSeccompPolicy(opts.seccompPolicy, config.config?.Labels ?? {});
+  const imageVolumes = Object.keys(config.config?.Volumes ?? {});
+  if (imageVolume === 'tmpfs') {
+    const taken = new Set([...parsedMounts.map((m) => m.destination), ...tmpfs.map((t) => t.destination)]);
+    for (const d of imageVolumes) if (!taken.has(posix.normalize(d))) tmpfs.push(parseTmpfs(posix.normalize(d)));
+  }
   const { resolveVolumeMounts } = await import('./volumes.js');
   let mounts: Mount[] = [];
 
@@ -295,7 +483,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       if (clash) throw new TspodError(`the container name "${opts.name}" is already in use by ${clash.slice(0, 12)}. Remove it (\`tspod rm ${opts.name}\`) or pick another name`);
     }
     // Under the store lock, after the last check that can refuse: no volume is made for a container that is not.
-    mounts = await resolveVolumeMounts(store, parsedMounts, Object.keys(config.config?.Volumes ?? {}));
+    // --image-volume: the image's VOLUMEs as anonymous volumes (bind, podman's default), tmpfs, or not at all
+    mounts = await resolveVolumeMounts(store, parsedMounts, imageVolume === 'bind' ? imageVolumes : []);
     const id = newId();
     const rec: ContainerRecord = {
       version: 1,
@@ -317,7 +506,16 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         network: opts.network,
         mounts: [...mounts, ...tmpfs.map((t): Mount => ({ type: 'tmpfs', source: 'tmpfs', destination: t.destination, readonly: t.readonly }))],
         autoRemove: opts.rm,
-        labels: { ...(config.config?.Labels ?? {}), ...parseLabels(opts.labels ?? []) },
+        labels: { ...(config.config?.Labels ?? {}), ...parseLabels([...fileLabels, ...(opts.labels ?? [])]) },
+        ...(Object.keys(annotations).length ? { annotations } : {}),
+        ...(hostConfig || opts.logDriver !== undefined || opts.logOpt?.length || oomScoreAdj !== undefined
+          ? { hostConfig: { ...hostConfig, LogConfig: { Type: log.driver, Config: log.tag ? { tag: log.tag } : {}, Path: log.path ?? '' }, ...(oomScoreAdj !== undefined ? { OomScoreAdj: oomScoreAdj } : {}) } }
+          : {}),
+        ...(log.driver === 'none' ? { logDriver: 'none' as const } : {}),
+        ...(log.path ? { logPath: log.path } : {}),
+        ...(opts.pidFile ? { pidFile: opts.pidFile } : {}),
+        ...(opts.conmonPidFile ? { conmonPidFile: opts.conmonPidFile } : {}),
+        ...(timeout ? { timeout } : {}),
         createCommand: opts.createCommand,
         pod: opts.pod?.id,
         infraOf: opts.infraFor?.podId,
@@ -326,19 +524,21 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         ports: [
           ...ports,
           // -P: every port the image exposes, on a free host port
-          ...(opts.publishAll ? Object.keys(config.config?.ExposedPorts ?? {}).flatMap((k) => parsePublish(k)) : []),
+          ...(opts.publishAll ? [...new Set([...Object.keys(config.config?.ExposedPorts ?? {}), ...exposed])].flatMap((k) => parsePublish(k)) : []),
         ],
       },
       state: { status: 'created' },
     };
     rec.config.hostname = shared ? opts.pod!.hostname : hostname(rec, opts.hostname);
-    rec.config.env = mergeEnv(
-      ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod'],
-      opts.tty ? ['TERM=xterm'] : [],
-      config.config?.Env ?? [],
-      [`HOSTNAME=${rec.config.hostname}`],
-      extraEnv,
-    );
+    rec.config.env = containerEnv({
+      defaults: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod', ...(opts.tty ? ['TERM=xterm'] : [])],
+      image: config.config?.Env ?? [],
+      host: opts.envHost ? Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`) : undefined,
+      hostname: rec.config.hostname,
+      extra: extraEnv,
+      unset: opts.unsetenv ?? [],
+      unsetAll: !!opts.unsetenvAll,
+    });
     const dir = store.containers.dir(id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
@@ -347,9 +547,11 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
       // A pod member's network is the pod's (slirp4netns, held by the infra).
       const seen = shared ? 'slirp4netns' : network;
-      writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen));
-      writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen));
-      const readOnlyTmpfs = opts.readOnly ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
+      if (!opts.noHosts) writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen, addHosts));
+      writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen, undefined, dns));
+      // --tz: a copy of the zone file (podman's way: the container never sees the host's zoneinfo)
+      if (localtime) writeFileSync(join(dir, 'userdata', 'localtime'), readFileSync(localtime), { mode: 0o644 });
+      const readOnlyTmpfs = opts.readOnly && opts.readOnlyTmpfs !== false ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
       const plan: LaunchPlan = {
         mountProgram: storage.mountProgram,
         mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
@@ -367,7 +569,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         env: rec.config.env,
         argv,
         binds: [
-          ...['hostname', 'hosts', 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
+          ...['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
+          ...(localtime ? [{ source: join(dir, 'userdata', 'localtime'), destination: '/etc/localtime', readonly: false }] : []),
           ...mounts.map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
           // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.
           ...(opts.privileged ? hostDevices().slice(0, 200).map((d) => ({ source: d, destination: d, readonly: false })) : []),
@@ -379,6 +582,12 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         security,
         seccompProfile: seccompProfileRef(securityOpts, opts.privileged),
         preserveFds: opts.preserveFds,
+        ...(rlimits.length ? { rlimits } : {}),
+        ...(umask !== undefined ? { umask } : {}),
+        ...(shmSize !== undefined ? { shmSize } : {}),
+        ...(oomScoreAdj !== undefined ? { oomScoreAdj } : {}),
+        ...(groupAdd.groups.length ? { groupAdd: groupAdd.groups } : {}),
+        ...(groupAdd.keepGroups ? { keepGroups: true } : {}),
       };
       rec.plan = plan;
       store.containers.save(rec);
@@ -395,6 +604,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
 function markStarted(store: Store, record: ContainerRecord, pid: number, monitorPid?: number): void {
   record.state = { status: 'running', pid, pidStart: processStartTime(pid), monitorPid, startedAt: new Date().toISOString(), restartCount: record.state.restartCount, ports: record.state.ports };
   store.containers.save(record);
+  // --pidfile, --conmon-pidfile: in the foreground tspod itself watches the container (podman's conmon)
+  if (record.config.pidFile) writeFileSync(record.config.pidFile, String(pid));
+  if (record.config.conmonPidFile) writeFileSync(record.config.conmonPidFile, String(monitorPid ?? process.pid));
   const plan = record.plan as LaunchPlan;
   recordConfinement(store.containers.dir(record.id), pid, plan, plan.seccompProfile);
 }
@@ -433,22 +645,34 @@ async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPla
 }
 
 /** Run in the foreground: tspod is the container's parent until it exits. */
-export async function startAttached(store: Store, record: ContainerRecord, io: { tty: boolean; interactive: boolean }): Promise<number> {
+export async function startAttached(store: Store, record: ContainerRecord, io: { tty: boolean; interactive: boolean; detachStdout?: boolean; detachStderr?: boolean }): Promise<number> {
   let exitCode = 125;
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   try {
     await reservePorts(record);
     const result = await launch(await podPlan(store, record), { ...io, removeLayers: record.config.autoRemove }, {
       started: async (pid) => {
         markStarted(store, record, pid);
         await forwardPorts(store, record, pid);
+        // --timeout: podman's conmon kills the container then and reports 255.
+        if (record.config.timeout) {
+          timer = setTimeout(() => {
+            timedOut = true;
+            try {
+              process.kill(pid, 'SIGKILL');
+            } catch { /* already gone */ }
+          }, record.config.timeout * 1000);
+        }
       },
     });
-    exitCode = result.exitCode;
+    exitCode = timedOut ? 255 : result.exitCode;
     return exitCode;
   } catch (err) {
     if (err instanceof TspodError) exitCode = err.exitCode;
     throw err;
   } finally {
+    if (timer) clearTimeout(timer);
     if (record.config.autoRemove) {
       await removeContainerFiles(store, record.id);
     } else {
@@ -468,7 +692,8 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
   try {
     if (record.config.tty) mkdirSync(dirname(files.attach), { recursive: true, mode: 0o700 });
     await launch(await podPlan(store, record), {
-      tty: false, interactive: false, monitor: [files.log, files.exit, files.monitorPid, exitCommand],
+      // --log-driver none: the monitor writes to /dev/null; --log-opt path=: there
+      tty: false, interactive: false, monitor: [record.config.logDriver === 'none' ? '/dev/null' : record.config.logPath ?? files.log, files.exit, files.monitorPid, exitCommand],
       attachSocket: record.config.tty ? files.attach : undefined,
     }, {
       started: async (pid) => {

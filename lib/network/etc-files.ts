@@ -3,8 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { SLIRP_DNS, SLIRP_GATEWAY, SLIRP_GUEST_IP } from './slirp.js';
 
-export function hostsFile(hostname: string, name: string, network: 'slirp4netns' | 'none' | 'host'): string {
-  let text = '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n' +
+/** --add-host entries come first, as podman writes them. */
+export function hostsFile(hostname: string, name: string, network: 'slirp4netns' | 'none' | 'host', addHosts: Array<{ host: string; ip: string }> = []): string {
+  let text = addHosts.map((h) => `${h.ip}\t${h.host}\n`).join('') + '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n' +
     '::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
   if (network === 'slirp4netns') {
     text += `${SLIRP_GUEST_IP}\t${hostname} ${name}\n${SLIRP_GATEWAY}\thost.containers.internal\n`;
@@ -14,7 +15,9 @@ export function hostsFile(hostname: string, name: string, network: 'slirp4netns'
   return text;
 }
 
-export function resolvConf(network: 'slirp4netns' | 'none' | 'host', hostText?: string): string {
+/** The host's resolver settings for the container; --dns, --dns-search and --dns-option
+ * (dns) replace the servers, search domains and options each (--dns-search . : none). */
+export function resolvConf(network: 'slirp4netns' | 'none' | 'host', hostText?: string, dns?: { servers: string[]; search: string[]; options: string[] }): string {
   let host = hostText;
   if (host === undefined) {
     try {
@@ -24,9 +27,12 @@ export function resolvConf(network: 'slirp4netns' | 'none' | 'host', hostText?: 
     }
   }
   const lines = host.split('\n').map((l) => l.trim());
-  const search = lines.filter((l) => /^(search|options)\s/.test(l));
+  const search = dns?.search.length
+    ? (dns.search.includes('.') ? [] : [`search ${dns.search.join(' ')}`])
+    : lines.filter((l) => /^search\s/.test(l));
+  const options = dns?.options.length ? [`options ${dns.options.join(' ')}`] : lines.filter((l) => /^options\s/.test(l));
   // Loopback resolvers of the host are unreachable from a separate network namespace.
   const servers = lines.filter((l) => /^nameserver\s/.test(l) && (network === 'host' || !/\s(127\.|::1)/.test(l)));
-  const ns = network === 'slirp4netns' ? [`nameserver ${SLIRP_DNS}`] : servers;
-  return [...search, ...ns].join('\n') + '\n';
+  const ns = dns?.servers.length ? dns.servers.map((s) => `nameserver ${s}`) : network === 'slirp4netns' ? [`nameserver ${SLIRP_DNS}`] : servers;
+  return [...search, ...ns, ...options].join('\n') + '\n';
 }

@@ -40,6 +40,17 @@ export interface LaunchPlan {
   seccompProfile?: SeccompProfileRef;
   /** fds 3..3+N-1 of tspod passed on to the container */
   preserveFds: number;
+  /** --ulimit: [RLIMIT_* number, soft, hard] ("-1": unlimited), set right before exec */
+  rlimits?: Array<[number, string, string]>;
+  /** --shm-size in bytes (default 64 MiB, as podman) */
+  shmSize?: number;
+  /** --oom-score-adj, written to /proc/self/oom_score_adj before exec */
+  oomScoreAdj?: number;
+  /** --umask (octal) */
+  umask?: string;
+  /** --group-add: gids or names of the container's /etc/group; keepGroups: no setgroups at all */
+  groupAdd?: string[];
+  keepGroups?: boolean;
   /** a pod member: the infra process whose user, net, ipc and uts namespaces it joins (set at each start) */
   podTarget?: number;
 }
@@ -54,6 +65,9 @@ export interface LaunchIO {
   monitor?: [string, string, string, string[]];
   /** Detached with a terminal: the monitor's attach socket. */
   attachSocket?: string;
+  /** run -a/--attach without stdout or stderr: that stream of the container goes to /dev/null */
+  detachStdout?: boolean;
+  detachStderr?: boolean;
   /** run --rm in the foreground: the helper, still root of the user namespace, removes the
    * container's writable layer once the container has exited (no process spawned for it later). */
   removeLayers?: boolean;
@@ -76,6 +90,12 @@ export function planLines(p: LaunchPlan): string[][] {
   if (p.slirpLog) lines.push(['slirp_log', p.slirpLog]);
   lines.push(['tty', p.tty ? '1' : '0'], ['readonly', p.readOnly ? '1' : '0'], ['preserve_fds', String(p.preserveFds)]);
   lines.push(...p.security, ...seccompCache(p.security));
+  for (const r of p.rlimits ?? []) lines.push(['rlimit', String(r[0]), r[1], r[2]]);
+  if (p.umask !== undefined) lines.push(['umask', p.umask]);
+  if (p.oomScoreAdj !== undefined) lines.push(['oom_score_adj', String(p.oomScoreAdj)]);
+  if (p.shmSize !== undefined) lines.push(['shm_size', String(p.shmSize)]);
+  for (const g of p.groupAdd ?? []) lines.push(['group_add', g]);
+  if (p.keepGroups) lines.push(['keep_groups', '1']);
   if (p.init) lines.push(['init', helperPath('tspod-init')]);
   if (p.podTarget) lines.push(['pod_target', String(p.podTarget)]);
   // Once the container runs, tspod-launch becomes tspod-wait: the process left beside each container is small.
@@ -113,7 +133,7 @@ function relays(io: LaunchIO): boolean {
 function spawnHelper(path: string, env: NodeJS.ProcessEnv, io: LaunchIO, preserveFds: number): HelperProcess {
   const extra = Array.from({ length: preserveFds }, (_, i) => 3 + i);
   const stdin = io.stdinFd ?? (io.interactive ? 'inherit' : 'ignore');
-  const child = spawn(path, [], { env, stdio: [stdin, io.stdoutFd ?? 'inherit', 'inherit', ...extra] });
+  const child = spawn(path, [], { env, stdio: [stdin, io.stdoutFd ?? (io.detachStdout ? 'ignore' : 'inherit'), io.detachStderr ? 'ignore' : 'inherit', ...extra] });
   return helperProcess(path, child);
 }
 

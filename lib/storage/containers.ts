@@ -63,6 +63,20 @@ export interface ContainerRecord {
     infraOf?: string;
     /** the tspod command line that created it, split at the verb and the image (for generate systemd --new) */
     createCommand?: { globals: string[]; options: string[]; operands: string[] };
+    /** --pidfile: the container process's pid is written there at each start */
+    pidFile?: string;
+    /** --conmon-pidfile: the monitor's pid (tspod's own in the foreground) */
+    conmonPidFile?: string;
+    /** --timeout: seconds after which the container is killed (foreground runs) */
+    timeout?: number;
+    /** --log-driver none: no log is kept (logs says so) */
+    logDriver?: 'k8s-file' | 'none';
+    /** --log-opt path=: the log's path instead of userdata/ctr.log */
+    logPath?: string;
+    /** --annotation KEY=VALUE */
+    annotations?: Record<string, string>;
+    /** podman's HostConfig fields recorded for inspect (resource limits: lib/spec/options.ts) */
+    hostConfig?: Record<string, unknown>;
   };
   /** the launch plan (runtime's LaunchPlan), kept so `start` can launch it again */
   plan?: unknown;
