@@ -7,13 +7,17 @@ function refs(a: Args, verb: string): string[] {
   return positionals(a, verb, 1, Infinity, 'container name or ID');
 }
 
-/** Containers named on the command line and in --cidfile files (what systemd units pass);
- * with --ignore a missing file names none. */
-export function cidTargets(a: Args, verb: string): string[] {
+/** Containers named on the command line and in --cidfile files (what systemd units pass), or
+ * chosen by --all, --latest or --filter; with --ignore a missing file names none. */
+export async function cidTargets(a: Args, verb: string): Promise<string[]> {
   const files = toArray(a.cidfile);
-  const named = a.operands;
-  if (!named.length && !files.length && !a.all) throw new TspodError(`tspod ${verb} needs at least one container name or ID (or --cidfile)`);
-  return [...named, ...readIdFiles(files, 'container', Boolean(a.ignore))];
+  const named = [...a.operands, ...readIdFiles(files, 'container', Boolean(a.ignore))];
+  const filters = toArray(a.filter);
+  if (!named.length && !files.length && !a.all && !a.latest && !filters.length) {
+    throw new TspodError(`tspod ${verb} needs at least one container name or ID (or --all, --latest, --filter, --cidfile)`);
+  }
+  const { selectContainers } = await import('../engine/containers.js');
+  return selectContainers({ refs: named, all: Boolean(a.all), latest: Boolean(a.latest), filters }, verb);
 }
 
 /** Run `fn` on each container; report errors podman's way and fail overall if any failed. */
@@ -32,38 +36,54 @@ async function each(list: string[], fn: (ref: string) => Promise<string | number
   return code;
 }
 
+/** A Go duration as podman's --interval takes it (250ms, 1s, 2m), or plain milliseconds. */
+function durationMs(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
+  if (!m) throw new TspodError(`time: invalid duration "${text}"`);
+  return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2] ?? 'ms']!;
+}
+
 export const start = async (a: Args): Promise<number | void> => {
+  const targets = await cidTargets(a, 'start');
   if (a.attach || a.interactive) {
-    const [ref, extra] = refs(a, 'start');
-    if (extra) throw new TspodError('tspod start -a takes one container');
+    if (targets.length > 1) throw new TspodError('you cannot start and attach multiple containers at once');
     const { containerStartAttached } = await import('../engine/attach.js');
-    return containerStartAttached(ref!, Boolean(a.interactive), String(a['detach-keys']), (stream, text) => (stream === 'stdout' ? process.stdout : process.stderr).write(text));
+    return containerStartAttached(targets[0]!, Boolean(a.interactive), String(a['detach-keys']), (stream, text) => (stream === 'stdout' ? process.stdout : process.stderr).write(text));
   }
   const { containerStart } = await import('../engine/containers.js');
-  return each(refs(a, 'start'), async (r) => (await containerStart(r), r));
+  // podman answers each container as the user named it (its full id with --all/--filter/--latest).
+  return each(targets, async (r) => (await containerStart(r), r));
 };
 
 export const stop = async (a: Args): Promise<number | void> => {
   const { containerStop } = await import('../engine/containers.js');
-  return each(cidTargets(a, 'stop'), async (r) => (await containerStop(r, Number(a.time)), r), Boolean(a.ignore));
+  return each(await cidTargets(a, 'stop'), async (r) => (await containerStop(r, Number(a.time)), r), Boolean(a.ignore));
 };
 
 export const kill = async (a: Args): Promise<number | void> => {
   const { containerKill } = await import('../engine/containers.js');
-  return each(refs(a, 'kill'), async (r) => (await containerKill(r, String(a.signal)), r));
+  return each(await cidTargets(a, 'kill'), async (r) => (await containerKill(r, String(a.signal)), r), Boolean(a.ignore));
 };
 
 export const wait = async (a: Args): Promise<number | void> => {
   const { containerWait } = await import('../engine/containers.js');
-  return each(refs(a, 'wait'), (r) => containerWait(r));
+  const conditions = toArray(a.condition);
+  const interval = durationMs(String(a.interval ?? '250ms'));
+  return each(await cidTargets(a, 'wait'), (r) => containerWait(r, conditions[0] ?? 'stopped', interval), Boolean(a.ignore));
 };
 
 export const logs = async (a: Args): Promise<number | void> => {
-  const [ref, extra] = refs(a, 'logs');
-  if (extra) throw new TspodError('tspod logs takes one container');
-  const { containerLogs } = await import('../engine/containers.js');
-  await containerLogs(ref!, { follow: Boolean(a.follow), tail: a.tail as number | undefined, since: a.since as string | undefined, timestamps: Boolean(a.timestamps) },
-    (e, text) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(text));
+  const targets = await cidTargets(a, 'logs');
+  const { containerLogs, containerLabel } = await import('../engine/containers.js');
+  // Several containers: each line starts with the container's short id, or its name with --names.
+  const multi = targets.length > 1;
+  const run = async (ref: string) => {
+    const prefix = multi ? `${containerLabel(ref, Boolean(a.names))} ` : '';
+    await containerLogs(ref, { follow: Boolean(a.follow), tail: a.tail as number | undefined, since: a.since as string | undefined, until: a.until as string | undefined, timestamps: Boolean(a.timestamps) },
+      (e, text) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(prefix + text));
+  };
+  if (a.follow) await Promise.all(targets.map(run));
+  else for (const t of targets) await run(t);
   return 0;
 };
 
@@ -82,10 +102,28 @@ export const attach = async (a: Args): Promise<number | void> => {
 
 export const pause = async (a: Args): Promise<number | void> => {
   const { containerPause } = await import('../engine/containers.js');
-  return each(refs(a, 'pause'), async (r) => containerPause(r, true));
+  return each(await cidTargets(a, 'pause'), async (r) => containerPause(r, true));
 };
 
 export const unpause = async (a: Args): Promise<number | void> => {
   const { containerPause } = await import('../engine/containers.js');
-  return each(refs(a, 'unpause'), async (r) => containerPause(r, false));
+  return each(await cidTargets(a, 'unpause'), async (r) => containerPause(r, false));
+};
+
+export const stats = async (a: Args): Promise<number | void> => {
+  const { statsUnsupported } = await import('../engine/containers.js');
+  statsUnsupported(a.command === 'pod stats' ? 'pod stats' : 'stats');
+};
+
+export const init = async (a: Args): Promise<number | void> => {
+  const { containerInit } = await import('../engine/containers.js');
+  return each(await cidTargets(a, 'init'), async (r) => (containerInit(r), r));
+};
+
+export const prune = async (a: Args): Promise<number | void> => {
+  if (!a.force && !process.stdin.isTTY) throw new TspodError('tspod container prune removes all stopped containers: add --force to confirm');
+  const { containerPrune } = await import('../engine/containers.js');
+  const removed = await containerPrune(toArray(a.filter));
+  process.stdout.write(removed.map((r) => `${r.id}\n`).join(''));
+  return 0;
 };

@@ -59,8 +59,16 @@ const handlers: Record<string, () => Promise<Handler>> = {
   'system df': async () => (await import('./system.js')).handler,
   'system prune': async () => (await import('./system.js')).handler,
   version: async () => (await import('./version.js')).handler,
+  stats: async () => (await import('./lifecycle.js')).stats,
+  init: async () => (await import('./lifecycle.js')).init,
+  'container prune': async () => (await import('./lifecycle.js')).prune,
+  'system migrate': async () => (await import('./system.js')).handler,
+  'system renumber': async () => (await import('./system.js')).handler,
+  'image diff': async () => (await import('./image-more.js')).imageDiff,
+  'image tree': async () => (await import('./image-more.js')).imageTree,
+  completion: async () => (await import('./completion.js')).handler,
 };
-for (const sub of ['start', 'stop', 'restart', 'kill', 'rm', 'ps', 'inspect', 'exists', 'top', 'logs', 'prune']) handlers[`pod ${sub}`] = handlers['pod create']!;
+for (const sub of ['start', 'stop', 'restart', 'kill', 'rm', 'ps', 'inspect', 'exists', 'top', 'logs', 'prune', 'pause', 'unpause', 'stats']) handlers[`pod ${sub}`] = handlers['pod create']!;
 for (const sub of ['create', 'ls', 'inspect', 'rm', 'prune', 'exists', 'export', 'import', 'mount', 'unmount']) handlers[`volume ${sub}`] = async () => (await import('./volume.js')).handler;
 
 let exitCode = 0;

@@ -289,3 +289,40 @@ export async function systemPrune(all: boolean): Promise<{ containers: string[];
   const total = (rows: DfRow[]) => rows.reduce((n, r) => n + r.size, 0);
   return { containers: removed, images, reclaimed: Math.max(0, total(before) - total(after)) };
 }
+
+export interface DfVerbose {
+  images: Array<{ names: string[]; id: string; created: string; size: number; shared: number; unique: number; containers: number }>;
+  containers: Array<{ id: string; image: string; command: string; volumes: number; size: number; created: string; status: string; name: string }>;
+  volumes: Array<{ name: string; links: number; size: number }>;
+}
+
+/** `system df -v`: each image (its blobs, those shared with other images), each container's
+ * writable layer, each volume and the containers that use it. */
+export async function systemDfVerbose(): Promise<DfVerbose> {
+  const store = openStore();
+  const images = store.images.list();
+  const containers = store.containers.list().map((c) => liveState(c, store));
+  const blobSize = (d: string) => (store.blobs.has(d) ? store.blobs.size(d) : 0);
+  const owners = new Map<string, number>();
+  for (const i of images) for (const b of new Set([i.id, i.digest, ...i.layerBlobs])) owners.set(b, (owners.get(b) ?? 0) + 1);
+  const imageRows = images.map((i) => {
+    const blobs = [...new Set([i.id, i.digest, ...i.layerBlobs])];
+    const shared = blobs.filter((b) => (owners.get(b) ?? 0) > 1).reduce((n, b) => n + blobSize(b), 0);
+    const total = blobs.reduce((n, b) => n + blobSize(b), 0);
+    return { names: i.names, id: i.id.slice(7), created: i.created, size: total, shared, unique: total - shared, containers: containers.filter((c) => c.imageId === i.id).length };
+  });
+  const uppers = containers.map((c) => join(store.containers.dir(c.id), 'upper'));
+  const du = await diskUsage(uppers);
+  const { volumeList, volumeUsers } = await import('./volumes.js');
+  const vols = volumeList([], store);
+  const users = volumeUsers(store);
+  const vdu = await diskUsage(vols.map((v) => v.Mountpoint));
+  return {
+    images: imageRows,
+    containers: containers.map((c, i) => ({
+      id: c.id, image: c.imageName, command: c.command.join(' '), volumes: c.config.mounts.filter((m) => m.type === 'volume').length,
+      size: du.get(uppers[i]!) ?? 0, created: c.created, status: c.state.status, name: c.name,
+    })),
+    volumes: vols.map((v) => ({ name: v.Name, links: users.get(v.Name)?.length ?? 0, size: vdu.get(v.Mountpoint) ?? 0 })),
+  };
+}
