@@ -76,14 +76,14 @@ const podIgnore: FlagRow = { name: 'ignore', short: 'i', type: 'bool', usage: 'I
 const latest: FlagRow = { name: 'latest', short: 'l', type: 'bool', usage: 'Act on the latest container tspod is aware of' };
 const podLatest: FlagRow = { name: 'latest', short: 'l', type: 'bool', usage: 'Act on the latest pod tspod is aware of' };
 const ctrFilter: FlagRow = { name: 'filter', short: 'f', type: 'stringSlice', usage: 'Filter output based on conditions given' };
-const allFlag = (usage: string, short: string | undefined = 'a'): FlagRow => ({ name: 'all', short, type: 'bool', usage });
+const allFlag = (usage: string, short: string | null = 'a'): FlagRow => ({ name: 'all', short: short ?? undefined, type: 'bool', usage });
 
 /** Every command, by the words that name it. */
 export const commands: Record<string, CommandSpec> = {
   run: { usage: 'tspod run [options] IMAGE [COMMAND [ARG...]]', describe: 'Run a command in a new container', flags: shared('run'), interspersed: false },
   create: { usage: 'tspod create [options] IMAGE [COMMAND [ARG...]]', describe: 'Create but do not start a container', flags: shared('create'), interspersed: false },
   start: { usage: 'tspod start [options] CONTAINER [CONTAINER...]', describe: 'Start one or more containers', flags: [
-    allFlag('Start all containers regardless of their state or configuration', undefined),
+    allFlag('Start all containers regardless of their state or configuration', null),
     { name: 'attach', short: 'a', type: 'bool', usage: 'Attach container\'s STDOUT and STDERR' },
     detachKeys, ctrFilter,
     { name: 'interactive', short: 'i', type: 'bool', usage: 'Keep STDIN open even if not attached' },
