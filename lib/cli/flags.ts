@@ -4,6 +4,22 @@ import type { CommandSpec, FlagRow, SharedVerb } from './args.js';
 
 /** Flags every command takes, before or after its name. */
 export const globalFlags: FlagRow[] = [
+  { name: 'cgroup-manager', type: 'string', choices: ['cgroupfs', 'systemd'], usage: 'Cgroup manager to use ("cgroupfs"|"systemd") (default "cgroupfs")' },
+  { name: 'conmon', type: 'string', usage: 'Path of the conmon binary' },
+  { name: 'events-backend', type: 'string', choices: ['file', 'journald', 'none'], usage: 'Events backend to use ("file"|"journald"|"none") (default "file")' },
+  { name: 'hooks-dir', type: 'stringSlice', usage: 'Set the OCI hooks directory path (may be set multiple times)' },
+  { name: 'namespace', type: 'string', usage: 'Set the libpod namespace, used to create separate views of the containers and pods on the system' },
+  { name: 'network-cmd-path', type: 'string', usage: 'Path to the command for configuring the network' },
+  { name: 'network-config-dir', type: 'string', usage: 'Path of the configuration directory for networks' },
+  { name: 'noout', type: 'bool', usage: 'do not output to stdout' },
+  { name: 'root', type: 'string', usage: 'Path to the root directory in which data, including images, is stored' },
+  { name: 'runroot', type: 'string', usage: 'Path to the \'run directory\' where all state information is stored' },
+  { name: 'runtime', type: 'string', usage: 'Path to the OCI-compatible binary used to run containers. (default "tspod-launch")' },
+  { name: 'runtime-flag', type: 'stringArray', usage: 'add global flags for the container runtime' },
+  { name: 'storage-driver', type: 'string', usage: 'Select which storage driver is used to manage storage of images and containers' },
+  { name: 'syslog', type: 'bool', usage: 'Output logging information to syslog as well as the console (default false)' },
+  { name: 'tmpdir', type: 'string', usage: 'Path to the tmp directory for libpod state content' },
+  { name: 'volumepath', type: 'string', usage: 'Path to the volume directory in which volume data is stored' },
   { name: 'log-level', type: 'string', def: 'warn', choices: ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'], usage: 'Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)' },
   { name: 'storage-opt', type: 'stringArray', usage: 'Used to pass an option to the storage driver' },
 ];

@@ -10,6 +10,7 @@ import { currentIdMappings, checkIdMapTool } from '../runtime/idmap.js';
 import { runInUserns } from '../runtime/userns.js';
 import { defaultProfilePath, seccompAvailable } from '../runtime/seccomp.js';
 import { openStore } from './store.js';
+import { TspodError } from '../util/errors.js';
 import { liveState } from './containers.js';
 import { containerProcesses, killProcesses } from './container-state.js';
 
@@ -325,4 +326,67 @@ export async function systemDfVerbose(): Promise<DfVerbose> {
     })),
     volumes: vols.map((v) => ({ name: v.Name, links: users.get(v.Name)?.length ?? 0, size: vdu.get(v.Mountpoint) ?? 0 })),
   };
+}
+
+/** podman's global flags, as tspod can honour them on this host. */
+export interface GlobalOptions {
+  root?: string;
+  runroot?: string;
+  tmpdir?: string;
+  runtime?: string;
+  runtimeFlags: string[];
+  conmon?: string;
+  hooksDirs: string[];
+  networkCmdPath?: string;
+  volumepath?: string;
+  namespace?: string;
+  storageDriver?: string;
+}
+
+/** Apply --root/--runroot/--tmpdir (for this command and every tspod it starts later: the
+ * environment carries them to the monitor's container-cleanup and restart policies), and refuse
+ * what tspod cannot do, naming what it does instead. */
+export async function applyGlobalOptions(g: GlobalOptions): Promise<void> {
+  const { resolve } = await import('node:path');
+  const { readdirSync, realpathSync } = await import('node:fs');
+  const { setStorageLocations, helperPath: helper } = await import('../config/paths.js');
+  const launchPath = helper('tspod-launch');
+  if (g.runtime !== undefined && g.runtime !== 'tspod-launch' && resolve(g.runtime) !== launchPath) {
+    throw new TspodError(`--runtime ${g.runtime}: tspod runs every container with its own runtime, tspod-launch (${launchPath}); it cannot use another OCI runtime`);
+  }
+  if (g.runtimeFlags.length) throw new TspodError(`--runtime-flag ${g.runtimeFlags[0]}: tspod's runtime, tspod-launch, takes no global flags`);
+  if (g.conmon !== undefined) {
+    throw new TspodError(`--conmon ${g.conmon}: tspod monitors containers with its own tspod-monitor (${helper('tspod-monitor')}), not conmon`);
+  }
+  for (const dir of g.hooksDirs) {
+    let hooks: string[] = [];
+    try {
+      hooks = readdirSync(dir).filter((n) => n.endsWith('.json'));
+    } catch {
+      /* podman ignores a hooks directory that does not exist */
+    }
+    if (hooks.length) throw new TspodError(`--hooks-dir ${dir}: holds OCI hooks (${hooks.join(', ')}), and tspod does not run OCI hooks`);
+  }
+  if (g.networkCmdPath !== undefined) {
+    const { slirpProgram } = await import('../network/slirp.js');
+    let same = false;
+    let ours = '';
+    try {
+      ours = slirpProgram();
+      same = realpathSync(g.networkCmdPath) === realpathSync(ours);
+    } catch {
+      /* no slirp4netns here, or the path does not exist */
+    }
+    if (!same) throw new TspodError(`--network-cmd-path ${g.networkCmdPath}: tspod runs slirp4netns from ${ours || '/usr/bin or /usr/local/bin'} only`);
+  }
+  if (g.namespace) throw new TspodError(`--namespace ${g.namespace}: tspod has no libpod namespaces; use --root for a separate store`);
+  if (g.storageDriver !== undefined && g.storageDriver !== 'overlay') {
+    throw new TspodError(`--storage-driver ${g.storageDriver}: driver "${g.storageDriver}" is not supported; tspod stores layers with the "overlay" driver`);
+  }
+  // podman's tmpdir holds libpod's per-container state; tspod keeps that in its runtime directory.
+  setStorageLocations({ root: g.root, runroot: g.runroot ?? g.tmpdir });
+  if (g.volumepath !== undefined) {
+    const volumes = join(tspodPaths().data, 'volumes');
+    if (resolve(g.volumepath) !== volumes) throw new TspodError(`--volumepath ${g.volumepath}: tspod keeps volumes in its store (${volumes}); move them with --root`);
+  }
 }
