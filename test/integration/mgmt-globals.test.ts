@@ -36,6 +36,11 @@ describe('global flags', () => {
     // Flags after the command name work too.
     expect((await tspod(['ps', '-a', '--format', '{{.Names}}', '--root', rootA, '--runroot', runA])).stdout).toBe('inA');
     expect((await tspod(['ps', '-a', '--format', '{{.Names}}'])).stdout).not.toMatch(/inA/);
+    // Units generated for a container of store A run every tspod in store A.
+    const unit = await tspod([...A, 'generate', 'systemd', 'inA']);
+    expect(unit.exitCode, unit.stderr).toBe(0);
+    expect(unit.stdout).toContain(`Environment=TSPOD_STORAGE_ROOT=${rootA}\n`);
+    expect(unit.stdout).toContain(`Environment=TSPOD_RUN_ROOT=${runA}\n`);
   });
 
   it('refuses what tspod cannot do, naming its own runtime, monitor and driver', async () => {
