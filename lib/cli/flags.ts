@@ -133,6 +133,7 @@ export const commands: Record<string, CommandSpec> = {
   ] },
   attach: { usage: 'tspod attach [options] CONTAINER', describe: 'Attach to a running container', flags: [detachKeys] },
   logs: { usage: 'tspod logs [options] CONTAINER [CONTAINER...]', describe: 'Fetch the logs of one or more containers', flags: [
+    { name: 'color', type: 'bool', usage: 'Output the containers with different colors in the log.' },
     { name: 'follow', short: 'f', type: 'bool', usage: 'Follow log output.  The default is false' },
     latest,
     { name: 'names', short: 'n', type: 'bool', usage: 'Output the container name in the log' },
@@ -195,6 +196,7 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'size', short: 's', type: 'bool', usage: 'Display the total file sizes' },
     { name: 'sort', type: 'string', arg: 'choice', def: 'created', usage: 'Sort output by: command, created, id, image, names, runningfor, size, status' },
     { name: 'sync', type: 'bool', usage: 'Sync container state with OCI runtime' },
+    { name: 'watch', short: 'w', type: 'uint', usage: 'Watch the ps output on an interval in seconds' },
   ] },
   rm: { usage: 'tspod rm [options] CONTAINER [CONTAINER...]', describe: 'Remove one or more containers', flags: [
     { name: 'all', short: 'a', type: 'bool', usage: 'Remove all containers' },
@@ -270,6 +272,7 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'all', short: 'a', type: 'bool', usage: 'Remove all images' },
     { name: 'force', short: 'f', type: 'bool', usage: 'Force Removal of the image' },
     { name: 'ignore', short: 'i', type: 'bool', usage: 'Ignore errors if a specified image does not exist' },
+    { name: 'no-prune', type: 'bool', usage: 'Do not remove dangling images' },
   ] },
   'pod create': { usage: 'tspod pod create [options] [NAME]', describe: 'Create a new empty pod', flags: [
     { name: 'exit-policy', type: 'string', usage: 'Behaviour when the last container exits (default "continue")' },
@@ -303,6 +306,7 @@ export const commands: Record<string, CommandSpec> = {
     allFlag('Remove all running pods'),
     { name: 'force', short: 'f', type: 'bool', usage: 'Force removal of a running pod by first stopping all containers, then removing all containers in the pod.  The default is false' },
     podIgnore, podLatest, podIdFiles('Read the pod ID from the file'),
+    { name: 'time', short: 't', type: 'uint', usage: 'Seconds to wait for pod stop before killing the container (default 10)' },
   ] },
   'pod ps': { usage: 'tspod pod ps [options]', describe: 'List pods', maxArgs: 0, flags: [
     { name: 'ctr-ids', type: 'bool', usage: 'Display the container UUIDs. If no-trunc is not set they will be truncated' },

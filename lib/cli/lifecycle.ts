@@ -77,13 +77,16 @@ export const logs = async (a: Args): Promise<number | void> => {
   const { containerLogs, containerLabel } = await import('../engine/containers.js');
   // Several containers: each line starts with the container's short id, or its name with --names.
   const multi = targets.length > 1;
-  const run = async (ref: string) => {
-    const prefix = multi ? `${containerLabel(ref, Boolean(a.names))} ` : '';
+  // --color: each container's prefix in a colour of its own (podman's ANSI cycle).
+  const colors = ['\x1b[32m', '\x1b[33m', '\x1b[34m', '\x1b[35m', '\x1b[36m', '\x1b[31m'];
+  const run = async (ref: string, i: number) => {
+    const label = containerLabel(ref, Boolean(a.names));
+    const prefix = multi ? (a.color ? `${colors[i % colors.length]}${label}\x1b[0m ` : `${label} `) : '';
     await containerLogs(ref, { follow: Boolean(a.follow), tail: a.tail as number | undefined, since: a.since as string | undefined, until: a.until as string | undefined, timestamps: Boolean(a.timestamps) },
       (e, text) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(prefix + text));
   };
   if (a.follow) await Promise.all(targets.map(run));
-  else for (const t of targets) await run(t);
+  else for (const [i, t] of targets.entries()) await run(t, i);
   return 0;
 };
 

@@ -72,7 +72,7 @@ export async function handler(a: Args): Promise<number | void> {
       return 0;
     }
     case 'stop': return eachPod((r) => pods.podStop(r, Number(a.time)));
-    case 'rm': return eachPod((r) => pods.podRemove(r, Boolean(a.force)));
+    case 'rm': return eachPod((r) => pods.podRemove(r, Boolean(a.force), a.time as number | undefined));
     case 'exists': {
       try {
         pods.podReport(refs[0] ?? '');

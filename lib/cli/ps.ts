@@ -8,6 +8,17 @@ import { UsageError } from './args.js';
 export const psSortKeys = ['command', 'created', 'id', 'image', 'names', 'runningfor', 'size', 'status'];
 
 export async function handler(a: Args): Promise<void> {
+  const every = Number(a.watch ?? 0);
+  if (!every) return printOnce(a);
+  // -w N: the list again every N seconds on a cleared screen, until interrupted (podman's).
+  for (;;) {
+    process.stdout.write('\x1b[H\x1b[2J');
+    await printOnce(a);
+    await new Promise((r) => setTimeout(r, every * 1000));
+  }
+}
+
+async function printOnce(a: Args): Promise<void> {
   const { containerList, parseFilters, podIdsFor, podNames, containerRwSize, containerNamespaces } = await import('../engine/containers.js');
   const sort = String(a.sort ?? 'created');
   if (!psSortKeys.includes(sort)) {

@@ -127,6 +127,8 @@ describe('selection flags', () => {
     expect(ids.stdout).toMatch(/^[0-9a-f]{12} from-a\n[0-9a-f]{12} from-b$/);
     expect((await tspod(['logs', '--until', '2000-01-01T00:00:00Z', 'la'])).stdout).toBe('');
     expect((await tspod(['logs', 'la'])).stdout).toBe('from-a');
+    const colored = await tspod(['logs', '--color', '--names', 'la', 'lb']);
+    expect(colored.stdout).toBe('\x1b[32mla\x1b[0m from-a\n\x1b[33mlb\x1b[0m from-b');
   });
 });
 
@@ -148,9 +150,13 @@ describe('more commands', () => {
     expect(pps.stdout).toMatch(new RegExp(`^${pod.stdout.trim()}\\s+pp\\s`));
     expect(pps.stdout).not.toMatch(/POD ID/);
     expect((await tspod(['pod', 'ps', '--filter', 'name=nomatch', '--noheading'])).stdout).toBe('');
-    const rmAll = await tspod(['pod', 'rm', '--all', '-f']);
+    const member = await tspod(['run', '-d', '--pod', 'pp', '--name', 'member', 'busybox', 'sleep', '60']);
+    expect(member.exitCode, member.stderr).toBe(0);
+    expect((await tspod(['pod', 'rm', '--all', 'pp'])).stderr).toBe('Error: when using the --all switch, you may not pass any pod names or IDs');
+    const rmAll = await tspod(['pod', 'rm', '--all', '-f', '-t', '0']);
     expect(rmAll.exitCode, rmAll.stderr).toBe(0);
     expect((await tspod(['pod', 'exists', 'pp'])).exitCode).toBe(1);
+    expect((await tspod(['container', 'exists', 'member'])).exitCode).toBe(1);
   });
 
   it('image tree and image diff; system migrate and renumber; completion from the flag tables', async () => {
