@@ -17,7 +17,11 @@ export async function cidTargets(a: Args, verb: string): Promise<string[]> {
     throw new TspodError(`tspod ${verb} needs at least one container name or ID (or --all, --latest, --filter, --cidfile)`);
   }
   const { selectContainers } = await import('../engine/containers.js');
-  return selectContainers({ refs: named, all: Boolean(a.all), latest: Boolean(a.latest), filters }, verb);
+  // podman: stop/kill/pause --all act on the running containers, start --all on the others.
+  return selectContainers({
+    refs: named, all: Boolean(a.all), latest: Boolean(a.latest), filters,
+    allRunning: ['stop', 'kill', 'pause'].includes(verb), allStopped: verb === 'start',
+  }, verb);
 }
 
 /** Run `fn` on each container; report errors podman's way and fail overall if any failed. */

@@ -450,6 +450,9 @@ export interface Selection {
   all?: boolean;
   latest?: boolean;
   filters?: string[];
+  /** with --all: only the running containers (stop, kill, pause) or only the others (start) */
+  allRunning?: boolean;
+  allStopped?: boolean;
 }
 
 /** The containers a verb acts on: those named, or --all, --latest (the last created) or those
@@ -472,6 +475,8 @@ export function selectContainers(sel: Selection, verb: string): string[] {
     const fs = parseFilters(sel.filters, podIdsFor);
     list = list.filter((c) => fs.every((f) => f.match(c)));
   }
+  if (sel.all && sel.allRunning) list = list.filter((c) => c.state.status === 'running');
+  if (sel.all && sel.allStopped) list = list.filter((c) => c.state.status !== 'running');
   return list.map((c) => c.id);
 }
 

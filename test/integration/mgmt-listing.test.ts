@@ -99,8 +99,15 @@ describe('selection flags', () => {
     expect(stopOne.exitCode, stopOne.stderr).toBe(0);
     expect((await tspod(['ps', '--format', '{{.Names}}'])).stdout).toBe('s2');
     expect((await tspod(['stop', '--all', 's2'])).stderr).toBe('Error: no arguments are needed with --all');
+    const s1Id = (await tspod(['inspect', '--format', '{{.Id}}', 's1'])).stdout;
+    const s2Id = (await tspod(['inspect', '--format', '{{.Id}}', 's2'])).stdout;
+    const killAll = await tspod(['kill', '-a', '-s', 'CONT']); // only the running one: s1 is stopped
+    expect(killAll.exitCode, killAll.stderr).toBe(0);
+    expect(killAll.stdout).toBe(s2Id);
     const stopAll = await tspod(['stop', '-a', '-t', '0']);
     expect(stopAll.exitCode, stopAll.stderr).toBe(0);
+    expect(stopAll.stdout).toBe(s2Id);
+    expect(s1Id).not.toBe(s2Id);
     expect((await tspod(['ps', '-q'])).stdout).toBe('');
     expect((await tspod(['wait', '--condition', 'bad', 's1'])).stderr).toBe('Error: unknown container state: bad: invalid argument');
     const w = await tspod(['wait', '--condition', 'stopped', 's1', 's2']);
@@ -133,6 +140,19 @@ describe('selection flags', () => {
 });
 
 describe('more commands', () => {
+  it('ps --ns shows the namespaces of a running container; system df -v lists it', async () => {
+    const r = await tspod(['run', '-d', '--name', 'nsc', '--network', 'none', 'busybox', 'sleep', '60']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const ns = await tspod(['ps', '--ns']);
+    expect(ns.stdout.split('\n')[0]).toMatch(/^CONTAINER ID\s+NAMES\s+PID\s+CGROUPNS\s+IPC\s+MNT\s+NET\s+PIDNS\s+USERNS\s+UTS$/);
+    expect(ns.stdout.split('\n')[1]).toMatch(/^[0-9a-f]{12}\s+nsc\s+[1-9]\d*(\s+\d+){7}$/);
+    const df = await tspod(['system', 'df', '-v']);
+    expect(df.exitCode, df.stderr).toBe(0);
+    expect(df.stdout).toMatch(/^Images space usage:\n\nREPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE\s+SHARED SIZE\s+UNIQUE SIZE\s+CONTAINERS\n/);
+    expect(df.stdout).toMatch(/Containers space usage:\n\nCONTAINER ID[^\n]*\n[0-9a-f]{12} [^\n]*nsc\n/);
+    expect(df.stdout).toMatch(/Local Volumes space usage:\n\nVOLUME NAME\s+LINKS\s+SIZE/);
+  });
+
   it('container prune, init, pause/stats refusals, pod ps flags', async () => {
     await create('p1');
     const init = await tspod(['container', 'init', 'p1']);
