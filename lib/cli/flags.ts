@@ -104,6 +104,7 @@ export const commands: Record<string, CommandSpec> = {
     detachKeys, ctrFilter,
     { name: 'interactive', short: 'i', type: 'bool', usage: 'Keep STDIN open even if not attached' },
     latest,
+    { name: 'sig-proxy', type: 'bool', usage: 'Proxy received signals to the process (default true if attaching, false otherwise)' },
   ] },
   stop: { usage: 'tspod stop [options] CONTAINER [CONTAINER...]', describe: 'Stop one or more containers', flags: [allFlag('Stop all running containers'), cidfiles, ctrFilter, ignore, latest, stopTime] },
   kill: { usage: 'tspod kill [options] CONTAINER [CONTAINER...]', describe: 'Kill one or more running containers with a specific signal', flags: [

@@ -49,9 +49,18 @@ function durationMs(text: string): number {
 
 export const start = async (a: Args): Promise<number | void> => {
   const targets = await cidTargets(a, 'start');
-  if (a.attach || a.interactive) {
+  const attach = Boolean(a.attach || a.interactive);
+  if (a['sig-proxy'] === true && !attach) throw new TspodError('you cannot use sig-proxy without --attach');
+  if (attach) {
     if (targets.length > 1) throw new TspodError('you cannot start and attach multiple containers at once');
     const { containerStartAttached } = await import('../engine/attach.js');
+    // --sig-proxy (on by default when attaching): the signals tspod receives go to the container.
+    if (a['sig-proxy'] !== false) {
+      const { containerKill } = await import('../engine/containers.js');
+      for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const) {
+        process.on(sig, () => void containerKill(targets[0]!, sig).catch(() => undefined));
+      }
+    }
     return containerStartAttached(targets[0]!, Boolean(a.interactive), String(a['detach-keys']), (stream, text) => (stream === 'stdout' ? process.stdout : process.stderr).write(text));
   }
   const { containerStart } = await import('../engine/containers.js');

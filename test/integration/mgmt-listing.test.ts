@@ -3,7 +3,7 @@
 // containers, container prune/init, pause/stats refusals, pod ps flags, image tree/diff,
 // system migrate/renumber, completion. (Budget: about 40 s.)
 import { afterEach, describe, expect, it } from 'vitest';
-import { tspod } from './helpers.js';
+import { tspod, waitFor } from './helpers.js';
 
 afterEach(async () => {
   await tspod(['pod', 'rm', '-a', '-f']);
@@ -122,6 +122,19 @@ describe('selection flags', () => {
     const rmF = await tspod(['rm', '--filter', 'name=^s1$']);
     expect(rmF.exitCode, rmF.stderr).toBe(0);
     expect((await tspod(['ps', '-a', '--format', '{{.Names}}'])).stdout).toBe('s2');
+  });
+
+  it('start -a proxies the signals tspod receives to the container (--sig-proxy)', async () => {
+    await create('sp', 'sh', '-c', "trap 'echo got-usr1; exit 7' USR1; echo ready; while :; do sleep 0.1; done");
+    expect((await tspod(['start', '--sig-proxy', 'sp'])).stderr).toBe('Error: you cannot use sig-proxy without --attach');
+    const child = tspod(['start', '-a', 'sp']);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    expect(await waitFor(() => out.includes('ready'), 20_000)).toBe(true);
+    child.kill('SIGUSR1');
+    const r = await child;
+    expect(r.stdout).toBe('ready\ngot-usr1');
+    expect(r.exitCode).toBe(7);
   });
 
   it('logs of several containers prefix each line with the id, or the name with --names', async () => {
