@@ -318,6 +318,7 @@ export const commands: Record<string, CommandSpec> = {
     podLatest,
     { name: 'no-trunc', type: 'bool', usage: 'Do not truncate pod and container IDs' },
     { name: 'noheading', type: 'bool', usage: 'Do not print headers' },
+    { name: 'ns', type: 'bool', usage: 'Display namespace information of the pod' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Print the numeric IDs of the pods only' },
     { name: 'sort', type: 'string', def: 'created', usage: 'Sort output by created, id, name, or number' },
   ] },

@@ -141,10 +141,12 @@ export async function handler(a: Args): Promise<number | void> {
       } else {
         const t = (id: string) => (a['no-trunc'] ? id : id.slice(0, 12));
         const ctrs = (r: (typeof reps)[number]) => [...(r.infra ? [r.infra] : []), ...r.members];
-        const header = ['POD ID', 'NAME', 'STATUS', 'CREATED', 'INFRA ID', ...(a['ctr-ids'] ? ['IDS'] : []), ...(a['ctr-names'] ? ['NAMES'] : []), ...(a['ctr-status'] ? ['STATUS'] : []), ...(a['ctr-ids'] || a['ctr-names'] || a['ctr-status'] ? [] : ['# OF CONTAINERS'])];
+        const header = ['POD ID', 'NAME', 'STATUS', 'CREATED', 'INFRA ID', ...(a['ctr-ids'] ? ['IDS'] : []), ...(a['ctr-names'] ? ['NAMES'] : []), ...(a['ctr-status'] ? ['STATUS'] : []), ...(a.ns ? ['CGROUP', 'NAMESPACES'] : []), ...(a['ctr-ids'] || a['ctr-names'] || a['ctr-status'] ? [] : ['# OF CONTAINERS'])];
         const rows = reps.map((r) => [t(r.pod.id), r.pod.name, r.status, ago(r.pod.created), t(r.pod.infraId),
           ...(a['ctr-ids'] ? [ctrs(r).map((c) => t(c.id)).join(',')] : []), ...(a['ctr-names'] ? [ctrs(r).map((c) => c.name).join(',')] : []),
           ...(a['ctr-status'] ? [ctrs(r).map((c) => c.state.status).join(',')] : []),
+          // --ns: tspod gives pods no cgroup parent; NAMESPACES are those the pod's members share.
+          ...(a.ns ? ['', r.pod.share.join(',')] : []),
           ...(a['ctr-ids'] || a['ctr-names'] || a['ctr-status'] ? [] : [String(r.members.length + (r.infra ? 1 : 0))])]);
         const lines = a.noheading ? rows : [header, ...rows];
         if (lines.length) process.stdout.write(columns(lines));

@@ -183,6 +183,9 @@ describe('more commands', () => {
     expect(pps.stdout).toMatch(new RegExp(`^${pod.stdout.trim()}\\s+pp\\s`));
     expect(pps.stdout).not.toMatch(/POD ID/);
     expect((await tspod(['pod', 'ps', '--filter', 'name=nomatch', '--noheading'])).stdout).toBe('');
+    const nsCols = await tspod(['pod', 'ps', '--ns']);
+    expect(nsCols.stdout.split('\n')[0]).toMatch(/^POD ID\s+NAME\s+STATUS\s+CREATED\s+INFRA ID\s+CGROUP\s+NAMESPACES\s+# OF CONTAINERS$/);
+    expect(nsCols.stdout.split('\n')[1]).toMatch(/\s(ipc|net|uts)(,(ipc|net|uts))*\s+1$/);
     const member = await tspod(['run', '-d', '--pod', 'pp', '--name', 'member', 'busybox', 'sleep', '60']);
     expect(member.exitCode, member.stderr).toBe(0);
     expect((await tspod(['pod', 'rm', '--all', 'pp'])).stderr).toBe('Error: when using the --all switch, you may not pass any pod names or IDs');
