@@ -14,7 +14,12 @@ export async function cidTargets(a: Args, verb: string): Promise<string[]> {
   const named = [...a.operands, ...readIdFiles(files, 'container', Boolean(a.ignore))];
   const filters = toArray(a.filter);
   if (!named.length && !files.length && !a.all && !a.latest && !filters.length) {
-    throw new TspodError(`tspod ${verb} needs at least one container name or ID (or --all, --latest, --filter, --cidfile)`);
+    // podman's words for each verb.
+    const said: Record<string, string> = {
+      start: 'start requires at least one argument', wait: '"tspod wait" requires a name, id, or the "--latest" flag',
+      logs: 'specify at least one container name or ID to log',
+    };
+    throw new TspodError(said[verb] ?? 'you must provide at least one name or id');
   }
   const { selectContainers } = await import('../engine/containers.js');
   // podman: stop/kill/pause --all act on the running containers, start --all on the others.

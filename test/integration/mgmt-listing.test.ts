@@ -88,6 +88,10 @@ describe('selection flags', () => {
   it('start several, --all with names refused, --filter, --latest, stop --all, wait --condition', async () => {
     await create('s1', 'sleep', '60');
     await create('s2', 'sleep', '60');
+    expect((await tspod(['stop'])).stderr).toBe('Error: you must provide at least one name or id');
+    expect((await tspod(['start'])).stderr).toBe('Error: start requires at least one argument');
+    expect((await tspod(['stop', '-l', 's1'])).stderr).toBe('Error: --latest and containers cannot be used together');
+    expect((await tspod(['rm', '--filter', 'status=exited', 's1'])).stderr).toBe('Error: --filter takes no arguments');
     const refused = await tspod(['start', '--all', 's1']);
     expect(refused.exitCode).toBe(125);
     expect(refused.stderr).toBe('Error: either start all containers or the container(s) provided in the arguments');
