@@ -4,6 +4,22 @@ import type { CommandSpec, FlagRow, SharedVerb } from './args.js';
 
 /** Flags every command takes, before or after its name. */
 export const globalFlags: FlagRow[] = [
+  { name: 'cgroup-manager', type: 'string', choices: ['cgroupfs', 'systemd'], usage: 'Cgroup manager to use ("cgroupfs"|"systemd") (default "cgroupfs")' },
+  { name: 'conmon', type: 'string', usage: 'Path of the conmon binary' },
+  { name: 'events-backend', type: 'string', choices: ['file', 'journald', 'none'], usage: 'Events backend to use ("file"|"journald"|"none") (default "file")' },
+  { name: 'hooks-dir', type: 'stringSlice', usage: 'Set the OCI hooks directory path (may be set multiple times)' },
+  { name: 'namespace', type: 'string', usage: 'Set the libpod namespace, used to create separate views of the containers and pods on the system' },
+  { name: 'network-cmd-path', type: 'string', usage: 'Path to the command for configuring the network' },
+  { name: 'network-config-dir', type: 'string', usage: 'Path of the configuration directory for networks' },
+  { name: 'noout', type: 'bool', usage: 'do not output to stdout' },
+  { name: 'root', type: 'string', usage: 'Path to the root directory in which data, including images, is stored' },
+  { name: 'runroot', type: 'string', usage: 'Path to the \'run directory\' where all state information is stored' },
+  { name: 'runtime', type: 'string', usage: 'Path to the OCI-compatible binary used to run containers. (default "tspod-launch")' },
+  { name: 'runtime-flag', type: 'stringArray', usage: 'add global flags for the container runtime' },
+  { name: 'storage-driver', type: 'string', usage: 'Select which storage driver is used to manage storage of images and containers' },
+  { name: 'syslog', type: 'bool', usage: 'Output logging information to syslog as well as the console (default false)' },
+  { name: 'tmpdir', type: 'string', usage: 'Path to the tmp directory for libpod state content' },
+  { name: 'volumepath', type: 'string', usage: 'Path to the volume directory in which volume data is stored' },
   { name: 'log-level', type: 'string', def: 'warn', choices: ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'], usage: 'Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)' },
   { name: 'storage-opt', type: 'stringArray', usage: 'Used to pass an option to the storage driver' },
 ];
@@ -136,36 +152,70 @@ const tlsVerify: FlagRow = { name: 'tls-verify', type: 'bool', usage: 'Require H
 const formatFlag = (usage: string, short?: string): FlagRow => ({ name: 'format', short, type: 'string', usage });
 const podIdFiles = (usage: string): FlagRow => ({ name: 'pod-id-file', type: 'stringArray', usage });
 const podIgnore: FlagRow = { name: 'ignore', short: 'i', type: 'bool', usage: 'Ignore errors when a specified pod is missing' };
+const latest: FlagRow = { name: 'latest', short: 'l', type: 'bool', usage: 'Act on the latest container tspod is aware of' };
+const podLatest: FlagRow = { name: 'latest', short: 'l', type: 'bool', usage: 'Act on the latest pod tspod is aware of' };
+const ctrFilter: FlagRow = { name: 'filter', short: 'f', type: 'stringSlice', usage: 'Filter output based on conditions given' };
+const allFlag = (usage: string, short: string | null = 'a'): FlagRow => ({ name: 'all', short: short ?? undefined, type: 'bool', usage });
 
 /** Every command, by the words that name it. */
 export const commands: Record<string, CommandSpec> = {
   run: { usage: 'tspod run [options] IMAGE [COMMAND [ARG...]]', describe: 'Run a command in a new container', flags: shared('run'), interspersed: false },
   create: { usage: 'tspod create [options] IMAGE [COMMAND [ARG...]]', describe: 'Create but do not start a container', flags: shared('create'), interspersed: false },
   start: { usage: 'tspod start [options] CONTAINER [CONTAINER...]', describe: 'Start one or more containers', flags: [
+    allFlag('Start all containers regardless of their state or configuration', null),
     { name: 'attach', short: 'a', type: 'bool', usage: 'Attach container\'s STDOUT and STDERR' },
-    detachKeys,
+    detachKeys, ctrFilter,
     { name: 'interactive', short: 'i', type: 'bool', usage: 'Keep STDIN open even if not attached' },
+    latest,
+    { name: 'sig-proxy', type: 'bool', usage: 'Proxy received signals to the process (default true if attaching, false otherwise)' },
   ] },
-  stop: { usage: 'tspod stop [options] CONTAINER [CONTAINER...]', describe: 'Stop one or more containers', flags: [cidfiles, ignore, stopTime] },
+  stop: { usage: 'tspod stop [options] CONTAINER [CONTAINER...]', describe: 'Stop one or more containers', flags: [allFlag('Stop all running containers'), cidfiles, ctrFilter, ignore, latest, stopTime] },
   kill: { usage: 'tspod kill [options] CONTAINER [CONTAINER...]', describe: 'Kill one or more running containers with a specific signal', flags: [
+    allFlag('Signal all running containers'), cidfiles, latest,
     { name: 'signal', short: 's', type: 'string', def: 'KILL', usage: 'Signal to send to the container' },
   ] },
-  wait: { usage: 'tspod wait [options] CONTAINER [CONTAINER...]', describe: 'Block on one or more containers', flags: [] },
-  pause: { usage: 'tspod pause [options] CONTAINER [CONTAINER...]', describe: 'Pause all the processes in one or more containers', flags: [] },
-  unpause: { usage: 'tspod unpause [options] CONTAINER [CONTAINER...]', describe: 'Unpause the processes in one or more containers', flags: [] },
+  wait: { usage: 'tspod wait [options] CONTAINER [CONTAINER...]', describe: 'Block on one or more containers', flags: [
+    { name: 'condition', type: 'stringSlice', usage: 'Condition to wait on' },
+    { name: 'interval', short: 'i', type: 'string', def: '250ms', usage: 'Time Interval to wait before polling for completion' },
+    latest,
+  ] },
+  pause: { usage: 'tspod pause [options] CONTAINER [CONTAINER...]', describe: 'Pause all the processes in one or more containers', flags: [allFlag('Pause all running containers'), cidfiles, ctrFilter, latest] },
+  unpause: { usage: 'tspod unpause [options] CONTAINER [CONTAINER...]', describe: 'Unpause the processes in one or more containers', flags: [allFlag('Unpause all paused containers'), cidfiles, ctrFilter, latest] },
+  stats: { usage: 'tspod stats [options] [CONTAINER...]', describe: 'Display a live stream of container resource usage statistics', flags: [
+    allFlag('Show all containers. Only running containers are shown by default. The default is false'),
+    formatFlag('Pretty-print container statistics to JSON or using a Go template'),
+    { name: 'interval', short: 'i', type: 'int', def: 5, usage: 'Time in seconds between stats reports' },
+    latest,
+    { name: 'no-reset', type: 'bool', usage: 'Disable resetting the screen between intervals' },
+    { name: 'no-stream', type: 'bool', usage: 'Disable streaming stats and only pull the first result, default setting is false' },
+    { name: 'no-trunc', type: 'bool', usage: 'Do not truncate output' },
+  ] },
+  init: { usage: 'tspod init [options] CONTAINER [CONTAINER...]', describe: 'Initialize one or more containers', flags: [allFlag('Initialize all containers'), latest] },
+  'container prune': { usage: 'tspod container prune [options]', describe: 'Remove all non running containers', maxArgs: 0, flags: [
+    { name: 'filter', type: 'stringArray', usage: 'Provide filter values (e.g. \'label=<key>=<value>\')' },
+    { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation.  The default is false' },
+  ] },
   attach: { usage: 'tspod attach [options] CONTAINER', describe: 'Attach to a running container', flags: [detachKeys] },
   logs: { usage: 'tspod logs [options] CONTAINER [CONTAINER...]', describe: 'Fetch the logs of one or more containers', flags: [
+    { name: 'color', type: 'bool', usage: 'Output the containers with different colors in the log.' },
     { name: 'follow', short: 'f', type: 'bool', usage: 'Follow log output.  The default is false' },
+    latest,
+    { name: 'names', short: 'n', type: 'bool', usage: 'Output the container name in the log' },
     { name: 'since', type: 'string', usage: 'Show logs since TIMESTAMP' },
     { name: 'tail', type: 'int', usage: 'Output the specified number of LINES at the end of the logs.  Defaults to -1, which prints all lines (default -1)' },
     { name: 'timestamps', short: 't', type: 'bool', usage: 'Output the timestamps in the log' },
+    { name: 'until', type: 'string', usage: 'Show logs until TIMESTAMP' },
   ] },
   'container-cleanup': { usage: 'tspod container-cleanup CONTAINER', describe: 'Clean up after a container exits (the monitor runs this)', flags: [], hidden: true },
   rename: { usage: 'tspod rename CONTAINER NAME', describe: 'Rename an existing container', flags: [] },
-  restart: { usage: 'tspod restart [options] CONTAINER [CONTAINER...]', describe: 'Restart one or more containers', flags: [stopTime] },
+  restart: { usage: 'tspod restart [options] CONTAINER [CONTAINER...]', describe: 'Restart one or more containers', flags: [
+    allFlag('Restart all non-running containers'), cidfiles, ctrFilter, latest,
+    { name: 'running', type: 'bool', usage: 'Restart only running containers' },
+    stopTime,
+  ] },
   top: { usage: 'tspod top [options] CONTAINER [FORMAT-DESCRIPTORS|ARGS...]', describe: 'Display the running processes of a container', flags: [], interspersed: false,
     more: 'Format descriptors: user pid ppid pcpu etime tty time args comm group nice vsz hpid huser state' },
-  port: { usage: 'tspod port [options] CONTAINER [PORT]', describe: 'List port mappings or a specific mapping for the container', flags: [] },
+  port: { usage: 'tspod port [options] CONTAINER [PORT]', describe: 'List port mappings or a specific mapping for the container', flags: [allFlag('Display port information for all containers'), latest] },
   diff: { usage: 'tspod diff [options] {CONTAINER|IMAGE} [{CONTAINER|IMAGE}]', describe: 'Inspect changes to the container\'s file systems', flags: [formatFlag('Change the output format (json)')] },
   unshare: { usage: 'tspod unshare [options] [COMMAND [ARG...]]', describe: 'Run a command in a modified user namespace', flags: [], interspersed: false,
     more: 'Runs COMMAND (default: $SHELL) as root of your user namespace, in a mount namespace of its own.' },
@@ -192,6 +242,7 @@ export const commands: Record<string, CommandSpec> = {
   ] },
   inspect: { usage: 'tspod inspect [options] {CONTAINER|IMAGE|POD|NETWORK|VOLUME} [...]', describe: 'Display the configuration of object denoted by ID', flags: [
     formatFlag('Format the output to a Go template or json (default "json")', 'f'),
+    latest,
     { name: 'type', short: 't', type: 'string', def: 'all', choices: ['all', 'container', 'image'], usage: 'Specify inspect-object type' },
   ] },
   ps: { usage: 'tspod ps [options]', describe: 'List containers', maxArgs: 0, flags: [
@@ -200,15 +251,23 @@ export const commands: Record<string, CommandSpec> = {
     formatFlag('Pretty-print containers to JSON or using a Go template'),
     { name: 'last', short: 'n', type: 'int', usage: 'Print the n last created containers (all states) (default -1)' },
     { name: 'latest', short: 'l', type: 'bool', usage: 'Act on the latest container tspod is aware of' },
+    { name: 'external', type: 'bool', usage: 'Show containers in storage not controlled by tspod' },
     { name: 'no-trunc', type: 'bool', usage: 'Display the extended information' },
+    { name: 'noheading', type: 'bool', usage: 'Do not print headers' },
+    { name: 'ns', type: 'bool', usage: 'Display namespace information' },
     { name: 'pod', short: 'p', type: 'bool', usage: 'Print the ID and name of the pod the containers are associated with' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Print the numeric IDs of the containers only' },
+    { name: 'size', short: 's', type: 'bool', usage: 'Display the total file sizes' },
+    { name: 'sort', type: 'string', arg: 'choice', def: 'created', usage: 'Sort output by: command, created, id, image, names, runningfor, size, status' },
+    { name: 'sync', type: 'bool', usage: 'Sync container state with OCI runtime' },
+    { name: 'watch', short: 'w', type: 'uint', usage: 'Watch the ps output on an interval in seconds' },
   ] },
   rm: { usage: 'tspod rm [options] CONTAINER [CONTAINER...]', describe: 'Remove one or more containers', flags: [
     { name: 'all', short: 'a', type: 'bool', usage: 'Remove all containers' },
     cidfiles,
+    { name: 'filter', type: 'stringSlice', usage: 'Filter output based on conditions given' },
     { name: 'force', short: 'f', type: 'bool', usage: 'Force removal of a running or unusable container' },
-    ignore,
+    ignore, latest,
     { name: 'time', short: 't', type: 'uint', usage: 'Seconds to wait for stop before killing the container (default 10)' },
     { name: 'volumes', short: 'v', type: 'bool', usage: 'Remove anonymous volumes associated with the container' },
   ] },
@@ -217,8 +276,11 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'digests', type: 'bool', usage: 'Show digests' },
     { name: 'filter', short: 'f', type: 'stringSlice', usage: 'Filter output based on conditions provided (default [])' },
     formatFlag('Change the output format to JSON or a Go template'),
+    { name: 'history', type: 'bool', usage: 'Display the image name history' },
     { name: 'no-trunc', type: 'bool', usage: 'Do not truncate output' },
+    { name: 'noheading', short: 'n', type: 'bool', usage: 'Do not print column headings' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Display only image IDs' },
+    { name: 'sort', type: 'string', def: 'created', usage: 'Sort by created, id, repository, size, tag' },
   ] },
   load: { usage: 'tspod load [options]', describe: 'Load image(s) from a tar archive', maxArgs: 0, flags: [
     { name: 'input', short: 'i', type: 'string', usage: 'Read from specified archive file (default: stdin)' },
@@ -283,7 +345,10 @@ export const commands: Record<string, CommandSpec> = {
     { ...authfile, usage: 'path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override' },
   ] },
   rmi: { usage: 'tspod rmi [options] IMAGE [IMAGE...]', describe: 'Removes one or more images from local storage', flags: [
+    { name: 'all', short: 'a', type: 'bool', usage: 'Remove all images' },
     { name: 'force', short: 'f', type: 'bool', usage: 'Force Removal of the image' },
+    { name: 'ignore', short: 'i', type: 'bool', usage: 'Ignore errors if a specified image does not exist' },
+    { name: 'no-prune', type: 'bool', usage: 'Do not remove dangling images' },
   ] },
   'pod create': { usage: 'tspod pod create [options] [NAME]', describe: 'Create a new empty pod', flags: [
     { name: 'exit-policy', type: 'string', usage: 'Behaviour when the last container exits (default "continue")' },
@@ -296,22 +361,41 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'replace', type: 'bool', usage: 'If a pod with the same name exists, replace it' },
     { name: 'share', type: 'string', usage: 'A comma delimited list of kernel namespaces the pod will share (default "ipc,net,uts")' },
   ] },
-  'pod start': { usage: 'tspod pod start [options] POD [POD...]', describe: 'Start one or more pods', flags: [podIdFiles('Read the pod ID from the file')] },
+  'pod start': { usage: 'tspod pod start [options] POD [POD...]', describe: 'Start one or more pods', flags: [allFlag('Restart all running pods'), podLatest, podIdFiles('Read the pod ID from the file')] },
   'pod stop': { usage: 'tspod pod stop [options] POD [POD...]', describe: 'Stop one or more pods', flags: [
-    podIgnore, podIdFiles('Read the pod ID from the file'),
+    allFlag('Stop all running pods'), podIgnore, podLatest, podIdFiles('Read the pod ID from the file'),
     { name: 'time', short: 't', type: 'uint', def: 10, usage: 'Seconds to wait for pod stop before killing the container' },
   ] },
-  'pod restart': { usage: 'tspod pod restart [options] POD [POD...]', describe: 'Restart one or more pods', flags: [] },
+  'pod restart': { usage: 'tspod pod restart [options] POD [POD...]', describe: 'Restart one or more pods', flags: [allFlag('Restart all running pods'), podLatest] },
+  'pod pause': { usage: 'tspod pod pause [options] POD [POD...]', describe: 'Pause one or more pods', flags: [allFlag('Pause all running pods'), podLatest] },
+  'pod unpause': { usage: 'tspod pod unpause [options] POD [POD...]', describe: 'Unpause one or more pods', flags: [allFlag('Unpause all running pods'), podLatest] },
+  'pod stats': { usage: 'tspod pod stats [options] [POD...]', describe: 'Display a live stream of resource usage statistics for the containers in one or more pods', flags: [
+    allFlag('Provide stats for all pods'), formatFlag('Pretty-print container statistics to JSON or using a Go template'), podLatest,
+    { name: 'no-reset', type: 'bool', usage: 'Disable resetting the screen when streaming' },
+    { name: 'no-stream', type: 'bool', usage: 'Disable streaming stats and only pull the first result' },
+  ] },
   'pod kill': { usage: 'tspod pod kill [options] POD [POD...]', describe: 'Send the specified signal or SIGKILL to containers in pod', flags: [
+    allFlag('Kill all containers in all pods'), podLatest,
     { name: 'signal', short: 's', type: 'string', def: 'KILL', usage: 'Signal to send to the containers in the pod' },
   ] },
   'pod rm': { usage: 'tspod pod rm [options] POD [POD...]', describe: 'Remove one or more pods', flags: [
+    allFlag('Remove all running pods'),
     { name: 'force', short: 'f', type: 'bool', usage: 'Force removal of a running pod by first stopping all containers, then removing all containers in the pod.  The default is false' },
-    podIgnore, podIdFiles('Read the pod ID from the file'),
+    podIgnore, podLatest, podIdFiles('Read the pod ID from the file'),
+    { name: 'time', short: 't', type: 'uint', usage: 'Seconds to wait for pod stop before killing the container (default 10)' },
   ] },
   'pod ps': { usage: 'tspod pod ps [options]', describe: 'List pods', maxArgs: 0, flags: [
+    { name: 'ctr-ids', type: 'bool', usage: 'Display the container UUIDs. If no-trunc is not set they will be truncated' },
+    { name: 'ctr-names', type: 'bool', usage: 'Display the container names' },
+    { name: 'ctr-status', type: 'bool', usage: 'Display the container status' },
+    ctrFilter,
     formatFlag('Pretty-print pods to JSON or using a Go template'),
+    podLatest,
+    { name: 'no-trunc', type: 'bool', usage: 'Do not truncate pod and container IDs' },
+    { name: 'noheading', type: 'bool', usage: 'Do not print headers' },
+    { name: 'ns', type: 'bool', usage: 'Display namespace information of the pod' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Print the numeric IDs of the pods only' },
+    { name: 'sort', type: 'string', def: 'created', usage: 'Sort output by created, id, name, or number' },
   ] },
   'pod inspect': { usage: 'tspod pod inspect [options] POD [POD...]', describe: 'Displays a pod configuration', flags: [
     formatFlag('Format the output to a Go template or json (default "json")', 'f'),
@@ -360,6 +444,19 @@ export const commands: Record<string, CommandSpec> = {
   ] },
   'system df': { usage: 'tspod system df [options]', describe: 'Show tspod disk usage', maxArgs: 0, flags: [
     formatFlag('Pretty-print images using a Go template'),
+    { name: 'verbose', short: 'v', type: 'bool', usage: 'Show detailed information on disk usage' },
+  ] },
+  'system migrate': { usage: 'tspod system migrate [options]', describe: 'Migrate containers', maxArgs: 0, flags: [
+    { name: 'new-runtime', type: 'string', usage: 'Specify a new runtime for all containers' },
+  ] },
+  'system renumber': { usage: 'tspod system renumber', describe: 'Migrate lock numbers', maxArgs: 0, flags: [] },
+  'image diff': { usage: 'tspod image diff [options] IMAGE [IMAGE]', describe: 'Inspect changes to the image\'s file systems', flags: [formatFlag('Change the output format (json)')] },
+  'image tree': { usage: 'tspod image tree [options] IMAGE', describe: 'Print layer hierarchy of an image in a tree format', flags: [
+    { name: 'whatrequires', type: 'bool', usage: 'Show all child images and layers of the specified image' },
+  ] },
+  completion: { usage: 'tspod completion [options] {bash|zsh|fish|powershell}', describe: 'Generate shell autocompletions', flags: [
+    { name: 'file', short: 'f', type: 'string', usage: 'Output the completion to file rather than stdout.' },
+    { name: 'no-desc', type: 'bool', usage: 'Don\'t include descriptions in the completion output.' },
   ] },
   'system prune': { usage: 'tspod system prune [options]', describe: 'Remove unused data', maxArgs: 0, flags: [
     { name: 'all', short: 'a', type: 'bool', usage: 'Remove all unused data' },
@@ -425,7 +522,8 @@ export const groupAliases: Record<string, Record<string, string[]>> = {
   container: { ls: ['ps'], list: ['ps'], rm: ['rm'], inspect: ['inspect', '--type', 'container'], run: ['run'], create: ['create'],
     start: ['start'], stop: ['stop'], attach: ['attach'], kill: ['kill'], wait: ['wait'], logs: ['logs'], exec: ['exec'], restart: ['restart'],
     rename: ['rename'], top: ['top'], diff: ['diff'], cp: ['cp'], port: ['port'], export: ['export'], commit: ['commit'], mount: ['mount'],
-    unmount: ['unmount'], umount: ['unmount'], cleanup: ['container-cleanup'], ps: ['ps'] },
+    unmount: ['unmount'], umount: ['unmount'], cleanup: ['container-cleanup'], ps: ['ps'], pause: ['pause'], unpause: ['unpause'],
+    stats: ['stats'], init: ['init'] },
   system: { info: ['info'] },
   kube: { play: ['play', 'kube'], generate: ['generate', 'kube'], down: ['play', 'kube', '--down'] },
   pod: { ls: ['pod', 'ps'], list: ['pod', 'ps'] },

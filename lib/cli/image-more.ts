@@ -41,3 +41,43 @@ export const prune = async (a: Args): Promise<number | void> => {
   const { imagePrune } = await import('../engine/images.js');
   for (const id of await imagePrune(Boolean(a.all))) process.stdout.write(`${id}\n`);
 };
+
+export const imageDiff = async (a: Args): Promise<number | void> => {
+  const [img, other] = positionals(a, 'image diff', 1, 2);
+  const { imageDiff: diff } = await import('../engine/images.js');
+  const rows = (await diff(img!, other)).map((d) => ({ Kind: d.kind, Path: d.path }));
+  if (!a.format) process.stdout.write(rows.map((r) => `${r.Kind} ${r.Path}\n`).join(''));
+  else if (a.format === 'json') {
+    const group = (k: string) => rows.filter((r) => r.Kind === k).map((r) => r.Path);
+    const out: Record<string, string[]> = {};
+    if (group('C').length) out.changed = group('C');
+    if (group('A').length) out.added = group('A');
+    if (group('D').length) out.deleted = group('D');
+    process.stdout.write(JSON.stringify(out, null, 4) + '\n');
+  } else throw new TspodError(`unknown format "${String(a.format)}": image diff takes json`);
+};
+
+/** podman's sizes in trees: 4 significant digits, decimal units. */
+function treeSize(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${Number(v.toPrecision(4))}${units[i]}`;
+}
+
+export const imageTree = async (a: Args): Promise<number | void> => {
+  const [img] = positionals(a, 'image tree', 1, 1);
+  const { imageTree: tree } = await import('../engine/images.js');
+  const t = tree(img!);
+  const lines = [`Image ID: ${t.id.slice(0, 12)}`, `Tags:     [${t.names.join(' ')}]`, `Size:     ${treeSize(t.size)}`, 'Image Layers'];
+  if (a.whatrequires) {
+    t.children.forEach((c, i) => lines.push(`${i === t.children.length - 1 ? '└── ' : '├── '}ID: ${c.id.slice(0, 12)} Top Layer of: [${c.names.join(' ')}]`));
+  } else {
+    t.layers.forEach((l, i) => lines.push(`${i === t.layers.length - 1 ? '└── ' : '├── '}ID: ${l.id.slice(0, 12)} Size: ${treeSize(l.size).padStart(7)}${l.topOf.length ? ` Top Layer of: [${l.topOf.join(' ')}]` : ''}`));
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+};

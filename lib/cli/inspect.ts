@@ -4,7 +4,16 @@ import { renderList } from './format.js';
 import { type Args, positionals, toArray } from './args.js';
 
 export async function handler(a: Args): Promise<void> {
-  const refs = a.operands;
+  let refs = a.operands;
+  if (a.latest) {
+    if (refs.length) throw new TspodError('--latest and containers cannot be used together');
+    const { selectContainers } = await import('../engine/containers.js');
+    try {
+      refs = selectContainers({ refs: [], latest: true }, 'inspect');
+    } catch {
+      throw new TspodError('inspecting object: no containers to inspect: no such container');
+    }
+  }
   if (!refs.length) throw new TspodError('tspod inspect needs a container or image name or ID');
   const { inspect } = await import('../engine/inspect.js');
   const objects = inspect(refs, a.type as 'all' | 'container' | 'image');

@@ -7,13 +7,26 @@ function refs(a: Args, verb: string): string[] {
   return positionals(a, verb, 1, Infinity, 'container name or ID');
 }
 
-/** Containers named on the command line and in --cidfile files (what systemd units pass);
- * with --ignore a missing file names none. */
-export function cidTargets(a: Args, verb: string): string[] {
+/** Containers named on the command line and in --cidfile files (what systemd units pass), or
+ * chosen by --all, --latest or --filter; with --ignore a missing file names none. */
+export async function cidTargets(a: Args, verb: string): Promise<string[]> {
   const files = toArray(a.cidfile);
-  const named = a.operands;
-  if (!named.length && !files.length && !a.all) throw new TspodError(`tspod ${verb} needs at least one container name or ID (or --cidfile)`);
-  return [...named, ...readIdFiles(files, 'container', Boolean(a.ignore))];
+  const named = [...a.operands, ...readIdFiles(files, 'container', Boolean(a.ignore))];
+  const filters = toArray(a.filter);
+  if (!named.length && !files.length && !a.all && !a.latest && !filters.length) {
+    // podman's words for each verb.
+    const said: Record<string, string> = {
+      start: 'start requires at least one argument', wait: '"tspod wait" requires a name, id, or the "--latest" flag',
+      logs: 'specify at least one container name or ID to log',
+    };
+    throw new TspodError(said[verb] ?? 'you must provide at least one name or id');
+  }
+  const { selectContainers } = await import('../engine/containers.js');
+  // podman: stop/kill/pause --all act on the running containers, start --all on the others.
+  return selectContainers({
+    refs: named, all: Boolean(a.all), latest: Boolean(a.latest), filters,
+    allRunning: ['stop', 'kill', 'pause'].includes(verb), allStopped: verb === 'start',
+  }, verb);
 }
 
 /** Run `fn` on each container; report errors podman's way and fail overall if any failed. */
@@ -32,38 +45,66 @@ async function each(list: string[], fn: (ref: string) => Promise<string | number
   return code;
 }
 
+/** A Go duration as podman's --interval takes it (250ms, 1s, 2m), or plain milliseconds. */
+function durationMs(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
+  if (!m) throw new TspodError(`time: invalid duration "${text}"`);
+  return Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2] ?? 'ms']!;
+}
+
 export const start = async (a: Args): Promise<number | void> => {
-  if (a.attach || a.interactive) {
-    const [ref, extra] = refs(a, 'start');
-    if (extra) throw new TspodError('tspod start -a takes one container');
+  const targets = await cidTargets(a, 'start');
+  const attach = Boolean(a.attach || a.interactive);
+  if (a['sig-proxy'] === true && !attach) throw new TspodError('you cannot use sig-proxy without --attach');
+  if (attach) {
+    if (targets.length > 1) throw new TspodError('you cannot start and attach multiple containers at once');
     const { containerStartAttached } = await import('../engine/attach.js');
-    return containerStartAttached(ref!, Boolean(a.interactive), String(a['detach-keys']), (stream, text) => (stream === 'stdout' ? process.stdout : process.stderr).write(text));
+    // --sig-proxy (on by default when attaching): the signals tspod receives go to the container.
+    if (a['sig-proxy'] !== false) {
+      const { containerKill } = await import('../engine/containers.js');
+      for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const) {
+        process.on(sig, () => void containerKill(targets[0]!, sig).catch(() => undefined));
+      }
+    }
+    return containerStartAttached(targets[0]!, Boolean(a.interactive), String(a['detach-keys']), (stream, text) => (stream === 'stdout' ? process.stdout : process.stderr).write(text));
   }
   const { containerStart } = await import('../engine/containers.js');
-  return each(refs(a, 'start'), async (r) => (await containerStart(r), r));
+  // podman answers each container as the user named it (its full id with --all/--filter/--latest).
+  return each(targets, async (r) => (await containerStart(r), r));
 };
 
 export const stop = async (a: Args): Promise<number | void> => {
   const { containerStop } = await import('../engine/containers.js');
-  return each(cidTargets(a, 'stop'), async (r) => (await containerStop(r, Number(a.time)), r), Boolean(a.ignore));
+  return each(await cidTargets(a, 'stop'), async (r) => (await containerStop(r, Number(a.time)), r), Boolean(a.ignore));
 };
 
 export const kill = async (a: Args): Promise<number | void> => {
   const { containerKill } = await import('../engine/containers.js');
-  return each(refs(a, 'kill'), async (r) => (await containerKill(r, String(a.signal)), r));
+  return each(await cidTargets(a, 'kill'), async (r) => (await containerKill(r, String(a.signal)), r), Boolean(a.ignore));
 };
 
 export const wait = async (a: Args): Promise<number | void> => {
   const { containerWait } = await import('../engine/containers.js');
-  return each(refs(a, 'wait'), (r) => containerWait(r));
+  const conditions = toArray(a.condition);
+  const interval = durationMs(String(a.interval ?? '250ms'));
+  return each(await cidTargets(a, 'wait'), (r) => containerWait(r, conditions[0] ?? 'stopped', interval), Boolean(a.ignore));
 };
 
 export const logs = async (a: Args): Promise<number | void> => {
-  const [ref, extra] = refs(a, 'logs');
-  if (extra) throw new TspodError('tspod logs takes one container');
-  const { containerLogs } = await import('../engine/containers.js');
-  await containerLogs(ref!, { follow: Boolean(a.follow), tail: a.tail as number | undefined, since: a.since as string | undefined, timestamps: Boolean(a.timestamps) },
-    (e, text) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(text));
+  const targets = await cidTargets(a, 'logs');
+  const { containerLogs, containerLabel } = await import('../engine/containers.js');
+  // Several containers: each line starts with the container's short id, or its name with --names.
+  const multi = targets.length > 1;
+  // --color: each container's prefix in a colour of its own (podman's ANSI cycle).
+  const colors = ['\x1b[32m', '\x1b[33m', '\x1b[34m', '\x1b[35m', '\x1b[36m', '\x1b[31m'];
+  const run = async (ref: string, i: number) => {
+    const label = containerLabel(ref, Boolean(a.names));
+    const prefix = multi ? (a.color ? `${colors[i % colors.length]}${label}\x1b[0m ` : `${label} `) : '';
+    await containerLogs(ref, { follow: Boolean(a.follow), tail: a.tail as number | undefined, since: a.since as string | undefined, until: a.until as string | undefined, timestamps: Boolean(a.timestamps) },
+      (e, text) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(prefix + text));
+  };
+  if (a.follow) await Promise.all(targets.map(run));
+  else for (const [i, t] of targets.entries()) await run(t, i);
   return 0;
 };
 
@@ -82,10 +123,28 @@ export const attach = async (a: Args): Promise<number | void> => {
 
 export const pause = async (a: Args): Promise<number | void> => {
   const { containerPause } = await import('../engine/containers.js');
-  return each(refs(a, 'pause'), async (r) => containerPause(r, true));
+  return each(await cidTargets(a, 'pause'), async (r) => containerPause(r, true));
 };
 
 export const unpause = async (a: Args): Promise<number | void> => {
   const { containerPause } = await import('../engine/containers.js');
-  return each(refs(a, 'unpause'), async (r) => containerPause(r, false));
+  return each(await cidTargets(a, 'unpause'), async (r) => containerPause(r, false));
+};
+
+export const stats = async (a: Args): Promise<number | void> => {
+  const { statsUnsupported } = await import('../engine/containers.js');
+  statsUnsupported(a.command === 'pod stats' ? 'pod stats' : 'stats');
+};
+
+export const init = async (a: Args): Promise<number | void> => {
+  const { containerInit } = await import('../engine/containers.js');
+  return each(await cidTargets(a, 'init'), async (r) => (containerInit(r), r));
+};
+
+export const prune = async (a: Args): Promise<number | void> => {
+  if (!a.force && !process.stdin.isTTY) throw new TspodError('tspod container prune removes all stopped containers: add --force to confirm');
+  const { containerPrune } = await import('../engine/containers.js');
+  const removed = await containerPrune(toArray(a.filter));
+  process.stdout.write(removed.map((r) => `${r.id}\n`).join(''));
+  return 0;
 };

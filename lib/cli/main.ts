@@ -60,8 +60,16 @@ const handlers: Record<string, () => Promise<Handler>> = {
   'system df': async () => (await import('./system.js')).handler,
   'system prune': async () => (await import('./system.js')).handler,
   version: async () => (await import('./version.js')).handler,
+  stats: async () => (await import('./lifecycle.js')).stats,
+  init: async () => (await import('./lifecycle.js')).init,
+  'container prune': async () => (await import('./lifecycle.js')).prune,
+  'system migrate': async () => (await import('./system.js')).handler,
+  'system renumber': async () => (await import('./system.js')).handler,
+  'image diff': async () => (await import('./image-more.js')).imageDiff,
+  'image tree': async () => (await import('./image-more.js')).imageTree,
+  completion: async () => (await import('./completion.js')).handler,
 };
-for (const sub of ['start', 'stop', 'restart', 'kill', 'rm', 'ps', 'inspect', 'exists', 'top', 'logs', 'prune']) handlers[`pod ${sub}`] = handlers['pod create']!;
+for (const sub of ['start', 'stop', 'restart', 'kill', 'rm', 'ps', 'inspect', 'exists', 'top', 'logs', 'prune', 'pause', 'unpause', 'stats']) handlers[`pod ${sub}`] = handlers['pod create']!;
 for (const sub of ['create', 'ls', 'inspect', 'rm', 'prune', 'exists', 'export', 'import', 'mount', 'unmount']) handlers[`volume ${sub}`] = async () => (await import('./volume.js')).handler;
 
 let exitCode = 0;
@@ -157,6 +165,23 @@ async function dispatch(argv: string[]): Promise<void> {
     throw new TspodError(spec.maxArgs === 0 ? `\`tspod ${command}\` takes no arguments` : `\`tspod ${command}\` accepts at most ${spec.maxArgs} arguments`);
   }
   const storageOpt = [...(root.values['storage-opt'] as string[]), ...(parsed.values['storage-opt'] as string[])];
+  // A global flag may come before or after the command's name; after it, it wins.
+  const given = (name: string) => parsed.optionTokens.some((t) => t === `--${name}` || t.startsWith(`--${name}=`));
+  const global = <T>(name: string): T => (given(name) ? parsed.values[name] : root.values[name]) as T;
+  const list = (name: string) => [...((root.values[name] as string[] | undefined) ?? []), ...((parsed.values[name] as string[] | undefined) ?? [])];
+  const opts = {
+    root: global<string | undefined>('root'), runroot: global<string | undefined>('runroot'), tmpdir: global<string | undefined>('tmpdir'),
+    runtime: global<string | undefined>('runtime'), runtimeFlags: list('runtime-flag'), conmon: global<string | undefined>('conmon'),
+    hooksDirs: list('hooks-dir'), networkCmdPath: global<string | undefined>('network-cmd-path'), volumepath: global<string | undefined>('volumepath'),
+    namespace: global<string | undefined>('namespace'), storageDriver: global<string | undefined>('storage-driver'),
+  };
+  // Loaded only when one is given: most commands take none, and start-up counts.
+  if (Object.values(opts).some((v) => (Array.isArray(v) ? v.length : v !== undefined))) {
+    const { applyGlobalOptions } = await import('../engine/system.js');
+    await applyGlobalOptions(opts);
+  }
+  // --noout: podman drops what commands print on stdout (errors still go to stderr).
+  if (global<boolean | undefined>('noout')) process.stdout.write = (() => true) as typeof process.stdout.write;
   const logLevelHere = parsed.optionTokens.some((t) => t === '--log-level' || t.startsWith('--log-level='));
   const logLevel = logLevelHere ? parsed.values['log-level'] : root.values['log-level'];
   const options = parsed.optionTokens.at(-1) === '--' ? parsed.optionTokens.slice(0, -1) : parsed.optionTokens;

@@ -11,13 +11,26 @@ export const rename = async (a: Args): Promise<number | void> => {
 };
 
 export const restart = async (a: Args): Promise<number | void> => {
-  const refs = positionals(a, 'restart', 1, Infinity);
-  const { containerStop, containerStart } = await import('../engine/containers.js');
-  for (const r of refs) {
-    await containerStop(r, Number(a.time));
-    await containerStart(r);
-    process.stdout.write(`${r}\n`);
+  const { cidTargets } = await import('./lifecycle.js');
+  const { containerStop, containerStart, containerList } = await import('../engine/containers.js');
+  let refs = await cidTargets(a, 'restart');
+  // --running: with --all, only the containers that run now.
+  if (a.running) {
+    const up = new Set(containerList(false).map((c) => c.id));
+    refs = refs.filter((r) => up.has(r));
   }
+  let code = 0;
+  for (const r of refs) {
+    try {
+      await containerStop(r, Number(a.time));
+      await containerStart(r);
+      process.stdout.write(`${r}\n`);
+    } catch (err) {
+      process.stderr.write(`Error: ${(err as Error).message}\n`);
+      code = 125;
+    }
+  }
+  return code;
 };
 
 export const top = async (a: Args): Promise<number | void> => {
@@ -98,8 +111,23 @@ export const cp = async (a: Args): Promise<number | void> => {
 };
 
 export const port = async (a: Args): Promise<number | void> => {
-  const [ref] = positionals(a, 'port', 1, 1);
-  const { containerPorts } = await import('../engine/containers.js');
+  const { containerPorts, selectContainers, containerList } = await import('../engine/containers.js');
   const { formatPorts } = await import('../network/ports.js');
-  process.stdout.write(formatPorts(containerPorts(ref!)).map((l) => l + '\n').join(''));
+  if (a.all) {
+    // podman: each running container with ports, its id then its mappings.
+    if (a.operands.length) throw new TspodError('no arguments are needed with --all');
+    for (const c of containerList(false)) {
+      const lines = formatPorts(containerPorts(c.id));
+      if (lines.length) process.stdout.write(`${c.id.slice(0, 12)}\n${lines.map((l) => l + '\n').join('')}`);
+    }
+    return;
+  }
+  const [ref, wanted] = a.latest ? [selectContainers({ refs: [], latest: true }, 'port')[0]!, a.operands[0]] : positionals(a, 'port', 1, 2);
+  let lines = formatPorts(containerPorts(ref!));
+  if (wanted) {
+    const [p, proto = 'tcp'] = wanted.split('/');
+    lines = lines.filter((l) => l.startsWith(`${p}/${proto} -> `)).map((l) => l.replace(/^.* -> /, ''));
+    if (!lines.length) throw new TspodError(`failed to find published port "${wanted}"`);
+  }
+  process.stdout.write(lines.map((l) => l + '\n').join(''));
 };

@@ -7,8 +7,16 @@ export async function handler(a: Args): Promise<number | void> {
   const sub = a.command.split(' ')[1]!;
   const named = a.operands;
   const pods = await import('../engine/pods.js');
-  const refs = sub === 'create' ? named : pods.podRefs(named, toArray(a['pod-id-file']), Boolean(a.ignore));
+  let refs = sub === 'create' ? named : pods.podRefs(named, toArray(a['pod-id-file']), Boolean(a.ignore));
+  // --all / --latest on the pod verbs (podman's: every pod, the last created).
+  if (sub !== 'create' && sub !== 'ps' && (a.all || a.latest)) {
+    if (refs.length) throw new TspodError(a.all ? 'when using the --all switch, you may not pass any pod names or IDs' : '--latest and pods cannot be used together');
+    const reps = pods.podReports().sort((x, y) => y.pod.created.localeCompare(x.pod.created));
+    refs = (a.latest ? reps.slice(0, 1) : reps).map((r) => r.pod.id);
+    if (!refs.length && a.latest) throw new TspodError('no pods to act on: no such pod');
+  }
   const eachPod = async (fn: (r: string) => Promise<string>) => {
+    if (!refs.length && (a.all || a.latest)) return 0;
     if (!refs.length && !a.ignore) throw new TspodError(`tspod pod ${sub} needs at least one pod name or ID (or --pod-id-file)`);
     let code = 0;
     for (const r of refs) {
@@ -64,7 +72,7 @@ export async function handler(a: Args): Promise<number | void> {
       return 0;
     }
     case 'stop': return eachPod((r) => pods.podStop(r, Number(a.time)));
-    case 'rm': return eachPod((r) => pods.podRemove(r, Boolean(a.force)));
+    case 'rm': return eachPod((r) => pods.podRemove(r, Boolean(a.force), a.time as number | undefined));
     case 'exists': {
       try {
         pods.podReport(refs[0] ?? '');
@@ -87,10 +95,41 @@ export async function handler(a: Args): Promise<number | void> {
       process.stdout.write(JSON.stringify(out.length === 1 ? out[0] : out, null, 4) + '\n');
       return 0;
     }
+    case 'pause':
+    case 'unpause':
+      for (const r of refs) pods.podReport(r);
+      throw new TspodError(`can not ${sub} pods containing rootless containers with cgroup V1: this container does not have a cgroup`);
+    case 'stats': {
+      const { statsUnsupported } = await import('../engine/containers.js');
+      statsUnsupported('pod stats');
+      return 125;
+    }
     case 'ps':
     case 'ls':
     case 'list': {
-      const reps = pods.podReports();
+      const sort = String(a.sort ?? 'created');
+      const keys = ['created', 'id', 'name', 'number', 'status'];
+      if (!keys.includes(sort)) throw new TspodError(`invalid option for --sort, options are: ${keys.join(', ')}`);
+      const pf = toArray(a.filter).map((f) => {
+        const [k = '', v = ''] = f.split(/=(.*)/s);
+        type Rep = ReturnType<typeof pods.podReports>[number];
+        const fns: Record<string, (r: Rep) => boolean> = {
+          name: (r) => new RegExp(v).test(r.pod.name), id: (r) => r.pod.id.startsWith(v), status: (r) => r.status.toLowerCase() === v.toLowerCase(),
+          label: (r) => { const [lk = '', lv] = v.split(/=(.*)/s); return r.pod.labels?.[lk] !== undefined && (lv === undefined || r.pod.labels[lk] === lv); },
+          ctr_names: (r) => r.members.some((c) => c.name === v), ctr_ids: (r) => r.members.some((c) => c.id.startsWith(v)),
+          ctr_number: (r) => r.members.length === Number(v), ctr_status: (r) => r.members.some((c) => c.state.status === v),
+        };
+        const fn = fns[k];
+        if (!fn) throw new TspodError(`${k} is an invalid filter`);
+        return { k, fn };
+      });
+      let reps = pods.podReports().filter((r) => [...new Set(pf.map((f) => f.k))].every((k) => pf.filter((f) => f.k === k).some((f) => f.fn(r))));
+      const cmp: Record<string, (x: (typeof reps)[number], y: (typeof reps)[number]) => number> = {
+        created: (x, y) => y.pod.created.localeCompare(x.pod.created), id: (x, y) => x.pod.id.localeCompare(y.pod.id),
+        name: (x, y) => x.pod.name.localeCompare(y.pod.name), number: (x, y) => x.members.length - y.members.length, status: (x, y) => x.status.localeCompare(y.status),
+      };
+      reps.sort(cmp[sort]);
+      if (a.latest) reps = [...reps].sort(cmp.created).slice(0, 1);
       if (a.quiet) {
         process.stdout.write(reps.map((r) => `${r.pod.id.slice(0, 12)}\n`).join(''));
       } else if (a.format === 'json') {
@@ -100,8 +139,17 @@ export async function handler(a: Args): Promise<number | void> {
           Containers: [...(r.infra ? [r.infra] : []), ...r.members].map((c) => ({ Id: c.id, Names: c.name, Status: c.state.status })),
         })), null, 4) + '\n');
       } else {
-        process.stdout.write(columns([['POD ID', 'NAME', 'STATUS', 'CREATED', 'INFRA ID', '# OF CONTAINERS'],
-          ...reps.map((r) => [r.pod.id.slice(0, 12), r.pod.name, r.status, ago(r.pod.created), r.pod.infraId.slice(0, 12), String(r.members.length + (r.infra ? 1 : 0))])]));
+        const t = (id: string) => (a['no-trunc'] ? id : id.slice(0, 12));
+        const ctrs = (r: (typeof reps)[number]) => [...(r.infra ? [r.infra] : []), ...r.members];
+        const header = ['POD ID', 'NAME', 'STATUS', 'CREATED', 'INFRA ID', ...(a['ctr-ids'] ? ['IDS'] : []), ...(a['ctr-names'] ? ['NAMES'] : []), ...(a['ctr-status'] ? ['STATUS'] : []), ...(a.ns ? ['CGROUP', 'NAMESPACES'] : []), ...(a['ctr-ids'] || a['ctr-names'] || a['ctr-status'] ? [] : ['# OF CONTAINERS'])];
+        const rows = reps.map((r) => [t(r.pod.id), r.pod.name, r.status, ago(r.pod.created), t(r.pod.infraId),
+          ...(a['ctr-ids'] ? [ctrs(r).map((c) => t(c.id)).join(',')] : []), ...(a['ctr-names'] ? [ctrs(r).map((c) => c.name).join(',')] : []),
+          ...(a['ctr-status'] ? [ctrs(r).map((c) => c.state.status).join(',')] : []),
+          // --ns: tspod gives pods no cgroup parent; NAMESPACES are those the pod's members share.
+          ...(a.ns ? ['', r.pod.share.join(',')] : []),
+          ...(a['ctr-ids'] || a['ctr-names'] || a['ctr-status'] ? [] : [String(r.members.length + (r.infra ? 1 : 0))])]);
+        const lines = a.noheading ? rows : [header, ...rows];
+        if (lines.length) process.stdout.write(columns(lines));
       }
       return 0;
     }

@@ -3,7 +3,7 @@ import type { Args } from './args.js';
 
 export async function handler(a: Args): Promise<number> {
   const { cidTargets } = await import('./lifecycle.js');
-  const refs = cidTargets(a, 'rm');
+  const refs = await cidTargets(a, 'rm');
   const { containerRemove, containerStop } = await import('../engine/containers.js');
   // -t N: a running container is stopped the normal way first (SIGTERM, N seconds), then removed.
   if (a.time !== undefined && a.force) {

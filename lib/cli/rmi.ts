@@ -1,16 +1,26 @@
-// `tspod rmi [-f] IMAGE...`
+// `tspod rmi [-f] [-a] [-i] IMAGE...`
 import { TspodError } from '../util/errors.js';
-import { type Args, toArray } from './args.js';
+import type { Args } from './args.js';
 
 export async function handler(a: Args): Promise<number> {
   const refs = a.operands;
-  if (!refs.length) throw new TspodError('tspod rmi needs at least one image name or ID');
+  if (!refs.length && !a.all) throw new TspodError('image name or ID must be specified');
   const { imageRemove } = await import('../engine/images.js');
+  const missing = (m: string) => /image not known/.test(m);
   let code = 0;
-  for (const r of await imageRemove(refs, Boolean(a.force))) {
+  let reports;
+  try {
+    reports = await imageRemove(refs, Boolean(a.force), Boolean(a.all));
+  } catch (err) {
+    // One image named: its error comes as a throw (podman: exit 1 for an unknown image).
+    if (a.ignore && missing((err as Error).message)) return 0;
+    throw err;
+  }
+  for (const r of reports) {
     if (r.error) {
+      if (a.ignore && missing(r.error)) continue;
       process.stderr.write(`Error: ${r.error}\n`);
-      code = 1;
+      code = missing(r.error) ? 1 : 2;
       continue;
     }
     for (const n of r.untagged) process.stdout.write(`Untagged: ${n}\n`);

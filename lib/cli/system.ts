@@ -15,6 +15,32 @@ const size = (n: number) => humanSize(n).replace(' ', '');
 
 export async function handler(a: Args): Promise<void> {
   const sub = a.command.split(' ')[1];
+  if (sub === 'migrate') {
+    // tspod's records have one format (version 1) and one runtime (its own launch helper):
+    // nothing to rewrite. A request to change the runtime is refused.
+    const rt = a['new-runtime'] as string | undefined;
+    if (rt !== undefined) throw new TspodError(`--new-runtime ${rt}: tspod runs every container with its own runtime (tspod-launch) and cannot switch to another`);
+    const { containerList } = await import('../engine/containers.js');
+    for (const c of containerList(true)) if (c.state.status === 'error') process.stderr.write(`WARN[0000] container ${c.id.slice(0, 12)} has an unreadable record: ${c.state.error}\n`);
+    return;
+  }
+  if (sub === 'renumber') return; // tspod's locks are files named by container, not numbered slots: nothing to renumber
+  if (sub === 'df' && a.verbose) {
+    const { systemDfVerbose } = await import('../engine/system.js');
+    const { ago } = await import('../util/human.js');
+    const v = await systemDfVerbose();
+    const since = (t: string) => ago(t).replace(/ ago$/, '');
+    const out = ['Images space usage:', '', columns([['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'],
+      ...v.images.flatMap((i) => (i.names.length ? i.names : ['<none>:<none>']).map((n) => {
+        const c = n.lastIndexOf(':');
+        return [n.slice(0, c), n.slice(c + 1), i.id.slice(0, 12), since(i.created), size(i.size), size(i.shared), size(i.unique), String(i.containers)];
+      }))]), 'Containers space usage:', '',
+    columns([['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES'],
+      ...v.containers.map((c) => [c.id.slice(0, 12), c.image, c.command.slice(0, 20), String(c.volumes), size(c.size), since(c.created), c.status, c.name])]),
+    'Local Volumes space usage:', '', columns([['VOLUME NAME', 'LINKS', 'SIZE'], ...v.volumes.map((x) => [x.name, String(x.links), size(x.size)])])];
+    process.stdout.write(out.join('\n'));
+    return;
+  }
   if (sub === 'df') {
     const { systemDf } = await import('../engine/system.js');
     const rows = await systemDf();
@@ -36,7 +62,7 @@ export async function handler(a: Args): Promise<void> {
     process.stdout.write(`Total reclaimed space: ${size(r.reclaimed)}\n`);
     return;
   }
-  if (sub !== 'reset') throw new TspodError(`unknown subcommand "tspod system ${sub}" (reset, df, prune)`);
+  if (sub !== 'reset') throw new TspodError(`unknown subcommand "tspod system ${sub}" (reset, df, prune, migrate, renumber)`);
   if (!a.force && !(await confirm('reset', 'This removes all containers, images and layers of this user.'))) return;
   const { systemReset } = await import('../engine/system.js');
   await systemReset();

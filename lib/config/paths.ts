@@ -1,7 +1,7 @@
 // Where tspod keeps things: XDG data, runtime and config directories, and
 // the C helpers, which live next to the package and are never taken from PATH.
 import { homedir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -15,8 +15,10 @@ export function tspodPaths(env: NodeJS.ProcessEnv = process.env): Paths {
   const uid = process.getuid?.() ?? 0;
   const home = env.HOME || homedir();
   return {
-    data: join(env.XDG_DATA_HOME || join(home, '.local/share'), 'tspod'),
-    runtime: env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'tspod') : `/tmp/tspod-run-${uid}`,
+    // --root and --runroot (podman's global flags) set these for this command and, through the
+    // environment, for what it starts: the monitor's container-cleanup and restart policies.
+    data: env.TSPOD_STORAGE_ROOT || join(env.XDG_DATA_HOME || join(home, '.local/share'), 'tspod'),
+    runtime: env.TSPOD_RUN_ROOT || (env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'tspod') : `/tmp/tspod-run-${uid}`),
     config: join(env.XDG_CONFIG_HOME || join(home, '.config'), 'tspod'),
   };
 }
@@ -31,4 +33,11 @@ export const packageRoot = (() => {
 
 export function helperPath(name: 'tspod-launch' | 'tspod-userns' | 'tspod-init' | 'tspod-whiteout' | 'tspod-monitor' | 'tspod-notify' | 'tspod-udpfwd' | 'tspod-wait' | 'tspod-extract'): string {
   return join(packageRoot, 'helpers-c', 'bin', name);
+}
+
+/** `--root DIR` / `--runroot DIR`: where this command (and every tspod it starts later) keeps
+ * its store and its runtime state. Relative paths are taken from the current directory. */
+export function setStorageLocations(loc: { root?: string; runroot?: string }, env: NodeJS.ProcessEnv = process.env): void {
+  if (loc.root) env.TSPOD_STORAGE_ROOT = resolve(loc.root);
+  if (loc.runroot) env.TSPOD_RUN_ROOT = resolve(loc.runroot);
 }

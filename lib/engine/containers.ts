@@ -221,13 +221,32 @@ export async function containerKill(ref: string, sig = 'KILL'): Promise<string> 
   return rec.id;
 }
 
-export async function containerWait(ref: string): Promise<number> {
+/** The states `wait --condition` accepts (podman's names). */
+export const waitConditions = ['configured', 'created', 'exited', 'paused', 'running', 'stopped', 'stopping', 'removing'];
+
+/** Wait until the container reaches CONDITION (default: it has stopped) and answer its exit code
+ * (-1 while it has none), as podman's wait prints. `interval`: milliseconds between looks. */
+export async function containerWait(ref: string, condition = 'stopped', interval = 250): Promise<number> {
+  if (!waitConditions.includes(condition)) throw new TspodError(`unknown container state: ${condition}: invalid argument`);
   const { store, rec } = lookup(ref);
+  const poll = async (cond: () => boolean) => {
+    while (!cond()) await new Promise((r) => setTimeout(r, Math.max(1, interval)));
+  };
+  const now = () => liveState(store.containers.get(rec.id) ?? rec, store).state.status;
+  if (condition === 'running') {
+    await poll(() => now() === 'running');
+    return store.containers.get(rec.id)?.state.exitCode ?? -1;
+  }
+  if (condition === 'created' || condition === 'configured') {
+    await poll(() => now() === 'created');
+    return -1;
+  }
+  if (condition === 'paused') throw new TspodError('tspod cannot pause containers (no cgroup freezer): waiting for "paused" would never end');
   await waitUntil(() => !running(store.containers.get(rec.id) ?? rec), 365 * 24 * 3600_000);
   // The monitor's cleanup writes the final state a moment after the process ends.
   await waitUntil(() => readExit(store, rec.id) !== undefined || store.containers.get(rec.id)?.state.status === 'exited', 5000);
-  const now = store.containers.get(rec.id);
-  return readExit(store, rec.id)?.exitCode ?? now?.state.exitCode ?? -1;
+  const after = store.containers.get(rec.id);
+  return readExit(store, rec.id)?.exitCode ?? after?.state.exitCode ?? -1;
 }
 
 /** SIGTERM (or the image's StopSignal), then SIGKILL after `timeout` seconds. */
@@ -290,6 +309,8 @@ export interface LogsOptions {
   follow: boolean;
   tail?: number;
   since?: string;
+  /** show only lines before this time (podman's --until: a duration before now, or a time) */
+  until?: string;
   timestamps: boolean;
 }
 
@@ -308,8 +329,10 @@ export async function containerLogs(ref: string, opts: LogsOptions, write: (e: L
   if (rec.config.logDriver === 'none') throw new TspodError('this container is using the \'none\' log driver, cannot read logs: this container is not logging output');
   const path = rec.config.logPath ?? containerFiles(store, rec.id).log;
   const since = opts.since ? parseSince(opts.since) : undefined;
+  const until = opts.until ? parseSince(opts.until) : undefined;
   const show = (e: LogEntry) => {
     if (since !== undefined && Date.parse(e.time) < since) return;
+    if (until !== undefined && Date.parse(e.time) > until) return;
     write(e, `${opts.timestamps ? `${e.time} ` : ''}${e.text}${e.partial ? '' : '\n'}`);
   };
   let offset = 0;
@@ -348,17 +371,27 @@ export interface ContainerFilter {
   match(c: ContainerSummary): boolean;
 }
 
-/** podman's ps filters: status, name (a regular expression), id (a prefix), label (KEY or KEY=VALUE), ancestor (image). */
+/** podman's container filters (ps, and --filter on start, stop, kill, restart, rm, pause, prune):
+ * id (prefix), name (regular expression), label (KEY or KEY=VALUE), exited (exit code), status,
+ * ancestor (image), before/since (a container), volume, network, health, pod. Several values of
+ * one key match any of them; different keys must all match (podman's rule). */
 export function parseFilters(specs: string[], podIds: (ref: string) => string[] = () => []): ContainerFilter[] {
-  return specs.map((spec) => {
+  let store: Store | undefined;
+  const full = (c: ContainerSummary): ContainerRecord | undefined => (store ??= openStore()).containers.get(c.id);
+  const createdOf = (ref: string) => Date.parse(findContainerIn(store ??= openStore(), ref).created);
+  const one = specs.map((spec): ContainerFilter => {
     const eq = spec.indexOf('=');
     if (eq < 1) throw new TspodError(`invalid filter "${spec}": expected KEY=VALUE`);
     const key = spec.slice(0, eq), value = spec.slice(eq + 1);
     switch (key) {
       case 'status': {
-        const known = ['created', 'running', 'exited', 'paused', 'stopped', 'error'];
-        if (!known.includes(value)) throw new TspodError(`invalid status "${value}" for --filter (one of ${known.join(', ')})`);
-        return { key, match: (c) => c.state.status === value || (value === 'stopped' && c.state.status === 'exited') };
+        const known = ['created', 'running', 'paused', 'stopped', 'exited', 'unknown'];
+        if (!known.includes(value)) throw new TspodError(`unknown container state: ${value}: invalid argument`);
+        return { key, match: (c) => c.state.status === value || (value === 'stopped' && c.state.status === 'exited') || (value === 'unknown' && c.state.status === 'error') };
+      }
+      case 'exited': {
+        if (!/^-?\d+$/.test(value)) throw new TspodError(`exited code out of range "${value}": give the exit code as a number`);
+        return { key, match: (c) => c.state.status === 'exited' && (c.state.exitCode ?? -1) === Number(value) };
       }
       case 'name': {
         let re: RegExp;
@@ -384,10 +417,146 @@ export function parseFilters(specs: string[], podIds: (ref: string) => string[] 
       }
       case 'ancestor':
         return { key, match: (c) => c.imageName === value || c.imageName.endsWith(`/${value}`) || c.imageName.endsWith(`/${value}:latest`) || c.imageId.slice(7).startsWith(value) };
+      case 'before': {
+        const t = createdOf(value);
+        return { key, match: (c) => Date.parse(c.created) < t };
+      }
+      case 'since': {
+        const t = createdOf(value);
+        return { key, match: (c) => Date.parse(c.created) > t };
+      }
+      case 'volume':
+        // A named volume's name, or a mount's destination in the container (podman's VOLUME or /DEST).
+        return { key, match: (c) => (full(c)?.config.mounts ?? []).some((m) => (m.type === 'volume' && m.volume === value) || m.destination === value) };
+      case 'network':
+        return { key, match: (c) => full(c)?.config.network === value };
+      case 'health':
+        // tspod runs no healthchecks: no container has a health state to match.
+        if (!['starting', 'healthy', 'unhealthy', 'none'].includes(value)) throw new TspodError(`${value} is not a valid health status`);
+        return { key, match: () => value === 'none' };
       default:
-        throw new TspodError(`invalid filter "${key}" (tspod's ps knows status, name, id, label, pod and ancestor)`);
+        throw new TspodError(`${key} is an invalid filter`);
     }
   });
+  const keys = [...new Set(one.map((f) => f.key))];
+  return keys.map((key) => {
+    const same = one.filter((f) => f.key === key);
+    return { key, match: (c: ContainerSummary) => same.some((f) => f.match(c)) };
+  });
+}
+
+export interface Selection {
+  /** names or ids given */
+  refs: string[];
+  all?: boolean;
+  latest?: boolean;
+  filters?: string[];
+  /** with --all: only the running containers (stop, kill, pause) or only the others (start) */
+  allRunning?: boolean;
+  allStopped?: boolean;
+}
+
+/** The containers a verb acts on: those named, or --all, --latest (the last created) or those
+ * --filter matches; each as its full id, newest first (podman's order for --all). */
+export function selectContainers(sel: Selection, verb: string): string[] {
+  const modes = [sel.all, sel.latest, sel.filters?.length].filter(Boolean).length;
+  if (modes && sel.refs.length) {
+    if (verb === 'start' && sel.all) throw new TspodError('either start all containers or the container(s) provided in the arguments');
+    throw new TspodError(sel.filters?.length ? '--filter takes no arguments' : sel.latest ? '--latest and containers cannot be used together' : 'no arguments are needed with --all');
+  }
+  if (!modes) return sel.refs;
+  const store = openStore();
+  let list = store.containers.summaries().filter((c) => c.state.status !== 'error' || sel.all).map((c) => liveState(c, store));
+  list = list.sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
+  if (sel.latest) {
+    if (!list.length) throw new TspodError('no containers to act on: no such container');
+    return [list[0]!.id];
+  }
+  if (sel.filters?.length) {
+    const fs = parseFilters(sel.filters, podIdsFor);
+    list = list.filter((c) => fs.every((f) => f.match(c)));
+  }
+  if (sel.all && sel.allRunning) list = list.filter((c) => c.state.status === 'running');
+  if (sel.all && sel.allStopped) list = list.filter((c) => c.state.status !== 'running');
+  return list.map((c) => c.id);
+}
+
+/** `container prune`: remove every stopped (exited or created) container the filters match; the
+ * ids removed and the space their directories took. */
+export async function containerPrune(filters: string[]): Promise<Array<{ id: string; size: number }>> {
+  const store = openStore();
+  const fs = parseFilters(filters.filter((f) => !f.startsWith('until=')), podIdsFor);
+  const until = filters.filter((f) => f.startsWith('until=')).map((f) => parseSince(f.slice(6)));
+  const victims = store.containers.summaries().map((c) => liveState(c, store))
+    .filter((c) => (c.state.status === 'exited' || c.state.status === 'created') && !c.config.infraOf)
+    .filter((c) => fs.every((f) => f.match(c)) && until.every((t) => Date.parse(c.created) < t));
+  const out: Array<{ id: string; size: number }> = [];
+  for (const c of victims) {
+    const size = dirSize(store.containers.dir(c.id));
+    const [r] = await containerRemove([c.id], false, false);
+    if (!r?.error) out.push({ id: c.id, size });
+  }
+  return out;
+}
+
+/** Bytes under DIR (files only, not following links); files the user cannot read count 0. */
+export function dirSize(dir: string): number {
+  let total = 0;
+  const walk = (d: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      try {
+        const st = lstatSync(join(d, n));
+        if (st.isDirectory()) walk(join(d, n));
+        else total += st.size;
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+  };
+  walk(dir);
+  return total;
+}
+
+/** The size of a container's writable layer (ps --size): its upper directory. */
+export function containerRwSize(id: string): number {
+  const store = openStore();
+  const rec = store.containers.get(id);
+  const upper = (rec?.plan as { upperDir?: string } | undefined)?.upperDir;
+  return upper ? dirSize(upper) : 0;
+}
+
+/** ps --ns: the inode of each namespace of a running container's process (empty when it is not running). */
+export function containerNamespaces(pid: number | undefined): Record<'cgroup' | 'ipc' | 'mnt' | 'net' | 'pid' | 'user' | 'uts', string> {
+  const read = (ns: string) => {
+    if (!pid) return '';
+    try {
+      return /\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${ns}`))?.[1] ?? '';
+    } catch {
+      return '';
+    }
+  };
+  return { cgroup: read('cgroup'), ipc: read('ipc'), mnt: read('mnt'), net: read('net'), pid: read('pid'), user: read('user'), uts: read('uts') };
+}
+
+/** How logs of several containers name each line: the short id, or the name. */
+export function containerLabel(ref: string, byName: boolean): string {
+  const rec = findContainerIn(openStore(), ref);
+  return byName ? rec.name : rec.id.slice(0, 12);
+}
+
+/** `container init`: prepare a created container so that start has nothing left to do. tspod
+ * prepares everything at create time, so init checks the container and answers its id. */
+export function containerInit(ref: string): string {
+  const { store, rec } = lookup(ref);
+  const st = liveState(rec, store).state.status;
+  if (st !== 'created') throw new TspodError(`container ${rec.id} has already been created in runtime: container state improper`);
+  return rec.id;
 }
 
 export async function containerRename(ref: string, name: string): Promise<void> {
@@ -596,7 +765,14 @@ export function containerDiff(ref: string): DiffEntry[] {
   const { rec } = lookup(ref);
   const plan = rec.plan as { upperDir: string; lowerDirs: string[] } | undefined;
   if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no layer information (made by an older tspod)`);
-  const inLower = (rel: string) => plan.lowerDirs.some((l) => {
+  // tspod's own mount targets appear in every container: not the user's changes.
+  return layerDiff(plan.upperDir, plan.lowerDirs, ['etc/hostname', 'etc/hosts', 'etc/resolv.conf']);
+}
+
+/** What directory UPPER adds (A), changes (C) or deletes (D, overlay whiteouts) over LOWER
+ * directories; `skipEmpty`: relative paths left out when they are empty files. */
+export function layerDiff(upper: string, lowers: string[], skipEmpty: string[] = []): DiffEntry[] {
+  const inLower = (rel: string) => lowers.some((l) => {
     try {
       lstatSync(join(l, rel));
       return true;
@@ -608,19 +784,18 @@ export function containerDiff(ref: string): DiffEntry[] {
   const walk = (rel: string) => {
     let names: string[];
     try {
-      names = readdirSync(join(plan.upperDir, rel));
+      names = readdirSync(join(upper, rel));
     } catch {
       return;
     }
     for (const n of names.sort()) {
       const r = rel ? `${rel}/${n}` : n;
-      const st = lstatSync(join(plan.upperDir, r));
+      const st = lstatSync(join(upper, r));
       if (st.isCharacterDevice() && st.rdev === 0) {
         out.push({ kind: 'D', path: `/${r}` });
         continue;
       }
-      // tspod's own mount targets appear in every container: not the user's changes.
-      if (['etc/hostname', 'etc/hosts', 'etc/resolv.conf'].includes(r) && st.size === 0) continue;
+      if (skipEmpty.includes(r) && st.size === 0) continue;
       out.push({ kind: inLower(r) ? 'C' : 'A', path: `/${r}` });
       if (st.isDirectory()) walk(r);
     }
@@ -629,21 +804,32 @@ export function containerDiff(ref: string): DiffEntry[] {
   return out;
 }
 
-/** pause/unpause need the cgroup freezer; say plainly why it is not there. */
-export function containerPause(ref: string, pause: boolean): never {
-  const { rec } = lookup(ref);
-  const verb = pause ? 'pause' : 'unpause';
+/** Whether /sys/fs/cgroup is the cgroup v2 unified hierarchy. */
+export function cgroupV2(): boolean {
   let mountinfo = '';
   try {
     mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
   } catch {
     /* no /proc: treated as no cgroup v2 */
   }
-  const v2 = mountinfo.split('\n').some((l) => l.includes(' /sys/fs/cgroup ') && l.includes(' - cgroup2 '));
-  if (!v2) {
-    throw new TspodError(`cannot ${verb} ${rec.name}: rootless ${verb} needs the cgroup v2 freezer delegated to your user (systemd: Delegate=yes for user@.service), and this host runs cgroup v1 (or a v1/v2 hybrid with the controllers on v1)`);
-  }
+  return mountinfo.split('\n').some((l) => l.includes(' /sys/fs/cgroup ') && l.includes(' - cgroup2 '));
+}
+
+/** pause/unpause need the cgroup freezer: podman's refusal on a cgroup v1 rootless host, and
+ * tspod's own reason on v2 (containers have no cgroup of their own yet). */
+export function containerPause(ref: string, pause: boolean): never {
+  const { store, rec } = lookup(ref);
+  const verb = pause ? 'pause' : 'unpause';
+  const st = liveState(rec, store).state.status;
+  if (pause && st !== 'running') throw new TspodError(`"${st}" is not running, can't pause: container state improper`);
+  if (!cgroupV2()) throw new TspodError(`${verb} is not supported for cgroupv1 rootless containers`);
   throw new TspodError(`cannot ${verb} ${rec.name}: tspod does not place containers in cgroups of their own yet, so there is no freezer to use`);
+}
+
+/** stats (and pod stats) read the container's cgroup: refused as podman does without cgroup v2. */
+export function statsUnsupported(verb: string): never {
+  if (!cgroupV2()) throw new TspodError(`${verb} is not supported in rootless mode without cgroups v2`);
+  throw new TspodError(`${verb}: tspod does not place containers in cgroups of their own yet, so there are no statistics to read`);
 }
 
 /** The ports a running container publishes (as bound by its current start). */

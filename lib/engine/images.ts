@@ -29,6 +29,27 @@ export function imageList(all = true): ImageRecord[] {
   return list.filter((i) => i.names.length || !steps.has(i.id) || !isParent(i));
 }
 
+/** The labels of each stored image (images --filter label=), by id. */
+export function imageLabels(): Map<string, Record<string, string>> {
+  const store = openStore();
+  const out = new Map<string, Record<string, string>>();
+  for (const img of store.images.list()) {
+    try {
+      out.set(img.id, (imageConfig(store, img) as { config?: { Labels?: Record<string, string> | null } }).config?.Labels ?? {});
+    } catch {
+      out.set(img.id, {});
+    }
+  }
+  return out;
+}
+
+/** The image a filter value names (images --filter before=/since=), podman's error when none. */
+export function imageForFilter(key: string, ref: string): ImageRecord {
+  const img = findLocalImage(openStore().images.list(), ref);
+  if (!img) throw new TspodError(`could not find local image for filter filter "${key}"="${ref}": ${ref}: image not known`);
+  return img;
+}
+
 export function imageConfig(store: Store, img: ImageRecord): ImageConfig {
   return JSON.parse(readFileSync(store.blobs.path(img.id), 'utf8')) as ImageConfig;
 }
@@ -88,8 +109,13 @@ export interface RmiReport {
 }
 
 /** Remove images; layers and blobs no longer used by any image go too. */
-export async function imageRemove(refs: string[], force: boolean): Promise<RmiReport[]> {
+export async function imageRemove(refs: string[], force: boolean, all = false): Promise<RmiReport[]> {
   const store = openStore();
+  if (all) {
+    if (refs.length) throw new TspodError('when using the --all switch, you may not pass any images names or IDs');
+    refs = store.images.list().map((i) => i.id);
+    if (!refs.length) return [];
+  }
   const reports: RmiReport[] = [];
   const deleted: ImageRecord[] = [];
   for (const ref of refs) {
@@ -124,7 +150,7 @@ export async function imageRemove(refs: string[], force: boolean): Promise<RmiRe
     // The removed images' own blobs: config, manifest(s) and layers no other image shares.
     for (const d of new Set(deleted.flatMap(blobsOf))) if (!usedBlobs.has(d)) store.blobs.remove(d);
   });
-  if (reports.some((r) => r.error) && reports.length === 1) throw new TspodError(reports[0]!.error!);
+  if (reports.some((r) => r.error) && reports.length === 1) throw new TspodError(reports[0]!.error!, /image not known/.test(reports[0]!.error!) ? 1 : 125);
   return reports;
 }
 
@@ -209,4 +235,48 @@ export async function imagePrune(all: boolean): Promise<string[]> {
   const victims = store.images.list().filter((i) => !used.has(i.id) && (all || i.names.length === 0));
   if (victims.length) await imageRemove(victims.map((v) => v.id.slice(7)), false);
   return victims.map((v) => v.id.slice(7));
+}
+
+/** `image diff IMAGE [IMAGE]`: what the image's top layer adds, changes and deletes over the layers
+ * below it; with a second image, IMAGE's files against that image's. */
+export async function imageDiff(ref: string, other?: string): Promise<Array<{ kind: 'A' | 'C' | 'D'; path: string }>> {
+  const store = openStore();
+  const img = mustFind(store, ref);
+  const { layerDiff } = await import('./containers.js');
+  const dirs = img.chainIds.map((c) => store.layers.diffDir(c));
+  if (other === undefined) return dirs.length ? layerDiff(dirs.at(-1)!, dirs.slice(0, -1).reverse()) : [];
+  const base = mustFind(store, other);
+  const baseDirs = new Set(base.chainIds);
+  // The layers IMAGE has beyond those it shares with the other image, each over the other's.
+  const own = img.chainIds.filter((c) => !baseDirs.has(c)).map((c) => store.layers.diffDir(c));
+  const lowers = base.chainIds.map((c) => store.layers.diffDir(c)).reverse();
+  const seen = new Map<string, 'A' | 'C' | 'D'>();
+  for (const d of own) for (const e of layerDiff(d, lowers)) seen.set(e.path, e.kind);
+  return [...seen].sort(([x], [y]) => x.localeCompare(y)).map(([path, kind]) => ({ kind, path }));
+}
+
+export interface ImageTree {
+  id: string;
+  names: string[];
+  size: number;
+  layers: Array<{ id: string; size: number; topOf: string[] }>;
+  /** with --whatrequires: the images built on this one */
+  children: Array<{ id: string; names: string[] }>;
+}
+
+/** `image tree`: the image's layers, bottom first, with the images whose top layer each is. */
+export function imageTree(ref: string): ImageTree {
+  const store = openStore();
+  const img = mustFind(store, ref);
+  const all = store.images.list();
+  const blobSize = (d: string) => (store.blobs.has(d) ? store.blobs.size(d) : 0);
+  return {
+    id: img.id.slice(7), names: img.names, size: img.size,
+    layers: img.chainIds.map((c, i) => ({
+      id: c.replace(/^sha256:/, ''), size: blobSize(img.layerBlobs[i] ?? ''),
+      topOf: all.filter((o) => o.chainIds.at(-1) === c).flatMap((o) => o.names),
+    })),
+    children: all.filter((o) => o.id !== img.id && o.chainIds.length > img.chainIds.length && img.chainIds.every((c, i) => o.chainIds[i] === c))
+      .map((o) => ({ id: o.id.slice(7), names: o.names })),
+  };
 }

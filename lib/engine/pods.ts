@@ -130,10 +130,15 @@ export async function podStop(ref: string, timeout = 10): Promise<string> {
   return pod.id;
 }
 
-export async function podRemove(ref: string, force: boolean): Promise<string> {
+/** `timeout` (pod rm -f -t N): running members get N seconds to stop before they are killed. */
+export async function podRemove(ref: string, force: boolean, timeout?: number): Promise<string> {
   const store = openStore();
   const pod = findPod(store, ref);
   const members = podMembers(store, pod);
+  if (force && timeout !== undefined) {
+    const { containerStop } = await import('./containers.js');
+    for (const c of members.filter((m) => m.state.status === 'running')) await containerStop(c.id, timeout).catch(() => undefined);
+  }
   if (!force && members.some((c) => c.state.status === 'running')) {
     throw new TspodError(`pod ${pod.name} has running containers: stop the pod first (\`tspod pod stop ${pod.name}\`) or use -f`);
   }

@@ -10,6 +10,7 @@ import { currentIdMappings, checkIdMapTool } from '../runtime/idmap.js';
 import { runInUserns } from '../runtime/userns.js';
 import { defaultProfilePath, seccompAvailable } from '../runtime/seccomp.js';
 import { openStore } from './store.js';
+import { TspodError } from '../util/errors.js';
 import { liveState } from './containers.js';
 import { containerProcesses, killProcesses } from './container-state.js';
 
@@ -288,4 +289,104 @@ export async function systemPrune(all: boolean): Promise<{ containers: string[];
   const after = await systemDf();
   const total = (rows: DfRow[]) => rows.reduce((n, r) => n + r.size, 0);
   return { containers: removed, images, reclaimed: Math.max(0, total(before) - total(after)) };
+}
+
+export interface DfVerbose {
+  images: Array<{ names: string[]; id: string; created: string; size: number; shared: number; unique: number; containers: number }>;
+  containers: Array<{ id: string; image: string; command: string; volumes: number; size: number; created: string; status: string; name: string }>;
+  volumes: Array<{ name: string; links: number; size: number }>;
+}
+
+/** `system df -v`: each image (its blobs, those shared with other images), each container's
+ * writable layer, each volume and the containers that use it. */
+export async function systemDfVerbose(): Promise<DfVerbose> {
+  const store = openStore();
+  const images = store.images.list();
+  const containers = store.containers.list().map((c) => liveState(c, store));
+  const blobSize = (d: string) => (store.blobs.has(d) ? store.blobs.size(d) : 0);
+  const owners = new Map<string, number>();
+  for (const i of images) for (const b of new Set([i.id, i.digest, ...i.layerBlobs])) owners.set(b, (owners.get(b) ?? 0) + 1);
+  const imageRows = images.map((i) => {
+    const blobs = [...new Set([i.id, i.digest, ...i.layerBlobs])];
+    const shared = blobs.filter((b) => (owners.get(b) ?? 0) > 1).reduce((n, b) => n + blobSize(b), 0);
+    const total = blobs.reduce((n, b) => n + blobSize(b), 0);
+    return { names: i.names, id: i.id.slice(7), created: i.created, size: total, shared, unique: total - shared, containers: containers.filter((c) => c.imageId === i.id).length };
+  });
+  const uppers = containers.map((c) => join(store.containers.dir(c.id), 'upper'));
+  const du = await diskUsage(uppers);
+  const { volumeList, volumeUsers } = await import('./volumes.js');
+  const vols = volumeList([], store);
+  const users = volumeUsers(store);
+  const vdu = await diskUsage(vols.map((v) => v.Mountpoint));
+  return {
+    images: imageRows,
+    containers: containers.map((c, i) => ({
+      id: c.id, image: c.imageName, command: c.command.join(' '), volumes: c.config.mounts.filter((m) => m.type === 'volume').length,
+      size: du.get(uppers[i]!) ?? 0, created: c.created, status: c.state.status, name: c.name,
+    })),
+    volumes: vols.map((v) => ({ name: v.Name, links: users.get(v.Name)?.length ?? 0, size: vdu.get(v.Mountpoint) ?? 0 })),
+  };
+}
+
+/** podman's global flags, as tspod can honour them on this host. */
+export interface GlobalOptions {
+  root?: string;
+  runroot?: string;
+  tmpdir?: string;
+  runtime?: string;
+  runtimeFlags: string[];
+  conmon?: string;
+  hooksDirs: string[];
+  networkCmdPath?: string;
+  volumepath?: string;
+  namespace?: string;
+  storageDriver?: string;
+}
+
+/** Apply --root/--runroot/--tmpdir (for this command and every tspod it starts later: the
+ * environment carries them to the monitor's container-cleanup and restart policies), and refuse
+ * what tspod cannot do, naming what it does instead. */
+export async function applyGlobalOptions(g: GlobalOptions): Promise<void> {
+  const { resolve } = await import('node:path');
+  const { readdirSync, realpathSync } = await import('node:fs');
+  const { setStorageLocations, helperPath: helper } = await import('../config/paths.js');
+  const launchPath = helper('tspod-launch');
+  if (g.runtime !== undefined && g.runtime !== 'tspod-launch' && resolve(g.runtime) !== launchPath) {
+    throw new TspodError(`--runtime ${g.runtime}: tspod runs every container with its own runtime, tspod-launch (${launchPath}); it cannot use another OCI runtime`);
+  }
+  if (g.runtimeFlags.length) throw new TspodError(`--runtime-flag ${g.runtimeFlags[0]}: tspod's runtime, tspod-launch, takes no global flags`);
+  if (g.conmon !== undefined) {
+    throw new TspodError(`--conmon ${g.conmon}: tspod monitors containers with its own tspod-monitor (${helper('tspod-monitor')}), not conmon`);
+  }
+  for (const dir of g.hooksDirs) {
+    let hooks: string[] = [];
+    try {
+      hooks = readdirSync(dir).filter((n) => n.endsWith('.json'));
+    } catch {
+      /* podman ignores a hooks directory that does not exist */
+    }
+    if (hooks.length) throw new TspodError(`--hooks-dir ${dir}: holds OCI hooks (${hooks.join(', ')}), and tspod does not run OCI hooks`);
+  }
+  if (g.networkCmdPath !== undefined) {
+    const { slirpProgram } = await import('../network/slirp.js');
+    let same = false;
+    let ours = '';
+    try {
+      ours = slirpProgram();
+      same = realpathSync(g.networkCmdPath) === realpathSync(ours);
+    } catch {
+      /* no slirp4netns here, or the path does not exist */
+    }
+    if (!same) throw new TspodError(`--network-cmd-path ${g.networkCmdPath}: tspod runs slirp4netns from ${ours || '/usr/bin or /usr/local/bin'} only`);
+  }
+  if (g.namespace) throw new TspodError(`--namespace ${g.namespace}: tspod has no libpod namespaces; use --root for a separate store`);
+  if (g.storageDriver !== undefined && g.storageDriver !== 'overlay') {
+    throw new TspodError(`--storage-driver ${g.storageDriver}: driver "${g.storageDriver}" is not supported; tspod stores layers with the "overlay" driver`);
+  }
+  // podman's tmpdir holds libpod's per-container state; tspod keeps that in its runtime directory.
+  setStorageLocations({ root: g.root, runroot: g.runroot ?? g.tmpdir });
+  if (g.volumepath !== undefined) {
+    const volumes = join(tspodPaths().data, 'volumes');
+    if (resolve(g.volumepath) !== volumes) throw new TspodError(`--volumepath ${g.volumepath}: tspod keeps volumes in its store (${volumes}); move them with --root`);
+  }
 }

@@ -13,7 +13,9 @@ export type GenerateOptions = Omit<UnitOptions, 'tspod' | 'version' | 'now'>;
 export function generateSystemd(ref: string, o: GenerateOptions): Array<{ name: string; text: string }> {
   if (!restartPolicies.includes(o.restartPolicy)) throw new TspodError(`invalid --restart-policy "${o.restartPolicy}" (${restartPolicies.join(', ')})`);
   const store = openStore();
-  const full: UnitOptions = { ...o, tspod: join(packageRoot, 'bin', 'tspod'), version: packageVersion(), now: new Date() };
+  // A store moved by --root/--runroot: every tspod the unit runs (start, stop, rm) must use it too.
+  const moved = (['TSPOD_STORAGE_ROOT', 'TSPOD_RUN_ROOT'] as const).filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
+  const full: UnitOptions = { ...o, env: [...moved, ...o.env], tspod: join(packageRoot, 'bin', 'tspod'), version: packageVersion(), now: new Date() };
   const pod = store.pods.list().find((p) => p.name === ref || p.id === ref);
   if (pod) {
     const infra = pod.infraId ? store.containers.get(pod.infraId) : undefined;

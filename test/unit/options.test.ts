@@ -181,8 +181,8 @@ describe('lifecycle parsing', async () => {
     const match = (spec: string) => parseFilters([spec])[0]!.match(c);
     expect([match('status=exited'), match('status=stopped'), match('status=running')]).toEqual([true, true, false]);
     expect([match('name=^web'), match('name=db'), match('id=abc'), match('ancestor=busybox'), match('ancestor=feed')]).toEqual([true, false, true, true, true]);
-    expect(() => parseFilters(['color=red'])).toThrow(/invalid filter "color"/);
-    expect(() => parseFilters(['status=sleeping'])).toThrow(/invalid status/);
+    expect(() => parseFilters(['color=red'])).toThrow(/^color is an invalid filter$/);
+    expect(() => parseFilters(['status=sleeping'])).toThrow(/^unknown container state: sleeping: invalid argument$/);
   });
 });
 
