@@ -168,4 +168,26 @@ static __attribute__((unused)) int next_signal(int sfd) {
   }
 }
 
+
+/* One descriptor passed with SCM_RIGHTS (and one data byte) on SOCK: 1 and *FD set (-1 when
+ * the message carried none), 0 when the peer closed first, -1 on error (errno). */
+static __attribute__((unused)) int recv_fd(int sock, int *fd) {
+  char byte;
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  union {
+    struct cmsghdr h;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } u;
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  ssize_t r;
+  while ((r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+    ;
+  *fd = -1;
+  if (r <= 0) return (int)r;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+    memcpy(fd, CMSG_DATA(c), sizeof *fd);
+  return 1;
+}
+
 #endif

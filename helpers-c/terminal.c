@@ -95,25 +95,13 @@ int console_wait_master(void) {
   if (console_send >= 0) close(console_send);
   console_send = -1;
   if (console_recv < 0) return -1;
-  char byte;
-  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-  union {
-    struct cmsghdr h;
-    char buf[CMSG_SPACE(sizeof(int))];
-  } u;
-  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-  ssize_t r;
-  while ((r = recvmsg(console_recv, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-    ;
+  int fd;
+  int r = recv_fd(console_recv, &fd);
   if (r < 0) die_step("terminal", errno, "receive the terminal's master");
   close(console_recv);
   console_recv = -1;
   if (r == 0) return -1;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
-    die_step("terminal", 0, "the container's side sent no terminal");
-  int fd;
-  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  if (fd < 0) die_step("terminal", 0, "the container's side sent no terminal");
   /* Whatever the container's /dev/pts held, relay only a pty master. */
   int n;
   if (ioctl(fd, TIOCGPTN, &n) < 0) die_step("terminal", errno, "what the container sent is not a pty master");

@@ -191,21 +191,8 @@ static void serve_terminal(int master, int listener) {
 /* The pty master the container's side of tspod-launch sends, or -1 if the
  * socket closes first. Only a pty master is accepted. */
 static int receive_master(int sock) {
-  char byte;
-  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-  union {
-    struct cmsghdr h;
-    char buf[CMSG_SPACE(sizeof(int))];
-  } u;
-  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-  ssize_t r;
-  while ((r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-    ;
-  if (r <= 0) return -1;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-  if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int))) return -1;
   int fd, n;
-  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  if (recv_fd(sock, &fd) <= 0 || fd < 0) return -1;
   if (ioctl(fd, TIOCGPTN, &n) < 0) {
     close(fd);
     return -1;

@@ -4,7 +4,8 @@
 // destination rules, owners (0:0 or --chown) and modes (--chmod).
 import { closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync, writeSync, type Stats } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
-import { Header, type HeaderData } from 'tar';
+import type { HeaderData } from 'tar';
+import { writeTarHeader } from '../storage/diff.js';
 import { TspodError } from '../util/errors.js';
 
 /** What a path is in the image being built: the stage's layer directories, top first. */
@@ -99,26 +100,7 @@ class TarOut {
   constructor(private fd: number) {}
 
   header(fields: HeaderData): void {
-    const block = Buffer.alloc(512);
-    const h = new Header(fields);
-    if (h.encode(block, 0)) {
-      const body = [['path', fields.path], ['linkpath', fields.linkpath]].filter(([, v]) => v).map(([k, v]) => {
-        const rec = ` ${k}=${v}\n`;
-        let len = rec.length + 2;
-        while (String(len).length + rec.length !== len) len = String(len).length + rec.length;
-        return `${len}${rec}`;
-      }).join('');
-      const data = Buffer.from(body);
-      const pax = Buffer.alloc(512);
-      new Header({ path: 'PaxHeader', type: 'ExtendedHeader', size: data.length, mode: 0o644, mtime: new Date(0) }).encode(pax, 0);
-      writeSync(this.fd, pax);
-      writeSync(this.fd, Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]));
-      h.path = fields.path!.slice(0, 99);
-      if (fields.linkpath) h.linkpath = fields.linkpath.slice(0, 99);
-      block.fill(0);
-      h.encode(block, 0);
-    }
-    writeSync(this.fd, block);
+    writeTarHeader(this.fd, fields);
   }
 
   file(path: string, size: number): void {

@@ -10,7 +10,8 @@ import { Header, type HeaderData } from 'tar';
 
 const mountPoints = new Set(['etc/hostname', 'etc/hosts', 'etc/resolv.conf']);
 
-function header(out: number, fields: HeaderData): void {
+/** One tar header on fd OUT; a name or link longer than ustar holds goes in a PAX header before it. */
+export function writeTarHeader(out: number, fields: HeaderData): void {
   const block = Buffer.alloc(512);
   const h = new Header(fields);
   if (h.encode(block, 0)) {
@@ -69,25 +70,25 @@ export function writeUpperLayer(upper: string, out: number): void {
       const r = rel ? `${rel}/${name}` : name;
       const st = lstatSync(path);
       if (name === '.wh..wh..opq') {
-        header(out, { ...common(r, st), type: 'File', size: 0 });
+        writeTarHeader(out, { ...common(r, st), type: 'File', size: 0 });
       } else if (st.isCharacterDevice() && st.rdev === 0) {
         // A whiteout; fuse-overlayfs also whites out the name of its own marker.
-        if (name !== '.wh..opq') header(out, { ...common(rel ? `${rel}/.wh.${name}` : `.wh.${name}`, st), type: 'File', size: 0 });
+        if (name !== '.wh..opq') writeTarHeader(out, { ...common(rel ? `${rel}/.wh.${name}` : `.wh.${name}`, st), type: 'File', size: 0 });
       } else if (st.isDirectory()) {
-        header(out, { ...common(`${r}/`, st), type: 'Directory', size: 0 });
+        writeTarHeader(out, { ...common(`${r}/`, st), type: 'Directory', size: 0 });
         walk(path, r);
       } else if (st.isSymbolicLink()) {
-        header(out, { ...common(r, st), type: 'SymbolicLink', size: 0, linkpath: readlinkSync(path) });
+        writeTarHeader(out, { ...common(r, st), type: 'SymbolicLink', size: 0, linkpath: readlinkSync(path) });
       } else if (st.isFile()) {
         if (mountPoints.has(r) && st.size === 0) continue;
         const key = `${st.dev}:${st.ino}`;
         const first = st.nlink > 1 ? links.get(key) : undefined;
         if (first) {
-          header(out, { ...common(r, st), type: 'Link', size: 0, linkpath: first });
+          writeTarHeader(out, { ...common(r, st), type: 'Link', size: 0, linkpath: first });
           continue;
         }
         if (st.nlink > 1) links.set(key, r);
-        header(out, { ...common(r, st), type: 'File', size: st.size });
+        writeTarHeader(out, { ...common(r, st), type: 'File', size: st.size });
         copyFile(out, path, st.size);
       }
       // Sockets, fifos and other devices are not part of an image layer.
