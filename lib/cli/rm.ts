@@ -10,15 +10,17 @@ export async function handler(a: Args): Promise<number> {
     for (const r of refs) await containerStop(r, Number(a.time)).catch(() => undefined);
   }
   const reports = await containerRemove(refs, Boolean(a.force), Boolean(a.all), Boolean(a.volumes));
-  let code = 0;
+  const codes: number[] = [];
   for (const r of reports) {
-    if (r.error && a.ignore && /no such container/.test(r.error)) continue;
+    // A missing container is no error with --ignore, nor with --force (podman prints nothing then).
+    if (r.error && (a.ignore || a.force) && r.exitCode === 1) continue;
     if (r.error) {
       process.stderr.write(`Error: ${r.error}\n`);
-      code = /no such container/.test(r.error) ? 1 : 125;
+      codes.push(r.exitCode ?? 125);
     } else {
-      process.stdout.write(r.id + '\n');
+      // podman prints back what it was given (a name stays a name); with --all, the ids
+      process.stdout.write(`${r.ref ?? r.id}\n`);
     }
   }
-  return code;
+  return codes.includes(125) ? 125 : codes.includes(2) ? 2 : codes.includes(1) ? 1 : 0;
 }

@@ -47,12 +47,14 @@ export async function handler(a: Args): Promise<number | void> {
       if (a.all && a.operands.length) throw new TspodError('choose either one or more volumes or all');
       if (!a.all && !a.operands.length) throw new TspodError('tspod volume rm needs at least one volume name, or --all');
       const reports = await v.volumeRemove(a.operands, { force: Boolean(a.force), all: Boolean(a.all) });
-      for (const r of reports) {
+      // With --force a missing volume is no error (podman prints nothing for it).
+      const shown = reports.filter((r) => !(a.force && r.exitCode === 1));
+      for (const r of shown) {
         if (r.error) process.stderr.write(`Error: ${r.error}\n`);
         else process.stdout.write(`${r.name}\n`);
       }
       // podman: 125 for any other failure, else 2 when a volume is in use, else 1 when one does not exist
-      const codes = reports.map((r) => (r.error ? r.exitCode ?? 125 : 0));
+      const codes = shown.map((r) => (r.error ? r.exitCode ?? 125 : 0));
       return codes.includes(125) ? 125 : codes.includes(2) ? 2 : codes.includes(1) ? 1 : 0;
     }
     case 'prune': {

@@ -64,7 +64,11 @@ export function findContainerIn(store: Store, ref: string): ContainerRecord {
 
 export interface RmReport {
   id: string;
+  /** the name or id as the user gave it (podman prints that back) */
+  ref?: string;
   error?: string;
+  /** podman's code for this failure: 1 no such container, 2 running without force */
+  exitCode?: number;
 }
 
 /** `volumes` (rm -v): the container's anonymous volumes go too. */
@@ -80,7 +84,7 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
   const reports: RmReport[] = [];
   for (const t of targets) {
     if (!t.rec) {
-      reports.push({ id: t.ref, error: t.error });
+      reports.push({ id: t.ref, ref: t.ref, error: t.error, exitCode: /no such container/.test(t.error ?? '') ? 1 : 125 });
       continue;
     }
     if (!all && t.rec.config.infraOf && store.pods.get(t.rec.config.infraOf)) {
@@ -97,7 +101,7 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
       await killProcesses(procs);
     } else if (t.rec.state.status === 'running') {
       if (!force) {
-        reports.push({ id: t.ref, error: `cannot remove container ${t.rec.id.slice(0, 12)} as it is running - running or paused containers cannot be removed without force` });
+        reports.push({ id: t.ref, ref: t.ref, error: `cannot remove container ${t.rec.id} as it is running - running or paused containers cannot be removed without force: container state improper`, exitCode: 2 });
         continue;
       }
       await markStoppedByUser(store, t.rec.id);
@@ -115,7 +119,7 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
       const { removeAnonymousVolumes } = await import('./volumes.js');
       await removeAnonymousVolumes(store, t.rec);
     }
-    reports.push({ id: t.rec.id });
+    reports.push({ id: t.rec.id, ref: all ? undefined : t.ref });
   }
   return reports;
 }

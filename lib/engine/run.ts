@@ -275,6 +275,21 @@ export function parseVolume(spec: string): Mount {
   return { type: 'bind', source, destination: posix.normalize(destination), readonly };
 }
 
+/** As podman: the same mount given twice is one mount; two different mounts (or a mount and a
+ * tmpfs) at one destination are refused, "DEST: duplicate mount destination". */
+export function uniqueDestinations(mounts: Mount[], tmpfsDestinations: string[] = []): Mount[] {
+  const seen = new Map<string, Mount>();
+  const key = (m: Mount) => JSON.stringify([m.type, m.source, m.volume ?? '', m.readonly, m.noCopy ?? false]);
+  for (const m of mounts) {
+    const before = seen.get(m.destination);
+    if (before && key(before) !== key(m)) throw new TspodError(`${m.destination}: duplicate mount destination`);
+    if (!before) seen.set(m.destination, m);
+  }
+  const clash = tmpfsDestinations.find((d, i) => seen.has(d) || tmpfsDestinations.indexOf(d) !== i);
+  if (clash) throw new TspodError(`${clash}: duplicate mount destination`);
+  return [...seen.values()];
+}
+
 export function parseEnvFile(path: string): string[] {
   let text: string;
   try {
@@ -429,13 +444,14 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (opts.noHosts && addHosts.length) throw new TspodError('--no-hosts and --add-host cannot be set together');
   const dns = parseDns(opts.dns ?? [], opts.dnsSearch ?? [], opts.dnsOption ?? [], opts.pod?.shared ? 'slirp4netns' : opts.network);
   const fromMountFlag = mountFlagMounts(opts.mount ?? []);
-  const parsedMounts = [...opts.volumes.map(parseVolume), ...fromMountFlag.mounts];
+  let parsedMounts = [...opts.volumes.map(parseVolume), ...fromMountFlag.mounts];
   if (opts.volumesFrom?.length) {
     const { findContainerIn } = await import('./containers.js');
     parsedMounts.push(...volumesFromMounts(opts.volumesFrom, (ref) => findContainerIn(store, ref)));
   }
   if (opts.user !== undefined) checkUserIds(opts.user);
   const tmpfs = [...opts.tmpfs.map(parseTmpfs), ...fromMountFlag.tmpfs];
+  parsedMounts = uniqueDestinations(parsedMounts, tmpfs.map((t) => t.destination));
   const annotations = parseAnnotations(opts.annotation ?? []);
   const exposed = parseExpose(opts.expose ?? []);
   const fileLabels = readLabelFiles(opts.labelFile ?? []);

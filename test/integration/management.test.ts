@@ -44,4 +44,21 @@ describe('management spellings', () => {
     expect(r.stderr).not.toMatch(/[\x1b\x07]/);
     expect(r.stderr).toContain('\\x1b]0;PWNED\\x07');
   });
+
+  it('rm prints back what it was given, refuses a running container with exit 2, and --force ignores a missing one', async () => {
+    expect((await tspod(['create', '--name', 'byname', '--network', 'none', 'busybox', 'true'])).exitCode).toBe(0);
+    expect((await tspod(['rm', 'byname'])).stdout).toBe('byname');
+    const d = await tspod(['run', '-d', '--network', 'none', 'busybox', 'sleep', '60']);
+    const id = d.stdout.trim();
+    const running = await tspod(['rm', id]);
+    expect(running.exitCode).toBe(2);
+    expect(running.stderr).toBe(`Error: cannot remove container ${id} as it is running - running or paused containers cannot be removed without force: container state improper`);
+    expect((await tspod(['rm', '-f', '-t', '0', id])).exitCode).toBe(0);
+    const bogus = await tspod(['rm', 'bogus']);
+    expect(bogus.exitCode).toBe(1);
+    expect(bogus.stderr).toBe('Error: no container with name or ID "bogus" found: no such container');
+    const forced = await tspod(['container', 'rm', '--force', 'bogus']);
+    expect([forced.exitCode, forced.stdout, forced.stderr]).toEqual([0, '', '']);
+  });
 });
+

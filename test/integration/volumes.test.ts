@@ -137,6 +137,19 @@ describe('tspod volume', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('takes the same mount twice as one, refuses two at one destination; volume rm --force ignores a missing volume', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-dup-'));
+    expect((await tspod(['run', '--rm', ...none, '-v', `${dir}:/d`, '-v', `${dir}:/d`, 'busybox', 'true'])).exitCode).toBe(0);
+    expect((await tspod(['run', '--rm', ...none, '-v', 'v1:/d', '-v', 'v1:/d', 'busybox', 'true'])).exitCode).toBe(0);
+    const two = await tspod(['run', '--rm', ...none, '-v', 'v1:/d', '-v', 'v2:/d', 'busybox', 'true']);
+    expect([two.exitCode, two.stderr]).toEqual([125, 'Error: /d: duplicate mount destination']);
+    const withTmpfs = await tspod(['run', '--rm', ...none, '-v', `${dir}:/d`, '--tmpfs', '/d', 'busybox', 'true']);
+    expect([withTmpfs.exitCode, withTmpfs.stderr]).toEqual([125, 'Error: /d: duplicate mount destination']);
+    const forced = await tspod(['volume', 'rm', '--force', 'bogus']);
+    expect([forced.exitCode, forced.stdout, forced.stderr]).toEqual([0, '', '']);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('refuses -v with a bad name or a relative target, and --mount-style options it does not know', async () => {
     const r = await tspod(['run', '--rm', ...none, '-v', 'bad name:/x', 'busybox', 'true']);
     expect(r.exitCode).toBe(125);
