@@ -151,6 +151,8 @@ static __attribute__((unused)) int write_all(int fd, const void *buf, size_t n) 
  * tspod-launch's container can before it execs tspod-wait), and only a reap
  * pass finds that zombie. Every loop that uses this reaps with
  * waitpid(-1, WNOHANG) on SIGCHLD, so the extra pass is harmless. */
+#include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 static __attribute__((unused)) int next_signal(int sfd) {
@@ -188,6 +190,22 @@ static __attribute__((unused)) int recv_fd(int sock, int *fd) {
   if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
     memcpy(fd, CMSG_DATA(c), sizeof *fd);
   return 1;
+}
+
+/* A new user namespace mapped by tspod (it writes the id maps on "userns PID", answers
+ * "mapped"), then its root: tspod-userns and tspod-launch both start this way. */
+static __attribute__((unused)) void enter_mapped_userns(void) {
+  if (unshare(CLONE_NEWUSER) < 0)
+    die_step("userns", errno, "unshare(CLONE_NEWUSER) (are unprivileged user namespaces enabled?)");
+  sync_send("userns\t%d", getpid());
+  sync_expect("mapped");
+}
+
+/* Become root of the user namespace just entered, with no supplementary groups. */
+static __attribute__((unused)) void become_userns_root(void) {
+  if (setresgid(0, 0, 0) < 0) die_step("userns", errno, "setresgid(0)");
+  if (setresuid(0, 0, 0) < 0) die_step("userns", errno, "setresuid(0)");
+  if (setgroups(0, NULL) < 0) die_step("userns", errno, "setgroups");
 }
 
 #endif

@@ -119,14 +119,9 @@ void setup_userns(void) {
     open_pod_namespaces();
     join_pod_namespace(0); /* already mapped by the infra's start */
   } else {
-    if (unshare(CLONE_NEWUSER) < 0)
-      die_step("userns", errno, "unshare(CLONE_NEWUSER) (are unprivileged user namespaces enabled?)");
-    sync_send("userns\t%d", getpid());
-    sync_expect("mapped");
+    enter_mapped_userns();
   }
-  if (setresgid(0, 0, 0) < 0) die_step("userns", errno, "setresgid(0)");
-  if (setresuid(0, 0, 0) < 0) die_step("userns", errno, "setresuid(0)");
-  if (setgroups(0, NULL) < 0) die_step("userns", errno, "setgroups");
+  become_userns_root();
 }
 
 void setup_namespaces(void) {

@@ -22,13 +22,8 @@ int main(int argc, char **argv) {
   if (getppid() != parent) _exit(125);
   sync_connect(sock);
   unsetenv("TSPOD_SYNC_SOCKET");
-  if (unshare(CLONE_NEWUSER) < 0)
-    die_step("userns", errno, "unshare(CLONE_NEWUSER) (are unprivileged user namespaces enabled?)");
-  sync_send("userns\t%d", getpid());
-  sync_expect("mapped");
-  if (setresgid(0, 0, 0) < 0) die_step("userns", errno, "setresgid(0)");
-  if (setresuid(0, 0, 0) < 0) die_step("userns", errno, "setresuid(0)");
-  if (setgroups(0, NULL) < 0) die_step("userns", errno, "setgroups");
+  enter_mapped_userns();
+  become_userns_root();
   close(sync_fd);
   execvp(argv[1], argv + 1);
   fprintf(stderr, "%s: exec: %s: %s\n", helper_name, argv[1], strerror(errno));

@@ -2,10 +2,10 @@
 // symlink that leads out of it is refused, podman's "possible escaping context
 // directory"), and the layer tar that holds the copied files with Docker's
 // destination rules, owners (0:0 or --chown) and modes (--chmod).
-import { closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync, writeSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeSync, type Stats } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import type { HeaderData } from 'tar';
-import { writeTarHeader } from '../storage/diff.js';
+import { writeTarBody, writeTarHeader } from '../storage/diff.js';
 import { TspodError } from '../util/errors.js';
 
 /** What a path is in the image being built: the stage's layer directories, top first. */
@@ -104,22 +104,7 @@ class TarOut {
   }
 
   file(path: string, size: number): void {
-    // O_NOFOLLOW: a file swapped for a symlink meanwhile is an error, not a file outside the context.
-    const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
-    try {
-      const buf = Buffer.alloc(1 << 20);
-      let left = size;
-      while (left > 0) {
-        const n = readSync(fd, buf, 0, Math.min(buf.length, left), null);
-        if (n === 0) throw new TspodError(`${path} shrank while it was copied`);
-        writeSync(this.fd, buf, 0, n);
-        left -= n;
-      }
-      const pad = (512 - (size % 512)) % 512;
-      if (pad) writeSync(this.fd, Buffer.alloc(pad));
-    } finally {
-      closeSync(fd);
-    }
+    writeTarBody(this.fd, path, size);
   }
 
   end(): void {

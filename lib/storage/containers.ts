@@ -100,17 +100,9 @@ export interface ContainerRecord {
 }
 
 /** What ps shows of a container: state.json holds exactly this. */
-export interface ContainerSummary {
-  version: 1;
-  id: string;
-  name: string;
-  imageId: string;
-  imageName: string;
-  created: string;
-  command: string[];
+export type ContainerSummary = Pick<ContainerRecord, 'version' | 'id' | 'name' | 'imageId' | 'imageName' | 'created' | 'command' | 'state'> & {
   config: Pick<ContainerRecord['config'], 'labels' | 'pod' | 'infraOf'>;
-  state: ContainerRecord['state'];
-}
+};
 
 export function summaryOf(r: ContainerRecord | ContainerSummary): ContainerSummary {
   return {

@@ -7,6 +7,7 @@
 import { closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readlinkSync, readSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Header, type HeaderData } from 'tar';
+import { TspodError } from '../util/errors.js';
 
 const mountPoints = new Set(['etc/hostname', 'etc/hosts', 'etc/resolv.conf']);
 
@@ -41,15 +42,16 @@ function common(rel: string, st: Stats) {
   return { path: rel, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
 }
 
-function copyFile(out: number, path: string, size: number): void {
-  // O_NOFOLLOW: a running container that swaps the file for a symlink gets an error, not a host file.
+/** A tar entry's body: SIZE bytes of PATH, padded to the block; opened O_NOFOLLOW, so a file swapped
+ * for a symlink meanwhile (by a running container, in a build context) is an error, not another file. */
+export function writeTarBody(out: number, path: string, size: number): void {
   const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
   try {
     const buf = Buffer.alloc(1 << 20);
     let left = size;
     while (left > 0) {
       const n = readSync(fd, buf, 0, Math.min(buf.length, left), null);
-      if (n === 0) throw new Error(`${path} shrank while it was archived`);
+      if (n === 0) throw new TspodError(`${path} shrank while it was archived`);
       writeSync(out, buf, 0, n);
       left -= n;
     }
@@ -89,7 +91,7 @@ export function writeUpperLayer(upper: string, out: number): void {
         }
         if (st.nlink > 1) links.set(key, r);
         writeTarHeader(out, { ...common(r, st), type: 'File', size: st.size });
-        copyFile(out, path, st.size);
+        writeTarBody(out, path, st.size);
       }
       // Sockets, fifos and other devices are not part of an image layer.
     }
