@@ -7,7 +7,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { helperPath } from '../config/paths.js';
 import type { RootFileOps } from '../storage/layers.js';
-import { defaultLimits, extractLayer, type ExtractLauncher } from '../storage/extract.js';
+import type { ExtractLauncher } from '../storage/extract.js';
 import { TspodError } from '../util/errors.js';
 import { SyncChannel, helperError } from './sync.js';
 import { writeIdMaps } from './idmap.js';
@@ -72,6 +72,7 @@ export async function removeAsRoot(paths: string[]): Promise<void> {
 export async function extractLayerAsRoot(blobPath: string, dest: string, diffId?: string): Promise<void> {
   const launch: ExtractLauncher = (args, stdin) => runInUserns([helperPath('tspod-extract'), ...args], { stdin });
   try {
+    const { defaultLimits, extractLayer } = await import('../storage/extract.js');
     await extractLayer(blobPath, dest, defaultLimits(), diffId, launch);
   } catch (err) {
     if (err instanceof TspodError) throw err;
@@ -84,6 +85,7 @@ export async function extractLayerAsRoot(blobPath: string, dest: string, diffId?
 export async function extractArchiveAsRoot(file: string, dest: string, what: string): Promise<void> {
   const launch: ExtractLauncher = (args, stdin) => runInUserns([helperPath('tspod-extract'), '--plain', ...args], { stdin });
   try {
+    const { defaultLimits, extractLayer } = await import('../storage/extract.js');
     await extractLayer(file, dest, defaultLimits(), undefined, launch);
   } catch (err) {
     throw new TspodError(`${what} cannot be imported: ${(err as Error).message.replace(/^layer \S+ cannot be extracted: /, '')}`);
