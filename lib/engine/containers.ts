@@ -5,6 +5,7 @@ import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, rea
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { currentIdMappings } from '../runtime/idmap.js';
+import { stopUserNamespaceIfUnused } from '../runtime/pause.js';
 import { exportFilesystem, insideUserNamespace, mountContainerRoot, mountPoints, packUpperLayer, runInUserns, unmountContainerRoot } from '../runtime/userns.js';
 import { commitImage } from '../image/commit.js';
 import { localImageName } from '../image/resolve.js';
@@ -96,6 +97,8 @@ export async function removeContainerDir(store: Store, id: string, name?: string
   } catch {
     await store.ops.remove([dir]);
   }
+  // The last container gone: the user namespace's holder goes too (runtime/pause.ts).
+  await stopUserNamespaceIfUnused();
 }
 
 // ---- the detached lifecycle -------------------------------------------------
