@@ -8,7 +8,7 @@ import type { ContainerRecord } from '../storage/containers.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
-import { findContainerIn, liveState } from './containers.js';
+import { findContainerIn, liveState } from './container-list.js';
 import { openStore } from './store.js';
 
 /** podman's {"8080/tcp": [{"HostIp": "0.0.0.0", "HostPort": "34567"}]} */

@@ -29,6 +29,9 @@ import { platformMismatch } from '../image/resolve.js';
 import { hostPlatform, parsePlatform } from '../image/manifest.js';
 import { cgroupsV1Warning, cgroupV2Delegation, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
+import { mergeEnv } from '../spec/env.js';
+
+export { mergeEnv };
 
 export interface RunOptions {
   image: string;
@@ -307,19 +310,6 @@ function expandEnv(e: string): string {
   if (e.includes('=')) return e;
   const v = process.env[e];
   return v === undefined ? '' : `${e}=${v}`;
-}
-
-/** Later entries override earlier ones by key; order of first appearance kept. */
-export function mergeEnv(...lists: string[][]): string[] {
-  const map = new Map<string, string>();
-  for (const list of lists) {
-    for (const e of list) {
-      if (!e) continue;
-      const k = e.split('=', 1)[0]!;
-      map.set(k, e);
-    }
-  }
-  return [...map.values()];
 }
 
 /** podman's rules: --entrypoint replaces the image's and drops its Cmd. */
