@@ -26,6 +26,8 @@ export interface Heredoc {
   /** the marker, its lines and terminator as written, for the shell to read itself */
   raw: string;
   expand: boolean;
+  /** the placeholder the parser saw, and the marker as written */
+  marker?: [string, string];
 }
 
 export interface Stage {
@@ -83,7 +85,18 @@ export function extractHeredocs(content: string): { text: string; byLine: Map<nu
       if (!closed) throw new TspodError(`line ${i + 1}: here-document "${name}" is not closed: end it with a line "${name}"`);
       docs.push({ name, body: body.length ? `${body.join('\n')}\n` : '', raw: raw.join('\n'), expand: !quote });
     }
-    if (docs.length) byLine.set(i + 1, docs);
+    if (docs.length) {
+      byLine.set(i + 1, docs);
+      // the parser reads here-documents itself when it sees a marker: it sees a placeholder word instead
+      let n = 0;
+      lines[i] = line.replace(heredocMarker, (m, _d, _q, _n, at: number) => {
+        const before = line.slice(0, at);
+        if ((before.split('"').length - 1) % 2 === 1 || (before.split("'").length - 1) % 2 === 1) return m;
+        const token = `TSPODHEREDOC${n}X`;
+        docs[n++]!.marker = [token, m];
+        return token;
+      });
+    }
   }
   return { text: lines.join('\n'), byLine };
 }
@@ -104,7 +117,10 @@ export function parseContainerfile(content: string, file: string): ParsedFile {
       flagText += f.getValue() === null ? `--${f.getName().toLowerCase()} ` : `--${f.getName().toLowerCase()}=${f.getValue()} `;
     }
     const line = raw.getRange().start.line + 1;
-    const ins: Instruction = { keyword, args, flags, flagList, line, text: `${keyword} ${flagText}${args}`.trim(), heredocs: byLine.get(line) ?? [] };
+    const heredocs = byLine.get(line) ?? [];
+    let text = args;
+    for (const h of heredocs) if (h.marker) text = text.replace(h.marker[0], h.marker[1]);
+    const ins: Instruction = { keyword, args: text, flags, flagList, line, text: `${keyword} ${flagText}${text}`.trim(), heredocs };
     if (keyword === 'FROM') {
       const m = /^(\S+)(?:\s+as\s+(\S+))?$/i.exec(args);
       if (!m) throw new TspodError(`${file}:${ins.line}: FROM requires an image and optionally "AS name": "${args}"`);

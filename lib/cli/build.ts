@@ -12,7 +12,7 @@ export const handler = async (a: Args): Promise<number | void> => {
     noCache: Boolean(a['no-cache']) || a.layers === false, layers: a.layers !== false, quiet: Boolean(a.quiet), target: str('target'),
     network: str('network'), iidfile: str('iidfile'), ignorefile: str('ignorefile'), stdin: Boolean(a.stdin),
     pull: str('pull'), squash: Boolean(a.squash), squashAll: Boolean(a['squash-all']), format: str('format') ?? 'oci',
-    from: str('from'), rm: a.rm !== false, forceRm: Boolean(a['force-rm']),
+    from: str('from'), rm: a.rm !== false, forceRm: a['force-rm'] !== false,
     timestamp: a.timestamp as number | undefined, platforms: toArray(a.platform), arch: str('arch'), os: str('os'), variant: str('variant'),
     allPlatforms: Boolean(a['all-platforms']),
     capAdd: toArray(a['cap-add']), capDrop: toArray(a['cap-drop']), securityOpt: toArray(a['security-opt']), volumes: toArray(a.volume),

@@ -344,7 +344,7 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'dns-option', type: 'stringSlice', usage: 'set custom DNS options' },
     { name: 'dns-search', type: 'stringSlice', usage: 'set custom DNS search domains' },
     { name: 'env', type: 'stringArray', usage: 'set environment variable for the image' },
-    { name: 'force-rm', type: 'bool', usage: 'always remove intermediate containers after a build, even if the build is unsuccessful.' },
+    { name: 'force-rm', type: 'bool', def: true, usage: 'always remove intermediate containers after a build, even if the build is unsuccessful.' },
     { name: 'format', type: 'string', arg: 'format', def: 'oci', usage: 'format of the built image\'s manifest and metadata. Use BUILDAH_FORMAT environment variable to override.' },
     { name: 'from', type: 'string', usage: 'image name used to replace the value in the first FROM instruction in the Containerfile' },
     { name: 'http-proxy', type: 'bool', def: true, usage: 'pass through HTTP Proxy environment variables' },

@@ -136,7 +136,7 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
   checkNamespaces(o.namespaces);
   const platform = checkPlatform(o);
   const format = o.format as 'oci' | 'docker';
-  const created = o.timestamp !== undefined ? new Date(o.timestamp * 1000).toISOString() : undefined;
+  const created = o.timestamp !== undefined ? new Date(o.timestamp * 1000).toISOString().replace('.000Z', 'Z') : undefined;
   const co: ComposeOptions = { format, created };
 
   let logFd: number | undefined;
