@@ -4,6 +4,7 @@
 // as they are stored; an entry of a higher layer replaces the same path below it,
 // `.wh.NAME` removes NAME (and what is under it), `.wh..wh..opq` what is under its
 // directory in lower layers.
+import { createHash } from 'node:crypto';
 import { writeSync } from 'node:fs';
 import { posix } from 'node:path';
 import * as tar from 'tar';
@@ -84,4 +85,16 @@ export function mergeLayers(blobs: string[], out: number, keepWhiteouts: boolean
     });
   }));
   writeSync(out, Buffer.alloc(1024));
+}
+
+/** The digest of a layer tar's content for the build cache: names, types, modes, owners, link targets and
+ * file bytes, not file times (touching a context file without changing it keeps the cache, as Docker's). */
+export function contentDigest(layerTar: string): string {
+  const h = createHash('sha256');
+  entries(layerTar, (e) => {
+    const x = e.header;
+    h.update(JSON.stringify([e.path, e.type, x.mode, x.uid, x.gid, x.linkpath ?? '', x.size ?? 0]));
+    e.on('data', (c: Buffer) => h.update(c));
+  });
+  return `sha256:${h.digest('hex')}`;
 }

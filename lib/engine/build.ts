@@ -12,8 +12,8 @@ import { ignoreMatcher, imageSources, type Ignore, layerLookup, parseChmod, reso
 import { buildCacheDir } from '../build/cache.js';
 import { composeImage, defaultPath, readConfig, readManifest, storeLayer, writeImage, type ComposeOptions, type Config } from '../build/compose.js';
 import { archiveKind, buildArgsFrom, parseBuildContexts, parseDuration, parseSecrets, prepareContext, readContainerfiles, trustCertDir, unpackArchive, type NamedContext } from '../build/inputs.js';
-import { mergeLayers } from '../build/squash.js';
-import { sha256, sha256File } from '../storage/blobs.js';
+import { contentDigest as layerContentDigest, mergeLayers } from '../build/squash.js';
+import { sha256 } from '../storage/blobs.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
 import { localImageName } from '../image/resolve.js';
@@ -152,6 +152,8 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
     if (o.certDir !== undefined) trustCertDir(o.certDir, work);
     const { ctx, stdinContainerfile } = await prepareContext(o.context, work);
     const cf = readContainerfiles(o.files, ctx, stdinContainerfile);
+    const syntax = /^#\s*syntax\s*=\s*(\S+)/m.exec(cf.text.split('\n').filter((l) => l.startsWith('#') || !l.trim()).join('\n'));
+    if (syntax) warn(`WARN[0000] "# syntax=${syntax[1]}" is ignored: tspod reads the Containerfile itself, not through a BuildKit frontend`);
     const ignored = ignoreMatcher(ctx, o.ignorefile);
     const parsed = parseContainerfile(cf.text, cf.name);
     if (o.from !== undefined) {
@@ -619,7 +621,7 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
       } finally {
         closeSync(fd);
       }
-      contentDigest = await sha256File(layer);
+      contentDigest = layerContentDigest(layer);
       const kind = sources.length === 1 && !lstatSync(sources[0]!.hosts[0]!).isDirectory() ? 'file' : 'dir';
       createdBy = `/bin/sh -c #(nop) ${ins.keyword} ${contentDigest.replace('sha256:', `${kind}:`)} in ${destWord} `;
       break;

@@ -7,7 +7,7 @@
 // use --network none).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -111,6 +111,21 @@ describe('tspod build inputs', () => {
 });
 
 describe('tspod build flags', () => {
+  it('--stdin feeds RUN, --logfile takes the build\'s lines, --rm=false keeps the step\'s container', async () => {
+    const dir = context('stdin', { Containerfile: 'FROM busybox\nRUN cat > /in.txt\n' });
+    writeFileSync(join(base, 'stdin-data'), 'piped in\n');
+    const log = join(base, 'build.log');
+    const before = (await tspod(['ps', '-a', '-q'])).stdout.split('\n').filter(Boolean);
+    const r = await build(['--stdin', '--no-cache', '--rm=false', '--logfile', log, '-t', 'b2-stdin', dir], { stdin: { file: join(base, 'stdin-data') } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('STEP');
+    expect(readFileSync(log, 'utf8')).toContain('STEP 2/2: RUN cat > /in.txt');
+    expect(await runIn('b2-stdin', 'cat /in.txt')).toBe('piped in');
+    const kept = (await tspod(['ps', '-a', '-q'])).stdout.split('\n').filter((id) => id && !before.includes(id));
+    expect(kept).toHaveLength(1);
+    await tspod(['rm', ...kept]);
+  });
+
   it('--format docker keeps HEALTHCHECK, SHELL and ONBUILD; the triggers run in a child build', async () => {
     const dir = context('docker', {
       Containerfile: [
@@ -288,12 +303,14 @@ describe('tspod build instructions', () => {
     expect(bad.stderr).toContain('invalid response status 404');
   });
 
-  it('image prune removes the intermediates, and with them the cache', async () => {
-    const dir = context('prune', { Containerfile: 'FROM busybox\nRUN echo cached-step\nLABEL x=y\n' });
+  it('the cache ignores file times; image prune removes the intermediates, and with them the cache', async () => {
+    const dir = context('prune', { Containerfile: 'FROM busybox\nCOPY f.txt /f\nRUN echo cached-step\nLABEL x=y\n', 'f.txt': 'same\n' });
     const a = await build([dir]);
     expect(a.exitCode, a.stderr).toBe(0);
+    utimesSync(join(dir, 'f.txt'), new Date(), new Date(Date.now() + 3600_000));
     const b = await build([dir]);
-    expect(b.stdout).toContain('--> Using cache');
+    expect(b.stdout).toMatch(/STEP 2\/4: COPY f.txt \/f\n--> Using cache/);
+    expect(b.stdout).not.toContain('cached-step');
     const all = (await tspod(['images', '-a', '-q'])).stdout.split('\n').length;
     expect(all).toBeGreaterThan((await tspod(['images', '-q'])).stdout.split('\n').length);
     expect((await tspod(['image', 'prune', '-f'])).exitCode).toBe(0);
