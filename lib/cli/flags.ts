@@ -347,6 +347,7 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'force-rm', type: 'bool', def: true, usage: 'always remove intermediate containers after a build, even if the build is unsuccessful.' },
     { name: 'format', type: 'string', arg: 'format', def: 'oci', usage: 'format of the built image\'s manifest and metadata. Use BUILDAH_FORMAT environment variable to override.' },
     { name: 'from', type: 'string', usage: 'image name used to replace the value in the first FROM instruction in the Containerfile' },
+    { name: 'hooks-dir', type: 'stringArray', usage: 'set the OCI hooks directory path (may be set multiple times)' },
     { name: 'http-proxy', type: 'bool', def: true, usage: 'pass through HTTP Proxy environment variables' },
     { name: 'identity-label', type: 'bool', def: true, usage: 'add default identity label' },
     { name: 'ignorefile', type: 'string', usage: 'path to an alternate .dockerignore file' },
