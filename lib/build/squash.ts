@@ -29,8 +29,9 @@ function entries(blob: string, each: (e: tar.ReadEntry, index: number) => void):
 }
 
 /** Write to OUT the layers BLOBS (bottom first) as one layer tar. KEEPWHITEOUTS: the whiteouts still hide
- * what is under the merged layers (--squash over a base); otherwise they are applied and left out. */
-export function mergeLayers(blobs: string[], out: number, keepWhiteouts: boolean): void {
+ * what is under the merged layers (--squash over a base); otherwise they are applied and left out.
+ * MTIME: every entry's time (--timestamp). */
+export function mergeLayers(blobs: string[], out: number, keepWhiteouts: boolean, mtime?: Date): void {
   const winners = new Map<string, Winner>();
   const dropBelow = (prefix: string, layer: number, self: boolean) => {
     for (const [p, w] of winners) {
@@ -67,7 +68,7 @@ export function mergeLayers(blobs: string[], out: number, keepWhiteouts: boolean
     const h = e.header;
     const fields: HeaderData = {
       path: e.type === 'Directory' ? `${path}/` : path, type: e.type, mode: h.mode, uid: h.uid, gid: h.gid, size: e.type === 'File' ? h.size : 0,
-      mtime: h.mtime, linkpath: e.type === 'Link' ? norm(h.linkpath ?? '') : h.linkpath, uname: '', gname: '',
+      mtime: mtime ?? h.mtime, linkpath: e.type === 'Link' ? norm(h.linkpath ?? '') : h.linkpath, uname: '', gname: '',
     };
     writeTarHeader(out, fields);
     if (e.type !== 'File') {

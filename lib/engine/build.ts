@@ -562,7 +562,14 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
       else c.OnBuild = [...(c.OnBuild ?? []), ins.args];
       break;
     case 'RUN': {
-      if (ins.heredocs.length && heredocOnly.test(ins.args.trim())) run = [...shell, ins.heredocs[0]!.body];
+      if (ins.heredocs.length && heredocOnly.test(ins.args.trim())) {
+        const body = ins.heredocs[0]!.body;
+        // a `#!` script runs with its own interpreter: written to a temporary file in the container first
+        const end = `TSPOD_SCRIPT_${sha256(body).slice(7, 19)}`;
+        run = body.startsWith('#!')
+          ? [...shell, `f=$(mktemp) && cat > "$f" <<'${end}' && chmod 700 "$f" && { "$f"; rc=$?; rm -f "$f"; exit $rc; }\n${body}${end}`]
+          : [...shell, body];
+      }
       else if (ins.heredocs.length) run = [...shell, `${ins.args}\n${ins.heredocs.map((h) => h.raw).join('\n')}`];
       else run = commandForm(ins.args, shell);
       // podman's form: the build args the step sees first ("|N K=V ...")
@@ -647,6 +654,18 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
     }
   }
   if (run) layer = await runInContainer(store, st, ins, run, [...runEnv, ...proxyEnv], o);
+  if (layer && o.co.created) {
+    // --timestamp: every file of the step's layer gets that time too, as podman's
+    const stamped = `${layer}.stamped`;
+    const fd = openSync(stamped, 'w', 0o600);
+    try {
+      mergeLayers([layer], fd, true, new Date(o.co.created));
+    } finally {
+      closeSync(fd);
+    }
+    rmSync(layer, { force: true });
+    layer = stamped;
+  }
   const img = await composeImage(store, st.image, layer, c, createdBy, [], `FROM ${st.image ? (st.fromName ?? st.image.id.slice(7, 19)) : 'scratch'}`, o.co);
   st.fromName = undefined;
   if (layer) rmSync(layer, { force: true });
@@ -666,8 +685,9 @@ async function download(url: string, destWord: string, work: string): Promise<So
     throw new TspodError(`ADD ${url}: cannot download it: ${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause: Error }).cause.message}` : ''}`);
   }
   if (!res.ok) throw new TspodError(`ADD ${url}: invalid response status ${res.status}`);
-  const fromUrl = posix.basename(new URL(url).pathname) || 'index.html';
-  const name = destWord.endsWith('/') || destWord === '.' ? fromUrl : posix.basename(destWord) || fromUrl;
+  const plain = (n: string) => (n && n !== '.' && n !== '..' ? n : undefined);
+  const fromUrl = plain(posix.basename(new URL(url).pathname)) ?? 'index.html';
+  const name = destWord.endsWith('/') || destWord === '.' ? fromUrl : plain(posix.basename(destWord)) ?? fromUrl;
   const dir = join(work, `url-${++layerCount}`);
   mkdirSync(dir);
   const file = join(dir, name);

@@ -162,6 +162,7 @@ describe('tspod build flags', () => {
     expect(env.some((e) => e.startsWith('DROPME='))).toBe(false);
     expect(await inspect('b2-flags', '{{json .Annotations}}|{{.Created}}|{{.Config.Labels.l}}|{{len .History}}'))
       .toBe('{"org.example.a":"b"}|2001-09-09T01:46:40Z|v|0');
+    expect(await runIn('b2-flags', 'stat -c %Y /made')).toBe('1000000000'); // the layers' file times too
   });
 
   it('--squash keeps the base layers and one new layer, --squash-all one layer; deletions stay deleted', async () => {
@@ -276,6 +277,10 @@ describe('tspod build instructions', () => {
         'COPY <<"EOF" /literal',
         'hello ${NAME}',
         'EOF',
+        'RUN <<EOF',
+        '#!/usr/bin/awk -f',
+        'BEGIN { print "awk says " 6 * 7 }',
+        'EOF',
         'RUN cat <<EOT > /from-shell',
         'via the shell',
         'EOT',
@@ -287,6 +292,7 @@ describe('tspod build instructions', () => {
     const r = await build(['-t', 'b2-here', '--build-arg-file', join(dir, 'args.conf'), dir]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('heredoc 2 for the file');
+    expect(r.stdout).toContain('awk says 42'); // a #! script runs with its interpreter
     expect(await runIn('b2-here', 'cat /greeting /literal /from-shell /linked.txt')).toBe('hello world\nhello ${NAME}\nvia the shell\nlinked');
   });
 
