@@ -193,7 +193,8 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
           return await imageForRun(store, ref, pull, pullOptions);
         } catch (e) {
           // a registry that fails (not a refusal from a local rule) is tried again, as podman's --retry
-          if (attempt >= (o.retry ?? 3) || !(e instanceof TspodError) || /--pull=never|not known/.test(e.message) || !/pull|registry|connect|fetch|timed out|EAI_AGAIN|ECONN/i.test(e.message)) throw e;
+          const permanent = /--pull=never|not known|unauthorized|denied|login|manifest unknown|not found|invalid/i;
+          if (attempt >= (o.retry ?? 3) || !(e instanceof TspodError) || permanent.test(e.message) || !/pull|registry|connect|fetch|timed out|EAI_AGAIN|ECONN/i.test(e.message)) throw e;
           warn(`WARN[0000] Failed, retrying in ${o.retryDelay ?? '2s'} ... (${attempt + 1}/${o.retry ?? 3}). Error: ${e.message}`);
           await new Promise((r) => setTimeout(r, retryDelay));
         }

@@ -11,13 +11,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, w
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 import { rawTar } from './fixtures.js';
+import { testCredentials } from './registries.js';
 import { tspod } from './helpers.js';
 
 const base = mkdtempSync(join(tmpdir(), 'tspod-build2-'));
-const images = ['b2-in', 'b2-tar', 'b2-stdin', 'b2-docker', 'b2-child', 'b2-flags', 'b2-squash', 'b2-all', 'b2-mounts', 'b2-here', 'b2-add', 'b2-jobs', 'b2-from'];
+const images = ['b2-in', 'b2-tar', 'b2-stdin', 'b2-docker', 'b2-child', 'b2-flags', 'b2-squash', 'b2-all', 'b2-mounts', 'b2-here', 'b2-add', 'b2-jobs', 'b2-from', 'b2-pulled'];
 let server: Server;
 let url = '';
 
@@ -190,6 +191,20 @@ describe('tspod build flags', () => {
     expect(execFileSync('tar', ['-tf', tarFile], { encoding: 'utf8' }).split('\n')).toContain('sub/out.txt');
   });
 
+  it('pulls a FROM image with --pull, --creds and --tls-verify', async () => {
+    const auth = inject('registries').auth;
+    const creds = `${testCredentials.username}:${testCredentials.password}`;
+    const push = await tspod(['push', '--tls-verify=false', '--creds', creds, 'localhost/busybox', `${auth}/b2/base:1`]);
+    expect(push.exitCode, push.stderr).toBe(0);
+    const dir = context('pull', { Containerfile: `FROM ${auth}/b2/base:1\nRUN echo on-the-pulled-base\n` });
+    const denied = await build(['--pull=always', '--tls-verify=false', '--retry', '0', dir]);
+    expect(denied.exitCode).toBe(125);
+    const r = await build(['--pull', '--tls-verify=false', '--creds', creds, '-t', 'b2-pulled', dir]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')).toContain('on-the-pulled-base');
+    await tspod(['rmi', '-f', `${auth}/b2/base:1`]);
+  });
+
   it('refuses what it cannot do, clearly', async () => {
     const dir = context('refuse', { Containerfile: 'FROM busybox\n' });
     const other = process.arch === 'arm64' ? 'linux/amd64' : 'linux/arm64';
@@ -354,7 +369,7 @@ describe.skipIf(!podman)('tspod build beside podman', () => {
       { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: join(proot, 'xdg') }, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       mkdirSync(join(proot, 'xdg'), { mode: 0o700 });
-      p(['load', '-i', join(dirname(inject('tspodEnv').XDG_DATA_HOME!), 'images', 'busybox-docker.tar')]);
+      p(['load', '-i', inject('tspodImages').dockerArchive]);
       p(['build', '--network', 'none', '-t', 'compare', dir]);
       const theirs = JSON.parse(p(['image', 'inspect', '--format', '{{json .Config}}', 'compare'])) as Record<string, unknown>;
       delete (theirs.Labels as Record<string, string>)['io.buildah.version'];
