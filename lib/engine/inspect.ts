@@ -73,6 +73,14 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
   };
 }
 
+function manifestAnnotations(store: Store, img: ImageRecord): Record<string, string> {
+  try {
+    return (JSON.parse(readFileSync(store.blobs.path(img.digest), 'utf8')) as { annotations?: Record<string, string> }).annotations ?? {};
+  } catch {
+    return {};
+  }
+}
+
 function imageJson(store: Store, img: ImageRecord): Record<string, unknown> {
   const cfg = JSON.parse(readFileSync(store.blobs.path(img.id), 'utf8')) as ImageConfig;
   return {
@@ -80,6 +88,7 @@ function imageJson(store: Store, img: ImageRecord): Record<string, unknown> {
     RepoDigests: img.names.map((n) => `${n.slice(0, n.lastIndexOf(':'))}@${img.digest}`),
     Created: cfg.created ?? img.created, Config: cfg.config ?? {}, Architecture: cfg.architecture ?? '', Os: cfg.os ?? '',
     Size: img.size, RootFS: { Type: 'layers', Layers: cfg.rootfs.diff_ids }, History: cfg.history ?? [],
+    Annotations: manifestAnnotations(store, img), ManifestType: img.manifestMediaType,
   };
 }
 
