@@ -17,6 +17,8 @@ export interface RegistryOptions {
   /** USER[:PASSWORD] as --creds takes it */
   creds?: string;
   authfile?: string;
+  /** --cert-dir: CAs and client certificate for the registry (docker's certs.d layout) */
+  certDir?: string;
 }
 
 export interface PullOptions extends RegistryOptions {
@@ -38,6 +40,7 @@ export async function pull(ref: string, o: PullOptions, store: Store = openStore
     tlsVerify: o.tlsVerify,
     creds: parseCreds(o.creds),
     authfile: o.authfile,
+    certDir: o.certDir,
     platform: o.platform ? parsePlatform(o.platform) : undefined,
     events: o.events,
   });
@@ -76,7 +79,7 @@ export async function push(source: string, dest: string | undefined, o: Registry
   const store = openStore();
   const img = findLocalImage(store.images.list(), source);
   if (!img) throw new TspodError(`${source}: image not known; see \`tspod images\``);
-  return pushImage(store, img, dest ?? source, { tlsVerify: o.tlsVerify, creds: parseCreds(o.creds), authfile: o.authfile, events: o.events });
+  return pushImage(store, img, dest ?? source, { tlsVerify: o.tlsVerify, creds: parseCreds(o.creds), authfile: o.authfile, certDir: o.certDir, events: o.events });
 }
 
 /** The registry host (and optional namespace) a login key names: HOST[:PORT][/PATH]. */
@@ -91,7 +94,7 @@ function loginKey(registry: string): { key: string; host: string } {
 export async function login(registry: string, creds: Credentials, o: RegistryOptions): Promise<string> {
   const { key, host } = loginKey(registry);
   const ep = endpointsFor(loadRegistriesConf(), { domain: host, path: 'x' }, o.tlsVerify).find((e) => !e.mirror)!;
-  await new RegistryClient(host, { insecure: ep.insecure, creds }).ping();
+  await new RegistryClient(host, { insecure: ep.insecure, creds, certDir: o.certDir }).ping();
   return storeCredentials(key, creds, o.authfile);
 }
 
