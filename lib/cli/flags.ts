@@ -510,6 +510,18 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'sign-passphrase-file', type: 'string', arg: 'PATH', usage: 'Read a passphrase for signing an image from PATH' },
     { name: 'tls-verify', type: 'bool', usage: 'require HTTPS and verify certificates when accessing the registry (default true)' },
   ] },
+  search: { usage: 'tspod search [options] TERM', describe: 'Search registry for image', flags: [
+    authfile,
+    { name: 'cert-dir', type: 'string', usage: 'use certificates at the specified path to access the registry' },
+    { name: 'compatible', type: 'bool', usage: 'List stars, official and automated columns (Docker compatibility)' },
+    creds,
+    { name: 'filter', short: 'f', type: 'stringSlice', usage: 'Filter output based on conditions provided (default [])' },
+    formatFlag('Change the output format to JSON or a Go template'),
+    { name: 'limit', type: 'int', usage: 'Limit the number of results' },
+    { name: 'list-tags', type: 'bool', usage: 'List the tags of the input registry' },
+    { name: 'no-trunc', type: 'bool', usage: 'Do not truncate the output' },
+    tlsVerify,
+  ] },
   'container exists': { usage: 'tspod container exists [options] CONTAINER', describe: 'Check if a container exists in local storage', flags: [
     { name: 'external', type: 'bool', usage: 'Check external storage containers as well as Podman containers' },
   ] },
@@ -567,7 +579,7 @@ export const groups: Record<string, string> = {
 /** podman's grouped spellings, mapped onto the flat commands. */
 export const groupAliases: Record<string, Record<string, string[]>> = {
   image: { build: ['build'], ls: ['images'], list: ['images'], rm: ['rmi'], inspect: ['inspect', '--type', 'image'], prune: ['image', 'prune'], tag: ['tag'],
-    untag: ['untag'], history: ['history'], save: ['save'], load: ['load'], import: ['import'], pull: ['pull'], push: ['push'] },
+    untag: ['untag'], history: ['history'], save: ['save'], load: ['load'], import: ['import'], pull: ['pull'], push: ['push'], search: ['search'] },
   container: { ls: ['ps'], list: ['ps'], rm: ['rm'], inspect: ['inspect', '--type', 'container'], run: ['run'], create: ['create'],
     start: ['start'], stop: ['stop'], attach: ['attach'], kill: ['kill'], wait: ['wait'], logs: ['logs'], exec: ['exec'], restart: ['restart'],
     rename: ['rename'], top: ['top'], diff: ['diff'], cp: ['cp'], port: ['port'], export: ['export'], commit: ['commit'], mount: ['mount'],

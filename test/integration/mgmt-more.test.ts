@@ -135,3 +135,47 @@ describe('manifest', () => {
     expect(await localDigest(`${open}/mgmt-multi:1`, env)).toBe((local.manifests[1] as { digest: string }).digest);
   });
 });
+
+describe('search', () => {
+  it('a registry\'s catalog filtered by the term, --limit, --format, --compatible, --list-tags, --filter and their errors', async () => {
+    const open = regs().open;
+    for (const [repo, tag] of [['mgmt-search/box', '1'], ['mgmt-search/box', '2'], ['mgmt-search/crate', '1']]) {
+      expect((await tspod(['push', '-q', insecure, 'busybox', `${open}/${repo}:${tag}`])).exitCode).toBe(0);
+    }
+    const table = await tspod(['search', insecure, `${open}/mgmt-search`]);
+    expect(table.exitCode, table.stderr).toBe(0);
+    const lines = table.stdout.split('\n').map((l) => l.trimEnd());
+    expect(lines[0]).toMatch(/^NAME +DESCRIPTION$/);
+    expect(lines.slice(1)).toEqual([`${open}/mgmt-search/box`, `${open}/mgmt-search/crate`]);
+    const one = await tspod(['image', 'search', insecure, '--limit', '1', '--format', '{{.Name}}|{{.Index}}|{{.Stars}}', `${open}/mgmt-search`]);
+    expect(one.stdout).toBe(`${open}/mgmt-search/box|${open}|0`);
+    const json = JSON.parse((await tspod(['search', insecure, '--format', 'json', `${open}/mgmt-search/cr`])).stdout) as Array<Record<string, unknown>>;
+    expect(json).toEqual([{ Index: open, Name: `${open}/mgmt-search/crate`, Description: '', Stars: 0, Official: '', Automated: '', Tag: '' }]);
+    expect((await tspod(['search', insecure, '--compatible', `${open}/mgmt-search/crate`])).stdout).toMatch(/^NAME +DESCRIPTION +STARS +OFFICIAL +AUTOMATED\n/);
+    expect((await tspod(['search', insecure, '--filter', 'is-official', `${open}/mgmt-search`])).stdout).toBe('');
+    expect((await tspod(['search', insecure, '--filter', 'stars=0', '--format', '{{.Name}}', `${open}/mgmt-search/box`])).stdout).toBe(`${open}/mgmt-search/box`);
+
+    const tags = await tspod(['search', insecure, '--list-tags', `${open}/mgmt-search/box`]);
+    // in the registry's order, as podman prints them
+    const tagRows = tags.stdout.split('\n').map((l) => l.split(/ +/));
+    expect(tagRows[0]).toEqual(['NAME', 'TAG']);
+    expect(tagRows.slice(1).sort()).toEqual([[`${open}/mgmt-search/box`, '1'], [`${open}/mgmt-search/box`, '2']]);
+    const limited = JSON.parse((await tspod(['search', insecure, '--list-tags', '--limit', '1', '--format', 'json', `${open}/mgmt-search/box`])).stdout) as Array<{ Name: string; Tags: string[] }>;
+    expect(limited).toEqual([{ Name: `${open}/mgmt-search/box`, Tags: [expect.stringMatching(/^[12]$/)] }]);
+
+    const noRepo = await tspod(['search', insecure, '--list-tags', `${open}/mgmt-search/nothing`]);
+    expect(noRepo.exitCode).toBe(125);
+    expect(noRepo.stderr).toMatch(/^Error: getting repository tags: fetching tags list: /);
+    const badFilter = await tspod(['search', insecure, '--filter', 'foo=1', `${open}/x`]);
+    expect(badFilter.stderr).toContain('Error: invalid filter type "foo=1"');
+    const stars = await tspod(['search', insecure, '--filter', 'stars=x', `${open}/x`]);
+    expect(stars.stderr).toContain('Error: incorrect value type for stars filter: strconv.Atoi: parsing "x": invalid syntax');
+    const down = await tspod(['search', insecure, '127.0.0.1:1/x']);
+    expect(down.exitCode).toBe(125);
+    expect(down.stderr).toMatch(/^Error: couldn't search registry "127\.0\.0\.1:1": /);
+    // No registry named and no unqualified-search registries: nothing to search, as podman.
+    const bare = await tspod(['search', 'busybox']);
+    expect(bare.exitCode).toBe(0);
+    expect(bare.stdout).toBe('');
+  });
+});
