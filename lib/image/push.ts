@@ -9,7 +9,8 @@ import { loadRegistriesConf, type RegistriesConfig } from '../config/registries-
 import type { ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
-import type { Descriptor, Manifest } from './manifest.js';
+import { MEDIA, type Descriptor, type Manifest } from './manifest.js';
+import { sha256 } from '../storage/blobs.js';
 import { formatReference, parseReference, type Reference } from './reference.js';
 import { endpointsFor } from './registries.js';
 import { RegistryClient } from './registry-client.js';
@@ -24,6 +25,8 @@ export interface PushOptions {
   creds?: Credentials;
   authfile?: string;
   certDir?: string;
+  /** push --format: the manifest type at the destination (default: the stored one) */
+  format?: 'oci' | 'v2s2';
   events?: PushEvents;
   conf?: RegistriesConfig;
 }
@@ -110,10 +113,35 @@ export async function putManifest(t: PushTarget, reference: string, bytes: Buffe
   return typeof said === 'string' ? said : undefined;
 }
 
-/** The blobs and manifest of a stored image into T, the manifest under REFERENCE (default: T's tag). */
-export async function pushStoredImage(store: Store, img: ImageRecord, t: PushTarget, opts: PushOptions, reference = t.ref.tag): Promise<void> {
-  const manifestBytes = readFileSync(store.blobs.path(img.digest));
-  const manifest = JSON.parse(manifestBytes.toString('utf8')) as Manifest;
+const toDocker: Record<string, string> = {
+  [MEDIA.ociManifest]: MEDIA.dockerManifest, [MEDIA.ociConfig]: MEDIA.dockerConfig, [MEDIA.ociLayerGzip]: MEDIA.dockerLayerGzip, [MEDIA.ociLayer]: MEDIA.dockerLayer,
+};
+const toOci: Record<string, string> = Object.fromEntries(Object.entries(toDocker).map(([k, v]) => [v, k]));
+
+/** A manifest in the other format (push --format): the same blobs under the other format's media
+ * types. The digest changes; the blobs do not. zstd layers have no Docker media type. */
+export function convertManifest(bytes: Buffer, format: 'oci' | 'v2s2'): { bytes: Buffer; mediaType: string } {
+  const m = JSON.parse(bytes.toString('utf8')) as Manifest;
+  const map = format === 'oci' ? toOci : toDocker;
+  const target = format === 'oci' ? MEDIA.ociManifest : MEDIA.dockerManifest;
+  if ((m.mediaType ?? '') === target) return { bytes, mediaType: target };
+  const conv = (d: Descriptor): Descriptor => {
+    const mt = map[d.mediaType] ?? (Object.values(map).includes(d.mediaType) ? d.mediaType : undefined);
+    if (!mt) throw new TspodError(`cannot write a ${format} manifest: its blob ${d.digest} has media type "${d.mediaType}", which that format cannot name`);
+    return { ...d, mediaType: mt };
+  };
+  const out = { schemaVersion: 2, mediaType: target, config: conv(m.config), layers: m.layers.map(conv), ...(format === 'oci' && (m as { annotations?: unknown }).annotations ? { annotations: (m as { annotations?: unknown }).annotations } : {}) };
+  return { bytes: Buffer.from(JSON.stringify(out)), mediaType: target };
+}
+
+/** The blobs and manifest of a stored image into T, the manifest under REFERENCE (default: T's tag);
+ * returns the digest of the manifest pushed. */
+export async function pushStoredImage(store: Store, img: ImageRecord, t: PushTarget, opts: PushOptions, reference = t.ref.tag): Promise<string> {
+  const stored = readFileSync(store.blobs.path(img.digest));
+  const manifest = JSON.parse(stored.toString('utf8')) as Manifest;
+  const converted = opts.format ? convertManifest(stored, opts.format) : { bytes: stored, mediaType: manifest.mediaType ?? img.manifestMediaType };
+  const manifestBytes = converted.bytes;
+  const digest = sha256(manifestBytes);
   const mountFrom = t.host === t.ref.domain ? sameRegistryRepos(img, t.ref.domain, t.repo) : [];
   for (const d of [...manifest.layers, manifest.config]) {
     const kind = d === manifest.config ? 'config' : 'layer';
@@ -123,14 +151,15 @@ export async function pushStoredImage(store: Store, img: ImageRecord, t: PushTar
     opts.events?.blob?.(d, state, kind);
   }
   opts.events?.writingManifest?.();
-  const said = await putManifest(t, reference, manifestBytes, manifest.mediaType ?? img.manifestMediaType);
-  if (said !== undefined && said !== img.digest) {
-    throw new TspodError(`registry ${t.host} stored the manifest under ${said}, not ${img.digest}; it may have rewritten the manifest`);
+  const said = await putManifest(t, reference, manifestBytes, converted.mediaType);
+  if (said !== undefined && said !== digest) {
+    throw new TspodError(`registry ${t.host} stored the manifest under ${said}, not ${digest}; it may have rewritten the manifest`);
   }
+  return digest;
 }
 
 export async function pushImage(store: Store, img: ImageRecord, dest: string, opts: PushOptions = {}): Promise<{ name: string; digest: string }> {
   const t = pushTarget(dest, opts);
-  await pushStoredImage(store, img, t, opts);
-  return { name: formatReference(t.ref), digest: img.digest };
+  const digest = await pushStoredImage(store, img, t, opts);
+  return { name: formatReference(t.ref), digest };
 }
