@@ -525,6 +525,12 @@ export interface CommitRequest {
   author?: string;
   /** the new image's name; none leaves it unnamed, as podman */
   name?: string;
+  /** --format oci|docker */
+  format?: string;
+  /** --include-volumes: the container's volume and bind destinations become image VOLUMEs */
+  includeVolumes?: boolean;
+  /** --squash: the whole file system as the image's one layer */
+  squash?: boolean;
 }
 
 /** `commit`: the container's writable layer over its image, as a new image. */
@@ -535,15 +541,32 @@ export async function containerCommit(ref: string, req: CommitRequest): Promise<
   if (rec.config.infraOf) throw new TspodError(`container ${rec.id.slice(0, 12)} is a pod's infra container: it has no image to build on`);
   const base = store.images.get(rec.imageId);
   if (!base) throw new TspodError(`the image of container ${rec.id.slice(0, 12)} (${rec.imageName}) is no longer stored; its layers cannot be committed`);
+  const format = req.format ?? 'oci';
+  if (format !== 'oci' && format !== 'docker') throw new TspodError(`unrecognized image format "${format}"`);
+  const changes = [...req.changes];
+  if (req.includeVolumes) {
+    const dests = rec.config.mounts.filter((m) => m.type !== 'tmpfs').map((m) => m.destination);
+    if (dests.length) changes.push(`VOLUME ${JSON.stringify(dests)}`);
+  }
   mkdirSync(join(store.root, 'tmp'), { recursive: true });
   const work = mkdtempSync(join(store.root, 'tmp', 'commit-'));
   try {
     const tarFile = join(work, 'layer.tar');
-    await packUpperLayer(plan.upperDir, tarFile);
+    if (req.squash) {
+      const fd = openSync(tarFile, 'w', 0o600);
+      try {
+        await exportFilesystem(plan.upperDir, (plan as { lowerDirs?: string[] }).lowerDirs ?? [], fd);
+      } finally {
+        closeSync(fd);
+      }
+    } else {
+      await packUpperLayer(plan.upperDir, tarFile);
+    }
     return await commitImage(store, base, tarFile, {
-      changes: req.changes, message: req.message, author: req.author,
+      changes, message: req.message, author: req.author,
       names: req.name ? [localImageName(req.name)] : [],
       createdBy: rec.command.join(' '),
+      format, squash: req.squash,
     });
   } finally {
     rmSync(work, { recursive: true, force: true });
