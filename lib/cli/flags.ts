@@ -138,6 +138,8 @@ export const containerFlags: FlagRow[] = [
   { verbs: RC, name: 'memory-swappiness', type: 'int', def: -1, usage: 'Tune container memory swappiness (0 to 100, or -1 for system default)' },
   { verbs: RC, name: 'oom-kill-disable', type: 'bool', usage: 'Disable OOM Killer' },
   { verbs: RC, name: 'pids-limit', type: 'int', usage: 'Tune container pids limit (set -1 for unlimited)' },
+  // issue 12, second part (branch flags): secrets, lifecycle, namespaces
+  { verbs: RC, name: 'secret', type: 'stringArray', usage: 'Add secret to container' },
 ];
 
 const shared = (verb: SharedVerb): FlagRow[] => containerFlags.filter((r) => r.verbs!.includes(verb));
@@ -498,6 +500,25 @@ export const commands: Record<string, CommandSpec> = {
   'volume import': { usage: 'tspod volume import VOLUME [SOURCE]', describe: 'Import a tarball contents into a tspod volume', flags: [] },
   'volume mount': { usage: 'tspod volume mount NAME', describe: 'Mount volume', flags: [] },
   'volume unmount': { usage: 'tspod volume unmount NAME', describe: 'Unmount volume', flags: [] },
+  'secret create': { usage: 'tspod secret create [options] NAME FILE|-', describe: 'Create a new secret', flags: [
+    { name: 'driver', short: 'd', type: 'string', def: 'file', usage: 'Specify secret driver' },
+    { name: 'driver-opts', type: 'stringArray', usage: 'Specify driver specific options (default [])' },
+    { name: 'env', type: 'bool', usage: 'Read secret data from environment variable' },
+    { name: 'label', short: 'l', type: 'stringArray', usage: 'Specify labels on the secret' },
+  ], more: 'Create a secret. Input can be a path to a file or "-" (read from stdin). Default driver is file (unencrypted).' },
+  'secret ls': { usage: 'tspod secret ls [options]', describe: 'List secrets', maxArgs: 0, flags: [
+    { name: 'filter', short: 'f', type: 'stringSlice', usage: 'Filter secret output' },
+    formatFlag('Format volume output using Go template (default "{{range .}}{{.ID}}\\t{{.Name}}\\t{{.Driver}}\\t{{.CreatedAt}}\\t{{.UpdatedAt}}\\n{{end -}}")'),
+    { name: 'noheading', type: 'bool', usage: 'Do not print headers' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'Print secret IDs only' },
+  ] },
+  'secret inspect': { usage: 'tspod secret inspect [options] SECRET [SECRET...]', describe: 'Inspect a secret', flags: [
+    formatFlag('Format inspect output using Go template', 'f'),
+    { name: 'pretty', type: 'bool', usage: 'Print inspect output in human-readable format' },
+  ] },
+  'secret rm': { usage: 'tspod secret rm [options] SECRET [SECRET...]', describe: 'Remove one or more secrets', flags: [
+    { name: 'all', short: 'a', type: 'bool', usage: 'Remove all secrets' },
+  ] },
   version: { usage: 'tspod version [options]', describe: 'Display the tspod version information', maxArgs: 0, flags: [
     formatFlag('Change the output format to JSON or a Go template', 'f'),
   ] },
@@ -512,6 +533,7 @@ export const groups: Record<string, string> = {
   image: 'Manage images',
   container: 'Manage containers',
   volume: 'Manage volumes',
+  secret: 'Manage secrets',
   kube: 'Play containers, pods or volumes based on a structured input file',
 };
 
@@ -528,5 +550,6 @@ export const groupAliases: Record<string, Record<string, string[]>> = {
   kube: { play: ['play', 'kube'], generate: ['generate', 'kube'], down: ['play', 'kube', '--down'] },
   pod: { ls: ['pod', 'ps'], list: ['pod', 'ps'] },
   volume: { list: ['volume', 'ls'], umount: ['volume', 'unmount'] },
+  secret: { list: ['secret', 'ls'] },
 };
 export const plainAliases: Record<string, string> = { umount: 'unmount', 'image-prune': 'image prune' };

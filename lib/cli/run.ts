@@ -88,6 +88,7 @@ export function toRunOptions(a: Args, verb: 'run' | 'create'): RunOptions {
     logDriver: a['log-driver'] as string | undefined,
     logOpt: toArray(a['log-opt']),
     oomScoreAdj: a['oom-score-adj'] as number | undefined,
+    secrets: toArray(a.secret),
     resources: {
       memory: a.memory as string | undefined,
       memoryReservation: a['memory-reservation'] as string | undefined,

@@ -770,7 +770,10 @@ export function containerDiff(ref: string): DiffEntry[] {
   const plan = rec.plan as { upperDir: string; lowerDirs: string[] } | undefined;
   if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no layer information (made by an older tspod)`);
   // tspod's own mount targets appear in every container: not the user's changes.
-  return layerDiff(plan.upperDir, plan.lowerDirs, ['etc/hostname', 'etc/hosts', 'etc/resolv.conf']);
+  // /run/secrets (--secret) is an empty directory tspod made to bind the secrets on; /run itself
+  // changes with it (podman leaves both out of diff too).
+  return layerDiff(plan.upperDir, plan.lowerDirs, ['etc/hostname', 'etc/hosts', 'etc/resolv.conf', 'run/secrets'])
+    .filter((e) => !(e.path === '/run' && e.kind === 'C'));
 }
 
 /** What directory UPPER adds (A), changes (C) or deletes (D, overlay whiteouts) over LOWER
@@ -799,7 +802,7 @@ export function layerDiff(upper: string, lowers: string[], skipEmpty: string[] =
         out.push({ kind: 'D', path: `/${r}` });
         continue;
       }
-      if (skipEmpty.includes(r) && st.size === 0) continue;
+      if (skipEmpty.includes(r) && (st.isDirectory() ? readdirSync(join(upper, r)).length === 0 : st.size === 0)) continue;
       out.push({ kind: inLower(r) ? 'C' : 'A', path: `/${r}` });
       if (st.isDirectory()) walk(r);
     }

@@ -29,6 +29,7 @@ import { platformMismatch } from '../image/resolve.js';
 import { hostPlatform, parsePlatform } from '../image/manifest.js';
 import { cgroupsV1Warning, cgroupV2Delegation, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
+import { parseSecretFlag } from '../spec/secrets.js';
 
 export interface RunOptions {
   image: string;
@@ -142,6 +143,8 @@ export interface RunOptions {
   personality?: string;
   /** the resource flags (validated, recorded; not applied on cgroups v1 rootless) */
   resources?: ResourceFlags;
+  /** --secret NAME[,type=mount|env,target=,uid=,gid=,mode=] */
+  secrets?: string[];
 }
 
 /** `--mount` specs as the mounts -v and --tmpfs make. */
@@ -469,6 +472,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const security = securityPlan(caps, securityOpts, opts.privileged);
   if (opts.preserveFds && opts.tty) throw new TspodError('--preserve-fds cannot be combined with -t: the terminal helper cannot pass extra descriptors');
   const extraEnv = [...opts.envFile.flatMap(parseEnvFile), ...opts.env.map(expandEnv)];
+  const secretRequests = (opts.secrets ?? []).map(parseSecretFlag);
   const shared = !!opts.pod?.shared;
   if (shared && (ports.length || opts.publishAll)) throw new TspodError('a container in a pod shares the pod\'s network: publish ports on the pod (`tspod pod create -p ...`)');
   const image = opts.infraFor
@@ -567,6 +571,11 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen, undefined, dns));
       // --tz: a copy of the zone file (podman's way: the container never sees the host's zoneinfo)
       if (localtime) writeFileSync(join(dir, 'userdata', 'localtime'), readFileSync(localtime), { mode: 0o644 });
+      // --secret: copies in userdata (bound read-only), never in the writable layer (commit, export, diff)
+      const { resolveSecrets, chownSecrets } = await import('./secrets.js');
+      const secrets = resolveSecrets(store, secretRequests, join(dir, 'userdata'));
+      await chownSecrets(secrets);
+      if (secrets.config.length) rec.config.secrets = secrets.config;
       const readOnlyTmpfs = opts.readOnly && opts.readOnlyTmpfs !== false ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
       const plan: LaunchPlan = {
         mountProgram: storage.mountProgram,
@@ -582,11 +591,12 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         hostname: rec.config.hostname,
         user: rec.config.user,
         cwd: rec.config.workingDir,
-        env: rec.config.env,
+        env: [...rec.config.env, ...secrets.env],
         argv,
         binds: [
           ...['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
           ...(localtime ? [{ source: join(dir, 'userdata', 'localtime'), destination: '/etc/localtime', readonly: false }] : []),
+          ...secrets.binds,
           ...mounts.map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
           // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.
           ...(opts.privileged ? hostDevices().slice(0, 200).map((d) => ({ source: d, destination: d, readonly: false })) : []),

@@ -77,6 +77,10 @@ export interface ContainerRecord {
     annotations?: Record<string, string>;
     /** podman's HostConfig fields recorded for inspect (resource limits: lib/spec/options.ts) */
     hostConfig?: Record<string, unknown>;
+    /** --secret: inspect's Config.Secrets (the data is in the container's userdata, or its plan's env) */
+    secrets?: Array<{ Name: string; ID: string; UID: number; GID: number; Mode: number }>;
+    /** --stop-timeout: stop's default wait when -t is not given */
+    stopTimeout?: number;
   };
   /** the launch plan (runtime's LaunchPlan), kept so `start` can launch it again */
   plan?: unknown;
