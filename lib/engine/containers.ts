@@ -253,9 +253,11 @@ export async function containerWait(ref: string, condition = 'stopped', interval
   return readExit(store, rec.id)?.exitCode ?? after?.state.exitCode ?? -1;
 }
 
-/** SIGTERM (or the image's StopSignal), then SIGKILL after `timeout` seconds. */
-export async function containerStop(ref: string, timeout = 10, stopSignal?: string): Promise<string> {
+/** SIGTERM (or the image's StopSignal), then SIGKILL after `timeout` seconds (the container's
+ * --stop-timeout when not given, else 10). */
+export async function containerStop(ref: string, timeoutGiven?: number, stopSignal?: string): Promise<string> {
   const { store, rec } = lookup(ref);
+  const timeout = timeoutGiven ?? rec.config.stopTimeout ?? 10;
   const sig = signalNumber(stopSignal ?? rec.config.stopSignal ?? 'TERM');
   // Marked first, even when it is not running: a restart policy must not bring it back.
   await markStoppedByUser(store, rec.id);

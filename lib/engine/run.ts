@@ -30,6 +30,9 @@ import { hostPlatform, parsePlatform } from '../image/manifest.js';
 import { cgroupsV1Warning, cgroupV2Delegation, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
 import { parseSecretFlag } from '../spec/secrets.js';
+import { parseNamespaceMode, parseSysctls } from '../spec/namespaces.js';
+import { hostname as hostHostname } from 'node:os';
+import { envMergeList, parseChrootDirs, parseDeviceCgroupRules, parseDevices, proxyEnv } from '../spec/devices.js';
 
 export interface RunOptions {
   image: string;
@@ -145,6 +148,31 @@ export interface RunOptions {
   resources?: ResourceFlags;
   /** --secret NAME[,type=mount|env,target=,uid=,gid=,mode=] */
   secrets?: string[];
+  /** --stop-timeout: stop's wait when -t is not given */
+  stopTimeout?: number;
+  /** --sig-proxy (default true): signals to tspod in the foreground go to the container */
+  sigProxy?: boolean;
+  /** --detach-keys (run): checked; a foreground run has no detach (docs/cli.md) */
+  detachKeys?: string;
+  /** --env-merge KEY=VALUE with ${VAR} of the image's environment */
+  envMerge?: string[];
+  /** --http-proxy (default true): the host's proxy variables */
+  httpProxy?: boolean;
+  /** --requires CTR: started before this one */
+  requires?: string[];
+  /** --chrootdirs DIR: tspod's /etc files mounted there too */
+  chrootdirs?: string[];
+  /** --device HOST[:CTR][:PERMS] */
+  devices?: string[];
+  /** --device-cgroup-rule: checked, no device cgroup rootless (docs/cli.md) */
+  deviceCgroupRules?: string[];
+  /** --pid, --ipc, --uts, --cgroupns host|private */
+  pid?: string;
+  ipc?: string;
+  uts?: string;
+  cgroupns?: string;
+  /** --sysctl KEY=VALUE */
+  sysctl?: string[];
 }
 
 /** `--mount` specs as the mounts -v and --tmpfs make. */
@@ -369,7 +397,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     return 0;
   }
   const attach = parseAttach(opts.attach ?? []);
-  const status = await startAttached(store, record, { tty: opts.tty, interactive: opts.interactive, detachStdout: !attach.stdout, detachStderr: !attach.stderr });
+  const status = await startAttached(store, record, { tty: opts.tty, interactive: opts.interactive, detachStdout: !attach.stdout, detachStderr: !attach.stderr, sigProxy: opts.sigProxy });
   if (opts.rmi) await removeImageAfter(record);
   return status;
 }
@@ -408,6 +436,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     opts = { ...opts, pod: await podForRun(opts.podSpec, opts.storageOpts) };
   }
   parseSdnotify(opts.sdnotify);
+  parseAttach(opts.attach ?? []); // create -a: checked (start -a attaches stdout and stderr)
   const platform = platformFromParts({ platform: opts.pullOptions?.platform, arch: opts.arch, os: opts.os, variant: opts.variant }, hostPlatform());
   if (platform !== opts.pullOptions?.platform) opts = { ...opts, pullOptions: { ...opts.pullOptions, platform } };
   const imageVolume = parseImageVolume(opts.imageVolume);
@@ -473,6 +502,31 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (opts.preserveFds && opts.tty) throw new TspodError('--preserve-fds cannot be combined with -t: the terminal helper cannot pass extra descriptors');
   const extraEnv = [...opts.envFile.flatMap(parseEnvFile), ...opts.env.map(expandEnv)];
   const secretRequests = (opts.secrets ?? []).map(parseSecretFlag);
+  const pidMode = parseNamespaceMode('pid', opts.pid);
+  const ipcMode = parseNamespaceMode('ipc', opts.ipc);
+  const utsMode = parseNamespaceMode('uts', opts.uts);
+  const cgroupnsMode = parseNamespaceMode('cgroupns', opts.cgroupns);
+  const shareHost = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).filter(([, m]) => m === 'host').map(([k]) => k);
+  if (opts.pod && shareHost.length) throw new TspodError(`--${shareHost[0]} host: a container in a pod shares the pod's namespaces; create it outside the pod`);
+  const sysctls = parseSysctls(opts.sysctl ?? [], { hostNetwork: network === 'host', hostIpc: ipcMode === 'host', hostUts: utsMode === 'host' });
+  const devices = parseDevices(opts.devices ?? [], accessSync);
+  parseDeviceCgroupRules(opts.deviceCgroupRules ?? []);
+  const chrootdirs = parseChrootDirs(opts.chrootdirs ?? []);
+  if (opts.detachKeys !== undefined) {
+    const { parseDetachKeys } = await import('./attach.js');
+    parseDetachKeys(opts.detachKeys);
+  }
+  const requires: string[] = [];
+  if (opts.requires?.length) {
+    const { findContainerIn } = await import('./containers.js');
+    for (const ref of opts.requires) {
+      try {
+        requires.push(findContainerIn(store, ref).id);
+      } catch (err) {
+        throw new TspodError(`"${ref}" is not a valid container, cannot be used as a dependency: ${(err as Error).message}`);
+      }
+    }
+  }
   const shared = !!opts.pod?.shared;
   if (shared && (ports.length || opts.publishAll)) throw new TspodError('a container in a pod shares the pod\'s network: publish ports on the pod (`tspod pod create -p ...`)');
   const image = opts.infraFor
@@ -549,16 +603,19 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       },
       state: { status: 'created' },
     };
-    rec.config.hostname = shared ? opts.pod!.hostname : hostname(rec, opts.hostname);
+    rec.config.hostname = shared ? opts.pod!.hostname : utsMode === 'host' ? hostHostname() : hostname(rec, opts.hostname);
+    if (requires.length) rec.config.requires = requires;
+    if (opts.stopTimeout !== undefined) rec.config.stopTimeout = opts.stopTimeout;
     rec.config.env = containerEnv({
       defaults: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod', ...(opts.tty ? ['TERM=xterm'] : [])],
       image: config.config?.Env ?? [],
       host: opts.envHost ? Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`) : undefined,
       hostname: rec.config.hostname,
-      extra: extraEnv,
+      extra: [...(opts.httpProxy === false ? [] : proxyEnv(process.env)), ...extraEnv],
       unset: opts.unsetenv ?? [],
       unsetAll: !!opts.unsetenvAll,
     });
+    if (opts.envMerge?.length) rec.config.env = envMergeList(rec.config.env, opts.envMerge, extraEnv);
     const dir = store.containers.dir(id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
@@ -597,6 +654,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
           ...['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
           ...(localtime ? [{ source: join(dir, 'userdata', 'localtime'), destination: '/etc/localtime', readonly: false }] : []),
           ...secrets.binds,
+          // --chrootdirs: tspod's /etc files in each chroot too
+          ...chrootdirs.flatMap((d) => ['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: posix.join(d, 'etc', f), readonly: false }))),
+          ...devices.map((d) => ({ source: d.host, destination: d.container, readonly: !d.write })),
           ...mounts.map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
           // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.
           ...(opts.privileged ? hostDevices().slice(0, 200).map((d) => ({ source: d, destination: d, readonly: false })) : []),
@@ -614,6 +674,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         ...(oomScoreAdj !== undefined ? { oomScoreAdj } : {}),
         ...(groupAdd.groups.length ? { groupAdd: groupAdd.groups } : {}),
         ...(groupAdd.keepGroups ? { keepGroups: true } : {}),
+        ...(shareHost.length ? { shareHost: [...shareHost] } : {}),
+        ...(cgroupnsMode === 'private' ? { cgroupns: 'private' as const } : {}),
+        ...(sysctls.length ? { sysctls } : {}),
       };
       rec.plan = plan;
       store.containers.save(rec);
@@ -665,13 +728,21 @@ async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPla
     const { copyUpVolumes } = await import('./volumes.js');
     await copyUpVolumes(store, record, plan.lowerDirs);
   }
+  // --requires: the containers it needs run first (each started as `tspod start` would)
+  if (record.config.requires?.length) {
+    const { containerStart } = await import('./containers.js');
+    for (const id of record.config.requires) {
+      if (!store.containers.get(id)) throw new TspodError(`container ${record.name} requires container ${id.slice(0, 12)}, which no longer exists: remove ${record.name} and create it again`);
+      await containerStart(id);
+    }
+  }
   if (!record.config.pod || !store.pods.get(record.config.pod)?.infraId) return plan;
   const { ensureInfraRunning } = await import('./pods.js');
   return { ...plan, podTarget: await ensureInfraRunning(store, record.config.pod) };
 }
 
 /** Run in the foreground: tspod is the container's parent until it exits. */
-export async function startAttached(store: Store, record: ContainerRecord, io: { tty: boolean; interactive: boolean; detachStdout?: boolean; detachStderr?: boolean }): Promise<number> {
+export async function startAttached(store: Store, record: ContainerRecord, io: { tty: boolean; interactive: boolean; detachStdout?: boolean; detachStderr?: boolean; sigProxy?: boolean }): Promise<number> {
   let exitCode = 125;
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;

@@ -53,6 +53,12 @@ export interface LaunchPlan {
   keepGroups?: boolean;
   /** a pod member: the infra process whose user, net, ipc and uts namespaces it joins (set at each start) */
   podTarget?: number;
+  /** --pid/--ipc/--uts host: namespaces not unshared */
+  shareHost?: Array<'pid' | 'ipc' | 'uts'>;
+  /** --cgroupns private: a cgroup namespace of its own */
+  cgroupns?: 'private';
+  /** --sysctl: KEY, VALUE (namespaced keys, checked by spec/namespaces.ts) */
+  sysctls?: Array<[string, string]>;
 }
 
 export interface LaunchIO {
@@ -71,6 +77,8 @@ export interface LaunchIO {
   /** run --rm in the foreground: the helper, still root of the user namespace, removes the
    * container's writable layer once the container has exited (no process spawned for it later). */
   removeLayers?: boolean;
+  /** run --sig-proxy=false: the signals tspod gets are not passed on to the container */
+  sigProxy?: boolean;
 }
 
 export interface LaunchHooks {
@@ -98,6 +106,9 @@ export function planLines(p: LaunchPlan): string[][] {
   if (p.keepGroups) lines.push(['keep_groups', '1']);
   if (p.init) lines.push(['init', helperPath('tspod-init')]);
   if (p.podTarget) lines.push(['pod_target', String(p.podTarget)]);
+  for (const n of p.shareHost ?? []) lines.push(['share_host', n]);
+  if (p.cgroupns) lines.push(['cgroupns', p.cgroupns]);
+  for (const [k, v] of p.sysctls ?? []) lines.push(['sysctl', k, v]);
   // Once the container runs, tspod-launch becomes tspod-wait: the process left beside each container is small.
   lines.push(['waiter', helperPath('tspod-wait')]);
   for (const e of p.env) lines.push(['env', e]);
@@ -197,7 +208,7 @@ async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, pr
   const path = helperPath('tspod-launch');
   const helper = io.monitor ? spawnUnderMonitor(env, io.monitor, io.attachSocket) : spawnHelper(path, env, io, preserveFds);
   // With -t, SIGHUP (our terminal went away) makes the helper hang up the container's terminal.
-  const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGHUP'];
+  const forwarded: NodeJS.Signals[] = io.sigProxy === false ? [] : ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGHUP'];
   const forward = (sig: NodeJS.Signals) => helper.kill(sig);
   for (const s of forwarded) process.on(s, forward);
   let failure: TspodError | undefined;

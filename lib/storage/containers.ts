@@ -81,6 +81,8 @@ export interface ContainerRecord {
     secrets?: Array<{ Name: string; ID: string; UID: number; GID: number; Mode: number }>;
     /** --stop-timeout: stop's default wait when -t is not given */
     stopTimeout?: number;
+    /** --requires: ids of the containers started before this one */
+    requires?: string[];
   };
   /** the launch plan (runtime's LaunchPlan), kept so `start` can launch it again */
   plan?: unknown;

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { tspod } from './helpers.js';
+import { tspod, waitFor } from './helpers.js';
 
 const none = ['--network', 'none'];
 const run = (args: string[]) => tspod(['run', '--rm', ...none, ...args]);
@@ -98,5 +98,94 @@ describe('tspod secret', () => {
     expect(commit.exitCode, commit.stderr).toBe(0);
     const fromImage = await run(['localhost/flags2-commit', 'sh', '-c', 'cat /f; ls -A /run/secrets 2>&1; echo "[$PW]"']);
     expect(fromImage.stdout).toBe('hi\nls: /run/secrets: No such file or directory\n[]');
+  });
+});
+
+describe('namespaces and sysctls', () => {
+  it('--pid host sees the user\'s processes; --ipc/--uts host, --cgroupns private', async () => {
+    const self = execFileSync('readlink', ['/proc/self/ns/pid'], { encoding: 'utf8' }).trim();
+    const r = await run(['--pid', 'host', 'busybox', 'sh', '-c', `readlink /proc/self/ns/pid; test -d /proc/${process.pid} && echo sees-test-runner`]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${self}\nsees-test-runner`);
+    const own = await run(['busybox', 'sh', '-c', `readlink /proc/self/ns/pid; test -d /proc/${process.pid} || echo hidden`]);
+    expect(own.stdout).not.toContain(self);
+    expect(own.stdout).toContain('hidden');
+    const ipc = execFileSync('readlink', ['/proc/self/ns/ipc'], { encoding: 'utf8' }).trim();
+    const cg = execFileSync('readlink', ['/proc/self/ns/cgroup'], { encoding: 'utf8' }).trim();
+    const h = await run(['--ipc', 'host', '--uts', 'host', '--cgroupns', 'private', 'busybox', 'sh', '-c', 'readlink /proc/self/ns/ipc; hostname; readlink /proc/self/ns/cgroup']);
+    expect(h.exitCode, h.stderr).toBe(0);
+    const [i, host, c] = h.stdout.split('\n');
+    expect([i, host]).toEqual([ipc, execFileSync('hostname', { encoding: 'utf8' }).trim()]);
+    expect(c).not.toBe(cg);
+    const bad = await run(['--pid', 'bogus', 'busybox', 'true']);
+    expect([bad.exitCode, bad.stderr]).toEqual([125, 'Error: unrecognized namespace mode bogus passed']);
+  });
+
+  it('--sysctl writes namespaced keys; refuses others with podman\'s words', async () => {
+    const r = await run(['--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'kernel.shmmax=1000', 'busybox', 'cat', '/proc/sys/net/ipv4/ip_forward', '/proc/sys/kernel/shmmax']);
+    expect([r.exitCode, r.stdout], r.stderr).toEqual([0, '1\n1000']);
+    expect((await run(['--sysctl', 'foo.bar=1', 'busybox', 'true'])).stderr).toBe("Error: sysctl 'foo.bar' is not allowed");
+    expect((await tspod(['run', '--rm', '--network', 'host', '--sysctl', 'net.ipv4.ip_forward=1', 'busybox', 'true'])).stderr)
+      .toBe("Error: sysctl net.ipv4.ip_forward=1 can't be set since Network Namespace set to host: invalid argument");
+    expect((await run(['--sysctl', 'net.ipv4.ip_forward', 'busybox', 'true'])).stderr).toBe('Error: net.ipv4.ip_forward is invalid, sysctl values must be in the form of KEY=VALUE');
+  });
+});
+
+describe('devices, environment, dependencies', () => {
+  it('--device binds a node the user can open; refuses a missing one as podman', async () => {
+    const r = await run(['--device', '/dev/null:/dev/mynull:rw', '--device-cgroup-rule', 'c 1:3 rwm', 'busybox', 'sh', '-c', 'ls -l /dev/mynull | cut -c1; echo x > /dev/mynull && echo wrote']);
+    expect([r.exitCode, r.stdout], r.stderr).toEqual([0, 'c\nwrote']);
+    const missing = await run(['--device', '/dev/nope', 'busybox', 'true']);
+    expect([missing.exitCode, missing.stderr]).toEqual([125, 'Error: stat /dev/nope: no such file or directory']);
+    expect((await run(['--device-cgroup-rule', 'bogus', 'busybox', 'true'])).stderr).toBe('Error: invalid device cgroup rule requires type, major:Minor, and access rules: "bogus"');
+  });
+
+  it('--env-merge, --http-proxy (default on), --chrootdirs, --disable-content-trust', async () => {
+    const env = { ...process.env, ...inject('tspodEnv'), http_proxy: 'http://proxy.example:3128', NO_PROXY: 'local' };
+    const r = await tspod(['run', '--rm', ...none, '--disable-content-trust', '--env-merge', 'PATH=/x:${PATH}', '--chrootdirs', '/jail', 'busybox', 'sh', '-c',
+      'echo $PATH; echo $http_proxy $NO_PROXY; cat /jail/etc/hostname | wc -l'], { env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe('/x:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nhttp://proxy.example:3128 local\n1');
+    const off = await tspod(['run', '--rm', ...none, '--http-proxy=false', 'busybox', 'sh', '-c', 'echo "[$http_proxy]"'], { env });
+    expect(off.stdout).toBe('[]');
+  });
+
+  it('--requires starts the required container first; refuses an unknown one', async () => {
+    expect((await tspod(['create', ...none, '--name', 'req-db', 'busybox', 'sleep', '60'])).exitCode).toBe(0);
+    const app = await tspod(['run', '--rm', ...none, '--requires', 'req-db', 'busybox', 'true']);
+    expect(app.exitCode, app.stderr).toBe(0);
+    expect((await tspod(['inspect', '--format', '{{.State.Status}}', 'req-db'])).stdout).toBe('running');
+    const bad = await run(['--requires', 'nope', 'busybox', 'true']);
+    expect(bad.stderr).toBe('Error: "nope" is not a valid container, cannot be used as a dependency: no container with name or ID "nope" found: no such container');
+    await tspod(['rm', '-f', '-t', '0', 'req-db']);
+  });
+});
+
+describe('lifecycle flags', () => {
+  it('--stop-timeout: stop without -t uses the container\'s own time; inspect shows it', async () => {
+    // On SIGTERM the container needs 3 s to exit cleanly (status 0): its --stop-timeout of 1 s
+    // ends it with SIGKILL (137) first, where stop's default of 10 s would have let it finish.
+    const c = await tspod(['run', '-d', ...none, '--stop-timeout', '1', 'busybox', 'sh', '-c', 'trap "sleep 3; exit 0" TERM; echo ready; sleep 600 & wait']);
+    expect(c.exitCode, c.stderr).toBe(0);
+    expect(await waitFor(async () => (await tspod(['logs', c.stdout])).stdout.includes('ready'))).toBe(true);
+    expect((await tspod(['inspect', '--format', '{{.Config.StopTimeout}}', c.stdout])).stdout).toBe('1');
+    expect((await tspod(['stop', c.stdout])).exitCode).toBe(0);
+    expect((await tspod(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', c.stdout])).stdout).toBe('exited 137');
+  });
+
+  it('--sig-proxy (default true) passes tspod\'s signals to the container; false keeps them from it', async () => {
+    const script = 'trap "echo got; exit 7" USR2; echo ready; sleep 600 & wait';
+    const on = tspod(['run', '--rm', ...none, 'busybox', 'sh', '-c', script]);
+    await new Promise((res) => on.stdout!.once('data', res));
+    on.kill('SIGUSR2');
+    const r = await on;
+    expect([r.exitCode, r.stdout]).toEqual([7, 'ready\ngot']);
+    const off = tspod(['run', '--rm', ...none, '--sig-proxy=false', '--name', 'noproxy', 'busybox', 'sh', '-c', script]);
+    await new Promise((res) => off.stdout!.once('data', res));
+    off.kill('SIGUSR2');
+    const r2 = await off;
+    // tspod itself ends on the signal (as podman does); the container never saw it
+    expect(r2.stdout).toBe('ready');
+    await tspod(['rm', '-f', '-t', '0', 'noproxy']);
   });
 });
