@@ -103,6 +103,9 @@ export function toRunOptions(a: Args, verb: 'run' | 'create'): RunOptions {
     uts: a.uts as string | undefined,
     cgroupns: a.cgroupns as string | undefined,
     sysctl: toArray(a.sysctl),
+    passwd: a.passwd !== false,
+    passwdEntry: a['passwd-entry'] as string | undefined,
+    hostuser: toArray(a.hostuser),
     resources: {
       memory: a.memory as string | undefined,
       memoryReservation: a['memory-reservation'] as string | undefined,

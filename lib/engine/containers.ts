@@ -159,6 +159,11 @@ export async function containerCleanup(id: string): Promise<void> {
       const { removeAnonymousVolumes } = await import('./volumes.js');
       await removeAnonymousVolumes(store, rec);
     }
+    if (rec.config.rmi) {
+      // run -d --rmi: an image other containers use stays (nothing to tell: no one is attached)
+      const { imageRemove } = await import('./images.js');
+      await imageRemove([rec.config.rmi], false).catch(() => undefined);
+    }
     await podPolicy();
     return;
   }

@@ -1,7 +1,7 @@
 // `tspod run` and `create`: resolve the image, create the container record
 // (with its launch plan) and writable layer, then launch it through
 // tspod-launch, attached (tspod is the parent) or under tspod-monitor (-d).
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, isAbsolute, posix } from 'node:path';
 import { helperPath, packageRoot } from '../config/paths.js';
 import { spawnSync } from 'node:child_process';
@@ -32,6 +32,7 @@ import { parseMountFlag } from '../spec/mounts.js';
 import { parseSecretFlag } from '../spec/secrets.js';
 import { parseNamespaceMode, parseSysctls } from '../spec/namespaces.js';
 import { hostname as hostHostname } from 'node:os';
+import { passwdAdditions } from '../spec/passwd.js';
 import { envMergeList, parseChrootDirs, parseDeviceCgroupRules, parseDevices, proxyEnv } from '../spec/devices.js';
 
 export interface RunOptions {
@@ -173,6 +174,10 @@ export interface RunOptions {
   cgroupns?: string;
   /** --sysctl KEY=VALUE */
   sysctl?: string[];
+  /** --passwd (default true), --passwd-entry TEMPLATE, --hostuser NAME */
+  passwd?: boolean;
+  passwdEntry?: string;
+  hostuser?: string[];
 }
 
 /** `--mount` specs as the mounts -v and --tmpfs make. */
@@ -384,6 +389,34 @@ function hostname(rec: { id: string }, opt?: string): string {
   return opt ?? rec.id.slice(0, 12);
 }
 
+/** The image's /etc/NAME as its layers (top first) give it; '' when absent, whited out, or not a
+ * plain file (a symlink in an image is never followed out of it). */
+function imageFileText(lowers: string[], name: string): string {
+  for (const l of lowers) {
+    let etc;
+    try {
+      etc = lstatSync(join(l, 'etc'));
+    } catch {
+      continue;
+    }
+    if (!etc.isDirectory()) return '';
+    let st;
+    try {
+      st = lstatSync(join(l, 'etc', name));
+    } catch {
+      continue;
+    }
+    if (!st.isFile()) return '';
+    const fd = openSync(join(l, 'etc', name), constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      return readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return '';
+}
+
 /** `tspod run`: create, then start attached (the exit status is the
  * container's) or, with -d, under a monitor (prints the id). */
 export async function runContainer(opts: RunOptions): Promise<number> {
@@ -398,14 +431,15 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   }
   const attach = parseAttach(opts.attach ?? []);
   const status = await startAttached(store, record, { tty: opts.tty, interactive: opts.interactive, detachStdout: !attach.stdout, detachStderr: !attach.stderr, sigProxy: opts.sigProxy });
-  if (opts.rmi) await removeImageAfter(record);
+  if (opts.rmi) await removeImageAfter(opts.image);
   return status;
 }
 
 /** --rmi: the image goes once the container has (an image other containers use stays, with podman's error). */
-async function removeImageAfter(record: ContainerRecord): Promise<void> {
+async function removeImageAfter(image: string): Promise<void> {
   const { imageRemove } = await import('./images.js');
-  for (const r of await imageRemove([record.imageId], false)) if (r.error) process.stderr.write(`Error: ${r.error}\n`);
+  // by the name given to run: other names of the same image stay
+  for (const r of await imageRemove([image], false)) if (r.error) process.stderr.write(`Error: ${r.error}\n`);
 }
 
 /** --sdnotify=conmon: tell systemd the service is up, its main process the monitor (as podman's conmon). */
@@ -495,7 +529,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const shmSize = opts.shmSize !== undefined ? parseSize('shm-size', opts.shmSize) : undefined;
   if (shmSize !== undefined && shmSize <= 0) throw new TspodError(`invalid --shm-size "${opts.shmSize}": it must be greater than 0`);
   const timeout = parseTimeout(opts.timeout);
-  if ((opts.rmi || timeout) && opts.detach) throw new TspodError(`${opts.rmi ? '--rmi' : '--timeout'} is supported for containers run in the foreground only (tspod's monitor does not do it yet): drop -d, or the flag`);
+  // --rmi implies --rm (podman); with -d the monitor's cleanup removes both, and tspod-monitor -T applies --timeout
+  if (opts.rmi) opts = { ...opts, rm: true };
   const caps = resolveCaps(opts.capAdd, opts.capDrop, opts.privileged);
   const securityOpts = parseSecurityOpts(opts.securityOpt);
   const security = securityPlan(caps, securityOpts, opts.privileged);
@@ -606,6 +641,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     rec.config.hostname = shared ? opts.pod!.hostname : utsMode === 'host' ? hostHostname() : hostname(rec, opts.hostname);
     if (requires.length) rec.config.requires = requires;
     if (opts.stopTimeout !== undefined) rec.config.stopTimeout = opts.stopTimeout;
+    if (opts.rmi && opts.detach) rec.config.rmi = opts.image;
     rec.config.env = containerEnv({
       defaults: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod', ...(opts.tty ? ['TERM=xterm'] : [])],
       image: config.config?.Env ?? [],
@@ -633,6 +669,16 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       const secrets = resolveSecrets(store, secretRequests, join(dir, 'userdata'));
       await chownSecrets(secrets);
       if (secrets.config.length) rec.config.secrets = secrets.config;
+      // --passwd, --passwd-entry, --hostuser: the image's /etc/passwd with podman's added lines, bound over it
+      const lowers = opts.infraFor ? [] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c));
+      const imagePasswd = opts.infraFor ? '' : imageFileText(lowers, 'passwd');
+      const passwdLines = opts.infraFor ? [] : passwdAdditions({
+        imagePasswd, user: rec.config.user, workdir: rec.config.workingDir, passwd: opts.passwd !== false, passwdEntry: opts.passwdEntry,
+        hostUsers: opts.hostuser ?? [], hostPasswd: opts.hostuser?.length ? readFileSync('/etc/passwd', 'utf8') : '', containerId: id,
+      });
+      if (passwdLines.length) {
+        writeFileSync(join(dir, 'userdata', 'passwd'), `${imagePasswd}${imagePasswd && !imagePasswd.endsWith('\n') ? '\n' : ''}${passwdLines.join('\n')}\n`, { mode: 0o644 });
+      }
       const readOnlyTmpfs = opts.readOnly && opts.readOnlyTmpfs !== false ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
       const plan: LaunchPlan = {
         mountProgram: storage.mountProgram,
@@ -654,6 +700,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
           ...['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
           ...(localtime ? [{ source: join(dir, 'userdata', 'localtime'), destination: '/etc/localtime', readonly: false }] : []),
           ...secrets.binds,
+          ...(passwdLines.length ? [{ source: join(dir, 'userdata', 'passwd'), destination: '/etc/passwd', readonly: false }] : []),
           // --chrootdirs: tspod's /etc files in each chroot too
           ...chrootdirs.flatMap((d) => ['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: posix.join(d, 'etc', f), readonly: false }))),
           ...devices.map((d) => ({ source: d.host, destination: d.container, readonly: !d.write })),
@@ -792,6 +839,7 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
       // --log-driver none: the monitor writes to /dev/null; --log-opt path=: there
       tty: false, interactive: false, monitor: [record.config.logDriver === 'none' ? '/dev/null' : record.config.logPath ?? files.log, files.exit, files.monitorPid, exitCommand],
       attachSocket: record.config.tty ? files.attach : undefined,
+      monitorTimeout: record.config.timeout,
     }, {
       started: async (pid) => {
         markStarted(store, record, pid, readPid(files.monitorPid));

@@ -71,6 +71,8 @@ export interface LaunchIO {
   monitor?: [string, string, string, string[]];
   /** Detached with a terminal: the monitor's attach socket. */
   attachSocket?: string;
+  /** Detached with --timeout: the monitor kills the container after these seconds (status 255) */
+  monitorTimeout?: number;
   /** run -a/--attach without stdout or stderr: that stream of the container goes to /dev/null */
   detachStdout?: boolean;
   detachStderr?: boolean;
@@ -157,10 +159,10 @@ function helperProcess(path: string, child: ChildProcess): HelperProcess {
 }
 
 /** tspod-monitor daemonizes at once; the helper it starts connects to the sync socket. */
-function spawnUnderMonitor(env: NodeJS.ProcessEnv, [log, exit, pidfile, exitCommand]: [string, string, string, string[]], attachSocket?: string): HelperProcess {
+function spawnUnderMonitor(env: NodeJS.ProcessEnv, [log, exit, pidfile, exitCommand]: [string, string, string, string[]], attachSocket?: string, timeout?: number): HelperProcess {
   const monitor = helperPath('tspod-monitor');
   const tty = attachSocket ? ['-t', attachSocket] : [];
-  const child = spawn(monitor, [...tty, log, exit, pidfile, helperPath('tspod-launch'), '--', ...exitCommand], { env, stdio: 'ignore', detached: true });
+  const child = spawn(monitor, [...(timeout ? ['-T', String(timeout)] : []), ...tty, log, exit, pidfile, helperPath('tspod-launch'), '--', ...exitCommand], { env, stdio: 'ignore', detached: true });
   child.unref();
   const daemonized = new Promise<number>((resolve, reject) => {
     child.once('error', (err) => reject(new TspodError(`cannot run ${monitor}: ${err.message} (was \`npm run build\` run?)`)));
@@ -206,7 +208,7 @@ async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, pr
   const ch = await SyncChannel.open();
   const env = { ...process.env, TSPOD_SYNC_SOCKET: ch.path };
   const path = helperPath('tspod-launch');
-  const helper = io.monitor ? spawnUnderMonitor(env, io.monitor, io.attachSocket) : spawnHelper(path, env, io, preserveFds);
+  const helper = io.monitor ? spawnUnderMonitor(env, io.monitor, io.attachSocket, io.monitorTimeout) : spawnHelper(path, env, io, preserveFds);
   // With -t, SIGHUP (our terminal went away) makes the helper hang up the container's terminal.
   const forwarded: NodeJS.Signals[] = io.sigProxy === false ? [] : ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGHUP'];
   const forward = (sig: NodeJS.Signals) => helper.kill(sig);

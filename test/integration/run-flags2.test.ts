@@ -188,4 +188,34 @@ describe('lifecycle flags', () => {
     expect(r2.stdout).toBe('ready');
     await tspod(['rm', '-f', '-t', '0', 'noproxy']);
   });
+
+  it('run -d --timeout: the monitor kills the container, status 255; run -d --rmi removes container and image', async () => {
+    const t = await tspod(['run', '-d', ...none, '--timeout', '1', 'busybox', 'sleep', '600']);
+    expect(t.exitCode, t.stderr).toBe(0);
+    const w = await tspod(['wait', t.stdout]);
+    expect(w.stdout).toBe('255');
+    expect((await tspod(['tag', 'busybox', 'localhost/flags2-rmi'])).exitCode).toBe(0);
+    const r = await tspod(['run', '-d', ...none, '--name', 'rmi-d', '--rmi', 'localhost/flags2-rmi', 'true']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await waitFor(async () => (await tspod(['image', 'exists', 'localhost/flags2-rmi'])).exitCode === 1)).toBe(true);
+    expect((await tspod(['container', 'exists', 'rmi-d'])).exitCode).toBe(1);
+    expect((await tspod(['image', 'exists', 'busybox'])).exitCode).toBe(0);
+  });
+});
+
+describe('/etc/passwd', () => {
+  it('-u UID gets podman\'s entry; --passwd-entry, --passwd=false, --hostuser', async () => {
+    const r = await run(['-u', '1234', 'busybox', 'sh', '-c', 'tail -1 /etc/passwd; id -un']);
+    expect([r.exitCode, r.stdout], r.stderr).toEqual([0, '1234:*:1234:0:container user:/:/bin/sh\n1234']);
+    const e = await run(['-u', '1234', '--passwd-entry', '$USERNAME:x:$UID:$GID:$NAME:$HOME:/bin/false', 'busybox', 'tail', '-1', '/etc/passwd']);
+    expect(e.stdout).toBe('1234:x:1234:0:container user:/:/bin/false');
+    const off = await run(['-u', '1234', '--passwd=false', 'busybox', 'grep', '-c', '^1234:', '/etc/passwd']);
+    expect(off.stdout).toBe('0');
+    const me = execFileSync('id', ['-un'], { encoding: 'utf8' }).trim();
+    const h = await run(['--hostuser', me, 'busybox', 'tail', '-1', '/etc/passwd']);
+    expect(h.stdout).toMatch(new RegExp(`^${me}:\\*:${process.getuid!()}:${process.getgid!()}:[^:]*:/:/bin/sh$`));
+    const bad = await run(['--hostuser', 'no-such-user-x', 'busybox', 'true']);
+    expect(bad.exitCode).toBe(126);
+    expect(bad.stderr).toMatch(/^Error: creating temporary passwd file for container [0-9a-f]{64}: user: unknown user no-such-user-x$/);
+  });
 });
