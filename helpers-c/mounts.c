@@ -40,6 +40,12 @@ pid_t fuse_pid = -1;
 void mount_rootfs(void) {
   if (!plan.merged || !plan.upper || !plan.work || plan.nlower == 0)
     die_step("mount_rootfs", 0, "plan lacks lower/upper/work/merged");
+  /* --rootfs DIR: the directory itself is the root, changes land in it (as podman's --rootfs) */
+  if (!strcmp(plan.mode, "bind")) {
+    if (mount(plan.lower[0], plan.merged, NULL, MS_BIND | MS_REC, NULL) < 0)
+      die_step("mount_rootfs", errno, "bind %s on %s", plan.lower[0], plan.merged);
+    return;
+  }
   join_lower();
   char opts[70000];
   if (!strcmp(plan.mode, "native")) {

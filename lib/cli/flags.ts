@@ -156,6 +156,7 @@ export const containerFlags: FlagRow[] = [
   { verbs: RC, name: 'uts', type: 'string', usage: 'UTS namespace to use' },
   { verbs: RC, name: 'cgroupns', type: 'string', usage: 'cgroup namespace to use' },
   { verbs: RC, name: 'sysctl', type: 'stringSlice', usage: 'Sysctl options' },
+  { verbs: RC, name: 'rootfs', type: 'bool', usage: 'The first argument is not an image but the rootfs to the exploded container' },
   { verbs: RC, name: 'passwd', type: 'bool', def: true, usage: 'add entries to /etc/passwd and /etc/group' },
   { verbs: RC, name: 'passwd-entry', type: 'string', usage: 'Entry to write to /etc/passwd' },
   { verbs: RC, name: 'hostuser', type: 'stringSlice', usage: 'Host user account to add to /etc/passwd within container' },

@@ -104,6 +104,7 @@ export function toRunOptions(a: Args, verb: 'run' | 'create'): RunOptions {
     cgroupns: a.cgroupns as string | undefined,
     sysctl: toArray(a.sysctl),
     passwd: a.passwd !== false,
+    rootfs: Boolean(a.rootfs),
     passwdEntry: a['passwd-entry'] as string | undefined,
     hostuser: toArray(a.hostuser),
     resources: {

@@ -2,7 +2,7 @@
 // (with its launch plan) and writable layer, then launch it through
 // tspod-launch, attached (tspod is the parent) or under tspod-monitor (-d).
 import { accessSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, isAbsolute, posix } from 'node:path';
+import { dirname, join, isAbsolute, posix, resolve as resolvePath } from 'node:path';
 import { helperPath, packageRoot } from '../config/paths.js';
 import { spawnSync } from 'node:child_process';
 import { resolveStorageConfig } from '../runtime/overlay-probe.js';
@@ -174,6 +174,8 @@ export interface RunOptions {
   cgroupns?: string;
   /** --sysctl KEY=VALUE */
   sysctl?: string[];
+  /** --rootfs: `image` is a directory to run as the root (DIR:O: an overlay over it, the directory left unchanged) */
+  rootfs?: boolean;
   /** --passwd (default true), --passwd-entry TEMPLATE, --hostuser NAME */
   passwd?: boolean;
   passwdEntry?: string;
@@ -389,6 +391,21 @@ function hostname(rec: { id: string }, opt?: string): string {
   return opt ?? rec.id.slice(0, 12);
 }
 
+/** `--rootfs DIR[:O]`: an existing directory (relative to the current one). */
+function parseRootfs(spec: string): { dir: string; overlay: boolean } {
+  const overlay = spec.endsWith(':O');
+  const dir = resolvePath(overlay ? spec.slice(0, -2) : spec);
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    throw new TspodError(`stat ${dir}: no such file or directory: --rootfs takes an existing directory`);
+  }
+  if (!st.isDirectory()) throw new TspodError(`--rootfs ${spec}: ${dir} is not a directory`);
+  if (dir === '/') throw new TspodError('--rootfs /: the host\'s root cannot be a container\'s root');
+  return { dir, overlay };
+}
+
 /** The image's /etc/NAME as its layers (top first) give it; '' when absent, whited out, or not a
  * plain file (a symlink in an image is never followed out of it). */
 function imageFileText(lowers: string[], name: string): string {
@@ -564,12 +581,16 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   }
   const shared = !!opts.pod?.shared;
   if (shared && (ports.length || opts.publishAll)) throw new TspodError('a container in a pod shares the pod\'s network: publish ports on the pod (`tspod pod create -p ...`)');
+  const rootfs = opts.rootfs ? parseRootfs(opts.image) : undefined;
   const image = opts.infraFor
     ? { id: '', names: ['tspod-infra'], chainIds: [] as string[] }
+    : rootfs ? { id: '', names: [rootfs.dir], chainIds: [] as string[] }
     : await imageForRun(store, opts.image, parsePullPolicy(opts.pull), opts.pullOptions ?? {});
-  const config: ImageConfig = opts.infraFor ? { rootfs: { type: 'layers', diff_ids: [] }, config: { Cmd: ['-P'] } } : JSON.parse(readFileSync(store.blobs.path(image.id), 'utf8')) as ImageConfig;
+  const config: ImageConfig = opts.infraFor ? { rootfs: { type: 'layers', diff_ids: [] }, config: { Cmd: ['-P'] } }
+    : rootfs ? { rootfs: { type: 'layers', diff_ids: [] }, config: {} }
+    : JSON.parse(readFileSync(store.blobs.path(image.id), 'utf8')) as ImageConfig;
   const argv = containerCommand(config.config, opts.command, opts.entrypoint);
-  const mismatch = opts.infraFor ? undefined : platformMismatch(config, opts.pullOptions?.platform ? parsePlatform(opts.pullOptions.platform) : undefined);
+  const mismatch = opts.infraFor || rootfs ? undefined : platformMismatch(config, opts.pullOptions?.platform ? parsePlatform(opts.pullOptions.platform) : undefined);
   if (mismatch) process.stderr.write(`WARNING: ${mismatch}\n`);
   if (argv.length === 0) throw new TspodError('no command specified: the image has no Cmd or Entrypoint; give one after the image name');
   const systemdWarning = checkSystemdMode(opts.systemd, argv);
@@ -670,7 +691,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       await chownSecrets(secrets);
       if (secrets.config.length) rec.config.secrets = secrets.config;
       // --passwd, --passwd-entry, --hostuser: the image's /etc/passwd with podman's added lines, bound over it
-      const lowers = opts.infraFor ? [] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c));
+      const lowers = opts.infraFor ? [] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c));
       const imagePasswd = opts.infraFor ? '' : imageFileText(lowers, 'passwd');
       const passwdLines = opts.infraFor ? [] : passwdAdditions({
         imagePasswd, user: rec.config.user, workdir: rec.config.workingDir, passwd: opts.passwd !== false, passwdEntry: opts.passwdEntry,
@@ -683,7 +704,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       const plan: LaunchPlan = {
         mountProgram: storage.mountProgram,
         mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
-        lowerDirs: opts.infraFor ? [opts.infraFor.rootfs] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c)),
+        lowerDirs: opts.infraFor ? [opts.infraFor.rootfs] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c)),
+        ...(rootfs && !rootfs.overlay ? { rootfsBind: true } : {}),
         upperDir: join(dir, 'upper'),
         workDir: join(dir, 'work'),
         mergedDir: join(dir, 'merged'),

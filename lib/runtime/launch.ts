@@ -16,6 +16,8 @@ export interface LaunchPlan {
   mountProgram?: string; // fuse-overlayfs path; undefined = native overlay
   mountProgramLog?: string;
   lowerDirs: string[]; // top first
+  /** --rootfs DIR (without :O): DIR itself, bound, is the root (lowerDirs[0]) */
+  rootfsBind?: boolean;
   upperDir: string;
   workDir: string;
   mergedDir: string;
@@ -90,9 +92,14 @@ export interface LaunchHooks {
 
 export function planLines(p: LaunchPlan): string[][] {
   const lines: string[][] = [];
-  if (p.mountProgram) lines.push(['mode', 'fuse'], ['fuse_program', p.mountProgram]);
-  if (p.mountProgram && p.mountProgramLog) lines.push(['fuse_log', p.mountProgramLog]);
-  else lines.push(['mode', 'native']);
+  if (p.rootfsBind) {
+    lines.push(['mode', 'bind']);
+  } else if (p.mountProgram) {
+    lines.push(['mode', 'fuse'], ['fuse_program', p.mountProgram]);
+    if (p.mountProgramLog) lines.push(['fuse_log', p.mountProgramLog]);
+  } else {
+    lines.push(['mode', 'native']);
+  }
   for (const l of p.lowerDirs) lines.push(['lower', l]);
   lines.push(['upper', p.upperDir], ['work', p.workDir], ['merged', p.mergedDir]);
   lines.push(['network', p.network], ['hostname', p.hostname], ['user', p.user], ['cwd', p.cwd]);

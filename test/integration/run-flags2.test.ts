@@ -1,7 +1,7 @@
 // issue 12, second part: secrets (`tspod secret ...`, `run --secret`), and the run/create flags
 // of the lifecycle and namespaces, as a podman user sees them. Budget: about 60 s.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -217,5 +217,25 @@ describe('/etc/passwd', () => {
     const bad = await run(['--hostuser', 'no-such-user-x', 'busybox', 'true']);
     expect(bad.exitCode).toBe(126);
     expect(bad.stderr).toMatch(/^Error: creating temporary passwd file for container [0-9a-f]{64}: user: unknown user no-such-user-x$/);
+  });
+});
+
+describe('--rootfs', () => {
+  it('runs a directory as the root (changes land in it); DIR:O keeps it unchanged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-rootfs-'));
+    const exported = join(tmp, 'bb.tar');
+    const c = await tspod(['create', ...none, '--name', 'rootfs-src', 'busybox', 'true']);
+    expect(c.exitCode, c.stderr).toBe(0);
+    expect((await tspod(['export', '-o', exported, 'rootfs-src'])).exitCode).toBe(0);
+    execFileSync('tar', ['xf', exported, '-C', dir, '--no-same-owner', '--exclude=./dev/*', '--exclude=dev/*']);
+    const r = await run(['--rootfs', dir, 'sh', '-c', 'echo made > /made; cat /made']);
+    expect([r.exitCode, r.stdout], r.stderr).toEqual([0, 'made']);
+    expect(readFileSync(join(dir, 'made'), 'utf8')).toBe('made\n');
+    const o = await run(['--rootfs', `${dir}:O`, 'sh', '-c', 'echo x > /overlay-only; cat /made']);
+    expect([o.exitCode, o.stdout], o.stderr).toEqual([0, 'made']);
+    expect(existsSync(join(dir, 'overlay-only'))).toBe(false);
+    const missing = await run(['--rootfs', join(tmp, 'nope'), 'true']);
+    expect(missing.stderr).toMatch(/^Error: stat .*nope: no such file or directory/);
+    await tspod(['rm', 'rootfs-src']);
   });
 });
