@@ -112,7 +112,7 @@ export const containerFlags: FlagRow[] = [
   { verbs: RC, name: 'personality', type: 'string', usage: 'Configure execution domain using personality (e.g., LINUX/LINUX32)' },
   { verbs: RC, name: 'seccomp-policy', type: 'string', def: 'default', usage: 'Policy for selecting a seccomp profile (experimental)' },
   { verbs: RC, name: 'systemd', type: 'string', def: 'true', usage: 'Run container in systemd mode ("true"|"false"|"always")' },
-  { verbs: ['run'], name: 'attach', short: 'a', type: 'stringSlice', usage: 'Attach to STDIN, STDOUT or STDERR' },
+  { verbs: RC, name: 'attach', short: 'a', type: 'stringSlice', usage: 'Attach to STDIN, STDOUT or STDERR' },
   { verbs: RC, name: 'log-driver', type: 'string', usage: 'Logging driver for the container (default "k8s-file")' },
   { verbs: RC, name: 'log-opt', type: 'stringSlice', usage: 'Logging driver options' },
   { verbs: RC, name: 'oom-score-adj', type: 'int', usage: 'Tune the host\'s OOM preferences (-1000 to 1000)' },
@@ -138,12 +138,35 @@ export const containerFlags: FlagRow[] = [
   { verbs: RC, name: 'memory-swappiness', type: 'int', def: -1, usage: 'Tune container memory swappiness (0 to 100, or -1 for system default)' },
   { verbs: RC, name: 'oom-kill-disable', type: 'bool', usage: 'Disable OOM Killer' },
   { verbs: RC, name: 'pids-limit', type: 'int', usage: 'Tune container pids limit (set -1 for unlimited)' },
+  // issue 12, second part (branch flags): secrets, lifecycle, namespaces
+  { verbs: RC, name: 'secret', type: 'stringArray', usage: 'Add secret to container' },
+  { verbs: RC, name: 'stop-timeout', type: 'uint', def: 10, usage: 'Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL.' },
+  { verbs: ['run'], name: 'sig-proxy', type: 'bool', def: true, usage: 'Proxy received signals to the process' },
+  { verbs: ['run'], name: 'detach-keys', type: 'string', arg: '[a-Z]', def: 'ctrl-p,ctrl-q', usage: 'Override the key sequence for detaching a container. Format is a single character [a-Z] or a comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-cf`, `@`, `^`, `[`, `\\`, `]`, `^` or `_`' },
+  { verbs: RC, name: 'env-merge', type: 'stringArray', usage: 'Preprocess environment variables from image before injecting them into the container' },
+  { verbs: RC, name: 'http-proxy', type: 'bool', def: true, usage: 'Set proxy environment variables in the container based on the host proxy vars' },
+  { verbs: RC, name: 'requires', type: 'stringSlice', usage: 'Add one or more requirement containers that must be started before this container will start' },
+  { verbs: RC, name: 'chrootdirs', type: 'stringSlice', usage: 'Chroot directories inside the container' },
+  { verbs: RC, name: 'device', type: 'stringSlice', usage: 'Add a host device to the container' },
+  { verbs: RC, name: 'device-cgroup-rule', type: 'stringSlice', usage: 'Add a rule to the cgroup allowed devices list' },
+  { verbs: RC, name: 'cgroup-conf', type: 'stringSlice', usage: 'Configure cgroup v2 (key=value)' },
+  { verbs: RC, name: 'disable-content-trust', type: 'bool', usage: 'This is a Docker specific option and is a NOOP' },
+  { verbs: RC, name: 'pid', type: 'string', usage: 'PID namespace to use' },
+  { verbs: RC, name: 'ipc', type: 'string', usage: 'IPC namespace to use' },
+  { verbs: RC, name: 'uts', type: 'string', usage: 'UTS namespace to use' },
+  { verbs: RC, name: 'cgroupns', type: 'string', usage: 'cgroup namespace to use' },
+  { verbs: RC, name: 'sysctl', type: 'stringSlice', usage: 'Sysctl options' },
+  { verbs: RC, name: 'rootfs', type: 'bool', usage: 'The first argument is not an image but the rootfs to the exploded container' },
+  { verbs: RC, name: 'passwd', type: 'bool', def: true, usage: 'add entries to /etc/passwd and /etc/group' },
+  { verbs: RC, name: 'passwd-entry', type: 'string', usage: 'Entry to write to /etc/passwd' },
+  { verbs: RC, name: 'hostuser', type: 'stringSlice', usage: 'Host user account to add to /etc/passwd within container' },
 ];
 
 const shared = (verb: SharedVerb): FlagRow[] => containerFlags.filter((r) => r.verbs!.includes(verb));
 
 const detachKeys: FlagRow = { name: 'detach-keys', type: 'string', arg: '[a-Z]', def: 'ctrl-p,ctrl-q', usage: 'Select the key sequence for detaching a container. Format is a single character [a-Z] or a comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, `@`, `^`, `[`, `\\`, `]`, `^` or `_`' };
-const stopTime: FlagRow = { name: 'time', short: 't', type: 'uint', def: 10, usage: 'Seconds to wait for stop before killing the container' };
+// no def: without -t the container's --stop-timeout applies (10 when it has none)
+const stopTime: FlagRow = { name: 'time', short: 't', type: 'uint', usage: 'Seconds to wait for stop before killing the container (default 10)' };
 const ignore: FlagRow = { name: 'ignore', short: 'i', type: 'bool', usage: 'Ignore errors when a specified container is missing' };
 const cidfiles: FlagRow = { name: 'cidfile', type: 'stringArray', usage: 'Read the container ID from the file' };
 const authfile: FlagRow = { name: 'authfile', type: 'string', usage: 'Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override' };
@@ -477,7 +500,7 @@ export const commands: Record<string, CommandSpec> = {
   'pod start': { usage: 'tspod pod start [options] POD [POD...]', describe: 'Start one or more pods', flags: [allFlag('Restart all running pods'), podLatest, podIdFiles('Read the pod ID from the file')] },
   'pod stop': { usage: 'tspod pod stop [options] POD [POD...]', describe: 'Stop one or more pods', flags: [
     allFlag('Stop all running pods'), podIgnore, podLatest, podIdFiles('Read the pod ID from the file'),
-    { name: 'time', short: 't', type: 'uint', def: 10, usage: 'Seconds to wait for pod stop before killing the container' },
+    { name: 'time', short: 't', type: 'uint', usage: 'Seconds to wait for pod stop before killing the container (default 10)' },
   ] },
   'pod restart': { usage: 'tspod pod restart [options] POD [POD...]', describe: 'Restart one or more pods', flags: [allFlag('Restart all running pods'), podLatest] },
   'pod pause': { usage: 'tspod pod pause [options] POD [POD...]', describe: 'Pause one or more pods', flags: [allFlag('Pause all running pods'), podLatest] },
@@ -673,6 +696,25 @@ export const commands: Record<string, CommandSpec> = {
   'volume import': { usage: 'tspod volume import VOLUME [SOURCE]', describe: 'Import a tarball contents into a tspod volume', flags: [] },
   'volume mount': { usage: 'tspod volume mount NAME', describe: 'Mount volume', flags: [] },
   'volume unmount': { usage: 'tspod volume unmount NAME', describe: 'Unmount volume', flags: [] },
+  'secret create': { usage: 'tspod secret create [options] NAME FILE|-', describe: 'Create a new secret', flags: [
+    { name: 'driver', short: 'd', type: 'string', def: 'file', usage: 'Specify secret driver' },
+    { name: 'driver-opts', type: 'stringArray', usage: 'Specify driver specific options (default [])' },
+    { name: 'env', type: 'bool', usage: 'Read secret data from environment variable' },
+    { name: 'label', short: 'l', type: 'stringArray', usage: 'Specify labels on the secret' },
+  ], more: 'Create a secret. Input can be a path to a file or "-" (read from stdin). Default driver is file (unencrypted).' },
+  'secret ls': { usage: 'tspod secret ls [options]', describe: 'List secrets', maxArgs: 0, flags: [
+    { name: 'filter', short: 'f', type: 'stringSlice', usage: 'Filter secret output' },
+    formatFlag('Format volume output using Go template (default "{{range .}}{{.ID}}\\t{{.Name}}\\t{{.Driver}}\\t{{.CreatedAt}}\\t{{.UpdatedAt}}\\n{{end -}}")'),
+    { name: 'noheading', type: 'bool', usage: 'Do not print headers' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'Print secret IDs only' },
+  ] },
+  'secret inspect': { usage: 'tspod secret inspect [options] SECRET [SECRET...]', describe: 'Inspect a secret', flags: [
+    formatFlag('Format inspect output using Go template', 'f'),
+    { name: 'pretty', type: 'bool', usage: 'Print inspect output in human-readable format' },
+  ] },
+  'secret rm': { usage: 'tspod secret rm [options] SECRET [SECRET...]', describe: 'Remove one or more secrets', flags: [
+    { name: 'all', short: 'a', type: 'bool', usage: 'Remove all secrets' },
+  ] },
   version: { usage: 'tspod version [options]', describe: 'Display the tspod version information', maxArgs: 0, flags: [
     formatFlag('Change the output format to JSON or a Go template', 'f'),
   ] },
@@ -687,6 +729,7 @@ export const groups: Record<string, string> = {
   image: 'Manage images',
   container: 'Manage containers',
   volume: 'Manage volumes',
+  secret: 'Manage secrets',
   kube: 'Play containers, pods or volumes based on a structured input file',
   manifest: 'Manipulate manifest lists and image indexes',
 };
@@ -704,5 +747,6 @@ export const groupAliases: Record<string, Record<string, string[]>> = {
   kube: { play: ['play', 'kube'], generate: ['generate', 'kube'], down: ['play', 'kube', '--down'] },
   pod: { ls: ['pod', 'ps'], list: ['pod', 'ps'] },
   volume: { list: ['volume', 'ls'], umount: ['volume', 'unmount'] },
+  secret: { list: ['secret', 'ls'] },
 };
 export const plainAliases: Record<string, string> = { umount: 'unmount', 'image-prune': 'image prune' };

@@ -22,7 +22,7 @@ export const restart = async (a: Args): Promise<number | void> => {
   let code = 0;
   for (const r of refs) {
     try {
-      await containerStop(r, Number(a.time));
+      await containerStop(r, a.time as number | undefined);
       await containerStart(r);
       process.stdout.write(`${r}\n`);
     } catch (err) {

@@ -120,6 +120,11 @@ export async function containerCleanup(id: string): Promise<void> {
       const { removeAnonymousVolumes } = await import('./volumes.js');
       await removeAnonymousVolumes(store, rec);
     }
+    if (rec.config.rmi) {
+      // run -d --rmi: an image other containers use stays (nothing to tell: no one is attached)
+      const { imageRemove } = await import('./images.js');
+      await imageRemove([rec.config.rmi], false).catch(() => undefined);
+    }
     await podPolicy();
     return;
   }
@@ -214,9 +219,11 @@ export async function containerWait(ref: string, condition = 'stopped', interval
   return readExit(store, rec.id)?.exitCode ?? after?.state.exitCode ?? -1;
 }
 
-/** SIGTERM (or the image's StopSignal), then SIGKILL after `timeout` seconds. */
-export async function containerStop(ref: string, timeout = 10, stopSignal?: string): Promise<string> {
+/** SIGTERM (or the image's StopSignal), then SIGKILL after `timeout` seconds (the container's
+ * --stop-timeout when not given, else 10). */
+export async function containerStop(ref: string, timeoutGiven?: number, stopSignal?: string): Promise<string> {
   const { store, rec } = lookup(ref);
+  const timeout = timeoutGiven ?? rec.config.stopTimeout ?? 10;
   const sig = signalNumber(stopSignal ?? rec.config.stopSignal ?? 'TERM');
   // Marked first, even when it is not running: a restart policy must not bring it back.
   await markStoppedByUser(store, rec.id);
@@ -584,7 +591,10 @@ export function containerDiff(ref: string): DiffEntry[] {
   const plan = rec.plan as { upperDir: string; lowerDirs: string[] } | undefined;
   if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no layer information (made by an older tspod)`);
   // tspod's own mount targets appear in every container: not the user's changes.
-  return layerDiff(plan.upperDir, plan.lowerDirs, ['etc/hostname', 'etc/hosts', 'etc/resolv.conf']);
+  // /run/secrets (--secret) is an empty directory tspod made to bind the secrets on; /run itself
+  // changes with it (podman leaves both out of diff too).
+  return layerDiff(plan.upperDir, plan.lowerDirs, ['etc/hostname', 'etc/hosts', 'etc/resolv.conf', 'run/secrets'])
+    .filter((e) => !(e.path === '/run' && e.kind === 'C'));
 }
 
 /** What directory UPPER adds (A), changes (C) or deletes (D, overlay whiteouts) over LOWER
@@ -613,7 +623,7 @@ export function layerDiff(upper: string, lowers: string[], skipEmpty: string[] =
         out.push({ kind: 'D', path: `/${r}` });
         continue;
       }
-      if (skipEmpty.includes(r) && st.size === 0) continue;
+      if (skipEmpty.includes(r) && (st.isDirectory() ? readdirSync(join(upper, r)).length === 0 : st.size === 0)) continue;
       out.push({ kind: inLower(r) ? 'C' : 'A', path: `/${r}` });
       if (st.isDirectory()) walk(r);
     }

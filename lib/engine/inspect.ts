@@ -53,6 +53,8 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       Hostname: rec.config.hostname, User: rec.config.user, Env: rec.config.env, Cmd: rec.command, WorkingDir: rec.config.workingDir,
       Tty: rec.config.tty, OpenStdin: rec.config.interactive, Labels: rec.config.labels ?? {}, Image: rec.imageName,
       Annotations: rec.config.annotations ?? {},
+      StopTimeout: rec.config.stopTimeout ?? 10,
+      ...(rec.config.secrets ? { Secrets: rec.config.secrets } : {}),
     },
     Mounts: rec.config.mounts.map((m) => ({ Type: m.type, Source: m.source, Destination: m.destination, RW: !m.readonly })),
     NetworkSettings: { Ports: portMap(s.status === 'running' ? s.ports : undefined) },
