@@ -377,8 +377,11 @@ function parseNetwork(spec: string): 'slirp4netns' | 'none' | 'host' {
 }
 
 function hostname(rec: { id: string }, opt?: string): string {
-  if (opt !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(opt)) throw new TspodError(`invalid --hostname "${opt}"`);
-  return opt ?? rec.id.slice(0, 12);
+  // podman passes the name as given (generated pod names carry '_'); only the kernel's
+  // limit for sethostname (64 bytes) stops one.
+  if (opt && Buffer.byteLength(opt) > 64) throw new TspodError(`invalid --hostname "${opt}": longer than 64 bytes, the kernel's limit for a host name`, 126);
+  if (opt?.includes('\0')) throw new TspodError(`invalid --hostname: it holds a NUL byte`);
+  return opt || rec.id.slice(0, 12);
 }
 
 /** `--rootfs DIR[:O]`: an existing directory (relative to the current one). */
