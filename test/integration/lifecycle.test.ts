@@ -105,7 +105,7 @@ describe('stop, kill, start', () => {
     expect(await state('usr1')).toBe('running');
     const bad = await tspod(['kill', '-s', 'NOPE', 'usr1']);
     expect(bad.exitCode).toBe(125);
-    expect(bad.stderr).toMatch(/invalid signal "NOPE"/);
+    expect(bad.stderr).toMatch(/^Error: invalid signal: NOPE$/);
   });
 
   it('rm refuses a running container without -f; rm -f leaves no process, mount or state', async () => {
