@@ -166,7 +166,8 @@ const shared = (verb: SharedVerb): FlagRow[] => containerFlags.filter((r) => r.v
 
 const detachKeys: FlagRow = { name: 'detach-keys', type: 'string', arg: '[a-Z]', def: 'ctrl-p,ctrl-q', usage: 'Select the key sequence for detaching a container. Format is a single character [a-Z] or a comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, `@`, `^`, `[`, `\\`, `]`, `^` or `_`' };
 // no def: without -t the container's --stop-timeout applies (10 when it has none)
-const stopTime: FlagRow = { name: 'time', short: 't', type: 'uint', usage: 'Seconds to wait for stop before killing the container (default 10)' };
+// --timeout: podman's hidden alias of --time on stop, restart, rm and pod stop.
+const stopTime: FlagRow = { name: 'time', short: 't', aliases: ['timeout'], type: 'uint', usage: 'Seconds to wait for stop before killing the container (default 10)' };
 const ignore: FlagRow = { name: 'ignore', short: 'i', type: 'bool', usage: 'Ignore errors when a specified container is missing' };
 const cidfiles: FlagRow = { name: 'cidfile', type: 'stringArray', usage: 'Read the container ID from the file' };
 const authfile: FlagRow = { name: 'authfile', type: 'string', usage: 'Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override' };
@@ -295,7 +296,7 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'filter', type: 'stringSlice', usage: 'Filter output based on conditions given' },
     { name: 'force', short: 'f', type: 'bool', usage: 'Force removal of a running or unusable container' },
     ignore, latest,
-    { name: 'time', short: 't', type: 'uint', usage: 'Seconds to wait for stop before killing the container (default 10)' },
+    { name: 'time', short: 't', aliases: ['timeout'], type: 'uint', usage: 'Seconds to wait for stop before killing the container (default 10)' },
     { name: 'volumes', short: 'v', type: 'bool', usage: 'Remove anonymous volumes associated with the container' },
   ] },
   images: { usage: 'tspod images [options] [IMAGE]', describe: 'List images in local storage', flags: [
@@ -500,7 +501,7 @@ export const commands: Record<string, CommandSpec> = {
   'pod start': { usage: 'tspod pod start [options] POD [POD...]', describe: 'Start one or more pods', flags: [allFlag('Restart all running pods'), podLatest, podIdFiles('Read the pod ID from the file')] },
   'pod stop': { usage: 'tspod pod stop [options] POD [POD...]', describe: 'Stop one or more pods', flags: [
     allFlag('Stop all running pods'), podIgnore, podLatest, podIdFiles('Read the pod ID from the file'),
-    { name: 'time', short: 't', type: 'uint', usage: 'Seconds to wait for pod stop before killing the container (default 10)' },
+    { name: 'time', short: 't', aliases: ['timeout'], type: 'uint', usage: 'Seconds to wait for pod stop before killing the container (default 10)' },
   ] },
   'pod restart': { usage: 'tspod pod restart [options] POD [POD...]', describe: 'Restart one or more pods', flags: [allFlag('Restart all running pods'), podLatest] },
   'pod pause': { usage: 'tspod pod pause [options] POD [POD...]', describe: 'Pause one or more pods', flags: [allFlag('Pause all running pods'), podLatest] },
@@ -518,7 +519,7 @@ export const commands: Record<string, CommandSpec> = {
     allFlag('Remove all running pods'),
     { name: 'force', short: 'f', type: 'bool', usage: 'Force removal of a running pod by first stopping all containers, then removing all containers in the pod.  The default is false' },
     podIgnore, podLatest, podIdFiles('Read the pod ID from the file'),
-    { name: 'time', short: 't', type: 'uint', usage: 'Seconds to wait for pod stop before killing the container (default 10)' },
+    { name: 'time', short: 't', aliases: ['timeout'], type: 'uint', usage: 'Seconds to wait for pod stop before killing the container (default 10)' },
   ] },
   'pod ps': { usage: 'tspod pod ps [options]', describe: 'List pods', maxArgs: 0, flags: [
     { name: 'ctr-ids', type: 'bool', usage: 'Display the container UUIDs. If no-trunc is not set they will be truncated' },

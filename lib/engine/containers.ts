@@ -15,6 +15,9 @@ import { TspodError } from '../util/errors.js';
 import { containerFiles, containerProcesses, killProcesses, processAlive, processStartTime, readExit, waitUntil } from './container-state.js';
 import { openStore } from './store.js';
 import { parseSignal } from '../spec/signals.js';
+import { constants } from 'node:os';
+
+const osSignals = constants.signals as Record<string, number>;
 import { dirSize, findContainerIn, liveState, parseFilters, podIdsFor } from './container-list.js';
 
 // The lookups and listing live in container-list.ts (light enough for ps); re-exported for the verbs.
@@ -222,13 +225,21 @@ export async function containerStop(ref: string, timeoutGiven?: number, stopSign
   const fresh = store.containers.get(rec.id) ?? rec;
   if (!running(fresh)) return rec.id; // podman: stopping a stopped container is not an error
   rec.state = fresh.state;
-  try {
-    process.kill(rec.state.pid!, sig);
-  } catch {
-    /* exited meanwhile */
-  }
   const gone = () => !running(store.containers.get(rec.id) ?? rec);
-  if (!(await waitUntil(gone, timeout * 1000))) {
+  // As podman: with a timeout of 0 the container gets SIGKILL at once; otherwise the stop
+  // signal, and SIGKILL with a warning when the timeout passes.
+  if (timeout > 0) {
+    try {
+      process.kill(rec.state.pid!, sig);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  if (timeout === 0 || !(await waitUntil(gone, timeout * 1000))) {
+    if (timeout > 0) {
+      const name = Object.entries(osSignals).find(([, n]) => n === sig)?.[0] ?? String(sig);
+      process.stderr.write(`WARN[${String(timeout).padStart(4, '0')}] StopSignal ${name} failed to stop container ${rec.name} in ${timeout} seconds, resorting to SIGKILL\n`);
+    }
     try {
       process.kill(rec.state.pid!, 'SIGKILL');
     } catch {

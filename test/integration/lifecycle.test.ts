@@ -89,8 +89,10 @@ describe('stop, kill, start', () => {
   it('stop -t 1 kills a container that ignores SIGTERM', async () => {
     await tspod(['run', '-d', ...none, '--name', 'stubborn', 'busybox', 'sleep', '100']);
     const started = Date.now();
-    await tspod(['stop', '-t', '1', 'stubborn']);
+    const stop = await tspod(['stop', '--timeout=1', 'stubborn']);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    // podman's warning, and --timeout as the alias of -t it keeps
+    expect(stop.stderr).toMatch(/StopSignal SIGTERM failed to stop container stubborn in 1 seconds, resorting to SIGKILL$/);
     expect((await tspod(['wait', 'stubborn'])).stdout).toBe('137');
   });
 
