@@ -110,7 +110,7 @@ export function readContainerfiles(files: string[], ctx: string, stdinContainerf
     try {
       return readFileSync(path, 'utf8');
     } catch {
-      throw new TspodError(`the specified Containerfile or Dockerfile does not exist, ${f}: no such file or directory`);
+      throw new TspodError(`stat ${resolve(path)}: no such file or directory: the Containerfile given with -f does not exist (a relative path is read from the working directory, else from the context)`);
     }
   });
   return { text: texts.join('\n'), name: files.length === 1 ? (files[0] === '-' ? '-' : resolve(files[0]!)) : files.join(',') };

@@ -130,16 +130,17 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
   if (o.allPlatforms) throw new TspodError('--all-platforms: tspod builds for this host\'s platform only (no emulation of other architectures)');
   if (o.cacheFrom !== undefined || o.cacheTo !== undefined) throw new TspodError(`--cache-${o.cacheFrom !== undefined ? 'from' : 'to'}: tspod's build cache is local to the store (build-cache); remote cache repositories are not supported`);
   if (o.isolation !== undefined && !['oci', 'rootless'].includes(o.isolation)) throw new TspodError(`--isolation ${o.isolation}: tspod runs RUN steps in its rootless OCI-style container (oci or rootless); chroot isolation is not supported`);
-  if (o.squash && o.squashAll) throw new TspodError('--squash and --squash-all cannot be used together');
+  if (o.squash && o.squashAll) throw new TspodError('cannot specify --squash with --layers and --squash-all with --squash: give one of --squash (the new layers in one) and --squash-all (every layer in one)');
   if (o.format !== 'oci' && o.format !== 'docker') throw new TspodError(`unrecognized image type "${o.format}": use oci or docker`);
-  if (o.logsplit && !o.logfile) throw new TspodError('cannot use --logsplit without --logfile');
   checkNamespaces(o.namespaces);
+  if (o.output !== undefined) parseOutput(o.output);
   const platform = checkPlatform(o);
   const format = o.format as 'oci' | 'docker';
   const created = o.timestamp !== undefined ? new Date(o.timestamp * 1000).toISOString().replace('.000Z', 'Z') : undefined;
   const co: ComposeOptions = { format, created };
 
   let logFd: number | undefined;
+  // --logsplit without --logfile does nothing, as podman's
   if (o.logfile) logFd = openSync(o.logsplit ? `${o.logfile}_${platform.os}_${platform.architecture}` : o.logfile, 'w', 0o644);
   const outputToStdout = o.output !== undefined && (o.output === '-' || /(^|,)dest=-(,|$)/.test(o.output));
   const report: Report = logFd !== undefined ? (l) => writeSync(logFd!, `${l}\n`) : outputToStdout ? err : out;
@@ -178,7 +179,7 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
     let last = parsed.stages.length - 1;
     if (o.target !== undefined) {
       last = parsed.stages.findIndex((s) => s.name === o.target!.toLowerCase());
-      if (last < 0) throw new TspodError(`the target "${o.target}" was not found in the provided Dockerfile`);
+      if (last < 0) throw new TspodError(`The target "${o.target}" was not found in the provided Dockerfile: name a stage given with FROM ... AS NAME`);
     }
     const stages = parsed.stages.slice(0, last + 1);
     const needed = o.skipUnusedStages ? neededStages(stages, last, globalArgs) : new Set(stages.map((s) => s.index));
@@ -931,8 +932,8 @@ async function finalize(store: Store, img: ImageRecord, base: ImageRecord | unde
   return writeImage(store, image, layers, [], { ...co, annotations });
 }
 
-/** --output type=local,dest=DIR | type=tar,dest=FILE|- | DIR | -: the image's files, every layer merged. */
-async function exportOutput(store: Store, img: ImageRecord, spec: string, work: string): Promise<void> {
+/** --output type=local,dest=DIR | type=tar,dest=FILE|- | DIR | -. */
+function parseOutput(spec: string): { type: 'local' | 'tar'; dest: string } {
   let type = 'local', dest: string | undefined;
   if (spec === '-') [type, dest] = ['tar', '-'];
   else if (!spec.includes('=')) dest = spec;
@@ -945,7 +946,14 @@ async function exportOutput(store: Store, img: ImageRecord, spec: string, work: 
     }
   }
   if (!dest) throw new TspodError(`--output ${spec}: dest= is required`);
-  if (type !== 'local' && type !== 'tar') throw new TspodError(`--output ${spec}: type must be local or tar`);
+  if (type !== 'local' && type !== 'tar') throw new TspodError(`failed to parse build output: invalid type "${type}" selected for build output options "${spec}": use type=local or type=tar`);
+  if (type === 'local' && dest === '-') throw new TspodError('--output type=local needs a directory, not -; use type=tar for stdout');
+  return { type, dest };
+}
+
+/** --output: the image's files, every layer merged, into a directory or one tar. */
+async function exportOutput(store: Store, img: ImageRecord, spec: string, work: string): Promise<void> {
+  const { type, dest } = parseOutput(spec);
   const blobs = readManifest(store, img).layers.map((l) => store.blobs.path(l.digest));
   if (type === 'tar') {
     const fd = dest === '-' ? 1 : openSync(dest, 'w', 0o644);
@@ -956,7 +964,6 @@ async function exportOutput(store: Store, img: ImageRecord, spec: string, work: 
     }
     return;
   }
-  if (dest === '-') throw new TspodError('--output type=local needs a directory, not -; use type=tar for stdout');
   const tar = join(work, 'output.tar');
   const fd = openSync(tar, 'w', 0o600);
   try {
