@@ -881,7 +881,9 @@ async function runInContainer(store: Store, st: StageState, ins: Instruction, ar
     }
     const upper = (rec.plan as { upperDir: string }).upperDir;
     const inImage = layerLookup(diffDirs(store, st.image));
-    for (const t of mounts.targets) dropMountPoint(upper, t, inImage);
+    // -v DIR:DEST: its mount point too (DEST is the second part)
+    const volumeTargets = o.volumes.map((v) => v.split(':')[1]).filter((t): t is string => !!t && t.startsWith('/'));
+    for (const t of [...mounts.targets, ...volumeTargets]) dropMountPoint(upper, posix.normalize(t), inImage);
     const tar = join(o.work, `run-${rec.id.slice(0, 12)}.tar`);
     await packUpperLayer(upper, tar);
     keep = !o.rm;

@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { rawTar } from './fixtures.js';
 import { testCredentials } from './registries.js';
-import { tspod } from './helpers.js';
+import { testEnv, tspod } from './helpers.js';
 
 const base = mkdtempSync(join(tmpdir(), 'tspod-build2-'));
-const images = ['b2-in', 'b2-tar', 'b2-stdin', 'b2-docker', 'b2-child', 'b2-flags', 'b2-squash', 'b2-all', 'b2-mounts', 'b2-here', 'b2-add', 'b2-jobs', 'b2-from', 'b2-pulled'];
+const images = ['b2-in', 'b2-tar', 'b2-stdin', 'b2-docker', 'b2-child', 'b2-flags', 'b2-squash', 'b2-all', 'b2-mounts', 'b2-here', 'b2-add', 'b2-jobs', 'b2-from', 'b2-pulled', 'b2-runflags'];
 let server: Server;
 let url = '';
 
@@ -146,8 +146,9 @@ describe('tspod build flags', () => {
       .toBe('["/bin/sh","-ec"]|["RUN echo triggered > /onbuild.txt"]|application/vnd.docker.distribution.manifest.v2+json');
 
     const child = context('child', { Containerfile: 'FROM b2-docker\nCMD ["cat", "/onbuild.txt"]\n' });
-    const c = await build(['-t', 'b2-child', child]);
+    const c = await build(['-t', 'b2-child', child], { env: { ...testEnv(), BUILDAH_FORMAT: 'docker' } });
     expect(c.exitCode, c.stderr).toBe(0);
+    expect(await inspect('b2-child', '{{.ManifestType}}')).toBe('application/vnd.docker.distribution.manifest.v2+json'); // BUILDAH_FORMAT
     expect((await tspod(['run', '--rm', '--network', 'none', 'b2-child'])).stdout).toBe('triggered');
     expect(await inspect('b2-child', '{{json .Config.OnBuild}}')).not.toContain('triggered');
   });
@@ -279,6 +280,15 @@ describe('tspod build instructions', () => {
     expect(missing.stderr).toContain('secret "tok" was not given');
   });
 
+  it('RUN gets the build\'s -v, --add-host, --cap-drop and --ulimit, and leaves no mount point behind', async () => {
+    const host = context('hostdir', { 'h.txt': 'from the host\n' });
+    const dir = context('runflags', { Containerfile: 'FROM busybox\nRUN cat /hostdir/h.txt; grep -c myhost /etc/hosts; grep CapEff /proc/self/status; ulimit -n\n' });
+    const r = await build(['-v', `${host}:/hostdir:ro`, '--add-host', 'myhost:10.1.2.3', '--cap-drop', 'ALL', '--ulimit', 'nofile=512:512', '-t', 'b2-runflags', dir]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('from the host\n1\nCapEff:\t0000000000000000\n512\n');
+    expect(await runIn('b2-runflags', 'test -e /hostdir && echo left || echo gone')).toBe('gone');
+  });
+
   it('here-documents in RUN and COPY, --build-arg-file, COPY --link', async () => {
     const dir = context('here', {
       Containerfile: [
@@ -365,6 +375,7 @@ describe.skipIf(!podman)('tspod build beside podman', () => {
     const r = await build(['-t', 'b2-compare', dir]);
     expect(r.exitCode, r.stderr).toBe(0);
     const ours = JSON.parse(await inspect('b2-compare', '{{json .Config}}')) as Record<string, unknown>;
+    const ourHistory = Number(await inspect('b2-compare', '{{len .History}}'));
     await tspod(['rmi', 'b2-compare']);
     const proot = mkdtempSync(join(tmpdir(), 'tspod-podman-'));
     const p = (args: string[]) => execFileSync(podman!, ['--root', join(proot, 'root'), '--runroot', join(proot, 'run'), '--runtime', 'runc', '--storage-driver', 'overlay', ...args],
@@ -376,6 +387,8 @@ describe.skipIf(!podman)('tspod build beside podman', () => {
       const theirs = JSON.parse(p(['image', 'inspect', '--format', '{{json .Config}}', 'compare'])) as Record<string, unknown>;
       delete (theirs.Labels as Record<string, string>)['io.buildah.version'];
       for (const f of ['Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'ExposedPorts', 'Volumes', 'Labels', 'StopSignal']) expect(ours[f], f).toEqual(theirs[f]);
+      // one history entry per step, as podman's
+      expect(ourHistory).toBe(Number(p(['image', 'inspect', '--format', '{{len .History}}', 'compare']).trim()));
     } finally {
       execFileSync('podman', ['unshare', 'rm', '-rf', proot], { stdio: 'ignore' });
     }
