@@ -31,7 +31,7 @@ export const handler = async (a: Args): Promise<number | void> => {
     manifest: str('manifest'), output: str('output'), httpProxy: a['http-proxy'] !== false, buildContexts: toArray(a['build-context']),
     cacheFrom: str('cache-from'), cacheTo: str('cache-to'), cacheTtl: str('cache-ttl'), isolation: str('isolation') ?? (process.env.BUILDAH_ISOLATION || undefined),
     refused: {
-      'cgroup-parent': str('cgroup-parent'), 'cpp-flag': toArray(a['cpp-flag'])[0], 'decryption-key': toArray(a['decryption-key'])[0],
+      'cgroup-parent': str('cgroup-parent'), 'decryption-key': toArray(a['decryption-key'])[0],
       device: toArray(a.device)[0], 'runtime-flag': toArray(a['runtime-flag'])[0], 'sign-by': str('sign-by'), ssh: toArray(a.ssh)[0],
     },
     osFeatures: toArray(a['os-feature']), osVersion: str('os-version'),

@@ -4,7 +4,7 @@
 // it exits 0; COPY/ADD as a layer tar written from the context; the rest as
 // config. A step whose parent, instruction, resulting config and content are
 // unchanged reuses the cached image ("--> Using cache").
-import { closeSync, constants, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { jsonForm, parseContainerfile, type Instruction, type Stage } from '../build/dockerfile.js';
 import { expandText, expandWord, keyValues, shellWords } from '../build/expand.js';
@@ -19,7 +19,7 @@ import type { Store } from '../storage/store.js';
 import { localImageName } from '../image/resolve.js';
 import { formatPlatform, hostPlatform, parsePlatform } from '../image/manifest.js';
 import { extractLayer } from '../storage/extract.js';
-import { packUpperLayer } from '../runtime/userns.js';
+import { packUpperLayer, removeAsRoot, runInUserns } from '../runtime/userns.js';
 import { parseAnnotations, platformFromParts, type ResourceFlags } from '../spec/options.js';
 import { TspodError } from '../util/errors.js';
 import { openStore } from './store.js';
@@ -116,7 +116,6 @@ const proxyArgs = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FT
 
 const refusals: Record<string, string> = {
   'cgroup-parent': 'tspod creates no cgroup for a build container on this host (as `tspod run --cgroup-parent`); drop the flag',
-  'cpp-flag': 'tspod does not run Containerfile.in files through cpp; preprocess it yourself and give the result with -f',
   'decryption-key': 'tspod has no encrypted-image support: decrypt the base image first',
   device: 'tspod run has no --device either: devices cannot be added to rootless build containers by tspod',
   'runtime-flag': 'tspod runs containers with its own tspod-launch, which takes no runtime flags',
@@ -153,6 +152,7 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
     if (o.certDir !== undefined) trustCertDir(o.certDir, work);
     const { ctx, stdinContainerfile } = await prepareContext(o.context, work);
     const cf = readContainerfiles(o.files, ctx, stdinContainerfile);
+    if (o.files.some((f) => f.endsWith('.in'))) throw new TspodError(`${o.files.find((f) => f.endsWith('.in'))}: a Containerfile.in is preprocessed with cpp by podman; tspod does not run cpp: preprocess it (cpp -E) and give the result with -f`);
     const syntax = /^#\s*syntax\s*=\s*(\S+)/m.exec(cf.text.split('\n').filter((l) => l.startsWith('#') || !l.trim()).join('\n'));
     if (syntax) warn(`WARN[0000] "# syntax=${syntax[1]}" is ignored: tspod reads the Containerfile itself, not through a BuildKit frontend`);
     const ignored = ignoreMatcher(ctx, o.ignorefile);
@@ -756,7 +756,24 @@ async function runMounts(store: Store, ins: Instruction, st: StageState, o: Step
         if (kv.has('from')) throw new TspodError(`--mount=${spec}: a cache mount from another image or stage is not supported by tspod`);
         // one directory per id (default: the target) in the store, kept between builds
         const dir = join(store.root, 'build-cache-mounts', sha256(kv.get('id') ?? target).slice(7, 39));
-        mkdirSync(dir, { recursive: true, mode: 0o755 });
+        if (!existsSync(dir)) {
+          // made on first use with the mount's mode, uid and gid (as the container sees them), as BuildKit's
+          const mode = kv.has('mode') ? parseChmod(kv.get('mode')!) : 0o755;
+          const uid = kv.get('uid') ?? '0', gid = kv.get('gid') ?? '0';
+          if (!/^\d+$/.test(uid) || !/^\d+$/.test(gid)) throw new TspodError(`--mount=${spec}: uid= and gid= take numbers`);
+          const fresh = `${dir}.new-${process.pid}`;
+          mkdirSync(fresh, { recursive: true });
+          chmodSync(fresh, mode);
+          if (uid !== '0' || gid !== '0') {
+            const r = await runInUserns(['chown', '--', `${uid}:${gid}`, fresh]);
+            if (r.exitCode !== 0) throw new TspodError(`--mount=${spec}: cannot give the cache directory to ${uid}:${gid}: ${r.stderr.trim()}`);
+          }
+          try {
+            renameSync(fresh, dir);
+          } catch {
+            await removeAsRoot([fresh]); // another build made it meanwhile
+          }
+        }
         out.mount.push(`type=bind,source=${dir},destination=${target}${ro ? ',ro' : ''}`);
         out.targets.push(target);
         break;

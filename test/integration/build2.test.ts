@@ -254,6 +254,7 @@ describe('tspod build instructions', () => {
       Containerfile: [
         'FROM busybox',
         'RUN --mount=type=cache,target=/cache echo x >> /cache/n && echo "cache lines $(wc -l < /cache/n)"',
+        'RUN --mount=type=cache,target=/owned,id=owned,uid=1000,gid=1000,mode=0750 stat -c "owned %u:%g %a" /owned',
         'RUN --mount=type=bind,source=data.txt,target=/mnt/data.txt cat /mnt/data.txt',
         'RUN --mount=type=tmpfs,target=/scratch touch /scratch/x && echo tmpfs-ok',
         'RUN --mount=type=secret,id=tok,required=true test "$(cat /run/secrets/tok)" = s3cret && echo secret-ok',
@@ -270,11 +271,12 @@ describe('tspod build instructions', () => {
     const count = (s: string) => Number(/cache lines (\d+)/.exec(s)![1]);
     expect(count(again.stdout)).toBe(count(first.stdout) + 1);
     expect(first.stdout).toContain('bound from the context');
+    expect(first.stdout).toContain('owned 1000:1000 750');
     expect(first.stdout).toContain('tmpfs-ok');
     expect(first.stdout).toContain('secret-ok');
     expect(first.stdout).toContain('interfaces 1'); // lo alone: the step's own --network=none
     // nothing of the mounts is in the image
-    expect(await runIn('b2-mounts', 'ls /cache /scratch /mnt/data.txt /run/secrets 2>&1 | grep -c "No such file"')).toBe('4');
+    expect(await runIn('b2-mounts', 'ls /cache /owned /scratch /mnt/data.txt /run/secrets 2>&1 | grep -c "No such file"')).toBe('5');
     const missing = await build(['--no-cache', dir]);
     expect(missing.exitCode).toBe(125);
     expect(missing.stderr).toContain('secret "tok" was not given');
