@@ -207,13 +207,15 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
     const jobs = Math.max(1, o.jobs ?? 1);
     let running = 0;
     const waiting: Array<() => void> = [];
+    // a freed slot goes straight to the next waiting stage
     const slot = async () => {
       if (running >= jobs) await new Promise<void>((r) => waiting.push(r));
-      running++;
+      else running++;
     };
     const free = () => {
-      running--;
-      waiting.shift()?.();
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
     };
     const done = new Map<number, Promise<ImageRecord>>();
     for (const stage of stages) {

@@ -231,20 +231,21 @@ describe('tspod build flags', () => {
     expect(ok.exitCode, ok.stderr).toBe(0);
   });
 
-  it('--jobs 2 builds independent stages side by side, skipping unused stages', async () => {
+  it('--jobs 2 builds independent stages side by side, skipping unused stages; --build-context', async () => {
     const dir = context('jobs', {
       Containerfile: [
         'FROM busybox AS a', 'RUN echo a > /a',
         'FROM busybox AS b', 'RUN echo b > /b',
         'FROM busybox AS unused', 'RUN echo never-built',
-        'FROM busybox', 'COPY --from=a /a /a', 'COPY --from=b /b /b', 'CMD ["cat", "/a", "/b"]',
+        'FROM busybox', 'COPY --from=a /a /a', 'COPY --from=b /b /b', 'COPY --from=extra e.txt /e', 'CMD ["cat", "/a", "/b", "/e"]',
       ].join('\n'),
     });
-    const r = await build(['--jobs', '2', '-t', 'b2-jobs', dir]);
+    const extra = context('extra-context', { 'e.txt': 'from another context\n' });
+    const r = await build(['--jobs', '2', '--build-context', `extra=${extra}`, '-t', 'b2-jobs', dir]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).not.toContain('never-built');
     expect(r.stdout).not.toContain('[3/4]');
-    expect((await tspod(['run', '--rm', '--network', 'none', 'b2-jobs'])).stdout).toBe('a\nb');
+    expect((await tspod(['run', '--rm', '--network', 'none', 'b2-jobs'])).stdout).toBe('a\nb\nfrom another context');
   });
 });
 
