@@ -605,7 +605,8 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
       } else {
         const local = srcs.filter((s) => !/^https?:\/\//.test(s));
         if (local.length) sources = resolveSources(o.ctx, local, o.ignored);
-        for (const u of urls) sources.push(await download(u, destWord, o.work));
+        const intoDir = destWord.endsWith('/') || destWord === '.' || layerLookup(diffDirs(store, st.image))(dest) === 'dir' || srcs.length > 1;
+        for (const u of urls) sources.push(await download(u, intoDir ? undefined : destWord, o.work));
       }
       // here-documents: files named by their word, with the build's variables unless the word is quoted
       docs.forEach((h, i) => {
@@ -680,8 +681,8 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
   st.image = img;
 }
 
-/** ADD URL: the file downloaded (mode 0600, as Docker's), named after the URL's last part or DEST. */
-async function download(url: string, destWord: string, work: string): Promise<Source> {
+/** ADD URL: the file downloaded (mode 0600, as Docker's), named after the URL's last part, or DESTNAME (a file destination). */
+async function download(url: string, destName: string | undefined, work: string): Promise<Source> {
   let res: Response;
   try {
     res = await fetch(url, { redirect: 'follow' });
@@ -691,7 +692,7 @@ async function download(url: string, destWord: string, work: string): Promise<So
   if (!res.ok) throw new TspodError(`ADD ${url}: invalid response status ${res.status}`);
   const plain = (n: string) => (n && n !== '.' && n !== '..' ? n : undefined);
   const fromUrl = plain(posix.basename(new URL(url).pathname)) ?? 'index.html';
-  const name = destWord.endsWith('/') || destWord === '.' ? fromUrl : plain(posix.basename(destWord)) ?? fromUrl;
+  const name = destName === undefined ? fromUrl : plain(posix.basename(destName)) ?? fromUrl;
   const dir = join(work, `url-${++layerCount}`);
   mkdirSync(dir);
   const file = join(dir, name);

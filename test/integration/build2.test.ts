@@ -329,10 +329,10 @@ describe('tspod build instructions', () => {
   it('ADD downloads URLs and unpacks local archives', async () => {
     const dir = context('add', { 'payload/inner/file.txt': 'inside the archive\n' });
     execFileSync('tar', ['-czf', join(dir, 'payload.tar.gz'), '-C', join(dir, 'payload'), '.']);
-    writeFileSync(join(dir, 'Containerfile'), `FROM busybox\nADD ${url}/files/remote.txt /downloads/\nADD payload.tar.gz /unpacked/\n`);
+    writeFileSync(join(dir, 'Containerfile'), `FROM busybox\nADD ${url}/files/remote.txt /downloads/\nADD ${url}/files/remote.txt /tmp\nADD payload.tar.gz /unpacked/\n`);
     const r = await build(['-t', 'b2-add', dir]);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(await runIn('b2-add', 'cat /downloads/remote.txt /unpacked/inner/file.txt; stat -c %a /downloads/remote.txt')).toBe('from the server\ninside the archive\n600');
+    expect(await runIn('b2-add', 'cat /downloads/remote.txt /tmp/remote.txt /unpacked/inner/file.txt; stat -c %a /downloads/remote.txt')).toBe('from the server\nfrom the server\ninside the archive\n600');
     writeFileSync(join(dir, 'Containerfile'), `FROM busybox\nADD ${url}/missing /x\n`);
     const bad = await build([dir]);
     expect(bad.exitCode).toBe(125);
