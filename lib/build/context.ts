@@ -126,6 +126,7 @@ export function writeCopyLayer(fd: number, sources: Source[], dest: string, o: C
   if (sources.length > 1 && !dest.endsWith('/')) throw new TspodError(`adding multiple sources to non-directory destination "${dest}": end the destination with "/"`);
   const target = posix.normalize(dest).replace(/^\/+/, '').replace(/\/+$/, '');
   const made = new Set<string>();
+  const hardLinks = new Map<string, string>();
   const dirEntry = (rel: string, st?: Stats) => {
     if (!rel || made.has(rel)) return;
     made.add(rel);
@@ -169,6 +170,16 @@ export function writeCopyLayer(fd: number, sources: Source[], dest: string, o: C
         put(below, rel ? `${rel}/${n}` : n, false, childCtx, ignored);
       }
     } else if (st.isFile()) {
+      // hard links among the copied files stay hard links (one file, several names), as podman's COPY
+      if (st.nlink > 1) {
+        const key = `${st.dev}:${st.ino}`;
+        const first = hardLinks.get(key);
+        if (first !== undefined) {
+          t.header({ ...common, type: 'Link', linkpath: first, size: 0, mode: o.mode ?? st.mode & 0o7777 });
+          return;
+        }
+        hardLinks.set(key, rel);
+      }
       t.header({ ...common, type: 'File', size: st.size, mode: o.mode ?? st.mode & 0o7777 });
       t.file(host, st.size);
     } else if (st.isSymbolicLink()) {

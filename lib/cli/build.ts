@@ -14,7 +14,7 @@ export const handler = async (a: Args): Promise<number | void> => {
     labels: toArray(a.label), annotations: toArray(a.annotation), env: toArray(a.env), unsetenv: toArray(a.unsetenv),
     noCache: Boolean(a['no-cache']) || !layers, layers, quiet: Boolean(a.quiet), target: str('target'),
     network: str('network'), iidfile: str('iidfile'), ignorefile: str('ignorefile'), stdin: Boolean(a.stdin),
-    pull: str('pull'), squash: Boolean(a.squash), squashAll: Boolean(a['squash-all']), format: str('format') ?? (process.env.BUILDAH_FORMAT || 'oci'),
+    pull: a['pull-never'] ? 'never' : a['pull-always'] ? 'always' : str('pull'), squash: Boolean(a.squash), squashAll: Boolean(a['squash-all']), format: str('format') ?? (process.env.BUILDAH_FORMAT || 'oci'),
     from: str('from'), rm: a.rm !== false, forceRm: a['force-rm'] !== false,
     timestamp: a.timestamp as number | undefined, platforms: toArray(a.platform), arch: str('arch'), os: str('os'), variant: str('variant'),
     allPlatforms: Boolean(a['all-platforms']),

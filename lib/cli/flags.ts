@@ -368,6 +368,8 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'pid', type: 'string', arg: 'path', usage: 'private, path of PID namespace to join, or \'host\'' },
     { name: 'platform', type: 'stringSlice', arg: 'linux/arm', usage: 'set the OS/ARCH/VARIANT of the image to the provided value instead of the current operating system and architecture of the host (for example linux/arm)' },
     { name: 'pull', type: 'string', optional: 'true', usage: 'Pull image policy ("always/true"|"missing"|"never/false"|"newer") (default "missing")' },
+    { name: 'pull-always', type: 'bool', hidden: true, usage: 'pull the image even if the named image is present in store' },
+    { name: 'pull-never', type: 'bool', hidden: true, usage: 'do not pull the image, use the image present in store if available' },
     { name: 'retry', type: 'int', def: 3, usage: 'number of times to retry in case of failure when performing push/pull' },
     { name: 'retry-delay', type: 'string', def: '2s', usage: 'delay between retries in case of push/pull failures' },
     { name: 'rm', type: 'bool', def: true, usage: 'remove intermediate containers after a successful build' },

@@ -132,6 +132,7 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
   if (o.squash && o.squashAll) throw new TspodError('cannot specify --squash with --layers and --squash-all with --squash: give one of --squash (the new layers in one) and --squash-all (every layer in one)');
   if (o.format !== 'oci' && o.format !== 'docker') throw new TspodError(`unrecognized image type "${o.format}": use oci or docker`);
   checkNamespaces(o.namespaces);
+  if (o.registry.authfile !== undefined && !existsSync(o.registry.authfile)) throw new TspodError(`checking authfile: stat ${o.registry.authfile}: no such file or directory`);
   if (o.output !== undefined) parseOutput(o.output);
   const platform = checkPlatform(o);
   const format = o.format as 'oci' | 'docker';
@@ -419,7 +420,14 @@ async function fromStage(store: Store, stage: Stage, o: StepContext): Promise<St
   let image: ImageRecord | undefined;
   if (earlier >= 0) image = o.built[earlier];
   else if (o.contexts.has(ref.toLowerCase()) && 'image' in o.contexts.get(ref.toLowerCase())!) image = await o.fetchImage((o.contexts.get(ref.toLowerCase()) as { image: string }).image);
-  else if (ref !== 'scratch') image = await o.fetchImage(ref);
+  else if (ref !== 'scratch') {
+    try {
+      image = await o.fetchImage(ref);
+    } catch (err) {
+      if (err instanceof TspodError) throw new TspodError(`creating build container: ${err.message}`, err.exitCode);
+      throw err;
+    }
+  }
   const config: Config = image ? { ...(readConfig(store, image).config ?? {}) } : {};
   if (!(config.Env ?? []).some((e) => e.startsWith('PATH='))) config.Env = [defaultPath, ...(config.Env ?? [])];
   return { image, config, args: new Map(), fromName: image?.names[0] ?? (earlier >= 0 ? undefined : ref) };

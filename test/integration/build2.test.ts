@@ -7,7 +7,7 @@
 // use --network none).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -70,11 +70,15 @@ describe('tspod build inputs', () => {
       'build/out.bin': 'bin\n',
       'other.ignore': 'app.txt\n',
     });
+    linkSync(join(dir, 'app.txt'), join(dir, 'deep/a/applink.txt'));
     const r = await build(['-t', 'b2-in', '-f', join(dir, 'one.Containerfile'), '-f', join(dir, 'two.Containerfile'), dir]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('STEP 3/3: CMD ["ls", "-R", "/ctx"]');
     const files = (await runIn('b2-in', 'cd /ctx && find . -type f | sort')).split('\n');
-    expect(files).toEqual(['./.dockerignore', './app.txt', './deep/a/y.txt', './one.Containerfile', './other.ignore', './secret-but-kept.txt', './two.Containerfile']);
+    expect(files).toEqual(['./.dockerignore', './app.txt', './deep/a/applink.txt', './deep/a/y.txt', './one.Containerfile', './other.ignore', './secret-but-kept.txt', './two.Containerfile']);
+    // hard links stay one file
+    const [i1, i2] = (await runIn('b2-in', 'stat -c %i /ctx/app.txt /ctx/deep/a/applink.txt')).split('\n');
+    expect(i1).toBe(i2);
 
     // --ignorefile replaces .dockerignore; the Containerfile from stdin
     writeFileSync(join(base, 'stdin.Containerfile'), 'FROM busybox\nCOPY . /ctx/\n');
@@ -219,6 +223,8 @@ describe('tspod build flags', () => {
       [['--format', 'v2s1'], /unrecognized image type/],
       [['--device', '/dev/fuse'], /tspod run has no --device/],
       [['--pull=never', '--from', 'never-pulled'], /--pull=never forbids pulling/],
+      [['--pull-never', '--from', 'never-pulled'], /Error: creating build container: never-pulled: image not known/],
+      [['--authfile', '/tmp/bogus-authfile'], /\/tmp\/bogus-authfile: no such file or directory/],
     ];
     for (const [args, msg] of cases) {
       const r = await build([...args, dir]);
@@ -329,10 +335,12 @@ describe('tspod build instructions', () => {
   it('ADD downloads URLs and unpacks local archives', async () => {
     const dir = context('add', { 'payload/inner/file.txt': 'inside the archive\n' });
     execFileSync('tar', ['-czf', join(dir, 'payload.tar.gz'), '-C', join(dir, 'payload'), '.']);
-    writeFileSync(join(dir, 'Containerfile'), `FROM busybox\nADD ${url}/files/remote.txt /downloads/\nADD ${url}/files/remote.txt /tmp\nADD payload.tar.gz /unpacked/\n`);
+    execFileSync('tar', ['-cJf', join(dir, 'payload.tar.xz'), '-C', join(dir, 'payload'), '.']);
+    writeFileSync(join(dir, 'Containerfile'), `FROM busybox\nADD ${url}/files/remote.txt /downloads/\nADD ${url}/files/remote.txt /tmp\nADD payload.tar.gz /unpacked/\nADD payload.tar.xz /unxz/\n`);
     const r = await build(['-t', 'b2-add', dir]);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(await runIn('b2-add', 'cat /downloads/remote.txt /tmp/remote.txt /unpacked/inner/file.txt; stat -c %a /downloads/remote.txt')).toBe('from the server\nfrom the server\ninside the archive\n600');
+    expect(await runIn('b2-add', 'cat /downloads/remote.txt /tmp/remote.txt /unpacked/inner/file.txt /unxz/inner/file.txt; stat -c %a /downloads/remote.txt'))
+      .toBe('from the server\nfrom the server\ninside the archive\ninside the archive\n600');
     writeFileSync(join(dir, 'Containerfile'), `FROM busybox\nADD ${url}/missing /x\n`);
     const bad = await build([dir]);
     expect(bad.exitCode).toBe(125);
