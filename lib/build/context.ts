@@ -165,8 +165,8 @@ export function writeCopyLayer(fd: number, sources: Source[], dest: string, o: C
         if (top.isCharacterDevice() && top.rdev === 0) continue; // a whiteout
         const childCtx = ctxRel === undefined ? undefined : ctxRel ? `${ctxRel}/${n}` : n;
         // .containerignore / .dockerignore: an ignored directory is still walked when an exception
-        // (`!pattern`) may take back something inside it; its files each get their own verdict.
-        if (childCtx !== undefined && ignored?.(childCtx) && !(ignored.exceptions && lstatSync(below[0]!).isDirectory())) continue;
+        // (`!dir/pattern`) names something inside it; its files each get their own verdict.
+        if (childCtx !== undefined && ignored?.(childCtx) && !(lstatSync(below[0]!).isDirectory() && ignored.walkInto?.(childCtx))) continue;
         put(below, rel ? `${rel}/${n}` : n, false, childCtx, ignored);
       }
     } else if (st.isFile()) {
@@ -227,7 +227,11 @@ export function imageSources(diffDirs: string[], srcs: string[], what: string): 
 /** The context's ignore file (.containerignore, else .dockerignore) as Docker reads it: one
  * pattern a line from the context root, `*` `?` `[...]` within a name, `**` across directories,
  * `!` an exception; the last pattern that matches a path (or a directory above it) decides. */
-export type Ignore = ((rel: string) => boolean) & { exceptions?: boolean };
+export type Ignore = ((rel: string) => boolean) & {
+  /** an ignored directory is still walked (its files judged one by one) only when an exception pattern
+   * names something under it by its text (`!dir/keep*` for `dir`), as Docker's context walk */
+  walkInto?: (dirRel: string) => boolean;
+};
 
 export function ignoreMatcher(ctx: string, ignorefile?: string): Ignore {
   let text: string | undefined;
@@ -255,7 +259,7 @@ export function ignoreRules(text: string): Ignore {
   const rules = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => {
     const exception = l.startsWith('!');
     const pattern = posix.normalize((exception ? l.slice(1) : l).trim()).replace(/^\/+/, '').replace(/\/+$/, '');
-    return { exception, re: ignoreRegex(pattern) };
+    return { exception, pattern, re: ignoreRegex(pattern) };
   });
   const matcher: Ignore = (rel) => {
     const parts = rel.split('/');
@@ -270,7 +274,8 @@ export function ignoreRules(text: string): Ignore {
     }
     return out;
   };
-  matcher.exceptions = rules.some((r) => r.exception);
+  const exceptions = rules.filter((r) => r.exception).map((r) => `${r.pattern}/`);
+  matcher.walkInto = (dirRel) => exceptions.some((p) => p.startsWith(`${dirRel}/`));
   return matcher;
 }
 
