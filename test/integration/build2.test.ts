@@ -289,11 +289,12 @@ describe('tspod build instructions', () => {
     expect(missing.stderr).toContain('secret "tok" was not given');
   });
 
-  it('RUN gets the build\'s -v, --add-host, --cap-drop and --ulimit, and leaves no mount point behind', async () => {
+  it('RUN gets the build\'s -v, --add-host, --cap-drop, --ulimit and resource flags, and leaves no mount point behind', async () => {
     const host = context('hostdir', { 'h.txt': 'from the host\n' });
     const dir = context('runflags', { Containerfile: 'FROM busybox\nRUN cat /hostdir/h.txt; grep -c myhost /etc/hosts; grep CapEff /proc/self/status; ulimit -n\n' });
-    const r = await build(['-v', `${host}:/hostdir:ro`, '--add-host', 'myhost:10.1.2.3', '--cap-drop', 'ALL', '--ulimit', 'nofile=512:512', '-t', 'b2-runflags', dir]);
+    const r = await build(['-v', `${host}:/hostdir:ro`, '--add-host', 'myhost:10.1.2.3', '--cap-drop', 'ALL', '--ulimit', 'nofile=512:512', '--memory', '100m', '-t', 'b2-runflags', dir]);
     expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Resource limits are (not supported and ignored on cgroups V1 rootless systems|not applied by tspod yet)/);
     expect(r.stdout).toContain('from the host\n1\nCapEff:\t0000000000000000\n512\n');
     expect(await runIn('b2-runflags', 'test -e /hostdir && echo left || echo gone')).toBe('gone');
   });
