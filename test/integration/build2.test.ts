@@ -243,13 +243,15 @@ describe('tspod build flags', () => {
         'FROM busybox AS a', 'RUN echo a > /a',
         'FROM busybox AS b', 'RUN echo b > /b',
         'FROM busybox AS unused', 'RUN echo never-built',
-        'FROM busybox', 'COPY --from=a /a /a', 'COPY --from=b /b /b', 'COPY --from=extra e.txt /e', 'CMD ["cat", "/a", "/b", "/e"]',
+        'FROM busybox', 'COPY --from=a /a /a', 'COPY --from=b /b /b', 'COPY --from=extra e.txt /e',
+        'RUN --mount=type=bind,from=b,source=/b,target=/fromb echo "bound $(cat /fromb)"', 'CMD ["cat", "/a", "/b", "/e"]',
       ].join('\n'),
     });
     const extra = context('extra-context', { 'e.txt': 'from another context\n' });
     const r = await build(['--jobs', '2', '--build-context', `extra=${extra}`, '-t', 'b2-jobs', dir]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).not.toContain('never-built');
+    expect(r.stdout.split('\n')).toContain('bound b'); // a bind mount from a stage
     expect(r.stdout).not.toContain('[3/4]');
     expect((await tspod(['run', '--rm', '--network', 'none', 'b2-jobs'])).stdout).toBe('a\nb\nfrom another context');
   });
