@@ -9,7 +9,7 @@ import { join, posix } from 'node:path';
 import { jsonForm, parseContainerfile, type Instruction, type Stage } from '../build/dockerfile.js';
 import { expandText, expandWord, keyValues, shellWords } from '../build/expand.js';
 import { ignoreMatcher, imageSources, type Ignore, layerLookup, parseChmod, resolveSources, writeCopyLayer, type Source } from '../build/context.js';
-import { buildCacheDir } from '../build/cache.js';
+import { buildCacheDir, buildStepImageIds } from '../build/cache.js';
 import { composeImage, defaultPath, readConfig, readManifest, storeLayer, writeImage, type ComposeOptions, type Config } from '../build/compose.js';
 import { archiveKind, buildArgsFrom, parseBuildContexts, parseDuration, parseSecrets, prepareContext, readContainerfiles, trustCertDir, unpackArchive, type NamedContext } from '../build/inputs.js';
 import { contentDigest as layerContentDigest, mergeLayers } from '../build/squash.js';
@@ -149,6 +149,9 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
   const store = openStore();
   mkdirSync(join(store.root, 'tmp'), { recursive: true });
   const work = mkdtempSync(join(store.root, 'tmp', 'build-'));
+  /** with --layers=false: the step images this build made, removed at its end (podman keeps none) */
+  const made: string[] = [];
+  let kept: string | undefined;
   try {
     if (o.certDir !== undefined) trustCertDir(o.certDir, work);
     const { ctx, stdinContainerfile } = await prepareContext(o.context, work);
@@ -202,7 +205,7 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
         }
       }
     };
-    const env = { ...o, ctx, ignored, work, buildArgs, globalArgs, used, stages: parsed.stages, report, warn, secrets, contexts, cacheTtl, co, fetchImage, built: [] as ImageRecord[], bases: [] as Array<ImageRecord | undefined>, aborted: false };
+    const env = { ...o, ctx, ignored, work, buildArgs, globalArgs, used, stages: parsed.stages, report, warn, secrets, contexts, cacheTtl, co, fetchImage, built: [] as ImageRecord[], bases: [] as Array<ImageRecord | undefined>, aborted: false, made };
 
     // Stages run in order, or --jobs N at a time when they do not depend on each other.
     const jobs = Math.max(1, o.jobs ?? 1);
@@ -245,6 +248,7 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
 
     const unused = [...buildArgs.keys()].filter((k) => !used.has(k));
     if (unused.length) warn(`[Warning] one or more build args were not consumed: [${unused.join(' ')}]`);
+    if (!o.layers) made.push(final.id);
     final = await finalize(store, final, env.bases[last], o, co, work);
     const names = o.tags.map(localImageName);
     if (names.length) {
@@ -257,11 +261,23 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
     }
     if (o.output !== undefined) await exportOutput(store, final, o.output, work);
     if (o.iidfile) writeFileSync(o.iidfile, final.id);
+    kept = final.id;
     return outputToStdout ? undefined : final;
   } finally {
+    if (made.length) await removeStepImages(store, made, kept).catch((e: Error) => warn(`WARN[0000] removing the build's intermediate images: ${e.message}`));
     rmSync(work, { recursive: true, force: true });
     if (logFd !== undefined) closeSync(logFd);
   }
+}
+
+/** --layers=false: the step images a build made go, but the result, named images, and images the cache
+ * index holds (another build's, when a step came out identical). */
+async function removeStepImages(store: Store, made: string[], kept: string | undefined): Promise<void> {
+  const cached = buildStepImageIds(store.root);
+  const victims = [...new Set(made)].filter((id) => id !== kept && !cached.has(id) && !store.images.get(id)?.names.length);
+  if (!victims.length) return;
+  const { imageRemove } = await import('./images.js');
+  await imageRemove(victims.map((id) => id.slice(7)), false);
 }
 
 function checkNamespaces(ns: Record<string, string | undefined>): void {
@@ -352,6 +368,7 @@ interface StepContext extends Omit<BuildOptions, 'buildArgs' | 'secrets' | 'cach
   co: ComposeOptions;
   fetchImage: (ref: string) => Promise<ImageRecord>;
   aborted: boolean;
+  made: string[];
 }
 
 async function buildStage(store: Store, stage: Stage, stageCount: number, isFinal: boolean, labels: Record<string, string>, o: StepContext): Promise<ImageRecord> {
@@ -402,6 +419,7 @@ async function buildStage(store: Store, stage: Stage, stageCount: number, isFina
     // A stage of FROM alone (or --label on it): its own image, so that it can be named.
     if (isFinal && !o.quiet) o.report(`COMMIT ${o.tags[0] ?? ''}`.trimEnd());
     st.image = await composeImage(store, base, undefined, st.config, `/bin/sh -c #(nop) FROM ${stage.from.args}`, [], undefined, o.co);
+    if (!o.layers) o.made.push(st.image.id);
     if (isFinal && !o.quiet) o.report(`--> ${short(st.image.id)}`);
   }
   return st.image;
@@ -685,7 +703,7 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
   if (o.layers) {
     mkdirSync(buildCacheDir(store.root), { recursive: true });
     writeFileSync(cacheFile, img.id);
-  }
+  } else o.made.push(img.id);
   st.image = img;
 }
 

@@ -361,6 +361,12 @@ describe('tspod build instructions', () => {
     const all = (await tspod(['images', '-a', '-q'])).stdout.split('\n').length;
     expect(all).toBeGreaterThan((await tspod(['images', '-q'])).stdout.split('\n').length);
     expect((await tspod(['image', 'prune', '-f'])).exitCode).toBe(0);
+    // --layers=false keeps no step images, only the result
+    const before = (await tspod(['images', '-a', '-q'])).stdout.split('\n').filter(Boolean).length;
+    const nl = await build(['--layers=false', '-q', dir]);
+    expect(nl.exitCode, nl.stderr).toBe(0);
+    expect((await tspod(['images', '-a', '-q'])).stdout.split('\n').filter(Boolean).length).toBe(before + 1);
+    await tspod(['rmi', nl.stdout.trim().split('\n').at(-1)!]);
     const c = await build([dir]);
     expect(c.stdout).not.toContain('--> Using cache');
     expect(c.stdout.split('\n')).toContain('cached-step');
