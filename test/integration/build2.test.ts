@@ -3,7 +3,7 @@
 // docker, --annotation, --env, --unsetenv, --timestamp, --squash, --squash-all,
 // --omit-history, --output, --from, --jobs), the refusals, RUN --mount and --network,
 // here-documents, ADD of URLs and archives, ONBUILD triggers, and the cache.
-// Budget: about 70 s (some twenty builds over the busybox test image; most RUN steps
+// Budget: about 60 s (some thirty builds over the busybox test image; most RUN steps
 // use --network none).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
