@@ -20,9 +20,19 @@ export const globalFlags: FlagRow[] = [
   { name: 'syslog', type: 'bool', usage: 'Output logging information to syslog as well as the console (default false)' },
   { name: 'tmpdir', type: 'string', usage: 'Path to the tmp directory for libpod state content' },
   { name: 'volumepath', type: 'string', usage: 'Path to the volume directory in which volume data is stored' },
-  { name: 'log-level', type: 'string', def: 'warn', choices: ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'], usage: 'Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)' },
+  // Checked by main.ts with podman's own message (exit 1), not as a choice.
+  { name: 'log-level', type: 'string', def: 'warn', usage: 'Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)' },
+  { name: 'debug', short: 'D', type: 'bool', usage: 'Docker compatibility, force setting of log-level', hidden: true },
   { name: 'storage-opt', type: 'stringArray', usage: 'Used to pass an option to the storage driver' },
 ];
+
+/** The rows a command parses: its own, then the global flags it does not define itself; its
+ * own short letter wins over a global one (build -D is --disable-compression, not --debug). */
+export function commandRows(spec: CommandSpec): FlagRow[] {
+  const own = new Set(spec.flags.map((f) => f.name));
+  const ownShort = new Set(spec.flags.map((f) => f.short));
+  return [...spec.flags, ...globalFlags.filter((g) => !own.has(g.name)).map((g) => (g.short && ownShort.has(g.short) ? { ...g, short: undefined } : g))];
+}
 
 /** Root-only: `tspod --version`. */
 export const rootFlags: FlagRow[] = [

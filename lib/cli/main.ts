@@ -91,7 +91,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     const hint = (err as { helpFor?: string }).helpFor;
-    process.stderr.write(`Error: ${printable(e.message)}\n${hint !== undefined ? `See 'tspod ${hint ? `${hint} ` : ''}--help'\n` : ''}`);
+    // A few of podman's messages come without "Error: " (those its logger setup prints).
+    const prefix = (err as { bare?: boolean }).bare ? '' : 'Error: ';
+    process.stderr.write(`${prefix}${printable(e.message)}\n${hint !== undefined ? `See 'tspod ${hint ? `${hint} ` : ''}--help'\n` : ''}`);
     if (debug && e.stack) process.stderr.write(e.stack + '\n');
     return typeof (err as { exitCode?: unknown }).exitCode === 'number' ? (err as { exitCode: number }).exitCode : 125;
   }
@@ -137,7 +139,7 @@ export function findCommand(words: string[], t: Tables): { command?: string; res
 
 async function dispatch(argv: string[]): Promise<void> {
   const tables = await import('./flags.js');
-  const { commands, rootFlags, globalFlags, groups } = tables;
+  const { commands, rootFlags, groups } = tables;
   const { parseFlags, UsageError } = await import('./args.js');
   const { TspodError } = await import('../util/errors.js');
   const root = parseFlags(argv, rootFlags, '', false);
@@ -157,14 +159,14 @@ async function dispatch(argv: string[]): Promise<void> {
   }
   const command = found.command;
   const spec = commands[command]!;
-  const own = new Set(spec.flags.map((f) => f.name));
-  const rows = [...spec.flags, ...globalFlags.filter((g) => !own.has(g.name))];
+  const rows = tables.commandRows(spec);
   const parsed: Parsed = parseFlags(found.rest, rows, command, spec.interspersed ?? true);
   if (parsed.help || root.help) {
     const { commandHelp } = await import('./help.js');
     out(commandHelp(spec));
     return;
   }
+  await setUpLogging(root, parsed, command);
   if (spec.maxArgs !== undefined && parsed.operands.length > spec.maxArgs) {
     throw new TspodError(spec.maxArgs === 0 ? `\`tspod ${command}\` takes no arguments` : `\`tspod ${command}\` accepts at most ${spec.maxArgs} arguments`);
   }
@@ -202,3 +204,23 @@ async function dispatch(argv: string[]): Promise<void> {
   if (typeof code === 'number') exitCode = code;
 }
 
+/** --log-level / --debug (before or after the command's name): podman's checks and words
+ * (exit 1), then tspod's log lines from here on (util/log.ts). */
+async function setUpLogging(root: Parsed, parsed: Parsed, command: string): Promise<void> {
+  const { TspodError } = await import('../util/errors.js');
+  const { log, logLevels, setLogLevel } = await import('../util/log.js');
+  const tokens = [...root.optionTokens, ...parsed.optionTokens];
+  const levelGiven = tokens.some((t) => t === '--log-level' || t.startsWith('--log-level='));
+  const debug = Boolean(root.values.debug || parsed.values.debug);
+  if (debug && levelGiven) throw Object.assign(new TspodError('Setting --log-level and --debug is not allowed', 1), { bare: true });
+  const here = parsed.optionTokens.some((t) => t === '--log-level' || t.startsWith('--log-level='));
+  const level = debug ? 'debug' : String(here ? parsed.values['log-level'] : root.values['log-level']);
+  const known = logLevels as readonly string[];
+  if (!known.includes(level)) throw Object.assign(new TspodError(`Log Level "${level}" is not supported, choose from: ${known.join(', ')}`, 1), { bare: true });
+  setLogLevel(level as (typeof logLevels)[number]);
+  log('info', `tspod filtering at log level ${level}`);
+  log('debug', `Called ${command} with arguments ${JSON.stringify(process.argv.slice(2))}`);
+  const { tspodPaths } = await import('../config/paths.js');
+  const p = tspodPaths();
+  log('trace', `storage in ${p.data}, runtime state in ${p.runtime}, configuration in ${p.config}`);
+}
