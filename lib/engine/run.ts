@@ -659,7 +659,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     if (opts.stopTimeout !== undefined) rec.config.stopTimeout = opts.stopTimeout;
     if (opts.rmi && opts.detach) rec.config.rmi = opts.image;
     rec.config.env = containerEnv({
-      defaults: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod', ...(opts.tty ? ['TERM=xterm'] : [])],
+      // podman's default environment (containers.conf's env): TERM=xterm with or without -t.
+      defaults: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod', 'TERM=xterm'],
       image: config.config?.Env ?? [],
       host: opts.envHost ? Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`) : undefined,
       hostname: rec.config.hostname,
