@@ -75,6 +75,7 @@ static void read_plan(void) {
       else if (!strcmp(v, "uts")) plan.host_uts = 1;
       else die_step("plan", 0, "unknown namespace %s", v);
     }
+    else if (!strcmp(k, "cgroup_procs")) plan.cgroup_procs = v;
     else if (!strcmp(k, "cgroupns")) plan.new_cgroupns = !strcmp(v, "private");
     else if (!strcmp(k, "sysctl")) {
       if (plan.nsysctl >= 32 || !f[2]) die_step("plan", 0, "bad sysctl line");
@@ -223,10 +224,21 @@ static void __attribute__((noreturn)) exec_process(void) {
   execvp(plan.argv[0], plan.argv);
   child_fail("execfail", errno, plan.argv[0]);
 }
+/* Resource limits (cgroup v2 delegation): the container process enters its cgroup, made by tspod with
+ * the limits, before it mounts or runs anything. "0" names the writer. */
+static void join_cgroup(void) {
+  if (!plan.cgroup_procs) return;
+  int fd = open(plan.cgroup_procs, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) die_step("cgroup", errno, "open %s", plan.cgroup_procs);
+  if (write(fd, "0", 1) != 1) die_step("cgroup", errno, "join %s", plan.cgroup_procs);
+  close(fd);
+}
+
 static void __attribute__((noreturn)) container_main(void) {
   close(errpipe[0]);
   /* Setup failures go through errpipe too: the child shares no sync socket. */
   sync_fd = errpipe[1];
+  join_cgroup();
   /* A mount namespace of our own: pivot_root moves the root of every process
    * in the namespace, and fuse-overlayfs must keep the host's. */
   if (unshare(CLONE_NEWNS) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWNS) for the container");

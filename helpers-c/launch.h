@@ -67,6 +67,7 @@ struct launch_plan {
   int new_cgroupns;  /* --cgroupns private: a cgroup namespace of its own (host is the default here, as podman on cgroups v1) */
   char *sysctl_key[32], *sysctl_value[32]; /* --sysctl: written under the container's /proc/sys before pivot_root */
   int nsysctl;
+  const char *cgroup_procs; /* cgroup v2 delegation: the container's cgroup.procs, joined before anything else */
   const char *waiter; /* once the container runs, become this small waiter (tspod-wait) */
   char *slirp_argv[32]; /* slirp4netns and its options; NULL: no user-mode network */
   const char *slirp_log;

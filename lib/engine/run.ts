@@ -30,6 +30,7 @@ import { hostPlatform, parsePlatform } from '../image/manifest.js';
 import { cgroupsV1Warning, cgroupV2Delegation, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
 import { parseSecretFlag } from '../spec/secrets.js';
+import { cgroupFiles, cgroupPaths, createContainerCgroup, deviceNumber, ownCgroup, removeContainerCgroup } from '../runtime/cgroups.js';
 import { parseNamespaceMode, parseSysctls } from '../spec/namespaces.js';
 import { hostname as hostHostname } from 'node:os';
 import { passwdAdditions } from '../spec/passwd.js';
@@ -234,6 +235,44 @@ function readLabelFiles(paths: string[]): string[] {
   });
 }
 
+/** The user's delegated cgroup v2 directory and its controllers (undefined on cgroup v1, or without
+ * delegation: then limits cannot apply). Read from TSPOD_CGROUP_ROOT/TSPOD_PROC_SELF_CGROUP in tests. */
+export function findDelegation(): { dir: string; controllers: string[] } | undefined {
+  const { root, procSelfCgroup } = cgroupPaths();
+  let text = '';
+  try {
+    text = readFileSync(procSelfCgroup, 'utf8');
+  } catch {
+    return undefined; // no cgroups: nothing delegated
+  }
+  const controllers = cgroupV2Delegation(root, text, process.getuid?.() ?? -1, (p) => {
+    try {
+      return statSync(p).uid;
+    } catch {
+      return undefined;
+    }
+  });
+  return controllers ? { dir: join(root, ownCgroup(text)), controllers } : undefined;
+}
+
+/** Before each start: the container's cgroup with its limits, when limits were asked for and can apply. */
+function prepareCgroup(record: ContainerRecord): string | undefined {
+  const hc = record.config.hostConfig;
+  if (!hc) return undefined;
+  const { files } = cgroupFiles(hc, deviceNumber);
+  if (!files.length) return undefined;
+  const d = findDelegation();
+  if (!d) return undefined;
+  removeContainerCgroup(join(d.dir, `tspod-${record.id}`)); // a previous start's, if its cleanup never ran
+  return createContainerCgroup(d.dir, record.id, files, d.controllers);
+}
+
+/** At cleanup: the container's cgroup, if it has one. */
+export function removeCgroupOf(id: string): void {
+  const d = findDelegation();
+  if (d) removeContainerCgroup(join(d.dir, `tspod-${id}`));
+}
+
 /** Resource flags: recorded for inspect; podman's warning when they cannot apply (this host's cgroups). */
 function resourceConfig(flags: ResourceFlags | undefined): Record<string, unknown> | undefined {
   if (!flags) return undefined;
@@ -241,21 +280,9 @@ function resourceConfig(flags: ResourceFlags | undefined): Record<string, unknow
   for (const w of r.warnings) process.stderr.write(`WARN[0000] ${w}\n`);
   if (r.limited) {
     // Read only when a limit is asked for: the default path reads no cgroup file.
-    let procCgroup = '';
-    try {
-      procCgroup = readFileSync('/proc/self/cgroup', 'utf8');
-    } catch { /* no cgroups: nothing delegated */ }
-    const uid = process.getuid?.() ?? -1;
-    const delegated = cgroupV2Delegation('/sys/fs/cgroup', procCgroup, uid, (p) => {
-      try {
-        return statSync(p).uid;
-      } catch {
-        return undefined;
-      }
-    });
-    process.stderr.write(delegated
-      ? 'Resource limits are not applied by tspod yet (a delegated cgroup v2 subtree was found; see docs/cli.md): they are recorded and ignored\n'
-      : `${cgroupsV1Warning}\n`);
+    const delegated = findDelegation();
+    if (!delegated) process.stderr.write(`${cgroupsV1Warning}\n`);
+    else for (const i of cgroupFiles(r.hostConfig, deviceNumber).ignored) process.stderr.write(`WARN[0000] ${i}: not applied under cgroup v2\n`);
   }
   return Object.keys(r.hostConfig).length ? r.hostConfig : undefined;
 }
@@ -792,7 +819,7 @@ async function forwardPorts(store: Store, record: ContainerRecord, pid: number):
 
 /** The launch plan for this start: a pod member joins its infra, started first when it is not running. */
 async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPlan> {
-  const plan = record.plan as LaunchPlan;
+  let plan = record.plan as LaunchPlan;
   if (record.config.mounts.some((m) => m.type === 'volume')) {
     const { copyUpVolumes } = await import('./volumes.js');
     await copyUpVolumes(store, record, plan.lowerDirs);
@@ -805,6 +832,8 @@ async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPla
       await containerStart(id);
     }
   }
+  const cgroup = prepareCgroup(record);
+  if (cgroup) plan = { ...plan, cgroupProcs: join(cgroup, 'cgroup.procs') };
   if (!record.config.pod || !store.pods.get(record.config.pod)?.infraId) return plan;
   const { ensureInfraRunning } = await import('./pods.js');
   return { ...plan, podTarget: await ensureInfraRunning(store, record.config.pod) };
@@ -839,6 +868,7 @@ export async function startAttached(store: Store, record: ContainerRecord, io: {
     throw err;
   } finally {
     if (timer) clearTimeout(timer);
+    removeCgroupOf(record.id);
     if (record.config.autoRemove) {
       await removeContainerFiles(store, record.id);
     } else {

@@ -1,7 +1,7 @@
 // issue 12, second part: secrets (`tspod secret ...`, `run --secret`), and the run/create flags
 // of the lifecycle and namespaces, as a podman user sees them. Budget: about 60 s.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -239,3 +239,37 @@ describe('--rootfs', () => {
     await tspod(['rm', 'rootfs-src']);
   });
 });
+
+describe('resource limits under cgroup v2 delegation (a fake tree standing in for /sys/fs/cgroup)', () => {
+  it('a cgroup per container with the limits written, the container moved in, removed at cleanup; info says so', async () => {
+    const fake = mkdtempSync(join(tmpdir(), 'tspod-fakecg-'));
+    const own = join(fake, 'user.slice', 'me');
+    mkdirSync(own, { recursive: true });
+    writeFileSync(join(own, 'cgroup.controllers'), 'cpuset cpu io memory pids\n');
+    writeFileSync(join(own, 'cgroup.subtree_control'), '');
+    const procFile = join(fake, 'proc-self-cgroup');
+    writeFileSync(procFile, '0::/user.slice/me\n');
+    const env = { ...process.env, ...inject('tspodEnv'), TSPOD_CGROUP_ROOT: fake, TSPOD_PROC_SELF_CGROUP: procFile };
+    const r = await tspod(['run', '-d', ...none, '--memory', '64m', '--memory-reservation', '32m', '--cpus', '0.5', '--cpu-shares', '512', '--pids-limit', '100',
+      '--cpuset-cpus', '0', '--blkio-weight', '500', '--cgroup-conf', 'memory.high=50000000', 'busybox', 'sleep', '600'], { env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const cg = join(own, `tspod-${r.stdout}`);
+    const read = (f: string) => readFileSync(join(cg, f), 'utf8');
+    expect(Object.fromEntries(['memory.max', 'memory.low', 'memory.swap.max', 'memory.high', 'cpu.max', 'cpu.weight', 'pids.max', 'cpuset.cpus', 'io.weight', 'cgroup.procs'].map((f) => [f, read(f)]))).toEqual({
+      'memory.max': '67108864', 'memory.low': '33554432', 'memory.swap.max': '67108864', 'memory.high': '50000000', 'cpu.max': '50000 100000',
+      'cpu.weight': '20', 'pids.max': '100', 'cpuset.cpus': '0', 'io.weight': 'default 4950',
+      // tspod-launch's container process wrote "0" (itself) before exec
+      'cgroup.procs': '0',
+    });
+    expect(readFileSync(join(own, 'cgroup.subtree_control'), 'utf8').split(' ').sort()).toEqual(['+cpu', '+cpuset', '+io', '+memory', '+pids']);
+    const info = await tspod(['info', '--format', '{{.Host.CgroupControllers}}'], { env });
+    expect(info.stdout).toBe('[cpuset cpu io memory pids]');
+    expect((await tspod(['rm', '-f', '-t', '0', r.stdout], { env })).exitCode).toBe(0);
+    expect(await waitFor(() => !existsSync(cg))).toBe(true);
+    // without delegation (this host): podman's warning, nothing written
+    const v1 = await run(['--memory', '64m', 'busybox', 'true']);
+    expect(v1.stderr).toBe('Resource limits are not supported and ignored on cgroups V1 rootless systems');
+  });
+});
+
