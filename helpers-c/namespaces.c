@@ -104,10 +104,20 @@ static void open_pod_namespaces(void) {
     snprintf(path, sizeof path, "/proc/%d/ns/%s", plan.pod_target, pod_ns_kinds[i].name);
     pod_ns[i] = open(path, O_RDONLY | O_CLOEXEC);
     if (pod_ns[i] < 0) die_step("pod", errno, "open %s (is the pod's infra running?)", path);
+    /* A pod created with --uts host: the infra's namespace is the host's, which we are in already
+     * (and could not join: it belongs to the host's user namespace). */
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/ns/%s", pod_ns_kinds[i].name);
+    struct stat theirs, ours;
+    if (i > 0 && fstat(pod_ns[i], &theirs) == 0 && stat(self, &ours) == 0 && theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev) {
+      close(pod_ns[i]);
+      pod_ns[i] = -1;
+    }
   }
 }
 
 static void join_pod_namespace(int i) {
+  if (pod_ns[i] < 0) return;
   if (setns(pod_ns[i], pod_ns_kinds[i].type) < 0)
     die_step("pod", errno, "join the %s namespace of the pod's infra %d", pod_ns_kinds[i].name, plan.pod_target);
   close(pod_ns[i]);

@@ -15,6 +15,7 @@ import { checkUserIds, parseSecurityOpts, resolveCaps, securityPlan } from '../r
 import { checkMountDestination, parseTmpfs, type TmpfsMount } from '../runtime/mounts.js';
 import { recordConfinement, seccompProfileRef } from '../runtime/confinement.js';
 import type { ContainerRecord, Mount } from '../storage/containers.js';
+import type { PodMemberDefaults } from '../storage/pods.js';
 import { volumeNamePattern } from '../storage/volumes.js';
 import type { ImageConfig } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
@@ -183,6 +184,27 @@ export interface RunOptions {
   hostuser?: string[];
 }
 
+/** A pod member's options with the pod's container flags under its own. */
+function withPodDefaults(opts: RunOptions, d: PodMemberDefaults): RunOptions {
+  const list = (a: string[] | undefined, b: string[] | undefined) => [...(a ?? []), ...(b ?? [])];
+  return {
+    ...opts,
+    addHost: list(d.addHost, opts.addHost),
+    dns: opts.dns?.length ? opts.dns : d.dns,
+    dnsSearch: opts.dnsSearch?.length ? opts.dnsSearch : d.dnsSearch,
+    dnsOption: opts.dnsOption?.length ? opts.dnsOption : d.dnsOption,
+    noHosts: opts.noHosts || d.noHosts,
+    devices: list(d.devices, opts.devices),
+    volumes: list(d.volumes, opts.volumes),
+    volumesFrom: list(d.volumesFrom, opts.volumesFrom),
+    securityOpt: list(d.securityOpt, opts.securityOpt),
+    sysctl: list(d.sysctl, opts.sysctl),
+    shmSize: opts.shmSize ?? d.shmSize,
+    pid: opts.pid ?? d.pid,
+    uts: opts.uts ?? d.uts,
+  };
+}
+
 /** `--mount` specs as the mounts -v and --tmpfs make. */
 export function mountFlagMounts(specs: string[]): { mounts: Mount[]; tmpfs: TmpfsMount[] } {
   const mounts: Mount[] = [];
@@ -225,7 +247,7 @@ export function volumesFromMounts(specs: string[], findContainer: (ref: string) 
   return out;
 }
 
-function readLabelFiles(paths: string[]): string[] {
+export function readLabelFiles(paths: string[]): string[] {
   return paths.flatMap((p) => {
     try {
       return parseLabelFileText(readFileSync(p, 'utf8'));
@@ -513,6 +535,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     const { podForRun } = await import('./pods.js');
     opts = { ...opts, pod: await podForRun(opts.podSpec, opts.storageOpts) };
   }
+  // a pod's container flags (pod create -v, --device, --dns, ...) come first, the container's own after
+  const podDefaults = opts.pod && !opts.infraFor ? store.pods.get(opts.pod.id)?.memberDefaults : undefined;
+  if (podDefaults) opts = withPodDefaults(opts, podDefaults);
   parseSdnotify(opts.sdnotify);
   parseAttach(opts.attach ?? []); // create -a: checked (start -a attaches stdout and stderr)
   const platform = platformFromParts({ platform: opts.pullOptions?.platform, arch: opts.arch, os: opts.os, variant: opts.variant }, hostPlatform());
@@ -586,7 +611,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const utsMode = parseNamespaceMode('uts', opts.uts);
   const cgroupnsMode = parseNamespaceMode('cgroupns', opts.cgroupns);
   const shareHost = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).filter(([, m]) => m === 'host').map(([k]) => k);
-  if (opts.pod && shareHost.length) throw new TspodError(`--${shareHost[0]} host: a container in a pod shares the pod's namespaces; create it outside the pod`);
+  // in a pod: --pid host is the container's own (pods share no pid namespace); uts host only when the pod's is
+  const refused = shareHost.filter((k) => k === 'ipc' || (k === 'uts' && podDefaults?.uts !== 'host'));
+  if (opts.pod?.shared && refused.length) throw new TspodError(`--${refused[0]} host: a container in a pod shares the pod's namespaces; create it outside the pod`);
   const sysctls = parseSysctls(opts.sysctl ?? [], { hostNetwork: network === 'host', hostIpc: ipcMode === 'host', hostUts: utsMode === 'host' });
   const devices = parseDevices(opts.devices ?? [], accessSync);
   parseDeviceCgroupRules(opts.deviceCgroupRules ?? []);
@@ -686,7 +713,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       },
       state: { status: 'created' },
     };
-    rec.config.hostname = shared ? opts.pod!.hostname : utsMode === 'host' ? hostHostname() : hostname(rec, opts.hostname);
+    rec.config.hostname = utsMode === 'host' ? hostHostname() : shared ? opts.pod!.hostname : hostname(rec, opts.hostname);
     if (requires.length) rec.config.requires = requires;
     if (opts.stopTimeout !== undefined) rec.config.stopTimeout = opts.stopTimeout;
     if (opts.rmi && opts.detach) rec.config.rmi = opts.image;

@@ -273,3 +273,24 @@ describe('resource limits under cgroup v2 delegation (a fake tree standing in fo
   });
 });
 
+describe('pod create: the container flags podman applies to the pod\'s containers', () => {
+  it('--add-host, --dns, -v, --sysctl, --uts host, --infra-name, --label-file reach the infra and the members', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-podvol-'));
+    writeFileSync(join(dir, 'f'), 'pv\n');
+    execFileSync('chmod', ['755', dir]);
+    const labels = join(tmp, 'pod-labels');
+    writeFileSync(labels, 'team=blue\n# comment\n');
+    const p = await tspod(['pod', 'create', '--name', 'flagpod', '--infra-name', 'flagpod-infra', '--add-host', 'db:192.0.2.9', '--dns', '9.9.9.9', '-v', `${dir}:/pv`,
+      '--sysctl', 'net.ipv4.ip_forward=1', '--uts', 'host', '--label-file', labels, '--share-parent=false', '--memory', '64m']);
+    expect(p.exitCode, p.stderr).toBe(0);
+    expect(p.stderr).toBe('Resource limits are not supported and ignored on cgroups V1 rootless systems');
+    const r = await tspod(['run', '--rm', '--pod', 'flagpod', 'busybox', 'sh', '-c', 'grep db /etc/hosts; grep nameserver /etc/resolv.conf; cat /pv/f; cat /proc/sys/net/ipv4/ip_forward; hostname']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`192.0.2.9\tdb\nnameserver 9.9.9.9\npv\n1\n${execFileSync('hostname', { encoding: 'utf8' }).trim()}`);
+    expect((await tspod(['container', 'exists', 'flagpod-infra'])).exitCode).toBe(0);
+    const ins = JSON.parse((await tspod(['pod', 'inspect', 'flagpod'])).stdout) as { Labels: Record<string, string> } | Array<{ Labels: Record<string, string> }>;
+    expect((Array.isArray(ins) ? ins[0]! : ins).Labels.team).toBe('blue');
+    expect((await tspod(['pod', 'rm', '-f', 'flagpod'])).exitCode).toBe(0);
+  });
+});
+
