@@ -156,6 +156,13 @@ export const containerFlags: FlagRow[] = [
   { verbs: RCP, name: 'uts', type: 'string', usage: 'UTS namespace to use' },
   { verbs: RC, name: 'cgroupns', type: 'string', usage: 'cgroup namespace to use' },
   { verbs: RCP, name: 'sysctl', type: 'stringSlice', usage: 'Sysctl options' },
+  { verbs: RC, name: 'health-cmd', type: 'string', usage: 'set a healthcheck command for the container (\'none\' disables the existing healthcheck)' },
+  { verbs: RC, name: 'health-interval', type: 'string', def: '30s', usage: 'set an interval for the healthcheck (a value of disable results in no automatic timer setup)' },
+  { verbs: RC, name: 'health-on-failure', type: 'string', def: 'none', usage: 'action to take once the container turns unhealthy' },
+  { verbs: RC, name: 'health-retries', type: 'uint', def: 3, usage: 'the number of retries allowed before a healthcheck is considered to be unhealthy' },
+  { verbs: RC, name: 'health-start-period', type: 'string', def: '0s', usage: 'the initialization time needed for a container to bootstrap' },
+  { verbs: RC, name: 'health-timeout', type: 'string', def: '30s', usage: 'the maximum time allowed to complete the healthcheck before an interval is considered failed' },
+  { verbs: RC, name: 'no-healthcheck', type: 'bool', usage: 'Disable healthchecks on container' },
   { verbs: RC, name: 'rootfs', type: 'bool', usage: 'The first argument is not an image but the rootfs to the exploded container' },
   { verbs: RC, name: 'passwd', type: 'bool', def: true, usage: 'add entries to /etc/passwd and /etc/group' },
   { verbs: RC, name: 'passwd-entry', type: 'string', usage: 'Entry to write to /etc/passwd' },
@@ -524,6 +531,7 @@ export const commands: Record<string, CommandSpec> = {
   'volume import': { usage: 'tspod volume import VOLUME [SOURCE]', describe: 'Import a tarball contents into a tspod volume', flags: [] },
   'volume mount': { usage: 'tspod volume mount NAME', describe: 'Mount volume', flags: [] },
   'volume unmount': { usage: 'tspod volume unmount NAME', describe: 'Unmount volume', flags: [] },
+  'healthcheck run': { usage: 'tspod healthcheck run CONTAINER', describe: 'run the health check of a container', flags: [] },
   'secret create': { usage: 'tspod secret create [options] NAME FILE|-', describe: 'Create a new secret', flags: [
     { name: 'driver', short: 'd', type: 'string', def: 'file', usage: 'Specify secret driver' },
     { name: 'driver-opts', type: 'stringArray', usage: 'Specify driver specific options (default [])' },
@@ -558,6 +566,7 @@ export const groups: Record<string, string> = {
   container: 'Manage containers',
   volume: 'Manage volumes',
   secret: 'Manage secrets',
+  healthcheck: 'Manage health checks on containers',
   kube: 'Play containers, pods or volumes based on a structured input file',
 };
 

@@ -19,7 +19,7 @@ export async function handler(a: Args): Promise<void> {
 }
 
 async function printOnce(a: Args): Promise<void> {
-  const { containerList, parseFilters, podIdsFor, podNames, containerRwSize, containerNamespaces } = await import('../engine/containers.js');
+  const { containerList, parseFilters, podIdsFor, podNames, containerRwSize, containerNamespaces, healthOf } = await import('../engine/containers.js');
   const sort = String(a.sort ?? 'created');
   if (!psSortKeys.includes(sort)) {
     throw new UsageError(`invalid argument "${sort}" for "--sort" flag: "${sort}" is not a valid value.  Choose from: "${psSortKeys.join(', ')}"`, 'ps');
@@ -40,7 +40,8 @@ async function printOnce(a: Args): Promise<void> {
   }
   const rows = list.map((c) => {
     const s = c.state;
-    const status = s.status === 'running' ? `Up ${ago(s.startedAt ?? c.created).replace(/ ago$/, '')}`
+    const health = s.status === 'running' ? healthOf(c.id, s.startedAt) : undefined;
+    const status = s.status === 'running' ? `Up ${ago(s.startedAt ?? c.created).replace(/ ago$/, '')}${health ? ` (${health})` : ''}`
       : s.status === 'exited' ? `Exited (${s.exitCode ?? -1}) ${ago(s.finishedAt ?? c.created)}` : s.status === 'error' ? `Error: ${s.error}` : 'Created';
     const rw = a.size ? containerRwSize(c.id) : 0;
     return {

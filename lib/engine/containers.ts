@@ -1,6 +1,7 @@
 // The container lifecycle after `run`: list, remove, stop, kill, wait, start,
 // logs, restart policies, rename, top, diff, export, commit. A container whose process is
 // gone is reported as exited (from its exit file), never waited for.
+import { containerHealth } from './health.js';
 import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants as osConstants } from 'node:os';
@@ -445,9 +446,9 @@ export function parseFilters(specs: string[], podIds: (ref: string) => string[] 
       case 'network':
         return { key, match: (c) => full(c)?.config.network === value };
       case 'health':
-        // tspod runs no healthchecks: no container has a health state to match.
+        // the status `healthcheck run` recorded for the current start; none: no healthcheck
         if (!['starting', 'healthy', 'unhealthy', 'none'].includes(value)) throw new TspodError(`${value} is not a valid health status`);
-        return { key, match: () => value === 'none' };
+        return { key, match: (c) => (healthOf(c.id, c.state.startedAt) ?? 'none') === value };
       default:
         throw new TspodError(`${key} is an invalid filter`);
     }
@@ -772,6 +773,12 @@ export async function containerCommit(ref: string, req: CommitRequest): Promise<
 export interface DiffEntry {
   kind: 'A' | 'C' | 'D';
   path: string;
+}
+
+/** The health status of a container's current start (`healthcheck run`), undefined without a healthcheck. */
+export function healthOf(id: string, startedAt: string | undefined): string | undefined {
+  // health.json exists only for containers with a healthcheck (written at each of their starts)
+  return containerHealth(openStore(), id, startedAt)?.Status;
 }
 
 /** `diff`: what the container's writable layer adds (A), changes (C) or deletes (D). */

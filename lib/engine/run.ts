@@ -24,6 +24,7 @@ import { noSpace } from '../util/fs.js';
 import { newId, randomName } from '../util/ids.js';
 import { containerFiles, processStartTime, waitUntil } from './container-state.js';
 import { openStore } from './store.js';
+import { resetHealth } from './health.js';
 import { hostDevices } from '../runtime/devices.js';
 import { imageForRun, parsePullPolicy, type PullOptions } from './registry.js';
 import { platformMismatch } from '../image/resolve.js';
@@ -31,6 +32,7 @@ import { hostPlatform, parsePlatform } from '../image/manifest.js';
 import { cgroupsV1Warning, cgroupV2Delegation, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
 import { parseSecretFlag } from '../spec/secrets.js';
+import { healthConfig, type HealthConfig, type HealthFlags } from '../spec/health.js';
 import { cgroupFiles, cgroupPaths, createContainerCgroup, deviceNumber, ownCgroup, removeContainerCgroup } from '../runtime/cgroups.js';
 import { parseNamespaceMode, parseSysctls } from '../spec/namespaces.js';
 import { hostname as hostHostname } from 'node:os';
@@ -176,6 +178,8 @@ export interface RunOptions {
   cgroupns?: string;
   /** --sysctl KEY=VALUE */
   sysctl?: string[];
+  /** --health-cmd, --health-interval, ... (spec/health.ts) */
+  health?: HealthFlags;
   /** --rootfs: `image` is a directory to run as the root (DIR:O: an overlay over it, the directory left unchanged) */
   rootfs?: boolean;
   /** --passwd (default true), --passwd-entry TEMPLATE, --hostuser NAME */
@@ -647,6 +651,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const mismatch = opts.infraFor || rootfs ? undefined : platformMismatch(config, opts.pullOptions?.platform ? parsePlatform(opts.pullOptions.platform) : undefined);
   if (mismatch) process.stderr.write(`WARNING: ${mismatch}\n`);
   if (argv.length === 0) throw new TspodError('no command specified: the image has no Cmd or Entrypoint; give one after the image name');
+  // the image's HEALTHCHECK is the default, as podman
+  const health = opts.infraFor ? { onFailure: 'none' } : healthConfig(opts.health ?? {}, (config.config as { Healthcheck?: HealthConfig } | undefined)?.Healthcheck);
   const systemdWarning = checkSystemdMode(opts.systemd, argv);
   if (systemdWarning) process.stderr.write(`WARNING: ${systemdWarning}\n`);
   checkSeccompPolicy(opts.seccompPolicy, config.config?.Labels ?? {});
@@ -716,6 +722,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     rec.config.hostname = utsMode === 'host' ? hostHostname() : shared ? opts.pod!.hostname : hostname(rec, opts.hostname);
     if (requires.length) rec.config.requires = requires;
     if (opts.stopTimeout !== undefined) rec.config.stopTimeout = opts.stopTimeout;
+    if (health.config) rec.config.healthcheck = health.config;
+    if (health.onFailure !== 'none') rec.config.healthOnFailure = health.onFailure;
     if (opts.rmi && opts.detach) rec.config.rmi = opts.image;
     rec.config.env = containerEnv({
       defaults: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod', ...(opts.tty ? ['TERM=xterm'] : [])],
@@ -816,6 +824,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
 function markStarted(store: Store, record: ContainerRecord, pid: number, monitorPid?: number): void {
   record.state = { status: 'running', pid, pidStart: processStartTime(pid), monitorPid, startedAt: new Date().toISOString(), restartCount: record.state.restartCount, ports: record.state.ports };
   store.containers.save(record);
+  if (record.config.healthcheck) resetHealth(store, record.id, record.state.startedAt!);
   // --pidfile, --conmon-pidfile: in the foreground tspod itself watches the container (podman's conmon)
   if (record.config.pidFile) writeFileSync(record.config.pidFile, String(pid));
   if (record.config.conmonPidFile) writeFileSync(record.config.conmonPidFile, String(monitorPid ?? process.pid));

@@ -81,6 +81,9 @@ export interface ContainerRecord {
     secrets?: Array<{ Name: string; ID: string; UID: number; GID: number; Mode: number }>;
     /** --stop-timeout: stop's default wait when -t is not given */
     stopTimeout?: number;
+    /** --health-*: inspect's Config.Healthcheck (spec/health.ts HealthConfig), and --health-on-failure */
+    healthcheck?: { Test: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
+    healthOnFailure?: string;
     /** run -d --rmi: the image as named to run, removed by the monitor's cleanup after the container */
     rmi?: string;
     /** --requires: ids of the containers started before this one */

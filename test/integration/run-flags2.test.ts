@@ -294,3 +294,39 @@ describe('pod create: the container flags podman applies to the pod\'s container
   });
 });
 
+describe('health checks', () => {
+  it('healthcheck run: unhealthy (exit 1) then healthy; inspect\'s Config.Healthcheck and State.Health; ps (healthy)', async () => {
+    const c = await tspod(['run', '-d', ...none, '--name', 'hc1', '--health-cmd', 'test -e /ok', '--health-retries', '2', 'busybox', 'sleep', '600']);
+    expect(c.exitCode, c.stderr).toBe(0);
+    const ins = JSON.parse((await tspod(['inspect', 'hc1'])).stdout) as Array<{ Config: { Healthcheck: unknown }; State: { Health: { Status: string } } }>;
+    expect(ins[0]!.Config.Healthcheck).toEqual({ Test: ['CMD-SHELL', 'test -e /ok'], Interval: 30000000000, Timeout: 30000000000, Retries: 2 });
+    expect(ins[0]!.State.Health.Status).toBe('starting');
+    const bad = await tspod(['healthcheck', 'run', 'hc1']);
+    expect([bad.exitCode, bad.stdout]).toEqual([1, 'unhealthy']);
+    expect((await tspod(['ps', '--format', '{{.Status}}', '--filter', 'name=hc1'])).stdout).toMatch(/^Up .* \(starting\)$/);
+    await tspod(['healthcheck', 'run', 'hc1']);
+    expect((await tspod(['ps', '--format', '{{.Status}}', '--filter', 'health=unhealthy'])).stdout).toMatch(/^Up .* \(unhealthy\)$/);
+    expect((await tspod(['exec', 'hc1', 'touch', '/ok'])).exitCode).toBe(0);
+    const good = await tspod(['healthcheck', 'run', 'hc1']);
+    expect([good.exitCode, good.stdout]).toEqual([0, '']);
+    expect((await tspod(['ps', '--format', '{{.Status}}', '--filter', 'name=hc1'])).stdout).toMatch(/^Up .* \(healthy\)$/);
+    const health = JSON.parse((await tspod(['inspect', '--format', '{{json .State.Health}}', 'hc1'])).stdout) as { Status: string; FailingStreak: number; Log: Array<{ ExitCode: number }> };
+    expect([health.Status, health.FailingStreak, health.Log.map((l) => l.ExitCode)]).toEqual(['healthy', 0, [1, 1, 0]]);
+  });
+
+  it('podman\'s refusals; --health-on-failure kill', async () => {
+    const none2 = await tspod(['run', '-d', ...none, '--name', 'hc2', 'busybox', 'sleep', '600']);
+    const no = await tspod(['healthcheck', 'run', 'hc2']);
+    expect([no.exitCode, no.stderr]).toEqual([125, `Error: container ${none2.stdout} has no defined healthcheck`]);
+    expect((await tspod(['healthcheck', 'run', 'nope'])).stderr).toBe('Error: unable to look up nope to perform a health check: no container with name or ID "nope" found: no such container');
+    expect((await run(['--health-cmd', 'true', '--no-healthcheck', 'busybox', 'true'])).stderr).toBe('Error: cannot specify both --no-healthcheck and --health-cmd');
+    expect((await run(['--health-cmd', 'true', '--health-interval', 'bogus', 'busybox', 'true'])).stderr).toBe('Error: invalid healthcheck-interval: time: invalid duration "bogus"');
+    expect((await run(['--health-cmd', 'true', '--health-on-failure', 'bogus', 'busybox', 'true'])).stderr).toBe('Error: invalid on-failure action "bogus" for health check: supported actions are none,kill,restart,stop');
+    const k = await tspod(['run', '-d', ...none, '--name', 'hc3', '--health-cmd', 'false', '--health-retries', '1', '--health-on-failure', 'kill', 'busybox', 'sleep', '600']);
+    expect(k.exitCode, k.stderr).toBe(0);
+    expect((await tspod(['healthcheck', 'run', 'hc3'])).exitCode).toBe(1);
+    expect(await waitFor(async () => (await tspod(['inspect', '--format', '{{.State.Status}}', 'hc3'])).stdout === 'exited')).toBe(true);
+    await tspod(['rm', '-f', '-t', '0', 'hc1', 'hc2', 'hc3']);
+  });
+});
+

@@ -70,3 +70,28 @@ describe('/etc/passwd additions', () => {
     expect(() => passwdAdditions({ ...base, user: '0', hostUsers: ['nope'] })).toThrow('creating temporary passwd file for container c1: user: unknown user nope');
   });
 });
+
+describe('health checks', () => {
+  it('flags over the image\'s HEALTHCHECK, podman\'s words', async () => {
+    const { healthConfig, parseGoDuration, nextHealth, healthArgv } = await import('../../lib/spec/health.js');
+    expect(parseGoDuration('1m30s')).toBe(90e9);
+    expect(parseGoDuration('500ms')).toBe(5e8);
+    expect(() => parseGoDuration('bogus')).toThrow('time: invalid duration "bogus"');
+    expect(healthConfig({ cmd: 'curl x' }, undefined).config).toEqual({ Test: ['CMD-SHELL', 'curl x'], Interval: 30e9, Timeout: 30e9, Retries: 3 });
+    const image = { Test: ['CMD', 'true'], Interval: 5e9, Retries: 7 };
+    expect(healthConfig({}, image).config).toEqual({ Test: ['CMD', 'true'], Interval: 5e9, Timeout: 30e9, Retries: 7 });
+    expect(healthConfig({ interval: '1s' }, image).config?.Interval).toBe(1e9);
+    expect(healthConfig({ none: true }, image).config).toBeUndefined();
+    expect(healthConfig({ cmd: 'none' }, image).config).toBeUndefined();
+    expect(healthConfig({ cmd: '["CMD","a","b"]' }, undefined).config?.Test).toEqual(['CMD', 'a', 'b']);
+    expect(() => healthConfig({ cmd: 'x', none: true }, undefined)).toThrow('cannot specify both --no-healthcheck and --health-cmd');
+    expect(() => healthConfig({ onFailure: 'x' }, undefined)).toThrow('invalid on-failure action "x" for health check: supported actions are none,kill,restart,stop');
+    expect(healthArgv(['CMD-SHELL', 'a b'])).toEqual(['/bin/sh', '-c', 'a b']);
+    const r = (exitCode: number) => ({ start: 's', end: 'e', exitCode, output: '' });
+    const one = nextHealth(undefined, r(1), 2, false);
+    expect([one.Status, one.FailingStreak]).toEqual(['starting', 1]);
+    expect(nextHealth(one, r(1), 2, false).Status).toBe('unhealthy');
+    expect(nextHealth(undefined, r(1), 1, true).FailingStreak).toBe(0);
+    expect(nextHealth(one, r(0), 2, false)).toMatchObject({ Status: 'healthy', FailingStreak: 0 });
+  });
+});
