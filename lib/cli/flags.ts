@@ -163,6 +163,7 @@ export const containerFlags: FlagRow[] = [
   { verbs: RC, name: 'health-start-period', type: 'string', def: '0s', usage: 'the initialization time needed for a container to bootstrap' },
   { verbs: RC, name: 'health-timeout', type: 'string', def: '30s', usage: 'the maximum time allowed to complete the healthcheck before an interval is considered failed' },
   { verbs: RC, name: 'no-healthcheck', type: 'bool', usage: 'Disable healthchecks on container' },
+  { verbs: ['create'], name: 'init-ctr', type: 'string', usage: 'Make this a pod init container.' },
   { verbs: RC, name: 'rootfs', type: 'bool', usage: 'The first argument is not an image but the rootfs to the exploded container' },
   { verbs: RC, name: 'passwd', type: 'bool', def: true, usage: 'add entries to /etc/passwd and /etc/group' },
   { verbs: RC, name: 'passwd-entry', type: 'string', usage: 'Entry to write to /etc/passwd' },

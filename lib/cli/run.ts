@@ -105,6 +105,7 @@ export function toRunOptions(a: Args, verb: 'run' | 'create'): RunOptions {
     sysctl: toArray(a.sysctl),
     passwd: a.passwd !== false,
     rootfs: Boolean(a.rootfs),
+    initCtr: verb === 'create' ? a['init-ctr'] as string | undefined : undefined,
     health: {
       cmd: a['health-cmd'] as string | undefined,
       // the defaults podman shows: the image's HEALTHCHECK values apply unless a flag is given

@@ -136,7 +136,16 @@ export async function podStart(ref: string): Promise<string> {
   const store = openStore();
   const pod = findPod(store, ref);
   if (pod.infraId) await ensureInfraRunning(store, pod.id);
-  for (const c of podMembers(store, pod)) if (c.state.status !== 'running') await containerStart(c.id);
+  // create --init-ctr: the pod's init containers run to completion first, in the order they were
+  // created; `once` ones are removed after their run (as podman)
+  const members = podMembers(store, pod).sort((a, b) => a.created.localeCompare(b.created));
+  const { containerWait } = await import('./containers.js');
+  for (const c of members.filter((m) => m.config.initCtr)) {
+    await containerStart(c.id);
+    await containerWait(c.id);
+    if (c.config.initCtr === 'once') await containerRemove([c.id], true, false);
+  }
+  for (const c of members) if (!c.config.initCtr && c.state.status !== 'running') await containerStart(c.id);
   return pod.id;
 }
 

@@ -178,6 +178,8 @@ export interface RunOptions {
   cgroupns?: string;
   /** --sysctl KEY=VALUE */
   sysctl?: string[];
+  /** create --init-ctr always|once (a pod's init container) */
+  initCtr?: string;
   /** --health-cmd, --health-interval, ... (spec/health.ts) */
   health?: HealthFlags;
   /** --rootfs: `image` is a directory to run as the root (DIR:O: an overlay over it, the directory left unchanged) */
@@ -535,6 +537,10 @@ export function parseCgroups(v: string | undefined): void {
 }
 
 export async function createContainer(store: Store, opts: RunOptions): Promise<ContainerRecord> {
+  if (opts.initCtr !== undefined) {
+    if (!opts.podSpec && !opts.pod) throw new TspodError('must specify pod value with init-ctr');
+    if (opts.initCtr !== 'always' && opts.initCtr !== 'once') throw new TspodError("init-ctr value must be 'always' or 'once'");
+  }
   if (opts.podSpec && !opts.pod) {
     const { podForRun } = await import('./pods.js');
     opts = { ...opts, pod: await podForRun(opts.podSpec, opts.storageOpts) };
@@ -723,6 +729,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     if (requires.length) rec.config.requires = requires;
     if (opts.stopTimeout !== undefined) rec.config.stopTimeout = opts.stopTimeout;
     if (health.config) rec.config.healthcheck = health.config;
+    if (opts.initCtr === 'always' || opts.initCtr === 'once') rec.config.initCtr = opts.initCtr;
     if (health.onFailure !== 'none') rec.config.healthOnFailure = health.onFailure;
     if (opts.rmi && opts.detach) rec.config.rmi = opts.image;
     rec.config.env = containerEnv({

@@ -84,6 +84,8 @@ export interface ContainerRecord {
     /** --health-*: inspect's Config.Healthcheck (spec/health.ts HealthConfig), and --health-on-failure */
     healthcheck?: { Test: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
     healthOnFailure?: string;
+    /** create --init-ctr always|once: run to completion at each pod start, before the other members */
+    initCtr?: 'always' | 'once';
     /** run -d --rmi: the image as named to run, removed by the monitor's cleanup after the container */
     rmi?: string;
     /** --requires: ids of the containers started before this one */

@@ -330,3 +330,20 @@ describe('health checks', () => {
   });
 });
 
+describe('create --init-ctr', () => {
+  it('init containers run to completion first at pod start; once ones are removed after', async () => {
+    expect((await tspod(['create', '--init-ctr', 'always', 'busybox', 'true'])).stderr).toBe('Error: must specify pod value with init-ctr');
+    expect((await tspod(['pod', 'create', '--name', 'initpod'])).exitCode).toBe(0);
+    expect((await tspod(['create', '--init-ctr', 'bogus', '--pod', 'initpod', 'busybox', 'true'])).stderr).toBe("Error: init-ctr value must be 'always' or 'once'");
+    const vol = mkdtempSync(join(tmpdir(), 'tspod-initctr-'));
+    execFileSync('chmod', ['777', vol]);
+    expect((await tspod(['create', '--name', 'ic-once', '--init-ctr', 'once', '--pod', 'initpod', '-v', `${vol}:/v`, 'busybox', 'sh', '-c', 'echo init > /v/order'])).exitCode).toBe(0);
+    expect((await tspod(['create', '--name', 'ic-main', '--pod', 'initpod', '-v', `${vol}:/v`, 'busybox', 'sh', '-c', 'echo main >> /v/order; sleep 600'])).exitCode).toBe(0);
+    const s = await tspod(['pod', 'start', 'initpod']);
+    expect(s.exitCode, s.stderr).toBe(0);
+    expect(await waitFor(() => existsSync(join(vol, 'order')) && readFileSync(join(vol, 'order'), 'utf8') === 'init\nmain\n')).toBe(true);
+    expect((await tspod(['container', 'exists', 'ic-once'])).exitCode).toBe(1);
+    expect((await tspod(['pod', 'rm', '-f', 'initpod'])).exitCode).toBe(0);
+  });
+});
+
