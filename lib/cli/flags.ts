@@ -265,6 +265,7 @@ export const commands: Record<string, CommandSpec> = {
   cp: { usage: 'tspod cp [options] [CONTAINER:]SRC_PATH [CONTAINER:]DEST_PATH', describe: 'Copy files/folders between a container and the local filesystem', flags: [] },
   exec: { usage: 'tspod exec [options] CONTAINER [COMMAND [ARG...]]', describe: 'Run a process in a running container', interspersed: false, flags: [
     { name: 'detach', short: 'd', type: 'bool', usage: 'Run the exec session in detached mode (backgrounded)' },
+    detachKeys,
     { name: 'env', short: 'e', type: 'stringArray', usage: 'Set environment variables' },
     { name: 'interactive', short: 'i', type: 'bool', usage: 'Keep STDIN open even if not attached' },
     { name: 'tty', short: 't', type: 'bool', usage: 'Allocate a pseudo-TTY. The default is false' },

@@ -155,6 +155,10 @@ describe('devices, environment, dependencies', () => {
     const app = await tspod(['run', '--rm', ...none, '--requires', 'req-db', 'busybox', 'true']);
     expect(app.exitCode, app.stderr).toBe(0);
     expect((await tspod(['inspect', '--format', '{{.State.Status}}', 'req-db'])).stdout).toBe('running');
+    // --detach-keys on exec and run: checked as attach checks them
+    expect((await tspod(['exec', '--detach-keys', 'ctrl-x,y', 'req-db', 'true'])).exitCode).toBe(0);
+    expect((await tspod(['exec', '--detach-keys', 'ctrl-1', 'req-db', 'true'])).stderr).toBe('Error: invalid detach key "ctrl-1" (a letter, or ctrl-LETTER; e.g. ctrl-p,ctrl-q)');
+    expect((await run(['--detach-keys', 'ctrl-1', 'busybox', 'true'])).stderr).toBe('Error: invalid detach key "ctrl-1" (a letter, or ctrl-LETTER; e.g. ctrl-p,ctrl-q)');
     const bad = await run(['--requires', 'nope', 'busybox', 'true']);
     expect(bad.stderr).toBe('Error: "nope" is not a valid container, cannot be used as a dependency: no container with name or ID "nope" found: no such container');
     await tspod(['rm', '-f', '-t', '0', 'req-db']);
