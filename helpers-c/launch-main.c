@@ -75,6 +75,13 @@ static void read_plan(void) {
       else if (!strcmp(v, "uts")) plan.host_uts = 1;
       else die_step("plan", 0, "unknown namespace %s", v);
     }
+    else if (!strcmp(k, "join_target")) plan.join_target = atoi(v);
+    else if (!strcmp(k, "join_ns")) {
+      if (!strcmp(v, "pid")) plan.join_pid = 1;
+      else if (!strcmp(v, "ipc")) plan.join_ipc = 1;
+      else if (!strcmp(v, "uts")) plan.join_uts = 1;
+      else die_step("plan", 0, "unknown namespace %s", v);
+    }
     else if (!strcmp(k, "cgroup_procs")) plan.cgroup_procs = v;
     else if (!strcmp(k, "cgroupns")) plan.new_cgroupns = !strcmp(v, "private");
     else if (!strcmp(k, "sysctl")) {
@@ -253,7 +260,7 @@ static void __attribute__((noreturn)) container_main(void) {
   mask_paths();
   make_workdir();
   pivot();
-  if (plan.hostname && !plan.host_uts && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
+  if (plan.hostname && !plan.host_uts && !plan.join_uts && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
     die_step("hostname", errno, "sethostname %s", plan.hostname);
   /* A session of its own; with -t its terminal comes from the container's devpts. */
   console_child();
@@ -324,7 +331,8 @@ int main(int argc, char **argv) {
     setup_namespaces();
     mount_rootfs();
     /* --pid host: the container sees the user's processes (and /proc is the host's, bound) */
-    if (!plan.host_pid && unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
+    if (plan.join_pid) join_target_pid_namespace();
+    else if (!plan.host_pid && unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
     wait_network();
   }
 

@@ -621,6 +621,20 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const utsMode = parseNamespaceMode('uts', opts.uts);
   const cgroupnsMode = parseNamespaceMode('cgroupns', opts.cgroupns);
   const shareHost = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).filter(([, m]) => m === 'host').map(([k]) => k);
+  // --pid/--ipc/--uts container:REF: one other container's namespaces, joined at each start
+  const joinKinds = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).filter(([, m]) => typeof m === 'object');
+  let joinFrom: ContainerRecord | undefined;
+  if (joinKinds.length) {
+    if (opts.pod) throw new TspodError(`--${joinKinds[0]![0]} container:...: a container in a pod shares the pod's namespaces; create it outside the pod`);
+    const refs = [...new Set(joinKinds.map(([, m]) => (m as { container: string }).container))];
+    if (refs.length > 1) throw new TspodError(`--pid/--ipc/--uts container: name one container (${refs.join(', ')}): tspod enters that container's user namespace to join them`);
+    const { findContainerIn } = await import('./containers.js');
+    try {
+      joinFrom = findContainerIn(store, refs[0]!);
+    } catch (err) {
+      throw new TspodError(`looking up container to share ${joinKinds[0]![0]} namespace with: ${(err as Error).message}`);
+    }
+  }
   // in a pod: --pid host is the container's own (pods share no pid namespace); uts host only when the pod's is
   const refused = shareHost.filter((k) => k === 'ipc' || (k === 'uts' && podDefaults?.uts !== 'host'));
   if (opts.pod?.shared && refused.length) throw new TspodError(`--${refused[0]} host: a container in a pod shares the pod's namespaces; create it outside the pod`);
@@ -725,8 +739,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       },
       state: { status: 'created' },
     };
-    rec.config.hostname = utsMode === 'host' ? hostHostname() : shared ? opts.pod!.hostname : hostname(rec, opts.hostname);
+    rec.config.hostname = joinFrom && typeof utsMode === 'object' ? joinFrom.config.hostname : utsMode === 'host' ? hostHostname() : shared ? opts.pod!.hostname : hostname(rec, opts.hostname);
     if (requires.length) rec.config.requires = requires;
+    if (joinFrom) rec.config.joinNamespaces = { container: joinFrom.id, kinds: joinKinds.map(([k]) => k) };
     if (opts.stopTimeout !== undefined) rec.config.stopTimeout = opts.stopTimeout;
     if (health.config) rec.config.healthcheck = health.config;
     if (opts.initCtr === 'always' || opts.initCtr === 'once') rec.config.initCtr = opts.initCtr;
@@ -874,6 +889,17 @@ async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPla
       if (!store.containers.get(id)) throw new TspodError(`container ${record.name} requires container ${id.slice(0, 12)}, which no longer exists: remove ${record.name} and create it again`);
       await containerStart(id);
     }
+  }
+  // --pid/--ipc/--uts container:ID: that container runs first (podman makes it a dependency)
+  const joining = record.config.joinNamespaces;
+  if (joining) {
+    const { containerStart, liveState } = await import('./containers.js');
+    const from = store.containers.get(joining.container);
+    if (!from) throw new TspodError(`container ${record.name} joins the namespaces of container ${joining.container.slice(0, 12)}, which no longer exists: remove ${record.name} and create it again`);
+    if (liveState(from, store).state.status !== 'running') await containerStart(from.id);
+    const pid = liveState(store.containers.get(from.id)!, store).state.pid;
+    if (!pid) throw new TspodError(`container ${from.name} is not running: its namespaces cannot be joined`);
+    plan = { ...plan, joinTarget: pid, joinNs: joining.kinds };
   }
   const cgroup = prepareCgroup(record);
   if (cgroup) plan = { ...plan, cgroupProcs: join(cgroup, 'cgroup.procs') };

@@ -117,6 +117,15 @@ describe('namespaces and sysctls', () => {
     const [i, host, c] = h.stdout.split('\n');
     expect([i, host]).toEqual([ipc, execFileSync('hostname', { encoding: 'utf8' }).trim()]);
     expect(c).not.toBe(cg);
+    // container:ID: another container's pid, ipc and uts namespaces (its user namespace entered)
+    const a = await tspod(['run', '-d', ...none, '--name', 'ns-a', '--hostname', 'ns-a-host', 'busybox', 'sleep', '600']);
+    expect(a.exitCode, a.stderr).toBe(0);
+    const theirs = (await tspod(['exec', 'ns-a', 'readlink', '/proc/self/ns/ipc'])).stdout;
+    const j = await run(['--pid', 'container:ns-a', '--ipc', 'container:ns-a', '--uts', 'container:ns-a', 'busybox', 'sh', '-c', 'ps -o comm | grep -c "^sleep"; readlink /proc/self/ns/ipc; hostname']);
+    expect([j.exitCode, j.stdout], j.stderr).toEqual([0, `1\n${theirs}\nns-a-host`]);
+    const missing = await run(['--pid', 'container:nope', 'busybox', 'true']);
+    expect(missing.stderr).toBe('Error: looking up container to share pid namespace with: no container with name or ID "nope" found: no such container');
+    await tspod(['rm', '-f', '-t', '0', 'ns-a']);
     const bad = await run(['--pid', 'bogus', 'busybox', 'true']);
     expect([bad.exitCode, bad.stderr]).toEqual([125, 'Error: unrecognized namespace mode bogus passed']);
   });

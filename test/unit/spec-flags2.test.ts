@@ -21,7 +21,9 @@ describe('namespaces and sysctls', () => {
     expect(parseNamespaceMode('ipc', 'shareable')).toBe('private');
     expect(parseNamespaceMode('uts', undefined)).toBeUndefined();
     expect(msg(() => parseNamespaceMode('pid', 'bogus'))).toBe('unrecognized namespace mode bogus passed');
-    expect(msg(() => parseNamespaceMode('pid', 'container:x'))).toMatch(/^--pid container:x: joining another container's or a path's pid namespace is not supported/);
+    expect(parseNamespaceMode('pid', 'container:x')).toEqual({ container: 'x' });
+    expect(msg(() => parseNamespaceMode('pid', 'ns:/proc/1/ns/pid'))).toMatch(/^--pid ns:\/proc\/1\/ns\/pid: joining a path's pid namespace is not supported by tspod/);
+    expect(msg(() => parseNamespaceMode('cgroupns', 'container:x'))).toMatch(/^--cgroupns container:x: joining another container's cgroup namespace is not supported/);
   });
   it('sysctls', () => {
     expect(parseSysctls(['net.ipv4.ip_forward=1', 'kernel.shmmax=10', 'fs.mqueue.msg_max=20'], ns)).toEqual([['net.ipv4.ip_forward', '1'], ['kernel.shmmax', '10'], ['fs.mqueue.msg_max', '20']]);
