@@ -36,7 +36,7 @@ import { healthConfig, type HealthConfig, type HealthFlags } from '../spec/healt
 import { cgroupFiles, cgroupPaths, createContainerCgroup, deviceNumber, ownCgroup, removeContainerCgroup } from '../runtime/cgroups.js';
 import { parseNamespaceMode, parseSysctls } from '../spec/namespaces.js';
 import { hostname as hostHostname } from 'node:os';
-import { passwdAdditions } from '../spec/passwd.js';
+import { groupAdditions, passwdAdditions } from '../spec/passwd.js';
 import { envMergeList, parseChrootDirs, parseDeviceCgroupRules, parseDevices, proxyEnv } from '../spec/devices.js';
 
 export interface RunOptions {
@@ -781,6 +781,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         imagePasswd, user: rec.config.user, workdir: rec.config.workingDir, passwd: opts.passwd !== false, passwdEntry: opts.passwdEntry,
         hostUsers: opts.hostuser ?? [], hostPasswd: opts.hostuser?.length ? readFileSync('/etc/passwd', 'utf8') : '', containerId: id,
       });
+      const imageGroup = opts.infraFor ? '' : imageFileText(lowers, 'group');
+      const groupLines = opts.infraFor ? [] : groupAdditions(imageGroup, rec.config.user, opts.passwd !== false);
+      if (groupLines.length) writeFileSync(join(dir, 'userdata', 'group'), `${imageGroup}${imageGroup && !imageGroup.endsWith('\n') ? '\n' : ''}${groupLines.join('\n')}\n`, { mode: 0o644 });
       if (passwdLines.length) {
         writeFileSync(join(dir, 'userdata', 'passwd'), `${imagePasswd}${imagePasswd && !imagePasswd.endsWith('\n') ? '\n' : ''}${passwdLines.join('\n')}\n`, { mode: 0o644 });
       }
@@ -807,6 +810,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
           ...(localtime ? [{ source: join(dir, 'userdata', 'localtime'), destination: '/etc/localtime', readonly: false }] : []),
           ...secrets.binds,
           ...(passwdLines.length ? [{ source: join(dir, 'userdata', 'passwd'), destination: '/etc/passwd', readonly: false }] : []),
+          ...(groupLines.length ? [{ source: join(dir, 'userdata', 'group'), destination: '/etc/group', readonly: false }] : []),
           // --chrootdirs: tspod's /etc files in each chroot too
           ...chrootdirs.flatMap((d) => ['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: posix.join(d, 'etc', f), readonly: false }))),
           ...devices.map((d) => ({ source: d.host, destination: d.container, readonly: !d.write })),

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseNamespaceMode, parseSysctls } from '../../lib/spec/namespaces.js';
 import { envMergeList, parseChrootDirs, parseDeviceCgroupRules, parseDevices, proxyEnv } from '../../lib/spec/devices.js';
-import { passwdAdditions } from '../../lib/spec/passwd.js';
+import { groupAdditions, passwdAdditions } from '../../lib/spec/passwd.js';
 
 const msg = (f: () => unknown) => {
   try {
@@ -70,6 +70,10 @@ describe('/etc/passwd additions', () => {
     expect(passwdAdditions({ ...base, user: '7', passwdEntry: '$USERNAME:x:$UID:$GID:$NAME:$HOME:/bin/false' })).toEqual(['7:x:7:0:container user:/:/bin/false']);
     expect(passwdAdditions({ ...base, user: '0', hostUsers: ['me'], hostPasswd: 'me:x:1000:1000:Me:/home/me:/bin/bash\n' })).toEqual(['me:*:1000:1000:Me:/:/bin/sh']);
     expect(() => passwdAdditions({ ...base, user: '0', hostUsers: ['nope'] })).toThrow('creating temporary passwd file for container c1: user: unknown user nope');
+    expect(groupAdditions('root:x:0:\n', '65536:65536', true)).toEqual(['65536:x:65536:65536']);
+    expect(groupAdditions('root:x:0:\n', '65536:0', true)).toEqual([]);
+    expect(groupAdditions('root:x:0:\n', '65536', true)).toEqual([]);
+    expect(groupAdditions('', '5:6', false)).toEqual([]);
   });
 });
 
