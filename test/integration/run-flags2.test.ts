@@ -1,6 +1,6 @@
 // issue 12, second part: secrets (`tspod secret ...`, `run --secret`), and the run/create flags
 // of the lifecycle and namespaces, pod create's container flags, cgroup v2 limits on a fake tree,
-// health checks, as a podman user sees them. Budget: about 60 s.
+// health checks, as a podman user sees them. Budget: about 70 s.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
