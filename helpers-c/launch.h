@@ -66,9 +66,12 @@ struct launch_plan {
   unsigned long long userns_start;
   pid_t pod_target;  /* a pod member: join this infra process's user, net, ipc and uts namespaces */
   int host_pid, host_ipc, host_uts; /* --pid/--ipc/--uts host: that namespace is not unshared */
+  pid_t join_target; /* --pid/--ipc/--uts container:ID: that container's process, whose user namespace we enter */
+  int join_pid, join_ipc, join_uts; /* ...and which of its namespaces are joined instead of made */
   int new_cgroupns;  /* --cgroupns private: a cgroup namespace of its own (host is the default here, as podman on cgroups v1) */
   char *sysctl_key[32], *sysctl_value[32]; /* --sysctl: written under the container's /proc/sys before pivot_root */
   int nsysctl;
+  const char *cgroup_procs; /* cgroup v2 delegation: the container's cgroup.procs, joined before anything else */
   const char *waiter; /* once the container runs, become this small waiter (tspod-wait) */
   char *slirp_argv[32]; /* slirp4netns and its options; NULL: no user-mode network */
   const char *slirp_log;
@@ -85,6 +88,7 @@ void wait_network(void);
 void setup_userns(void);
 void setup_namespaces(void);
 void join_namespaces(void);
+void join_target_pid_namespace(void);
 
 /* mounts.c: the rootfs and everything mounted in it, then pivot_root */
 extern pid_t fuse_pid;

@@ -104,18 +104,57 @@ static void open_pod_namespaces(void) {
     snprintf(path, sizeof path, "/proc/%d/ns/%s", plan.pod_target, pod_ns_kinds[i].name);
     pod_ns[i] = open(path, O_RDONLY | O_CLOEXEC);
     if (pod_ns[i] < 0) die_step("pod", errno, "open %s (is the pod's infra running?)", path);
+    /* A pod created with --uts host: the infra's namespace is the host's, which we are in already
+     * (and could not join: it belongs to the host's user namespace). */
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/ns/%s", pod_ns_kinds[i].name);
+    struct stat theirs, ours;
+    if (i > 0 && fstat(pod_ns[i], &theirs) == 0 && stat(self, &ours) == 0 && theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev) {
+      close(pod_ns[i]);
+      pod_ns[i] = -1;
+    }
   }
 }
 
 static void join_pod_namespace(int i) {
+  if (pod_ns[i] < 0) return;
   if (setns(pod_ns[i], pod_ns_kinds[i].type) < 0)
     die_step("pod", errno, "join the %s namespace of the pod's infra %d", pod_ns_kinds[i].name, plan.pod_target);
   close(pod_ns[i]);
   pod_ns[i] = -1;
 }
 
+/* --pid/--ipc/--uts container:ID: the namespaces of another container, opened before any is
+ * joined; its user namespace (mapped by its own start) is entered first, since it owns them. */
+static int target_ns[4] = {-1, -1, -1, -1}; /* user, pid, ipc, uts */
+
+static int open_target_ns(const char *name) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/%s", plan.join_target, name);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_step("namespaces", errno, "open %s (is the container whose namespaces are joined running?)", path);
+  return fd;
+}
+
+static void join_target_ns(int i, int type, const char *name) {
+  if (target_ns[i] < 0) return;
+  if (setns(target_ns[i], type) < 0) die_step("namespaces", errno, "join the %s namespace of container process %d", name, plan.join_target);
+  close(target_ns[i]);
+  target_ns[i] = -1;
+}
+
+void join_target_pid_namespace(void) {
+  join_target_ns(1, CLONE_NEWPID, "pid"); /* our children are born in it */
+}
+
 void setup_userns(void) {
-  if (plan.pod_target > 0) {
+  if (plan.join_target > 0) {
+    target_ns[0] = open_target_ns("user");
+    if (plan.join_pid) target_ns[1] = open_target_ns("pid");
+    if (plan.join_ipc) target_ns[2] = open_target_ns("ipc");
+    if (plan.join_uts) target_ns[3] = open_target_ns("uts");
+    join_target_ns(0, CLONE_NEWUSER, "user");
+  } else if (plan.pod_target > 0) {
     open_pod_namespaces();
     join_pod_namespace(0); /* already mapped by the infra's start */
   } else if (plan.userns_pid > 0) {
@@ -132,11 +171,13 @@ void setup_namespaces(void) {
     for (int i = 1; i < 4; i++) join_pod_namespace(i);
   } else {
     int flags = CLONE_NEWNS;
-    if (!plan.host_uts) flags |= CLONE_NEWUTS;
-    if (!plan.host_ipc) flags |= CLONE_NEWIPC;
+    if (!plan.host_uts && !plan.join_uts) flags |= CLONE_NEWUTS;
+    if (!plan.host_ipc && !plan.join_ipc) flags |= CLONE_NEWIPC;
     if (plan.new_cgroupns) flags |= CLONE_NEWCGROUP;
     if (plan.new_net) flags |= CLONE_NEWNET;
     if (unshare(flags) < 0) die_step("namespaces", errno, "unshare(mount, uts, ipc, net)");
+    join_target_ns(2, CLONE_NEWIPC, "ipc");
+    join_target_ns(3, CLONE_NEWUTS, "uts");
   }
   start_network();
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

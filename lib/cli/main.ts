@@ -73,6 +73,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
 };
 for (const sub of ['start', 'stop', 'restart', 'kill', 'rm', 'ps', 'inspect', 'exists', 'top', 'logs', 'prune', 'pause', 'unpause', 'stats']) handlers[`pod ${sub}`] = handlers['pod create']!;
 for (const sub of ['create', 'add', 'annotate', 'inspect', 'exists', 'rm', 'remove', 'push']) handlers[`manifest ${sub}`] = async () => (await import('./manifest.js')).handler;
+handlers['healthcheck run'] = async () => (await import('./secret.js')).healthcheck;
 for (const sub of ['create', 'ls', 'inspect', 'rm']) handlers[`secret ${sub}`] = async () => (await import('./secret.js')).handler;
 for (const sub of ['create', 'ls', 'inspect', 'rm', 'prune', 'exists', 'export', 'import', 'mount', 'unmount']) handlers[`volume ${sub}`] = async () => (await import('./volume.js')).handler;
 

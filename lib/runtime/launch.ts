@@ -59,6 +59,11 @@ export interface LaunchPlan {
   shareHost?: Array<'pid' | 'ipc' | 'uts'>;
   /** --cgroupns private: a cgroup namespace of its own */
   cgroupns?: 'private';
+  /** --pid/--ipc/--uts container:ID: that container's process, whose user namespace and these namespaces are joined (set at each start) */
+  joinTarget?: number;
+  joinNs?: Array<'pid' | 'ipc' | 'uts'>;
+  /** cgroup v2 delegation: the container's cgroup.procs, joined by the container process before exec (set at each start) */
+  cgroupProcs?: string;
   /** --sysctl: KEY, VALUE (namespaced keys, checked by spec/namespaces.ts) */
   sysctls?: Array<[string, string]>;
 }
@@ -118,6 +123,11 @@ export function planLines(p: LaunchPlan): string[][] {
   for (const n of p.shareHost ?? []) lines.push(['share_host', n]);
   if (p.cgroupns) lines.push(['cgroupns', p.cgroupns]);
   for (const [k, v] of p.sysctls ?? []) lines.push(['sysctl', k, v]);
+  if (p.cgroupProcs) lines.push(['cgroup_procs', p.cgroupProcs]);
+  if (p.joinTarget) {
+    lines.push(['join_target', String(p.joinTarget)]);
+    for (const k of p.joinNs ?? []) lines.push(['join_ns', k]);
+  }
   // Once the container runs, tspod-launch becomes tspod-wait: the process left beside each container is small.
   lines.push(['waiter', helperPath('tspod-wait')]);
   for (const e of p.env) lines.push(['env', e]);

@@ -81,8 +81,15 @@ export interface ContainerRecord {
     secrets?: Array<{ Name: string; ID: string; UID: number; GID: number; Mode: number }>;
     /** --stop-timeout: stop's default wait when -t is not given */
     stopTimeout?: number;
+    /** --health-*: inspect's Config.Healthcheck (spec/health.ts HealthConfig), and --health-on-failure */
+    healthcheck?: { Test: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
+    healthOnFailure?: string;
+    /** create --init-ctr always|once: run to completion at each pod start, before the other members */
+    initCtr?: 'always' | 'once';
     /** run -d --rmi: the image as named to run, removed by the monitor's cleanup after the container */
     rmi?: string;
+    /** --pid/--ipc/--uts container:ID: whose namespaces (and user namespace) it joins at each start */
+    joinNamespaces?: { container: string; kinds: Array<'pid' | 'ipc' | 'uts'> };
     /** --requires: ids of the containers started before this one */
     requires?: string[];
   };
