@@ -138,6 +138,12 @@ export const containerFlags: FlagRow[] = [
   { verbs: RC, name: 'memory-swappiness', type: 'int', def: -1, usage: 'Tune container memory swappiness (0 to 100, or -1 for system default)' },
   { verbs: RC, name: 'oom-kill-disable', type: 'bool', usage: 'Disable OOM Killer' },
   { verbs: RC, name: 'pids-limit', type: 'int', usage: 'Tune container pids limit (set -1 for unlimited)' },
+  // the user namespace (lib/spec/userns.ts, docs/run-path.md)
+  { verbs: RCP, name: 'gidmap', type: 'stringSlice', usage: 'GID map to use for the user namespace' },
+  { verbs: RCP, name: 'subgidname', type: 'string', usage: 'Name of range listed in /etc/subgid for use in user namespace' },
+  { verbs: RCP, name: 'subuidname', type: 'string', usage: 'Name of range listed in /etc/subuid for use in user namespace' },
+  { verbs: RCP, name: 'uidmap', type: 'stringSlice', usage: 'UID map to use for the user namespace' },
+  { verbs: RCP, name: 'userns', type: 'string', usage: 'User namespace to use' },
 ];
 
 const shared = (verb: SharedVerb): FlagRow[] => containerFlags.filter((r) => r.verbs!.includes(verb));

@@ -37,11 +37,13 @@ export async function handler(a: Args): Promise<number | void> {
       if (a.infra === false && share.length) throw new TspodError('--share needs the infra container that holds the shared namespaces: drop --infra=false');
       if (share.some((s) => !['net', 'ipc', 'uts'].includes(s))) throw new TspodError(`--share ${share.join(',')}: tspod pods share net, ipc and uts (no pid or cgroup sharing yet)`);
       const { parseLabels } = await import('../engine/run.js');
+      const { usernsFlags } = await import('./run.js');
       const pod = await pods.podCreate({
         podIdFile: a['pod-id-file'] as string | undefined, infraPidFile: a['infra-conmon-pidfile'] as string | undefined,
         exitPolicy: a['exit-policy'] as string | undefined, replace: Boolean(a.replace), infra: a.infra as boolean | undefined,
         name: (a.name as string | undefined) ?? refs[0], hostname: a.hostname as string | undefined, publish: toArray(a.publish),
         labels: parseLabels(toArray(a.label)), storageOpts: toArray(a['storage-opt']),
+        userns: usernsFlags(a),
       });
       process.stdout.write(`${pod.id}\n`);
       return 0;

@@ -111,7 +111,19 @@ export function toRunOptions(a: Args, verb: 'run' | 'create'): RunOptions {
       deviceReadIops: toArray(a['device-read-iops']),
       deviceWriteIops: toArray(a['device-write-iops']),
     },
+    userns: usernsFlags(a),
     pullOptions: { ...registryOptions(a), platform: a.platform as string | undefined, events: pullProgress(Boolean(a.quiet)) },
+  };
+}
+
+/** --userns and its family, shared with `pod create`. */
+export function usernsFlags(a: Args): RunOptions['userns'] {
+  return {
+    userns: a.userns as string | undefined,
+    uidmap: toArray(a.uidmap),
+    gidmap: toArray(a.gidmap),
+    subuidname: a.subuidname as string | undefined,
+    subgidname: a.subgidname as string | undefined,
   };
 }
 

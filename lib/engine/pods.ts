@@ -13,6 +13,7 @@ import { TspodError } from '../util/errors.js';
 import { newId, randomName } from '../util/ids.js';
 import { containerRemove, containerStart, containerStop, liveState } from './containers.js';
 import { createContainer, type RunOptions } from './run.js';
+import type { UsernsFlags } from '../spec/userns.js';
 import { openStore } from './store.js';
 
 export interface PodCreateOptions {
@@ -29,6 +30,8 @@ export interface PodCreateOptions {
   publish: string[];
   labels: Record<string, string>;
   storageOpts: string[];
+  /** --userns and its family: the infra's user namespace, which every member joins */
+  userns?: UsernsFlags;
 }
 
 /** A container's options with nothing asked for: the base of the infra's. */
@@ -84,7 +87,7 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
     mkdirSync(rootfs, { mode: 0o755 });
     const infra = await createContainer(store, {
       ...plainRunOptions('', []), name: `${pod.id.slice(0, 12)}-infra`, hostname: pod.hostname, publish: o.publish,
-      storageOpts: o.storageOpts, infraFor: { podId: pod.id, rootfs },
+      storageOpts: o.storageOpts, infraFor: { podId: pod.id, rootfs }, userns: o.userns,
     });
     pod.infraId = infra.id;
     await store.locked(async () => store.pods.save(pod));

@@ -29,6 +29,8 @@ import { platformMismatch } from '../image/resolve.js';
 import { hostPlatform, parsePlatform } from '../image/manifest.js';
 import { cgroupsV1Warning, cgroupV2Delegation, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
+import type { UsernsFlags } from '../spec/userns.js';
+import { resolveUserns, usernsHostConfig, usernsLaunch, usernsTargetPath } from './userns.js';
 
 export interface RunOptions {
   image: string;
@@ -142,6 +144,8 @@ export interface RunOptions {
   personality?: string;
   /** the resource flags (validated, recorded; not applied on cgroups v1 rootless) */
   resources?: ResourceFlags;
+  /** --userns, --uidmap, --gidmap, --subuidname, --subgidname (lib/spec/userns.ts) */
+  userns?: UsernsFlags;
 }
 
 /** `--mount` specs as the mounts -v and --tmpfs make. */
@@ -262,17 +266,19 @@ export function parseVolume(spec: string): Mount {
   checkMountDestination(destination, `invalid volume "${spec}"`);
   let readonly = false;
   let noCopy = false;
+  let chown = false;
   for (const o of options.split(',').filter(Boolean)) {
-    if (o === 'ro') readonly = true;
+    if (o === 'U') chown = true; // chowned to the container's user at each start (engine/volumes.ts)
+    else if (o === 'ro') readonly = true;
     else if (o === 'rw') readonly = false;
     else if (o === 'z' || o === 'Z') continue; // SELinux relabelling: nothing to do without SELinux
     else if (named && o === 'nocopy') noCopy = true;
     else if (named && o === 'copy') noCopy = false;
-    else throw new TspodError(`invalid volume "${spec}": unknown option "${o}" (ro, rw, z, Z${named ? ', copy, nocopy' : ''})`);
+    else throw new TspodError(`invalid volume "${spec}": unknown option "${o}" (ro, rw, z, Z, U${named ? ', copy, nocopy' : ''})`);
   }
-  if (named) return { type: 'volume', volume: source, source: '', destination: posix.normalize(destination), readonly, ...(noCopy ? { noCopy } : {}) };
+  if (named) return { type: 'volume', volume: source, source: '', destination: posix.normalize(destination), readonly, ...(noCopy ? { noCopy } : {}), ...(chown ? { chown } : {}) };
   if (!existsSync(source)) throw new TspodError(`invalid volume "${spec}": ${source} does not exist on the host; create it first`);
-  return { type: 'bind', source, destination: posix.normalize(destination), readonly };
+  return { type: 'bind', source, destination: posix.normalize(destination), readonly, ...(chown ? { chown } : {}) };
 }
 
 /** As podman: the same mount given twice is one mount; two different mounts (or a mount and a
@@ -493,6 +499,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   // One durable write makes the container (record and plan together), under the store's lock
   // for the name; a failure on the way (a full disk) leaves nothing behind.
   const record = await store.locked(async () => {
+    // --userns (under the lock: auto's ranges must not be handed out twice); a pod member's is its pod's
+    const layerDirs = opts.infraFor ? [opts.infraFor.rootfs] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c));
+    const podUserns = opts.pod?.shared ? store.containers.get(store.pods.get(opts.pod.id)?.infraId ?? '')?.config.userns : undefined;
+    const userns = podUserns ? { ...podUserns, mode: podUserns.mode as 'private' } : await resolveUserns(store, opts.userns ?? {}, layerDirs);
     if (opts.name !== undefined) {
       if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(opts.name)) throw new TspodError(`invalid container name "${opts.name}": use letters, digits, '_', '.', '-'`);
       const clash = store.containers.nameTaken(opts.name);
@@ -555,6 +565,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       unset: opts.unsetenv ?? [],
       unsetAll: !!opts.unsetenvAll,
     });
+    if (userns.mode !== 'host') {
+      rec.config.userns = userns;
+      rec.config.hostConfig = { ...rec.config.hostConfig, ...usernsHostConfig(userns) };
+    }
     const dir = store.containers.dir(id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
@@ -567,11 +581,14 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen, undefined, dns));
       // --tz: a copy of the zone file (podman's way: the container never sees the host's zoneinfo)
       if (localtime) writeFileSync(join(dir, 'userdata', 'localtime'), readFileSync(localtime), { mode: 0o644 });
+      // a pod's infra runs tspod-init on an empty root: no keep-id user or passwd entry for it
+      const ul = usernsLaunch(opts.infraFor ? { ...userns, keepId: undefined } : userns, layerDirs, join(dir, 'userdata'), opts.user !== undefined, storage.mountProgram);
+      if (ul.user) rec.config.user = ul.user;
       const readOnlyTmpfs = opts.readOnly && opts.readOnlyTmpfs !== false ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
       const plan: LaunchPlan = {
-        mountProgram: storage.mountProgram,
+        mountProgram: ul.mountProgram ?? storage.mountProgram,
         mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
-        lowerDirs: opts.infraFor ? [opts.infraFor.rootfs] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c)),
+        lowerDirs: layerDirs,
         upperDir: join(dir, 'upper'),
         workDir: join(dir, 'work'),
         mergedDir: join(dir, 'merged'),
@@ -604,7 +621,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         ...(oomScoreAdj !== undefined ? { oomScoreAdj } : {}),
         ...(groupAdd.groups.length ? { groupAdd: groupAdd.groups } : {}),
         ...(groupAdd.keepGroups ? { keepGroups: true } : {}),
+        ...(ul.idMap ? { idMap: ul.idMap } : {}),
+        ...(ul.usernsPath ? { usernsPath: ul.usernsPath } : {}),
       };
+      plan.binds.push(...ul.binds);
       rec.plan = plan;
       store.containers.save(rec);
     } catch (err) {
@@ -650,7 +670,14 @@ async function forwardPorts(store: Store, record: ContainerRecord, pid: number):
 
 /** The launch plan for this start: a pod member joins its infra, started first when it is not running. */
 async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPlan> {
-  const plan = record.plan as LaunchPlan;
+  let plan = record.plan as LaunchPlan;
+  // --userns container:ID: the target's namespace as it runs now
+  const usernsPath = usernsTargetPath(store, record);
+  if (usernsPath) plan = { ...plan, usernsPath };
+  if (record.config.mounts.some((m) => m.chown)) {
+    const { chownVolumes } = await import('./volumes.js');
+    await chownVolumes(record, plan.lowerDirs);
+  }
   if (record.config.mounts.some((m) => m.type === 'volume')) {
     const { copyUpVolumes } = await import('./volumes.js');
     await copyUpVolumes(store, record, plan.lowerDirs);

@@ -368,3 +368,17 @@ export async function volumeImport(name: string, archive: string | NodeJS.Readab
     if (spool) rmSync(spool, { recursive: true, force: true });
   }
 }
+
+/** `-v SRC:DEST:U`: each such source, recursively, belongs to the container's process user (as
+ * podman: at each start). Run as root of the user's shared namespace with the ids the container's
+ * mapping gives them there; symlinks are changed themselves, never followed (-h, -P). */
+export async function chownVolumes(rec: ContainerRecord, lowerDirs: string[]): Promise<void> {
+  const { containerUserIds, sharedId } = await import('./userns.js');
+  const ids = containerUserIds(rec.config.user, lowerDirs);
+  const uid = sharedId(ids.uid, rec.config.userns?.uidMap), gid = sharedId(ids.gid, rec.config.userns?.gidMap);
+  for (const m of rec.config.mounts) {
+    if (!m.chown || !m.source) continue;
+    const r = await runInUserns(['chown', '-R', '-h', '-P', '--', `${uid}:${gid}`, m.source]);
+    if (r.exitCode !== 0) throw new TspodError(`cannot chown ${m.source} to the container's user (${ids.uid}:${ids.gid}) for :U: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+  }
+}
