@@ -582,7 +582,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       // --tz: a copy of the zone file (podman's way: the container never sees the host's zoneinfo)
       if (localtime) writeFileSync(join(dir, 'userdata', 'localtime'), readFileSync(localtime), { mode: 0o644 });
       // a pod's infra runs tspod-init on an empty root: no keep-id user or passwd entry for it
-      const ul = usernsLaunch(opts.infraFor ? { ...userns, keepId: undefined } : userns, layerDirs, join(dir, 'userdata'), opts.user !== undefined, storage.mountProgram);
+      const ul = usernsLaunch(opts.infraFor ? { ...userns, keepId: undefined } : userns, {
+        lowerDirs: layerDirs, userdata: join(dir, 'userdata'), upper: join(dir, 'upper'), userGiven: opts.user !== undefined, mountProgram: storage.mountProgram,
+        workingDir: rec.config.workingDir, readOnly: opts.readOnly, destinations: mounts.map((m) => m.destination),
+      });
       if (ul.user) rec.config.user = ul.user;
       const readOnlyTmpfs = opts.readOnly && opts.readOnlyTmpfs !== false ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
       const plan: LaunchPlan = {

@@ -2,7 +2,7 @@
 // (lib/spec/userns.ts) with what only the store knows (the ranges other containers use, the
 // image's ids), and what the launch needs for it: the maps, fuse-overlayfs to show the
 // layers with the nested namespace's ids, keep-id's /etc/passwd and /etc/group entries.
-import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultFuse } from '../config/storage-conf.js';
 import { currentIdMappings } from '../runtime/idmap.js';
@@ -82,8 +82,22 @@ export interface UsernsLaunch {
   binds: Array<{ source: string; destination: string; readonly: boolean }>;
 }
 
-/** The launch's part of the spec; USERDATA is the container's userdata directory. */
-export function usernsLaunch(spec: UsernsSpec, lowerDirs: string[], userdata: string, userGiven: boolean, mountProgram: string | undefined): UsernsLaunch {
+export interface UsernsLaunchContext {
+  lowerDirs: string[];
+  /** the container's userdata and writable layer directories */
+  userdata: string;
+  upper: string;
+  userGiven: boolean;
+  mountProgram: string | undefined;
+  workingDir: string;
+  readOnly: boolean;
+  /** where the container's mounts go (keep-id: the user's home when one is mounted there) */
+  destinations: string[];
+}
+
+/** The launch's part of the spec. */
+export function usernsLaunch(spec: UsernsSpec, c: UsernsLaunchContext): UsernsLaunch {
+  const { lowerDirs, userdata, userGiven, mountProgram } = c;
   const out: UsernsLaunch = { binds: [] };
   if (spec.mode === 'ns') out.usernsPath = spec.path;
   if (!spec.uidMap.length) return out;
@@ -99,28 +113,51 @@ export function usernsLaunch(spec: UsernsSpec, lowerDirs: string[], userdata: st
     const k = spec.keepId;
     if (!userGiven) out.user = `${k.uid}:${k.gid}`;
     const m = currentIdMappings();
-    const gecos = hostGecos(m.uid);
+    const host = hostPasswd(m.uid);
+    // podman's home: the user's own when a mount puts it in the container, else the working directory
+    const home = k.named && host.home && c.destinations.includes(host.home) ? host.home : c.workingDir;
     const passwd = imageFile(lowerDirs, 'etc/passwd'), group = imageFile(lowerDirs, 'etc/group');
-    const add = keepIdEntries(k, m.user, gecos, passwd, group);
-    if (add.passwd) {
-      writeFileSync(join(userdata, 'passwd'), (passwd && !passwd.endsWith('\n') ? passwd + '\n' : passwd) + add.passwd, { mode: 0o644 });
-      out.binds.push({ source: join(userdata, 'passwd'), destination: '/etc/passwd', readonly: false });
-    }
-    if (add.group) {
-      writeFileSync(join(userdata, 'group'), (group && !group.endsWith('\n') ? group + '\n' : group) + add.group, { mode: 0o644 });
-      out.binds.push({ source: join(userdata, 'group'), destination: '/etc/group', readonly: false });
+    const add = keepIdEntries(k, m.user, host.gecos, passwd, group, home);
+    // As podman: written into the container's own /etc (its writable layer, where fuse-overlayfs
+    // shows the user's files as root's), so that the container may change them (adduser); with
+    // --read-only, or an image whose /etc is no directory, bound over the image's instead.
+    const inPlace = !c.readOnly && imageDirIsPlain(lowerDirs, 'etc');
+    if (inPlace && (add.passwd || add.group)) mkdirSync(join(c.upper, 'etc'), { mode: 0o755 });
+    for (const [file, text, extra] of [['passwd', passwd, add.passwd], ['group', group, add.group]] as const) {
+      if (!extra) continue;
+      const body = (text && !text.endsWith('\n') ? text + '\n' : text) + extra;
+      if (inPlace) {
+        writeFileSync(join(c.upper, 'etc', file), body, { mode: 0o644, flag: 'wx' });
+      } else {
+        writeFileSync(join(userdata, file), body, { mode: 0o644 });
+        out.binds.push({ source: join(userdata, file), destination: `/etc/${file}`, readonly: false });
+      }
     }
   }
   return out;
 }
 
-function hostGecos(uid: number): string {
+/** The user's GECOS name and home directory on the host. */
+function hostPasswd(uid: number): { gecos: string; home: string } {
   try {
-    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === String(uid));
-    return line?.split(':')[4]?.split(',')[0] ?? '';
+    const f = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === String(uid))?.split(':');
+    return { gecos: f?.[4]?.split(',')[0] ?? '', home: f?.[5] ?? '' };
   } catch {
-    return '';
+    return { gecos: '', home: '' };
   }
+}
+
+/** Is PATH a directory (not a symlink) in the topmost layer that has it? */
+function imageDirIsPlain(lowerDirs: string[], path: string): boolean {
+  for (const dir of lowerDirs) {
+    try {
+      const st = lstatSync(join(dir, path));
+      return st.isDirectory();
+    } catch {
+      /* not in this layer */
+    }
+  }
+  return false;
 }
 
 /** --userns container:ID: the target's user namespace, at each start (it must run). */

@@ -218,11 +218,11 @@ export function usernsModeString(s: UsernsSpec | undefined): string {
 }
 
 /** The entries /etc/passwd and /etc/group get for keep-id (podman's), when the image lacks them. */
-export function keepIdEntries(k: { uid: number; gid: number; named: boolean }, user: string, gecos: string, passwd: string, group: string): { passwd?: string; group?: string } {
+export function keepIdEntries(k: { uid: number; gid: number; named: boolean }, user: string, gecos: string, passwd: string, group: string, home = '/'): { passwd?: string; group?: string } {
   const has = (text: string, id: number) => text.split('\n').some((l) => l.split(':')[2] === String(id));
   const name = k.named ? user : String(k.uid);
   const out: { passwd?: string; group?: string } = {};
-  if (!has(passwd, k.uid)) out.passwd = `${name}:*:${k.uid}:${k.gid}:${k.named ? gecos : 'container user'}:/:/bin/sh\n`;
+  if (!has(passwd, k.uid)) out.passwd = `${name}:*:${k.uid}:${k.gid}:${k.named ? gecos : 'container user'}:${home}:/bin/sh\n`;
   if (!has(group, k.gid)) out.group = `${k.named ? user : String(k.gid)}:x:${k.gid}:${name}\n`;
   return out;
 }

@@ -114,6 +114,10 @@ describe('--userns: a user namespace nested in the shared one', () => {
     const ex = await tspod(['exec', 'kid', 'sh', '-c', 'id -u; cat /proc/self/uid_map | head -1']);
     expect(ex.stdout.split('\n')[0]).toBe(String(uid));
     expect(ex.stdout.split('\n')[1]!.trim().split(/\s+/)).toEqual(['0', '1', String(uid)]);
+    // the entry is in the container's own /etc/passwd: root there may change it (podman #6991)
+    const add = await tspod(['exec', '--user', 'root', 'kid', 'sh', '-c', 'echo extra:x:4242:4242::/:/bin/sh >> /etc/passwd; grep -c -e ^extra: -e "^' + name + ':" /etc/passwd']);
+    expect(add.stdout).toBe('2');
+    expect((await tspod(['exec', '--user', name, 'kid', 'id', '-u'])).stdout).toBe(String(uid));
     const insp = await tspod(['inspect', 'kid', '--format', '{{.HostConfig.UsernsMode}} {{json .HostConfig.IDMappings.UidMap}} {{.Config.User}}']);
     expect(insp.stdout).toMatch(new RegExp(`^private \\["0:1:${uid}","${uid}:0:1","${uid + 1}:${uid + 1}:\\d+"\\] ${uid}:${gid}$`));
     // --userns container:ID: the same nested namespace
