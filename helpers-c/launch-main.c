@@ -70,6 +70,16 @@ static void read_plan(void) {
     else if (!strcmp(k, "cwd")) plan.cwd = v;
     else if (!strcmp(k, "init")) plan.init = v;
     else if (!strcmp(k, "pod_target")) plan.pod_target = atoi(v);
+    else if (!strcmp(k, "uid_map") || !strcmp(k, "gid_map")) {
+      int uid = k[0] == 'u';
+      int *n = uid ? &plan.nuid_map : &plan.ngid_map;
+      if (*n >= 64 || !f[2] || !f[3]) die_step("plan", 0, "bad %s line", k);
+      struct idmap_entry *e = (uid ? plan.uid_map : plan.gid_map) + (*n)++;
+      e->c = strtoul(v, NULL, 10);
+      e->h = strtoul(f[2], NULL, 10);
+      e->s = strtoul(f[3], NULL, 10);
+    }
+    else if (!strcmp(k, "userns_path")) plan.userns_path = v;
     else if (!strcmp(k, "userns_join")) {
       if (!f[2]) die_step("plan", 0, "bad userns_join line");
       plan.userns_pid = atoi(v);
@@ -258,6 +268,13 @@ static void __attribute__((noreturn)) container_main(void) {
   /* The host's /dev/null, seen from this mount namespace (a bind source must be in it). */
   open_devnull();
   open_rootfs();
+  /* In a nested user namespace only the container's side becomes its root (the helper keeps
+   * the user's own id, so it may still stop fuse-overlayfs and slirp4netns), once what lies
+   * in the user's own directories is open (docs/run-path.md). */
+  if (plan.nested) {
+    open_bind_sources();
+    become_nested_root();
+  }
   mount_proc_sys();
   set_ping_group_range();
   set_sysctls();

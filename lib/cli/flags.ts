@@ -178,6 +178,12 @@ export const containerFlags: FlagRow[] = [
   { verbs: RC, name: 'passwd', type: 'bool', def: true, usage: 'add entries to /etc/passwd and /etc/group' },
   { verbs: RC, name: 'passwd-entry', type: 'string', usage: 'Entry to write to /etc/passwd' },
   { verbs: RC, name: 'hostuser', type: 'stringSlice', usage: 'Host user account to add to /etc/passwd within container' },
+  // the user namespace (lib/spec/userns.ts, docs/run-path.md)
+  { verbs: RCP, name: 'gidmap', type: 'stringSlice', usage: 'GID map to use for the user namespace' },
+  { verbs: RCP, name: 'subgidname', type: 'string', usage: 'Name of range listed in /etc/subgid for use in user namespace' },
+  { verbs: RCP, name: 'subuidname', type: 'string', usage: 'Name of range listed in /etc/subuid for use in user namespace' },
+  { verbs: RCP, name: 'uidmap', type: 'stringSlice', usage: 'UID map to use for the user namespace' },
+  { verbs: RCP, name: 'userns', type: 'string', usage: 'User namespace to use' },
 ];
 
 const shared = (verb: SharedVerb): FlagRow[] => containerFlags.filter((r) => r.verbs!.includes(verb));

@@ -38,6 +38,7 @@ export async function handler(a: Args): Promise<number | void> {
       if (a.infra === false && share.length) throw new TspodError('--share needs the infra container that holds the shared namespaces: drop --infra=false');
       if (share.some((s) => !['net', 'ipc', 'uts'].includes(s))) throw new TspodError(`--share ${share.join(',')}: tspod pods share net, ipc and uts (no pid or cgroup sharing yet)`);
       const { parseLabels } = await import('../engine/run.js');
+      const { usernsFlags } = await import('./run.js');
       const pod = await pods.podCreate({
         podIdFile: a['pod-id-file'] as string | undefined, infraPidFile: a['infra-conmon-pidfile'] as string | undefined,
         exitPolicy: a['exit-policy'] as string | undefined, replace: Boolean(a.replace), infra: a.infra as boolean | undefined,
@@ -57,6 +58,7 @@ export async function handler(a: Args): Promise<number | void> {
           blkioWeight: a['blkio-weight'] as string | undefined, blkioWeightDevice: toArray(a['blkio-weight-device']),
           deviceReadBps: toArray(a['device-read-bps']), deviceWriteBps: toArray(a['device-write-bps']),
         },
+        userns: usernsFlags(a),
       });
       process.stdout.write(`${pod.id}\n`);
       return 0;

@@ -142,6 +142,7 @@ export function toRunOptions(a: Args, verb: 'run' | 'create'): RunOptions {
       deviceWriteIops: toArray(a['device-write-iops']),
       cgroupConf: toArray(a['cgroup-conf']),
     },
+    userns: usernsFlags(a),
     pullOptions: { ...registryOptions(a), platform: a.platform as string | undefined, events: pullProgress(Boolean(a.quiet)) },
   };
 }
@@ -150,6 +151,17 @@ export function toRunOptions(a: Args, verb: 'run' | 'create'): RunOptions {
 function given(a: Args, name: string): boolean {
   const options = (a.commandLine as { options?: string[] } | undefined)?.options ?? [];
   return options.some((t) => t === `--${name}` || t.startsWith(`--${name}=`));
+}
+
+/** --userns and its family, shared with `pod create`. */
+export function usernsFlags(a: Args): RunOptions['userns'] {
+  return {
+    userns: a.userns as string | undefined,
+    uidmap: toArray(a.uidmap),
+    gidmap: toArray(a.gidmap),
+    subuidname: a.subuidname as string | undefined,
+    subgidname: a.subgidname as string | undefined,
+  };
 }
 
 function preserveFds(v: unknown): number {

@@ -14,6 +14,7 @@ import { TspodError } from '../util/errors.js';
 import { newId, randomName } from '../util/ids.js';
 import { containerRemove, containerStart, containerStop, liveState } from './containers.js';
 import { createContainer, type RunOptions } from './run.js';
+import type { UsernsFlags } from '../spec/userns.js';
 import { openStore } from './store.js';
 
 export interface PodCreateOptions {
@@ -39,6 +40,8 @@ export interface PodCreateOptions {
   /** the resource flags: the infra's (its cgroup under cgroup v2 delegation; podman's warning on v1) */
   resources?: ResourceFlags;
   cgroupParent?: string;
+  /** --userns and its family: the infra's user namespace, which every member joins */
+  userns?: UsernsFlags;
 }
 
 /** A container's options with nothing asked for: the base of the infra's. */
@@ -100,7 +103,7 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
     mkdirSync(rootfs, { mode: 0o755 });
     const infra = await createContainer(store, {
       ...plainRunOptions('', []), name: o.infraName ?? `${pod.id.slice(0, 12)}-infra`, hostname: pod.hostname, publish: o.publish,
-      storageOpts: o.storageOpts, infraFor: { podId: pod.id, rootfs },
+      storageOpts: o.storageOpts, infraFor: { podId: pod.id, rootfs }, userns: o.userns,
       // the namespaces the members join are the infra's: its sysctls, /dev/shm and uts/pid modes are the pod's
       sysctl: o.memberDefaults?.sysctl, uts: o.memberDefaults?.uts, pid: o.memberDefaults?.pid, securityOpt: o.memberDefaults?.securityOpt ?? [],
       resources: o.resources, cgroupParent: o.cgroupParent,

@@ -43,6 +43,8 @@ import { findDelegation, removeCgroupOf } from './cgroups.js';
 import { parseSignal } from '../spec/signals.js';
 
 export { mergeEnv };
+import type { UsernsFlags } from '../spec/userns.js';
+import { resolveUserns, usernsHostConfig, usernsLaunch, usernsTargetPath } from './userns.js';
 
 export interface RunOptions {
   image: string;
@@ -193,6 +195,8 @@ export interface RunOptions {
   passwd?: boolean;
   passwdEntry?: string;
   hostuser?: string[];
+  /** --userns, --uidmap, --gidmap, --subuidname, --subgidname (lib/spec/userns.ts) */
+  userns?: UsernsFlags;
 }
 
 /** A pod member's options with the pod's container flags under its own. */
@@ -335,17 +339,19 @@ export function parseVolume(spec: string): Mount {
   checkMountDestination(destination, `invalid volume "${spec}"`);
   let readonly = false;
   let noCopy = false;
+  let chown = false;
   for (const o of options.split(',').filter(Boolean)) {
-    if (o === 'ro') readonly = true;
+    if (o === 'U') chown = true; // chowned to the container's user at each start (engine/volumes.ts)
+    else if (o === 'ro') readonly = true;
     else if (o === 'rw') readonly = false;
     else if (o === 'z' || o === 'Z') continue; // SELinux relabelling: nothing to do without SELinux
     else if (named && o === 'nocopy') noCopy = true;
     else if (named && o === 'copy') noCopy = false;
-    else throw new TspodError(`invalid volume "${spec}": unknown option "${o}" (ro, rw, z, Z${named ? ', copy, nocopy' : ''})`);
+    else throw new TspodError(`invalid volume "${spec}": unknown option "${o}" (ro, rw, z, Z, U${named ? ', copy, nocopy' : ''})`);
   }
-  if (named) return { type: 'volume', volume: source, source: '', destination: posix.normalize(destination), readonly, ...(noCopy ? { noCopy } : {}) };
+  if (named) return { type: 'volume', volume: source, source: '', destination: posix.normalize(destination), readonly, ...(noCopy ? { noCopy } : {}), ...(chown ? { chown } : {}) };
   if (!existsSync(source)) throw new TspodError(`invalid volume "${spec}": ${source} does not exist on the host; create it first`);
-  return { type: 'bind', source, destination: posix.normalize(destination), readonly };
+  return { type: 'bind', source, destination: posix.normalize(destination), readonly, ...(chown ? { chown } : {}) };
 }
 
 /** As podman: the same mount given twice is one mount; two different mounts (or a mount and a
@@ -658,6 +664,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   // One durable write makes the container (record and plan together), under the store's lock
   // for the name; a failure on the way (a full disk) leaves nothing behind.
   const record = await store.locked(async () => {
+    // --userns (under the lock: auto's ranges must not be handed out twice); a pod member's is its pod's
+    const layerDirs = opts.infraFor ? [opts.infraFor.rootfs] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c));
+    const podUserns = opts.pod?.shared ? store.containers.get(store.pods.get(opts.pod.id)?.infraId ?? '')?.config.userns : undefined;
+    const userns = podUserns ? { ...podUserns, mode: podUserns.mode as 'private' } : await resolveUserns(store, opts.userns ?? {}, layerDirs);
     if (opts.name !== undefined) {
       if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(opts.name)) throw new TspodError(`invalid container name "${opts.name}": use letters, digits, '_', '.', '-'`);
       const clash = store.containers.nameTaken(opts.name);
@@ -729,6 +739,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       unsetAll: !!opts.unsetenvAll,
     });
     if (opts.envMerge?.length) rec.config.env = envMergeList(rec.config.env, opts.envMerge, extraEnv);
+    if (userns.mode !== 'host') {
+      rec.config.userns = userns;
+      rec.config.hostConfig = { ...rec.config.hostConfig, ...usernsHostConfig(userns) };
+    }
     const dir = store.containers.dir(id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
@@ -747,23 +761,31 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       await chownSecrets(secrets);
       if (secrets.config.length) rec.config.secrets = secrets.config;
       // --passwd, --passwd-entry, --hostuser: the image's /etc/passwd with podman's added lines, bound over it
-      const lowers = opts.infraFor ? [] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c));
+      const lowers = opts.infraFor ? [] : layerDirs;
       const imagePasswd = opts.infraFor ? '' : imageFileText(lowers, 'passwd');
-      const passwdLines = opts.infraFor ? [] : passwdAdditions({
+      // keep-id writes podman's entries for the user itself (engine/userns.ts): these are for the rest
+      const ownPasswd = opts.infraFor || userns.mode === 'keep-id';
+      const passwdLines = ownPasswd ? [] : passwdAdditions({
         imagePasswd, user: rec.config.user, workdir: rec.config.workingDir, passwd: opts.passwd !== false, passwdEntry: opts.passwdEntry,
         hostUsers: opts.hostuser ?? [], hostPasswd: opts.hostuser?.length ? readFileSync('/etc/passwd', 'utf8') : '', containerId: id,
       });
       const imageGroup = opts.infraFor ? '' : imageFileText(lowers, 'group');
-      const groupLines = opts.infraFor ? [] : groupAdditions(imageGroup, rec.config.user, opts.passwd !== false);
+      const groupLines = ownPasswd ? [] : groupAdditions(imageGroup, rec.config.user, opts.passwd !== false);
       if (groupLines.length) writeFileSync(join(dir, 'userdata', 'group'), `${imageGroup}${imageGroup && !imageGroup.endsWith('\n') ? '\n' : ''}${groupLines.join('\n')}\n`, { mode: 0o644 });
       if (passwdLines.length) {
         writeFileSync(join(dir, 'userdata', 'passwd'), `${imagePasswd}${imagePasswd && !imagePasswd.endsWith('\n') ? '\n' : ''}${passwdLines.join('\n')}\n`, { mode: 0o644 });
       }
+      // a pod's infra runs tspod-init on an empty root: no keep-id user or passwd entry for it
+      const ul = usernsLaunch(opts.infraFor ? { ...userns, keepId: undefined } : userns, {
+        lowerDirs: layerDirs, userdata: join(dir, 'userdata'), upper: join(dir, 'upper'), userGiven: opts.user !== undefined, mountProgram: storage.mountProgram,
+        workingDir: rec.config.workingDir, readOnly: opts.readOnly, destinations: mounts.map((m) => m.destination),
+      });
+      if (ul.user) rec.config.user = ul.user;
       const readOnlyTmpfs = opts.readOnly && opts.readOnlyTmpfs !== false ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
       const plan: LaunchPlan = {
-        mountProgram: storage.mountProgram,
+        mountProgram: ul.mountProgram ?? storage.mountProgram,
         mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
-        lowerDirs: opts.infraFor ? [opts.infraFor.rootfs] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c)),
+        lowerDirs: layerDirs,
         ...(rootfs && !rootfs.overlay ? { rootfsBind: true } : {}),
         upperDir: join(dir, 'upper'),
         workDir: join(dir, 'work'),
@@ -806,7 +828,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         ...(shareHost.length ? { shareHost: [...shareHost] } : {}),
         ...(cgroupnsMode === 'private' ? { cgroupns: 'private' as const } : {}),
         ...(sysctls.length ? { sysctls } : {}),
+        ...(ul.idMap ? { idMap: ul.idMap } : {}),
+        ...(ul.usernsPath ? { usernsPath: ul.usernsPath } : {}),
       };
+      plan.binds.push(...ul.binds);
       rec.plan = plan;
       store.containers.save(rec);
     } catch (err) {
@@ -854,6 +879,13 @@ async function forwardPorts(store: Store, record: ContainerRecord, pid: number):
 /** The launch plan for this start: a pod member joins its infra, started first when it is not running. */
 async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPlan> {
   let plan = record.plan as LaunchPlan;
+  // --userns container:ID: the target's namespace as it runs now
+  const usernsPath = usernsTargetPath(store, record);
+  if (usernsPath) plan = { ...plan, usernsPath };
+  if (record.config.mounts.some((m) => m.chown)) {
+    const { chownVolumes } = await import('./volumes.js');
+    await chownVolumes(record, plan.lowerDirs);
+  }
   if (record.config.mounts.some((m) => m.type === 'volume')) {
     const { copyUpVolumes } = await import('./volumes.js');
     await copyUpVolumes(store, record, plan.lowerDirs);

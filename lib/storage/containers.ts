@@ -17,6 +17,8 @@ export interface Mount {
   volume?: string;
   /** nocopy: the image's content is not copied into a new volume */
   noCopy?: boolean;
+  /** -v ...:U: the source is chowned to the container's user at each start */
+  chown?: boolean;
   source: string;
   destination: string;
   readonly: boolean;
@@ -75,6 +77,15 @@ export interface ContainerRecord {
     logPath?: string;
     /** --annotation KEY=VALUE */
     annotations?: Record<string, string>;
+    /** --userns, --uidmap, --gidmap (lib/spec/userns.ts: UsernsSpec); absent: the user's shared namespace */
+    userns?: {
+      mode: string;
+      uidMap: Array<{ container: number; host: number; size: number }>;
+      gidMap: Array<{ container: number; host: number; size: number }>;
+      keepId?: { uid: number; gid: number; named: boolean };
+      path?: string;
+      container?: string;
+    };
     /** podman's HostConfig fields recorded for inspect (resource limits: lib/spec/options.ts) */
     hostConfig?: Record<string, unknown>;
     /** --secret: inspect's Config.Secrets (the data is in the container's userdata, or its plan's env) */
