@@ -76,6 +76,14 @@ export function positionals(a: Args, verb: string, min: number, max = Infinity, 
   return r;
 }
 
+/** --latest on verbs that name one container first (attach, diff, exec, top, mount...): the last
+ * created container's id goes in front of the operands (which then are the rest: exec's command). */
+export async function withLatest(a: Args): Promise<string[]> {
+  if (!a.latest) return a.operands;
+  const { selectContainers } = await import('../engine/containers.js');
+  return [...selectContainers({ refs: [], latest: true }, a.command), ...a.operands];
+}
+
 /** The registry flags (--tls-verify, --creds, --authfile) as the engine takes them. */
 export function registryOptions(a: Args): { tlsVerify?: boolean; creds?: string; authfile?: string; certDir?: string } {
   return { tlsVerify: a['tls-verify'] as boolean | undefined, creds: a.creds as string | undefined, authfile: a.authfile as string | undefined, certDir: a['cert-dir'] as string | undefined };

@@ -1,6 +1,6 @@
 // start, stop, kill, wait, logs and the monitor's container-cleanup.
 import { TspodError } from '../util/errors.js';
-import { type Args, positionals, toArray } from './args.js';
+import { type Args, positionals, toArray, withLatest } from './args.js';
 import { readIdFiles } from '../util/fs.js';
 
 function refs(a: Args, verb: string): string[] {
@@ -115,10 +115,11 @@ export const cleanup = async (a: Args): Promise<number | void> => {
 };
 
 export const attach = async (a: Args): Promise<number | void> => {
-  const [ref, extra] = refs(a, 'attach');
+  if (a.latest && a.operands.length) throw new TspodError('--latest and containers cannot be used together');
+  const [ref, extra] = a.latest ? await withLatest(a) : refs(a, 'attach');
   if (extra) throw new TspodError('tspod attach takes one container');
   const { containerAttach } = await import('../engine/attach.js');
-  return containerAttach(ref!, String(a['detach-keys']));
+  return containerAttach(ref!, String(a['detach-keys']), { noStdin: Boolean(a['no-stdin']), sigProxy: a['sig-proxy'] !== false });
 };
 
 export const pause = async (a: Args): Promise<number | void> => {

@@ -700,12 +700,12 @@ export function containerMount(ref: string): string {
 }
 
 /** `mount` without arguments: the containers mounted in this mount namespace. */
-export function mountedContainers(): Array<{ id: string; path: string }> {
+export function mountedContainers(): Array<{ id: string; name: string; path: string }> {
   mustBeUnshared('mount');
   const store = openStore();
   const points = mountPoints();
   return store.containers.list()
-    .map((c) => ({ id: c.id, path: (c.plan as { mergedDir?: string } | undefined)?.mergedDir ?? '' }))
+    .map((c) => ({ id: c.id, name: c.name, path: (c.plan as { mergedDir?: string } | undefined)?.mergedDir ?? '' }))
     .filter((c) => c.path && points.has(c.path));
 }
 

@@ -79,7 +79,8 @@ function imageJson(store: Store, img: ImageRecord): Record<string, unknown> {
     Id: img.id.slice(7), Digest: img.digest, RepoTags: img.names,
     RepoDigests: img.names.map((n) => `${n.slice(0, n.lastIndexOf(':'))}@${img.digest}`),
     Created: cfg.created ?? img.created, Config: cfg.config ?? {}, Architecture: cfg.architecture ?? '', Os: cfg.os ?? '',
-    Size: img.size, RootFS: { Type: 'layers', Layers: cfg.rootfs.diff_ids }, History: cfg.history ?? [],
+    ...((cfg as { variant?: string }).variant ? { Variant: (cfg as { variant?: string }).variant } : {}),
+    Size: img.size, ManifestType: img.manifestMediaType, RootFS: { Type: 'layers', Layers: cfg.rootfs.diff_ids }, History: cfg.history ?? [],
   };
 }
 
