@@ -358,3 +358,87 @@ describe('container flags', () => {
     }
   });
 });
+
+describe('kube and generate flags', () => {
+  it('kube play --configmap --build --context-dir --annotation --no-hosts --replace --start=false, the refusals, kube down', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'tspod-mgmt-kube-'));
+    dirs.push(work);
+    mkdirSync(join(work, 'ctx', 'mgmt-kubeimg'), { recursive: true });
+    writeFileSync(join(work, 'ctx', 'mgmt-kubeimg', 'Containerfile'), 'FROM busybox\nRUN echo built > /built\n');
+    writeFileSync(join(work, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: outside\ndata:\n  FROM_FILE: file-value\n');
+    const yaml = join(work, 'pod.yaml');
+    writeFileSync(yaml, [
+      'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: inside', 'data:', '  GREETING: hello', '---',
+      'apiVersion: v1', 'kind: Pod', 'metadata:', '  name: mgmt-kube', 'spec:', '  containers:', '  - name: main',
+      '    image: localhost/mgmt-kubeimg:latest',
+      '    command: ["sh", "-c", "echo $GREETING $FROM_FILE $(cat /built); test -e /etc/hosts || echo no-hosts; sleep 60"]',
+      '    env:', '    - name: GREETING', '      valueFrom:', '        configMapKeyRef:', '          name: inside', '          key: GREETING',
+      '    envFrom:', '    - configMapRef:', '        name: outside', '',
+    ].join('\n'));
+    try {
+      const missing = await tspod(['kube', 'play', '--build=false', yaml]);
+      expect(missing.exitCode).toBe(125);
+      expect(missing.stderr).toContain('no ConfigMap named outside');
+      const play = await tspod(['kube', 'play', '-q', '--context-dir', join(work, 'ctx'), '--configmap', join(work, 'cm.yaml'), '--annotation', 'mgmt=yes', '--no-hosts', yaml]);
+      expect(play.exitCode, play.stderr).toBe(0);
+      expect(play.stdout).toMatch(/^Pod:\n[0-9a-f]{64}\nContainers:\n[0-9a-f]{64}\n/);
+      expect(await waitForLog('mgmt-kube-main', 'hello file-value built')).toBe(true);
+      expect((await tspod(['logs', 'mgmt-kube-main'])).stdout).toContain('no-hosts');
+      expect((await tspod(['inspect', '--format', '{{.Config.Annotations.mgmt}}', 'mgmt-kube-main'])).stdout).toBe('yes');
+
+      const again = await tspod(['kube', 'play', '--configmap', join(work, 'cm.yaml'), '--context-dir', join(work, 'ctx'), yaml]);
+      expect(again.exitCode).toBe(125);
+      expect(again.stderr).toContain('pod mgmt-kube already exists');
+      const replaced = await tspod(['kube', 'play', '-q', '--replace', '--start=false', '--configmap', join(work, 'cm.yaml'), '--context-dir', join(work, 'ctx'), yaml]);
+      expect(replaced.exitCode, replaced.stderr).toBe(0);
+      expect((await tspod(['ps', '-a', '--filter', 'name=mgmt-kube-main', '--format', '{{.Status}}'])).stdout).toBe('Created');
+
+      for (const [flag, msg] of [[['--ip', '10.0.2.9'], '--ip: '], [['--mac-address', '92:d0:c6:0a:29:33'], '--mac-address: '], [['--network', 'bridge'], '--network bridge: '], [['--userns', 'auto'], '--userns auto: ']] as const) {
+        const r = await tspod(['kube', 'play', ...flag, yaml]);
+        expect(r.exitCode).toBe(125);
+        expect(r.stderr).toMatch(new RegExp(`^Error: ${msg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      }
+      const down = await tspod(['kube', 'down', yaml]);
+      expect(down.exitCode, down.stderr).toBe(0);
+      expect(down.stdout).toMatch(/^Pods stopped and removed:\n[0-9a-f]{64}$/);
+    } finally {
+      await tspod(['pod', 'rm', '-f', 'mgmt-kube']);
+      await tspod(['rmi', '-f', 'localhost/mgmt-kubeimg']);
+    }
+  });
+
+  it('generate systemd --template --start-timeout, generate kube --service', async () => {
+    expect((await tspod(['create', '--name', 'mgmt-unit', '-p', '18099:80', 'busybox', 'sleep', '9'])).exitCode).toBe(0);
+    try {
+      const unit = await tspod(['generate', 'systemd', '--template', '--start-timeout', '33', '--name', 'mgmt-unit']);
+      expect(unit.exitCode, unit.stderr).toBe(0);
+      expect(unit.stdout).toContain('# container-mgmt-unit@.service');
+      expect(unit.stdout).toContain('Description=tspod container-mgmt-unit.service for %I');
+      expect(unit.stdout).toContain('Environment=TSPOD_SYSTEMD_UNIT=%n-%i');
+      expect(unit.stdout).toContain('TimeoutStartSec=33');
+      expect(unit.stdout).toMatch(/\t--name mgmt-unit-%i .*busybox sleep 9\n/);
+      expect(unit.stdout).toContain('--rm');
+      const notNew = await tspod(['generate', 'systemd', '--template', '--new=false', 'mgmt-unit']);
+      expect(notNew.stderr).toContain('Error: --template cannot be set with --new=false');
+      const kube = await tspod(['generate', 'kube', '--service', 'mgmt-unit']);
+      expect(kube.exitCode, kube.stderr).toBe(0);
+      const docs = kube.stdout.split('\n---\n');
+      expect(docs).toHaveLength(2);
+      expect(docs[0]).toMatch(/kind: Service\n/);
+      expect(docs[0]).toMatch(/selector:\n\s+app: mgmt-unit-pod\n\s+type: NodePort/);
+      expect(docs[0]).toMatch(/- name: "80"\n\s+nodePort: 3\d{4}\n\s+port: 80\n\s+targetPort: 80/);
+      expect(docs[1]).toMatch(/kind: Pod\n/);
+      expect(docs[1]).toMatch(/labels:\n\s+app: mgmt-unit-pod/);
+    } finally {
+      await tspod(['rm', '-f', 'mgmt-unit']);
+    }
+  });
+});
+
+async function waitForLog(ctr: string, text: string): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if ((await tspod(['logs', ctr])).stdout.includes(text)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
