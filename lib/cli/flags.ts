@@ -209,7 +209,13 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'timestamps', short: 't', type: 'bool', usage: 'Output the timestamps in the log' },
     { name: 'until', type: 'string', usage: 'Show logs until TIMESTAMP' },
   ] },
-  'container-cleanup': { usage: 'tspod container-cleanup CONTAINER', describe: 'Clean up after a container exits (the monitor runs this)', flags: [], hidden: true },
+  'container-cleanup': { usage: 'tspod container cleanup [options] CONTAINER [CONTAINER...]', describe: 'Clean up network and mountpoints of one or more containers', hidden: true, flags: [
+    allFlag('Cleans up all containers'),
+    { name: 'exec', type: 'string', usage: 'Clean up the given exec session instead of the container' },
+    latest,
+    { name: 'rm', type: 'bool', usage: 'After cleanup, remove the container entirely' },
+    { name: 'rmi', type: 'bool', usage: 'After cleanup, remove the image entirely' },
+  ] },
   rename: { usage: 'tspod rename CONTAINER NAME', describe: 'Rename an existing container', flags: [] },
   restart: { usage: 'tspod restart [options] CONTAINER [CONTAINER...]', describe: 'Restart one or more containers', flags: [
     allFlag('Restart all non-running containers'), cidfiles, ctrFilter, latest,
@@ -265,6 +271,7 @@ export const commands: Record<string, CommandSpec> = {
   inspect: { usage: 'tspod inspect [options] {CONTAINER|IMAGE|POD|NETWORK|VOLUME} [...]', describe: 'Display the configuration of object denoted by ID', flags: [
     formatFlag('Format the output to a Go template or json (default "json")', 'f'),
     latest,
+    { name: 'size', short: 's', type: 'bool', usage: 'Display total file size' },
     { name: 'type', short: 't', type: 'string', def: 'all', choices: ['all', 'container', 'image'], usage: 'Specify inspect-object type' },
   ] },
   ps: { usage: 'tspod ps [options]', describe: 'List containers', maxArgs: 0, flags: [
@@ -287,6 +294,7 @@ export const commands: Record<string, CommandSpec> = {
   rm: { usage: 'tspod rm [options] CONTAINER [CONTAINER...]', describe: 'Remove one or more containers', flags: [
     { name: 'all', short: 'a', type: 'bool', usage: 'Remove all containers' },
     cidfiles,
+    { name: 'depend', type: 'bool', usage: 'Remove container and all containers that depend on the select container' },
     { name: 'filter', type: 'stringSlice', usage: 'Filter output based on conditions given' },
     { name: 'force', short: 'f', type: 'bool', usage: 'Force removal of a running or unusable container' },
     ignore, latest,
@@ -530,6 +538,13 @@ export const commands: Record<string, CommandSpec> = {
   ] },
   'system renumber': { usage: 'tspod system renumber', describe: 'Migrate lock numbers', maxArgs: 0, flags: [] },
   'image diff': { usage: 'tspod image diff [options] IMAGE [IMAGE]', describe: 'Inspect changes to the image\'s file systems', flags: [formatFlag('Change the output format (json)')] },
+  'image mount': { usage: 'tspod image mount [options] [IMAGE...]', describe: 'Mount an image\'s root filesystem (inside tspod unshare)', flags: [
+    allFlag('Mount all images'), formatFlag('Print the mounted images in specified format (json)'),
+  ] },
+  'image unmount': { usage: 'tspod image unmount [options] IMAGE [IMAGE...]', describe: 'Unmount an image\'s root filesystem', flags: [
+    allFlag('Unmount all of the currently mounted images', 'a'),
+    { name: 'force', short: 'f', type: 'bool', usage: 'Force the complete unmount of the specified mounted images' },
+  ] },
   'image tree': { usage: 'tspod image tree [options] IMAGE', describe: 'Print layer hierarchy of an image in a tree format', flags: [
     { name: 'whatrequires', type: 'bool', usage: 'Show all child images and layers of the specified image' },
   ] },
@@ -660,7 +675,8 @@ export const groups: Record<string, string> = {
 /** podman's grouped spellings, mapped onto the flat commands. */
 export const groupAliases: Record<string, Record<string, string[]>> = {
   image: { build: ['build'], ls: ['images'], list: ['images'], rm: ['rmi'], inspect: ['inspect', '--type', 'image'], prune: ['image', 'prune'], tag: ['tag'],
-    untag: ['untag'], history: ['history'], save: ['save'], load: ['load'], import: ['import'], pull: ['pull'], push: ['push'], search: ['search'] },
+    untag: ['untag'], history: ['history'], save: ['save'], load: ['load'], import: ['import'], pull: ['pull'], push: ['push'], search: ['search'],
+    umount: ['image', 'unmount'] },
   container: { ls: ['ps'], list: ['ps'], rm: ['rm'], inspect: ['inspect', '--type', 'container'], run: ['run'], create: ['create'],
     start: ['start'], stop: ['stop'], attach: ['attach'], kill: ['kill'], wait: ['wait'], logs: ['logs'], exec: ['exec'], restart: ['restart'],
     rename: ['rename'], top: ['top'], diff: ['diff'], cp: ['cp'], port: ['port'], export: ['export'], commit: ['commit'], mount: ['mount'],

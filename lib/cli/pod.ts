@@ -104,6 +104,12 @@ export async function handler(a: Args): Promise<number | void> {
           Containers: [...(rep.infra ? [rep.infra] : []), ...rep.members].map((c) => ({ Id: c.id, Name: c.name, State: c.state.status })),
         };
       });
+      const format = a.format as string | undefined;
+      if (format && format !== 'json') {
+        const { renderObject } = await import('./format.js');
+        for (const o of out) process.stdout.write(renderObject(o, format, { verb: 'pod inspect' }));
+        return 0;
+      }
       process.stdout.write(JSON.stringify(out.length === 1 ? out[0] : out, null, 4) + '\n');
       return 0;
     }

@@ -142,6 +142,43 @@ export async function removeContainerDir(store: Store, id: string, name?: string
 
 // ---- the detached lifecycle -------------------------------------------------
 /** `container-cleanup ID`: what the monitor's exit command runs once the container exited. */
+/** `container cleanup` as a user runs it: the named (or --all, --latest) containers that are not
+ * running get the cleanup the monitor does at exit; --rm removes them, --rmi their images too,
+ * --exec SESSION only removes that exec session's files. Returns the ids acted on. */
+export async function cleanupRequested(o: { refs: string[]; all: boolean; latest: boolean; rm: boolean; rmi: boolean; exec?: string }): Promise<string[]> {
+  const store = openStore();
+  const ids = selectContainers({ refs: o.refs, all: o.all, latest: o.latest }, 'cleanup').map((r) => findContainerIn(store, r).id);
+  const done: string[] = [];
+  for (const id of ids) {
+    const rec = liveState(findContainerIn(store, id), store);
+    if (o.exec !== undefined) {
+      if (!/^[0-9a-f]{1,64}$/.test(o.exec)) throw new TspodError(`invalid exec session id "${o.exec}"`);
+      const dir = join(store.containers.dir(id), 'userdata');
+      const match = existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(`exec-${o.exec}`)) : [];
+      if (!match.length) throw new TspodError(`no exec session with ID ${o.exec} found in container ${id.slice(0, 12)}: no such exec session`);
+      for (const m of match) rmSync(join(dir, m), { recursive: true, force: true });
+      done.push(id);
+      continue;
+    }
+    if (rec.state.status === 'running') {
+      if (o.all) continue;
+      throw new TspodError(`container ${id} is running or paused, refusing to clean up: container state improper`);
+    }
+    if (rec.state.status !== 'created') await containerCleanup(id);
+    if (o.rm || o.rmi) {
+      const [r] = await containerRemove([id], false, false);
+      if (r?.error) throw new TspodError(r.error);
+      if (o.rmi) {
+        const { imageRemove } = await import('./images.js');
+        const [ir] = await imageRemove([rec.imageId.slice(7)], false);
+        if (ir?.error && !/in use|used by/.test(ir.error)) throw new TspodError(ir.error);
+      }
+    }
+    done.push(id);
+  }
+  return done;
+}
+
 export async function containerCleanup(id: string): Promise<void> {
   const store = openStore();
   const rec = store.containers.get(id);

@@ -8,7 +8,8 @@ import type { ContainerRecord } from '../storage/containers.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
-import { findContainerIn, liveState } from './containers.js';
+import { dirSize, findContainerIn, liveState } from './containers.js';
+import { join } from 'node:path';
 import { openStore } from './store.js';
 
 /** podman's {"8080/tcp": [{"HostIp": "0.0.0.0", "HostPort": "34567"}]} */
@@ -87,12 +88,18 @@ function imageJson(store: Store, img: ImageRecord): Record<string, unknown> {
 export type InspectType = 'container' | 'image' | 'all';
 
 /** Each reference as a container first (podman's order), then as an image. */
-export function inspect(refs: string[], type: InspectType): Array<Record<string, unknown>> {
+export function inspect(refs: string[], type: InspectType, size = false): Array<Record<string, unknown>> {
   const store = openStore();
   return refs.map((ref) => {
     if (type !== 'image') {
       try {
-        return containerJson(store, findContainerIn(store, ref));
+        const rec = findContainerIn(store, ref);
+        const json = containerJson(store, rec);
+        if (!size) return json;
+        // --size: the writable layer's bytes, and those with the image's (podman's SizeRw, SizeRootFs).
+        const rw = dirSize((rec.plan as { upperDir?: string } | undefined)?.upperDir ?? join(store.containers.dir(rec.id), 'upper'));
+        const image = store.images.get(rec.imageId);
+        return { ...json, SizeRw: rw, SizeRootFs: rw + (image?.size ?? 0) };
       } catch (err) {
         if (type === 'container') throw err;
       }

@@ -442,3 +442,52 @@ async function waitForLog(ctr: string, text: string): Promise<boolean> {
   }
   return false;
 }
+
+describe('container and image commands', () => {
+  it('rm --depend, inspect --size, container cleanup --rm/--all and its refusal, pod inspect --format', async () => {
+    expect((await tspod(['pod', 'create', '--name', 'mgmt-dep'])).exitCode).toBe(0);
+    const member = (await tspod(['create', '--pod', 'mgmt-dep', '--name', 'mgmt-dep-m', 'busybox', 'true'])).stdout.trim();
+    const infra = (await tspod(['pod', 'inspect', '--format', '{{.InfraContainerID}}', 'mgmt-dep'])).stdout.trim();
+    expect(infra).toMatch(/^[0-9a-f]{64}$/);
+    const dep = await tspod(['rm', '--depend', infra]);
+    expect(dep.exitCode, dep.stderr).toBe(0);
+    expect(dep.stdout).toBe(`${member}\n${infra}`);
+    expect((await tspod(['pod', 'exists', 'mgmt-dep'])).exitCode).toBe(1);
+
+    const run = await tspod(['run', '-d', '--name', 'mgmt-size', '--network', 'none', 'busybox', 'sh', '-c', 'head -c 100000 /dev/zero > /big; sleep 60']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    try {
+      let size = '';
+      for (let i = 0; i < 50 && !/^[1-9]/.test(size); i++) {
+        size = (await tspod(['container', 'inspect', '--size', '--format', '{{.SizeRw}} {{.SizeRootFs}}', 'mgmt-size'])).stdout;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const [rw, rootfs] = size.split(' ').map(Number);
+      expect(rw).toBeGreaterThanOrEqual(100000);
+      expect(rootfs).toBeGreaterThan(rw!);
+      expect((await tspod(['inspect', '--format', '{{.SizeRw}}', 'mgmt-size'])).stderr).toMatch(/can't evaluate field SizeRw/);
+      const busy = await tspod(['container', 'cleanup', 'mgmt-size']);
+      expect(busy.exitCode).toBe(125);
+      expect(busy.stderr).toMatch(/is running or paused, refusing to clean up: container state improper/);
+    } finally {
+      await tspod(['rm', '-f', '-t', '0', 'mgmt-size']);
+    }
+    const done = await tspod(['run', '--name', 'mgmt-clean', '--network', 'none', 'busybox', 'true']);
+    expect(done.exitCode).toBe(0);
+    const id = (await tspod(['inspect', '--format', '{{.Id}}', 'mgmt-clean'])).stdout;
+    const clean = await tspod(['container', 'cleanup', '--rm', 'mgmt-clean']);
+    expect(clean.exitCode, clean.stderr).toBe(0);
+    expect(clean.stdout).toBe(id);
+    expect((await tspod(['container', 'exists', 'mgmt-clean'])).exitCode).toBe(1);
+    expect((await tspod(['container', 'cleanup', '--all', 'x'])).stderr).toContain('when using the --all switch');
+  });
+
+  it('image mount / image unmount: refused outside unshare as podman, the image\'s files inside', async () => {
+    const outside = await tspod(['image', 'mount', 'busybox']);
+    expect(outside.exitCode).toBe(125);
+    expect(outside.stderr).toContain('Error: cannot run command "tspod image mount" in rootless mode, must execute `tspod unshare` first');
+    const script = `p=$("$0" image mount busybox) && test -x "$p/bin/busybox" && echo mounted && "$0" image mount | grep -c "$p" && "$0" image unmount busybox >/dev/null && "$0" image mount | wc -l`;
+    const r = await tspod(['unshare', 'sh', '-c', script, join(root, 'bin/tspod')]);
+    expect(r.stdout.split('\n'), r.stderr).toEqual(['mounted', '1', '0']);
+  });
+});
