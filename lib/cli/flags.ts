@@ -209,7 +209,7 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'timestamps', short: 't', type: 'bool', usage: 'Output the timestamps in the log' },
     { name: 'until', type: 'string', usage: 'Show logs until TIMESTAMP' },
   ] },
-  'container-cleanup': { usage: 'tspod container cleanup [options] CONTAINER [CONTAINER...]', describe: 'Clean up network and mountpoints of one or more containers', hidden: true, flags: [
+  'container-cleanup': { usage: 'tspod container-cleanup [options] CONTAINER [CONTAINER...]', describe: 'Clean up network and mountpoints of one or more containers', hidden: true, flags: [
     allFlag('Cleans up all containers'),
     { name: 'exec', type: 'string', usage: 'Clean up the given exec session instead of the container' },
     latest,
