@@ -226,7 +226,9 @@ export const commands: Record<string, CommandSpec> = {
     more: 'Format descriptors: user pid ppid pcpu etime tty time args comm group nice vsz hpid huser state' },
   port: { usage: 'tspod port [options] CONTAINER [PORT]', describe: 'List port mappings or a specific mapping for the container', flags: [allFlag('Display port information for all containers'), latest] },
   diff: { usage: 'tspod diff [options] {CONTAINER|IMAGE} [{CONTAINER|IMAGE}]', describe: 'Inspect changes to the container\'s file systems', flags: [formatFlag('Change the output format (json)'), latest] },
-  unshare: { usage: 'tspod unshare [options] [COMMAND [ARG...]]', describe: 'Run a command in a modified user namespace', flags: [], interspersed: false,
+  unshare: { usage: 'tspod unshare [options] [COMMAND [ARG...]]', describe: 'Run a command in a modified user namespace', interspersed: false, flags: [
+    { name: 'rootless-netns', type: 'bool', usage: 'Join the rootless network namespace used for CNI and netavark networking' },
+  ],
     more: 'Runs COMMAND (default: $SHELL) as root of your user namespace, in a mount namespace of its own.' },
   mount: { usage: 'tspod mount [options] [CONTAINER...]', describe: 'Mount a working container\'s root filesystem (inside tspod unshare)', flags: [
     allFlag('Mount all containers'), formatFlag('Print the mounted containers in specified format (json)'), latest,

@@ -57,6 +57,7 @@ export const diff = async (a: Args): Promise<number | void> => {
 };
 
 export const unshare = async (a: Args): Promise<number | void> => {
+  if (a['rootless-netns']) throw new TspodError('--rootless-netns: tspod has no rootless network namespace to join: it has no CNI or netavark networks, and each container or pod has a slirp4netns of its own');
   const { unshareRun } = await import('../engine/containers.js');
   return unshareRun(a.operands as string[]);
 };
