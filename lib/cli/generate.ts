@@ -6,7 +6,7 @@ export async function handler(a: Args): Promise<void> {
   const [ref] = positionals(a, a.command, 1, 1, what === 'kube' ? 'container or pod' : 'container');
   if (what === 'kube') {
     const { generateKube } = await import('../engine/kube.js');
-    const yaml = generateKube(ref!);
+    const yaml = generateKube(ref!, Boolean(a.service));
     if (a.filename) {
       const { writeFileSync } = await import('node:fs');
       writeFileSync(String(a.filename), yaml);
@@ -16,8 +16,13 @@ export async function handler(a: Args): Promise<void> {
     return;
   }
   const { generateSystemd } = await import('../engine/systemd.js');
+  const newGiven = (a.commandLine as { options?: string[] } | undefined)?.options?.some((t) => t === '--new' || t.startsWith('--new='));
+  if (a.template && newGiven && a.new === false) {
+    const { TspodError } = await import('../util/errors.js');
+    throw new TspodError('--template cannot be set with --new=false');
+  }
   const units = generateSystemd(ref!, {
-    new: Boolean(a.new), useName: Boolean(a.name), restartPolicy: String(a['restart-policy']),
+    new: Boolean(a.new) || Boolean(a.template), template: Boolean(a.template), startTimeout: a['start-timeout'] as number | undefined, useName: Boolean(a.name), restartPolicy: String(a['restart-policy']),
     restartSec: a['restart-sec'] as number | undefined, stopTimeout: Number(a['stop-timeout'] ?? a.time),
     containerPrefix: String(a['container-prefix']), podPrefix: String(a['pod-prefix']), separator: String(a.separator),
     wants: toArray(a.wants), after: toArray(a.after), requires: toArray(a.requires), env: toArray(a.env), header: !a['no-header'],

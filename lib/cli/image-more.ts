@@ -105,3 +105,29 @@ export const imageTree = async (a: Args): Promise<number | void> => {
   }
   process.stdout.write(lines.join('\n') + '\n');
 };
+
+/** `image mount [--all] [IMAGE...]`: each image's read-only root; without images, those mounted. */
+export const imageMount = async (a: Args): Promise<number | void> => {
+  const { imageMount: mount, mountedImages, imageList } = await import('../engine/images.js');
+  if (a.all && a.operands.length) throw new TspodError('when using the --all switch, you may not pass any image names or IDs');
+  const refs = a.all ? imageList().map((i) => i.id.slice(7)) : a.operands;
+  if (refs.length) {
+    for (const r of refs) {
+      const path = await mount(r);
+      process.stdout.write(a.all ? `${r.slice(0, 12)} ${path}\n` : `${path}\n`);
+    }
+    return;
+  }
+  const rows = await mountedImages();
+  if (a.format === 'json') process.stdout.write(JSON.stringify(rows.map((m) => ({ id: m.id, Names: m.names, Repositories: m.names, mountpoint: m.path })), null, 4) + '\n');
+  else if (a.format) process.stdout.write((await import('./format.js')).renderList(rows.map((m) => ({ ID: m.id.slice(0, 12), Repositories: m.names, Mountpoint: m.path })), String(a.format), { verb: 'image mount' }));
+  else process.stdout.write(rows.map((m) => `${m.id.slice(0, 12)} ${m.names[0] ?? '<none>'} ${m.path}\n`).join(''));
+};
+
+/** `image unmount [--all] IMAGE...`: --force is accepted: tspod's images have no mount counts to force past. */
+export const imageUnmount = async (a: Args): Promise<number | void> => {
+  const { imageUnmount: unmount, mountedImages } = await import('../engine/images.js');
+  if (a.all && a.operands.length) throw new TspodError('when using the --all switch, you may not pass any image names or IDs');
+  const refs = a.all ? (await mountedImages()).map((m) => m.id) : positionals(a, 'image unmount', 1);
+  for (const r of refs) process.stdout.write(`${await unmount(r)}\n`);
+};

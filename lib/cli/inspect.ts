@@ -17,7 +17,7 @@ export async function handler(a: Args): Promise<void> {
   }
   if (!refs.length) throw new TspodError('tspod inspect needs a container or image name or ID');
   const { inspect } = await import('../engine/inspect.js');
-  const objects = inspect(refs, a.type as 'all' | 'container' | 'image');
+  const objects = inspect(refs, a.type as 'all' | 'container' | 'image', Boolean(a.size));
   const format = a.format as string | undefined;
   if (!format || format === 'json') {
     out(JSON.stringify(objects, null, 4) + '\n');

@@ -70,6 +70,8 @@ const handlers: Record<string, () => Promise<Handler>> = {
   'image tree': async () => (await import('./image-more.js')).imageTree,
   completion: async () => (await import('./completion.js')).handler,
   search: async () => (await import('./search.js')).handler,
+  'image mount': async () => (await import('./image-more.js')).imageMount,
+  'image unmount': async () => (await import('./image-more.js')).imageUnmount,
 };
 for (const sub of ['start', 'stop', 'restart', 'kill', 'rm', 'ps', 'inspect', 'exists', 'top', 'logs', 'prune', 'pause', 'unpause', 'stats']) handlers[`pod ${sub}`] = handlers['pod create']!;
 for (const sub of ['create', 'add', 'annotate', 'inspect', 'exists', 'rm', 'remove', 'push']) handlers[`manifest ${sub}`] = async () => (await import('./manifest.js')).handler;

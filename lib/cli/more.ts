@@ -1,7 +1,8 @@
 // rename, restart, top, diff.
 import { TspodError } from '../util/errors.js';
 import { columns } from '../util/human.js';
-import { type Args, positionals, toArray } from './args.js';
+import { type Args, positionals, toArray} from './args.js';
+import { withLatest } from './latest.js';
 import { printList } from './format.js';
 
 export const rename = async (a: Args): Promise<number | void> => {
@@ -34,7 +35,8 @@ export const restart = async (a: Args): Promise<number | void> => {
 };
 
 export const top = async (a: Args): Promise<number | void> => {
-  const [ref, ...descriptors] = positionals(a, 'top', 1);
+  const [ref, ...descriptors] = await withLatest(a);
+  if (!ref) positionals(a, 'top', 1);
   const { containerTop, topDescriptors } = await import('../engine/containers.js');
   // Descriptors may come as separate words or comma-separated, as podman takes them.
   const wanted = descriptors.flatMap((d) => d.split(',')).filter(Boolean);
@@ -47,7 +49,8 @@ export const top = async (a: Args): Promise<number | void> => {
 };
 
 export const diff = async (a: Args): Promise<number | void> => {
-  const [ref] = positionals(a, 'diff', 1, 1);
+  if (a.latest && a.operands.length) throw new TspodError('--latest and containers cannot be used together');
+  const [ref] = a.latest ? await withLatest(a) : positionals(a, 'diff', 1, 1);
   const { containerDiff } = await import('../engine/containers.js');
   const rows = containerDiff(ref!).map((d) => ({ Kind: d.kind, Path: d.path }));
   if (!a.format) process.stdout.write(rows.map((r) => `${r.Kind} ${r.Path}\n`).join(''));
@@ -55,23 +58,34 @@ export const diff = async (a: Args): Promise<number | void> => {
 };
 
 export const unshare = async (a: Args): Promise<number | void> => {
+  if (a['rootless-netns']) throw new TspodError('--rootless-netns: tspod has no rootless network namespace to join: it has no CNI or netavark networks, and each container or pod has a slirp4netns of its own');
   const { unshareRun } = await import('../engine/containers.js');
   return unshareRun(a.operands as string[]);
 };
 
 export const mount = async (a: Args): Promise<number | void> => {
-  const ids = positionals(a, 'mount', 0);
-  const { containerMount, mountedContainers } = await import('../engine/containers.js');
+  const { containerMount, mountedContainers, selectContainers } = await import('../engine/containers.js');
+  if ((a.all || a.latest) && a.operands.length) throw new TspodError(a.all ? 'when using the --all switch, you may not pass any containers names or IDs' : '--latest and containers cannot be used together');
+  const ids = a.all ? selectContainers({ refs: [], all: true }, 'mount') : await withLatest(a);
   if (!ids.length) {
-    process.stdout.write(mountedContainers().map((m) => `${m.id.slice(0, 12)}  ${m.path}\n`).join(''));
+    const rows = mountedContainers().map((m) => ({ ID: a['no-trunc'] ? m.id : m.id.slice(0, 12), Names: m.name, Mountpoint: m.path }));
+    if (a.format === 'json') process.stdout.write(JSON.stringify(rows.map((r) => ({ id: r.ID, Names: [r.Names], mountpoint: r.Mountpoint })), null, 4) + '\n');
+    else if (a.format) process.stdout.write((await import('./format.js')).renderList(rows, String(a.format), { verb: 'mount' }));
+    else process.stdout.write(rows.map((m) => `${m.ID}  ${m.Mountpoint}\n`).join(''));
     return;
   }
-  for (const id of ids) process.stdout.write(`${containerMount(id)}\n`);
+  const paths = ids.map((id) => ({ id, path: containerMount(id) }));
+  // podman prints the mount point alone for one container, CONTAINER PATH lines with --all
+  if (a.all) process.stdout.write(paths.map((p) => `${a['no-trunc'] ? p.id : p.id.slice(0, 12)} ${p.path}\n`).join(''));
+  else for (const p of paths) process.stdout.write(`${p.path}\n`);
 };
 
 export const unmount = async (a: Args): Promise<number | void> => {
-  const ids = positionals(a, 'unmount', 1);
-  const { containerUnmount } = await import('../engine/containers.js');
+  const { containerUnmount, mountedContainers } = await import('../engine/containers.js');
+  if ((a.all || a.latest) && a.operands.length) throw new TspodError(a.all ? 'when using the --all switch, you may not pass any containers names or IDs' : '--latest and containers cannot be used together');
+  // --all: the containers mounted here; --force: a mount that is in use goes anyway (tspod's
+  // unmount is lazy already: it detaches the mount even while files in it are open).
+  const ids = a.all ? mountedContainers().map((m) => m.id) : a.latest ? await withLatest(a) : positionals(a, 'unmount', 1);
   for (const id of ids) process.stdout.write(`${containerUnmount(id)}\n`);
 };
 
@@ -114,7 +128,7 @@ export const exportFs = async (a: Args): Promise<number | void> => {
 export const cp = async (a: Args): Promise<number | void> => {
   const [src, dest] = positionals(a, 'cp', 2, 2);
   const { copy } = await import('../engine/copy.js');
-  await copy(src!, dest!);
+  await copy(src!, dest!, { archive: a.archive !== false, overwrite: Boolean(a.overwrite) });
 };
 
 export const port = async (a: Args): Promise<number | void> => {

@@ -82,10 +82,22 @@ export async function handler(a: Args): Promise<number | void> {
     case 'logs': {
       if (refs.length !== 1) throw new TspodError('tspod pod logs takes one pod');
       const { containerLogs } = await import('../engine/containers.js');
-      // Each container's lines, prefixed with its short id as podman's pod logs do.
-      await Promise.all(pods.podContainers(refs[0]!, true).map((c) => containerLogs(c.id,
-        { follow: Boolean(a.follow), tail: a.tail as number | undefined, timestamps: false },
-        (e, text) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(`${c.id.slice(0, 12)} ${text}`))));
+      let members = pods.podContainers(refs[0]!, true);
+      if (a.container !== undefined) {
+        const want = String(a.container);
+        members = members.filter((c) => c.name === want || c.id.startsWith(want));
+        if (!members.length) throw new TspodError(`container ${want} is not in pod ${refs[0]}: no such container`);
+      }
+      // Each container's lines, prefixed with its short id (its name with --names) as podman's pod logs do.
+      const colors = ['\x1b[32m', '\x1b[33m', '\x1b[34m', '\x1b[35m', '\x1b[36m', '\x1b[31m'];
+      const opts = { follow: Boolean(a.follow), tail: a.tail as number | undefined, since: a.since as string | undefined, until: a.until as string | undefined, timestamps: Boolean(a.timestamps) };
+      const run = (c: { id: string; name: string }, i: number) => {
+        const label = a.names ? c.name : c.id.slice(0, 12);
+        const prefix = a.color ? `${colors[i % colors.length]}${label}\x1b[0m ` : `${label} `;
+        return containerLogs(c.id, opts, (e, text) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(prefix + text));
+      };
+      if (a.follow) await Promise.all(members.map(run));
+      else for (const [i, c] of members.entries()) await run(c, i);
       return 0;
     }
     case 'stop': return eachPod((r) => pods.podStop(r, a.time as number | undefined));
@@ -109,6 +121,12 @@ export async function handler(a: Args): Promise<number | void> {
           Containers: [...(rep.infra ? [rep.infra] : []), ...rep.members].map((c) => ({ Id: c.id, Name: c.name, State: c.state.status })),
         };
       });
+      const format = a.format as string | undefined;
+      if (format && format !== 'json') {
+        const { renderObject } = await import('./format.js');
+        for (const o of out) process.stdout.write(renderObject(o, format, { verb: 'pod inspect' }));
+        return 0;
+      }
       process.stdout.write(JSON.stringify(out.length === 1 ? out[0] : out, null, 4) + '\n');
       return 0;
     }

@@ -3,8 +3,20 @@ import type { Args } from './args.js';
 
 export async function handler(a: Args): Promise<number> {
   const { cidTargets } = await import('./lifecycle.js');
-  const refs = await cidTargets(a, 'rm');
+  let refs = await cidTargets(a, 'rm');
   const { containerRemove, containerStop } = await import('../engine/containers.js');
+  if (a.depend) {
+    // A pod's infra container takes its pod's containers with it; others have no dependents in tspod.
+    const { removeInfraWithDependents } = await import('../engine/pods.js');
+    const rest: string[] = [];
+    for (const r of refs) {
+      const ids = await removeInfraWithDependents(r, Boolean(a.force));
+      if (ids) process.stdout.write(ids.map((id) => `${id}\n`).join(''));
+      else rest.push(r);
+    }
+    refs = rest;
+    if (!refs.length) return 0;
+  }
   // -t N: a running container is stopped the normal way first (SIGTERM, N seconds), then removed.
   if (a.time !== undefined && a.force) {
     for (const r of refs) await containerStop(r, Number(a.time)).catch(() => undefined);

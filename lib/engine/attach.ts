@@ -46,7 +46,14 @@ export class DetachScanner {
   }
 }
 
-export async function containerAttach(ref: string, detachKeys = 'ctrl-p,ctrl-q'): Promise<number> {
+export interface AttachOptions {
+  /** --no-stdin: the terminal's input is not sent (the relay reads /dev/null) */
+  noStdin?: boolean;
+  /** --sig-proxy (default): signals sent to tspod go to the container */
+  sigProxy?: boolean;
+}
+
+export async function containerAttach(ref: string, detachKeys = 'ctrl-p,ctrl-q', o: AttachOptions = {}): Promise<number> {
   const keys = parseDetachKeys(detachKeys);
   const store = openStore();
   const rec = liveState(findContainer(store.containers.list(), ref), store);
@@ -54,10 +61,17 @@ export async function containerAttach(ref: string, detachKeys = 'ctrl-p,ctrl-q')
   if (!rec.config.tty) throw new TspodError(`container ${rec.name} has no terminal: attach works with containers run with -dt (see \`tspod logs -f\`)`);
   // The relay runs in C (tspod-monitor -A): node cannot switch off the
   // terminal's output processing, and the container's pty already did it.
-  const client = spawn(helperPath('tspod-monitor'), ['-A', containerFiles(store, rec.id).attach, keys.join(',')], { stdio: 'inherit' });
+  const client = spawn(helperPath('tspod-monitor'), ['-A', containerFiles(store, rec.id).attach, keys.join(',')], { stdio: [o.noStdin ? 'ignore' : 'inherit', 'inherit', 'inherit'] });
+  // --sig-proxy: a signal sent to tspod (not typed: the terminal is raw) goes to the container.
+  const proxied: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  const { containerKill } = await import('./containers.js');
+  const proxy = (sig: NodeJS.Signals) => void containerKill(rec.id, sig.slice(3)).catch(() => undefined);
+  if (o.sigProxy !== false) for (const s of proxied) process.on(s, proxy);
   const code = await new Promise<number>((resolve, reject) => {
     client.once('error', (err) => reject(new TspodError(`cannot attach to ${rec.name}: ${err.message} (was \`npm run build\` run?)`)));
     client.once('exit', (c, sig) => resolve(c ?? (sig ? 125 : 0)));
+  }).finally(() => {
+    for (const s of proxied) process.off(s, proxy);
   });
   if (code === 3) return 0; // detached: the container runs on
   if (code !== 0) throw new TspodError(`cannot attach to ${rec.name} (see the message above)`);

@@ -96,6 +96,18 @@ export interface BuildOptions {
   refused: Record<string, string | undefined>;
 }
 
+/** A build with podman's defaults for CONTEXT (what `tspod build CONTEXT` alone does), for the
+ * engine's own callers (kube play --build); fields are then set over it. */
+export function buildDefaults(context: string): BuildOptions {
+  return {
+    context, files: [], tags: [], buildArgs: [], buildArgFiles: [], labels: [], annotations: [], env: [], unsetenv: [],
+    noCache: false, layers: true, quiet: false, stdin: false, squash: false, squashAll: false, format: 'oci', rm: true, forceRm: false,
+    platforms: [], allPlatforms: false, capAdd: [], capDrop: [], securityOpt: [], volumes: [], noHosts: false, addHost: [], dns: [],
+    dnsSearch: [], dnsOption: [], secrets: [], omitHistory: false, identityLabel: true, skipUnusedStages: true, logsplit: false,
+    registry: {}, ulimit: [], namespaces: {}, resources: {}, httpProxy: true, buildContexts: [], osFeatures: [], refused: {},
+  };
+}
+
 /** Lines for the user (stdout, podman's order); RUN output goes straight to stdout. */
 export type Report = (line: string) => void;
 

@@ -18,7 +18,7 @@ import { parseSignal } from '../spec/signals.js';
 import { constants } from 'node:os';
 
 const osSignals = constants.signals as Record<string, number>;
-import { dirSize, findContainerIn, liveState, parseFilters, podIdsFor } from './container-list.js';
+import { dirSize, findContainerIn, liveState, parseFilters, podIdsFor, selectContainers } from './container-list.js';
 
 // The lookups and listing live in container-list.ts (light enough for ps); re-exported for the verbs.
 export { containerList, containerNamespaces, healthOf, containerRwSize, dirSize, findContainer, findContainerIn, liveState, parseFilters, podIdsFor, podNames, selectContainers } from './container-list.js';
@@ -107,6 +107,43 @@ export async function removeContainerDir(store: Store, id: string, name?: string
 
 // ---- the detached lifecycle -------------------------------------------------
 /** `container-cleanup ID`: what the monitor's exit command runs once the container exited. */
+/** `container cleanup` as a user runs it: the named (or --all, --latest) containers that are not
+ * running get the cleanup the monitor does at exit; --rm removes them, --rmi their images too,
+ * --exec SESSION only removes that exec session's files. Returns the ids acted on. */
+export async function cleanupRequested(o: { refs: string[]; all: boolean; latest: boolean; rm: boolean; rmi: boolean; exec?: string }): Promise<string[]> {
+  const store = openStore();
+  const ids = selectContainers({ refs: o.refs, all: o.all, latest: o.latest }, 'cleanup').map((r) => findContainerIn(store, r).id);
+  const done: string[] = [];
+  for (const id of ids) {
+    const rec = liveState(findContainerIn(store, id), store);
+    if (o.exec !== undefined) {
+      if (!/^[0-9a-f]{1,64}$/.test(o.exec)) throw new TspodError(`invalid exec session id "${o.exec}"`);
+      const dir = join(store.containers.dir(id), 'userdata');
+      const match = existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(`exec-${o.exec}`)) : [];
+      if (!match.length) throw new TspodError(`no exec session with ID ${o.exec} found in container ${id.slice(0, 12)}: no such exec session`);
+      for (const m of match) rmSync(join(dir, m), { recursive: true, force: true });
+      done.push(id);
+      continue;
+    }
+    if (rec.state.status === 'running') {
+      if (o.all) continue;
+      throw new TspodError(`container ${id} is running or paused, refusing to clean up: container state improper`);
+    }
+    if (rec.state.status !== 'created') await containerCleanup(id);
+    if (o.rm || o.rmi) {
+      const [r] = await containerRemove([id], false, false);
+      if (r?.error) throw new TspodError(r.error);
+      if (o.rmi) {
+        const { imageRemove } = await import('./images.js');
+        const [ir] = await imageRemove([rec.imageId.slice(7)], false);
+        if (ir?.error && !/in use|used by/.test(ir.error)) throw new TspodError(ir.error);
+      }
+    }
+    done.push(id);
+  }
+  return done;
+}
+
 export async function containerCleanup(id: string): Promise<void> {
   // its cgroup (resource limits under cgroup v2 delegation), even when rm took the record already
   (await import('./cgroups.js')).removeCgroupOf(id);
@@ -514,12 +551,12 @@ export function containerMount(ref: string): string {
 }
 
 /** `mount` without arguments: the containers mounted in this mount namespace. */
-export function mountedContainers(): Array<{ id: string; path: string }> {
+export function mountedContainers(): Array<{ id: string; name: string; path: string }> {
   mustBeUnshared('mount');
   const store = openStore();
   const points = mountPoints();
   return store.containers.list()
-    .map((c) => ({ id: c.id, path: (c.plan as { mergedDir?: string } | undefined)?.mergedDir ?? '' }))
+    .map((c) => ({ id: c.id, name: c.name, path: (c.plan as { mergedDir?: string } | undefined)?.mergedDir ?? '' }))
     .filter((c) => c.path && points.has(c.path));
 }
 

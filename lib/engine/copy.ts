@@ -5,7 +5,7 @@
 // network, under its lock) whose command is that tar. The image's tar never runs
 // unconfined. Files copied in belong to the container's root; files copied out
 // belong to the user.
-import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import * as tar from 'tar';
@@ -51,19 +51,26 @@ async function inContainer(ref: string, argv: string[], io: { stdinFd?: number; 
   });
 }
 
-export async function copy(srcArg: string, destArg: string): Promise<void> {
+export interface CopyOptions {
+  /** --archive (default): files copied in belong to the container's user (-u), not its root */
+  archive?: boolean;
+  /** --overwrite: a directory may replace a non-directory and the other way round */
+  overwrite?: boolean;
+}
+
+export async function copy(srcArg: string, destArg: string, o: CopyOptions = {}): Promise<void> {
   const src = parseCopyEnd(srcArg), dest = parseCopyEnd(destArg);
   if (!!src.container === !!dest.container) throw new TspodError('tspod cp copies between the host and a container: exactly one of SRC and DEST must be CONTAINER:PATH');
   const work = mkdtempSync(join(tmpdir(), 'tspod-cp-'));
   try {
-    if (src.container) await copyOut(src.container, src.path, resolve(dest.path), work);
-    else await copyIn(resolve(src.path), dest.container!, dest.path, work);
+    if (src.container) await copyOut(src.container, src.path, resolve(dest.path), work, o);
+    else await copyIn(resolve(src.path), dest.container!, dest.path, work, o);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-async function copyOut(ctr: string, path: string, dest: string, work: string): Promise<void> {
+async function copyOut(ctr: string, path: string, dest: string, work: string, o: CopyOptions): Promise<void> {
   const archive = join(work, 'out.tar');
   const fd = openSync(archive, 'w');
   let code: number;
@@ -96,22 +103,38 @@ async function copyOut(ctr: string, path: string, dest: string, work: string): P
   // Into an existing directory, or as the new name.
   const target = existsSync(dest) && statSync(dest).isDirectory() ? join(dest, posix.basename(path)) : dest;
   if (!existsSync(dirname(target))) throw new TspodError(`${dirname(target)} does not exist on the host`);
+  if (!o.overwrite && existsSync(target) && lstatSync(target).isDirectory() !== lstatSync(item).isDirectory()) {
+    throw new TspodError(`copying to host: cannot overwrite ${lstatSync(target).isDirectory() ? 'directory' : 'non-directory'} "${target}" with ${lstatSync(item).isDirectory() ? 'directory' : 'non-directory'} "${path}": use --overwrite`);
+  }
   rmSync(target, { recursive: true, force: true });
   renameSync(item, target);
 }
 
-async function copyIn(src: string, ctr: string, dest: string, work: string): Promise<void> {
+async function copyIn(src: string, ctr: string, dest: string, work: string, o: CopyOptions): Promise<void> {
   if (!existsSync(src)) throw new TspodError(`${src}: no such file or directory on the host`);
   // Decide in the container: into DEST if it is a directory, else as DEST.
   const isDir = (await inContainer(ctr, ['test', '-d', dest])) === 0;
   const name = isDir ? basename(src) : posix.basename(dest);
   const into = isDir ? dest : posix.dirname(dest);
+  const target = posix.join(into, name);
+  const srcIsDir = statSync(src).isDirectory();
+  if (!isDir && srcIsDir && (await inContainer(ctr, ['test', '-e', dest])) === 0) {
+    throw new TspodError('destination must be a directory when copying a directory');
+  }
+  if (!o.overwrite && isDir && (await inContainer(ctr, ['test', '-e', target])) === 0) {
+    const targetIsDir = (await inContainer(ctr, ['test', '-d', target])) === 0;
+    if (targetIsDir !== srcIsDir) {
+      throw new TspodError(`copying to container: cannot overwrite ${targetIsDir ? 'directory' : 'non-directory'} "${target}" with ${srcIsDir ? 'directory' : 'non-directory'} "${src}": use --overwrite`);
+    }
+  }
   const stage = join(work, 'stage');
   mkdirSync(stage);
   cpSync(src, join(stage, name), { recursive: true, verbatimSymlinks: true });
   const archive = join(work, 'in.tar');
   // uid/gid 0: the files belong to the container's root.
   await tar.c({ file: archive, cwd: stage, portable: true }, [name]);
+  // --overwrite: what is there of the other kind goes first (tar cannot put a file over a directory).
+  if (o.overwrite && isDir && (await inContainer(ctr, ['test', '-d', target])) === 0 !== srcIsDir) await inContainer(ctr, ['rm', '-rf', target]);
   const fd = openSync(archive, 'r');
   let code: number;
   try {
@@ -120,4 +143,16 @@ async function copyIn(src: string, ctr: string, dest: string, work: string): Pro
     closeSync(fd);
   }
   if (code !== 0) throw new TspodError(`cannot copy into ${ctr}:${dest} (tar in the container exited ${code}: does ${into} exist, and does the image have tar?)`);
+  // --archive: what was copied in belongs to the container's user, as podman chowns it.
+  const user = containerUser(ctr);
+  if (o.archive !== false && user !== '0' && user !== 'root' && user !== '0:0') {
+    const chown = await inContainer(ctr, ['chown', '-R', user, target]);
+    if (chown !== 0) throw new TspodError(`copied into ${ctr}:${target}, but giving it to the container's user ${user} failed (chown exited ${chown}); use --archive=false to keep root as the owner`);
+  }
+}
+
+function containerUser(ref: string): string {
+  const store = openStore();
+  const rec = findContainer(store.containers.list(), ref);
+  return (rec.plan as LaunchPlan | undefined)?.user ?? '0';
 }

@@ -10,7 +10,8 @@ import { newId } from '../util/ids.js';
 import { devNull } from 'node:os';
 import { join } from 'node:path';
 import { findContainerIn, liveState } from './container-list.js';
-import { mergeEnv } from '../spec/env.js';
+import { mergeEnv, parseEnvFile } from '../spec/env.js';
+import { capMask, CAPABILITIES } from '../runtime/security.js';
 import { openStore } from './store.js';
 
 export interface ExecOptions {
@@ -25,6 +26,14 @@ export interface ExecOptions {
   detach?: boolean;
   /** -d: told the exec session's id once the process runs */
   onSession?: (id: string) => void;
+  /** --env-file files, read before -e (which wins) */
+  envFiles?: string[];
+  /** --preserve-fds N: descriptors 3..3+N-1 passed on to the process */
+  preserveFds?: number;
+  /** --privileged: every capability, not only the container's */
+  privileged?: boolean;
+  /** --detach-keys: tspod's exec sessions cannot be detached from; only "" (none) is taken */
+  detachKeys?: string;
 }
 
 export async function containerExec(ref: string, command: string[], opts: ExecOptions): Promise<number> {
@@ -35,13 +44,23 @@ export async function containerExec(ref: string, command: string[], opts: ExecOp
     throw new TspodError(`can only create exec sessions on running containers: container ${rec.id.slice(0, 12)} is ${rec.state.status}`);
   }
   if (command.length === 0) throw new TspodError('tspod exec needs a command: tspod exec [options] CONTAINER COMMAND [ARG...]');
+  if (opts.detachKeys !== undefined) {
+    (await import('./attach.js')).parseDetachKeys(opts.detachKeys);
+    if (opts.detachKeys !== '' && (opts.tty || opts.interactive) && !opts.detach) {
+      throw new TspodError(`--detach-keys ${opts.detachKeys}: tspod cannot detach from an exec session (the process ends with tspod exec); use --detach-keys "" or exec -d`);
+    }
+  }
+  const preserve = opts.preserveFds ?? 0;
+  if (!Number.isInteger(preserve) || preserve < 0 || preserve > 1000) throw new TspodError(`--preserve-fds takes a count of descriptors, not "${String(opts.preserveFds)}"`);
+  if (preserve && (opts.tty || opts.detach)) throw new TspodError('--preserve-fds cannot be combined with -t or -d: the terminal helper and the monitor do not pass extra descriptors');
   const plan = rec.plan as LaunchPlan;
   // -d: the session's id, as podman prints it, names the directory of its exit and pid files.
   const sessionId = newId();
   const execDir = join(store.containers.dir(rec.id), 'userdata', `exec-${sessionId}`);
   if (opts.detach) mkdirSync(execDir);
   for (const e of opts.env) if (e.startsWith('=') || !e) throw new TspodError(`invalid environment variable "${e}": the name is empty (use KEY=VALUE)`);
-  const extra = opts.env.map((e) => (e.includes('=') ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : '')).filter(Boolean);
+  const extra = [...(opts.envFiles ?? []).flatMap(parseEnvFile), ...opts.env.map((e) => (e.includes('=') ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : '')).filter(Boolean)];
+  const security = opts.privileged ? plan.security.map((l) => (l[0] === 'caps' ? ['caps', capMask(Object.keys(CAPABILITIES)).toString(16)] : l)) : plan.security;
   const result = await execInContainer({
     target: rec.state.pid,
     user: opts.user ?? plan.user,
@@ -49,7 +68,8 @@ export async function containerExec(ref: string, command: string[], opts: ExecOp
     env: mergeEnv(plan.env, opts.tty ? ['TERM=xterm'] : [], extra),
     argv: command,
     tty: opts.tty,
-    security: plan.security,
+    security,
+    preserveFds: preserve,
   }, opts.detach
     // -d: under a monitor of its own (which outlives tspod), output discarded as podman's exec -d.
     // With -t the monitor holds the terminal's master (closing it would hang the process up).

@@ -316,3 +316,52 @@ export function imageTree(ref: string): ImageTree {
       .map((o) => ({ id: o.id.slice(7), names: o.names })),
   };
 }
+
+/** `image mount`/`image unmount` work on the layers as the user namespace's root sees them. */
+async function mustBeUnsharedFor(verb: string): Promise<void> {
+  const { insideUserNamespace } = await import('../runtime/userns.js');
+  if (!insideUserNamespace()) throw new TspodError(`cannot run command "tspod ${verb}" in rootless mode, must execute \`tspod unshare\` first`);
+}
+
+function imageMountPoint(store: Store, img: ImageRecord): string {
+  return join(store.root, 'image-mounts', img.id.slice(7));
+}
+
+/** `image mount IMAGE`: its layers, read-only, at a directory of the store (in this mount namespace). */
+export async function imageMount(ref: string): Promise<string> {
+  await mustBeUnsharedFor('image mount');
+  const store = openStore();
+  const img = mustFind(store, ref);
+  const { mountContainerRoot, mountPoints } = await import('../runtime/userns.js');
+  const target = imageMountPoint(store, img);
+  if (mountPoints().has(target)) return target;
+  const layers = [...img.chainIds].reverse().map((c) => store.layers.diffDir(c));
+  // A read-only overlay needs two lower directories: an empty one under a single layer.
+  const empty = join(store.root, 'image-mounts', '.empty');
+  mkdirSync(empty, { recursive: true });
+  mkdirSync(target, { recursive: true });
+  const [top, ...rest] = layers.length ? layers : [empty];
+  mountContainerRoot({ upperDir: top!, lowerDirs: rest.length ? rest : [empty] }, target);
+  return target;
+}
+
+export async function mountedImages(): Promise<Array<{ id: string; names: string[]; path: string }>> {
+  await mustBeUnsharedFor('image mount');
+  const store = openStore();
+  const { mountPoints } = await import('../runtime/userns.js');
+  const points = mountPoints();
+  return store.images.list().map((i) => ({ id: i.id.slice(7), names: i.names, path: imageMountPoint(store, i) })).filter((m) => points.has(m.path));
+}
+
+/** `image unmount IMAGE`: the mount goes (a mount not there is podman's error). */
+export async function imageUnmount(ref: string): Promise<string> {
+  await mustBeUnsharedFor('image unmount');
+  const store = openStore();
+  const img = mustFind(store, ref);
+  const { mountPoints, unmountContainerRoot } = await import('../runtime/userns.js');
+  const target = imageMountPoint(store, img);
+  if (!mountPoints().has(target)) throw new TspodError(`image ${img.id.slice(7, 19)} is not mounted in this mount namespace`);
+  unmountContainerRoot(target);
+  rmSync(target, { recursive: true, force: true });
+  return img.id.slice(7);
+}

@@ -9,7 +9,8 @@ import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import { containerHealth } from './health.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
-import { findContainerIn, liveState } from './container-list.js';
+import { dirSize, findContainerIn, liveState } from './container-list.js';
+import { join } from 'node:path';
 import { openStore } from './store.js';
 
 /** podman's {"8080/tcp": [{"HostIp": "0.0.0.0", "HostPort": "34567"}]} */
@@ -92,6 +93,7 @@ function imageJson(store: Store, img: ImageRecord): Record<string, unknown> {
     Id: img.id.slice(7), Digest: img.digest, RepoTags: img.names,
     RepoDigests: img.names.map((n) => `${n.slice(0, n.lastIndexOf(':'))}@${img.digest}`),
     Created: cfg.created ?? img.created, Config: cfg.config ?? {}, Architecture: cfg.architecture ?? '', Os: cfg.os ?? '',
+    ...((cfg as { variant?: string }).variant ? { Variant: (cfg as { variant?: string }).variant } : {}),
     Size: img.size, RootFS: { Type: 'layers', Layers: cfg.rootfs.diff_ids }, History: cfg.history ?? [],
     Annotations: manifestAnnotations(store, img), ManifestType: img.manifestMediaType,
   };
@@ -100,12 +102,18 @@ function imageJson(store: Store, img: ImageRecord): Record<string, unknown> {
 export type InspectType = 'container' | 'image' | 'all';
 
 /** Each reference as a container first (podman's order), then as an image. */
-export function inspect(refs: string[], type: InspectType): Array<Record<string, unknown>> {
+export function inspect(refs: string[], type: InspectType, size = false): Array<Record<string, unknown>> {
   const store = openStore();
   return refs.map((ref) => {
     if (type !== 'image') {
       try {
-        return containerJson(store, findContainerIn(store, ref));
+        const rec = findContainerIn(store, ref);
+        const json = containerJson(store, rec);
+        if (!size) return json;
+        // --size: the writable layer's bytes, and those with the image's (podman's SizeRw, SizeRootFs).
+        const rw = dirSize((rec.plan as { upperDir?: string } | undefined)?.upperDir ?? join(store.containers.dir(rec.id), 'upper'));
+        const image = store.images.get(rec.imageId);
+        return { ...json, SizeRw: rw, SizeRootFs: rw + (image?.size ?? 0) };
       } catch (err) {
         if (type === 'container') throw err;
       }

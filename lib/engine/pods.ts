@@ -269,3 +269,26 @@ export function podContainers(ref: string, all: boolean): ContainerRecord[] {
   const store = openStore();
   return podMembers(store, findPod(store, ref)).filter((c) => all || c.state.status === 'running').reverse();
 }
+
+/** `rm --depend` of a pod's infra container: every container of the pod depends on it, so they
+ * go, then it, with the pod (podman prints the members' ids, then the infra's). Undefined when
+ * REF is no infra container (tspod's other containers have no dependents). */
+export async function removeInfraWithDependents(ref: string, force: boolean): Promise<string[] | undefined> {
+  const store = openStore();
+  const { findContainerIn } = await import('./containers.js');
+  let rec: ContainerRecord;
+  try {
+    rec = findContainerIn(store, ref);
+  } catch {
+    return undefined;
+  }
+  const pod = rec.config.infraOf ? store.pods.get(rec.config.infraOf) : undefined;
+  if (!pod) return undefined;
+  const members = podMembers(store, pod).filter((c) => c.id !== rec.id);
+  const ids = [...members.map((c) => c.id), rec.id];
+  // Stopped dependents go without -f, as podman's rm --depend takes them; running ones need -f.
+  const running = members.filter((c) => c.state.status === 'running');
+  if (running.length && !force) throw new TspodError(`container ${running[0]!.id} is running: cannot remove it as a dependent of ${rec.id.slice(0, 12)} without -f`);
+  await podRemove(pod.id, true);
+  return ids;
+}

@@ -38,11 +38,11 @@ import { parseNamespaceMode, parseSysctls } from '../spec/namespaces.js';
 import { hostname as hostHostname } from 'node:os';
 import { groupAdditions, passwdAdditions } from '../spec/passwd.js';
 import { envMergeList, parseChrootDirs, parseDeviceCgroupRules, parseDevices, proxyEnv } from '../spec/devices.js';
-import { mergeEnv } from '../spec/env.js';
+import { expandEnv, mergeEnv, parseEnvFile } from '../spec/env.js';
 import { findDelegation, removeCgroupOf } from './cgroups.js';
 import { parseSignal } from '../spec/signals.js';
 
-export { mergeEnv };
+export { mergeEnv, parseEnvFile };
 import type { UsernsFlags } from '../spec/userns.js';
 import { resolveUserns, usernsHostConfig, usernsLaunch, usernsTargetPath } from './userns.js';
 
@@ -367,25 +367,6 @@ export function uniqueDestinations(mounts: Mount[], tmpfsDestinations: string[] 
   const clash = tmpfsDestinations.find((d, i) => seen.has(d) || tmpfsDestinations.indexOf(d) !== i);
   if (clash) throw new TspodError(`${clash}: duplicate mount destination`);
   return [...seen.values()];
-}
-
-export function parseEnvFile(path: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new TspodError(`--env-file ${path}: cannot read the file`);
-  }
-  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => expandEnv(l));
-}
-
-/** `-e KEY` takes KEY from tspod's own environment, as podman. */
-function expandEnv(e: string): string {
-  if (e.startsWith('=') || e === '') throw new TspodError(`invalid environment variable "${e}": the name is empty (use KEY=VALUE)`);
-  if (/\0/.test(e)) throw new TspodError('invalid environment variable: it contains a NUL byte');
-  if (e.includes('=')) return e;
-  const v = process.env[e];
-  return v === undefined ? '' : `${e}=${v}`;
 }
 
 /** podman's rules: --entrypoint replaces the image's and drops its Cmd. */

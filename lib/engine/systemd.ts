@@ -17,6 +17,7 @@ export function generateSystemd(ref: string, o: GenerateOptions): Array<{ name: 
   const moved = (['TSPOD_STORAGE_ROOT', 'TSPOD_RUN_ROOT'] as const).filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
   const full: UnitOptions = { ...o, env: [...moved, ...o.env], tspod: join(packageRoot, 'bin', 'tspod'), version: packageVersion(), now: new Date() };
   const pod = store.pods.list().find((p) => p.name === ref || p.id === ref);
+  if (pod && o.template) throw new TspodError('--template is not supported for pods');
   if (pod) {
     const infra = pod.infraId ? store.containers.get(pod.infraId) : undefined;
     if (!infra) throw new TspodError(pod.infraId ? `pod ${pod.name} has lost its infra container: remove it and create it again` : `pod ${pod.name} has no infra container: its units need one to start and stop the pod (create it without --infra=false)`);
@@ -34,7 +35,7 @@ export function generateSystemd(ref: string, o: GenerateOptions): Array<{ name: 
     return [{ name: podName, text: podUnit(p, units.map((u) => u.name), full) }, ...units];
   }
   const rec = findContainer(store.containers.list(), ref);
-  if (o.new && !rec.config.createCommand) {
+  if ((o.new || o.template) && !rec.config.createCommand) {
     throw new TspodError(`container ${rec.name} was created by an older tspod that did not record its command line: --new cannot re-create it; create it again, or generate without --new`);
   }
   const c = { id: rec.id, name: rec.name, pidFile: containerFiles(store, rec.id).monitorPid, storeDir: store.containers.dir(rec.id), createCommand: rec.config.createCommand };

@@ -115,6 +115,13 @@ export function localEntry(store: Store, img: ImageRecord): ListEntry {
   };
 }
 
+/** A registry's descriptor before its digest goes into a URL or the store: sha256 only, a size. */
+function checkDescriptor(d: { digest?: unknown; size?: unknown; mediaType?: unknown }, where: string): void {
+  if (typeof d.digest !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(d.digest)) throw new TspodError(`${where}: the registry named a malformed digest "${String(d.digest)}" (sha256:<64 hex> expected)`);
+  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) throw new TspodError(`${where}: descriptor ${d.digest} has no valid size`);
+  if (typeof d.mediaType !== 'string') throw new TspodError(`${where}: descriptor ${d.digest} has no media type`);
+}
+
 export interface RemoteOptions {
   tlsVerify?: boolean;
   creds?: Credentials;
@@ -168,11 +175,14 @@ export async function remoteEntries(input: string, all: boolean, o: RemoteOption
   const source = `${r.host}/${r.repo}`;
   if (indexTypes.includes(top.type)) {
     const index = JSON.parse(top.bytes.toString('utf8')) as Index;
+    if (!Array.isArray(index.manifests)) throw new TspodError(`${r.name}: the index has no manifests list`);
+    for (const d of index.manifests) checkDescriptor(d, r.name);
     const chosen = all ? index.manifests.filter((d) => manifestTypes.includes(d.mediaType)) : [selectPlatform(index, hostPlatform(), r.name)];
     return { entries: chosen.map((d) => ({ mediaType: d.mediaType, size: d.size, digest: d.digest, ...(d.platform ? { platform: { ...d.platform } as ListPlatform } : {}), ...(d.annotations ? { annotations: d.annotations } : {}) })), source };
   }
   if (!manifestTypes.includes(top.type)) throw new TspodError(`${r.name}: unsupported manifest media type "${top.type}"`);
   const manifest = JSON.parse(top.bytes.toString('utf8')) as Manifest;
+  checkDescriptor(manifest.config ?? {}, r.name);
   const res = await r.client.request('GET', `/v2/${r.repo}/blobs/${manifest.config.digest}`, { scope: { repo: r.repo, actions: 'pull' } });
   const cfgBytes = await readBody(res.body, 16 * 1024 * 1024);
   if (sha256(cfgBytes) !== manifest.config.digest) throw new TspodError(`blob digest mismatch for the config of ${r.name}: the registry sent ${sha256(cfgBytes)}`);
@@ -251,6 +261,8 @@ async function copyRemoteInstance(source: string, digest: string, t: PushTarget,
   };
   const m = await fetchManifest(from, digest);
   const manifest = JSON.parse(m.bytes.toString('utf8')) as Manifest;
+  if (!manifest.config || !Array.isArray(manifest.layers)) throw new TspodError(`${source}@${digest}: not an image manifest`);
+  for (const d of [...manifest.layers, manifest.config]) checkDescriptor(d, `${source}@${digest}`);
   const mountFrom = host === t.host && repo !== t.repo ? [repo] : [];
   say('Getting image source signatures');
   for (const d of [...manifest.layers, manifest.config]) {

@@ -65,6 +65,23 @@ export function podDocument(p: KubePodIn, version: string): string {
   return `# Save the output of this file and use kubectl create -f to import it into Kubernetes.\n#\n# Created with tspod-${version}\n${stringify(doc)}`;
 }
 
+/** podman's `generate kube --service`: a NodePort Service for the pod's ports (a random node port
+ * in Kubernetes' 30000-32767 range, as podman picks one), selecting the pod by its app label. */
+export function serviceDocument(p: KubePodIn, nodePort: () => number = () => 30000 + Math.floor(Math.random() * 2768)): string {
+  const name = dns(p.name);
+  const doc = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { labels: { app: name }, name },
+    spec: {
+      ports: p.ports.map((x) => ({ name: String(x.containerPort), nodePort: nodePort(), port: x.containerPort, ...(x.protocol === 'udp' ? { protocol: 'UDP' } : {}), targetPort: x.containerPort })),
+      selector: { app: name },
+      type: 'NodePort',
+    },
+  };
+  return stringify(doc);
+}
+
 /** What `play kube` creates for one pod. */
 export interface PlayPod {
   name: string;
@@ -98,7 +115,39 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number');
 const isList = (v: unknown): v is Obj[] => Array.isArray(v) && v.every(isObj);
 
-function playPod(name: string, labels: Record<string, string>, spec: Obj, where: string): PlayPod {
+/** ConfigMaps by name: their data, for env valueFrom.configMapKeyRef and envFrom.configMapRef. */
+export type ConfigMaps = Map<string, Record<string, string>>;
+
+/** The ConfigMap documents of a YAML text (`play kube --configmap FILE`, or beside the pods). */
+export function parseConfigMaps(text: string, file: string, into: ConfigMaps = new Map()): ConfigMaps {
+  parseAllDocuments(text).forEach((d, i) => {
+    if (d.errors.length) throw new TspodError(`${file}: document ${i + 1} is not valid YAML: ${d.errors[0]!.message}`);
+    const o = d.toJS() as unknown;
+    if (!isObj(o) || o.kind !== 'ConfigMap') return;
+    const name = isObj(o.metadata) && typeof o.metadata.name === 'string' ? o.metadata.name : undefined;
+    if (!name) throw new TspodError(`${file}: ConfigMap: metadata.name is required`);
+    const data = isObj(o.data) ? Object.fromEntries(Object.entries(o.data).map(([k, v]) => [k, String(v)])) : {};
+    into.set(name, data);
+  });
+  return into;
+}
+
+/** One env entry: a value, or a ConfigMap key (an optional one may be missing). */
+function envEntry(e: Obj, maps: ConfigMaps, at: string): string | undefined {
+  const name = String(e.name);
+  const ref = isObj(e.valueFrom) && isObj(e.valueFrom.configMapKeyRef) ? e.valueFrom.configMapKeyRef : undefined;
+  if (!ref) {
+    if (isObj(e.valueFrom)) throw new TspodError(`${at}: env ${name}: only valueFrom.configMapKeyRef is supported`);
+    return `${name}=${e.value === undefined ? '' : String(e.value)}`;
+  }
+  const data = maps.get(String(ref.name));
+  const value = data?.[String(ref.key)];
+  if (value !== undefined) return `${name}=${value}`;
+  if (ref.optional === true) return undefined;
+  throw new TspodError(`${at}: env ${name}: ${data ? `ConfigMap ${String(ref.name)} has no key ${String(ref.key)}` : `no ConfigMap named ${String(ref.name)} (give it with --configmap FILE or in the same YAML)`}`);
+}
+
+function playPod(name: string, labels: Record<string, string>, spec: Obj, where: string, maps: ConfigMaps = new Map()): PlayPod {
   const volumes = new Map<string, Obj>();
   for (const v of field(spec, 'volumes', isList, 'a list', where) ?? []) volumes.set(String(v.name), v);
   const publish: string[] = [];
@@ -121,7 +170,17 @@ function playPod(name: string, labels: Record<string, string>, spec: Obj, where:
       else if (vol.emptyDir !== undefined) tmpfs.push(String(m.mountPath));
       else throw new TspodError(`${at}: volume "${String(m.name)}" is neither hostPath nor emptyDir (tspod plays only those)`);
     }
-    const env = (field(c, 'env', isList, 'a list', at) ?? []).map((e) => `${String(e.name)}=${e.value === undefined ? '' : String(e.value)}`);
+    const fromMaps: string[] = [];
+    for (const f of field(c, 'envFrom', isList, 'a list', at) ?? []) {
+      if (!isObj(f.configMapRef)) throw new TspodError(`${at}: envFrom: only configMapRef is supported`);
+      const data = maps.get(String(f.configMapRef.name));
+      if (!data) {
+        if (f.configMapRef.optional === true) continue;
+        throw new TspodError(`${at}: envFrom: no ConfigMap named ${String(f.configMapRef.name)} (give it with --configmap FILE or in the same YAML)`);
+      }
+      for (const [k, v] of Object.entries(data)) fromMaps.push(`${String(f.prefix ?? '')}${k}=${v}`);
+    }
+    const env = [...fromMaps, ...(field(c, 'env', isList, 'a list', at) ?? []).map((e) => envEntry(e, maps, at)).filter((e): e is string => e !== undefined)];
     const command = field(c, 'command', isStrings, 'a list of strings', at)?.map(String);
     return {
       name: cname, image, entrypoint: command, args: (field(c, 'args', isStrings, 'a list of strings', at) ?? []).map(String),
@@ -133,8 +192,12 @@ function playPod(name: string, labels: Record<string, string>, spec: Obj, where:
 }
 
 /** The pods a YAML file describes (Pod and Deployment kinds; others are refused by name). */
-export function parseKube(text: string, file: string): PlayPod[] {
+export function parseKube(text: string, file: string, configMaps: ConfigMaps = new Map(), namesOnly = false): PlayPod[] {
   const docs = parseAllDocuments(text);
+  const maps = parseConfigMaps(text, file, new Map(configMaps));
+  // --down needs only the pods' names: ConfigMaps it was played with need not be given again.
+  const anyKey = new Proxy({}, { get: () => '' }) as Record<string, string>;
+  const lenient = namesOnly ? ({ get: (k: string) => maps.get(k) ?? anyKey } as ConfigMaps) : maps;
   const pods: PlayPod[] = [];
   docs.forEach((d, i) => {
     if (d.errors.length) throw new TspodError(`${file}: document ${i + 1} is not valid YAML: ${d.errors[0]!.message}`);
@@ -148,12 +211,14 @@ export function parseKube(text: string, file: string): PlayPod[] {
     const labels = isObj(meta.labels) ? Object.fromEntries(Object.entries(meta.labels).map(([k, v]) => [k, String(v)])) : {};
     if (o.kind === 'Pod') {
       if (!isObj(o.spec)) throw new TspodError(`${where}: spec is required`);
-      pods.push(playPod(name, labels, o.spec, where));
+      pods.push(playPod(name, labels, o.spec, where, lenient));
     } else if (o.kind === 'Deployment') {
       const tpl = isObj(o.spec) && isObj(o.spec.template) ? o.spec.template : undefined;
       if (!tpl || !isObj(tpl.spec)) throw new TspodError(`${where}: spec.template.spec is required`);
       // One replica, as podman plays a Deployment; its pod is NAME-pod.
-      pods.push(playPod(`${name}-pod`, labels, tpl.spec, where));
+      pods.push(playPod(`${name}-pod`, labels, tpl.spec, where, lenient));
+    } else if (o.kind === 'ConfigMap') {
+      return; // read above, for the pods' env
     } else {
       throw new TspodError(`${where}: kind ${String(o.kind)} is not supported (tspod plays Pod and Deployment)`);
     }

@@ -239,14 +239,16 @@ export interface ExecPlan {
   tty: boolean;
   /** the container's caps, no_new_privs and seccomp lines (masks are already in place) */
   security: string[][];
+  /** exec --preserve-fds: descriptors 3..3+N-1 handed to the process */
+  preserveFds?: number;
 }
 
 export function execInContainer(p: ExecPlan, io: LaunchIO, hooks: LaunchHooks): Promise<LaunchResult> {
-  const lines: string[][] = [['exec_target', String(p.target)], ['user', p.user], ['cwd', p.cwd], ['tty', p.tty ? '1' : '0']];
+  const lines: string[][] = [['exec_target', String(p.target)], ['user', p.user], ['cwd', p.cwd], ['tty', p.tty ? '1' : '0'], ['preserve_fds', String(p.preserveFds ?? 0)]];
   for (const e of p.env) lines.push(['env', e]);
   for (const a of p.argv) lines.push(['arg', a]);
   lines.push(...p.security.filter((l) => l[0] !== 'mask' && l[0] !== 'readonly_path'), ...seccompCache(p.security));
-  return runHelper(lines, io, hooks, 0);
+  return runHelper(lines, io, hooks, p.preserveFds ?? 0);
 }
 
 async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, preserveFds: number): Promise<LaunchResult> {

@@ -1,5 +1,7 @@
 // Environment lists (KEY=VALUE entries) as containers get them: the image's, the defaults, -e,
 // --env-file, exec's own; kept apart from the run path so that exec loads only this.
+import { readFileSync } from 'node:fs';
+import { TspodError } from '../util/errors.js';
 
 /** Later entries override earlier ones by key; order of first appearance kept. */
 export function mergeEnv(...lists: string[][]): string[] {
@@ -12,4 +14,23 @@ export function mergeEnv(...lists: string[][]): string[] {
     }
   }
   return [...map.values()];
+}
+
+export function parseEnvFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new TspodError(`--env-file ${path}: cannot read the file`);
+  }
+  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => expandEnv(l));
+}
+
+/** `-e KEY` takes KEY from tspod's own environment, as podman. */
+export function expandEnv(e: string): string {
+  if (e.startsWith('=') || e === '') throw new TspodError(`invalid environment variable "${e}": the name is empty (use KEY=VALUE)`);
+  if (/\0/.test(e)) throw new TspodError('invalid environment variable: it contains a NUL byte');
+  if (e.includes('=')) return e;
+  const v = process.env[e];
+  return v === undefined ? '' : `${e}=${v}`;
 }
