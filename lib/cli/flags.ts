@@ -498,6 +498,51 @@ export const commands: Record<string, CommandSpec> = {
   'volume import': { usage: 'tspod volume import VOLUME [SOURCE]', describe: 'Import a tarball contents into a tspod volume', flags: [] },
   'volume mount': { usage: 'tspod volume mount NAME', describe: 'Mount volume', flags: [] },
   'volume unmount': { usage: 'tspod volume unmount NAME', describe: 'Unmount volume', flags: [] },
+  'network create': { usage: 'tspod network create [options] [NAME]', describe: 'create networks for containers and pods', maxArgs: 1, flags: [
+    { name: 'disable-dns', type: 'bool', usage: 'disable dns plugin' },
+    { name: 'driver', short: 'd', type: 'string', def: 'bridge', usage: 'driver to manage the network' },
+    { name: 'gateway', type: 'stringSlice', arg: 'ipSlice', usage: 'IPv4 or IPv6 gateway for the subnet (default [])' },
+    { name: 'ignore', type: 'bool', usage: 'Don\'t fail if network already exists' },
+    { name: 'internal', type: 'bool', usage: 'restrict external access from this network' },
+    { name: 'ip-range', type: 'stringArray', usage: 'allocate container IP from range' },
+    { name: 'ipam-driver', type: 'string', usage: 'IP Address Management Driver' },
+    { name: 'ipv6', type: 'bool', usage: 'enable IPv6 networking' },
+    { name: 'label', type: 'stringArray', usage: 'set metadata on a network' },
+    { name: 'opt', short: 'o', type: 'stringArray', usage: 'Set driver specific options (default [])' },
+    { name: 'subnet', type: 'stringArray', usage: 'subnets in CIDR format' },
+  ] },
+  'network ls': { usage: 'tspod network ls [options]', describe: 'List networks', maxArgs: 0, flags: [
+    { name: 'filter', short: 'f', type: 'stringArray', usage: 'Provide filter values (e.g. \'name=podman\')' },
+    formatFlag('Pretty-print networks to JSON or using a Go template'),
+    { name: 'no-trunc', type: 'bool', usage: 'Do not truncate the network ID' },
+    { name: 'noheading', type: 'bool', usage: 'Do not print headers' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'display only names' },
+  ] },
+  'network inspect': { usage: 'tspod network inspect [options] NETWORK [NETWORK...]', describe: 'Displays the network configuration for one or more networks.', flags: [
+    formatFlag('Pretty-print network to JSON or using a Go template', 'f'),
+  ] },
+  'network rm': { usage: 'tspod network rm [options] NETWORK [NETWORK...]', describe: 'Remove networks', flags: [
+    { name: 'force', short: 'f', type: 'bool', usage: 'remove any containers using network' },
+    { name: 'time', short: 't', type: 'uint', def: 10, usage: 'Seconds to wait for running containers to stop before killing the container' },
+  ] },
+  'network prune': { usage: 'tspod network prune [options]', describe: 'Prune unused networks', maxArgs: 0, flags: [
+    { name: 'filter', type: 'stringArray', usage: 'Provide filter values (e.g. \'label=<key>=<value>\')' },
+    { name: 'force', short: 'f', type: 'bool', usage: 'do not prompt for confirmation' },
+  ] },
+  'network exists': { usage: 'tspod network exists NETWORK', describe: 'If the named network exists, tspod network exists exits with 0, otherwise the exit code will be 1.', flags: [] },
+  'network connect': { usage: 'tspod network connect [options] NETWORK CONTAINER', describe: 'Add container to a network', flags: [
+    { name: 'alias', type: 'stringSlice', usage: 'network scoped alias for container' },
+    { name: 'ip', type: 'string', arg: 'ip', usage: 'set a static ipv4 address for this container network' },
+    { name: 'ip6', type: 'string', arg: 'ip', usage: 'set a static ipv6 address for this container network' },
+    { name: 'mac-address', type: 'string', usage: 'set a static mac address for this container network' },
+  ] },
+  'network disconnect': { usage: 'tspod network disconnect [options] NETWORK CONTAINER', describe: 'Remove container from a network', flags: [
+    { name: 'force', short: 'f', type: 'bool', usage: 'force removal of container from network' },
+  ] },
+  'network reload': { usage: 'tspod network reload [options] [CONTAINER...]', describe: 'reload container networks, recreating firewall rules', flags: [
+    { name: 'all', short: 'a', type: 'bool', usage: 'Reload network configuration of all containers' },
+    { name: 'latest', short: 'l', type: 'bool', usage: 'Act on the latest container tspod is aware of' },
+  ] },
   version: { usage: 'tspod version [options]', describe: 'Display the tspod version information', maxArgs: 0, flags: [
     formatFlag('Change the output format to JSON or a Go template', 'f'),
   ] },
@@ -512,6 +557,7 @@ export const groups: Record<string, string> = {
   image: 'Manage images',
   container: 'Manage containers',
   volume: 'Manage volumes',
+  network: 'Manage networks',
   kube: 'Play containers, pods or volumes based on a structured input file',
 };
 
@@ -528,5 +574,6 @@ export const groupAliases: Record<string, Record<string, string[]>> = {
   kube: { play: ['play', 'kube'], generate: ['generate', 'kube'], down: ['play', 'kube', '--down'] },
   pod: { ls: ['pod', 'ps'], list: ['pod', 'ps'] },
   volume: { list: ['volume', 'ls'], umount: ['volume', 'unmount'] },
+  network: { list: ['network', 'ls'], remove: ['network', 'rm'] },
 };
 export const plainAliases: Record<string, string> = { umount: 'unmount', 'image-prune': 'image prune' };

@@ -71,6 +71,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
 };
 for (const sub of ['start', 'stop', 'restart', 'kill', 'rm', 'ps', 'inspect', 'exists', 'top', 'logs', 'prune', 'pause', 'unpause', 'stats']) handlers[`pod ${sub}`] = handlers['pod create']!;
 for (const sub of ['create', 'ls', 'inspect', 'rm', 'prune', 'exists', 'export', 'import', 'mount', 'unmount']) handlers[`volume ${sub}`] = async () => (await import('./volume.js')).handler;
+for (const sub of ['create', 'ls', 'inspect', 'rm', 'prune', 'exists', 'connect', 'disconnect', 'reload']) handlers[`network ${sub}`] = async () => (await import('./network.js')).handler;
 
 let exitCode = 0;
 
