@@ -6,6 +6,7 @@
  * Protocol (one line per message, fields separated by tabs):
  *   tspod -> helper: plan lines ("key\tvalue..."), then "end"
  *   helper -> tspod: "userns\tPID"   tspod writes the id maps, answers "mapped"
+ *   helper -> tspod: "netns\tPID"    (plan "net_sync 1") tspod wires PID's network namespace, answers "networked"
  *   helper -> tspod: "started\tPID"  the container's command is running
  *                    ("started\tPID\tack" in front of tspod: it answers "recorded" once saved)
  *   helper -> tspod: "error\tSTEP\tERRNO\tTEXT" or "execfail\tERRNO\tCMD"
@@ -59,6 +60,7 @@ static void read_plan(void) {
     else if (!strcmp(k, "work")) plan.work = v;
     else if (!strcmp(k, "merged")) plan.merged = v;
     else if (!strcmp(k, "network")) plan.new_net = strcmp(v, "host") != 0;
+    else if (!strcmp(k, "net_sync")) plan.net_sync = atoi(v);
     else if (!strcmp(k, "tty")) plan.tty = atoi(v);
     else if (!strcmp(k, "interactive")) plan.interactive = atoi(v);
     else if (!strcmp(k, "relay")) plan.relay = atoi(v);
@@ -300,6 +302,11 @@ int main(int argc, char **argv) {
     mount_rootfs();
     if (unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
     wait_network();
+    if (plan.net_sync) {
+      /* our network namespace is the container's: tspod adds its interfaces now, before any exec */
+      sync_send("netns\t%d", getpid());
+      sync_expect("networked");
+    }
   }
 
   if (pipe2(errpipe, O_CLOEXEC) < 0) die_step("fork", errno, "pipe");

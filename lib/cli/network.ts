@@ -60,7 +60,8 @@ export async function handler(a: Args): Promise<number | void> {
     }
     case 'inspect': {
       operands(a, 1, Infinity);
-      const { reports, errors } = n.networkInspect(a.operands);
+      const { reports, errors, warnings } = await n.networkInspect(a.operands);
+      for (const w of warnings) process.stderr.write(`WARN[0000] ${w}\n`);
       const format = a.format as string | undefined;
       if (!format || format === 'json') process.stdout.write(JSON.stringify(reports, null, 5) + '\n');
       else process.stdout.write(renderList(reports.map(n.inspectObject), format, { verb: 'network inspect', mapFields: ['Labels', 'Options', 'IPAMOptions'] }));

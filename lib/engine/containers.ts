@@ -153,6 +153,10 @@ export async function containerCleanup(id: string): Promise<void> {
     await applyExitPolicy(store, rec.config.pod);
   };
   if (rec.state.status === 'error') return; // unreadable: only rm -f may act on it
+  if (rec.config.networks) {
+    const { releaseContainerNetworks } = await import('./networks.js');
+    await releaseContainerNetworks(rec).catch(() => undefined);
+  }
   if (rec.config.autoRemove) {
     await removeContainerDir(store, id, rec.name);
     {

@@ -4,7 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { NetworkStore, DEFAULT_NETWORK, networkNamePattern, type NetworkRecord } from '../network/store.js';
 import { completeSubnet, formatCidr, freeIpv4Subnet, freeIpv6Subnet, overlaps, parseCidr, parseIp, type Cidr, type SubnetSpec } from '../network/subnet.js';
-import type { ContainerRecord, NetworkAttachment } from '../storage/containers.js';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { UsernsRef } from '../network/netns.js';
+import type { ContainerRecord, NetworkAttachment, PortSpec } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
 import { findContainerIn, liveState } from './containers.js';
@@ -256,7 +259,8 @@ export function inspectObject(n: NetworkRecord): Record<string, unknown> {
   };
 }
 
-export function networkInspect(refs: string[], store: Store = openStore()): { reports: NetworkRecord[]; errors: string[] } {
+/** `network inspect`: the records, the names not found, and what is broken in the namespace that serves them. */
+export async function networkInspect(refs: string[], store: Store = openStore()): Promise<{ reports: NetworkRecord[]; errors: string[]; warnings: string[] }> {
   const reports: NetworkRecord[] = [];
   const errors: string[] = [];
   for (const r of refs) {
@@ -266,7 +270,9 @@ export function networkInspect(refs: string[], store: Store = openStore()): { re
       errors.push(`network ${r}: ${(err as Error).message}`);
     }
   }
-  return { reports, errors };
+  const { netnsProblem } = await import('../network/netns.js');
+  const warnings = reports.map((n) => netnsProblem(n.name)).filter((w): w is string => !!w);
+  return { reports, errors, warnings: [...new Set(warnings)] };
 }
 
 export function networkExists(ref: string, store: Store = openStore()): boolean {
@@ -390,12 +396,9 @@ export async function networkConnect(netRef: string, ctrRef: string, o: ConnectO
     if (attached[net.name]) return;
     const attachment: NetworkAttachment = { aliases: o.aliases ?? [], ...staticAddressing(net, o), interfaceName: nextInterface(attached) };
     attached[net.name] = attachment;
-    const running = liveState(cur, store).state.status === 'running';
-    if (running) {
-      const { attachRunning } = await import('../network/netns.js');
-      await attachRunning(cur, net, attachment);
-    }
-    store.containers.save({ ...cur, config: { ...cur.config, network: 'bridge', networks: attached } });
+    const next = { ...cur, config: { ...cur.config, network: 'bridge', networks: attached } };
+    if (liveState(cur, store).state.status === 'running') await wireRunning(store, next, cur.state.pid!, [net]);
+    store.containers.save(next);
   });
 }
 
@@ -410,8 +413,8 @@ export async function networkDisconnect(netRef: string, ctrRef: string, _force =
     if (!a) throw new TspodError(`container ${rec.id} is not connected to network ${net.name}`);
     delete attached[net.name];
     if (liveState(cur, store).state.status === 'running') {
-      const { detachRunning } = await import('../network/netns.js');
-      await detachRunning(cur, net, a);
+      const { releaseContainer } = await import('../network/netns.js');
+      await releaseContainer(cur.id, net.name);
     }
     store.containers.save({ ...cur, config: { ...cur.config, network: 'bridge', networks: attached } });
   });
@@ -421,13 +424,13 @@ export async function networkDisconnect(netRef: string, ctrRef: string, _force =
  * rootless network namespace or one of its helpers died); the ids done. */
 export async function networkReload(ids: string[], store: Store = openStore()): Promise<Array<{ id: string; error?: string }>> {
   const out: Array<{ id: string; error?: string }> = [];
-  const { reloadContainer } = await import('../network/netns.js');
   for (const ref of ids) {
     try {
       const rec = findContainerIn(store, ref);
-      if (liveState(rec, store).state.status === 'running' && Object.keys(containerNetworks(rec)).length) {
-        const nets = Object.keys(containerNetworks(rec)).map((n) => networkFind(store, n));
-        await reloadContainer(rec, nets, containerNetworks(rec));
+      const names = Object.keys(containerNetworks(rec));
+      if (liveState(rec, store).state.status === 'running' && names.length && rec.state.pid) {
+        await wireRunning(store, rec, rec.state.pid, names.map((n) => networkFind(store, n)), true);
+        if (rec.state.ports?.length) await publishContainerPorts(rec, rec.state.ports);
       }
       out.push({ id: rec.id });
     } catch (err) {
@@ -435,4 +438,88 @@ export async function networkReload(ids: string[], store: Store = openStore()): 
     }
   }
   return out;
+}
+
+// ---- containers on networks: the glue between run/start and lib/network/netns.ts ----
+
+async function usernsRef(): Promise<UsernsRef> {
+  const { ensureUserNamespace } = await import('../runtime/pause.js');
+  const h = await ensureUserNamespace();
+  return { pid: h.pid, start: h.start };
+}
+
+/** The container's networks as records (a removed network is an error naming the fix). */
+function recordsOf(store: Store, rec: ContainerRecord): NetworkRecord[] {
+  return Object.keys(containerNetworks(rec)).map((n) => {
+    try {
+      return networkFind(store, n);
+    } catch {
+      throw new TspodError(`container ${rec.name} is on network ${n}, which no longer exists: \`tspod network disconnect ${n} ${rec.name}\` or create it again`);
+    }
+  });
+}
+
+/** Whether a container id names a running container (stale leases are dropped through it). */
+function aliveIn(store: Store): (id: string) => boolean {
+  return (id) => {
+    const r = store.containers.get(id);
+    return !!r && liveState(r, store).state.status === 'running';
+  };
+}
+
+/** Before a start: addresses on each of the container's networks (starting the rootless network
+ * namespace if needed), and /etc/hosts and /etc/resolv.conf as podman writes them there. */
+export async function prepareContainerNetworks(store: Store, rec: ContainerRecord): Promise<void> {
+  const nets = recordsOf(store, rec);
+  if (!nets.length) return;
+  const { leaseAddresses } = await import('../network/netns.js');
+  const wired = await leaseAddresses(rec, nets, await usernsRef(), aliveIn(store), previousIps(store, rec));
+  const { bridgeHostsFile, bridgeResolvConf } = await import('../network/etc-files.js');
+  const dir = join(store.containers.dir(rec.id), 'userdata');
+  rememberIps(store, rec, wired.map((w) => ({ network: w.network, ips: w.ips })));
+  // written in place: the files may be bind-mounted into the running container already (reload)
+  const hostsPath = join(dir, 'hosts');
+  if (existsSync(hostsPath)) writeFileSync(hostsPath, bridgeHostsFile(rec.config.hostname, rec.name, wired[0]!.ips[0]!));
+  writeFileSync(join(dir, 'resolv.conf'), bridgeResolvConf(nets.filter((n) => n.dns_enabled).flatMap((n) => n.subnets.filter((x) => !x.subnet.includes(':')).map((x) => x.gateway ?? '')).filter(Boolean)));
+}
+
+/** The addresses the container had (kept in userdata/networks.json), so that a reload gives them back. */
+function previousIps(store: Store, rec: ContainerRecord): Record<string, string[]> {
+  try {
+    const list = JSON.parse(readFileSync(join(store.containers.dir(rec.id), 'userdata', 'networks.json'), 'utf8')) as Array<{ network: string; ips: string[] }>;
+    return Object.fromEntries(list.map((x) => [x.network, x.ips]));
+  } catch {
+    return {};
+  }
+}
+
+function rememberIps(store: Store, rec: ContainerRecord, list: Array<{ network: string; ips: string[] }>): void {
+  writeFileSync(join(store.containers.dir(rec.id), 'userdata', 'networks.json'), JSON.stringify(list) + '\n');
+}
+
+/** The launch's netns hook: the container's interfaces, before its command runs. */
+export async function wireContainerNetworks(rec: ContainerRecord, pid: number): Promise<void> {
+  const { wireContainer } = await import('../network/netns.js');
+  await wireContainer(rec, pid, await usernsRef());
+}
+
+/** A running container joins NETS (connect), or all of its networks again (reload). */
+async function wireRunning(store: Store, rec: ContainerRecord, pid: number, nets: NetworkRecord[], all = false): Promise<void> {
+  const { leaseAddresses, wireContainer } = await import('../network/netns.js');
+  const userns = await usernsRef();
+  await leaseAddresses(rec, nets, userns, aliveIn(store), previousIps(store, rec));
+  await wireContainer(rec, pid, userns, all ? undefined : nets.map((n) => n.name));
+}
+
+/** Published TCP ports of a container on user networks (through the namespace's slirp4netns). */
+export async function publishContainerPorts(rec: ContainerRecord, ports: PortSpec[]): Promise<void> {
+  const { publishPorts } = await import('../network/netns.js');
+  await publishPorts(rec, ports, await usernsRef());
+}
+
+/** After a container stopped: it leaves the rootless network namespace (which stops with the last). */
+export async function releaseContainerNetworks(rec: ContainerRecord): Promise<void> {
+  if (!Object.keys(containerNetworks(rec)).length) return;
+  const { releaseContainer } = await import('../network/netns.js');
+  await releaseContainer(rec.id);
 }
