@@ -1,7 +1,8 @@
 /* tspod-dns: the DNS responder of user-defined networks. It runs inside the
  * rootless network namespace and answers, on each bridge's gateway address,
- * the names of the containers on that bridge's network (container names,
- * aliases, short ids: A, AAAA and PTR); other names go to the upstream
+ * the names of the containers on the networks the asking container is on (its
+ * address says which; else the gateway's network): container names, aliases,
+ * short ids (A, AAAA and PTR); other names go to the upstream
  * resolver (slirp4netns's 10.0.2.3), unless the network is internal.
  *
  * Usage: tspod-dns [--port N] RECORDS-FILE
@@ -9,7 +10,10 @@
  * RECORDS-FILE (rewritten atomically by tspod; read again on SIGHUP):
  *   server GATEWAY-IPV4 [internal]     listen on GATEWAY:53 (UDP) for one network
  *   upstream IPV4 [PORT]               where other names are forwarded (port 53)
- *   host GATEWAY-IPV4 NAME ADDRESS     NAME is ADDRESS (v4 or v6) on that network
+ *   host GATEWAY-IPV4 NAME ADDRESS [OWNER]
+ *                                      NAME is ADDRESS (v4 or v6) on that network;
+ *                                      OWNER (a container's short id) ties a
+ *                                      container's addresses on several networks
  *
  * Every packet is checked against its length before anything is read from it;
  * a packet that is not a well-formed query is dropped or answered FORMERR.
@@ -46,6 +50,7 @@ struct host {
   char name[256]; /* lower case, no trailing dot */
   int family;
   unsigned char addr[16];
+  char owner[16];
 };
 
 struct pending {
@@ -131,6 +136,7 @@ static void load_records(void) {
     char *save = NULL, *kind = strtok_r(line, " \t\r\n", &save);
     if (!kind || kind[0] == '#') continue;
     char *a = strtok_r(NULL, " \t\r\n", &save), *b = strtok_r(NULL, " \t\r\n", &save), *c = strtok_r(NULL, " \t\r\n", &save);
+    char *d = strtok_r(NULL, " \t\r\n", &save);
     struct in_addr ip;
     if (!strcmp(kind, "server") && a && inet_pton(AF_INET, a, &ip) == 1) {
       if (find_server(nsrv, nn, ip) >= 0 || nn == MAX_SERVERS) continue;
@@ -151,6 +157,8 @@ static void load_records(void) {
       if (inet_pton(AF_INET, c, h->addr) == 1) h->family = AF_INET;
       else if (inet_pton(AF_INET6, c, h->addr) == 1) h->family = AF_INET6;
       else continue;
+      if (d && strlen(d) < sizeof h->owner) strcpy(h->owner, d);
+      else h->owner[0] = 0;
       nnh++;
     } else {
       fprintf(stderr, "%s: records: line %d not understood, ignored\n", helper_name, lineno);
@@ -284,9 +292,26 @@ static void reply_header(unsigned char *out, const unsigned char *pkt, int rcode
   put16(out + 10, 0);
 }
 
+/* The networks whose names CLIENT may see: every network it has an address on
+ * (a container on two networks resolves the names of both, whichever gateway it
+ * asks), else the network of the gateway it asked. */
+static uint64_t visible_servers(int server, struct in_addr client) {
+  uint64_t set = 0;
+  for (int i = 0; i < nhosts; i++) {
+    if (hosts[i].family != AF_INET || memcmp(hosts[i].addr, &client.s_addr, 4)) continue;
+    set |= 1ULL << hosts[i].server;
+    /* the same container's other networks */
+    if (!hosts[i].owner[0]) continue;
+    for (int j = 0; j < nhosts; j++)
+      if (!strcmp(hosts[j].owner, hosts[i].owner)) set |= 1ULL << hosts[j].server;
+  }
+  return set ? set : 1ULL << server;
+}
+
 /* Builds the local answer into OUT; returns its length, 0 when the name is
- * not one of this network's (forward it), -1 for a malformed query. */
-static ssize_t local_answer(int server, const unsigned char *pkt, size_t len, unsigned char *out) {
+ * not one of the networks' CLIENT sees (forward it), -1 for a malformed query. */
+static ssize_t local_answer(int server, struct in_addr client, const unsigned char *pkt, size_t len, unsigned char *out) {
+  uint64_t seen = visible_servers(server, client);
   struct question q;
   if (parse_question(pkt, len, &q) < 0) return -1;
   if (q.klass != 1 && q.klass != 255) return 0;
@@ -298,7 +323,7 @@ static ssize_t local_answer(int server, const unsigned char *pkt, size_t len, un
     unsigned char a4[4];
     if (reverse_v4(q.name, a4) < 0) return 0;
     for (int i = 0; i < nhosts; i++) {
-      if (hosts[i].server != server || hosts[i].family != AF_INET || memcmp(hosts[i].addr, a4, 4)) continue;
+      if (!(seen >> hosts[i].server & 1) || hosts[i].family != AF_INET || memcmp(hosts[i].addr, a4, 4)) continue;
       unsigned char rdata[258];
       size_t rl = 0;
       if (put_name(rdata, sizeof rdata, &rl, hosts[i].name) < 0) continue;
@@ -310,7 +335,7 @@ static ssize_t local_answer(int server, const unsigned char *pkt, size_t len, un
     char buf[256];
     const char *name = short_name(q.name, buf, sizeof buf);
     for (int i = 0; i < nhosts; i++) {
-      if (hosts[i].server != server || strcmp(hosts[i].name, name)) continue;
+      if (!(seen >> hosts[i].server & 1) || strcmp(hosts[i].name, name)) continue;
       known = 1;
       uint16_t t = hosts[i].family == AF_INET ? T_A : T_AAAA;
       if (q.type != t && q.type != T_ANY) continue;
@@ -383,7 +408,7 @@ static void query(int server) {
     reply_header(out, pkt, 1 /* FORMERR */, 0, 0);
     r = 12;
   } else {
-    r = local_answer(server, pkt, (size_t)n, out);
+    r = local_answer(server, client.sin_addr, pkt, (size_t)n, out);
     if (r < 0) {
       reply_header(out, pkt, 1, 0, 0);
       r = 12;

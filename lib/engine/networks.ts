@@ -415,6 +415,7 @@ export async function networkDisconnect(netRef: string, ctrRef: string, _force =
     if (liveState(cur, store).state.status === 'running') {
       const { releaseContainer } = await import('../network/netns.js');
       await releaseContainer(cur.id, net.name);
+      await writeResolvConf(store, cur, Object.keys(attached).map((n) => networkFind(store, n)));
     }
     store.containers.save({ ...cur, config: { ...cur.config, network: 'bridge', networks: attached } });
   });
@@ -474,13 +475,19 @@ export async function prepareContainerNetworks(store: Store, rec: ContainerRecor
   if (!nets.length) return;
   const { leaseAddresses } = await import('../network/netns.js');
   const wired = await leaseAddresses(rec, nets, await usernsRef(), aliveIn(store), previousIps(store, rec));
-  const { bridgeHostsFile, bridgeResolvConf } = await import('../network/etc-files.js');
-  const dir = join(store.containers.dir(rec.id), 'userdata');
   rememberIps(store, rec, wired.map((w) => ({ network: w.network, ips: w.ips })));
+  const { bridgeHostsFile } = await import('../network/etc-files.js');
   // written in place: the files may be bind-mounted into the running container already (reload)
-  const hostsPath = join(dir, 'hosts');
+  const hostsPath = join(store.containers.dir(rec.id), 'userdata', 'hosts');
   if (existsSync(hostsPath)) writeFileSync(hostsPath, bridgeHostsFile(rec.config.hostname, rec.name, wired[0]!.ips[0]!));
-  writeFileSync(join(dir, 'resolv.conf'), bridgeResolvConf(nets.filter((n) => n.dns_enabled).flatMap((n) => n.subnets.filter((x) => !x.subnet.includes(':')).map((x) => x.gateway ?? '')).filter(Boolean)));
+  await writeResolvConf(store, rec, nets);
+}
+
+/** The container's /etc/resolv.conf for its networks (rewritten in place on connect and disconnect, as podman does). */
+async function writeResolvConf(store: Store, rec: ContainerRecord, nets: NetworkRecord[]): Promise<void> {
+  const { bridgeResolvConf } = await import('../network/etc-files.js');
+  const gateways = nets.filter((n) => n.dns_enabled).flatMap((n) => n.subnets.filter((x) => !x.subnet.includes(':')).map((x) => x.gateway ?? '')).filter(Boolean);
+  writeFileSync(join(store.containers.dir(rec.id), 'userdata', 'resolv.conf'), bridgeResolvConf(gateways));
 }
 
 /** The addresses the container had (kept in userdata/networks.json), so that a reload gives them back. */
@@ -507,8 +514,12 @@ export async function wireContainerNetworks(rec: ContainerRecord, pid: number): 
 async function wireRunning(store: Store, rec: ContainerRecord, pid: number, nets: NetworkRecord[], all = false): Promise<void> {
   const { leaseAddresses, wireContainer } = await import('../network/netns.js');
   const userns = await usernsRef();
-  await leaseAddresses(rec, nets, userns, aliveIn(store), previousIps(store, rec));
+  const wired = await leaseAddresses(rec, nets, userns, aliveIn(store), previousIps(store, rec));
   await wireContainer(rec, pid, userns, all ? undefined : nets.map((n) => n.name));
+  const before = previousIps(store, rec);
+  for (const w of wired) before[w.network] = w.ips;
+  rememberIps(store, rec, Object.entries(before).filter(([n]) => containerNetworks(rec)[n]).map(([network, ips]) => ({ network, ips })));
+  await writeResolvConf(store, rec, recordsOf(store, rec));
 }
 
 /** Published TCP ports of a container on user networks (through the namespace's slirp4netns). */

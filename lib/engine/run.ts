@@ -353,7 +353,12 @@ async function containerAttachments(store: Store, names: string[], o: { aliases?
   const { networkFind, staticAddressing } = await import('./networks.js');
   const out: Record<string, NetworkAttachment> = {};
   names.forEach((n, i) => {
-    const net = networkFind(store, n);
+    let net;
+    try {
+      net = networkFind(store, n);
+    } catch (err) {
+      throw new TspodError((err as Error).message); // exit 125 for run and create, as podman
+    }
     out[net.name] = { aliases: o.aliases ?? [], ...staticAddressing(net, o), interfaceName: `eth${i}` };
   });
   return out;

@@ -232,7 +232,7 @@ function dnsRecords(ipam: Ipam): string {
     for (const l of leases) {
       for (const name of new Set([l.name, l.containerId.slice(0, 12), ...l.aliases])) {
         if (!/^[A-Za-z0-9_.-]{1,253}$/.test(name)) continue;
-        for (const ip of l.ips) out.push(`host ${gw} ${name} ${ip}`);
+        for (const ip of l.ips) out.push(`host ${gw} ${name} ${ip} ${l.containerId.slice(0, 12)}`);
       }
     }
   }
@@ -352,7 +352,7 @@ export async function wireContainer(rec: ContainerRecord, pid: number, userns: U
       script.push(`ip link del ${l.hostVeth} 2>/dev/null || true`);
       script.push(`ip link add ${l.hostVeth} mtu ${mtu} type veth peer name ${l.interfaceName} mtu ${mtu} netns ${pid}`);
       script.push(`ip link set ${l.hostVeth} master ${b} up`);
-      const inner: string[] = [`ip link set ${l.interfaceName} address ${l.mac}`];
+      const inner: string[] = ['ip link set lo up', `ip link set ${l.interfaceName} address ${l.mac}`];
       for (const ip of l.ips) inner.push(`ip addr add ${ip}/${prefixOf(net, ip)} dev ${l.interfaceName}${ip.includes(':') ? ' nodad' : ''}`);
       inner.push(`ip link set ${l.interfaceName} up`);
       const gw = net.subnets.find((x) => !x.subnet.includes(':'))?.gateway;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -137,6 +137,23 @@ describe('tspod-dns', () => {
     const other = await ask('127.0.0.2', encodeQuery(12, 'web', 1));
     expect(other!.rcode).toBe(3);
     expect((await ask('127.0.0.1', encodeQuery(13, 'db', 1)))!.answers.map((x) => ipv4(x.data))).toEqual(['1.2.3.4']);
+  });
+
+  it('answers a client with an address on several networks the names of all of them', async () => {
+    // 127.0.0.3 asks: the container that has it has another address on the second network
+    writeRecords(readFileSync(records, 'utf8') + 'host 127.0.0.1 both 127.0.0.3 cafe00000001\nhost 127.0.0.2 both 10.90.0.9 cafe00000001\n');
+    dns.kill('SIGHUP');
+    const sock = createSocket('udp4');
+    await new Promise<void>((res) => sock.bind(0, '127.0.0.3', () => res()));
+    const got = new Promise<Buffer>((res) => sock.once('message', res));
+    let reply: Buffer | undefined;
+    for (let i = 0; i < 20 && !reply; i++) {
+      sock.send(encodeQuery(20, 'db', 1), port, '127.0.0.1');
+      reply = await Promise.race([got, new Promise<undefined>((res) => setTimeout(res, 250))]);
+      if (reply && decode(reply).answers.length === 0) reply = undefined;
+    }
+    sock.close();
+    expect(decode(reply!).answers.map((x) => ipv4(x.data))).toEqual(['10.90.0.3']);
   });
 
   it('reads the records again on SIGHUP', async () => {
