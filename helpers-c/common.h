@@ -201,6 +201,50 @@ static __attribute__((unused)) void enter_mapped_userns(void) {
   sync_expect("mapped");
 }
 
+/* Field 22 of /proc/PID/stat (the start time in clock ticks since boot): with the pid, it
+ * names one process; 0 when it cannot be read. */
+static __attribute__((unused)) unsigned long long proc_start_time(pid_t pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  char *p = strrchr(buf, ')');
+  if (!p) return 0;
+  p++;
+  /* p is at the space before field 3 (the state): step to the one before field 22 */
+  for (int field = 3; field < 22 && p; field++) p = strchr(p + 1, ' ');
+  return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+/* Join the user's shared user namespace, held by the pause process PID started at START
+ * (see lib/runtime/pause.ts): no new namespace and no newuidmap. A pid that now names
+ * another process, or a holder that exits while we join, is refused with step "pause"
+ * (tspod then starts a new holder). The caller becomes root in it (become_userns_root). */
+#include <poll.h>
+#include <sys/syscall.h>
+static __attribute__((unused)) void join_userns_pid(pid_t pid, unsigned long long start) {
+  /* The pidfd first: once the start time matches, it names the holder itself, and
+   * polling it tells whether /proc/PID (the namespace file opened below) is still the holder. */
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) die_step("pause", errno, "open the user namespace holder %d", (int)pid);
+  if (proc_start_time(pid) != start) die_step("pause", ESRCH, "the user namespace holder %d is gone (its pid names another process)", (int)pid);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+  int ns = open(path, O_RDONLY | O_CLOEXEC);
+  if (ns < 0) die_step("pause", errno, "open %s", path);
+  struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+  if (poll(&pfd, 1, 0) != 0) die_step("pause", ESRCH, "the user namespace holder %d exited", (int)pid);
+  if (setns(ns, CLONE_NEWUSER) < 0) die_step("pause", errno, "join the user namespace of %d", (int)pid);
+  /* A holder stopped while we joined leaves this namespace to us alone: refuse it too. */
+  if (poll(&pfd, 1, 0) != 0) die_step("pause", ESRCH, "the user namespace holder %d exited while joining", (int)pid);
+  close(ns);
+  close(pidfd);
+}
+
 /* Become root of the user namespace just entered, with no supplementary groups. */
 static __attribute__((unused)) void become_userns_root(void) {
   if (setresgid(0, 0, 0) < 0) die_step("userns", errno, "setresgid(0)");

@@ -5,7 +5,8 @@
  *
  * Protocol (one line per message, fields separated by tabs):
  *   tspod -> helper: plan lines ("key\tvalue..."), then "end"
- *   helper -> tspod: "userns\tPID"   tspod writes the id maps, answers "mapped"
+ *   (the plan's "userns_join PID START" names the user's pause process, whose user
+ *    namespace the helper joins: no id maps are written per container)
  *   helper -> tspod: "netns\tPID"    (plan "net_sync 1") tspod wires PID's network namespace, answers "networked"
  *   helper -> tspod: "started\tPID"  the container's command is running
  *                    ("started\tPID\tack" in front of tspod: it answers "recorded" once saved)
@@ -71,6 +72,11 @@ static void read_plan(void) {
     else if (!strcmp(k, "cwd")) plan.cwd = v;
     else if (!strcmp(k, "init")) plan.init = v;
     else if (!strcmp(k, "pod_target")) plan.pod_target = atoi(v);
+    else if (!strcmp(k, "userns_join")) {
+      if (!f[2]) die_step("plan", 0, "bad userns_join line");
+      plan.userns_pid = atoi(v);
+      plan.userns_start = strtoull(f[2], NULL, 10);
+    }
     else if (!strcmp(k, "waiter")) plan.waiter = v;
     else if (!strcmp(k, "caps")) plan.caps = strtoull(v, NULL, 16);
     else if (!strcmp(k, "no_new_privs")) plan.no_new_privs = atoi(v);

@@ -62,6 +62,8 @@ struct launch_plan {
   int ngroup_add;
   int keep_groups; /* --group-add keep-groups: no setgroups, the user's own groups stay */
   pid_t exec_target; /* exec mode: join this container process's namespaces */
+  pid_t userns_pid;  /* the user's pause process: its user namespace is joined (userns_join PID START) */
+  unsigned long long userns_start;
   pid_t pod_target;  /* a pod member: join this infra process's user, net, ipc and uts namespaces */
   const char *waiter; /* once the container runs, become this small waiter (tspod-wait) */
   char *slirp_argv[32]; /* slirp4netns and its options; NULL: no user-mode network */

@@ -1,5 +1,5 @@
 /* tspod-launch, namespaces: the slirp4netns child, the new user namespace
- * (mapped by tspod), the other new namespaces, and joining a pod's or a
+ * (the user's shared one, held by the pause process), the other new namespaces, and joining a pod's or a
  * running container's namespaces (exec). */
 #include "launch.h"
 
@@ -118,8 +118,10 @@ void setup_userns(void) {
   if (plan.pod_target > 0) {
     open_pod_namespaces();
     join_pod_namespace(0); /* already mapped by the infra's start */
+  } else if (plan.userns_pid > 0) {
+    join_userns_pid(plan.userns_pid, plan.userns_start);
   } else {
-    enter_mapped_userns();
+    die_step("userns", 0, "the plan names no user namespace to join (userns_join)");
   }
   become_userns_root();
 }

@@ -139,7 +139,10 @@ static void client_frames(struct client *c, int master) {
 static void serve_terminal(int master, int listener) {
   struct client clients[MAX_CLIENTS];
   int nclients = 0;
-  struct stream term = {.name = "stdout", .fd = master};
+  static struct stream term; /* not zeroed on the stack: see main's streams */
+  term.name = "stdout";
+  term.fd = master;
+  term.len = 0;
   for (;;) {
     struct pollfd pfd[2 + MAX_CLIENTS];
     pfd[0] = (struct pollfd){.fd = master, .events = POLLIN};
@@ -388,7 +391,14 @@ int main(int argc, char **argv) {
     else close(listener);
     unlink(attach_path);
   }
-  struct stream streams[2] = {{.name = "stdout", .fd = out[0]}, {.name = "stderr", .fd = err[0]}};
+  /* Static and filled field by field: an initialised local would zero both 16 KiB buffers,
+   * and every page touched stays in memory for the container's life (the memory kept per
+   * container, docs/performance.md); untouched .bss pages cost nothing. */
+  static struct stream streams[2];
+  streams[0].name = "stdout";
+  streams[0].fd = out[0];
+  streams[1].name = "stderr";
+  streams[1].fd = err[0];
   int open_streams = 2;
   while (open_streams > 0) {
     struct pollfd pfd[2];

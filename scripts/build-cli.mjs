@@ -56,4 +56,9 @@ const splitCommands = {
 // `supported`: the lazy imports become require() (an import() of a .cjs file would go through
 // Node's ES module loader, which scans the whole file for its exports first).
 await build({ ...common, entryPoints: { tspod: 'lib/cli/bin.ts' }, plugins: [splitCommands], supported: { 'dynamic-import': false } });
-await build({ ...common, entryPoints: Object.fromEntries([...commandModules].map((n) => [`cmd-${n}`, `lib/cli/${n}.ts`])) });
+// The command bundles likewise: a lazy import of a builtin (node:net only when a socket is
+// probed) stays a plain require, not a trip through the ES module loader.
+await build({
+  ...common, entryPoints: Object.fromEntries([...commandModules].map((n) => [`cmd-${n}`, `lib/cli/${n}.ts`])),
+  supported: { 'dynamic-import': false },
+});

@@ -2,6 +2,7 @@
 // (util/template.ts) run over the rows as podman's report package does, with "table" for headers.
 import { defaultHeader, isJsonFormat, markMap, normalizeFormat, parseTemplate, tabwrite, TemplateError, type Template, type TemplateOptions } from '../util/template.js';
 import { columns } from '../util/human.js';
+import { out } from './out.js';
 
 /**
  * What the template engine needs to know about one verb's rows: the Go type name podman's messages
@@ -95,18 +96,18 @@ export function printList<T>(rows: T[], format: string | undefined, table: { hea
   if (quiet) {
     const seen = new Set<string>();
     const kept = unique ? rows.filter((r) => !seen.has(unique(r)) && seen.add(unique(r))) : rows;
-    process.stdout.write(kept.map((r) => quiet(r) + '\n').join(''));
+    out(kept.map((r) => quiet(r) + '\n').join(''));
     return;
   }
   const verb = opts?.verb ?? guessVerb(table.header);
   if (format !== undefined && isJsonFormat(format)) {
     // podman indents ps by 2, images and most others by 4
-    process.stdout.write(JSON.stringify(rows, null, VERBS[verb]?.jsonIndent ?? 4) + '\n');
+    out(JSON.stringify(rows, null, VERBS[verb]?.jsonIndent ?? 4) + '\n');
     return;
   }
   if (format) {
-    process.stdout.write(renderList(rows, format, { verb, ...opts }));
+    out(renderList(rows, format, { verb, ...opts }));
     return;
   }
-  process.stdout.write(columns([table.header, ...rows.map(table.row)]));
+  out(columns([table.header, ...rows.map(table.row)]));
 }

@@ -1,6 +1,7 @@
 // --help, rendered from the flag tables in podman's layout; loaded only when
 // help is asked for, so that no other command pays for it.
 import type { CommandSpec, FlagRow } from './args.js';
+import { byteCompare } from '../util/human.js';
 
 type Tables = typeof import('./flags.js');
 
@@ -13,7 +14,7 @@ function defaultText(f: FlagRow): string {
 
 /** The options block: `  -x, --name type   usage (default ...)`, sorted by name, columns aligned. */
 export function flagLines(rows: FlagRow[]): string {
-  const shown = rows.filter((f) => !f.hidden).sort((a, b) => a.name.localeCompare(b.name));
+  const shown = rows.filter((f) => !f.hidden).sort((a, b) => byteCompare(a.name, b.name));
   const left = shown.map((f) => {
     let word = f.arg ?? typeWord[f.type];
     if (f.optional !== undefined && f.type !== 'bool') word += `[="${f.optional}"]`;
@@ -44,7 +45,7 @@ export function rootHelp(t: Tables): string {
     entries.set(word, name.includes(' ') ? (t.groups[word] ?? spec.describe) : spec.describe);
   }
   for (const g of Object.keys(t.groupAliases)) entries.set(g, t.groups[g] ?? '');
-  const sorted = [...entries].sort(([a], [b]) => a.localeCompare(b));
+  const sorted = [...entries].sort(([a], [b]) => byteCompare(a, b));
   return `Manage pods, containers and images\n\nUsage:\n  tspod [options] [command]\n\nAvailable Commands:\n${commandList(sorted)}\nOptions:\n${flagLines([
     { name: 'help', type: 'bool', usage: 'Help for tspod' }, ...t.rootFlags])}`;
 }
@@ -58,6 +59,6 @@ export function groupHelp(group: string, t: Tables): string {
     const target = t.commands[to.slice(0, 2).join(' ')] ?? t.commands[to[0]!];
     if (!entries.has(sub) && target) entries.set(sub, target.describe);
   }
-  const sorted = [...entries].sort(([a], [b]) => a.localeCompare(b));
+  const sorted = [...entries].sort(([a], [b]) => byteCompare(a, b));
   return `${t.groups[group] ?? ''}\n\nUsage:\n  tspod ${group} [command]\n\nAvailable Commands:\n${commandList(sorted)}`;
 }

@@ -1,8 +1,9 @@
 // `tspod images [-q] [-n] [--no-trunc] [--sort KEY] [--filter K=V] [--history] [--format]`
-import { ago, columns, humanSize } from '../util/human.js';
+import { ago, columns, humanSize, byteCompare } from '../util/human.js';
 import { printList } from './format.js';
 import { type Args, toArray } from './args.js';
 import { TspodError } from '../util/errors.js';
+import { out } from './out.js';
 
 /** podman's --sort keys for images. */
 export const imageSortKeys = ['created', 'id', 'repository', 'size', 'tag'];
@@ -67,17 +68,17 @@ export async function handler(a: Args): Promise<void> {
   });
   type Row = (typeof rows)[number];
   const by: Record<string, (x: Row, y: Row) => number> = {
-    created: (x, y) => y.CreatedAt.localeCompare(x.CreatedAt),
-    id: (x, y) => x.Id.localeCompare(y.Id),
-    repository: (x, y) => x.Repository.localeCompare(y.Repository),
+    created: (x, y) => byteCompare(y.CreatedAt, x.CreatedAt),
+    id: (x, y) => byteCompare(x.Id, y.Id),
+    repository: (x, y) => byteCompare(x.Repository, y.Repository),
     size: (x, y) => x.Size - y.Size,
-    tag: (x, y) => x.Tag.localeCompare(y.Tag),
+    tag: (x, y) => byteCompare(x.Tag, y.Tag),
   };
   rows.sort(by[sort]);
   const header = [...(a.digests ? ['REPOSITORY', 'TAG', 'DIGEST', 'IMAGE ID', 'CREATED', 'SIZE'] : ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE']), ...(a.history ? ['HISTORY'] : [])];
   const row = (r: Row) => [...(a.digests ? [r.Repository, r.Tag, r.Digest, r.ID, r.CreatedSince, humanSize(r.Size)] : [r.Repository, r.Tag, r.ID, r.CreatedSince, humanSize(r.Size)]), ...(a.history ? [r.History] : [])];
   if (a.noheading && !a.format && !a.quiet) {
-    if (rows.length) process.stdout.write(columns(rows.map(row)));
+    if (rows.length) out(columns(rows.map(row)));
     return;
   }
   printList(rows, a.format as string | undefined, { header, row }, a.quiet ? (r) => r.ID : undefined, a.quiet ? (r) => r.ID : undefined);

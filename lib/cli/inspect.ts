@@ -2,6 +2,7 @@
 import { TspodError } from '../util/errors.js';
 import { renderList } from './format.js';
 import { type Args, positionals, toArray } from './args.js';
+import { out } from './out.js';
 
 export async function handler(a: Args): Promise<void> {
   let refs = a.operands;
@@ -19,10 +20,10 @@ export async function handler(a: Args): Promise<void> {
   const objects = inspect(refs, a.type as 'all' | 'container' | 'image');
   const format = a.format as string | undefined;
   if (!format || format === 'json') {
-    process.stdout.write(JSON.stringify(objects, null, 4) + '\n');
+    out(JSON.stringify(objects, null, 4) + '\n');
     return;
   }
-  process.stdout.write(renderList(objects, format, { verb: 'inspect' }));
+  out(renderList(objects, format, { verb: 'inspect' }));
 }
 
 /** `tspod container exists` / `tspod image exists`: exit 0 when it exists, 1 when not. */

@@ -1,6 +1,7 @@
 // The tspod command line: which module runs each command (imported only when
 // it runs), the global flags, and the one place that prints "Error: ..." and picks the exit code.
 import type { Args, Parsed } from './args.js';
+import { dropOutput, out } from './out.js';
 
 type Tables = typeof import('./flags.js');
 
@@ -147,7 +148,7 @@ async function dispatch(argv: string[]): Promise<void> {
     const helpAsked = root.help || found.rest.some((a) => a === '--help' || a === '-h');
     if (helpAsked) {
       const { rootHelp, groupHelp } = await import('./help.js');
-      process.stdout.write(found.group ? groupHelp(found.group, tables) : rootHelp(tables));
+      out(found.group ? groupHelp(found.group, tables) : rootHelp(tables));
       return;
     }
     throw new UsageError(`missing command 'tspod ${found.group ? `${found.group} ` : ''}COMMAND'`, found.group ?? '');
@@ -159,7 +160,7 @@ async function dispatch(argv: string[]): Promise<void> {
   const parsed: Parsed = parseFlags(found.rest, rows, command, spec.interspersed ?? true);
   if (parsed.help || root.help) {
     const { commandHelp } = await import('./help.js');
-    process.stdout.write(commandHelp(spec));
+    out(commandHelp(spec));
     return;
   }
   if (spec.maxArgs !== undefined && parsed.operands.length > spec.maxArgs) {
@@ -178,11 +179,14 @@ async function dispatch(argv: string[]): Promise<void> {
   };
   // Loaded only when one is given: most commands take none, and start-up counts.
   if (Object.values(opts).some((v) => (Array.isArray(v) ? v.length : v !== undefined))) {
-    const { applyGlobalOptions } = await import('../engine/system.js');
+    const { applyGlobalOptions } = await import('./globals.js');
     await applyGlobalOptions(opts);
   }
   // --noout: podman drops what commands print on stdout (errors still go to stderr).
-  if (global<boolean | undefined>('noout')) process.stdout.write = (() => true) as typeof process.stdout.write;
+  if (global<boolean | undefined>('noout')) {
+    dropOutput();
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+  }
   const logLevelHere = parsed.optionTokens.some((t) => t === '--log-level' || t.startsWith('--log-level='));
   const logLevel = logLevelHere ? parsed.values['log-level'] : root.values['log-level'];
   const options = parsed.optionTokens.at(-1) === '--' ? parsed.optionTokens.slice(0, -1) : parsed.optionTokens;

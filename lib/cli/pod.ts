@@ -1,6 +1,6 @@
 // `tspod pod create|start|stop|restart|kill|rm|ps|inspect|exists|top|logs|prune`
 import { TspodError } from '../util/errors.js';
-import { ago, columns } from '../util/human.js';
+import { ago, columns, byteCompare } from '../util/human.js';
 import { type Args, toArray } from './args.js';
 
 export async function handler(a: Args): Promise<number | void> {
@@ -11,7 +11,7 @@ export async function handler(a: Args): Promise<number | void> {
   // --all / --latest on the pod verbs (podman's: every pod, the last created).
   if (sub !== 'create' && sub !== 'ps' && (a.all || a.latest)) {
     if (refs.length) throw new TspodError(a.all ? 'when using the --all switch, you may not pass any pod names or IDs' : '--latest and pods cannot be used together');
-    const reps = pods.podReports().sort((x, y) => y.pod.created.localeCompare(x.pod.created));
+    const reps = pods.podReports().sort((x, y) => byteCompare(y.pod.created, x.pod.created));
     refs = (a.latest ? reps.slice(0, 1) : reps).map((r) => r.pod.id);
     if (!refs.length && a.latest) throw new TspodError('no pods to act on: no such pod');
   }
@@ -125,8 +125,8 @@ export async function handler(a: Args): Promise<number | void> {
       });
       let reps = pods.podReports().filter((r) => [...new Set(pf.map((f) => f.k))].every((k) => pf.filter((f) => f.k === k).some((f) => f.fn(r))));
       const cmp: Record<string, (x: (typeof reps)[number], y: (typeof reps)[number]) => number> = {
-        created: (x, y) => y.pod.created.localeCompare(x.pod.created), id: (x, y) => x.pod.id.localeCompare(y.pod.id),
-        name: (x, y) => x.pod.name.localeCompare(y.pod.name), number: (x, y) => x.members.length - y.members.length, status: (x, y) => x.status.localeCompare(y.status),
+        created: (x, y) => byteCompare(y.pod.created, x.pod.created), id: (x, y) => byteCompare(x.pod.id, y.pod.id),
+        name: (x, y) => byteCompare(x.pod.name, y.pod.name), number: (x, y) => x.members.length - y.members.length, status: (x, y) => byteCompare(x.status, y.status),
       };
       reps.sort(cmp[sort]);
       if (a.latest) reps = [...reps].sort(cmp.created).slice(0, 1);

@@ -1,8 +1,9 @@
 // `tspod ps [-a] [-q] [-n N] [--no-trunc] [--noheading] [--sort KEY] [--size] [--ns] [--filter K=V] [--format]`
-import { ago, columns, humanSize } from '../util/human.js';
+import { ago, columns, humanSize, byteCompare } from '../util/human.js';
 import { printList } from './format.js';
 import { type Args, toArray } from './args.js';
 import { UsageError } from './args.js';
+import { out } from './out.js';
 
 /** podman's --sort keys for ps. */
 export const psSortKeys = ['command', 'created', 'id', 'image', 'names', 'runningfor', 'size', 'status'];
@@ -12,14 +13,14 @@ export async function handler(a: Args): Promise<void> {
   if (!every) return printOnce(a);
   // -w N: the list again every N seconds on a cleared screen, until interrupted (podman's).
   for (;;) {
-    process.stdout.write('\x1b[H\x1b[2J');
+    out('\x1b[H\x1b[2J');
     await printOnce(a);
     await new Promise((r) => setTimeout(r, every * 1000));
   }
 }
 
 async function printOnce(a: Args): Promise<void> {
-  const { containerList, parseFilters, podIdsFor, podNames, containerRwSize, containerNamespaces } = await import('../engine/containers.js');
+  const { containerList, parseFilters, podIdsFor, podNames, containerRwSize, containerNamespaces, imageSizes: sizesOfImages } = await import('../engine/container-list.js');
   const sort = String(a.sort ?? 'created');
   if (!psSortKeys.includes(sort)) {
     throw new UsageError(`invalid argument "${sort}" for "--sort" flag: "${sort}" is not a valid value.  Choose from: "${psSortKeys.join(', ')}"`, 'ps');
@@ -33,11 +34,7 @@ async function printOnce(a: Args): Promise<void> {
   let list = containerList(all).filter((c) => filters.every((f) => f.match(c)));
   // --last N: the N most recently created (podman), then shown in the sort order.
   if (limit !== undefined) list = [...list].sort((x, y) => Date.parse(y.created) - Date.parse(x.created)).slice(0, limit);
-  const imageSizes = new Map<string, number>();
-  if (a.size) {
-    const { imageList } = await import('../engine/images.js');
-    for (const img of imageList()) imageSizes.set(img.id, img.size);
-  }
+  const imageSizes = a.size ? sizesOfImages() : new Map<string, number>();
   const rows = list.map((c) => {
     const s = c.state;
     const status = s.status === 'running' ? `Up ${ago(s.startedAt ?? c.created).replace(/ ago$/, '')}`
@@ -57,21 +54,21 @@ async function printOnce(a: Args): Promise<void> {
   });
   type Row = (typeof rows)[number];
   const by: Record<string, (x: Row, y: Row) => number> = {
-    command: (x, y) => x.Command.localeCompare(y.Command),
-    created: (x, y) => x.CreatedAt.localeCompare(y.CreatedAt),
-    runningfor: (x, y) => x.CreatedAt.localeCompare(y.CreatedAt),
-    id: (x, y) => x.Id.localeCompare(y.Id),
-    image: (x, y) => x.Image.localeCompare(y.Image),
-    names: (x, y) => x.Names[0]!.localeCompare(y.Names[0]!),
+    command: (x, y) => byteCompare(x.Command, y.Command),
+    created: (x, y) => byteCompare(x.CreatedAt, y.CreatedAt),
+    runningfor: (x, y) => byteCompare(x.CreatedAt, y.CreatedAt),
+    id: (x, y) => byteCompare(x.Id, y.Id),
+    image: (x, y) => byteCompare(x.Image, y.Image),
+    names: (x, y) => byteCompare(x.Names[0]!, y.Names[0]!),
     size: (x, y) => (x.Size?.RwSize ?? 0) - (y.Size?.RwSize ?? 0),
-    status: (x, y) => x.Status.localeCompare(y.Status),
+    status: (x, y) => byteCompare(x.Status, y.Status),
   };
   rows.sort(by[sort]);
   const noheading = Boolean(a.noheading);
   if (a.ns && !a.format && !a.quiet) {
     const table = rows.map((r) => [r.ID, r.Names[0]!, String(r.Pid), ...(['cgroup', 'ipc', 'mnt', 'net', 'pid', 'user', 'uts'] as const).map((k) => r.Namespaces![k])]);
     const lines = [...(noheading ? [] : [['CONTAINER ID', 'NAMES', 'PID', 'CGROUPNS', 'IPC', 'MNT', 'NET', 'PIDNS', 'USERNS', 'UTS']]), ...table];
-    if (lines.length) process.stdout.write(columns(lines));
+    if (lines.length) out(columns(lines));
     return;
   }
   // A template sees Names as podman's ps does: one string (json keeps the list).
@@ -80,7 +77,7 @@ async function printOnce(a: Args): Promise<void> {
   const header = ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES', ...(a.size ? ['SIZE'] : []), ...(a.pod ? ['POD ID', 'PODNAME'] : [])];
   const row = (r: Row) => [r.ID, r.Image, a['no-trunc'] ? r.Command : r.Command.slice(0, 20), r.CreatedHuman, r.Status, r.Ports, r.Names[0]!, ...(a.size ? [sizeText(r)] : []), ...(a.pod ? [r.Pod, r.PodName] : [])];
   if (noheading && !a.format && !a.quiet) {
-    if (rows.length) process.stdout.write(columns(rows.map(row)));
+    if (rows.length) out(columns(rows.map(row)));
     return;
   }
   printList(templated as typeof rows, a.format as string | undefined, { header, row }, a.quiet ? (r) => r.ID : undefined);

@@ -1,12 +1,13 @@
 // `tspod version [--format json|TEMPLATE]`
 import type { Args } from './args.js';
 import { renderObject } from './format.js';
+import { out } from './out.js';
 
 export async function handler(a: Args): Promise<void> {
   const { versionInfo } = await import('../engine/system.js');
   const v = versionInfo();
   const format = a.format as string | undefined;
-  if (format === 'json') process.stdout.write(JSON.stringify({ Client: v }, null, 2) + '\n');
-  else if (format) process.stdout.write(renderObject({ Client: v }, format, { verb: 'version' }));
-  else process.stdout.write(`Version:      ${v.Version}\nNode Version: ${v.NodeVersion}\nOS/Arch:      ${v.OsArch}\n`);
+  if (format === 'json') out(JSON.stringify({ Client: v }, null, 2) + '\n');
+  else if (format) out(renderObject({ Client: v }, format, { verb: 'version' }));
+  else out(`Version:      ${v.Version}\nNode Version: ${v.NodeVersion}\nOS/Arch:      ${v.OsArch}\n`);
 }

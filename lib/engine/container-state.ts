@@ -1,7 +1,6 @@
 // Where a container's runtime files live and how to read its processes:
 // shared by run (which starts containers) and the lifecycle verbs; and finding them without a record.
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { errnoCode } from '../util/errors.js';
 import { join } from 'node:path';
 import type { Store } from '../storage/store.js';
@@ -155,6 +154,8 @@ export async function sweepRuntimeSockets(): Promise<string[]> {
   if (!names.length) return removed;
   const bound = boundSocketPaths();
   if (!bound) return removed;
+  // Loaded only when there is a leftover to probe: every command opens the store, few sweep.
+  const { connect } = await import('node:net');
   for (const n of names) {
     const path = join(dir, n);
     if (bound.has(path)) continue;

@@ -10,6 +10,7 @@ import { openStore } from './store.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
 import { buildStepImageIds } from '../build/cache.js';
+import { byteCompare } from '../util/human.js';
 
 /** The images; without ALL, podman's intermediate images are left out: the unnamed ones a
  * `tspod build` step made that another image is built on. */
@@ -252,7 +253,7 @@ export async function imageDiff(ref: string, other?: string): Promise<Array<{ ki
   const lowers = base.chainIds.map((c) => store.layers.diffDir(c)).reverse();
   const seen = new Map<string, 'A' | 'C' | 'D'>();
   for (const d of own) for (const e of layerDiff(d, lowers)) seen.set(e.path, e.kind);
-  return [...seen].sort(([x], [y]) => x.localeCompare(y)).map(([path, kind]) => ({ kind, path }));
+  return [...seen].sort(([x], [y]) => byteCompare(x, y)).map(([path, kind]) => ({ kind, path }));
 }
 
 export interface ImageTree {

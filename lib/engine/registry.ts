@@ -2,10 +2,13 @@
 import { findCredentials, removeCredentials, storeCredentials, type Credentials } from '../config/auth-file.js';
 import { loadRegistriesConf } from '../config/registries-conf.js';
 import { parsePlatform } from '../image/manifest.js';
-import { pullImage, remoteDigest, type PullEvents, type PullResult } from '../image/pull.js';
-import { pushImage, type PushEvents } from '../image/push.js';
+import type { PullEvents, PullResult } from '../image/pull.js';
+import type { PushEvents } from '../image/push.js';
 import { endpointsFor } from '../image/registries.js';
-import { RegistryClient } from '../image/registry-client.js';
+// The registry client (node:https, tls) loads only when a command talks to a registry: run and
+// create with a local image never do, and those modules are a good part of their start-up.
+const client = () => import('../image/registry-client.js');
+const puller = () => import('../image/pull.js');
 import { findLocalImage } from '../image/resolve.js';
 import type { ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
@@ -34,6 +37,7 @@ export function parseCreds(s: string | undefined): Credentials | undefined {
 }
 
 export async function pull(ref: string, o: PullOptions, store: Store = openStore()): Promise<PullResult> {
+  const { pullImage } = await puller();
   return pullImage(store, ref, {
     tlsVerify: o.tlsVerify,
     creds: parseCreds(o.creds),
@@ -61,6 +65,7 @@ export async function imageForRun(store: Store, ref: string, policy: PullPolicy,
   }
   if (local && policy === 'missing') return local;
   if (local && policy === 'newer') {
+    const { remoteDigest } = await puller();
     const remote = await remoteDigest(ref, { tlsVerify: o.tlsVerify, creds: parseCreds(o.creds), authfile: o.authfile });
     if (!remote || remote === local.digest || local.repoDigests?.some((r) => r.endsWith(`@${remote}`))) return local;
   }
@@ -76,6 +81,7 @@ export async function push(source: string, dest: string | undefined, o: Registry
   const store = openStore();
   const img = findLocalImage(store.images.list(), source);
   if (!img) throw new TspodError(`${source}: image not known; see \`tspod images\``);
+  const { pushImage } = await import('../image/push.js');
   return pushImage(store, img, dest ?? source, { tlsVerify: o.tlsVerify, creds: parseCreds(o.creds), authfile: o.authfile, events: o.events });
 }
 
@@ -91,6 +97,7 @@ function loginKey(registry: string): { key: string; host: string } {
 export async function login(registry: string, creds: Credentials, o: RegistryOptions): Promise<string> {
   const { key, host } = loginKey(registry);
   const ep = endpointsFor(loadRegistriesConf(), { domain: host, path: 'x' }, o.tlsVerify).find((e) => !e.mirror)!;
+  const { RegistryClient } = await client();
   await new RegistryClient(host, { insecure: ep.insecure, creds }).ping();
   return storeCredentials(key, creds, o.authfile);
 }

@@ -1,6 +1,6 @@
 // Named and anonymous volumes: create, list, inspect, remove, prune, export and import,
 // and how `run -v NAME:/path` and `--mount type=volume` turn a volume into a container mount.
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../util/builtins.js';
 import { chmodSync, createWriteStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { join, posix } from 'node:path';

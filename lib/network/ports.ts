@@ -2,8 +2,7 @@
 // before the container starts, and asking slirp4netns to forward them through
 // its API socket (add_hostfwd), one request per connection.
 import { readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
+import { lazyNet } from '../util/builtins.js';
 import { TspodError } from '../util/errors.js';
 import { spawn } from 'node:child_process';
 import { helperPath } from '../config/paths.js';
@@ -69,7 +68,7 @@ function probe(p: PortMapping): Promise<number> {
         ? `host port ${p.hostIp}:${p.hostPort}/${p.protocol} is already in use: pick another host port with -p HOSTPORT:${p.containerPort}`
         : `cannot use host port ${p.hostIp}:${p.hostPort}/${p.protocol}: ${err.message}`));
     if (p.protocol === 'udp') {
-      const s = createSocket('udp4');
+      const s = process.getBuiltinModule('node:dgram').createSocket('udp4');
       s.once('error', fail);
       s.bind(p.hostPort, p.hostIp, () => {
         const got = s.address().port;
@@ -77,7 +76,7 @@ function probe(p: PortMapping): Promise<number> {
       });
       return;
     }
-    const s = createServer();
+    const s = lazyNet().createServer();
     s.once('error', fail);
     s.listen(p.hostPort, p.hostIp, () => {
       const got = (s.address() as { port: number }).port;
@@ -88,7 +87,7 @@ function probe(p: PortMapping): Promise<number> {
 
 function apiCall(socket: string, request: object): Promise<{ return?: unknown; error?: { desc?: string } }> {
   return new Promise((resolve, reject) => {
-    const c = connect(socket);
+    const c = lazyNet().connect(socket);
     let data = '';
     c.on('connect', () => c.end(JSON.stringify(request)));
     c.on('data', (d) => (data += d));

@@ -1,14 +1,14 @@
 // Starting one container through tspod-launch: the launch plan (what the
 // helper mounts and execs), the helper process on our stdio (which it relays
 // to the container's pipes or terminal) or under tspod-monitor, and the sync
-// protocol (id maps, started/failed).
+// protocol (started/failed); the container joins the user's shared user namespace (pause.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { helperPath, tspodPaths } from '../config/paths.js';
 import { TspodError } from '../util/errors.js';
 import { SyncChannel, helperError } from './sync.js';
-import { writeIdMaps } from './idmap.js';
+import { ensureUserNamespace } from './pause.js';
 import type { TmpfsMount } from './mounts.js';
 import type { SeccompProfileRef } from './confinement.js';
 
@@ -172,8 +172,14 @@ export interface LaunchResult {
   exitCode: number;
 }
 
-export function launch(plan: LaunchPlan, io: LaunchIO, hooks: LaunchHooks): Promise<LaunchResult> {
-  return runHelper(planLines(plan), io, hooks, plan.preserveFds);
+export async function launch(plan: LaunchPlan, io: LaunchIO, hooks: LaunchHooks): Promise<LaunchResult> {
+  const lines = planLines(plan);
+  // The container joins the user's shared user namespace (a pod member joins its infra's, the same one).
+  if (!plan.podTarget) {
+    const holder = await ensureUserNamespace();
+    lines.push(['userns_join', String(holder.pid), holder.start]);
+  }
+  return runHelper(lines, io, hooks, plan.preserveFds);
 }
 
 /** `tspod exec`: the same helper in exec mode, joining the namespaces of `target`. */
@@ -219,10 +225,7 @@ async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, pr
       const line = await ch.next();
       if (line === undefined) break;
       const [kind, a = '', b = ''] = line.split('\t');
-      if (kind === 'userns') {
-        await writeIdMaps(Number(a));
-        ch.send('mapped');
-      } else if (kind === 'started') {
+      if (kind === 'started') {
         await hooks.started(Number(a));
         if (b === 'ack') ch.send('recorded');
       } else if (kind === 'execfail') {

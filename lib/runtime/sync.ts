@@ -2,9 +2,9 @@
 // that the helper connects to (it works the same whether the helper runs on a
 // pipe or on a pty, where no extra fd can be passed). Messages are lines of
 // tab-separated fields.
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { lstatSync, mkdirSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { lazyNet, randomBytes } from '../util/builtins.js';
 import { join } from 'node:path';
 import { tspodPaths } from '../config/paths.js';
 import { TspodError } from '../util/errors.js';
@@ -40,7 +40,7 @@ export class SyncChannel {
     const path = join(dir, `sync-${randomBytes(6).toString('hex')}.sock`);
     let onConnect!: (s: Socket) => void;
     const connected = new Promise<Socket>((resolve) => (onConnect = resolve));
-    const server = createServer((s) => onConnect(s));
+    const server = lazyNet().createServer((s) => onConnect(s));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(path, () => resolve());

@@ -1,16 +1,15 @@
-// Running a command as root of a mapped user namespace (the user's own uid
-// as 0, the subordinate range above it): how tspod extracts layers with
-// their owners and removes files that belong to subordinate ids.
+// Running a command as root of the user's shared user namespace (the user's own uid
+// as 0, the subordinate ranges above it; runtime/pause.ts holds it): how tspod
+// extracts layers with their owners and removes files that belong to subordinate ids.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { helperPath } from '../config/paths.js';
 import type { RootFileOps } from '../storage/layers.js';
-import { defaultLimits, extractLayer, type ExtractLauncher } from '../storage/extract.js';
+import type { ExtractLauncher } from '../storage/extract.js';
 import { TspodError } from '../util/errors.js';
-import { SyncChannel, helperError } from './sync.js';
-import { writeIdMaps } from './idmap.js';
+import { ensureUserNamespace, stopUserNamespaceIfUnused, type UserNamespaceHolder } from './pause.js';
 
 export interface UsernsResult {
   exitCode: number;
@@ -28,36 +27,39 @@ export interface UsernsIo {
   inherit?: boolean;
 }
 
+/** Run ARGV as root of the user's shared user namespace (runtime/pause.ts), joined by
+ * tspod-userns: no namespace and no id maps of its own. When no container exists, the
+ * namespace's holder is stopped again afterwards. */
 export async function runInUserns(argv: string[], io: UsernsIo = {}): Promise<UsernsResult> {
-  const { input, stdinFd, stdoutFd } = io;
-  const ch = await SyncChannel.open();
   try {
-    const child = spawn(helperPath('tspod-userns'), argv, {
-      env: { ...process.env, TSPOD_SYNC_SOCKET: ch.path },
-      stdio: io.inherit ? 'inherit' : [input !== undefined || io.stdin ? 'pipe' : stdinFd ?? 'ignore', stdoutFd ?? 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    if (input !== undefined) child.stdin!.end(input);
-    else if (io.stdin) pipeline(io.stdin, child.stdin!, () => undefined);
-    const exited = new Promise<number>((resolve, reject) => {
-      child.on('error', (err) => reject(new TspodError(`cannot run ${helperPath('tspod-userns')}: ${err.message} (was \`npm run build\` run?)`)));
-      child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? 9 : 0)));
-    });
-    await ch.waitConnected(exited);
-    const line = await ch.next();
-    if (line?.startsWith('userns\t')) {
-      await writeIdMaps(Number(line.split('\t')[1]));
-      ch.send('mapped');
-    } else if (line?.startsWith('error\t')) {
-      await exited;
-      throw helperError(line);
+    for (let attempt = 1; ; attempt++) {
+      const holder = await ensureUserNamespace();
+      const r = await runJoined(holder, argv, io);
+      // The holder went away between our look-up and the join (a concurrent stop, a kill -9):
+      // the next look-up starts a new one. Only when nothing ran (the helper's own failure).
+      if (r.exitCode === 125 && /^tspod-userns: pause: /.test(r.stderr) && attempt < 3 && !io.stdin && !io.inherit) continue;
+      return r;
     }
-    const exitCode = await exited;
-    return { exitCode, stderr };
   } finally {
-    ch.close();
+    await stopUserNamespaceIfUnused();
   }
+}
+
+async function runJoined(holder: UserNamespaceHolder, argv: string[], io: UsernsIo): Promise<UsernsResult> {
+  const { input, stdinFd, stdoutFd } = io;
+  const path = helperPath('tspod-userns');
+  const child = spawn(path, ['-J', String(holder.pid), holder.start, ...argv], {
+    stdio: io.inherit ? 'inherit' : [input !== undefined || io.stdin ? 'pipe' : stdinFd ?? 'ignore', stdoutFd ?? 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  if (input !== undefined) child.stdin!.end(input);
+  else if (io.stdin) pipeline(io.stdin, child.stdin!, () => undefined);
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    child.on('error', (err) => reject(new TspodError(`cannot run ${path}: ${err.message} (was \`npm run build\` run?)`)));
+    child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? 9 : 0)));
+  });
+  return { exitCode, stderr };
 }
 
 /** Remove paths that may hold files owned by subordinate ids. */
@@ -72,6 +74,7 @@ export async function removeAsRoot(paths: string[]): Promise<void> {
 export async function extractLayerAsRoot(blobPath: string, dest: string, diffId?: string): Promise<void> {
   const launch: ExtractLauncher = (args, stdin) => runInUserns([helperPath('tspod-extract'), ...args], { stdin });
   try {
+    const { defaultLimits, extractLayer } = await import('../storage/extract.js');
     await extractLayer(blobPath, dest, defaultLimits(), diffId, launch);
   } catch (err) {
     if (err instanceof TspodError) throw err;
@@ -84,6 +87,7 @@ export async function extractLayerAsRoot(blobPath: string, dest: string, diffId?
 export async function extractArchiveAsRoot(file: string, dest: string, what: string): Promise<void> {
   const launch: ExtractLauncher = (args, stdin) => runInUserns([helperPath('tspod-extract'), '--plain', ...args], { stdin });
   try {
+    const { defaultLimits, extractLayer } = await import('../storage/extract.js');
     await extractLayer(file, dest, defaultLimits(), undefined, launch);
   } catch (err) {
     throw new TspodError(`${what} cannot be imported: ${(err as Error).message.replace(/^layer \S+ cannot be extracted: /, '')}`);

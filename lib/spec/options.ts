@@ -2,7 +2,7 @@
 // /etc/resolv.conf entries, resource limits (validated as podman 4.3 validates them),
 // annotations, exposed ports, labels from files, environment rules. Pure: nothing here
 // touches the file system except cgroupV2Delegation, which reads the tree it is given.
-import { isIP } from 'node:net';
+import { lazyNet } from '../util/builtins.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TspodError } from '../util/errors.js';
@@ -16,7 +16,7 @@ export function parseAddHost(spec: string): HostEntry {
   const host = spec.slice(0, i);
   const ip = spec.slice(i + 1);
   if (!/^[a-zA-Z0-9_]([a-zA-Z0-9_.-]*)$/.test(host)) throw new TspodError(`invalid hostname in add-host: "${host}"`);
-  if (!isIP(ip.replace(/^\[(.*)\]$/, '$1'))) throw new TspodError(`invalid IP address in add-host: "${ip}"`);
+  if (!lazyNet().isIP(ip.replace(/^\[(.*)\]$/, '$1'))) throw new TspodError(`invalid IP address in add-host: "${ip}"`);
   return { host, ip: ip.replace(/^\[(.*)\]$/, '$1') };
 }
 
@@ -26,7 +26,7 @@ export interface DnsSpec { servers: string[]; search: string[]; options: string[
 export function parseDns(servers: string[], search: string[], options: string[], network: string): DnsSpec | undefined {
   if (!servers.length && !search.length && !options.length) return undefined;
   if (network.split(':')[0] === 'none') throw new TspodError('conflicting options: dns and the network mode: none');
-  for (const s of servers) if (!isIP(s)) throw new TspodError(`${s} is not an ip address`);
+  for (const s of servers) if (!lazyNet().isIP(s)) throw new TspodError(`${s} is not an ip address`);
   for (const d of search) if (d !== '.' && !/^[a-zA-Z0-9_]([a-zA-Z0-9_.-]*)$/.test(d)) throw new TspodError(`invalid --dns-search "${d}": a domain name, or "." for none`);
   for (const o of options) if (!/^[a-zA-Z0-9_:.-]+$/.test(o)) throw new TspodError(`invalid --dns-option "${o}": an option of resolv.conf(5) such as ndots:2`);
   return { servers, search, options };

@@ -1,10 +1,9 @@
 // Content-addressable blobs (layers, configs, manifests) under blobs/sha256.
 // A blob enters the store only after its sha256 matches: it is written to a
 // temp file first and renamed into place.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from '../util/builtins.js';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { TspodError } from '../util/errors.js';
 
@@ -14,6 +13,7 @@ export function sha256(data: string | Uint8Array): string {
 
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
+  const { pipeline } = await import('node:stream/promises');
   await pipeline(createReadStream(path), h);
   return 'sha256:' + h.digest('hex');
 }
@@ -83,6 +83,7 @@ export class BlobStore {
     const h = createHash('sha256');
     src.on('data', (chunk: Buffer) => h.update(chunk));
     try {
+      const { pipeline } = await import('node:stream/promises');
       await pipeline(src, createWriteStream(tmp, { fd: openSync(tmp, 'w', 0o644) }));
     } catch (err) {
       rmSync(tmp, { force: true });

@@ -4,7 +4,7 @@
 // per content); plus the writable layer (upper, work), mount point (merged) and userdata.
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from '../util/builtins.js';
 import { errnoCode, TspodError } from '../util/errors.js';
 import { writeJsonAtomic } from '../util/fs.js';
 

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, writeJsonAtomic } from '../util/fs.js';
 import { digestHex } from './blobs.js';
+import { byteCompare } from '../util/human.js';
 
 export interface ImageConfig {
   architecture?: string;
@@ -60,7 +61,7 @@ export class ImageStore {
       .filter((n) => n.endsWith('.json'))
       .map((n) => readJson<ImageRecord>(join(this.dir(), n)))
       .filter((r): r is ImageRecord => r !== undefined)
-      .sort((a, b) => b.created.localeCompare(a.created));
+      .sort((a, b) => byteCompare(b.created, a.created));
   }
 
   get(id: string): ImageRecord | undefined {

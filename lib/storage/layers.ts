@@ -3,7 +3,7 @@
 // The chain id names a layer together with everything below it (OCI).
 import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../util/builtins.js';
 import { readJson, writeJsonAtomic } from '../util/fs.js';
 import { sha256, digestHex, type BlobStore } from './blobs.js';
 import { lockName, withLockAsync } from './lock.js';

@@ -11,8 +11,8 @@
 // Abstract names belong to a network namespace: every taker must be in the host's (tspod's own),
 // never inside a container's. helpers-c/lock.h takes the same locks from C.
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { randomBytes, createHash } from 'node:crypto';
+import type { Server } from 'node:net';
+import { createHash, lazyNet, randomBytes } from '../util/builtins.js';
 import { join } from 'node:path';
 import { errnoCode, TspodError } from '../util/errors.js';
 
@@ -87,7 +87,7 @@ function abstractName(spec: LockSpec): string {
 
 /** One attempt: the release function, or undefined while another process holds the lock. */
 function tryLock(address: string): (() => void) | undefined {
-  const server: Server = createServer();
+  const server: Server = lazyNet().createServer();
   // A failed bind is also reported as an 'error' event later: swallow it (the result is read below).
   server.on('error', () => undefined);
   server.listen({ path: address });

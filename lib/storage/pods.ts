@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, writeJsonAtomic } from '../util/fs.js';
+import { byteCompare } from '../util/human.js';
 
 export interface PodRecord {
   version: 1;
@@ -33,7 +34,7 @@ export class PodStore {
       .filter((n) => !n.startsWith('.'))
       .map((n) => readJson<PodRecord>(join(this.dir(), n, 'pod.json')))
       .filter((r): r is PodRecord => r !== undefined)
-      .sort((a, b) => b.created.localeCompare(a.created));
+      .sort((a, b) => byteCompare(b.created, a.created));
   }
 
   get(id: string): PodRecord | undefined {

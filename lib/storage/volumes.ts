@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, writeJsonAtomic } from '../util/fs.js';
+import { byteCompare } from '../util/human.js';
 
 export interface VolumeRecord {
   version: 1;
@@ -45,7 +46,7 @@ export class VolumeStore {
         bad(name, err as Error);
       }
     }
-    return out.sort((a, b) => a.name.localeCompare(b.name));
+    return out.sort((a, b) => byteCompare(a.name, b.name));
   }
 
   get(name: string): VolumeRecord | undefined {

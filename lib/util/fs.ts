@@ -1,7 +1,7 @@
 // Small file-system pieces: atomic JSON writes and tolerant reads.
 // (A full disk is reported with the file and the fix.)
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './builtins.js';
 import { dirname, basename, join } from 'node:path';
 import { errnoCode, TspodError } from './errors.js';
 

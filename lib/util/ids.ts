@@ -1,5 +1,5 @@
 // Container ids (64 hex digits) and podman-style random adjective_noun names.
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './builtins.js';
 
 export function newId(): string {
   return randomBytes(32).toString('hex');

@@ -53,7 +53,7 @@ export default async function setup(project: TestProject) {
     authed.process.kill('SIGTERM');
     // Whatever a failed test left running goes too (the test user runs nothing else).
     const { userProcesses, containerProcesses } = await import('./procs.js');
-    for (const p of userProcesses(['node', ...containerProcesses])) {
+    for (const p of userProcesses(['node', 'tspod-pause', ...containerProcesses])) {
       if (p.pid === process.pid) continue;
       try {
         const cmd = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8');

@@ -60,6 +60,12 @@ describe('global flags', () => {
     const r = await tspod(['--noout', 'images']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe('');
+    // ps, version and inspect write to fd 1 themselves (not through process.stdout): dropped too.
+    for (const args of [['ps', '-a'], ['version'], ['inspect', '--type', 'image', 'busybox']]) {
+      const q = await tspod(['--noout', ...args]);
+      expect([q.exitCode, q.stdout]).toEqual([0, '']);
+    }
+    expect((await tspod(['ps', '-a'])).stdout).toContain('CONTAINER ID');
     expect((await tspod(['--noout', 'rmi', 'nothere'])).stderr).toBe('Error: nothere: image not known');
   });
 });
