@@ -29,6 +29,12 @@ export interface PodCreateOptions {
   publish: string[];
   labels: Record<string, string>;
   storageOpts: string[];
+  /** --network and its companions: the infra's (so the pod's) network; on user networks the pod's name is an alias */
+  network?: string;
+  networkAliases?: string[];
+  ip?: string;
+  ip6?: string;
+  macAddress?: string;
 }
 
 /** A container's options with nothing asked for: the base of the infra's. */
@@ -85,6 +91,7 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
     const infra = await createContainer(store, {
       ...plainRunOptions('', []), name: `${pod.id.slice(0, 12)}-infra`, hostname: pod.hostname, publish: o.publish,
       storageOpts: o.storageOpts, infraFor: { podId: pod.id, rootfs },
+      ...(o.network && o.network !== 'slirp4netns' ? { network: o.network, networkAliases: [pod.name, ...(o.networkAliases ?? [])], ip: o.ip, ip6: o.ip6, macAddress: o.macAddress } : {}),
     });
     pod.infraId = infra.id;
     await store.locked(async () => store.pods.save(pod));

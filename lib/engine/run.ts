@@ -489,6 +489,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (opts.preserveFds && opts.tty) throw new TspodError('--preserve-fds cannot be combined with -t: the terminal helper cannot pass extra descriptors');
   const extraEnv = [...opts.envFile.flatMap(parseEnvFile), ...opts.env.map(expandEnv)];
   const shared = !!opts.pod?.shared;
+  if (shared && netSpec.mode === 'bridge') throw new TspodError('a container in a pod shares the pod\'s network: give --network to `tspod pod create`');
   if (shared && (ports.length || opts.publishAll)) throw new TspodError('a container in a pod shares the pod\'s network: publish ports on the pod (`tspod pod create -p ...`)');
   const image = opts.infraFor
     ? { id: '', names: ['tspod-infra'], chainIds: [] as string[] }
@@ -690,7 +691,17 @@ async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPla
   }
   if (!record.config.pod || !store.pods.get(record.config.pod)?.infraId) return plan;
   const { ensureInfraRunning } = await import('./pods.js');
-  return { ...plan, podTarget: await ensureInfraRunning(store, record.config.pod) };
+  const podTarget = await ensureInfraRunning(store, record.config.pod);
+  // a pod on user-defined networks: its members see the infra's /etc/hosts and resolv.conf
+  const infraId = store.pods.get(record.config.pod)!.infraId;
+  if (store.containers.get(infraId)?.config.networks) {
+    for (const f of ['hosts', 'resolv.conf']) {
+      const from = join(store.containers.dir(infraId), 'userdata', f);
+      const to = join(store.containers.dir(record.id), 'userdata', f);
+      if (existsSync(from) && existsSync(to)) writeFileSync(to, readFileSync(from));
+    }
+  }
+  return { ...plan, podTarget };
 }
 
 /** Run in the foreground: tspod is the container's parent until it exits. */

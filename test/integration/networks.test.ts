@@ -141,6 +141,20 @@ describe('containers on user-defined networks', () => {
     expect(nx.stdout).toBe('1');
   });
 
+  it('a pod joins a network: its members are reached by the pod\'s name and see its resolv.conf', async () => {
+    await tspod(['network', 'create', 'pods']);
+    const pc = await tspod(['pod', 'create', '--network', 'pods', '--name', 'pp']);
+    expect(pc.exitCode, pc.stderr).toBe(0);
+    const m = await tspod(['run', '-d', '--pod', 'pp', '--name', 'member', 'busybox', 'sh', '-c', serve('in-pod')]);
+    expect(m.exitCode, m.stderr).toBe(0);
+    expect((await tspod(['exec', 'member', 'sh', '-c', 'head -1 /etc/resolv.conf'])).stdout).toMatch(/^search dns\.podman/);
+    const r = await tspod(['run', '--rm', '--network', 'pods', 'busybox', 'sh', '-c', 'n=0; until timeout 3 wget -q -O - http://pp:8080/ || [ $n -ge 20 ]; do n=$((n+1)); sleep 0.2; done']);
+    expect(r.stdout).toBe('in-pod');
+    const bad = await tspod(['run', '--rm', '--pod', 'pp', '--network', 'pods', 'busybox', 'true']);
+    expect([bad.exitCode, bad.stderr]).toEqual([125, 'Error: a container in a pod shares the pod\'s network: give --network to `tspod pod create`']);
+    expect((await tspod(['pod', 'rm', '-f', 'pp'])).exitCode).toBe(0);
+  });
+
   it('keeps two networks apart; --internal has no way out; connect and disconnect a running container', async () => {
     await tspod(['network', 'create', 'red']);
     await tspod(['network', 'create', 'blue']);
