@@ -118,7 +118,7 @@ export function parseFilters(specs: string[], podIds: (ref: string) => string[] 
         // A named volume's name, or a mount's destination in the container (podman's VOLUME or /DEST).
         return { key, match: (c) => (full(c)?.config.mounts ?? []).some((m) => (m.type === 'volume' && m.volume === value) || m.destination === value) };
       case 'network':
-        return { key, match: (c) => full(c)?.config.network === value };
+        return { key, match: (c) => full(c)?.config.network === value || full(c)?.config.networks?.[value] !== undefined };
       case 'health':
         // tspod runs no healthchecks: no container has a health state to match.
         if (!['starting', 'healthy', 'unhealthy', 'none'].includes(value)) throw new TspodError(`${value} is not a valid health status`);

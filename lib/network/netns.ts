@@ -17,6 +17,8 @@ import { TspodError } from '../util/errors.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
 import type { NetworkRecord } from './store.js';
 import { freeAddress, parseCidr } from './subnet.js';
+import { ipamPath, readIpam, type Ipam, type Lease } from './leases.js';
+export { containerLeases, type Lease } from './leases.js';
 
 /** The user's shared user namespace (its pause process), as the caller found it. */
 export interface UsernsRef {
@@ -32,31 +34,8 @@ interface NetnsState {
   usernsStart: string;
 }
 
-/** One container on one network: what the namespace holds for it. */
-export interface Lease {
-  containerId: string;
-  name: string;
-  aliases: string[];
-  ips: string[];
-  /** the host side of the veth pair (in the rootless namespace) */
-  hostVeth: string;
-  interfaceName: string;
-  mac?: string;
-  /** false once the namespace that held its interfaces died (until `network reload`) */
-  wired?: boolean;
-  /** published TCP ports reaching this container through the namespace's slirp4netns */
-  ports?: Array<{ hostPort: number; containerPort: number; slirpId?: number }>;
-}
-
-interface Ipam {
-  version: 1;
-  /** network name -> its record as wired (bridge, subnets, internal) and the leases */
-  networks: Record<string, { net: NetworkRecord; leases: Lease[] }>;
-}
-
 const dir = () => join(tspodPaths().runtime, 'netns');
 const statePath = () => join(dir(), 'state.json');
-const ipamPath = () => join(dir(), 'ipam.json');
 const recordsPath = () => join(dir(), 'records');
 const apiSocket = () => join(dir(), 'slirp.sock');
 
@@ -81,16 +60,6 @@ function readState(): NetnsState | undefined {
   } catch {
     return undefined;
   }
-}
-
-function readIpam(): Ipam {
-  try {
-    const r = readJson<Ipam>(ipamPath());
-    if (r && r.version === 1 && typeof r.networks === 'object') return r;
-  } catch {
-    // an unreadable file holds no lease: the next `network reload` wires the running containers again
-  }
-  return { version: 1, networks: {} };
 }
 
 /** Whether the namespace's holder runs (and belongs to this user namespace). */
@@ -433,16 +402,6 @@ export async function dropNetwork(net: NetworkRecord): Promise<void> {
     await nsExec(s, `ip link del ${bridgeOf(net)} 2>/dev/null || true`).catch(() => undefined);
     await publish(s, ipam);
   });
-}
-
-/** The leases of one container, by network (for inspect and /etc/hosts). */
-export function containerLeases(containerId: string): Record<string, Lease> {
-  const out: Record<string, Lease> = {};
-  for (const [name, x] of Object.entries(readIpam().networks)) {
-    const l = x.leases.find((y) => y.containerId === containerId);
-    if (l) out[name] = l;
-  }
-  return out;
 }
 
 /** Whether the namespace runs now (tests, `network inspect`). */

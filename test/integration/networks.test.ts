@@ -123,6 +123,11 @@ describe('containers on user-defined networks', () => {
     const web = await tspod(['run', '-d', '--network', 'app', '--network-alias', 'www', '--name', 'web', 'busybox', 'sh', '-c', serve('hello-web')]);
     expect(web.exitCode, web.stderr).toBe(0);
     const short = web.stdout.trim().slice(0, 12);
+    const [insp] = JSON.parse((await tspod(['inspect', 'web'])).stdout);
+    expect(insp.HostConfig.NetworkMode).toBe('bridge');
+    expect(insp.NetworkSettings.Networks.app.IPAddress).toMatch(/^10\.89\.0\.\d+$/);
+    expect(insp.NetworkSettings.Networks.app.Aliases).toEqual(['www', short]);
+    expect((await tspod(['ps', '--filter', 'network=app', '--format', '{{.Names}}'])).stdout).toBe('web');
     const r = await tspod(['run', '--rm', '--network', 'app', '--name', 'client', 'busybox', 'sh', '-c',
       `for h in web www ${short}; do n=0; until timeout 3 wget -q -O - http://$h:8080/ || [ $n -ge 20 ]; do n=$((n+1)); sleep 0.2; done; done; `
       + 'echo ---; cat /etc/resolv.conf; echo ---; cat /etc/hosts; ip -4 -o addr show eth0; ip -o link show lo']);
