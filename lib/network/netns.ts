@@ -37,6 +37,7 @@ interface NetnsState {
 const dir = () => join(tspodPaths().runtime, 'netns');
 const statePath = () => join(dir(), 'state.json');
 const recordsPath = () => join(dir(), 'records');
+const rulesPath = () => join(dir(), 'nft.rules');
 const apiSocket = () => join(dir(), 'slirp.sock');
 
 function lockSpec(): { root: string; name: string } {
@@ -145,6 +146,7 @@ function stopLocked(): void {
   }
   rmSync(statePath(), { force: true });
   rmSync(apiSocket(), { force: true });
+  rmSync(rulesPath(), { force: true });
 }
 
 const bridgeOf = (net: NetworkRecord) => net.network_interface;
@@ -218,8 +220,9 @@ function dnsPid(s: NetnsState): number | undefined {
   }
 }
 
-/** Brings the namespace's rules and names in line with the leases. */
-async function publish(s: NetnsState, ipam: Ipam): Promise<void> {
+/** Brings the namespace's rules and names in line with the leases, after running BEFORE there
+ * (one helper run per change: each costs a fork of tspod-netns, sh and the tools). */
+async function publish(s: NetnsState, ipam: Ipam, before = ''): Promise<void> {
   writeJsonAtomic(ipamPath(), ipam);
   writeFileAtomic(recordsPath(), dnsRecords(ipam));
   const dns = dnsPid(s);
@@ -230,7 +233,21 @@ async function publish(s: NetnsState, ipam: Ipam): Promise<void> {
       // restarted by the holder meanwhile: it reads the file when it starts
     }
   }
-  await nsExec(s, 'nft -f -', `table ip tspod\ndelete table ip tspod\n${nftRules(ipam)}`);
+  // the rules change only with the networks in use and the published ports: most starts and stops leave them be
+  const rules = nftRules(ipam);
+  let applied: string | undefined;
+  try {
+    applied = readFileSync(rulesPath(), 'utf8');
+  } catch {
+    applied = undefined;
+  }
+  if (rules === applied) {
+    if (before) await nsExec(s, before);
+    return;
+  }
+  rmSync(rulesPath(), { force: true });
+  await nsExec(s, `${before}\nnft -f -`, `table ip tspod\ndelete table ip tspod\n${rules}`);
+  writeFileAtomic(rulesPath(), rules);
 }
 
 function vethName(containerId: string, network: string): string {
@@ -331,9 +348,8 @@ export async function wireContainer(rec: ContainerRecord, pid: number, userns: U
       }
       script.push(`nsenter --net=/proc/${pid}/ns/net sh -ec ${q(inner.join('\n'))}`);
     }
-    await nsExec(s, script.join('\n'));
     for (const { l } of mine) l.wired = true;
-    await publish(s, ipam);
+    await publish(s, ipam, script.join('\n'));
   });
 }
 
@@ -381,12 +397,11 @@ export async function releaseContainer(containerId: string, network?: string): P
     }
     const { removeForwards } = await import('./ports.js');
     await removeForwards(apiSocket(), gone.flatMap((l) => (l.ports ?? []).map((p) => p.slirpId)).filter((x): x is number => x !== undefined)).catch(() => undefined);
-    // empty bridges go too
+    // a stopped container's veth pair went with its namespace; a disconnected one's goes now; empty bridges go too
     const emptied = Object.entries(ipam.networks).filter(([, x]) => !x.leases.length);
-    const script = [...gone.map((l) => `ip link del ${l.hostVeth} 2>/dev/null || true`), ...emptied.map(([, x]) => `ip link del ${bridgeOf(x.net)} 2>/dev/null || true`)];
+    const script = [...(network ? gone.map((l) => `ip link del ${l.hostVeth} 2>/dev/null || true`) : []), ...emptied.map(([, x]) => `ip link del ${bridgeOf(x.net)} 2>/dev/null || true`)];
     for (const [n] of emptied) delete ipam.networks[n];
-    await nsExec(s, script.join('\n')).catch(() => undefined);
-    await publish(s, ipam);
+    await publish(s, ipam, script.join('\n'));
   });
 }
 
@@ -399,8 +414,7 @@ export async function dropNetwork(net: NetworkRecord): Promise<void> {
     delete ipam.networks[net.name];
     const s = liveState();
     if (!s) return void writeJsonAtomic(ipamPath(), ipam);
-    await nsExec(s, `ip link del ${bridgeOf(net)} 2>/dev/null || true`).catch(() => undefined);
-    await publish(s, ipam);
+    await publish(s, ipam, `ip link del ${bridgeOf(net)} 2>/dev/null || true`);
   });
 }
 
