@@ -229,3 +229,6 @@ export function podNames(): Map<string, string> {
 export function imageSizes(): Map<string, number> {
   return new Map(openStore().images.list().map((i) => [i.id, i.size]));
 }
+
+/** What ps says about containers on user networks that lost their network (lib/network/leases.ts). */
+export { netnsProblem as networkProblem } from '../network/leases.js';

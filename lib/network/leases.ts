@@ -1,5 +1,6 @@
 // The addresses the rootless network namespace handed out (RUNTIME/netns/ipam.json), read
 // without loading the namespace's machinery (inspect reads them).
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tspodPaths } from '../config/paths.js';
 import { readJson } from '../util/fs.js';
@@ -49,3 +50,26 @@ export function containerLeases(containerId: string): Record<string, Lease> {
   return out;
 }
 
+
+/** Whether the namespace's holder named by state.json runs (its start time checked). */
+export function holderAlive(): boolean {
+  try {
+    const st = JSON.parse(readFileSync(join(tspodPaths().runtime, 'netns', 'state.json'), 'utf8')) as { holderPid: number; holderStart: string };
+    const stat = readFileSync(`/proc/${st.holderPid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2);
+    return rest[0] !== 'Z' && rest.split(' ')[19] === st.holderStart;
+  } catch {
+    return false;
+  }
+}
+
+/** What is broken in the rootless network namespace, for ps and network inspect (undefined: nothing,
+ * or no container uses it). Cheap when no container is on a user network: one missing file. */
+export function netnsProblem(network?: string): string | undefined {
+  if (!existsSync(ipamPath())) return undefined;
+  const leases = Object.entries(readIpam().networks).filter(([n]) => !network || n === network).flatMap(([, x]) => x.leases);
+  if (!leases.length) return undefined;
+  const lost = holderAlive() ? leases.filter((l) => l.wired === false) : leases;
+  if (!lost.length) return undefined;
+  return `the rootless network namespace that connected ${[...new Set(lost.map((l) => l.name))].join(', ')} died: run \`tspod network reload --all\` to connect ${lost.length === 1 ? 'it' : 'them'} again`;
+}

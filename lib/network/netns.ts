@@ -18,7 +18,7 @@ import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/fs.js';
 import type { NetworkRecord } from './store.js';
 import { freeAddress, parseCidr } from './subnet.js';
 import { ipamPath, readIpam, type Ipam, type Lease } from './leases.js';
-export { containerLeases, type Lease } from './leases.js';
+export { containerLeases, netnsProblem, type Lease } from './leases.js';
 
 /** The user's shared user namespace (its pause process), as the caller found it. */
 export interface UsernsRef {
@@ -69,16 +69,6 @@ function liveState(userns?: UsernsRef): NetnsState | undefined {
   if (!s || startTime(s.holderPid) !== s.holderStart) return undefined;
   if (userns && (s.usernsPid !== userns.pid || s.usernsStart !== userns.start)) return undefined;
   return s;
-}
-
-/** What `ps`/`network inspect` can say about the namespace: undefined when all is well. */
-export function netnsProblem(network?: string): string | undefined {
-  const ipam = readIpam();
-  const leases = Object.entries(ipam.networks).filter(([n]) => !network || n === network).flatMap(([, x]) => x.leases);
-  if (!leases.length) return undefined;
-  const lost = liveState() ? leases.filter((l) => l.wired === false) : leases;
-  if (!lost.length) return undefined;
-  return `the rootless network namespace that connected ${[...new Set(lost.map((l) => l.name))].join(', ')} died: run \`tspod network reload --all\` to connect ${lost.length === 1 ? 'it' : 'them'} again`;
 }
 
 /** Runs SCRIPT with sh as root in the namespace. */

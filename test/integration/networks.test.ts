@@ -197,6 +197,7 @@ describe('containers on user-defined networks', () => {
     expect(await waitFor(() => namedProcesses('tspod-dns').length === 0 && userProcesses(['slirp4netns']).length === 0, 10_000)).toBe(true);
     const insp = await tspod(['network', 'inspect', '--format', '{{.Name}}', 'pub']);
     expect(insp.stderr).toContain('network reload');
+    expect((await tspod(['ps'])).stderr).toBe('WARN[0000] the rootless network namespace that connected site died: run `tspod network reload --all` to connect it again');
     // a new container gets a fresh namespace at once
     const again = await tspod(['run', '--rm', '--network', 'pub', 'busybox', 'sh', '-c', 'ip -4 -o addr show eth0 | grep -c 10.89']);
     expect([again.exitCode, again.stdout]).toEqual([0, '1']);
