@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, writeJsonAtomic } from '../util/fs.js';
-import type { SubnetSpec } from './subnet.js';
+import { completeSubnet, parseIp, type SubnetSpec } from './subnet.js';
 
 export interface NetworkRecord {
   name: string;
@@ -75,10 +75,20 @@ export class NetworkStore {
   private read(name: string): NetworkRecord | undefined {
     const r = readJson<NetworkRecord>(this.file(name));
     if (r === undefined) return undefined;
-    if (typeof r !== 'object' || r === null || r.name !== name || !/^[0-9a-f]{64}$/.test(r.id) || !Array.isArray(r.subnets)) {
-      throw new Error(`${this.file(name)} is not a network record (remove the file to drop the network)`);
+    // Its fields end up in commands run in the rootless network namespace (ip, nft): each is checked.
+    const bad = (why: string) => new Error(`${this.file(name)} is not a network record: ${why} (remove the file to drop the network)`);
+    if (typeof r !== 'object' || r === null || r.name !== name || !/^[0-9a-f]{64}$/.test(r.id) || !Array.isArray(r.subnets) || !r.subnets.length) throw bad('name, id or subnets');
+    if (typeof r.network_interface !== 'string' || !/^[a-z][a-z0-9]{0,14}$/.test(r.network_interface)) throw bad(`interface name ${JSON.stringify(r.network_interface)}`);
+    for (const sub of r.subnets) {
+      try {
+        completeSubnet(sub.subnet, sub.gateway, undefined);
+        if (sub.lease_range && (!parseIp(sub.lease_range.start_ip) || !parseIp(sub.lease_range.end_ip))) throw new Error('lease range');
+      } catch (err) {
+        throw bad(`subnet ${JSON.stringify(sub)}: ${(err as Error).message}`);
+      }
     }
-    return r;
+    if (r.options?.mtu !== undefined && !/^\d{1,6}$/.test(r.options.mtu)) throw bad(`mtu ${JSON.stringify(r.options.mtu)}`);
+    return { ...r, internal: r.internal === true, dns_enabled: r.dns_enabled === true, ipv6_enabled: r.ipv6_enabled === true };
   }
 
   save(rec: NetworkRecord): void {

@@ -1,7 +1,7 @@
 // User-defined networks without namespaces: subnet arithmetic and allocation, the network store
 // (one file per network, an unreadable one spoiling only itself) and the engine's create/ls/rm rules.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { completeSubnet, formatCidr, formatIp, freeAddress, freeIpv4Subnet, overlaps, parseCidr, parseIp } from '../../lib/network/subnet.js';
@@ -106,10 +106,14 @@ describe('network store and engine', () => {
     await networkCreate({ name: 'good' }, store);
     writeFileSync(join(store.root, 'networks', 'bad.json'), '{"name": "bad", "id": tru');
     writeFileSync(join(store.root, 'networks', 'other.json'), '{"name": "someone-else", "id": "x", "subnets": []}');
+    const good = JSON.parse(readFileSync(join(store.root, 'networks', 'good.json'), 'utf8'));
+    // fields that would reach ip or nft in the namespace are checked
+    writeFileSync(join(store.root, 'networks', 'evil.json'), JSON.stringify({ ...good, name: 'evil', network_interface: 'x; rm -rf ~' }));
+    writeFileSync(join(store.root, 'networks', 'evil2.json'), JSON.stringify({ ...good, name: 'evil2', subnets: [{ subnet: '10.1.0.0/24; drop', gateway: '10.1.0.1' }] }));
     const ns = new NetworkStore(store.root);
     const bad: string[] = [];
     expect(ns.list((name) => bad.push(name)).map((x) => x.name)).toEqual(['good', 'podman']);
-    expect(bad.sort()).toEqual(['bad', 'other']);
+    expect(bad.sort()).toEqual(['bad', 'evil', 'evil2', 'other']);
     expect(() => networkFind(store, 'other')).toThrow('is not a network record');
     // a new network still gets a free subnet and interface
     expect(await networkCreate({ name: 'next' }, store)).toBe('next');
