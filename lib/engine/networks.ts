@@ -479,12 +479,19 @@ export async function prepareContainerNetworks(store: Store, rec: ContainerRecor
   const { bridgeHostsFile } = await import('../network/etc-files.js');
   // written in place: the files may be bind-mounted into the running container already (reload)
   const hostsPath = join(store.containers.dir(rec.id), 'userdata', 'hosts');
-  if (existsSync(hostsPath)) writeFileSync(hostsPath, bridgeHostsFile(rec.config.hostname, rec.name, wired[0]!.ips[0]!));
+  if (existsSync(hostsPath)) {
+    // --add-host entries come first in the file create wrote: they stay
+    const lines = readFileSync(hostsPath, 'utf8').split('\n');
+    const added = lines.slice(0, Math.max(0, lines.findIndex((l) => l.startsWith('127.0.0.1\tlocalhost'))));
+    writeFileSync(hostsPath, added.map((l) => `${l}\n`).join('') + bridgeHostsFile(rec.config.hostname, rec.name, wired[0]!.ips[0]!));
+  }
   await writeResolvConf(store, rec, nets);
 }
 
 /** The container's /etc/resolv.conf for its networks (rewritten in place on connect and disconnect, as podman does). */
 async function writeResolvConf(store: Store, rec: ContainerRecord, nets: NetworkRecord[]): Promise<void> {
+  const fixed = join(store.containers.dir(rec.id), 'userdata', 'resolv.conf.fixed');
+  if (existsSync(fixed)) return writeFileSync(join(store.containers.dir(rec.id), 'userdata', 'resolv.conf'), readFileSync(fixed));
   const { bridgeResolvConf } = await import('../network/etc-files.js');
   const gateways = nets.filter((n) => n.dns_enabled).flatMap((n) => n.subnets.filter((x) => !x.subnet.includes(':')).map((x) => x.gateway ?? '')).filter(Boolean);
   writeFileSync(join(store.containers.dir(rec.id), 'userdata', 'resolv.conf'), bridgeResolvConf(gateways));

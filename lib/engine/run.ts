@@ -586,6 +586,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       const seen = shared ? 'slirp4netns' : network;
       if (!opts.noHosts) writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen, addHosts));
       writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen, undefined, dns));
+      // on user networks tspod rewrites resolv.conf at each start, unless --dns* fixed it (kept here)
+      if (netSpec.mode === 'bridge' && dns) writeFileSync(join(dir, 'userdata', 'resolv.conf.fixed'), resolvConf(seen, undefined, dns));
       // --tz: a copy of the zone file (podman's way: the container never sees the host's zoneinfo)
       if (localtime) writeFileSync(join(dir, 'userdata', 'localtime'), readFileSync(localtime), { mode: 0o644 });
       const readOnlyTmpfs = opts.readOnly && opts.readOnlyTmpfs !== false ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];

@@ -141,6 +141,9 @@ describe('containers on user-defined networks', () => {
     expect(hosts).toContain(`${ip}\t`);
     expect(hosts).toMatch(/ client\n/);
     expect(hosts).toMatch(/<LOOPBACK,UP/);
+    // --dns and --add-host are kept on a user network
+    const fixed = await tspod(['run', '--rm', '--network', 'app', '--dns', '10.0.2.3', '--add-host', 'extra:10.1.2.3', 'busybox', 'sh', '-c', 'grep nameserver /etc/resolv.conf; grep extra /etc/hosts']);
+    expect(fixed.stdout).toBe('nameserver 10.0.2.3\n10.1.2.3\textra');
     // an unknown name is forwarded upstream: the answer is no address, not a hang
     const nx = await tspod(['run', '--rm', '--network', 'app', 'busybox', 'sh', '-c', 'timeout 10 nslookup no-such-host.invalid 10.89.0.1 >/dev/null 2>&1; echo $?']);
     expect(nx.stdout).toBe('1');
