@@ -77,6 +77,18 @@ static void read_plan(void) {
       plan.userns_pid = atoi(v);
       plan.userns_start = strtoull(f[2], NULL, 10);
     }
+    else if (!strcmp(k, "share_host")) {
+      if (!strcmp(v, "pid")) plan.host_pid = 1;
+      else if (!strcmp(v, "ipc")) plan.host_ipc = 1;
+      else if (!strcmp(v, "uts")) plan.host_uts = 1;
+      else die_step("plan", 0, "unknown namespace %s", v);
+    }
+    else if (!strcmp(k, "cgroupns")) plan.new_cgroupns = !strcmp(v, "private");
+    else if (!strcmp(k, "sysctl")) {
+      if (plan.nsysctl >= 32 || !f[2]) die_step("plan", 0, "bad sysctl line");
+      plan.sysctl_key[plan.nsysctl] = (char *)v;
+      plan.sysctl_value[plan.nsysctl++] = f[2];
+    }
     else if (!strcmp(k, "waiter")) plan.waiter = v;
     else if (!strcmp(k, "caps")) plan.caps = strtoull(v, NULL, 16);
     else if (!strcmp(k, "no_new_privs")) plan.no_new_privs = atoi(v);
@@ -231,12 +243,13 @@ static void __attribute__((noreturn)) container_main(void) {
   open_rootfs();
   mount_proc_sys();
   set_ping_group_range();
+  set_sysctls();
   mount_dev();
   mount_volumes();
   mask_paths();
   make_workdir();
   pivot();
-  if (plan.hostname && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
+  if (plan.hostname && !plan.host_uts && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
     die_step("hostname", errno, "sethostname %s", plan.hostname);
   /* A session of its own; with -t its terminal comes from the container's devpts. */
   console_child();
@@ -306,7 +319,8 @@ int main(int argc, char **argv) {
     setup_userns();
     setup_namespaces();
     mount_rootfs();
-    if (unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
+    /* --pid host: the container sees the user's processes (and /proc is the host's, bound) */
+    if (!plan.host_pid && unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
     wait_network();
     if (plan.net_sync) {
       /* our network namespace is the container's: tspod adds its interfaces now, before any exec */

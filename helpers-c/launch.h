@@ -65,6 +65,10 @@ struct launch_plan {
   pid_t userns_pid;  /* the user's pause process: its user namespace is joined (userns_join PID START) */
   unsigned long long userns_start;
   pid_t pod_target;  /* a pod member: join this infra process's user, net, ipc and uts namespaces */
+  int host_pid, host_ipc, host_uts; /* --pid/--ipc/--uts host: that namespace is not unshared */
+  int new_cgroupns;  /* --cgroupns private: a cgroup namespace of its own (host is the default here, as podman on cgroups v1) */
+  char *sysctl_key[32], *sysctl_value[32]; /* --sysctl: written under the container's /proc/sys before pivot_root */
+  int nsysctl;
   const char *waiter; /* once the container runs, become this small waiter (tspod-wait) */
   char *slirp_argv[32]; /* slirp4netns and its options; NULL: no user-mode network */
   const char *slirp_log;
@@ -90,6 +94,7 @@ void open_rootfs(void);
 void open_devnull(void);
 void mount_proc_sys(void);
 void set_ping_group_range(void);
+void set_sysctls(void);
 void mount_dev(void);
 void mount_volumes(void);
 void mask_paths(void);

@@ -40,6 +40,12 @@ pid_t fuse_pid = -1;
 void mount_rootfs(void) {
   if (!plan.merged || !plan.upper || !plan.work || plan.nlower == 0)
     die_step("mount_rootfs", 0, "plan lacks lower/upper/work/merged");
+  /* --rootfs DIR: the directory itself is the root, changes land in it (as podman's --rootfs) */
+  if (!strcmp(plan.mode, "bind")) {
+    if (mount(plan.lower[0], plan.merged, NULL, MS_BIND | MS_REC, NULL) < 0)
+      die_step("mount_rootfs", errno, "bind %s on %s", plan.lower[0], plan.merged);
+    return;
+  }
   join_lower();
   char opts[70000];
   if (!strcmp(plan.mode, "native")) {
@@ -188,7 +194,9 @@ static void refuse_symlink(const char *step, const char *path) {
 void mount_proc_sys(void) {
   refuse_symlink("mount_proc", "/proc");
   refuse_symlink("mount_sys", "/sys");
-  mount_at("mount_proc", "/proc", 0, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  /* In the host's pid namespace (--pid host) no procfs of our own can be mounted: the host's, bound. */
+  if (plan.host_pid) mount_at("mount_proc", "/proc", 0, "/proc", NULL, MS_BIND | MS_REC, NULL);
+  else mount_at("mount_proc", "/proc", 0, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
   /* Masks and ping_group_range go through this mount: make sure it is procfs. */
   int pfd = open_in_root("/proc", O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
   struct statfs sfs;
@@ -215,7 +223,10 @@ void mount_dev(void) {
   char shm_data[64] = "mode=1777,size=65536k";
   if (plan.shm_size) snprintf(shm_data, sizeof shm_data, "mode=1777,size=%llu", plan.shm_size);
   mount_at("mount_dev", "/dev/shm", 0, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm_data);
-  mount_at("mount_dev", "/dev/mqueue", 0, "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  /* --ipc host: an mqueue of our own cannot be mounted for the host's IPC namespace; the host's is bound when it has one */
+  struct stat mq;
+  if (!plan.host_ipc) mount_at("mount_dev", "/dev/mqueue", 0, "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  else if (stat("/dev/mqueue", &mq) == 0 && S_ISDIR(mq.st_mode)) mount_at("mount_dev", "/dev/mqueue", 0, "/dev/mqueue", NULL, MS_BIND | MS_REC, NULL);
   int dev = open_in_root("/dev", O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
   if (dev < 0) die_step("mount_dev", errno, "open /dev");
   static const char *links[][2] = {{"ptmx", "pts/ptmx"},      {"fd", "/proc/self/fd"},
@@ -308,6 +319,22 @@ void set_ping_group_range(void) {
   int fd = open_in_root("/proc/sys/net/ipv4/ping_group_range", O_WRONLY, RESOLVE_NO_SYMLINKS);
   if (fd >= 0) {
     if (write(fd, "0 0", 3) < 0) { /* best effort: older kernels lack it */ }
+    close(fd);
+  }
+}
+
+/* --sysctl KEY=VALUE (tspod checked KEY is a namespaced one): through the container's own /proc. */
+void set_sysctls(void) {
+  for (int i = 0; i < plan.nsysctl; i++) {
+    char path[512];
+    int n = snprintf(path, sizeof path, "/proc/sys/%s", plan.sysctl_key[i]);
+    if (n < 0 || (size_t)n >= sizeof path) die_step("sysctl", ENAMETOOLONG, "%s", plan.sysctl_key[i]);
+    for (char *p = path + 10; *p; p++)
+      if (*p == '.') *p = '/';
+    int fd = open_in_root(path, O_WRONLY, RESOLVE_NO_SYMLINKS);
+    if (fd < 0) die_step("sysctl", errno, "open %s", path);
+    size_t len = strlen(plan.sysctl_value[i]);
+    if (write(fd, plan.sysctl_value[i], len) != (ssize_t)len) die_step("sysctl", errno, "write %s to %s", plan.sysctl_value[i], path);
     close(fd);
   }
 }

@@ -131,7 +131,10 @@ void setup_namespaces(void) {
     if (unshare(CLONE_NEWNS) < 0) die_step("namespaces", errno, "unshare(mount)");
     for (int i = 1; i < 4; i++) join_pod_namespace(i);
   } else {
-    int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+    int flags = CLONE_NEWNS;
+    if (!plan.host_uts) flags |= CLONE_NEWUTS;
+    if (!plan.host_ipc) flags |= CLONE_NEWIPC;
+    if (plan.new_cgroupns) flags |= CLONE_NEWCGROUP;
     if (plan.new_net) flags |= CLONE_NEWNET;
     if (unshare(flags) < 0) die_step("namespaces", errno, "unshare(mount, uts, ipc, net)");
   }

@@ -314,9 +314,26 @@ static int attach_client(const char *path, const char *keyspec) {
   return code;
 }
 
+/* run --timeout: the helper (the container's parent, whose death kills the container) is killed. */
+static volatile sig_atomic_t timed_out = 0;
+static volatile pid_t container_child = -1;
+
+static void on_timeout(int sig) {
+  (void)sig;
+  timed_out = 1;
+  if (container_child > 0) kill(container_child, SIGKILL);
+}
+
 int main(int argc, char **argv) {
   const char *attach_path = NULL;
+  unsigned timeout = 0;
   if (argc >= 3 && !strcmp(argv[1], "-A")) return attach_client(argv[2], argc > 3 ? argv[3] : "");
+  /* -T SECONDS (run --timeout): the container is killed then and its status is 255, as podman's conmon reports */
+  if (argc > 2 && !strcmp(argv[1], "-T")) {
+    timeout = (unsigned)strtoul(argv[2], NULL, 10);
+    argv += 2;
+    argc -= 2;
+  }
   if (argc > 2 && !strcmp(argv[1], "-t")) {
     attach_path = argv[2];
     argv += 2;
@@ -371,6 +388,13 @@ int main(int argc, char **argv) {
   close(out[1]);
   close(err[1]);
   if (attach_path) close(console[1]);
+  if (timeout) {
+    container_child = child;
+    struct sigaction sa = {.sa_handler = on_timeout};
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGALRM, &sa, NULL) < 0) die_step("timeout", errno, "sigaction");
+    alarm(timeout);
+  }
   /* Our own stdio goes nowhere from here on. */
   int devnull = open("/dev/null", O_RDWR);
   if (devnull >= 0) {
@@ -433,7 +457,7 @@ int main(int argc, char **argv) {
   int status = 0;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR)
     ;
-  int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  int code = timed_out ? 255 : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
   char ts[64], text[160];
   timestamp(ts, sizeof ts);
   snprintf(text, sizeof text, "{\"exitCode\":%d,\"finishedAt\":\"%s\"}\n", code, ts);

@@ -218,9 +218,16 @@ export function imageSources(diffDirs: string[], srcs: string[], what: string): 
  * `!` an exception; the last pattern that matches a path (or a directory above it) decides. */
 export type Ignore = ((rel: string) => boolean) & { exceptions?: boolean };
 
-export function ignoreMatcher(ctx: string): Ignore {
+export function ignoreMatcher(ctx: string, ignorefile?: string): Ignore {
   let text: string | undefined;
-  for (const n of ['.containerignore', '.dockerignore']) {
+  if (ignorefile !== undefined) {
+    try {
+      text = readFileSync(ignorefile, 'utf8');
+    } catch (err) {
+      throw new TspodError(`--ignorefile ${ignorefile}: ${(err as Error).message.replace(/^[A-Z]+: /, '')}`);
+    }
+  }
+  for (const n of ignorefile === undefined ? ['.containerignore', '.dockerignore'] : []) {
     try {
       text = readFileSync(join(ctx, n), 'utf8');
       break;
@@ -229,6 +236,11 @@ export function ignoreMatcher(ctx: string): Ignore {
     }
   }
   if (text === undefined) return () => false;
+  return ignoreRules(text);
+}
+
+/** The rules of an ignore file's TEXT. */
+export function ignoreRules(text: string): Ignore {
   const rules = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => {
     const exception = l.startsWith('!');
     const pattern = posix.normalize((exception ? l.slice(1) : l).trim()).replace(/^\/+/, '').replace(/\/+$/, '');

@@ -114,3 +114,19 @@ export function keyValues(text: string, vars: Vars, what: string): Array<[string
     return [w.slice(0, eq), w.slice(eq + 1)];
   });
 }
+
+/** Expand variables in free text (a here-document), keeping its spacing and quotes; `\\$` is a literal `$`. */
+export function expandText(text: string, vars: Vars): string {
+  let out = '';
+  for (let i = 0; i < text.length;) {
+    if (text[i] === '\\' && text[i + 1] === '$') {
+      out += '$';
+      i += 2;
+    } else if (text[i] === '$') {
+      const r = variable(text, i, vars);
+      out += r.value;
+      i = r.next;
+    } else out += text[i++];
+  }
+  return out;
+}

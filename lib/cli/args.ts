@@ -77,8 +77,8 @@ export function positionals(a: Args, verb: string, min: number, max = Infinity, 
 }
 
 /** The registry flags (--tls-verify, --creds, --authfile) as the engine takes them. */
-export function registryOptions(a: Args): { tlsVerify?: boolean; creds?: string; authfile?: string } {
-  return { tlsVerify: a['tls-verify'] as boolean | undefined, creds: a.creds as string | undefined, authfile: a.authfile as string | undefined };
+export function registryOptions(a: Args): { tlsVerify?: boolean; creds?: string; authfile?: string; certDir?: string } {
+  return { tlsVerify: a['tls-verify'] as boolean | undefined, creds: a.creds as string | undefined, authfile: a.authfile as string | undefined, certDir: a['cert-dir'] as string | undefined };
 }
 
 export interface Parsed {

@@ -23,15 +23,39 @@ export const history = async (a: Args): Promise<number | void> => {
     process.stdout.write(JSON.stringify(rows.map((r) => ({ id: r.id, created: r.created, createdBy: r.createdBy, size: r.size, comment: r.comment })), null, 4) + '\n');
   } else if (a.quiet) {
     process.stdout.write(rows.map((r) => `${a['no-trunc'] ? r.id : r.id.slice(0, 12)}\n`).join(''));
+  } else if (a.format) {
+    // podman's history fields (images.historyReporter)
+    const { renderList } = await import('./format.js');
+    const fields = rows.map((r) => ({
+      ID: a['no-trunc'] || r.id === '<missing>' ? r.id : r.id.slice(0, 12),
+      Created: !r.created ? '' : a.human === false ? rfc3339(r.created) : ago(r.created),
+      CreatedBy: r.createdBy, Size: humanSize(r.size), Comment: r.comment, Tags: [] as string[],
+      CreatedAt: r.created ? goTime(r.created) : '', CreatedSince: r.created ? ago(r.created) : '',
+    }));
+    process.stdout.write(renderList(fields, String(a.format), { verb: 'history' }));
   } else {
     const cut = (s: string) => (a['no-trunc'] || s.length <= 45 ? s : `${s.slice(0, 42)}...`);
     process.stdout.write(columns([['ID', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'],
-      ...rows.map((r) => [a['no-trunc'] ? r.id : r.id.slice(0, 12), r.created ? ago(r.created) : '', cut(r.createdBy), humanSize(r.size), r.comment])]));
+      ...rows.map((r) => [a['no-trunc'] ? r.id : r.id.slice(0, 12), !r.created ? '' : a.human === false ? rfc3339(r.created) : ago(r.created), cut(r.createdBy), humanSize(r.size), r.comment])]));
   }
 };
 
+/** Go's RFC 3339 time (no fraction), as podman's history prints CREATED with --human=false. */
+function rfc3339(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** Go's time.Time String(): 2006-01-02 15:04:05 +0000 UTC. */
+function goTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '')} +0000 UTC`;
+}
+
 export const save = async (a: Args): Promise<number | void> => {
   const refs = positionals(a, 'save', 1);
+  // podman: only its docker-dir format (which tspod does not write) compresses on save.
+  if (a.compress) throw new TspodError('--compress can only be set when --format is \'docker-dir\'');
   if (!a.output) throw new TspodError('tspod save needs -o FILE (writing an archive to stdout is not supported yet)');
   const { imageSave } = await import('../engine/images.js');
   await imageSave(refs, a.format as 'docker-archive' | 'oci-archive' | 'oci-dir', String(a.output));
@@ -39,7 +63,7 @@ export const save = async (a: Args): Promise<number | void> => {
 
 export const prune = async (a: Args): Promise<number | void> => {
   const { imagePrune } = await import('../engine/images.js');
-  for (const id of await imagePrune(Boolean(a.all))) process.stdout.write(`${id}\n`);
+  for (const id of await imagePrune(Boolean(a.all), (a.filter as string[] | undefined) ?? [])) process.stdout.write(`${id}\n`);
 };
 
 export const imageDiff = async (a: Args): Promise<number | void> => {

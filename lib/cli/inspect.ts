@@ -8,7 +8,7 @@ export async function handler(a: Args): Promise<void> {
   let refs = a.operands;
   if (a.latest) {
     if (refs.length) throw new TspodError('--latest and containers cannot be used together');
-    const { selectContainers } = await import('../engine/containers.js');
+    const { selectContainers } = await import('../engine/container-list.js');
     try {
       refs = selectContainers({ refs: [], latest: true }, 'inspect');
     } catch {

@@ -75,7 +75,7 @@ export const start = async (a: Args): Promise<number | void> => {
 
 export const stop = async (a: Args): Promise<number | void> => {
   const { containerStop } = await import('../engine/containers.js');
-  return each(await cidTargets(a, 'stop'), async (r) => (await containerStop(r, Number(a.time)), r), Boolean(a.ignore));
+  return each(await cidTargets(a, 'stop'), async (r) => (await containerStop(r, a.time as number | undefined), r), Boolean(a.ignore));
 };
 
 export const kill = async (a: Args): Promise<number | void> => {

@@ -69,8 +69,11 @@ const handlers: Record<string, () => Promise<Handler>> = {
   'image diff': async () => (await import('./image-more.js')).imageDiff,
   'image tree': async () => (await import('./image-more.js')).imageTree,
   completion: async () => (await import('./completion.js')).handler,
+  search: async () => (await import('./search.js')).handler,
 };
 for (const sub of ['start', 'stop', 'restart', 'kill', 'rm', 'ps', 'inspect', 'exists', 'top', 'logs', 'prune', 'pause', 'unpause', 'stats']) handlers[`pod ${sub}`] = handlers['pod create']!;
+for (const sub of ['create', 'add', 'annotate', 'inspect', 'exists', 'rm', 'remove', 'push']) handlers[`manifest ${sub}`] = async () => (await import('./manifest.js')).handler;
+for (const sub of ['create', 'ls', 'inspect', 'rm']) handlers[`secret ${sub}`] = async () => (await import('./secret.js')).handler;
 for (const sub of ['create', 'ls', 'inspect', 'rm', 'prune', 'exists', 'export', 'import', 'mount', 'unmount']) handlers[`volume ${sub}`] = async () => (await import('./volume.js')).handler;
 for (const sub of ['create', 'ls', 'inspect', 'rm', 'prune', 'exists', 'connect', 'disconnect', 'reload']) handlers[`network ${sub}`] = async () => (await import('./network.js')).handler;
 

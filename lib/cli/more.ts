@@ -22,7 +22,7 @@ export const restart = async (a: Args): Promise<number | void> => {
   let code = 0;
   for (const r of refs) {
     try {
-      await containerStop(r, Number(a.time));
+      await containerStop(r, a.time as number | undefined);
       await containerStart(r);
       process.stdout.write(`${r}\n`);
     } catch (err) {
@@ -79,8 +79,15 @@ export const commit = async (a: Args): Promise<number | void> => {
   const [ref, name] = positionals(a, 'commit', 1, 2);
   const { containerCommit } = await import('../engine/containers.js');
   if (!a.quiet) process.stderr.write('Getting image source signatures\n');
-  const img = await containerCommit(ref!, { changes: toArray(a.change), message: a.message as string | undefined, author: a.author as string | undefined, name });
+  const img = await containerCommit(ref!, {
+    changes: toArray(a.change), message: a.message as string | undefined, author: a.author as string | undefined, name,
+    format: a.format as string | undefined, includeVolumes: Boolean(a['include-volumes']), squash: Boolean(a.squash),
+  });
   if (!a.quiet) process.stderr.write('Writing manifest to image destination\n');
+  if (a.iidfile) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(String(a.iidfile), img.id.slice(7));
+  }
   process.stdout.write(`${img.id.slice(7)}\n`);
 };
 

@@ -73,7 +73,7 @@ export async function handler(a: Args): Promise<number | void> {
         (e, text) => (e.stream === 'stdout' ? process.stdout : process.stderr).write(`${c.id.slice(0, 12)} ${text}`))));
       return 0;
     }
-    case 'stop': return eachPod((r) => pods.podStop(r, Number(a.time)));
+    case 'stop': return eachPod((r) => pods.podStop(r, a.time as number | undefined));
     case 'rm': return eachPod((r) => pods.podRemove(r, Boolean(a.force), a.time as number | undefined));
     case 'exists': {
       try {

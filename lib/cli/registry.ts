@@ -6,9 +6,17 @@ import { pullProgress, pushProgress } from './progress.js';
 export const pull = async (a: Args): Promise<number | void> => {
   const refs = positionals(a, 'pull', 1);
   const { pull: pullImage } = await import('../engine/registry.js');
-  const platform = (a.platform as string | undefined) ?? (a.arch || a.os ? `${a.os ?? 'linux'}/${a.arch ?? 'amd64'}` : undefined);
+  const { hostPlatform } = await import('../image/manifest.js');
+  const platform = (a.platform as string | undefined)
+    ?? (a.arch || a.os || a.variant ? [a.os ?? 'linux', a.arch ?? hostPlatform().architecture, a.variant].filter(Boolean).join('/') : undefined);
+  const opts = { ...registryOptions(a), platform, events: pullProgress(Boolean(a.quiet)) };
   for (const ref of refs) {
-    const r = await pullImage(ref, { ...registryOptions(a), platform, events: pullProgress(Boolean(a.quiet)) });
+    if (a['all-tags']) {
+      const { pullAllTags } = await import('../engine/registry.js');
+      await pullAllTags(ref, opts, (r) => process.stdout.write(`${r.record.id.slice(7)}\n`));
+      continue;
+    }
+    const r = await pullImage(ref, opts);
     process.stdout.write(`${r.record.id.slice(7)}\n`);
   }
 };
@@ -16,7 +24,11 @@ export const pull = async (a: Args): Promise<number | void> => {
 export const push = async (a: Args): Promise<number | void> => {
   const [src, dest] = positionals(a, 'push', 1, 2);
   const { push: pushImage } = await import('../engine/registry.js');
-  const r = await pushImage(src!, dest, { ...registryOptions(a), events: pushProgress(Boolean(a.quiet)) });
+  const r = await pushImage(src!, dest, {
+    ...registryOptions(a), events: pushProgress(Boolean(a.quiet)), format: a.format as string | undefined,
+    compressionFormat: a['compression-format'] as string | undefined, signBy: a['sign-by'] as string | undefined,
+    signBySigstoreKey: a['sign-by-sigstore-private-key'] as string | undefined,
+  });
   if (a.digestfile) {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(String(a.digestfile), r.digest);
@@ -70,7 +82,8 @@ export const login = async (a: Args): Promise<number | void> => {
   }
   if (!username) throw new TspodError('a user name is required to log in');
   const { login: doLogin } = await import('../engine/registry.js');
-  await doLogin(registry!, { username, password }, registryOptions(a));
+  const file = await doLogin(registry!, { username, password }, registryOptions(a));
+  if (a.verbose) process.stdout.write(`Used:  ${file}\n`);
   process.stdout.write('Login Succeeded!\n');
 };
 

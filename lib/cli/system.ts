@@ -56,8 +56,9 @@ export async function handler(a: Args): Promise<void> {
   if (sub === 'prune') {
     if (!a.force && !(await confirm('prune', `This removes all stopped containers and all ${a.all ? 'images without at least one container' : 'dangling images'}.`))) return;
     const { systemPrune } = await import('../engine/system.js');
-    const r = await systemPrune(Boolean(a.all));
+    const r = await systemPrune(Boolean(a.all), (a.filter as string[] | undefined) ?? [], Boolean(a.volumes));
     if (r.containers.length) process.stdout.write(`Deleted Containers\n${r.containers.join('\n')}\n`);
+    if (r.volumes.length) process.stdout.write(`Deleted Volumes\n${r.volumes.join('\n')}\n`);
     if (r.images.length) process.stdout.write(`Deleted Images\n${r.images.join('\n')}\n`);
     process.stdout.write(`Total reclaimed space: ${size(r.reclaimed)}\n`);
     return;

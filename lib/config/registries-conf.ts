@@ -1,8 +1,11 @@
 // registries.conf (v2 format, podman's keys): unqualified-search-registries,
 // [aliases], [[registry]] with prefix/location/insecure/blocked and mirrors.
-// The user's $XDG_CONFIG_HOME/tspod/registries.conf replaces the system's
-// /etc/containers/registries.conf; CONTAINERS_REGISTRIES_CONF names another file.
-import { existsSync, readFileSync } from 'node:fs';
+// The main file is the first of CONTAINERS_REGISTRIES_CONF, $XDG_CONFIG_HOME/tspod/registries.conf,
+// podman's user file $XDG_CONFIG_HOME/containers/registries.conf and the system's
+// /etc/containers/registries.conf; then the drop-ins (*.conf of registries.conf.d, in name
+// order) as containers-registries.conf.d(5) says: the system's directory only under the
+// system's main file, the user's always; a later file overrides the fields it sets.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { TspodError } from '../util/errors.js';
@@ -29,11 +32,38 @@ export interface RegistriesConfig {
   registries: RegistryEntry[];
 }
 
+const systemConf = '/etc/containers/registries.conf';
+
+/** podman's per-user configuration directory ($XDG_CONFIG_HOME/containers). */
+function containersConfigDir(env: NodeJS.ProcessEnv): string {
+  return join(tspodPaths(env).config, '..', 'containers');
+}
+
 export function registriesConfPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.CONTAINERS_REGISTRIES_CONF) return env.CONTAINERS_REGISTRIES_CONF;
-  const user = join(tspodPaths(env).config, 'registries.conf');
-  if (existsSync(user)) return user;
-  return existsSync('/etc/containers/registries.conf') ? '/etc/containers/registries.conf' : undefined;
+  for (const f of [join(tspodPaths(env).config, 'registries.conf'), join(containersConfigDir(env), 'registries.conf'), systemConf]) {
+    if (existsSync(f)) return f;
+  }
+  return undefined;
+}
+
+/** The drop-in files read after MAIN, in order (none when CONTAINERS_REGISTRIES_CONF names the file). */
+export function registriesDropIns(main: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (env.CONTAINERS_REGISTRIES_CONF) return [];
+  const dirs = [
+    ...(main === undefined || main === systemConf ? [`${systemConf}.d`] : []),
+    join(containersConfigDir(env), 'registries.conf.d'),
+    join(tspodPaths(env).config, 'registries.conf.d'),
+  ];
+  return dirs.flatMap((d) => {
+    let names: string[];
+    try {
+      names = readdirSync(d, { withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.conf')).map((e) => e.name);
+    } catch {
+      return [];
+    }
+    return names.sort().map((n) => join(d, n));
+  });
 }
 
 function strings(v: unknown, what: string, file: string): string[] {
@@ -48,7 +78,19 @@ function bool(v: unknown, what: string, file: string): boolean {
   return v;
 }
 
+/** One file's settings; `unqualifiedSearch` only when the file sets it (a drop-in may not). */
+interface ConfPart {
+  unqualifiedSearch?: string[];
+  aliases: Record<string, string>;
+  registries: RegistryEntry[];
+}
+
 export function parseRegistriesConf(text: string, file: string): RegistriesConfig {
+  const part = parsePart(text, file);
+  return { file, unqualifiedSearch: part.unqualifiedSearch ?? [], aliases: part.aliases, registries: part.registries };
+}
+
+function parsePart(text: string, file: string): ConfPart {
   let toml: Record<string, unknown>;
   try {
     toml = parse(text) as Record<string, unknown>;
@@ -73,19 +115,32 @@ export function parseRegistriesConf(text: string, file: string): RegistriesConfi
     });
     return { prefix, location: location || prefix, insecure: bool(r.insecure, `insecure of "${prefix}"`, file), blocked: bool(r.blocked, `blocked of "${prefix}"`, file), mirrors };
   });
-  return { file, unqualifiedSearch: strings(toml['unqualified-search-registries'], 'unqualified-search-registries', file), aliases, registries };
+  const search = toml['unqualified-search-registries'];
+  return { unqualifiedSearch: search === undefined ? undefined : strings(search, 'unqualified-search-registries', file), aliases, registries };
 }
 
 export function loadRegistriesConf(env: NodeJS.ProcessEnv = process.env): RegistriesConfig {
-  const file = registriesConfPath(env);
-  if (!file) return { unqualifiedSearch: [], aliases: {}, registries: [] };
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new TspodError(`cannot read ${file}: ${(err as Error).message}`);
+  const main = registriesConfPath(env);
+  const conf: RegistriesConfig = { file: main, unqualifiedSearch: [], aliases: {}, registries: [] };
+  for (const file of [...(main ? [main] : []), ...registriesDropIns(main, env)]) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new TspodError(`cannot read ${file}: ${(err as Error).message}`);
+    }
+    const part = parsePart(text, file);
+    // A later file's fields win: the search list as a whole, aliases by name, [[registry]] by prefix.
+    if (part.unqualifiedSearch) conf.unqualifiedSearch = part.unqualifiedSearch;
+    Object.assign(conf.aliases, part.aliases);
+    for (const r of part.registries) {
+      const at = conf.registries.findIndex((x) => x.prefix === r.prefix);
+      if (at >= 0) conf.registries[at] = r;
+      else conf.registries.push(r);
+    }
+    conf.file ??= file;
   }
-  return parseRegistriesConf(text, file);
+  return conf;
 }
 
 /** Does a [[registry]] prefix cover NAME (host/path)? Exact, at a path boundary, or *.domain. */

@@ -124,6 +124,11 @@ export async function containerCleanup(id: string): Promise<void> {
       const { removeAnonymousVolumes } = await import('./volumes.js');
       await removeAnonymousVolumes(store, rec);
     }
+    if (rec.config.rmi) {
+      // run -d --rmi: an image other containers use stays (nothing to tell: no one is attached)
+      const { imageRemove } = await import('./images.js');
+      await imageRemove([rec.config.rmi], false).catch(() => undefined);
+    }
     await podPolicy();
     return;
   }
@@ -218,9 +223,11 @@ export async function containerWait(ref: string, condition = 'stopped', interval
   return readExit(store, rec.id)?.exitCode ?? after?.state.exitCode ?? -1;
 }
 
-/** SIGTERM (or the image's StopSignal), then SIGKILL after `timeout` seconds. */
-export async function containerStop(ref: string, timeout = 10, stopSignal?: string): Promise<string> {
+/** SIGTERM (or the image's StopSignal), then SIGKILL after `timeout` seconds (the container's
+ * --stop-timeout when not given, else 10). */
+export async function containerStop(ref: string, timeoutGiven?: number, stopSignal?: string): Promise<string> {
   const { store, rec } = lookup(ref);
+  const timeout = timeoutGiven ?? rec.config.stopTimeout ?? 10;
   const sig = signalNumber(stopSignal ?? rec.config.stopSignal ?? 'TERM');
   // Marked first, even when it is not running: a restart policy must not bring it back.
   await markStoppedByUser(store, rec.id);
@@ -529,6 +536,12 @@ export interface CommitRequest {
   author?: string;
   /** the new image's name; none leaves it unnamed, as podman */
   name?: string;
+  /** --format oci|docker */
+  format?: string;
+  /** --include-volumes: the container's volume and bind destinations become image VOLUMEs */
+  includeVolumes?: boolean;
+  /** --squash: the whole file system as the image's one layer */
+  squash?: boolean;
 }
 
 /** `commit`: the container's writable layer over its image, as a new image. */
@@ -539,15 +552,32 @@ export async function containerCommit(ref: string, req: CommitRequest): Promise<
   if (rec.config.infraOf) throw new TspodError(`container ${rec.id.slice(0, 12)} is a pod's infra container: it has no image to build on`);
   const base = store.images.get(rec.imageId);
   if (!base) throw new TspodError(`the image of container ${rec.id.slice(0, 12)} (${rec.imageName}) is no longer stored; its layers cannot be committed`);
+  const format = req.format ?? 'oci';
+  if (format !== 'oci' && format !== 'docker') throw new TspodError(`unrecognized image format "${format}"`);
+  const changes = [...req.changes];
+  if (req.includeVolumes) {
+    const dests = rec.config.mounts.filter((m) => m.type !== 'tmpfs').map((m) => m.destination);
+    if (dests.length) changes.push(`VOLUME ${JSON.stringify(dests)}`);
+  }
   mkdirSync(join(store.root, 'tmp'), { recursive: true });
   const work = mkdtempSync(join(store.root, 'tmp', 'commit-'));
   try {
     const tarFile = join(work, 'layer.tar');
-    await packUpperLayer(plan.upperDir, tarFile);
+    if (req.squash) {
+      const fd = openSync(tarFile, 'w', 0o600);
+      try {
+        await exportFilesystem(plan.upperDir, (plan as { lowerDirs?: string[] }).lowerDirs ?? [], fd);
+      } finally {
+        closeSync(fd);
+      }
+    } else {
+      await packUpperLayer(plan.upperDir, tarFile);
+    }
     return await commitImage(store, base, tarFile, {
-      changes: req.changes, message: req.message, author: req.author,
+      changes, message: req.message, author: req.author,
       names: req.name ? [localImageName(req.name)] : [],
       createdBy: rec.command.join(' '),
+      format, squash: req.squash,
     });
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -565,7 +595,10 @@ export function containerDiff(ref: string): DiffEntry[] {
   const plan = rec.plan as { upperDir: string; lowerDirs: string[] } | undefined;
   if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no layer information (made by an older tspod)`);
   // tspod's own mount targets appear in every container: not the user's changes.
-  return layerDiff(plan.upperDir, plan.lowerDirs, ['etc/hostname', 'etc/hosts', 'etc/resolv.conf']);
+  // /run/secrets (--secret) is an empty directory tspod made to bind the secrets on; /run itself
+  // changes with it (podman leaves both out of diff too).
+  return layerDiff(plan.upperDir, plan.lowerDirs, ['etc/hostname', 'etc/hosts', 'etc/resolv.conf', 'run/secrets'])
+    .filter((e) => !(e.path === '/run' && e.kind === 'C'));
 }
 
 /** What directory UPPER adds (A), changes (C) or deletes (D, overlay whiteouts) over LOWER
@@ -594,7 +627,7 @@ export function layerDiff(upper: string, lowers: string[], skipEmpty: string[] =
         out.push({ kind: 'D', path: `/${r}` });
         continue;
       }
-      if (skipEmpty.includes(r) && st.size === 0) continue;
+      if (skipEmpty.includes(r) && (st.isDirectory() ? readdirSync(join(upper, r)).length === 0 : st.size === 0)) continue;
       out.push({ kind: inLower(r) ? 'C' : 'A', path: `/${r}` });
       if (st.isDirectory()) walk(r);
     }

@@ -9,8 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { newId } from '../util/ids.js';
 import { devNull } from 'node:os';
 import { join } from 'node:path';
-import { findContainerIn, liveState } from './containers.js';
-import { mergeEnv } from './run.js';
+import { findContainerIn, liveState } from './container-list.js';
+import { mergeEnv } from '../spec/env.js';
 import { openStore } from './store.js';
 
 export interface ExecOptions {

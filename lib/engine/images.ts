@@ -2,7 +2,7 @@
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { importTarball, loadArchive, type LoadedImage } from '../image/archive.js';
+import { importTarball, loadArchive, type ImportOptions, type LoadedImage } from '../image/archive.js';
 import { archiveImageName, findLocalImage, localImageName } from '../image/resolve.js';
 import { saveImages, type SaveFormat } from '../image/save.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
@@ -97,9 +97,9 @@ export async function imageLoadStream(input: NodeJS.ReadableStream): Promise<Loa
   }
 }
 
-export async function imageImport(file: string, name?: string): Promise<ImageRecord> {
+export async function imageImport(file: string, name?: string, o: ImportOptions = {}): Promise<ImageRecord> {
   const store = openStore();
-  return undoBlobsOnFailure(store, () => importTarball(store, file, name));
+  return undoBlobsOnFailure(store, () => importTarball(store, file, name, o));
 }
 
 export interface RmiReport {
@@ -229,11 +229,46 @@ export async function imageSave(refs: string[], format: SaveFormat, output: stri
   await saveImages(store, images, format, output);
 }
 
+/** image prune --filter: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIME (podman's keys). */
+export function pruneFilter(filters: string[]): (i: ImageRecord, labels: () => Record<string, string>) => boolean {
+  const tests = filters.map((f) => {
+    const eq = f.indexOf('=');
+    const key = eq < 0 ? f : f.slice(0, eq);
+    const value = eq < 0 ? '' : f.slice(eq + 1);
+    if (key === 'until') {
+      const t = parseTime(value);
+      return (i: ImageRecord) => Date.parse(i.created) < t;
+    }
+    if (key === 'label' || key === 'label!') {
+      const [k, v] = value.includes('=') ? [value.slice(0, value.indexOf('=')), value.slice(value.indexOf('=') + 1)] : [value, undefined];
+      const has = (l: Record<string, string>) => k in l && (v === undefined || l[k] === v);
+      return (_i: ImageRecord, labels: () => Record<string, string>) => (key === 'label' ? has(labels()) : !has(labels()));
+    }
+    throw new TspodError(`unsupported image filter "${key}"`);
+  });
+  return (i, labels) => tests.every((t) => t(i, labels));
+}
+
+/** podman's until= value: a timestamp, seconds since the epoch, or a duration before now. */
+function parseTime(v: string): number {
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const dur = /^((\d+(\.\d+)?)(ns|us|µs|ms|s|m|h))+$/.test(v)
+    ? [...v.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)].reduce((n, m) => n + Number(m[1]) * units[m[2]!]!, 0) : undefined;
+  if (dur !== undefined) return Date.now() - dur;
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new TspodError(`failed to parse value as time or duration: "${v}"`);
+  return t;
+}
+
 /** `image prune`: images without names (all unused ones with -a) that no container uses. */
-export async function imagePrune(all: boolean): Promise<string[]> {
+export async function imagePrune(all: boolean, filters: string[] = []): Promise<string[]> {
   const store = openStore();
+  const keep = pruneFilter(filters);
+  let labels: Map<string, Record<string, string>> | undefined;
+  const labelsOf = (i: ImageRecord) => () => (labels ??= imageLabels()).get(i.id) ?? {};
   const used = new Set(store.containers.summaries().map((c) => c.imageId));
-  const victims = store.images.list().filter((i) => !used.has(i.id) && (all || i.names.length === 0));
+  const victims = store.images.list().filter((i) => !used.has(i.id) && (all || i.names.length === 0) && keep(i, labelsOf(i)));
   if (victims.length) await imageRemove(victims.map((v) => v.id.slice(7)), false);
   return victims.map((v) => v.id.slice(7));
 }

@@ -9,7 +9,7 @@ import type { ContainerRecord } from '../storage/containers.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
-import { findContainerIn, liveState } from './containers.js';
+import { findContainerIn, liveState } from './container-list.js';
 import { openStore } from './store.js';
 
 /** podman's {"8080/tcp": [{"HostIp": "0.0.0.0", "HostPort": "34567"}]} */
@@ -72,6 +72,8 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       Hostname: rec.config.hostname, User: rec.config.user, Env: rec.config.env, Cmd: rec.command, WorkingDir: rec.config.workingDir,
       Tty: rec.config.tty, OpenStdin: rec.config.interactive, Labels: rec.config.labels ?? {}, Image: rec.imageName,
       Annotations: rec.config.annotations ?? {},
+      StopTimeout: rec.config.stopTimeout ?? 10,
+      ...(rec.config.secrets ? { Secrets: rec.config.secrets } : {}),
     },
     Mounts: rec.config.mounts.map((m) => ({ Type: m.type, Source: m.source, Destination: m.destination, RW: !m.readonly })),
     NetworkSettings: { Ports: portMap(s.status === 'running' ? s.ports : undefined), ...(rec.config.networks ? { Networks: networksJson(rec, s.status === 'running') } : {}) },
@@ -92,6 +94,14 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
   };
 }
 
+function manifestAnnotations(store: Store, img: ImageRecord): Record<string, string> {
+  try {
+    return (JSON.parse(readFileSync(store.blobs.path(img.digest), 'utf8')) as { annotations?: Record<string, string> }).annotations ?? {};
+  } catch {
+    return {};
+  }
+}
+
 function imageJson(store: Store, img: ImageRecord): Record<string, unknown> {
   const cfg = JSON.parse(readFileSync(store.blobs.path(img.id), 'utf8')) as ImageConfig;
   return {
@@ -99,6 +109,7 @@ function imageJson(store: Store, img: ImageRecord): Record<string, unknown> {
     RepoDigests: img.names.map((n) => `${n.slice(0, n.lastIndexOf(':'))}@${img.digest}`),
     Created: cfg.created ?? img.created, Config: cfg.config ?? {}, Architecture: cfg.architecture ?? '', Os: cfg.os ?? '',
     Size: img.size, RootFS: { Type: 'layers', Layers: cfg.rootfs.diff_ids }, History: cfg.history ?? [],
+    Annotations: manifestAnnotations(store, img), ManifestType: img.manifestMediaType,
   };
 }
 

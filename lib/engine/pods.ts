@@ -129,7 +129,8 @@ export async function podStart(ref: string): Promise<string> {
 }
 
 /** Members first, then the infra (as podman). */
-export async function podStop(ref: string, timeout = 10): Promise<string> {
+/** Without a timeout each member waits its own --stop-timeout (10 s when it has none). */
+export async function podStop(ref: string, timeout?: number): Promise<string> {
   const store = openStore();
   const pod = findPod(store, ref);
   await Promise.all(podMembers(store, pod).map((c) => containerStop(c.id, timeout)));

@@ -4,7 +4,8 @@ import { loadRegistriesConf } from '../config/registries-conf.js';
 import { parsePlatform } from '../image/manifest.js';
 import type { PullEvents, PullResult } from '../image/pull.js';
 import type { PushEvents } from '../image/push.js';
-import { endpointsFor } from '../image/registries.js';
+import { endpointsFor, pullCandidates } from '../image/registries.js';
+import { parseReference } from '../image/reference.js';
 // The registry client (node:https, tls) loads only when a command talks to a registry: run and
 // create with a local image never do, and those modules are a good part of their start-up.
 const client = () => import('../image/registry-client.js');
@@ -20,6 +21,8 @@ export interface RegistryOptions {
   /** USER[:PASSWORD] as --creds takes it */
   creds?: string;
   authfile?: string;
+  /** --cert-dir: CAs and client certificate for the registry (docker's certs.d layout) */
+  certDir?: string;
 }
 
 export interface PullOptions extends RegistryOptions {
@@ -42,6 +45,7 @@ export async function pull(ref: string, o: PullOptions, store: Store = openStore
     tlsVerify: o.tlsVerify,
     creds: parseCreds(o.creds),
     authfile: o.authfile,
+    certDir: o.certDir,
     platform: o.platform ? parsePlatform(o.platform) : undefined,
     events: o.events,
   });
@@ -77,12 +81,55 @@ export async function imageForRun(store: Store, ref: string, policy: PullPolicy,
   }
 }
 
-export async function push(source: string, dest: string | undefined, o: RegistryOptions & { events?: PushEvents }): Promise<{ name: string; digest: string }> {
+export interface PushRequest extends RegistryOptions {
+  events?: PushEvents;
+  /** --format oci|v2s2|v2s1 */
+  format?: string;
+  compressionFormat?: string;
+  signBy?: string;
+  signBySigstoreKey?: string;
+}
+
+/** push's refusals, before anything is sent: formats, compressions and signing tspod does not do. */
+export function checkPushRequest(o: PushRequest): void {
+  if (o.format !== undefined && !['oci', 'v2s2', 'v2s1'].includes(o.format)) throw new TspodError(`unknown format "${o.format}". Choose on of the supported formats: 'oci', 'v2s1', or 'v2s2'`);
+  if (o.format === 'v2s1') throw new TspodError('--format v2s1: tspod does not write Docker schema 1 manifests (deprecated, unsigned ones are refused by most registries); use oci or v2s2');
+  if (o.compressionFormat !== undefined && o.compressionFormat !== 'gzip') {
+    throw new TspodError(o.compressionFormat === 'zstd' || o.compressionFormat === 'zstd:chunked'
+      ? `--compression-format ${o.compressionFormat}: tspod pushes layers as they are stored and does not recompress them; use gzip`
+      : `cannot find compressor for "${o.compressionFormat}"`);
+  }
+  if (o.signBy !== undefined) throw new TspodError('creating signature: tspod does not sign images (no GPG signing support); push without --sign-by');
+  if (o.signBySigstoreKey !== undefined) throw new TspodError('creating signature: sigstore signing is not supported by tspod; push without --sign-by-sigstore-private-key');
+}
+
+export async function push(source: string, dest: string | undefined, o: PushRequest): Promise<{ name: string; digest: string }> {
+  checkPushRequest(o);
   const store = openStore();
   const img = findLocalImage(store.images.list(), source);
   if (!img) throw new TspodError(`${source}: image not known; see \`tspod images\``);
   const { pushImage } = await import('../image/push.js');
-  return pushImage(store, img, dest ?? source, { tlsVerify: o.tlsVerify, creds: parseCreds(o.creds), authfile: o.authfile, events: o.events });
+  return pushImage(store, img, dest ?? source, {
+    tlsVerify: o.tlsVerify, creds: parseCreds(o.creds), authfile: o.authfile, certDir: o.certDir, events: o.events,
+    format: o.format as 'oci' | 'v2s2' | undefined,
+  });
+}
+
+/** pull --all-tags: every tag of the repository REF names (which must carry no tag or digest). */
+export async function pullAllTags(ref: string, o: PullOptions, onTag?: (r: PullResult) => void): Promise<PullResult[]> {
+  const parsed = parseReference(ref);
+  if (parsed.tag || parsed.digest) throw new TspodError("tag can't be used with --all-tags/-a");
+  const c = pullCandidates(loadRegistriesConf(), ref, o.tlsVerify)[0]!;
+  const { listTags } = await import('../image/search.js');
+  const tags = await listTags(c.ref.domain, c.ref.path, { tlsVerify: o.tlsVerify, creds: parseCreds(o.creds), authfile: o.authfile, certDir: o.certDir, limit: 0 });
+  if (!tags.length) throw new TspodError(`${c.ref.domain}/${c.ref.path} has no tags to pull`);
+  const out: PullResult[] = [];
+  for (const tag of tags) {
+    const r = await pull(`${c.ref.domain}/${c.ref.path}:${tag}`, o);
+    onTag?.(r);
+    out.push(r);
+  }
+  return out;
 }
 
 /** The registry host (and optional namespace) a login key names: HOST[:PORT][/PATH]. */
@@ -98,7 +145,7 @@ export async function login(registry: string, creds: Credentials, o: RegistryOpt
   const { key, host } = loginKey(registry);
   const ep = endpointsFor(loadRegistriesConf(), { domain: host, path: 'x' }, o.tlsVerify).find((e) => !e.mirror)!;
   const { RegistryClient } = await client();
-  await new RegistryClient(host, { insecure: ep.insecure, creds }).ping();
+  await new RegistryClient(host, { insecure: ep.insecure, creds, certDir: o.certDir }).ping();
   return storeCredentials(key, creds, o.authfile);
 }
 

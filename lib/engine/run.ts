@@ -1,8 +1,8 @@
 // `tspod run` and `create`: resolve the image, create the container record
 // (with its launch plan) and writable layer, then launch it through
 // tspod-launch, attached (tspod is the parent) or under tspod-monitor (-d).
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, isAbsolute, posix } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, isAbsolute, posix, resolve as resolvePath } from 'node:path';
 import { helperPath, packageRoot } from '../config/paths.js';
 import { spawnSync } from 'node:child_process';
 import { resolveStorageConfig } from '../runtime/overlay-probe.js';
@@ -30,6 +30,14 @@ import { hostPlatform, parsePlatform } from '../image/manifest.js';
 import { cgroupsV1Warning, cgroupV2Delegation, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
 import { checkStaticAddressing, parseNetworkSpec } from '../spec/network.js';
+import { parseSecretFlag } from '../spec/secrets.js';
+import { parseNamespaceMode, parseSysctls } from '../spec/namespaces.js';
+import { hostname as hostHostname } from 'node:os';
+import { passwdAdditions } from '../spec/passwd.js';
+import { envMergeList, parseChrootDirs, parseDeviceCgroupRules, parseDevices, proxyEnv } from '../spec/devices.js';
+import { mergeEnv } from '../spec/env.js';
+
+export { mergeEnv };
 
 export interface RunOptions {
   image: string;
@@ -148,6 +156,39 @@ export interface RunOptions {
   personality?: string;
   /** the resource flags (validated, recorded; not applied on cgroups v1 rootless) */
   resources?: ResourceFlags;
+  /** --secret NAME[,type=mount|env,target=,uid=,gid=,mode=] */
+  secrets?: string[];
+  /** --stop-timeout: stop's wait when -t is not given */
+  stopTimeout?: number;
+  /** --sig-proxy (default true): signals to tspod in the foreground go to the container */
+  sigProxy?: boolean;
+  /** --detach-keys (run): checked; a foreground run has no detach (docs/cli.md) */
+  detachKeys?: string;
+  /** --env-merge KEY=VALUE with ${VAR} of the image's environment */
+  envMerge?: string[];
+  /** --http-proxy (default true): the host's proxy variables */
+  httpProxy?: boolean;
+  /** --requires CTR: started before this one */
+  requires?: string[];
+  /** --chrootdirs DIR: tspod's /etc files mounted there too */
+  chrootdirs?: string[];
+  /** --device HOST[:CTR][:PERMS] */
+  devices?: string[];
+  /** --device-cgroup-rule: checked, no device cgroup rootless (docs/cli.md) */
+  deviceCgroupRules?: string[];
+  /** --pid, --ipc, --uts, --cgroupns host|private */
+  pid?: string;
+  ipc?: string;
+  uts?: string;
+  cgroupns?: string;
+  /** --sysctl KEY=VALUE */
+  sysctl?: string[];
+  /** --rootfs: `image` is a directory to run as the root (DIR:O: an overlay over it, the directory left unchanged) */
+  rootfs?: boolean;
+  /** --passwd (default true), --passwd-entry TEMPLATE, --hostuser NAME */
+  passwd?: boolean;
+  passwdEntry?: string;
+  hostuser?: string[];
 }
 
 /** `--mount` specs as the mounts -v and --tmpfs make. */
@@ -315,19 +356,6 @@ function expandEnv(e: string): string {
   return v === undefined ? '' : `${e}=${v}`;
 }
 
-/** Later entries override earlier ones by key; order of first appearance kept. */
-export function mergeEnv(...lists: string[][]): string[] {
-  const map = new Map<string, string>();
-  for (const list of lists) {
-    for (const e of list) {
-      if (!e) continue;
-      const k = e.split('=', 1)[0]!;
-      map.set(k, e);
-    }
-  }
-  return [...map.values()];
-}
-
 /** podman's rules: --entrypoint replaces the image's and drops its Cmd. */
 export function containerCommand(cfg: ImageConfig['config'], command: string[], entrypoint?: string): string[] {
   if (entrypoint !== undefined) {
@@ -365,8 +393,54 @@ async function containerAttachments(store: Store, names: string[], o: { aliases?
 }
 
 function hostname(rec: { id: string }, opt?: string): string {
-  if (opt !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(opt)) throw new TspodError(`invalid --hostname "${opt}"`);
-  return opt ?? rec.id.slice(0, 12);
+  // podman passes the name as given (generated pod names carry '_'); only the kernel's
+  // limit for sethostname (64 bytes) stops one.
+  if (opt && Buffer.byteLength(opt) > 64) throw new TspodError(`invalid --hostname "${opt}": longer than 64 bytes, the kernel's limit for a host name`, 126);
+  if (opt?.includes('\0')) throw new TspodError(`invalid --hostname: it holds a NUL byte`);
+  return opt || rec.id.slice(0, 12);
+}
+
+/** `--rootfs DIR[:O]`: an existing directory (relative to the current one). */
+function parseRootfs(spec: string): { dir: string; overlay: boolean } {
+  const overlay = spec.endsWith(':O');
+  const dir = resolvePath(overlay ? spec.slice(0, -2) : spec);
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    throw new TspodError(`stat ${dir}: no such file or directory: --rootfs takes an existing directory`);
+  }
+  if (!st.isDirectory()) throw new TspodError(`--rootfs ${spec}: ${dir} is not a directory`);
+  if (dir === '/') throw new TspodError('--rootfs /: the host\'s root cannot be a container\'s root');
+  return { dir, overlay };
+}
+
+/** The image's /etc/NAME as its layers (top first) give it; '' when absent, whited out, or not a
+ * plain file (a symlink in an image is never followed out of it). */
+function imageFileText(lowers: string[], name: string): string {
+  for (const l of lowers) {
+    let etc;
+    try {
+      etc = lstatSync(join(l, 'etc'));
+    } catch {
+      continue;
+    }
+    if (!etc.isDirectory()) return '';
+    let st;
+    try {
+      st = lstatSync(join(l, 'etc', name));
+    } catch {
+      continue;
+    }
+    if (!st.isFile()) return '';
+    const fd = openSync(join(l, 'etc', name), constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      return readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return '';
 }
 
 /** `tspod run`: create, then start attached (the exit status is the
@@ -382,15 +456,16 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     return 0;
   }
   const attach = parseAttach(opts.attach ?? []);
-  const status = await startAttached(store, record, { tty: opts.tty, interactive: opts.interactive, detachStdout: !attach.stdout, detachStderr: !attach.stderr });
-  if (opts.rmi) await removeImageAfter(record);
+  const status = await startAttached(store, record, { tty: opts.tty, interactive: opts.interactive, detachStdout: !attach.stdout, detachStderr: !attach.stderr, sigProxy: opts.sigProxy });
+  if (opts.rmi) await removeImageAfter(opts.image);
   return status;
 }
 
 /** --rmi: the image goes once the container has (an image other containers use stays, with podman's error). */
-async function removeImageAfter(record: ContainerRecord): Promise<void> {
+async function removeImageAfter(image: string): Promise<void> {
   const { imageRemove } = await import('./images.js');
-  for (const r of await imageRemove([record.imageId], false)) if (r.error) process.stderr.write(`Error: ${r.error}\n`);
+  // by the name given to run: other names of the same image stay
+  for (const r of await imageRemove([image], false)) if (r.error) process.stderr.write(`Error: ${r.error}\n`);
 }
 
 /** --sdnotify=conmon: tell systemd the service is up, its main process the monitor (as podman's conmon). */
@@ -421,6 +496,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     opts = { ...opts, pod: await podForRun(opts.podSpec, opts.storageOpts) };
   }
   parseSdnotify(opts.sdnotify);
+  parseAttach(opts.attach ?? []); // create -a: checked (start -a attaches stdout and stderr)
   const platform = platformFromParts({ platform: opts.pullOptions?.platform, arch: opts.arch, os: opts.os, variant: opts.variant }, hostPlatform());
   if (platform !== opts.pullOptions?.platform) opts = { ...opts, pullOptions: { ...opts.pullOptions, platform } };
   const imageVolume = parseImageVolume(opts.imageVolume);
@@ -482,21 +558,52 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const shmSize = opts.shmSize !== undefined ? parseSize('shm-size', opts.shmSize) : undefined;
   if (shmSize !== undefined && shmSize <= 0) throw new TspodError(`invalid --shm-size "${opts.shmSize}": it must be greater than 0`);
   const timeout = parseTimeout(opts.timeout);
-  if ((opts.rmi || timeout) && opts.detach) throw new TspodError(`${opts.rmi ? '--rmi' : '--timeout'} is supported for containers run in the foreground only (tspod's monitor does not do it yet): drop -d, or the flag`);
+  // --rmi implies --rm (podman); with -d the monitor's cleanup removes both, and tspod-monitor -T applies --timeout
+  if (opts.rmi) opts = { ...opts, rm: true };
   const caps = resolveCaps(opts.capAdd, opts.capDrop, opts.privileged);
   const securityOpts = parseSecurityOpts(opts.securityOpt);
   const security = securityPlan(caps, securityOpts, opts.privileged);
   if (opts.preserveFds && opts.tty) throw new TspodError('--preserve-fds cannot be combined with -t: the terminal helper cannot pass extra descriptors');
   const extraEnv = [...opts.envFile.flatMap(parseEnvFile), ...opts.env.map(expandEnv)];
+  const secretRequests = (opts.secrets ?? []).map(parseSecretFlag);
+  const pidMode = parseNamespaceMode('pid', opts.pid);
+  const ipcMode = parseNamespaceMode('ipc', opts.ipc);
+  const utsMode = parseNamespaceMode('uts', opts.uts);
+  const cgroupnsMode = parseNamespaceMode('cgroupns', opts.cgroupns);
+  const shareHost = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).filter(([, m]) => m === 'host').map(([k]) => k);
+  if (opts.pod && shareHost.length) throw new TspodError(`--${shareHost[0]} host: a container in a pod shares the pod's namespaces; create it outside the pod`);
+  const sysctls = parseSysctls(opts.sysctl ?? [], { hostNetwork: network === 'host', hostIpc: ipcMode === 'host', hostUts: utsMode === 'host' });
+  const devices = parseDevices(opts.devices ?? [], accessSync);
+  parseDeviceCgroupRules(opts.deviceCgroupRules ?? []);
+  const chrootdirs = parseChrootDirs(opts.chrootdirs ?? []);
+  if (opts.detachKeys !== undefined) {
+    const { parseDetachKeys } = await import('./attach.js');
+    parseDetachKeys(opts.detachKeys);
+  }
+  const requires: string[] = [];
+  if (opts.requires?.length) {
+    const { findContainerIn } = await import('./containers.js');
+    for (const ref of opts.requires) {
+      try {
+        requires.push(findContainerIn(store, ref).id);
+      } catch (err) {
+        throw new TspodError(`"${ref}" is not a valid container, cannot be used as a dependency: ${(err as Error).message}`);
+      }
+    }
+  }
   const shared = !!opts.pod?.shared;
   if (shared && netSpec.mode === 'bridge') throw new TspodError('a container in a pod shares the pod\'s network: give --network to `tspod pod create`');
   if (shared && (ports.length || opts.publishAll)) throw new TspodError('a container in a pod shares the pod\'s network: publish ports on the pod (`tspod pod create -p ...`)');
+  const rootfs = opts.rootfs ? parseRootfs(opts.image) : undefined;
   const image = opts.infraFor
     ? { id: '', names: ['tspod-infra'], chainIds: [] as string[] }
+    : rootfs ? { id: '', names: [rootfs.dir], chainIds: [] as string[] }
     : await imageForRun(store, opts.image, parsePullPolicy(opts.pull), opts.pullOptions ?? {});
-  const config: ImageConfig = opts.infraFor ? { rootfs: { type: 'layers', diff_ids: [] }, config: { Cmd: ['-P'] } } : JSON.parse(readFileSync(store.blobs.path(image.id), 'utf8')) as ImageConfig;
+  const config: ImageConfig = opts.infraFor ? { rootfs: { type: 'layers', diff_ids: [] }, config: { Cmd: ['-P'] } }
+    : rootfs ? { rootfs: { type: 'layers', diff_ids: [] }, config: {} }
+    : JSON.parse(readFileSync(store.blobs.path(image.id), 'utf8')) as ImageConfig;
   const argv = containerCommand(config.config, opts.command, opts.entrypoint);
-  const mismatch = opts.infraFor ? undefined : platformMismatch(config, opts.pullOptions?.platform ? parsePlatform(opts.pullOptions.platform) : undefined);
+  const mismatch = opts.infraFor || rootfs ? undefined : platformMismatch(config, opts.pullOptions?.platform ? parsePlatform(opts.pullOptions.platform) : undefined);
   if (mismatch) process.stderr.write(`WARNING: ${mismatch}\n`);
   if (argv.length === 0) throw new TspodError('no command specified: the image has no Cmd or Entrypoint; give one after the image name');
   const systemdWarning = checkSystemdMode(opts.systemd, argv);
@@ -566,16 +673,20 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       },
       state: { status: 'created' },
     };
-    rec.config.hostname = shared ? opts.pod!.hostname : hostname(rec, opts.hostname);
+    rec.config.hostname = shared ? opts.pod!.hostname : utsMode === 'host' ? hostHostname() : hostname(rec, opts.hostname);
+    if (requires.length) rec.config.requires = requires;
+    if (opts.stopTimeout !== undefined) rec.config.stopTimeout = opts.stopTimeout;
+    if (opts.rmi && opts.detach) rec.config.rmi = opts.image;
     rec.config.env = containerEnv({
       defaults: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod', ...(opts.tty ? ['TERM=xterm'] : [])],
       image: config.config?.Env ?? [],
       host: opts.envHost ? Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`) : undefined,
       hostname: rec.config.hostname,
-      extra: extraEnv,
+      extra: [...(opts.httpProxy === false ? [] : proxyEnv(process.env)), ...extraEnv],
       unset: opts.unsetenv ?? [],
       unsetAll: !!opts.unsetenvAll,
     });
+    if (opts.envMerge?.length) rec.config.env = envMergeList(rec.config.env, opts.envMerge, extraEnv);
     const dir = store.containers.dir(id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
@@ -590,11 +701,27 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       if (netSpec.mode === 'bridge' && dns) writeFileSync(join(dir, 'userdata', 'resolv.conf.fixed'), resolvConf(seen, undefined, dns));
       // --tz: a copy of the zone file (podman's way: the container never sees the host's zoneinfo)
       if (localtime) writeFileSync(join(dir, 'userdata', 'localtime'), readFileSync(localtime), { mode: 0o644 });
+      // --secret: copies in userdata (bound read-only), never in the writable layer (commit, export, diff)
+      const { resolveSecrets, chownSecrets } = await import('./secrets.js');
+      const secrets = resolveSecrets(store, secretRequests, join(dir, 'userdata'));
+      await chownSecrets(secrets);
+      if (secrets.config.length) rec.config.secrets = secrets.config;
+      // --passwd, --passwd-entry, --hostuser: the image's /etc/passwd with podman's added lines, bound over it
+      const lowers = opts.infraFor ? [] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c));
+      const imagePasswd = opts.infraFor ? '' : imageFileText(lowers, 'passwd');
+      const passwdLines = opts.infraFor ? [] : passwdAdditions({
+        imagePasswd, user: rec.config.user, workdir: rec.config.workingDir, passwd: opts.passwd !== false, passwdEntry: opts.passwdEntry,
+        hostUsers: opts.hostuser ?? [], hostPasswd: opts.hostuser?.length ? readFileSync('/etc/passwd', 'utf8') : '', containerId: id,
+      });
+      if (passwdLines.length) {
+        writeFileSync(join(dir, 'userdata', 'passwd'), `${imagePasswd}${imagePasswd && !imagePasswd.endsWith('\n') ? '\n' : ''}${passwdLines.join('\n')}\n`, { mode: 0o644 });
+      }
       const readOnlyTmpfs = opts.readOnly && opts.readOnlyTmpfs !== false ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
       const plan: LaunchPlan = {
         mountProgram: storage.mountProgram,
         mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
-        lowerDirs: opts.infraFor ? [opts.infraFor.rootfs] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c)),
+        lowerDirs: opts.infraFor ? [opts.infraFor.rootfs] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c)),
+        ...(rootfs && !rootfs.overlay ? { rootfsBind: true } : {}),
         upperDir: join(dir, 'upper'),
         workDir: join(dir, 'work'),
         mergedDir: join(dir, 'merged'),
@@ -606,11 +733,16 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         hostname: rec.config.hostname,
         user: rec.config.user,
         cwd: rec.config.workingDir,
-        env: rec.config.env,
+        env: [...rec.config.env, ...secrets.env],
         argv,
         binds: [
           ...['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
           ...(localtime ? [{ source: join(dir, 'userdata', 'localtime'), destination: '/etc/localtime', readonly: false }] : []),
+          ...secrets.binds,
+          ...(passwdLines.length ? [{ source: join(dir, 'userdata', 'passwd'), destination: '/etc/passwd', readonly: false }] : []),
+          // --chrootdirs: tspod's /etc files in each chroot too
+          ...chrootdirs.flatMap((d) => ['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: posix.join(d, 'etc', f), readonly: false }))),
+          ...devices.map((d) => ({ source: d.host, destination: d.container, readonly: !d.write })),
           ...mounts.map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
           // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.
           ...(opts.privileged ? hostDevices().slice(0, 200).map((d) => ({ source: d, destination: d, readonly: false })) : []),
@@ -628,6 +760,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         ...(oomScoreAdj !== undefined ? { oomScoreAdj } : {}),
         ...(groupAdd.groups.length ? { groupAdd: groupAdd.groups } : {}),
         ...(groupAdd.keepGroups ? { keepGroups: true } : {}),
+        ...(shareHost.length ? { shareHost: [...shareHost] } : {}),
+        ...(cgroupnsMode === 'private' ? { cgroupns: 'private' as const } : {}),
+        ...(sysctls.length ? { sysctls } : {}),
       };
       rec.plan = plan;
       store.containers.save(rec);
@@ -691,6 +826,14 @@ async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPla
     const { copyUpVolumes } = await import('./volumes.js');
     await copyUpVolumes(store, record, plan.lowerDirs);
   }
+  // --requires: the containers it needs run first (each started as `tspod start` would)
+  if (record.config.requires?.length) {
+    const { containerStart } = await import('./containers.js');
+    for (const id of record.config.requires) {
+      if (!store.containers.get(id)) throw new TspodError(`container ${record.name} requires container ${id.slice(0, 12)}, which no longer exists: remove ${record.name} and create it again`);
+      await containerStart(id);
+    }
+  }
   if (!record.config.pod || !store.pods.get(record.config.pod)?.infraId) return plan;
   const { ensureInfraRunning } = await import('./pods.js');
   const podTarget = await ensureInfraRunning(store, record.config.pod);
@@ -707,7 +850,7 @@ async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPla
 }
 
 /** Run in the foreground: tspod is the container's parent until it exits. */
-export async function startAttached(store: Store, record: ContainerRecord, io: { tty: boolean; interactive: boolean; detachStdout?: boolean; detachStderr?: boolean }): Promise<number> {
+export async function startAttached(store: Store, record: ContainerRecord, io: { tty: boolean; interactive: boolean; detachStdout?: boolean; detachStderr?: boolean; sigProxy?: boolean }): Promise<number> {
   let exitCode = 125;
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
@@ -761,6 +904,7 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
       // --log-driver none: the monitor writes to /dev/null; --log-opt path=: there
       tty: false, interactive: false, monitor: [record.config.logDriver === 'none' ? '/dev/null' : record.config.logPath ?? files.log, files.exit, files.monitorPid, exitCommand],
       attachSocket: record.config.tty ? files.attach : undefined,
+      monitorTimeout: record.config.timeout,
     }, {
       netns: (pid) => wireNetworks(record, pid),
       started: async (pid) => {

@@ -278,17 +278,25 @@ export async function systemDf(): Promise<DfRow[]> {
 }
 
 /** `system prune`: containers that are not running, then unnamed (with -a: unused) images. */
-export async function systemPrune(all: boolean): Promise<{ containers: string[]; images: string[]; reclaimed: number }> {
-  const { containerRemove } = await import('./containers.js');
+export async function systemPrune(all: boolean, filters: string[] = [], volumes = false): Promise<{ containers: string[]; images: string[]; volumes: string[]; reclaimed: number }> {
+  for (const f of filters) {
+    const key = f.split('=')[0]!;
+    if (key !== 'label' && key !== 'label!' && key !== 'until') throw new TspodError(`${key} is an invalid filter`);
+  }
+  const { containerPrune } = await import('./containers.js');
   const { imagePrune } = await import('./images.js');
   const before = await systemDf();
-  const store = openStore();
-  const stopped = store.containers.list().map((c) => liveState(c, store)).filter((c) => c.state.status !== 'running');
-  const removed = (await containerRemove(stopped.map((c) => c.id), false, false)).filter((r) => !r.error).map((r) => r.id);
-  const images = await imagePrune(all);
+  // label!= is not a container filter key; the container side takes label and until.
+  const removed = (await containerPrune(filters.filter((f) => !f.startsWith('label!=')))).map((r) => r.id);
+  let vols: string[] = [];
+  if (volumes) {
+    const { volumePrune } = await import('./volumes.js');
+    vols = await volumePrune(filters.filter((f) => f.startsWith('label')));
+  }
+  const images = await imagePrune(all, filters);
   const after = await systemDf();
   const total = (rows: DfRow[]) => rows.reduce((n, r) => n + r.size, 0);
-  return { containers: removed, images, reclaimed: Math.max(0, total(before) - total(after)) };
+  return { containers: removed, images, volumes: vols, reclaimed: Math.max(0, total(before) - total(after)) };
 }
 
 export interface DfVerbose {

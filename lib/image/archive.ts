@@ -14,7 +14,8 @@ import { safeEntryPath } from '../storage/extract.js';
 import { sha256 } from '../storage/blobs.js';
 import { TspodError } from '../util/errors.js';
 import { archiveImageName, localImageName } from './resolve.js';
-import { MEDIA, type Descriptor, type Manifest } from './manifest.js';
+import { hostPlatform, MEDIA, type Descriptor, type Manifest } from './manifest.js';
+import { applyChanges } from './commit.js';
 
 function isGzip(path: string): boolean {
   const fd = openSync(path, 'r');
@@ -188,17 +189,30 @@ export async function loadArchive(store: Store, file: string): Promise<LoadedIma
 }
 
 /** `tspod import`: a root filesystem tarball becomes a one-layer image. */
-export async function importTarball(store: Store, file: string, name?: string): Promise<ImageRecord> {
+export interface ImportOptions {
+  arch?: string;
+  os?: string;
+  variant?: string;
+  /** --change instructions (commit's) */
+  changes?: string[];
+  /** --message: the history entry's comment */
+  message?: string;
+}
+
+export async function importTarball(store: Store, file: string, name?: string, o: ImportOptions = {}): Promise<ImageRecord> {
   if (!existsSync(file)) throw new TspodError(`${file}: no such file`);
   const names = name ? [localImageName(name)] : [];
+  const base = { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] };
+  const runConfig = o.changes?.length ? applyChanges(base, o.changes) : base;
   const diffId = await diffIdOf(file);
-  const config: ImageConfig = {
-    architecture: 'amd64',
-    os: 'linux',
+  const config: ImageConfig & { variant?: string } = {
+    architecture: o.arch || hostPlatform().architecture,
+    os: o.os || 'linux',
+    ...(o.variant ? { variant: o.variant } : {}),
     created: new Date().toISOString(),
-    config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
+    config: runConfig,
     rootfs: { type: 'layers', diff_ids: [diffId] },
-    history: [{ created: new Date().toISOString(), created_by: `/bin/sh -c #(nop) ADD file:${diffId.slice(7)} in /`, comment: 'imported from tarball' }],
+    history: [{ created: new Date().toISOString(), created_by: `/bin/sh -c #(nop) ADD file:${diffId.slice(7)} in /`, comment: o.message ?? 'imported from tarball' }],
   };
   return commitImage(store, config, Buffer.from(JSON.stringify(config)), [file], names);
 }

@@ -16,6 +16,10 @@ export interface CommitOptions {
   names: string[];
   /** what the container ran, for the history entry */
   createdBy: string;
+  /** --format docker: a Docker v2s2 manifest and config media type (default oci) */
+  format?: 'oci' | 'docker';
+  /** --squash: LAYERTAR is the whole file system, the image's only layer */
+  squash?: boolean;
 }
 
 /** JSON-array form, or shell form run by /bin/sh -c (as a Dockerfile). */
@@ -97,22 +101,27 @@ export async function commitImage(store: Store, base: ImageRecord, layerTar: str
   const baseManifest = JSON.parse(readFileSync(store.blobs.path(base.digest), 'utf8')) as Manifest;
   const diffId = await sha256File(layerTar);
   const blob = await store.blobs.putFile(layerTar, diffId);
+  const docker = o.format === 'docker';
+  const layerType = (t: string) => (docker ? (ociLayerType(t) === MEDIA.ociLayerGzip ? MEDIA.dockerLayerGzip : MEDIA.dockerLayer) : ociLayerType(t));
   const layers: Descriptor[] = [
-    ...baseManifest.layers.map((l) => ({ mediaType: ociLayerType(l.mediaType), digest: l.digest, size: l.size })),
-    { mediaType: MEDIA.ociLayer, digest: blob, size: store.blobs.size(blob) },
+    ...(o.squash ? [] : baseManifest.layers.map((l) => ({ mediaType: layerType(l.mediaType), digest: l.digest, size: l.size }))),
+    { mediaType: docker ? MEDIA.dockerLayer : MEDIA.ociLayer, digest: blob, size: store.blobs.size(blob) },
   ];
   const created = new Date().toISOString();
+  // Squashed, the base's layers are gone: its history entries stay, as empty ones.
+  const baseHistory = (baseConfig.history ?? []).map((h) => (o.squash ? { ...h, empty_layer: true } : h));
   const config: ImageConfig = {
     ...baseConfig,
     created,
     ...(o.author ? { author: o.author } : {}),
     config: applyChanges(baseConfig.config ?? {}, o.changes),
-    rootfs: { type: 'layers', diff_ids: [...baseConfig.rootfs.diff_ids, diffId] },
-    history: [...(baseConfig.history ?? []), { created, created_by: o.createdBy, ...(o.message ? { comment: o.message } : {}), ...(o.author ? { author: o.author } : {}) }],
+    rootfs: { type: 'layers', diff_ids: [...(o.squash ? [] : baseConfig.rootfs.diff_ids), diffId] },
+    history: [...baseHistory, { created, created_by: o.createdBy, ...(o.message ? { comment: o.message } : {}), ...(o.author ? { author: o.author } : {}) }],
   };
   const configBytes = Buffer.from(JSON.stringify(config));
   const configDigest = store.blobs.putBytes(configBytes);
-  const manifest: Manifest = { schemaVersion: 2, mediaType: MEDIA.ociManifest, config: { mediaType: MEDIA.ociConfig, digest: configDigest, size: configBytes.length }, layers };
+  const manifestType = docker ? MEDIA.dockerManifest : MEDIA.ociManifest;
+  const manifest: Manifest = { schemaVersion: 2, mediaType: manifestType, config: { mediaType: docker ? MEDIA.dockerConfig : MEDIA.ociConfig, digest: configDigest, size: configBytes.length }, layers };
   const manifestBytes = Buffer.from(JSON.stringify(manifest));
   const manifestDigest = store.blobs.putBytes(manifestBytes);
   const chainIds = await store.layers.ensure(config.rootfs.diff_ids, layers.map((l) => l.digest));
@@ -122,7 +131,7 @@ export async function commitImage(store: Store, base: ImageRecord, layerTar: str
       id: configDigest,
       names: o.names,
       digest: manifestDigest,
-      manifestMediaType: MEDIA.ociManifest,
+      manifestMediaType: manifestType,
       layerBlobs: layers.map((l) => l.digest),
       chainIds,
       created,

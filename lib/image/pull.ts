@@ -37,6 +37,7 @@ export interface PullOptions {
   tlsVerify?: boolean;
   creds?: Credentials;
   authfile?: string;
+  certDir?: string;
   events?: PullEvents;
   conf?: RegistriesConfig;
 }
@@ -71,7 +72,7 @@ class Puller {
 
   constructor(private store: Store, private ep: Endpoint, private opts: PullOptions, private candidate: Candidate) {
     const creds = opts.creds ?? findCredentials(`${ep.host}/${ep.path}`, opts.authfile);
-    this.client = new RegistryClient(ep.host, { insecure: ep.insecure, creds });
+    this.client = new RegistryClient(ep.host, { insecure: ep.insecure, creds, certDir: opts.certDir });
     this.scope = { repo: ep.path, actions: 'pull' };
   }
 
@@ -275,7 +276,7 @@ export async function remoteDigest(input: string, opts: PullOptions = {}): Promi
     const conf = opts.conf ?? loadRegistriesConf();
     const c = pullCandidates(conf, input, opts.tlsVerify)[0]!;
     const ep = c.endpoints[c.endpoints.length - 1]!;
-    const client = new RegistryClient(ep.host, { insecure: ep.insecure, creds: opts.creds ?? findCredentials(`${ep.host}/${ep.path}`, opts.authfile) });
+    const client = new RegistryClient(ep.host, { insecure: ep.insecure, creds: opts.creds ?? findCredentials(`${ep.host}/${ep.path}`, opts.authfile), certDir: opts.certDir });
     const res = await client.request('HEAD', `/v2/${ep.path}/manifests/${c.ref.digest ?? c.ref.tag}`, { headers: { Accept: manifestAccept }, scope: { repo: ep.path, actions: 'pull' } });
     res.body.resume();
     const d = res.headers['docker-content-digest'];

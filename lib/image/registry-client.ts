@@ -3,7 +3,8 @@
 // redirects, and the registry's errors turned into messages that say what to do.
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -14,6 +15,8 @@ export interface ClientOptions {
   /** plain HTTP allowed and certificates not checked */
   insecure: boolean;
   creds?: Credentials;
+  /** --cert-dir: a directory as docker's certs.d/HOST: *.crt are trusted CAs, NAME.cert with NAME.key a client certificate */
+  certDir?: string;
 }
 
 export interface RequestOptions {
@@ -68,6 +71,30 @@ export async function readBody(res: IncomingMessage, limit = 8 * 1024 * 1024): P
   return Buffer.concat(chunks);
 }
 
+/** The TLS options of a --cert-dir directory, read as containers/image reads certs.d: every *.crt is a
+ * trusted CA (beside the system's), NAME.cert with NAME.key is the client certificate. */
+export function certDirTls(dir: string): { ca?: string[]; cert?: string; key?: string } {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch (err) {
+    throw new TspodError(`--cert-dir ${dir}: cannot read the directory: ${(err as Error).message}`);
+  }
+  const out: { ca?: string[]; cert?: string; key?: string } = {};
+  const cas = names.filter((n) => n.endsWith('.crt')).map((n) => readFileSync(join(dir, n), 'utf8'));
+  if (cas.length) out.ca = [...(trustedCertificates() ?? rootCertificates), ...cas];
+  for (const n of names.filter((x) => x.endsWith('.cert'))) {
+    const key = `${n.slice(0, -5)}.key`;
+    if (!names.includes(key)) throw new TspodError(`--cert-dir ${dir}: missing key ${key} for client certificate ${n}; a client certificate needs its key beside it`);
+    out.cert = readFileSync(join(dir, n), 'utf8');
+    out.key = readFileSync(join(dir, key), 'utf8');
+  }
+  for (const n of names.filter((x) => x.endsWith('.key'))) {
+    if (!names.includes(`${n.slice(0, -4)}.cert`)) throw new TspodError(`--cert-dir ${dir}: missing client certificate ${n.slice(0, -4)}.cert for key ${n}`);
+  }
+  return out;
+}
+
 /** key=value pairs of a WWW-Authenticate challenge. */
 export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
   const m = /^(\w+)\s*(.*)$/s.exec(header.trim());
@@ -87,17 +114,20 @@ export class RegistryClient {
   private scheme?: 'https' | 'http';
   private authHeaders = new Map<string, string>();
   private basic?: string;
+  private tls: { ca?: string[]; cert?: string; key?: string };
 
   constructor(readonly host: string, readonly opts: ClientOptions) {
     this.endpoint = host === 'docker.io' ? 'registry-1.docker.io' : host;
     if (opts.creds) this.basic = 'Basic ' + Buffer.from(`${opts.creds.username}:${opts.creds.password}`).toString('base64');
+    this.tls = opts.certDir ? certDirTls(opts.certDir) : {};
   }
 
   private send(method: string, url: URL, headers: Record<string, string>, body?: Buffer | Readable): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const mod = url.protocol === 'https:' ? https : http;
-      const ca = url.protocol === 'https:' ? trustedCertificates() : undefined;
-      const req = mod.request(url, { method, headers: { 'User-Agent': userAgent, ...headers }, rejectUnauthorized: !this.opts.insecure, timeout: 60_000, ...(ca ? { ca } : {}) });
+      const ca = url.protocol === 'https:' ? this.tls.ca ?? trustedCertificates() : undefined;
+      const client = url.protocol === 'https:' && this.tls.cert ? { cert: this.tls.cert, key: this.tls.key } : {};
+      const req = mod.request(url, { method, headers: { 'User-Agent': userAgent, ...headers }, rejectUnauthorized: !this.opts.insecure, timeout: 60_000, ...(ca ? { ca } : {}), ...client });
       req.on('response', resolve);
       req.on('error', reject);
       req.on('timeout', () => req.destroy(Object.assign(new Error('no answer within 60 seconds'), { code: 'ETIMEDOUT' })));

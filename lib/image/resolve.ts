@@ -5,7 +5,7 @@ import { TspodError } from '../util/errors.js';
 import { formatReference, parseReference, withDefaultTag } from './reference.js';
 import { formatPlatform, hostPlatform, type Platform } from './manifest.js';
 
-export function findLocalImage(images: ImageRecord[], ref: string): ImageRecord | undefined {
+export function findLocalImage<T extends Pick<ImageRecord, 'id' | 'names'> & { digest?: string }>(images: T[], ref: string): T | undefined {
   const idRef = ref.startsWith('sha256:') ? ref.slice(7) : ref;
   if (/^[a-f0-9]{3,64}$/.test(idRef)) {
     const hits = images.filter((i) => i.id.slice(7).startsWith(idRef));

@@ -16,6 +16,8 @@ export interface LaunchPlan {
   mountProgram?: string; // fuse-overlayfs path; undefined = native overlay
   mountProgramLog?: string;
   lowerDirs: string[]; // top first
+  /** --rootfs DIR (without :O): DIR itself, bound, is the root (lowerDirs[0]) */
+  rootfsBind?: boolean;
   upperDir: string;
   workDir: string;
   mergedDir: string;
@@ -55,6 +57,12 @@ export interface LaunchPlan {
   keepGroups?: boolean;
   /** a pod member: the infra process whose user, net, ipc and uts namespaces it joins (set at each start) */
   podTarget?: number;
+  /** --pid/--ipc/--uts host: namespaces not unshared */
+  shareHost?: Array<'pid' | 'ipc' | 'uts'>;
+  /** --cgroupns private: a cgroup namespace of its own */
+  cgroupns?: 'private';
+  /** --sysctl: KEY, VALUE (namespaced keys, checked by spec/namespaces.ts) */
+  sysctls?: Array<[string, string]>;
 }
 
 export interface LaunchIO {
@@ -67,12 +75,16 @@ export interface LaunchIO {
   monitor?: [string, string, string, string[]];
   /** Detached with a terminal: the monitor's attach socket. */
   attachSocket?: string;
+  /** Detached with --timeout: the monitor kills the container after these seconds (status 255) */
+  monitorTimeout?: number;
   /** run -a/--attach without stdout or stderr: that stream of the container goes to /dev/null */
   detachStdout?: boolean;
   detachStderr?: boolean;
   /** run --rm in the foreground: the helper, still root of the user namespace, removes the
    * container's writable layer once the container has exited (no process spawned for it later). */
   removeLayers?: boolean;
+  /** run --sig-proxy=false: the signals tspod gets are not passed on to the container */
+  sigProxy?: boolean;
 }
 
 export interface LaunchHooks {
@@ -84,9 +96,14 @@ export interface LaunchHooks {
 
 export function planLines(p: LaunchPlan): string[][] {
   const lines: string[][] = [];
-  if (p.mountProgram) lines.push(['mode', 'fuse'], ['fuse_program', p.mountProgram]);
-  if (p.mountProgram && p.mountProgramLog) lines.push(['fuse_log', p.mountProgramLog]);
-  else lines.push(['mode', 'native']);
+  if (p.rootfsBind) {
+    lines.push(['mode', 'bind']);
+  } else if (p.mountProgram) {
+    lines.push(['mode', 'fuse'], ['fuse_program', p.mountProgram]);
+    if (p.mountProgramLog) lines.push(['fuse_log', p.mountProgramLog]);
+  } else {
+    lines.push(['mode', 'native']);
+  }
   for (const l of p.lowerDirs) lines.push(['lower', l]);
   lines.push(['upper', p.upperDir], ['work', p.workDir], ['merged', p.mergedDir]);
   lines.push(['network', p.network], ['hostname', p.hostname], ['user', p.user], ['cwd', p.cwd]);
@@ -103,6 +120,9 @@ export function planLines(p: LaunchPlan): string[][] {
   if (p.keepGroups) lines.push(['keep_groups', '1']);
   if (p.init) lines.push(['init', helperPath('tspod-init')]);
   if (p.podTarget) lines.push(['pod_target', String(p.podTarget)]);
+  for (const n of p.shareHost ?? []) lines.push(['share_host', n]);
+  if (p.cgroupns) lines.push(['cgroupns', p.cgroupns]);
+  for (const [k, v] of p.sysctls ?? []) lines.push(['sysctl', k, v]);
   // Once the container runs, tspod-launch becomes tspod-wait: the process left beside each container is small.
   lines.push(['waiter', helperPath('tspod-wait')]);
   for (const e of p.env) lines.push(['env', e]);
@@ -151,10 +171,10 @@ function helperProcess(path: string, child: ChildProcess): HelperProcess {
 }
 
 /** tspod-monitor daemonizes at once; the helper it starts connects to the sync socket. */
-function spawnUnderMonitor(env: NodeJS.ProcessEnv, [log, exit, pidfile, exitCommand]: [string, string, string, string[]], attachSocket?: string): HelperProcess {
+function spawnUnderMonitor(env: NodeJS.ProcessEnv, [log, exit, pidfile, exitCommand]: [string, string, string, string[]], attachSocket?: string, timeout?: number): HelperProcess {
   const monitor = helperPath('tspod-monitor');
   const tty = attachSocket ? ['-t', attachSocket] : [];
-  const child = spawn(monitor, [...tty, log, exit, pidfile, helperPath('tspod-launch'), '--', ...exitCommand], { env, stdio: 'ignore', detached: true });
+  const child = spawn(monitor, [...(timeout ? ['-T', String(timeout)] : []), ...tty, log, exit, pidfile, helperPath('tspod-launch'), '--', ...exitCommand], { env, stdio: 'ignore', detached: true });
   child.unref();
   const daemonized = new Promise<number>((resolve, reject) => {
     child.once('error', (err) => reject(new TspodError(`cannot run ${monitor}: ${err.message} (was \`npm run build\` run?)`)));
@@ -206,9 +226,9 @@ async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, pr
   const ch = await SyncChannel.open();
   const env = { ...process.env, TSPOD_SYNC_SOCKET: ch.path };
   const path = helperPath('tspod-launch');
-  const helper = io.monitor ? spawnUnderMonitor(env, io.monitor, io.attachSocket) : spawnHelper(path, env, io, preserveFds);
+  const helper = io.monitor ? spawnUnderMonitor(env, io.monitor, io.attachSocket, io.monitorTimeout) : spawnHelper(path, env, io, preserveFds);
   // With -t, SIGHUP (our terminal went away) makes the helper hang up the container's terminal.
-  const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGHUP'];
+  const forwarded: NodeJS.Signals[] = io.sigProxy === false ? [] : ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGHUP'];
   const forward = (sig: NodeJS.Signals) => helper.kill(sig);
   for (const s of forwarded) process.on(s, forward);
   let failure: TspodError | undefined;

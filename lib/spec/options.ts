@@ -63,6 +63,8 @@ export interface ResourceFlags {
   deviceWriteBps?: string[];
   deviceReadIops?: string[];
   deviceWriteIops?: string[];
+  /** --cgroup-conf KEY=VALUE: cgroup v2 files written as given */
+  cgroupConf?: string[];
 }
 
 export interface Resources {
@@ -144,6 +146,17 @@ export function parseResources(r: ResourceFlags): Resources {
   if (r.deviceWriteBps?.length) set('BlkioDeviceWriteBps', r.deviceWriteBps.map(rateBps));
   if (r.deviceReadIops?.length) set('BlkioDeviceReadIOps', r.deviceReadIops.map(rateIops));
   if (r.deviceWriteIops?.length) set('BlkioDeviceWriteIOps', r.deviceWriteIops.map(rateIops));
+  if (r.cgroupConf?.length) {
+    const conf: Record<string, string> = {};
+    for (const kv of r.cgroupConf) {
+      const eq = kv.indexOf('=');
+      if (eq <= 0) throw new TspodError(`cgroup-conf must be formatted KEY=VALUE: ${kv}`);
+      const key = kv.slice(0, eq);
+      if (!/^[a-z][a-z0-9_]*\.[a-z0-9_.]+$/.test(key)) throw new TspodError(`invalid --cgroup-conf key "${key}": the name of a cgroup v2 interface file, such as memory.high`);
+      conf[key] = kv.slice(eq + 1);
+    }
+    set('CgroupConf', conf);
+  }
   return { hostConfig: hc, limited, warnings };
 }
 

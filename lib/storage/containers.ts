@@ -81,7 +81,7 @@ export interface ContainerRecord {
     pidFile?: string;
     /** --conmon-pidfile: the monitor's pid (tspod's own in the foreground) */
     conmonPidFile?: string;
-    /** --timeout: seconds after which the container is killed (foreground runs) */
+    /** --timeout: seconds after which the container is killed (tspod in the foreground, tspod-monitor -T with -d) */
     timeout?: number;
     /** --log-driver none: no log is kept (logs says so) */
     logDriver?: 'k8s-file' | 'none';
@@ -91,6 +91,14 @@ export interface ContainerRecord {
     annotations?: Record<string, string>;
     /** podman's HostConfig fields recorded for inspect (resource limits: lib/spec/options.ts) */
     hostConfig?: Record<string, unknown>;
+    /** --secret: inspect's Config.Secrets (the data is in the container's userdata, or its plan's env) */
+    secrets?: Array<{ Name: string; ID: string; UID: number; GID: number; Mode: number }>;
+    /** --stop-timeout: stop's default wait when -t is not given */
+    stopTimeout?: number;
+    /** run -d --rmi: the image as named to run, removed by the monitor's cleanup after the container */
+    rmi?: string;
+    /** --requires: ids of the containers started before this one */
+    requires?: string[];
   };
   /** the launch plan (runtime's LaunchPlan), kept so `start` can launch it again */
   plan?: unknown;

@@ -3,7 +3,7 @@
 // fuse-overlayfs's opaque markers `.wh..wh..opq`; owners are written as the
 // user namespace sees them (this runs as its root, see diff-worker.ts).
 // Hard links stay links; the files tspod bind-mounts over (/etc/hostname, hosts,
-// resolv.conf) are left out when they are the empty mount points tspod made.
+// resolv.conf, run/secrets) are left out when they are the empty mount points tspod made.
 import { closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readlinkSync, readSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Header, type HeaderData } from 'tar';
@@ -77,6 +77,8 @@ export function writeUpperLayer(upper: string, out: number): void {
         // A whiteout; fuse-overlayfs also whites out the name of its own marker.
         if (name !== '.wh..opq') writeTarHeader(out, { ...common(rel ? `${rel}/.wh.${name}` : `.wh.${name}`, st), type: 'File', size: 0 });
       } else if (st.isDirectory()) {
+        // the empty directory tspod binds a container's secrets on (--secret)
+        if (r === 'run/secrets' && readdirSync(path).length === 0) continue;
         writeTarHeader(out, { ...common(`${r}/`, st), type: 'Directory', size: 0 });
         walk(path, r);
       } else if (st.isSymbolicLink()) {

@@ -252,6 +252,18 @@ describe('network', () => {
     }
   });
 
+  it('--hostname takes what podman takes (an underscore too) and refuses only what the kernel would', async () => {
+    const r = await tspod(['run', '--rm', ...none, '--hostname', 'web_1', 'busybox', 'hostname']);
+    expect([r.exitCode, r.stdout]).toEqual([0, 'web_1']);
+    const long = await tspod(['run', '--rm', ...none, '--hostname', 'h'.repeat(65), 'busybox', 'true']);
+    expect(long.exitCode).toBe(126);
+    expect(long.stderr).toContain("longer than 64 bytes, the kernel's limit");
+    // A pod without --name gets a generated name (adjective_name) as its hostname.
+    const pod = await tspod(['pod', 'create']);
+    expect(pod.exitCode).toBe(0);
+    expect((await tspod(['pod', 'rm', '-f', pod.stdout])).exitCode).toBe(0);
+  });
+
   it('writes /etc/hosts with the hostname and host.containers.internal', async () => {
     const r = await tspod(['run', '--rm', '--hostname', 'web', '--name', 'hosts-test', 'busybox', 'cat', '/etc/hosts']);
     expect(r.stdout).toMatch(/^10\.0\.2\.100\tweb hosts-test$/m);

@@ -1,6 +1,9 @@
 // registries.conf parsing and what a reference resolves to; auth challenges.
 import { describe, expect, it } from 'vitest';
-import { parseRegistriesConf } from '../../lib/config/registries-conf.js';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadRegistriesConf, parseRegistriesConf } from '../../lib/config/registries-conf.js';
 import { pullCandidates } from '../../lib/image/registries.js';
 import { parseChallenge } from '../../lib/image/registry-client.js';
 import { selectPlatform } from '../../lib/image/manifest.js';
@@ -73,5 +76,29 @@ describe('platform selection', () => {
     expect(selectPlatform(index, { os: 'linux', architecture: 'arm64' }, 'x').digest).toBe('sha256:arm64v8');
     expect(selectPlatform(index, { os: 'linux', architecture: 'arm', variant: 'v7' }, 'x').digest).toBe('sha256:armv7');
     expect(() => selectPlatform(index, { os: 'linux', architecture: 'arm', variant: 'v6' }, 'x')).toThrow(/no image for linux\/arm\/v6/);
+  });
+});
+
+describe('registries.conf drop-ins (containers-registries.conf.d)', () => {
+  it("reads podman's user file and its registries.conf.d in name order, later fields winning", () => {
+    const cfg = mkdtempSync(join(tmpdir(), 'regconf-'));
+    const env = { HOME: cfg, XDG_CONFIG_HOME: cfg };
+    mkdirSync(join(cfg, 'containers', 'registries.conf.d'), { recursive: true });
+    writeFileSync(join(cfg, 'containers', 'registries.conf'), 'unqualified-search-registries = ["one.example"]\n[aliases]\n"a" = "one.example/a"\n');
+    writeFileSync(join(cfg, 'containers', 'registries.conf.d', '50-mirror.conf'), '[[registry]]\nprefix = "quay.io/libpod"\nlocation = "127.0.0.1:6556/libpod"\ninsecure = true\n');
+    writeFileSync(join(cfg, 'containers', 'registries.conf.d', '60-more.conf'), '[[registry]]\nprefix = "quay.io/libpod"\nlocation = "127.0.0.1:7000/libpod"\n[aliases]\n"b" = "two.example/b"\n');
+    writeFileSync(join(cfg, 'containers', 'registries.conf.d', 'ignored.txt'), 'not toml [');
+    const c = loadRegistriesConf(env);
+    expect(c.file).toBe(join(cfg, 'containers', 'registries.conf'));
+    expect(c.unqualifiedSearch).toEqual(['one.example']);
+    expect(c.aliases).toEqual({ a: 'one.example/a', b: 'two.example/b' });
+    expect(c.registries.map((r) => [r.prefix, r.location, r.insecure])).toEqual([['quay.io/libpod', '127.0.0.1:7000/libpod', false]]);
+    expect(pullCandidates(c, 'quay.io/libpod/testimage:1')[0]!.name).toBe('quay.io/libpod/testimage:1');
+    // tspod's own file comes first, and CONTAINERS_REGISTRIES_CONF stands alone (no drop-ins).
+    mkdirSync(join(cfg, 'tspod'));
+    writeFileSync(join(cfg, 'tspod', 'registries.conf'), 'unqualified-search-registries = ["mine.example"]\n');
+    expect(loadRegistriesConf(env).unqualifiedSearch).toEqual(['mine.example']);
+    expect(loadRegistriesConf(env).registries).toHaveLength(1);
+    expect(loadRegistriesConf({ ...env, CONTAINERS_REGISTRIES_CONF: join(cfg, 'tspod', 'registries.conf') }).registries).toEqual([]);
   });
 });

@@ -1,0 +1,41 @@
+// `--pid`, `--ipc`, `--uts`, `--cgroupns` and `--sysctl`, as podman 4.3 reads them (its words).
+// Pure. What rootless tspod can do: host or private; joining another container's namespaces
+// (container:ID, ns:PATH) needs the one user namespace per user of the userns branch.
+import { TspodError } from '../util/errors.js';
+
+export type NamespaceKind = 'pid' | 'ipc' | 'uts' | 'cgroupns';
+
+/** The mode: 'host' or 'private' (undefined when not given: private, or host for cgroupns as podman on cgroups v1). */
+export function parseNamespaceMode(kind: NamespaceKind, v: string | undefined): 'host' | 'private' | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v === 'host' || v === 'private') return v;
+  if (kind === 'ipc' && (v === 'shareable' || v === 'none')) return 'private';
+  if (v.startsWith('container:') || v.startsWith('ns:')) {
+    throw new TspodError(`--${kind} ${v}: joining another container's or a path's ${kind === 'cgroupns' ? 'cgroup' : kind} namespace is not supported by tspod yet (each container has a user namespace of its own); use a pod (--pod) to share namespaces`);
+  }
+  throw new TspodError(`unrecognized namespace mode ${v} passed`);
+}
+
+const ipcSysctls = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced']);
+
+/** `--sysctl KEY=VALUE`: the namespaced ones podman allows (IPC: kernel.msg*, sem, shm*, fs.mqueue.*;
+ * network: net.*; UTS: kernel.domainname), each refused when its namespace is the host's. */
+export function parseSysctls(specs: string[], ns: { hostNetwork: boolean; hostIpc: boolean; hostUts: boolean }): Array<[string, string]> {
+  const out = new Map<string, string>();
+  for (const s of specs) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new TspodError(`${s} is invalid, sysctl values must be in the form of KEY=VALUE`);
+    const key = s.slice(0, eq);
+    const value = s.slice(eq + 1);
+    if (!/^[a-z0-9_][a-z0-9_.-]*$/i.test(key) || key.split('.').some((p) => p === '' || p === '..')) throw new TspodError(`sysctl '${key}' is not allowed`);
+    if (/[\n\0]/.test(value)) throw new TspodError(`sysctl ${key}: the value holds a newline or NUL`);
+    let why: string | undefined;
+    if (ipcSysctls.has(key) || key.startsWith('fs.mqueue.')) why = ns.hostIpc ? 'IPC' : undefined;
+    else if (key.startsWith('net.')) why = ns.hostNetwork ? 'Network' : undefined;
+    else if (key === 'kernel.domainname') why = ns.hostUts ? 'UTS' : undefined;
+    else throw new TspodError(`sysctl '${key}' is not allowed`);
+    if (why) throw new TspodError(`sysctl ${s} can't be set since ${why} Namespace set to host: invalid argument`);
+    out.set(key, value);
+  }
+  return [...out];
+}
