@@ -384,7 +384,7 @@ static void upstream_reply(void) {
     pending[i].used = 0;
     if (pending[i].server >= nservers || servers[pending[i].server].fd < 0) return;
     put16(buf, pending[i].orig_id);
-    sendto(servers[pending[i].server].fd, buf, (size_t)n, 0, (struct sockaddr *)&pending[i].client, sizeof pending[i].client);
+    (void)sendto(servers[pending[i].server].fd, buf, (size_t)n, 0, (struct sockaddr *)&pending[i].client, sizeof pending[i].client);
     return;
   }
 }
@@ -425,7 +425,8 @@ static void query(int server) {
       r = (ssize_t)q.end;
     }
   }
-  sendto(servers[server].fd, out, (size_t)r, 0, (struct sockaddr *)&client, cl);
+  /* a reply that cannot be sent (the client went away, a full buffer) is dropped: the client retries */
+  (void)sendto(servers[server].fd, out, (size_t)r, 0, (struct sockaddr *)&client, cl);
 }
 
 int main(int argc, char **argv) {

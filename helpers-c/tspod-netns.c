@@ -69,7 +69,7 @@ static void __attribute__((noreturn)) holder(pid_t userns_pid, const char *dns_b
   pid_t parent = getppid();
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_step("holder", errno, "PR_SET_PDEATHSIG");
   if (getppid() != parent) _exit(0);
-  prctl(PR_SET_NAME, "tspod-netns");
+  if (prctl(PR_SET_NAME, "tspod-netns") < 0) die_step("holder", errno, "PR_SET_NAME");
   join_ns(userns_pid, "user", CLONE_NEWUSER);
   become_root();
   if (unshare(CLONE_NEWNET) < 0) die_step("holder", errno, "unshare(CLONE_NEWNET)");
@@ -83,8 +83,7 @@ static void __attribute__((noreturn)) holder(pid_t userns_pid, const char *dns_b
   if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0) die_step("holder", errno, "/dev/null");
 
   struct sigaction sa = {.sa_handler = on_term};
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGINT, &sa, NULL);
+  if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0) die_step("holder", errno, "sigaction");
   int restarts = 0;
   while (!stopping) {
     pid_t dns = fork();
@@ -99,7 +98,7 @@ static void __attribute__((noreturn)) holder(pid_t userns_pid, const char *dns_b
     int status;
     while (waitpid(dns, &status, 0) < 0) {
       if (errno != EINTR) die_step("dns", errno, "waitpid");
-      if (stopping) kill(dns, SIGTERM);
+      if (stopping && kill(dns, SIGTERM) < 0 && errno != ESRCH) die_step("dns", errno, "kill");
     }
     if (stopping) break;
     /* a responder that keeps failing is not restarted for ever: names stop resolving, the rest works */
@@ -125,8 +124,7 @@ static int start(int argc, char **argv) {
   pid_t h = fork();
   if (h < 0) die_step("start", errno, "fork");
   if (h == 0) {
-    close(ready[0]);
-    close(exitp[0]);
+    if (close(ready[0]) < 0 || close(exitp[0]) < 0) die_step("start", errno, "close");
     holder(userns_pid, argv[3], argv[4], ready[1], exitp[1]);
   }
   close(ready[1]);
