@@ -84,7 +84,12 @@ async function nsExec(s: NetnsState, script: string, input?: string): Promise<st
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
     if (input !== undefined) child.stdin!.end(input);
     child.on('error', (e) => reject(new TspodError(`cannot run ${helperPath('tspod-netns')}: ${e.message} (was \`npm run build\` run?)`)));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new TspodError(`setting up the rootless network namespace: ${err.trim() || `exit ${code}`}`))));
+    child.on('close', (code) => {
+      if (code === 0) return resolve(out);
+      const missing = /(\b(ip|nft|nsenter)\b)[^\n]*not found/.exec(err);
+      const fix = missing ? ` (user-defined networks need ip from iproute2, nsenter from util-linux and nft from nftables: as root, \`apt-get install iproute2 util-linux nftables\`)` : '';
+      reject(new TspodError(`setting up the rootless network namespace: ${err.trim() || `exit ${code}`}${fix}`));
+    });
   });
 }
 

@@ -12,7 +12,8 @@ export function parseNetworkSpec(spec: string): NetworkSpec {
   const mode = spec.split(':')[0]!;
   if (mode === 'slirp4netns' || mode === 'none' || mode === 'host') return { mode };
   if (mode === 'private') return { mode: 'bridge', networks: ['podman'] };
-  if (['pasta', 'container', 'ns', 'ns:'].includes(mode) || spec.startsWith('container:') || spec.startsWith('ns:')) {
+  if (mode === 'pasta') throw new TspodError('network mode "pasta" is not supported by tspod yet (podman 4.4+ runs passt\'s pasta for it); use slirp4netns or a user-defined network');
+  if (['container', 'ns'].includes(mode) || spec.startsWith('container:') || spec.startsWith('ns:')) {
     throw new TspodError(`network mode "${spec}" is not supported by tspod (it has slirp4netns[:options], none, host, bridge and user-defined networks by name)`);
   }
   const names = spec.split(',').map((n) => (n === 'bridge' ? 'podman' : n));
