@@ -5,7 +5,8 @@
 #     gcc/make and libseccomp-dev for the C helpers; docker-registry, the real distribution
 #     registry, that the registry tests push to and pull from; zstd to make zstd layers;
 #     binutils and cpp-12, whose files make the tests' multi-layer image; systemd for
-#     `systemd-analyze verify` of generated units)
+#     `systemd-analyze verify` of generated units; podman-compose, installed without podman
+#     (--no-install-recommends), a real client of networks and volumes for the compose test)
 #   - makes /dev/fuse and /dev/net/tun usable by ordinary users (0666, as Debian ships them)
 #   - with --test-user NAME: creates that ordinary user with /etc/subuid and /etc/subgid ranges
 set -euo pipefail
