@@ -94,7 +94,7 @@ async function nsExec(s: NetnsState, script: string, input?: string): Promise<st
 }
 
 /** Starts the namespace (holder, slirp4netns, tspod-dns) unless it runs; a dead one is replaced
- * and its leases dropped (the containers it wired lost their interfaces with it). */
+ * and its leases marked unwired (the containers it wired lost their interfaces with it: `network reload`). */
 async function ensureRunning(userns: UsernsRef): Promise<NetnsState> {
   const live = liveState(userns);
   if (live) return live;
@@ -121,6 +121,11 @@ async function ensureRunning(userns: UsernsRef): Promise<NetnsState> {
     });
     child.on('error', (e) => reject(new TspodError(`cannot run ${helperPath('tspod-netns')}: ${e.message}`)));
     child.on('exit', (code) => reject(new TspodError(`the rootless network namespace did not start (exit ${code}; see ${join(dir(), 'netns.log')})`)));
+    // slirp4netns that never configures tap0 (no /dev/net/tun access, say) must not hang the command
+    setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new TspodError(`the rootless network namespace did not start within 30 s: slirp4netns never configured tap0 (see ${join(dir(), 'netns.log')})`));
+    }, 30_000).unref();
   });
   child.stdout!.destroy();
   child.unref();
