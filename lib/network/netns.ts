@@ -111,6 +111,7 @@ async function ensureRunning(userns: UsernsRef): Promise<NetnsState> {
     'slirp4netns', '--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp', `--api-socket=${apiSocket()}`],
   { stdio: ['ignore', 'pipe', log], detached: true });
   closeSync(log);
+  let timer: NodeJS.Timeout | undefined;
   const holderPid = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -122,11 +123,11 @@ async function ensureRunning(userns: UsernsRef): Promise<NetnsState> {
     child.on('error', (e) => reject(new TspodError(`cannot run ${helperPath('tspod-netns')}: ${e.message}`)));
     child.on('exit', (code) => reject(new TspodError(`the rootless network namespace did not start (exit ${code}; see ${join(dir(), 'netns.log')})`)));
     // slirp4netns that never configures tap0 (no /dev/net/tun access, say) must not hang the command
-    setTimeout(() => {
+    timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new TspodError(`the rootless network namespace did not start within 30 s: slirp4netns never configured tap0 (see ${join(dir(), 'netns.log')})`));
-    }, 30_000).unref();
-  });
+    }, 30_000);
+  }).finally(() => clearTimeout(timer));
   child.stdout!.destroy();
   child.unref();
   const s: NetnsState = { version: 1, holderPid, holderStart: startTime(holderPid) ?? '', usernsPid: userns.pid, usernsStart: userns.start };
