@@ -126,6 +126,7 @@ export function writeCopyLayer(fd: number, sources: Source[], dest: string, o: C
   if (sources.length > 1 && !dest.endsWith('/')) throw new TspodError(`adding multiple sources to non-directory destination "${dest}": end the destination with "/"`);
   const target = posix.normalize(dest).replace(/^\/+/, '').replace(/\/+$/, '');
   const made = new Set<string>();
+  const hardLinks = new Map<string, string>();
   const dirEntry = (rel: string, st?: Stats) => {
     if (!rel || made.has(rel)) return;
     made.add(rel);
@@ -164,11 +165,21 @@ export function writeCopyLayer(fd: number, sources: Source[], dest: string, o: C
         if (top.isCharacterDevice() && top.rdev === 0) continue; // a whiteout
         const childCtx = ctxRel === undefined ? undefined : ctxRel ? `${ctxRel}/${n}` : n;
         // .containerignore / .dockerignore: an ignored directory is still walked when an exception
-        // (`!pattern`) may take back something inside it; its files each get their own verdict.
-        if (childCtx !== undefined && ignored?.(childCtx) && !(ignored.exceptions && lstatSync(below[0]!).isDirectory())) continue;
+        // (`!dir/pattern`) names something inside it; its files each get their own verdict.
+        if (childCtx !== undefined && ignored?.(childCtx) && !(lstatSync(below[0]!).isDirectory() && ignored.walkInto?.(childCtx))) continue;
         put(below, rel ? `${rel}/${n}` : n, false, childCtx, ignored);
       }
     } else if (st.isFile()) {
+      // hard links among the copied files stay hard links (one file, several names), as podman's COPY
+      if (st.nlink > 1) {
+        const key = `${st.dev}:${st.ino}`;
+        const first = hardLinks.get(key);
+        if (first !== undefined) {
+          t.header({ ...common, type: 'Link', linkpath: first, size: 0, mode: o.mode ?? st.mode & 0o7777 });
+          return;
+        }
+        hardLinks.set(key, rel);
+      }
       t.header({ ...common, type: 'File', size: st.size, mode: o.mode ?? st.mode & 0o7777 });
       t.file(host, st.size);
     } else if (st.isSymbolicLink()) {
@@ -216,7 +227,11 @@ export function imageSources(diffDirs: string[], srcs: string[], what: string): 
 /** The context's ignore file (.containerignore, else .dockerignore) as Docker reads it: one
  * pattern a line from the context root, `*` `?` `[...]` within a name, `**` across directories,
  * `!` an exception; the last pattern that matches a path (or a directory above it) decides. */
-export type Ignore = ((rel: string) => boolean) & { exceptions?: boolean };
+export type Ignore = ((rel: string) => boolean) & {
+  /** an ignored directory is still walked (its files judged one by one) only when an exception pattern
+   * names something under it by its text (`!dir/keep*` for `dir`), as Docker's context walk */
+  walkInto?: (dirRel: string) => boolean;
+};
 
 export function ignoreMatcher(ctx: string, ignorefile?: string): Ignore {
   let text: string | undefined;
@@ -244,7 +259,7 @@ export function ignoreRules(text: string): Ignore {
   const rules = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => {
     const exception = l.startsWith('!');
     const pattern = posix.normalize((exception ? l.slice(1) : l).trim()).replace(/^\/+/, '').replace(/\/+$/, '');
-    return { exception, re: ignoreRegex(pattern) };
+    return { exception, pattern, re: ignoreRegex(pattern) };
   });
   const matcher: Ignore = (rel) => {
     const parts = rel.split('/');
@@ -259,7 +274,8 @@ export function ignoreRules(text: string): Ignore {
     }
     return out;
   };
-  matcher.exceptions = rules.some((r) => r.exception);
+  const exceptions = rules.filter((r) => r.exception).map((r) => `${r.pattern}/`);
+  matcher.walkInto = (dirRel) => exceptions.some((p) => p.startsWith(`${dirRel}/`));
   return matcher;
 }
 

@@ -3,7 +3,7 @@
 // --build-arg-file, --secret files, --build-context, --cert-dir, and podman's
 // option values that need parsing (--cache-ttl, --retry-delay, HEALTHCHECK's).
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { helperPath } from '../config/paths.js';
@@ -45,13 +45,45 @@ export function archiveKind(file: string): 'tar' | 'gzip' | 'zstd' | 'bzip2' | '
 /** Unpack the archive FILE into DIR (made) with tspod-extract: nothing may land outside DIR. */
 export async function unpackArchive(file: string, dir: string, what: string): Promise<void> {
   const kind = archiveKind(file);
-  if (kind === 'bzip2' || kind === 'xz') throw new TspodError(`${what}: ${kind} archives are not supported by tspod: use a plain, gzip or zstd tar archive`);
+  let tar = file;
+  if (kind === 'bzip2' || kind === 'xz') {
+    // Node has no xz or bzip2: the system's tool decompresses it, no larger than a layer may be
+    tar = `${dir}.tar`;
+    await decompressWith(kind, file, tar, defaultLimits().maxBytes, what);
+  }
   mkdirSync(dir, { recursive: true });
   try {
-    await extractLayer(file, dir, defaultLimits(), undefined, plainLauncher);
+    await extractLayer(tar, dir, defaultLimits(), undefined, plainLauncher);
   } catch (err) {
     throw new TspodError(`${what} cannot be unpacked: ${(err as Error).message}`);
+  } finally {
+    if (tar !== file) rmSync(tar, { force: true });
   }
+}
+
+function decompressWith(tool: 'xz' | 'bzip2', file: string, out: string, max: number, what: string): Promise<void> {
+  return new Promise((res, rej) => {
+    const child = spawn(tool, ['-dc', '--', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const sink = createWriteStream(out, { mode: 0o600 });
+    let n = 0, stderr = '', tooBig = false;
+    child.stdout.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n > max && !tooBig) {
+        tooBig = true;
+        child.kill('SIGKILL');
+      }
+    });
+    child.stdout.pipe(sink);
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err) => rej(new TspodError(`${what}: a ${tool} archive needs the ${tool} program, which cannot be run (${err.message}): install it, or use a gzip or zstd archive`)));
+    child.on('close', (code) => {
+      sink.end(() => {
+        if (tooBig) rej(new TspodError(`${what}: it unpacks to more than ${max} bytes (TSPOD_LAYER_MAX_BYTES)`));
+        else if (code !== 0) rej(new TspodError(`${what}: ${tool} -d failed: ${stderr.trim() || `exit ${code}`}`));
+        else res();
+      });
+    });
+  });
 }
 
 let stdinText: Buffer | undefined;
@@ -110,7 +142,7 @@ export function readContainerfiles(files: string[], ctx: string, stdinContainerf
     try {
       return readFileSync(path, 'utf8');
     } catch {
-      throw new TspodError(`the specified Containerfile or Dockerfile does not exist, ${f}: no such file or directory`);
+      throw new TspodError(`stat ${resolve(path)}: no such file or directory: the Containerfile given with -f does not exist (a relative path is read from the working directory, else from the context)`);
     }
   });
   return { text: texts.join('\n'), name: files.length === 1 ? (files[0] === '-' ? '-' : resolve(files[0]!)) : files.join(',') };

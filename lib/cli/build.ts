@@ -5,13 +5,16 @@ import { positionals, registryOptions, toArray, type Args } from './args.js';
 export const handler = async (a: Args): Promise<number | void> => {
   const [context = '.'] = positionals(a, 'build', 0, 1, 'context directory');
   const str = (k: string) => a[k] as string | undefined;
+  // BUILDAH_LAYERS, BUILDAH_FORMAT, BUILDAH_ISOLATION: the defaults when the flag is not given, as podman's
+  const envBool = (v: string | undefined) => (v === undefined || v === '' ? undefined : !['0', 'false', 'f', 'F', 'FALSE', 'False'].includes(v));
+  const layers = (a.layers as boolean | undefined) ?? envBool(process.env.BUILDAH_LAYERS) ?? true;
   const { build } = await import('../engine/build.js');
   const img = await build({
     context, files: toArray(a.file), tags: toArray(a.tag), buildArgs: toArray(a['build-arg']), buildArgFiles: toArray(a['build-arg-file']),
     labels: toArray(a.label), annotations: toArray(a.annotation), env: toArray(a.env), unsetenv: toArray(a.unsetenv),
-    noCache: Boolean(a['no-cache']) || a.layers === false, layers: a.layers !== false, quiet: Boolean(a.quiet), target: str('target'),
+    noCache: Boolean(a['no-cache']) || !layers, layers, quiet: Boolean(a.quiet), target: str('target'),
     network: str('network'), iidfile: str('iidfile'), ignorefile: str('ignorefile'), stdin: Boolean(a.stdin),
-    pull: str('pull'), squash: Boolean(a.squash), squashAll: Boolean(a['squash-all']), format: str('format') ?? 'oci',
+    pull: a['pull-never'] ? 'never' : a['pull-always'] ? 'always' : str('pull'), squash: Boolean(a.squash), squashAll: Boolean(a['squash-all']), format: str('format') ?? (process.env.BUILDAH_FORMAT || 'oci'),
     from: str('from'), rm: a.rm !== false, forceRm: a['force-rm'] !== false,
     timestamp: a.timestamp as number | undefined, platforms: toArray(a.platform), arch: str('arch'), os: str('os'), variant: str('variant'),
     allPlatforms: Boolean(a['all-platforms']),
@@ -26,9 +29,9 @@ export const handler = async (a: Args): Promise<number | void> => {
     resources: { memory: str('memory'), memorySwap: str('memory-swap'), cpuShares: a['cpu-shares'] as number | undefined, cpuPeriod: a['cpu-period'] as number | undefined,
       cpuQuota: a['cpu-quota'] as number | undefined, cpusetCpus: str('cpuset-cpus'), cpusetMems: str('cpuset-mems') },
     manifest: str('manifest'), output: str('output'), httpProxy: a['http-proxy'] !== false, buildContexts: toArray(a['build-context']),
-    cacheFrom: str('cache-from'), cacheTo: str('cache-to'), cacheTtl: str('cache-ttl'), isolation: str('isolation'),
+    cacheFrom: str('cache-from'), cacheTo: str('cache-to'), cacheTtl: str('cache-ttl'), isolation: str('isolation') ?? (process.env.BUILDAH_ISOLATION || undefined),
     refused: {
-      'cgroup-parent': str('cgroup-parent'), 'cpp-flag': toArray(a['cpp-flag'])[0], 'decryption-key': toArray(a['decryption-key'])[0],
+      'cgroup-parent': str('cgroup-parent'), 'decryption-key': toArray(a['decryption-key'])[0],
       device: toArray(a.device)[0], 'runtime-flag': toArray(a['runtime-flag'])[0], 'sign-by': str('sign-by'), ssh: toArray(a.ssh)[0],
     },
     osFeatures: toArray(a['os-feature']), osVersion: str('os-version'),

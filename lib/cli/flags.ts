@@ -170,7 +170,8 @@ const shared = (verb: SharedVerb): FlagRow[] => containerFlags.filter((r) => r.v
 
 const detachKeys: FlagRow = { name: 'detach-keys', type: 'string', arg: '[a-Z]', def: 'ctrl-p,ctrl-q', usage: 'Select the key sequence for detaching a container. Format is a single character [a-Z] or a comma separated sequence of `ctrl-<value>`, where `<value>` is one of: `a-z`, `@`, `^`, `[`, `\\`, `]`, `^` or `_`' };
 // no def: without -t the container's --stop-timeout applies (10 when it has none)
-const stopTime: FlagRow = { name: 'time', short: 't', type: 'uint', usage: 'Seconds to wait for stop before killing the container (default 10)' };
+// --timeout: podman's hidden alias of --time on stop, restart, rm and pod stop.
+const stopTime: FlagRow = { name: 'time', short: 't', aliases: ['timeout'], type: 'uint', usage: 'Seconds to wait for stop before killing the container (default 10)' };
 const ignore: FlagRow = { name: 'ignore', short: 'i', type: 'bool', usage: 'Ignore errors when a specified container is missing' };
 const cidfiles: FlagRow = { name: 'cidfile', type: 'stringArray', usage: 'Read the container ID from the file' };
 const authfile: FlagRow = { name: 'authfile', type: 'string', usage: 'Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override' };
@@ -299,7 +300,7 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'filter', type: 'stringSlice', usage: 'Filter output based on conditions given' },
     { name: 'force', short: 'f', type: 'bool', usage: 'Force removal of a running or unusable container' },
     ignore, latest,
-    { name: 'time', short: 't', type: 'uint', usage: 'Seconds to wait for stop before killing the container (default 10)' },
+    { name: 'time', short: 't', aliases: ['timeout'], type: 'uint', usage: 'Seconds to wait for stop before killing the container (default 10)' },
     { name: 'volumes', short: 'v', type: 'bool', usage: 'Remove anonymous volumes associated with the container' },
   ] },
   images: { usage: 'tspod images [options] [IMAGE]', describe: 'List images in local storage', flags: [
@@ -346,7 +347,7 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'file', short: 'f', type: 'stringArray', usage: 'pathname or URL of a Dockerfile' },
     { name: 'iidfile', type: 'string', arg: 'file', usage: 'file to write the image ID to' },
     { name: 'label', type: 'stringArray', usage: 'Set metadata for an image (default [])' },
-    { name: 'layers', type: 'bool', def: true, usage: 'Use intermediate layers during build. Use BUILDAH_LAYERS environment variable to override.' },
+    { name: 'layers', type: 'bool', usage: 'Use intermediate layers during build. Use BUILDAH_LAYERS environment variable to override. (default true)' },
     { name: 'network', type: 'string', usage: 'Sets the configuration for network namespaces when handling RUN instructions' },
     { name: 'no-cache', type: 'bool', usage: 'Do not use existing cached images for the container build. Build from the start with a new set of cached layers.' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'refrain from announcing build instructions and image read/write progress' },
@@ -385,7 +386,7 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'dns-search', type: 'stringSlice', usage: 'set custom DNS search domains' },
     { name: 'env', type: 'stringArray', usage: 'set environment variable for the image' },
     { name: 'force-rm', type: 'bool', def: true, usage: 'always remove intermediate containers after a build, even if the build is unsuccessful.' },
-    { name: 'format', type: 'string', arg: 'format', def: 'oci', usage: 'format of the built image\'s manifest and metadata. Use BUILDAH_FORMAT environment variable to override.' },
+    { name: 'format', type: 'string', arg: 'format', usage: 'format of the built image\'s manifest and metadata. Use BUILDAH_FORMAT environment variable to override. (default "oci")' },
     { name: 'from', type: 'string', usage: 'image name used to replace the value in the first FROM instruction in the Containerfile' },
     { name: 'hooks-dir', type: 'stringArray', usage: 'set the OCI hooks directory path (may be set multiple times)' },
     { name: 'http-proxy', type: 'bool', def: true, usage: 'pass through HTTP Proxy environment variables' },
@@ -408,6 +409,8 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'pid', type: 'string', arg: 'path', usage: 'private, path of PID namespace to join, or \'host\'' },
     { name: 'platform', type: 'stringSlice', arg: 'linux/arm', usage: 'set the OS/ARCH/VARIANT of the image to the provided value instead of the current operating system and architecture of the host (for example linux/arm)' },
     { name: 'pull', type: 'string', optional: 'true', usage: 'Pull image policy ("always/true"|"missing"|"never/false"|"newer") (default "missing")' },
+    { name: 'pull-always', type: 'bool', hidden: true, usage: 'pull the image even if the named image is present in store' },
+    { name: 'pull-never', type: 'bool', hidden: true, usage: 'do not pull the image, use the image present in store if available' },
     { name: 'retry', type: 'int', def: 3, usage: 'number of times to retry in case of failure when performing push/pull' },
     { name: 'retry-delay', type: 'string', def: '2s', usage: 'delay between retries in case of push/pull failures' },
     { name: 'rm', type: 'bool', def: true, usage: 'remove intermediate containers after a successful build' },
@@ -504,7 +507,7 @@ export const commands: Record<string, CommandSpec> = {
   'pod start': { usage: 'tspod pod start [options] POD [POD...]', describe: 'Start one or more pods', flags: [allFlag('Restart all running pods'), podLatest, podIdFiles('Read the pod ID from the file')] },
   'pod stop': { usage: 'tspod pod stop [options] POD [POD...]', describe: 'Stop one or more pods', flags: [
     allFlag('Stop all running pods'), podIgnore, podLatest, podIdFiles('Read the pod ID from the file'),
-    { name: 'time', short: 't', type: 'uint', usage: 'Seconds to wait for pod stop before killing the container (default 10)' },
+    { name: 'time', short: 't', aliases: ['timeout'], type: 'uint', usage: 'Seconds to wait for pod stop before killing the container (default 10)' },
   ] },
   'pod restart': { usage: 'tspod pod restart [options] POD [POD...]', describe: 'Restart one or more pods', flags: [allFlag('Restart all running pods'), podLatest] },
   'pod pause': { usage: 'tspod pod pause [options] POD [POD...]', describe: 'Pause one or more pods', flags: [allFlag('Pause all running pods'), podLatest] },
@@ -522,7 +525,7 @@ export const commands: Record<string, CommandSpec> = {
     allFlag('Remove all running pods'),
     { name: 'force', short: 'f', type: 'bool', usage: 'Force removal of a running pod by first stopping all containers, then removing all containers in the pod.  The default is false' },
     podIgnore, podLatest, podIdFiles('Read the pod ID from the file'),
-    { name: 'time', short: 't', type: 'uint', usage: 'Seconds to wait for pod stop before killing the container (default 10)' },
+    { name: 'time', short: 't', aliases: ['timeout'], type: 'uint', usage: 'Seconds to wait for pod stop before killing the container (default 10)' },
   ] },
   'pod ps': { usage: 'tspod pod ps [options]', describe: 'List pods', maxArgs: 0, flags: [
     { name: 'ctr-ids', type: 'bool', usage: 'Display the container UUIDs. If no-trunc is not set they will be truncated' },

@@ -79,6 +79,8 @@ export const stop = async (a: Args): Promise<number | void> => {
 };
 
 export const kill = async (a: Args): Promise<number | void> => {
+  // A bad signal is refused before any container is looked up (podman's order).
+  (await import('../spec/signals.js')).parseSignal(String(a.signal));
   const { containerKill } = await import('../engine/containers.js');
   return each(await cidTargets(a, 'kill'), async (r) => (await containerKill(r, String(a.signal)), r), Boolean(a.ignore));
 };

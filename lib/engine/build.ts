@@ -4,12 +4,12 @@
 // it exits 0; COPY/ADD as a layer tar written from the context; the rest as
 // config. A step whose parent, instruction, resulting config and content are
 // unchanged reuses the cached image ("--> Using cache").
-import { closeSync, constants, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { jsonForm, parseContainerfile, type Instruction, type Stage } from '../build/dockerfile.js';
 import { expandText, expandWord, keyValues, shellWords } from '../build/expand.js';
 import { ignoreMatcher, imageSources, type Ignore, layerLookup, parseChmod, resolveSources, writeCopyLayer, type Source } from '../build/context.js';
-import { buildCacheDir } from '../build/cache.js';
+import { buildCacheDir, buildStepImageIds } from '../build/cache.js';
 import { composeImage, defaultPath, readConfig, readManifest, storeLayer, writeImage, type ComposeOptions, type Config } from '../build/compose.js';
 import { archiveKind, buildArgsFrom, parseBuildContexts, parseDuration, parseSecrets, prepareContext, readContainerfiles, trustCertDir, unpackArchive, type NamedContext } from '../build/inputs.js';
 import { contentDigest as layerContentDigest, mergeLayers } from '../build/squash.js';
@@ -19,7 +19,7 @@ import type { Store } from '../storage/store.js';
 import { localImageName } from '../image/resolve.js';
 import { formatPlatform, hostPlatform, parsePlatform } from '../image/manifest.js';
 import { extractLayer } from '../storage/extract.js';
-import { packUpperLayer } from '../runtime/userns.js';
+import { packUpperLayer, removeAsRoot, runInUserns } from '../runtime/userns.js';
 import { parseAnnotations, platformFromParts, type ResourceFlags } from '../spec/options.js';
 import { TspodError } from '../util/errors.js';
 import { openStore } from './store.js';
@@ -116,7 +116,6 @@ const proxyArgs = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FT
 
 const refusals: Record<string, string> = {
   'cgroup-parent': 'tspod creates no cgroup for a build container on this host (as `tspod run --cgroup-parent`); drop the flag',
-  'cpp-flag': 'tspod does not run Containerfile.in files through cpp; preprocess it yourself and give the result with -f',
   'decryption-key': 'tspod has no encrypted-image support: decrypt the base image first',
   device: 'tspod run has no --device either: devices cannot be added to rootless build containers by tspod',
   'runtime-flag': 'tspod runs containers with its own tspod-launch, which takes no runtime flags',
@@ -130,16 +129,18 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
   if (o.allPlatforms) throw new TspodError('--all-platforms: tspod builds for this host\'s platform only (no emulation of other architectures)');
   if (o.cacheFrom !== undefined || o.cacheTo !== undefined) throw new TspodError(`--cache-${o.cacheFrom !== undefined ? 'from' : 'to'}: tspod's build cache is local to the store (build-cache); remote cache repositories are not supported`);
   if (o.isolation !== undefined && !['oci', 'rootless'].includes(o.isolation)) throw new TspodError(`--isolation ${o.isolation}: tspod runs RUN steps in its rootless OCI-style container (oci or rootless); chroot isolation is not supported`);
-  if (o.squash && o.squashAll) throw new TspodError('--squash and --squash-all cannot be used together');
+  if (o.squash && o.squashAll) throw new TspodError('cannot specify --squash with --layers and --squash-all with --squash: give one of --squash (the new layers in one) and --squash-all (every layer in one)');
   if (o.format !== 'oci' && o.format !== 'docker') throw new TspodError(`unrecognized image type "${o.format}": use oci or docker`);
-  if (o.logsplit && !o.logfile) throw new TspodError('cannot use --logsplit without --logfile');
   checkNamespaces(o.namespaces);
+  if (o.registry.authfile !== undefined && !existsSync(o.registry.authfile)) throw new TspodError(`checking authfile: stat ${o.registry.authfile}: no such file or directory`);
+  if (o.output !== undefined) parseOutput(o.output);
   const platform = checkPlatform(o);
   const format = o.format as 'oci' | 'docker';
   const created = o.timestamp !== undefined ? new Date(o.timestamp * 1000).toISOString().replace('.000Z', 'Z') : undefined;
   const co: ComposeOptions = { format, created };
 
   let logFd: number | undefined;
+  // --logsplit without --logfile does nothing, as podman's
   if (o.logfile) logFd = openSync(o.logsplit ? `${o.logfile}_${platform.os}_${platform.architecture}` : o.logfile, 'w', 0o644);
   const outputToStdout = o.output !== undefined && (o.output === '-' || /(^|,)dest=-(,|$)/.test(o.output));
   const report: Report = logFd !== undefined ? (l) => writeSync(logFd!, `${l}\n`) : outputToStdout ? err : out;
@@ -148,10 +149,14 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
   const store = openStore();
   mkdirSync(join(store.root, 'tmp'), { recursive: true });
   const work = mkdtempSync(join(store.root, 'tmp', 'build-'));
+  /** with --layers=false: the step images this build made, removed at its end (podman keeps none) */
+  const made: string[] = [];
+  let kept: string | undefined;
   try {
     if (o.certDir !== undefined) trustCertDir(o.certDir, work);
     const { ctx, stdinContainerfile } = await prepareContext(o.context, work);
     const cf = readContainerfiles(o.files, ctx, stdinContainerfile);
+    if (o.files.some((f) => f.endsWith('.in'))) throw new TspodError(`${o.files.find((f) => f.endsWith('.in'))}: a Containerfile.in is preprocessed with cpp by podman; tspod does not run cpp: preprocess it (cpp -E) and give the result with -f`);
     const syntax = /^#\s*syntax\s*=\s*(\S+)/m.exec(cf.text.split('\n').filter((l) => l.startsWith('#') || !l.trim()).join('\n'));
     if (syntax) warn(`WARN[0000] "# syntax=${syntax[1]}" is ignored: tspod reads the Containerfile itself, not through a BuildKit frontend`);
     const ignored = ignoreMatcher(ctx, o.ignorefile);
@@ -178,7 +183,7 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
     let last = parsed.stages.length - 1;
     if (o.target !== undefined) {
       last = parsed.stages.findIndex((s) => s.name === o.target!.toLowerCase());
-      if (last < 0) throw new TspodError(`the target "${o.target}" was not found in the provided Dockerfile`);
+      if (last < 0) throw new TspodError(`The target "${o.target}" was not found in the provided Dockerfile: name a stage given with FROM ... AS NAME`);
     }
     const stages = parsed.stages.slice(0, last + 1);
     const needed = o.skipUnusedStages ? neededStages(stages, last, globalArgs) : new Set(stages.map((s) => s.index));
@@ -200,19 +205,21 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
         }
       }
     };
-    const env = { ...o, ctx, ignored, work, buildArgs, globalArgs, used, stages: parsed.stages, report, warn, secrets, contexts, cacheTtl, co, fetchImage, built: [] as ImageRecord[], bases: [] as Array<ImageRecord | undefined>, aborted: false };
+    const env = { ...o, ctx, ignored, work, buildArgs, globalArgs, used, stages: parsed.stages, report, warn, secrets, contexts, cacheTtl, co, fetchImage, built: [] as ImageRecord[], bases: [] as Array<ImageRecord | undefined>, aborted: false, made };
 
     // Stages run in order, or --jobs N at a time when they do not depend on each other.
     const jobs = Math.max(1, o.jobs ?? 1);
     let running = 0;
     const waiting: Array<() => void> = [];
+    // a freed slot goes straight to the next waiting stage
     const slot = async () => {
       if (running >= jobs) await new Promise<void>((r) => waiting.push(r));
-      running++;
+      else running++;
     };
     const free = () => {
-      running--;
-      waiting.shift()?.();
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
     };
     const done = new Map<number, Promise<ImageRecord>>();
     for (const stage of stages) {
@@ -241,6 +248,7 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
 
     const unused = [...buildArgs.keys()].filter((k) => !used.has(k));
     if (unused.length) warn(`[Warning] one or more build args were not consumed: [${unused.join(' ')}]`);
+    if (!o.layers) made.push(final.id);
     final = await finalize(store, final, env.bases[last], o, co, work);
     const names = o.tags.map(localImageName);
     if (names.length) {
@@ -253,11 +261,23 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
     }
     if (o.output !== undefined) await exportOutput(store, final, o.output, work);
     if (o.iidfile) writeFileSync(o.iidfile, final.id);
+    kept = final.id;
     return outputToStdout ? undefined : final;
   } finally {
+    if (made.length) await removeStepImages(store, made, kept).catch((e: Error) => warn(`WARN[0000] removing the build's intermediate images: ${e.message}`));
     rmSync(work, { recursive: true, force: true });
     if (logFd !== undefined) closeSync(logFd);
   }
+}
+
+/** --layers=false: the step images a build made go, but the result, named images, and images the cache
+ * index holds (another build's, when a step came out identical). */
+async function removeStepImages(store: Store, made: string[], kept: string | undefined): Promise<void> {
+  const cached = buildStepImageIds(store.root);
+  const victims = [...new Set(made)].filter((id) => id !== kept && !cached.has(id) && !store.images.get(id)?.names.length);
+  if (!victims.length) return;
+  const { imageRemove } = await import('./images.js');
+  await imageRemove(victims.map((id) => id.slice(7)), false);
 }
 
 function checkNamespaces(ns: Record<string, string | undefined>): void {
@@ -348,6 +368,7 @@ interface StepContext extends Omit<BuildOptions, 'buildArgs' | 'secrets' | 'cach
   co: ComposeOptions;
   fetchImage: (ref: string) => Promise<ImageRecord>;
   aborted: boolean;
+  made: string[];
 }
 
 async function buildStage(store: Store, stage: Stage, stageCount: number, isFinal: boolean, labels: Record<string, string>, o: StepContext): Promise<ImageRecord> {
@@ -398,6 +419,7 @@ async function buildStage(store: Store, stage: Stage, stageCount: number, isFina
     // A stage of FROM alone (or --label on it): its own image, so that it can be named.
     if (isFinal && !o.quiet) o.report(`COMMIT ${o.tags[0] ?? ''}`.trimEnd());
     st.image = await composeImage(store, base, undefined, st.config, `/bin/sh -c #(nop) FROM ${stage.from.args}`, [], undefined, o.co);
+    if (!o.layers) o.made.push(st.image.id);
     if (isFinal && !o.quiet) o.report(`--> ${short(st.image.id)}`);
   }
   return st.image;
@@ -416,7 +438,14 @@ async function fromStage(store: Store, stage: Stage, o: StepContext): Promise<St
   let image: ImageRecord | undefined;
   if (earlier >= 0) image = o.built[earlier];
   else if (o.contexts.has(ref.toLowerCase()) && 'image' in o.contexts.get(ref.toLowerCase())!) image = await o.fetchImage((o.contexts.get(ref.toLowerCase()) as { image: string }).image);
-  else if (ref !== 'scratch') image = await o.fetchImage(ref);
+  else if (ref !== 'scratch') {
+    try {
+      image = await o.fetchImage(ref);
+    } catch (err) {
+      if (err instanceof TspodError) throw new TspodError(`creating build container: ${err.message}`, err.exitCode);
+      throw err;
+    }
+  }
   const config: Config = image ? { ...(readConfig(store, image).config ?? {}) } : {};
   if (!(config.Env ?? []).some((e) => e.startsWith('PATH='))) config.Env = [defaultPath, ...(config.Env ?? [])];
   return { image, config, args: new Map(), fromName: image?.names[0] ?? (earlier >= 0 ? undefined : ref) };
@@ -602,7 +631,8 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
       } else {
         const local = srcs.filter((s) => !/^https?:\/\//.test(s));
         if (local.length) sources = resolveSources(o.ctx, local, o.ignored);
-        for (const u of urls) sources.push(await download(u, destWord, o.work));
+        const intoDir = destWord.endsWith('/') || destWord === '.' || layerLookup(diffDirs(store, st.image))(dest) === 'dir' || srcs.length > 1;
+        for (const u of urls) sources.push(await download(u, intoDir ? undefined : destWord, o.work));
       }
       // here-documents: files named by their word, with the build's variables unless the word is quoted
       docs.forEach((h, i) => {
@@ -673,12 +703,12 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
   if (o.layers) {
     mkdirSync(buildCacheDir(store.root), { recursive: true });
     writeFileSync(cacheFile, img.id);
-  }
+  } else o.made.push(img.id);
   st.image = img;
 }
 
-/** ADD URL: the file downloaded (mode 0600, as Docker's), named after the URL's last part or DEST. */
-async function download(url: string, destWord: string, work: string): Promise<Source> {
+/** ADD URL: the file downloaded (mode 0600, as Docker's), named after the URL's last part, or DESTNAME (a file destination). */
+async function download(url: string, destName: string | undefined, work: string): Promise<Source> {
   let res: Response;
   try {
     res = await fetch(url, { redirect: 'follow' });
@@ -688,7 +718,7 @@ async function download(url: string, destWord: string, work: string): Promise<So
   if (!res.ok) throw new TspodError(`ADD ${url}: invalid response status ${res.status}`);
   const plain = (n: string) => (n && n !== '.' && n !== '..' ? n : undefined);
   const fromUrl = plain(posix.basename(new URL(url).pathname)) ?? 'index.html';
-  const name = destWord.endsWith('/') || destWord === '.' ? fromUrl : plain(posix.basename(destWord)) ?? fromUrl;
+  const name = destName === undefined ? fromUrl : plain(posix.basename(destName)) ?? fromUrl;
   const dir = join(work, `url-${++layerCount}`);
   mkdirSync(dir);
   const file = join(dir, name);
@@ -755,7 +785,24 @@ async function runMounts(store: Store, ins: Instruction, st: StageState, o: Step
         if (kv.has('from')) throw new TspodError(`--mount=${spec}: a cache mount from another image or stage is not supported by tspod`);
         // one directory per id (default: the target) in the store, kept between builds
         const dir = join(store.root, 'build-cache-mounts', sha256(kv.get('id') ?? target).slice(7, 39));
-        mkdirSync(dir, { recursive: true, mode: 0o755 });
+        if (!existsSync(dir)) {
+          // made on first use with the mount's mode, uid and gid (as the container sees them), as BuildKit's
+          const mode = kv.has('mode') ? parseChmod(kv.get('mode')!) : 0o755;
+          const uid = kv.get('uid') ?? '0', gid = kv.get('gid') ?? '0';
+          if (!/^\d+$/.test(uid) || !/^\d+$/.test(gid)) throw new TspodError(`--mount=${spec}: uid= and gid= take numbers`);
+          const fresh = `${dir}.new-${process.pid}`;
+          mkdirSync(fresh, { recursive: true });
+          chmodSync(fresh, mode);
+          if (uid !== '0' || gid !== '0') {
+            const r = await runInUserns(['chown', '--', `${uid}:${gid}`, fresh]);
+            if (r.exitCode !== 0) throw new TspodError(`--mount=${spec}: cannot give the cache directory to ${uid}:${gid}: ${r.stderr.trim()}`);
+          }
+          try {
+            renameSync(fresh, dir);
+          } catch {
+            await removeAsRoot([fresh]); // another build made it meanwhile
+          }
+        }
         out.mount.push(`type=bind,source=${dir},destination=${target}${ro ? ',ro' : ''}`);
         out.targets.push(target);
         break;
@@ -880,7 +927,9 @@ async function runInContainer(store: Store, st: StageState, ins: Instruction, ar
     }
     const upper = (rec.plan as { upperDir: string }).upperDir;
     const inImage = layerLookup(diffDirs(store, st.image));
-    for (const t of mounts.targets) dropMountPoint(upper, t, inImage);
+    // -v DIR:DEST: its mount point too (DEST is the second part)
+    const volumeTargets = o.volumes.map((v) => v.split(':')[1]).filter((t): t is string => !!t && t.startsWith('/'));
+    for (const t of [...mounts.targets, ...volumeTargets]) dropMountPoint(upper, posix.normalize(t), inImage);
     const tar = join(o.work, `run-${rec.id.slice(0, 12)}.tar`);
     await packUpperLayer(upper, tar);
     keep = !o.rm;
@@ -931,8 +980,8 @@ async function finalize(store: Store, img: ImageRecord, base: ImageRecord | unde
   return writeImage(store, image, layers, [], { ...co, annotations });
 }
 
-/** --output type=local,dest=DIR | type=tar,dest=FILE|- | DIR | -: the image's files, every layer merged. */
-async function exportOutput(store: Store, img: ImageRecord, spec: string, work: string): Promise<void> {
+/** --output type=local,dest=DIR | type=tar,dest=FILE|- | DIR | -. */
+function parseOutput(spec: string): { type: 'local' | 'tar'; dest: string } {
   let type = 'local', dest: string | undefined;
   if (spec === '-') [type, dest] = ['tar', '-'];
   else if (!spec.includes('=')) dest = spec;
@@ -945,7 +994,14 @@ async function exportOutput(store: Store, img: ImageRecord, spec: string, work: 
     }
   }
   if (!dest) throw new TspodError(`--output ${spec}: dest= is required`);
-  if (type !== 'local' && type !== 'tar') throw new TspodError(`--output ${spec}: type must be local or tar`);
+  if (type !== 'local' && type !== 'tar') throw new TspodError(`failed to parse build output: invalid type "${type}" selected for build output options "${spec}": use type=local or type=tar`);
+  if (type === 'local' && dest === '-') throw new TspodError('--output type=local needs a directory, not -; use type=tar for stdout');
+  return { type, dest };
+}
+
+/** --output: the image's files, every layer merged, into a directory or one tar. */
+async function exportOutput(store: Store, img: ImageRecord, spec: string, work: string): Promise<void> {
+  const { type, dest } = parseOutput(spec);
   const blobs = readManifest(store, img).layers.map((l) => store.blobs.path(l.digest));
   if (type === 'tar') {
     const fd = dest === '-' ? 1 : openSync(dest, 'w', 0o644);
@@ -956,7 +1012,6 @@ async function exportOutput(store: Store, img: ImageRecord, spec: string, work: 
     }
     return;
   }
-  if (dest === '-') throw new TspodError('--output type=local needs a directory, not -; use type=tar for stdout');
   const tar = join(work, 'output.tar');
   const fd = openSync(tar, 'w', 0o600);
   try {

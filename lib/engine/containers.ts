@@ -3,7 +3,6 @@
 // gone is reported as exited (from its exit file), never waited for.
 import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { constants as osConstants } from 'node:os';
 import { currentIdMappings } from '../runtime/idmap.js';
 import { stopUserNamespaceIfUnused } from '../runtime/pause.js';
 import { exportFilesystem, insideUserNamespace, mountContainerRoot, mountPoints, packUpperLayer, runInUserns, unmountContainerRoot } from '../runtime/userns.js';
@@ -15,6 +14,10 @@ import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
 import { containerFiles, containerProcesses, killProcesses, processAlive, processStartTime, readExit, waitUntil } from './container-state.js';
 import { openStore } from './store.js';
+import { parseSignal } from '../spec/signals.js';
+import { constants } from 'node:os';
+
+const osSignals = constants.signals as Record<string, number>;
 import { dirSize, findContainerIn, liveState, parseFilters, podIdsFor } from './container-list.js';
 
 // The lookups and listing live in container-list.ts (light enough for ps); re-exported for the verbs.
@@ -166,14 +169,6 @@ async function markStoppedByUser(store: Store, id: string): Promise<void> {
   });
 }
 
-export function signalNumber(sig: string): number {
-  if (/^\d+$/.test(sig)) return Number(sig);
-  const name = sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`;
-  const n = (osConstants.signals as Record<string, number>)[name];
-  if (n === undefined) throw new TspodError(`invalid signal "${sig}" (a name like TERM or SIGUSR1, or a number)`);
-  return n;
-}
-
 function running(rec: ContainerSummary): boolean {
   return liveState(rec).state.status === 'running';
 }
@@ -188,7 +183,7 @@ function lookup(ref: string): { store: Store; rec: ContainerRecord } {
 
 export async function containerKill(ref: string, sig = 'KILL'): Promise<string> {
   const { store, rec } = lookup(ref);
-  const n = signalNumber(sig);
+  const n = parseSignal(sig);
   if (!running(rec)) throw new TspodError(`can only kill running containers. ${rec.id.slice(0, 12)} is in state ${liveState(rec).state.status}`);
   if (n === 9 || n === 15) await markStoppedByUser(store, rec.id);
   process.kill(rec.state.pid!, n);
@@ -228,19 +223,27 @@ export async function containerWait(ref: string, condition = 'stopped', interval
 export async function containerStop(ref: string, timeoutGiven?: number, stopSignal?: string): Promise<string> {
   const { store, rec } = lookup(ref);
   const timeout = timeoutGiven ?? rec.config.stopTimeout ?? 10;
-  const sig = signalNumber(stopSignal ?? rec.config.stopSignal ?? 'TERM');
+  const sig = parseSignal(stopSignal ?? rec.config.stopSignal ?? 'TERM');
   // Marked first, even when it is not running: a restart policy must not bring it back.
   await markStoppedByUser(store, rec.id);
   const fresh = store.containers.get(rec.id) ?? rec;
   if (!running(fresh)) return rec.id; // podman: stopping a stopped container is not an error
   rec.state = fresh.state;
-  try {
-    process.kill(rec.state.pid!, sig);
-  } catch {
-    /* exited meanwhile */
-  }
   const gone = () => !running(store.containers.get(rec.id) ?? rec);
-  if (!(await waitUntil(gone, timeout * 1000))) {
+  // As podman: with a timeout of 0 the container gets SIGKILL at once; otherwise the stop
+  // signal, and SIGKILL with a warning when the timeout passes.
+  if (timeout > 0) {
+    try {
+      process.kill(rec.state.pid!, sig);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  if (timeout === 0 || !(await waitUntil(gone, timeout * 1000))) {
+    if (timeout > 0) {
+      const name = Object.entries(osSignals).find(([, n]) => n === sig)?.[0] ?? String(sig);
+      process.stderr.write(`WARN[${String(timeout).padStart(4, '0')}] StopSignal ${name} failed to stop container ${rec.name} in ${timeout} seconds, resorting to SIGKILL\n`);
+    }
     try {
       process.kill(rec.state.pid!, 'SIGKILL');
     } catch {

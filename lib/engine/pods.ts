@@ -214,6 +214,7 @@ export async function podForRun(spec: string, storageOpts: string[]): Promise<{ 
 
 /** `pod kill [-s SIG]`: the signal to every running container of the pod, the infra included. */
 export async function podKill(ref: string, sig: string): Promise<string> {
+  (await import('../spec/signals.js')).parseSignal(sig);
   const { containerKill } = await import('./containers.js');
   const store = openStore();
   const pod = findPod(store, ref);

@@ -36,6 +36,7 @@ import { hostname as hostHostname } from 'node:os';
 import { passwdAdditions } from '../spec/passwd.js';
 import { envMergeList, parseChrootDirs, parseDeviceCgroupRules, parseDevices, proxyEnv } from '../spec/devices.js';
 import { mergeEnv } from '../spec/env.js';
+import { parseSignal } from '../spec/signals.js';
 
 export { mergeEnv };
 
@@ -533,6 +534,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     }
   }
   const restart = parseRestart(opts.restart);
+  if (opts.stopSignal !== undefined) parseSignal(opts.stopSignal);
   if (restart.name !== 'no' && opts.rm) throw new TspodError('the --rm option conflicts with --restart: a container removed on exit cannot be restarted');
   if (restart.name !== 'no' && !opts.detach) throw new TspodError('--restart applies to detached containers: add -d');
   const addHosts = (opts.addHost ?? []).map(parseAddHost);

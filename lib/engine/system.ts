@@ -1,7 +1,7 @@
 // `tspod doctor`, `info` and `version`: what this host offers rootless
 // containers, each prerequisite checked the way `run` needs it.
 import { accessSync, closeSync, constants, existsSync, mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { arch, hostname, release, tmpdir } from 'node:os';
+import { arch, cpus, freemem, hostname, release, tmpdir, totalmem, uptime } from 'node:os';
 import { join } from 'node:path';
 import { loadStorageConfig } from '../config/storage-conf.js';
 import { resolveStorageConfig } from '../runtime/overlay-probe.js';
@@ -179,19 +179,33 @@ export async function systemInfo(): Promise<Record<string, unknown>> {
   const store = openStore();
   const containers = store.containers.list().map((c) => liveState(c, store));
   const storage = await resolveStorageConfig([]).catch(() => ({ mountProgram: undefined }));
+  const osRelease = Object.fromEntries((readTrim('/etc/os-release') ?? '').split('\n').map((l) => /^(\w+)="?(.*?)"?$/.exec(l)).filter((m) => m !== null).map((m) => [m[1]!, m[2]!]));
+  const host = {
+    arch: arch() === 'x64' ? 'amd64' : arch(),
+    os: 'linux',
+    kernel: release(),
+    hostname: hostname(),
+    distribution: { distribution: osRelease.ID ?? 'unknown', version: osRelease.VERSION_ID ?? 'unknown', codename: osRelease.VERSION_CODENAME ?? '' },
+    cgroupVersion: cgroupLayout(readTrim('/proc/self/mountinfo') ?? '') === 'v2' ? 'v2' : 'v1',
+    cgroupManager: 'none',
+    // tspod keeps no event log yet; every container's log is a k8s-file one.
+    eventLogger: 'none',
+    logDriver: 'k8s-file',
+    networkBackend: 'tspod',
+    cpus: cpus().length,
+    memTotal: totalmem(),
+    memFree: freemem(),
+    uptime: `${Math.floor(uptime() / 3600)}h ${Math.floor((uptime() % 3600) / 60)}m ${Math.floor(uptime() % 60)}.00s`,
+    idMappings,
+    security: { rootless: process.getuid!() !== 0, seccompEnabled: seccompAvailable(), seccompProfilePath: defaultProfilePath, capabilities: 'CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT' },
+    slirp4netns: { executable: existsSync('/usr/bin/slirp4netns') ? '/usr/bin/slirp4netns' : '' },
+    ociRuntime: { name: 'tspod-launch', path: helperPath('tspod-launch') },
+  };
+  // podman's Go field is CgroupsVersion (its JSON key cgroupVersion): templates reach it by
+  // that name, JSON shows the key once.
+  Object.defineProperty(host, 'cgroupsVersion', { get: () => host.cgroupVersion, enumerable: false });
   return {
-    host: {
-      arch: arch() === 'x64' ? 'amd64' : arch(),
-      os: 'linux',
-      kernel: release(),
-      hostname: hostname(),
-      cgroupVersion: cgroupLayout(readTrim('/proc/self/mountinfo') ?? '') === 'v2' ? 'v2' : 'v1',
-      cgroupManager: 'none',
-      idMappings,
-      security: { rootless: process.getuid!() !== 0, seccompEnabled: seccompAvailable(), seccompProfilePath: defaultProfilePath, capabilities: 'CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT' },
-      slirp4netns: { executable: existsSync('/usr/bin/slirp4netns') ? '/usr/bin/slirp4netns' : '' },
-      ociRuntime: { name: 'tspod-launch', path: helperPath('tspod-launch') },
-    },
+    host,
     store: {
       configFile: join(paths.config, 'storage.conf'),
       graphDriverName: 'overlay',

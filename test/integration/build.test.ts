@@ -170,6 +170,6 @@ describe('tspod build', () => {
     expect(readFileSync(iid, 'utf8')).toBe(`sha256:${r.stdout.trim()}`);
     const bad = await build(['--target', 'nope', join(base, 'multi')]);
     expect(bad.exitCode).toBe(125);
-    expect(bad.stderr).toContain('the target "nope" was not found');
+    expect(bad.stderr).toContain('Error: The target "nope" was not found in the provided Dockerfile');
   });
 });

@@ -1,7 +1,7 @@
 // Images on an ordinary user's store: load (docker-archive, oci-archive),
 // import, images, rmi; whiteouts across layers; hostile layers refused.
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -158,6 +158,11 @@ describe('system commands', () => {
     expect(tpl.stdout).toBe(`true overlay ${join(inject('tspodEnv').XDG_DATA_HOME!, 'tspod')}`);
     const json = JSON.parse((await tspod(['info', '--format', 'json'])).stdout);
     expect(json.host.idMappings.uidmap[0]).toEqual({ container_id: 0, host_id: process.getuid!(), size: 1 });
+    // The fields podman's own tests read (Go names; CgroupsVersion is JSON's cgroupVersion).
+    const id = /^ID=(.*)$/m.exec(readFileSync('/etc/os-release', 'utf8'))![1]!.replace(/"/g, '');
+    const host = await tspod(['info', '--format', '{{.Host.Distribution.Distribution}} {{.Host.EventLogger}} {{.Host.LogDriver}} {{.Host.CgroupsVersion}} {{.Host.NetworkBackend}}']);
+    expect(host.stdout).toBe(`${id} none k8s-file ${json.host.cgroupVersion} tspod`);
+    expect(Object.keys(json.host)).not.toContain('cgroupsVersion');
   });
 
   it('version prints the package version', async () => {

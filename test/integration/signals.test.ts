@@ -37,6 +37,15 @@ describe('signals', () => {
     expect(r.exitCode).toBe(7);
   });
 
+  it('a bad signal is refused before the container is looked up, in podman\'s words (kill, pod kill, --stop-signal)', async () => {
+    for (const args of [['kill', '-s', 'BADSIG', 'nosuch'], ['pod', 'kill', '-s', 'BADSIG', 'nosuch']]) {
+      const r = await tspod(args);
+      expect([r.exitCode, r.stderr]).toEqual([125, 'Error: invalid signal: BADSIG']);
+    }
+    const r = await tspod(['create', '--stop-signal=99', 'busybox']);
+    expect([r.exitCode, r.stderr]).toEqual([125, 'Error: valid signals are 1 through 64']);
+  });
+
   it('forwards signals through --init to the command', async () => {
     const { proc, ready } = startUntilReady(['run', '--rm', '--network', 'none', '--init', '-e', 'SIG=TERM', 'busybox', 'sh', '-c', trapScript]);
     await ready;

@@ -4,14 +4,14 @@
 // and --output (whiteouts and opaque directories).
 // Budget: about 1 s.
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { list } from 'tar';
 import { parseContainerfile } from '../../lib/build/dockerfile.js';
 import { expandText } from '../../lib/build/expand.js';
 import { buildArgsFrom, parseBuildContexts, parseDuration, parseSecrets } from '../../lib/build/inputs.js';
-import { ignoreMatcher } from '../../lib/build/context.js';
+import { ignoreMatcher, resolveSources, writeCopyLayer } from '../../lib/build/context.js';
 import { mergeLayers } from '../../lib/build/squash.js';
 import { rawTar, type RawEntry } from '../integration/fixtures.js';
 
@@ -88,6 +88,30 @@ describe('build inputs', () => {
     const ig = ignoreMatcher(dir, join(dir, 'my.ignore'));
     expect([ig('a.txt'), ig('keep.txt'), ig('a.bin')]).toEqual([true, false, false]);
     expect(() => ignoreMatcher(dir, join(dir, 'missing.ignore'))).toThrow(/--ignorefile/);
+  });
+});
+
+describe('ignore files, as Docker walks the context', () => {
+  it('walks an ignored directory only when an exception names something under it', async () => {
+    const ctx = join(dir, 'ign');
+    const files = ['test1', 'test2.txt', 'subdir1/sub1.txt', 'subdir1/sub2.txt', 'subdir1/sub3.txt', 'subdir2/sub1.txt', 'subdir2/sub2.txt', 'other'];
+    for (const f of files) {
+      mkdirSync(join(ctx, f, '..'), { recursive: true });
+      writeFileSync(join(ctx, f), f);
+    }
+    writeFileSync(join(ctx, '.dockerignore'), 'test*\n!test2*\nsubdir1\nsubdir2\n!*/sub1*\n!subdir1/sub3*\n');
+    const ig = ignoreMatcher(ctx);
+    const out = join(dir, 'ign.tar');
+    const fd = openSync(out, 'w');
+    try {
+      writeCopyLayer(fd, resolveSources(ctx, ['.'], ig), '/c/', { uid: 0, gid: 0 }, (p) => (p === '/' ? 'dir' : undefined));
+    } finally {
+      closeSync(fd);
+    }
+    const seen: string[] = [];
+    await list({ file: out, onReadEntry: (e) => { if (e.type === 'File') seen.push(e.path); e.resume(); } });
+    // subdir2/sub1.txt matches `!*/sub1*`, but no exception names subdir2/ by its text: skipped with its directory
+    expect(seen.sort()).toEqual(['c/.dockerignore', 'c/other', 'c/subdir1/sub1.txt', 'c/subdir1/sub3.txt', 'c/test2.txt']);
   });
 });
 

@@ -187,3 +187,14 @@ describe('-a/--attach', () => {
     expect(() => parseAttach(['bogus'])).toThrow('invalid stream "bogus" for --attach - must be one of stdin, stdout, or stderr: invalid argument');
   });
 });
+
+describe('signals (kill -s, --stop-signal)', () => {
+  it("reads podman's names and numbers and refuses the rest in its words", async () => {
+    const { parseSignal } = await import('../../lib/spec/signals.js');
+    expect([parseSignal('TERM'), parseSignal('sigkill'), parseSignal('-HUP'), parseSignal('9'), parseSignal('RTMIN+3'), parseSignal('SIGRTMAX')]).toEqual([15, 9, 1, 9, 37, 64]);
+    for (const bad of ['0', 'SIGBADSIG', 'SIG', 'BADSIG', '%%', '!', "''", ' ', '-', 'RTMAX+1']) {
+      expect(() => parseSignal(bad), bad).toThrow(`invalid signal: ${bad.replace(/^-/, '')}`);
+    }
+    for (const n of ['65', '-65', '999']) expect(() => parseSignal(n)).toThrow('valid signals are 1 through 64');
+  });
+});
