@@ -72,6 +72,16 @@ static void read_plan(void) {
     else if (!strcmp(k, "cwd")) plan.cwd = v;
     else if (!strcmp(k, "init")) plan.init = v;
     else if (!strcmp(k, "pod_target")) plan.pod_target = atoi(v);
+    else if (!strcmp(k, "uid_map") || !strcmp(k, "gid_map")) {
+      int uid = k[0] == 'u';
+      int *n = uid ? &plan.nuid_map : &plan.ngid_map;
+      if (*n >= 64 || !f[2] || !f[3]) die_step("plan", 0, "bad %s line", k);
+      struct idmap_entry *e = (uid ? plan.uid_map : plan.gid_map) + (*n)++;
+      e->c = strtoul(v, NULL, 10);
+      e->h = strtoul(f[2], NULL, 10);
+      e->s = strtoul(f[3], NULL, 10);
+    }
+    else if (!strcmp(k, "userns_path")) plan.userns_path = v;
     else if (!strcmp(k, "userns_join")) {
       if (!f[2]) die_step("plan", 0, "bad userns_join line");
       plan.userns_pid = atoi(v);
@@ -83,6 +93,14 @@ static void read_plan(void) {
       else if (!strcmp(v, "uts")) plan.host_uts = 1;
       else die_step("plan", 0, "unknown namespace %s", v);
     }
+    else if (!strcmp(k, "join_target")) plan.join_target = atoi(v);
+    else if (!strcmp(k, "join_ns")) {
+      if (!strcmp(v, "pid")) plan.join_pid = 1;
+      else if (!strcmp(v, "ipc")) plan.join_ipc = 1;
+      else if (!strcmp(v, "uts")) plan.join_uts = 1;
+      else die_step("plan", 0, "unknown namespace %s", v);
+    }
+    else if (!strcmp(k, "cgroup_procs")) plan.cgroup_procs = v;
     else if (!strcmp(k, "cgroupns")) plan.new_cgroupns = !strcmp(v, "private");
     else if (!strcmp(k, "sysctl")) {
       if (plan.nsysctl >= 32 || !f[2]) die_step("plan", 0, "bad sysctl line");
@@ -231,16 +249,34 @@ static void __attribute__((noreturn)) exec_process(void) {
   execvp(plan.argv[0], plan.argv);
   child_fail("execfail", errno, plan.argv[0]);
 }
+/* Resource limits (cgroup v2 delegation): the container process enters its cgroup, made by tspod with
+ * the limits, before it mounts or runs anything. "0" names the writer. */
+static void join_cgroup(void) {
+  if (!plan.cgroup_procs) return;
+  int fd = open(plan.cgroup_procs, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) die_step("cgroup", errno, "open %s", plan.cgroup_procs);
+  if (write(fd, "0", 1) != 1) die_step("cgroup", errno, "join %s", plan.cgroup_procs);
+  close(fd);
+}
+
 static void __attribute__((noreturn)) container_main(void) {
   close(errpipe[0]);
   /* Setup failures go through errpipe too: the child shares no sync socket. */
   sync_fd = errpipe[1];
+  join_cgroup();
   /* A mount namespace of our own: pivot_root moves the root of every process
    * in the namespace, and fuse-overlayfs must keep the host's. */
   if (unshare(CLONE_NEWNS) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWNS) for the container");
   /* The host's /dev/null, seen from this mount namespace (a bind source must be in it). */
   open_devnull();
   open_rootfs();
+  /* In a nested user namespace only the container's side becomes its root (the helper keeps
+   * the user's own id, so it may still stop fuse-overlayfs and slirp4netns), once what lies
+   * in the user's own directories is open (docs/run-path.md). */
+  if (plan.nested) {
+    open_bind_sources();
+    become_nested_root();
+  }
   mount_proc_sys();
   set_ping_group_range();
   set_sysctls();
@@ -249,7 +285,7 @@ static void __attribute__((noreturn)) container_main(void) {
   mask_paths();
   make_workdir();
   pivot();
-  if (plan.hostname && !plan.host_uts && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
+  if (plan.hostname && !plan.host_uts && !plan.join_uts && sethostname(plan.hostname, strlen(plan.hostname)) < 0)
     die_step("hostname", errno, "sethostname %s", plan.hostname);
   /* A session of its own; with -t its terminal comes from the container's devpts. */
   console_child();
@@ -320,7 +356,8 @@ int main(int argc, char **argv) {
     setup_namespaces();
     mount_rootfs();
     /* --pid host: the container sees the user's processes (and /proc is the host's, bound) */
-    if (!plan.host_pid && unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
+    if (plan.join_pid) join_target_pid_namespace();
+    else if (!plan.host_pid && unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
     wait_network();
     if (plan.net_sync) {
       /* our network namespace is the container's: tspod adds its interfaces now, before any exec */

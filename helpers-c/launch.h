@@ -64,11 +64,21 @@ struct launch_plan {
   pid_t exec_target; /* exec mode: join this container process's namespaces */
   pid_t userns_pid;  /* the user's pause process: its user namespace is joined (userns_join PID START) */
   unsigned long long userns_start;
+  /* --userns keep-id|nomap|auto, --uidmap/--gidmap: a nested user namespace inside the shared one,
+   * "uid_map C H S" / "gid_map C H S" (H in the shared namespace's ids); the rootfs then goes
+   * through fuse-overlayfs with the same uidmapping/gidmapping, so files keep their owners */
+  struct idmap_entry { unsigned long c, h, s; } uid_map[64], gid_map[64];
+  int nuid_map, ngid_map;
+  const char *userns_path; /* --userns ns:PATH, container:ID: join this user namespace instead */
+  int nested; /* set by the helper: the container runs in a user namespace below the shared one */
   pid_t pod_target;  /* a pod member: join this infra process's user, net, ipc and uts namespaces */
   int host_pid, host_ipc, host_uts; /* --pid/--ipc/--uts host: that namespace is not unshared */
+  pid_t join_target; /* --pid/--ipc/--uts container:ID: that container's process, whose user namespace we enter */
+  int join_pid, join_ipc, join_uts; /* ...and which of its namespaces are joined instead of made */
   int new_cgroupns;  /* --cgroupns private: a cgroup namespace of its own (host is the default here, as podman on cgroups v1) */
   char *sysctl_key[32], *sysctl_value[32]; /* --sysctl: written under the container's /proc/sys before pivot_root */
   int nsysctl;
+  const char *cgroup_procs; /* cgroup v2 delegation: the container's cgroup.procs, joined before anything else */
   const char *waiter; /* once the container runs, become this small waiter (tspod-wait) */
   char *slirp_argv[32]; /* slirp4netns and its options; NULL: no user-mode network */
   const char *slirp_log;
@@ -86,10 +96,13 @@ void wait_network(void);
 void setup_userns(void);
 void setup_namespaces(void);
 void join_namespaces(void);
+void join_target_pid_namespace(void);
+void become_nested_root(void);
 
 /* mounts.c: the rootfs and everything mounted in it, then pivot_root */
 extern pid_t fuse_pid;
 void mount_rootfs(void);
+int rootfs_ready(void);
 void open_rootfs(void);
 void open_devnull(void);
 void mount_proc_sys(void);
@@ -97,6 +110,7 @@ void set_ping_group_range(void);
 void set_sysctls(void);
 void mount_dev(void);
 void mount_volumes(void);
+void open_bind_sources(void);
 void mask_paths(void);
 void make_workdir(void);
 void pivot(void);

@@ -38,6 +38,7 @@ static void join_lower(void) {
 pid_t fuse_pid = -1;
 
 void mount_rootfs(void) {
+  if (rootfs_ready()) return;
   if (!plan.merged || !plan.upper || !plan.work || plan.nlower == 0)
     die_step("mount_rootfs", 0, "plan lacks lower/upper/work/merged");
   /* --rootfs DIR: the directory itself is the root, changes land in it (as podman's --rootfs) */
@@ -56,7 +57,15 @@ void mount_rootfs(void) {
   }
   struct stat before;
   if (stat(plan.merged, &before) < 0) die_step("mount_rootfs", errno, "stat %s", plan.merged);
-  snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s", lowerdirs, plan.upper, plan.work);
+  int n = snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s", lowerdirs, plan.upper, plan.work);
+  /* A nested user namespace: files shown with its ids (on-disk C appears as H, as the map says). */
+  for (int k = 0; k < 2; k++) {
+    const struct idmap_entry *m = k ? plan.gid_map : plan.uid_map;
+    int count = k ? plan.ngid_map : plan.nuid_map;
+    for (int i = 0; i < count && n > 0 && n < (int)sizeof opts; i++)
+      n += snprintf(opts + n, sizeof opts - n, "%s%lu:%lu:%lu", i ? ":" : (k ? ",gidmapping=" : ",uidmapping="), m[i].c, m[i].h, m[i].s);
+  }
+  if (n <= 0 || n >= (int)sizeof opts) die_step("mount_rootfs", 0, "fuse-overlayfs options too long");
   fuse_pid = fork();
   if (fuse_pid < 0) die_step("mount_rootfs", errno, "fork");
   if (fuse_pid == 0) {
@@ -237,12 +246,33 @@ void mount_dev(void) {
   close(dev);
 }
 
+/* In a nested user namespace the container's root may not search the user's own 0700
+ * directories (their owner can be unmapped there, as with nomap): the bind sources are opened
+ * first, while the process is still the user, and mounted through /proc/self/fd. */
+static int bind_fds[MAX_ITEMS];
+static int bind_fds_open = 0;
+
+void open_bind_sources(void) {
+  for (int i = 0; i < plan.nbinds; i++) {
+    bind_fds[i] = open(plan.binds[i].src, O_PATH | O_CLOEXEC);
+    if (bind_fds[i] < 0) die_step("mount_volumes", errno, "%s", plan.binds[i].src);
+  }
+  bind_fds_open = 1;
+}
+
 void mount_volumes(void) {
   for (int i = 0; i < plan.nbinds; i++) {
     struct stat st;
-    if (stat(plan.binds[i].src, &st) < 0) die_step("mount_volumes", errno, "%s", plan.binds[i].src);
-    mount_at("mount_volumes", plan.binds[i].dst, !S_ISDIR(st.st_mode), plan.binds[i].src, NULL,
+    char src[64];
+    const char *from = plan.binds[i].src;
+    if (bind_fds_open) {
+      if (fstat(bind_fds[i], &st) < 0) die_step("mount_volumes", errno, "%s", plan.binds[i].src);
+      snprintf(src, sizeof src, "/proc/self/fd/%d", bind_fds[i]);
+      from = src;
+    } else if (stat(plan.binds[i].src, &st) < 0) die_step("mount_volumes", errno, "%s", plan.binds[i].src);
+    mount_at("mount_volumes", plan.binds[i].dst, !S_ISDIR(st.st_mode), from, NULL,
              MS_BIND | MS_REC | (plan.binds[i].ro ? MS_RDONLY : 0), NULL);
+    if (bind_fds_open) close(bind_fds[i]);
   }
   for (int i = 0; i < plan.ntmpfs; i++)
     mount_at("mount_tmpfs", plan.tmpfs[i], 0, "tmpfs", "tmpfs", plan.tmpfs_flags[i], plan.tmpfs_data[i]);

@@ -104,26 +104,151 @@ static void open_pod_namespaces(void) {
     snprintf(path, sizeof path, "/proc/%d/ns/%s", plan.pod_target, pod_ns_kinds[i].name);
     pod_ns[i] = open(path, O_RDONLY | O_CLOEXEC);
     if (pod_ns[i] < 0) die_step("pod", errno, "open %s (is the pod's infra running?)", path);
+    /* A pod created with --uts host: the infra's namespace is the host's, which we are in already
+     * (and could not join: it belongs to the host's user namespace). */
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/ns/%s", pod_ns_kinds[i].name);
+    struct stat theirs, ours;
+    if (i > 0 && fstat(pod_ns[i], &theirs) == 0 && stat(self, &ours) == 0 && theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev) {
+      close(pod_ns[i]);
+      pod_ns[i] = -1;
+    }
   }
 }
 
 static void join_pod_namespace(int i) {
+  if (pod_ns[i] < 0) return;
   if (setns(pod_ns[i], pod_ns_kinds[i].type) < 0)
     die_step("pod", errno, "join the %s namespace of the pod's infra %d", pod_ns_kinds[i].name, plan.pod_target);
   close(pod_ns[i]);
   pod_ns[i] = -1;
 }
 
+/* --pid/--ipc/--uts container:ID: the namespaces of another container, opened before any is
+ * joined; its user namespace (mapped by its own start) is entered first, since it owns them. */
+static int target_ns[4] = {-1, -1, -1, -1}; /* user, pid, ipc, uts */
+
+static int open_target_ns(const char *name) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/%s", plan.join_target, name);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_step("namespaces", errno, "open %s (is the container whose namespaces are joined running?)", path);
+  return fd;
+}
+
+static void join_target_ns(int i, int type, const char *name) {
+  if (target_ns[i] < 0) return;
+  if (setns(target_ns[i], type) < 0) die_step("namespaces", errno, "join the %s namespace of container process %d", name, plan.join_target);
+  close(target_ns[i]);
+  target_ns[i] = -1;
+}
+
+void join_target_pid_namespace(void) {
+  join_target_ns(1, CLONE_NEWPID, "pid"); /* our children are born in it */
+}
+
+/* "C H S" lines, written at once (the kernel takes one write). */
+static void write_idmap(pid_t pid, const char *file, const struct idmap_entry *m, int n) {
+  char buf[64 * 40], path[64];
+  size_t off = 0;
+  for (int i = 0; i < n; i++) off += snprintf(buf + off, sizeof buf - off, "%lu %lu %lu\n", m[i].c, m[i].h, m[i].s);
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) die_step("userns", errno, "open %s", path);
+  if (write(fd, buf, off) != (ssize_t)off) die_step("userns", errno, "write %s (%s)", path, buf);
+  close(fd);
+}
+
+/* A user namespace below the shared one, mapped by us (root there: no newuidmap), joined.
+ * A child makes it (a process cannot map its own namespace with more than its own id);
+ * we write its maps, join it through /proc/CHILD/ns/user, and let the child go. */
+static void enter_nested_userns(void) {
+  int ready[2], go[2];
+  if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) die_step("userns", errno, "pipe");
+  pid_t child = fork();
+  if (child < 0) die_step("userns", errno, "fork");
+  if (child == 0) {
+    close(ready[0]);
+    close(go[1]);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    char b = 'r';
+    /* Dumpable, so that its /proc files belong to us and we may write its maps. */
+    if (unshare(CLONE_NEWUSER) < 0 || prctl(PR_SET_DUMPABLE, 1) < 0) b = 'e';
+    if (write(ready[1], &b, 1) != 1) _exit(1);
+    if (read(go[0], &b, 1) < 0) _exit(1);
+    _exit(0);
+  }
+  close(ready[1]);
+  close(go[0]);
+  char b = 0;
+  if (read(ready[0], &b, 1) != 1 || b != 'r') die_step("userns", 0, "the nested user namespace could not be created");
+  write_idmap(child, "uid_map", plan.uid_map, plan.nuid_map);
+  write_idmap(child, "gid_map", plan.gid_map, plan.ngid_map);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/user", (int)child);
+  int ns = open(path, O_RDONLY | O_CLOEXEC);
+  if (ns < 0) die_step("userns", errno, "open %s", path);
+  if (setns(ns, CLONE_NEWUSER) < 0) die_step("userns", errno, "join the nested user namespace");
+  close(ns);
+  close(go[1]);
+  close(ready[0]);
+  while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
+static int rootfs_mounted = 0;
+
 void setup_userns(void) {
+  if (plan.join_target > 0) {
+    /* --pid/--ipc/--uts container:ID: that container's user namespace owns the namespaces joined. */
+    if (plan.nuid_map > 0 || plan.userns_path) die_step("userns", 0, "--userns cannot be combined with joining another container's pid, ipc or uts namespace");
+    target_ns[0] = open_target_ns("user");
+    if (plan.join_pid) target_ns[1] = open_target_ns("pid");
+    if (plan.join_ipc) target_ns[2] = open_target_ns("ipc");
+    if (plan.join_uts) target_ns[3] = open_target_ns("uts");
+    join_target_ns(0, CLONE_NEWUSER, "user");
+    become_userns_root();
+    return;
+  }
+  if (plan.pod_target > 0 && plan.nuid_map == 0) {
+    open_pod_namespaces();
+    join_pod_namespace(0); /* the user's shared one, or the pod's nested one */
+    become_userns_root();
+    return;
+  }
+  if (plan.userns_pid <= 0) die_step("userns", 0, "the plan names no user namespace to join (userns_join)");
+  join_userns_pid(plan.userns_pid, plan.userns_start);
+  become_userns_root();
+  if (plan.nuid_map == 0 && !plan.userns_path) return;
+  /* Another user namespace below the shared one: the rootfs is mounted first, here, where
+   * fuse-overlayfs reads the layers with the owners they record and shows them through
+   * uidmapping/gidmapping as the nested namespace's ids. Every other namespace is made
+   * after joining, so that the container's root has its capabilities over them. */
+  if (unshare(CLONE_NEWNS) < 0) die_step("namespaces", errno, "unshare(mount) for the rootfs");
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die_step("namespaces", errno, "make / private");
+  mount_rootfs();
+  rootfs_mounted = 1;
+  plan.nested = 1;
   if (plan.pod_target > 0) {
     open_pod_namespaces();
-    join_pod_namespace(0); /* already mapped by the infra's start */
-  } else if (plan.userns_pid > 0) {
-    join_userns_pid(plan.userns_pid, plan.userns_start);
+    join_pod_namespace(0);
+  } else if (plan.userns_path) {
+    int ns = open(plan.userns_path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0) die_step("userns", errno, "open %s", plan.userns_path);
+    if (setns(ns, CLONE_NEWUSER) < 0) die_step("userns", errno, "join the user namespace %s", plan.userns_path);
+    close(ns);
   } else {
-    die_step("userns", 0, "the plan names no user namespace to join (userns_join)");
+    enter_nested_userns();
   }
-  become_userns_root();
+}
+
+/* The container's process, in a nested user namespace: root there. */
+void become_nested_root(void) {
+  if (plan.nested) become_userns_root();
+}
+
+int rootfs_ready(void) {
+  return rootfs_mounted;
 }
 
 void setup_namespaces(void) {
@@ -132,15 +257,21 @@ void setup_namespaces(void) {
     for (int i = 1; i < 4; i++) join_pod_namespace(i);
   } else {
     int flags = CLONE_NEWNS;
-    if (!plan.host_uts) flags |= CLONE_NEWUTS;
-    if (!plan.host_ipc) flags |= CLONE_NEWIPC;
+    if (!plan.host_uts && !plan.join_uts) flags |= CLONE_NEWUTS;
+    if (!plan.host_ipc && !plan.join_ipc) flags |= CLONE_NEWIPC;
     if (plan.new_cgroupns) flags |= CLONE_NEWCGROUP;
     if (plan.new_net) flags |= CLONE_NEWNET;
     if (unshare(flags) < 0) die_step("namespaces", errno, "unshare(mount, uts, ipc, net)");
+    join_target_ns(2, CLONE_NEWIPC, "ipc");
+    join_target_ns(3, CLONE_NEWUTS, "uts");
   }
   start_network();
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     die_step("namespaces", errno, "make / private");
+  /* A mount that came from the first mount namespace is locked here, and pivot_root refuses a
+   * locked new root: a bind of it made in this namespace is not. */
+  if (plan.nested && mount(plan.merged, plan.merged, NULL, MS_BIND, NULL) < 0)
+    die_step("namespaces", errno, "bind %s onto itself", plan.merged);
 }
 
 

@@ -5,6 +5,10 @@ import { type Args, toArray } from './args.js';
 export async function handler(a: Args): Promise<number> {
   const [ref, ...command] = a.operands as string[];
   if (!ref) throw new TspodError('tspod exec needs a container: tspod exec [options] CONTAINER COMMAND [ARG...]');
+  // --detach-keys: checked as attach checks them; an exec session in front of tspod has no detach
+  // (tspod is its parent), so they apply nowhere (docs/cli.md)
+  const { parseDetachKeys } = await import('../engine/attach.js');
+  parseDetachKeys(String(a['detach-keys'] ?? ''));
   const { containerExec } = await import('../engine/exec.js');
   return containerExec(ref, command, {
     interactive: Boolean(a.interactive), tty: Boolean(a.tty), env: toArray(a.env),

@@ -73,6 +73,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
 };
 for (const sub of ['start', 'stop', 'restart', 'kill', 'rm', 'ps', 'inspect', 'exists', 'top', 'logs', 'prune', 'pause', 'unpause', 'stats']) handlers[`pod ${sub}`] = handlers['pod create']!;
 for (const sub of ['create', 'add', 'annotate', 'inspect', 'exists', 'rm', 'remove', 'push']) handlers[`manifest ${sub}`] = async () => (await import('./manifest.js')).handler;
+handlers['healthcheck run'] = async () => (await import('./secret.js')).healthcheck;
 for (const sub of ['create', 'ls', 'inspect', 'rm']) handlers[`secret ${sub}`] = async () => (await import('./secret.js')).handler;
 for (const sub of ['create', 'ls', 'inspect', 'rm', 'prune', 'exists', 'export', 'import', 'mount', 'unmount']) handlers[`volume ${sub}`] = async () => (await import('./volume.js')).handler;
 for (const sub of ['create', 'ls', 'inspect', 'rm', 'prune', 'exists', 'connect', 'disconnect', 'reload']) handlers[`network ${sub}`] = async () => (await import('./network.js')).handler;
@@ -92,7 +93,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     const hint = (err as { helpFor?: string }).helpFor;
-    process.stderr.write(`Error: ${printable(e.message)}\n${hint !== undefined ? `See 'tspod ${hint ? `${hint} ` : ''}--help'\n` : ''}`);
+    // A few of podman's messages come without "Error: " (those its logger setup prints).
+    const prefix = (err as { bare?: boolean }).bare ? '' : 'Error: ';
+    process.stderr.write(`${prefix}${printable(e.message)}\n${hint !== undefined ? `See 'tspod ${hint ? `${hint} ` : ''}--help'\n` : ''}`);
     if (debug && e.stack) process.stderr.write(e.stack + '\n');
     return typeof (err as { exitCode?: unknown }).exitCode === 'number' ? (err as { exitCode: number }).exitCode : 125;
   }
@@ -138,7 +141,7 @@ export function findCommand(words: string[], t: Tables): { command?: string; res
 
 async function dispatch(argv: string[]): Promise<void> {
   const tables = await import('./flags.js');
-  const { commands, rootFlags, globalFlags, groups } = tables;
+  const { commands, rootFlags, groups } = tables;
   const { parseFlags, UsageError } = await import('./args.js');
   const { TspodError } = await import('../util/errors.js');
   const root = parseFlags(argv, rootFlags, '', false);
@@ -158,14 +161,14 @@ async function dispatch(argv: string[]): Promise<void> {
   }
   const command = found.command;
   const spec = commands[command]!;
-  const own = new Set(spec.flags.map((f) => f.name));
-  const rows = [...spec.flags, ...globalFlags.filter((g) => !own.has(g.name))];
+  const rows = tables.commandRows(spec);
   const parsed: Parsed = parseFlags(found.rest, rows, command, spec.interspersed ?? true);
   if (parsed.help || root.help) {
     const { commandHelp } = await import('./help.js');
     out(commandHelp(spec));
     return;
   }
+  await setUpLogging(root, parsed, command);
   if (spec.maxArgs !== undefined && parsed.operands.length > spec.maxArgs) {
     throw new TspodError(spec.maxArgs === 0 ? `\`tspod ${command}\` takes no arguments` : `\`tspod ${command}\` accepts at most ${spec.maxArgs} arguments`);
   }
@@ -203,3 +206,23 @@ async function dispatch(argv: string[]): Promise<void> {
   if (typeof code === 'number') exitCode = code;
 }
 
+/** --log-level / --debug (before or after the command's name): podman's checks and words
+ * (exit 1), then tspod's log lines from here on (util/log.ts). */
+async function setUpLogging(root: Parsed, parsed: Parsed, command: string): Promise<void> {
+  const { TspodError } = await import('../util/errors.js');
+  const { log, logLevels, setLogLevel } = await import('../util/log.js');
+  const tokens = [...root.optionTokens, ...parsed.optionTokens];
+  const levelGiven = tokens.some((t) => t === '--log-level' || t.startsWith('--log-level='));
+  const debug = Boolean(root.values.debug || parsed.values.debug);
+  if (debug && levelGiven) throw Object.assign(new TspodError('Setting --log-level and --debug is not allowed', 1), { bare: true });
+  const here = parsed.optionTokens.some((t) => t === '--log-level' || t.startsWith('--log-level='));
+  const level = debug ? 'debug' : String(here ? parsed.values['log-level'] : root.values['log-level']);
+  const known = logLevels as readonly string[];
+  if (!known.includes(level)) throw Object.assign(new TspodError(`Log Level "${level}" is not supported, choose from: ${known.join(', ')}`, 1), { bare: true });
+  setLogLevel(level as (typeof logLevels)[number]);
+  log('info', `tspod filtering at log level ${level}`);
+  log('debug', `Called ${command} with arguments ${JSON.stringify(process.argv.slice(2))}`);
+  const { tspodPaths } = await import('../config/paths.js');
+  const p = tspodPaths();
+  log('trace', `storage in ${p.data}, runtime state in ${p.runtime}, configuration in ${p.config}`);
+}

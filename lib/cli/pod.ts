@@ -33,10 +33,12 @@ export async function handler(a: Args): Promise<number | void> {
   switch (sub) {
     case 'create': {
       if (a['infra-image']) process.stderr.write(`tspod pod create: --infra-image ${String(a['infra-image'])} is ignored: tspod's infra runs tspod-init -P on an empty root and needs no image\n`);
+      if (a['infra-command']) process.stderr.write(`tspod pod create: --infra-command ${String(a['infra-command'])} is ignored: tspod's infra is tspod-init -P, which holds the pod's namespaces and runs nothing else\n`);
       const share = toArray(a.share).flatMap((s) => s.split(','));
       if (a.infra === false && share.length) throw new TspodError('--share needs the infra container that holds the shared namespaces: drop --infra=false');
       if (share.some((s) => !['net', 'ipc', 'uts'].includes(s))) throw new TspodError(`--share ${share.join(',')}: tspod pods share net, ipc and uts (no pid or cgroup sharing yet)`);
       const { parseLabels } = await import('../engine/run.js');
+      const { usernsFlags } = await import('./run.js');
       const pod = await pods.podCreate({
         podIdFile: a['pod-id-file'] as string | undefined, infraPidFile: a['infra-conmon-pidfile'] as string | undefined,
         exitPolicy: a['exit-policy'] as string | undefined, replace: Boolean(a.replace), infra: a.infra as boolean | undefined,
@@ -44,6 +46,21 @@ export async function handler(a: Args): Promise<number | void> {
         labels: parseLabels(toArray(a.label)), storageOpts: toArray(a['storage-opt']),
         network: a.network as string | undefined, networkAliases: toArray(a['network-alias']), ip: a.ip as string | undefined,
         ip6: a.ip6 as string | undefined, macAddress: a['mac-address'] as string | undefined,
+        labelFiles: toArray(a['label-file']), infraName: a['infra-name'] as string | undefined,
+        cgroupParent: a['cgroup-parent'] as string | undefined,
+        memberDefaults: {
+          addHost: toArray(a['add-host']), dns: toArray(a.dns), dnsSearch: toArray(a['dns-search']), dnsOption: toArray(a['dns-option']),
+          noHosts: Boolean(a['no-hosts']), devices: toArray(a.device), volumes: toArray(a.volume), volumesFrom: toArray(a['volumes-from']),
+          securityOpt: toArray(a['security-opt']), sysctl: toArray(a.sysctl), shmSize: a['shm-size'] === '65536k' ? undefined : a['shm-size'] as string | undefined,
+          pid: a.pid as string | undefined, uts: a.uts as string | undefined,
+        },
+        resources: {
+          memory: a.memory as string | undefined, memorySwap: a['memory-swap'] as string | undefined, cpus: a.cpus as string | undefined,
+          cpuShares: a['cpu-shares'] as number | undefined, cpusetCpus: a['cpuset-cpus'] as string | undefined, cpusetMems: a['cpuset-mems'] as string | undefined,
+          blkioWeight: a['blkio-weight'] as string | undefined, blkioWeightDevice: toArray(a['blkio-weight-device']),
+          deviceReadBps: toArray(a['device-read-bps']), deviceWriteBps: toArray(a['device-write-bps']),
+        },
+        userns: usernsFlags(a),
       });
       process.stdout.write(`${pod.id}\n`);
       return 0;

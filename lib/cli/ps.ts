@@ -20,7 +20,7 @@ export async function handler(a: Args): Promise<void> {
 }
 
 async function printOnce(a: Args): Promise<void> {
-  const { containerList, parseFilters, podIdsFor, podNames, containerRwSize, containerNamespaces, imageSizes: sizesOfImages, networkProblem } = await import('../engine/container-list.js');
+  const { containerList, parseFilters, podIdsFor, podNames, containerRwSize, containerNamespaces, imageSizes: sizesOfImages, networkProblem, healthOf } = await import('../engine/container-list.js');
   // containers on user networks whose namespace died: said once, before the list
   const broken = networkProblem();
   if (broken) process.stderr.write(`WARN[0000] ${broken}\n`);
@@ -40,7 +40,8 @@ async function printOnce(a: Args): Promise<void> {
   const imageSizes = a.size ? sizesOfImages() : new Map<string, number>();
   const rows = list.map((c) => {
     const s = c.state;
-    const status = s.status === 'running' ? `Up ${ago(s.startedAt ?? c.created).replace(/ ago$/, '')}`
+    const health = s.status === 'running' ? healthOf(c.id, s.startedAt) : undefined;
+    const status = s.status === 'running' ? `Up ${ago(s.startedAt ?? c.created).replace(/ ago$/, '')}${health ? ` (${health})` : ''}`
       : s.status === 'exited' ? `Exited (${s.exitCode ?? -1}) ${ago(s.finishedAt ?? c.created)}` : s.status === 'error' ? `Error: ${s.error}` : 'Created';
     const rw = a.size ? containerRwSize(c.id) : 0;
     return {

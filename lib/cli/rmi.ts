@@ -13,12 +13,13 @@ export async function handler(a: Args): Promise<number> {
     reports = await imageRemove(refs, Boolean(a.force), Boolean(a.all));
   } catch (err) {
     // One image named: its error comes as a throw (podman: exit 1 for an unknown image).
-    if (a.ignore && missing((err as Error).message)) return 0;
+    // --force, like --ignore, passes over an image that does not exist, silently (podman's).
+    if ((a.ignore || a.force) && missing((err as Error).message)) return 0;
     throw err;
   }
   for (const r of reports) {
     if (r.error) {
-      if (a.ignore && missing(r.error)) continue;
+      if ((a.ignore || a.force) && missing(r.error)) continue;
       process.stderr.write(`Error: ${r.error}\n`);
       code = missing(r.error) ? 1 : 2;
       continue;

@@ -109,6 +109,17 @@ export function toRunOptions(a: Args, verb: 'run' | 'create'): RunOptions {
     sysctl: toArray(a.sysctl),
     passwd: a.passwd !== false,
     rootfs: Boolean(a.rootfs),
+    initCtr: verb === 'create' ? a['init-ctr'] as string | undefined : undefined,
+    health: {
+      cmd: a['health-cmd'] as string | undefined,
+      // the defaults podman shows: the image's HEALTHCHECK values apply unless a flag is given
+      interval: given(a, 'health-interval') ? a['health-interval'] as string : undefined,
+      retries: given(a, 'health-retries') ? a['health-retries'] as number : undefined,
+      startPeriod: given(a, 'health-start-period') ? a['health-start-period'] as string : undefined,
+      timeout: given(a, 'health-timeout') ? a['health-timeout'] as string : undefined,
+      onFailure: a['health-on-failure'] as string | undefined,
+      none: Boolean(a['no-healthcheck']),
+    },
     passwdEntry: a['passwd-entry'] as string | undefined,
     hostuser: toArray(a.hostuser),
     resources: {
@@ -135,7 +146,25 @@ export function toRunOptions(a: Args, verb: 'run' | 'create'): RunOptions {
       deviceWriteIops: toArray(a['device-write-iops']),
       cgroupConf: toArray(a['cgroup-conf']),
     },
+    userns: usernsFlags(a),
     pullOptions: { ...registryOptions(a), platform: a.platform as string | undefined, events: pullProgress(Boolean(a.quiet)) },
+  };
+}
+
+/** Whether the flag was on the command line (not only its default). */
+function given(a: Args, name: string): boolean {
+  const options = (a.commandLine as { options?: string[] } | undefined)?.options ?? [];
+  return options.some((t) => t === `--${name}` || t.startsWith(`--${name}=`));
+}
+
+/** --userns and its family, shared with `pod create`. */
+export function usernsFlags(a: Args): RunOptions['userns'] {
+  return {
+    userns: a.userns as string | undefined,
+    uidmap: toArray(a.uidmap),
+    gidmap: toArray(a.gidmap),
+    subuidname: a.subuidname as string | undefined,
+    subgidname: a.subgidname as string | undefined,
   };
 }
 

@@ -85,3 +85,13 @@ export async function handler(a: Args): Promise<number | void> {
   throw new TspodError(`unrecognized command \`tspod secret ${sub}\``);
 }
 
+
+/** `tspod healthcheck run CONTAINER`: podman prints "unhealthy" and exits 1 on failure, nothing on success. */
+export async function healthcheck(a: Args): Promise<number> {
+  if (a.operands.length !== 1) throw new TspodError(`accepts 1 arg(s), received ${a.operands.length}`);
+  const { healthcheckRun } = await import('../engine/health.js');
+  const r = await healthcheckRun(a.operands[0]!);
+  if (r === 'healthy') return 0;
+  process.stdout.write('unhealthy\n');
+  return 1;
+}

@@ -7,6 +7,7 @@ import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
 import { processAlive, processStartTime, readExit } from './container-state.js';
 import { openStore } from './store.js';
+import { containerHealth } from './health.js';
 
 /** The record with its state corrected when its process has vanished (or its
  * pid now names another process: the start time tells). */
@@ -120,9 +121,9 @@ export function parseFilters(specs: string[], podIds: (ref: string) => string[] 
       case 'network':
         return { key, match: (c) => full(c)?.config.network === value || full(c)?.config.networks?.[value] !== undefined };
       case 'health':
-        // tspod runs no healthchecks: no container has a health state to match.
+        // the status `healthcheck run` recorded for the current start; none: no healthcheck
         if (!['starting', 'healthy', 'unhealthy', 'none'].includes(value)) throw new TspodError(`${value} is not a valid health status`);
-        return { key, match: () => value === 'none' };
+        return { key, match: (c) => (healthOf(c.id, c.state.startedAt) ?? 'none') === value };
       default:
         throw new TspodError(`${key} is an invalid filter`);
     }
@@ -232,3 +233,8 @@ export function imageSizes(): Map<string, number> {
 
 /** What ps says about containers on user networks that lost their network (lib/network/leases.ts). */
 export { netnsProblem as networkProblem } from '../network/leases.js';
+/** The health status of a container's current start (`healthcheck run`), undefined without a healthcheck. */
+export function healthOf(id: string, startedAt: string | undefined): string | undefined {
+  // health.json exists only for containers with a healthcheck (written at each of their starts)
+  return containerHealth(openStore(), id, startedAt)?.Status;
+}

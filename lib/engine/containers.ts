@@ -21,7 +21,7 @@ const osSignals = constants.signals as Record<string, number>;
 import { dirSize, findContainerIn, liveState, parseFilters, podIdsFor } from './container-list.js';
 
 // The lookups and listing live in container-list.ts (light enough for ps); re-exported for the verbs.
-export { containerList, containerNamespaces, containerRwSize, dirSize, findContainer, findContainerIn, liveState, parseFilters, podIdsFor, podNames, selectContainers } from './container-list.js';
+export { containerList, containerNamespaces, healthOf, containerRwSize, dirSize, findContainer, findContainerIn, liveState, parseFilters, podIdsFor, podNames, selectContainers } from './container-list.js';
 export type { ContainerFilter, Selection } from './container-list.js';
 
 export interface RmReport {
@@ -101,6 +101,7 @@ export async function removeContainerDir(store: Store, id: string, name?: string
     const { releaseContainerNetworks } = await import('./networks.js');
     await releaseContainerNetworks(onNetworks).catch(() => undefined);
   }
+  (await import('./cgroups.js')).removeCgroupOf(id);
   for (const f of ['state.json', 'container.json']) rmSync(join(dir, f), { force: true });
   store.containers.forget(id, name);
   // Plain removal first: a container that never ran, or whose writable layer its helper already
@@ -118,6 +119,8 @@ export async function removeContainerDir(store: Store, id: string, name?: string
 // ---- the detached lifecycle -------------------------------------------------
 /** `container-cleanup ID`: what the monitor's exit command runs once the container exited. */
 export async function containerCleanup(id: string): Promise<void> {
+  // its cgroup (resource limits under cgroup v2 delegation), even when rm took the record already
+  (await import('./cgroups.js')).removeCgroupOf(id);
   const store = openStore();
   const rec = store.containers.get(id);
   if (!rec) return;

@@ -7,6 +7,7 @@ import { capsFromMask, loadConfinement, type Confinement } from '../runtime/conf
 import { containerLeases } from '../network/leases.js';
 import type { ContainerRecord } from '../storage/containers.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
+import { containerHealth } from './health.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
 import { findContainerIn, liveState } from './container-list.js';
@@ -60,6 +61,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       Status: s.status, Running: s.status === 'running', Paused: false, Restarting: false, OOMKilled: false, Dead: false,
       Pid: s.status === 'running' ? s.pid ?? 0 : 0, ConmonPid: s.status === 'running' ? s.monitorPid ?? 0 : 0,
       ExitCode: s.exitCode ?? 0, StartedAt: s.startedAt ?? zero, FinishedAt: s.finishedAt ?? zero,
+      ...(rec.config.healthcheck ? { Health: containerHealth(store, rec.id, s.startedAt) ?? { Status: 'starting', FailingStreak: 0, Log: [] } } : {}),
     },
     Image: rec.imageId.slice(7),
     ImageName: rec.imageName,
@@ -73,6 +75,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       Tty: rec.config.tty, OpenStdin: rec.config.interactive, Labels: rec.config.labels ?? {}, Image: rec.imageName,
       Annotations: rec.config.annotations ?? {},
       StopTimeout: rec.config.stopTimeout ?? 10,
+      ...(rec.config.healthcheck ? { Healthcheck: rec.config.healthcheck } : {}),
       ...(rec.config.secrets ? { Secrets: rec.config.secrets } : {}),
     },
     Mounts: rec.config.mounts.map((m) => ({ Type: m.type, Source: m.source, Destination: m.destination, RW: !m.readonly })),

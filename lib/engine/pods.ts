@@ -7,12 +7,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { readIdFiles } from '../util/fs.js';
 import { join } from 'node:path';
 import type { ContainerRecord } from '../storage/containers.js';
-import type { PodRecord } from '../storage/pods.js';
+import type { PodMemberDefaults, PodRecord } from '../storage/pods.js';
+import type { ResourceFlags } from '../spec/options.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
 import { newId, randomName } from '../util/ids.js';
 import { containerRemove, containerStart, containerStop, liveState } from './containers.js';
 import { createContainer, type RunOptions } from './run.js';
+import type { UsernsFlags } from '../spec/userns.js';
 import { openStore } from './store.js';
 
 export interface PodCreateOptions {
@@ -35,6 +37,17 @@ export interface PodCreateOptions {
   ip?: string;
   ip6?: string;
   macAddress?: string;
+  /** --label-file */
+  labelFiles?: string[];
+  /** --infra-name: the infra container's name */
+  infraName?: string;
+  /** the container flags of pod create: for the infra and every member */
+  memberDefaults?: PodMemberDefaults;
+  /** the resource flags: the infra's (its cgroup under cgroup v2 delegation; podman's warning on v1) */
+  resources?: ResourceFlags;
+  cgroupParent?: string;
+  /** --userns and its family: the infra's user namespace, which every member joins */
+  userns?: UsernsFlags;
 }
 
 /** A container's options with nothing asked for: the base of the infra's. */
@@ -68,6 +81,11 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
     if (!o.name) throw new TspodError('--replace needs --name: it replaces the pod of that name');
     if (store.pods.list().some((p) => p.name === o.name)) await podRemove(o.name, true);
   }
+  if (o.labelFiles?.length) {
+    const { parseLabels, readLabelFiles } = await import('./run.js');
+    o = { ...o, labels: { ...parseLabels(readLabelFiles(o.labelFiles)), ...o.labels } };
+  }
+  if (o.infraName !== undefined && store.containers.nameTaken(o.infraName)) throw new TspodError(`the container name "${o.infraName}" is already in use by ${store.containers.nameTaken(o.infraName)!.slice(0, 12)}. Remove it or pick another --infra-name`);
   const pod = await store.locked(async () => {
     const pods = store.pods.list();
     if (o.name && pods.some((p) => p.name === o.name)) throw new TspodError(`the pod name "${o.name}" is already in use; remove it (\`tspod pod rm ${o.name}\`) or pick another`);
@@ -76,6 +94,7 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
       version: 1, id, name: o.name ?? randomName((n) => pods.some((p) => p.name === n)), created: new Date().toISOString(),
       hostname: o.hostname ?? '', infraId: '', labels: o.labels, share: o.infra === false ? [] : ['net', 'ipc', 'uts'],
       infraPidFile: o.infraPidFile, exitPolicy: (o.exitPolicy as 'stop' | 'continue' | undefined) ?? 'continue',
+      ...(o.memberDefaults && Object.values(o.memberDefaults).some((v) => (Array.isArray(v) ? v.length : v !== undefined && v !== false)) ? { memberDefaults: o.memberDefaults } : {}),
     };
     rec.hostname ||= rec.name;
     store.pods.save(rec);
@@ -89,8 +108,11 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
     const rootfs = join(store.pods.dir(pod.id), 'rootfs');
     mkdirSync(rootfs, { mode: 0o755 });
     const infra = await createContainer(store, {
-      ...plainRunOptions('', []), name: `${pod.id.slice(0, 12)}-infra`, hostname: pod.hostname, publish: o.publish,
-      storageOpts: o.storageOpts, infraFor: { podId: pod.id, rootfs },
+      ...plainRunOptions('', []), name: o.infraName ?? `${pod.id.slice(0, 12)}-infra`, hostname: pod.hostname, publish: o.publish,
+      storageOpts: o.storageOpts, infraFor: { podId: pod.id, rootfs }, userns: o.userns,
+      // the namespaces the members join are the infra's: its sysctls, /dev/shm and uts/pid modes are the pod's
+      sysctl: o.memberDefaults?.sysctl, uts: o.memberDefaults?.uts, pid: o.memberDefaults?.pid, securityOpt: o.memberDefaults?.securityOpt ?? [],
+      resources: o.resources, cgroupParent: o.cgroupParent,
       ...(o.network && o.network !== 'slirp4netns' ? { network: o.network, networkAliases: [pod.name, ...(o.networkAliases ?? [])], ip: o.ip, ip6: o.ip6, macAddress: o.macAddress } : {}),
     });
     pod.infraId = infra.id;
@@ -124,7 +146,16 @@ export async function podStart(ref: string): Promise<string> {
   const store = openStore();
   const pod = findPod(store, ref);
   if (pod.infraId) await ensureInfraRunning(store, pod.id);
-  for (const c of podMembers(store, pod)) if (c.state.status !== 'running') await containerStart(c.id);
+  // create --init-ctr: the pod's init containers run to completion first, in the order they were
+  // created; `once` ones are removed after their run (as podman)
+  const members = podMembers(store, pod).sort((a, b) => a.created.localeCompare(b.created));
+  const { containerWait } = await import('./containers.js');
+  for (const c of members.filter((m) => m.config.initCtr)) {
+    await containerStart(c.id);
+    await containerWait(c.id);
+    if (c.config.initCtr === 'once') await containerRemove([c.id], true, false);
+  }
+  for (const c of members) if (!c.config.initCtr && c.state.status !== 'running') await containerStart(c.id);
   return pod.id;
 }
 

@@ -64,7 +64,8 @@ export async function imageForRun(store: Store, ref: string, policy: PullPolicy,
   const local = findLocalImage(store.images.list(), ref);
   const isId = /^(sha256:)?[a-f0-9]{12,64}$/.test(ref);
   if (policy === 'never' || (isId && local)) {
-    if (!local) throw new TspodError(`${ref}: image not known, and --pull=never forbids pulling it; pull it with \`tspod pull ${ref}\` or load it`);
+    // podman's words exactly (scripts compare them); `tspod pull` or `load` is the way out.
+    if (!local) throw new TspodError(`${ref}: image not known`);
     return local;
   }
   if (local && policy === 'missing') return local;

@@ -15,6 +15,7 @@ import { checkUserIds, parseSecurityOpts, resolveCaps, securityPlan } from '../r
 import { checkMountDestination, parseTmpfs, type TmpfsMount } from '../runtime/mounts.js';
 import { recordConfinement, seccompProfileRef } from '../runtime/confinement.js';
 import type { ContainerRecord, Mount, NetworkAttachment } from '../storage/containers.js';
+import type { PodMemberDefaults } from '../storage/pods.js';
 import { volumeNamePattern } from '../storage/volumes.js';
 import type { ImageConfig } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
@@ -23,6 +24,7 @@ import { noSpace } from '../util/fs.js';
 import { newId, randomName } from '../util/ids.js';
 import { containerFiles, processStartTime, waitUntil } from './container-state.js';
 import { openStore } from './store.js';
+import { resetHealth } from './health.js';
 import { hostDevices } from '../runtime/devices.js';
 import { imageForRun, parsePullPolicy, type PullOptions } from './registry.js';
 import { platformMismatch } from '../image/resolve.js';
@@ -31,14 +33,19 @@ import { cgroupsV1Warning, cgroupV2Delegation, parseAttach, parseLogConfig, pars
 import { parseMountFlag } from '../spec/mounts.js';
 import { checkStaticAddressing, parseNetworkSpec } from '../spec/network.js';
 import { parseSecretFlag } from '../spec/secrets.js';
+import { healthConfig, type HealthConfig, type HealthFlags } from '../spec/health.js';
+import { cgroupFiles, cgroupPaths, createContainerCgroup, deviceNumber, ownCgroup, removeContainerCgroup } from '../runtime/cgroups.js';
 import { parseNamespaceMode, parseSysctls } from '../spec/namespaces.js';
 import { hostname as hostHostname } from 'node:os';
-import { passwdAdditions } from '../spec/passwd.js';
+import { groupAdditions, passwdAdditions } from '../spec/passwd.js';
 import { envMergeList, parseChrootDirs, parseDeviceCgroupRules, parseDevices, proxyEnv } from '../spec/devices.js';
 import { mergeEnv } from '../spec/env.js';
+import { findDelegation, removeCgroupOf } from './cgroups.js';
 import { parseSignal } from '../spec/signals.js';
 
 export { mergeEnv };
+import type { UsernsFlags } from '../spec/userns.js';
+import { resolveUserns, usernsHostConfig, usernsLaunch, usernsTargetPath } from './userns.js';
 
 export interface RunOptions {
   image: string;
@@ -184,12 +191,39 @@ export interface RunOptions {
   cgroupns?: string;
   /** --sysctl KEY=VALUE */
   sysctl?: string[];
+  /** create --init-ctr always|once (a pod's init container) */
+  initCtr?: string;
+  /** --health-cmd, --health-interval, ... (spec/health.ts) */
+  health?: HealthFlags;
   /** --rootfs: `image` is a directory to run as the root (DIR:O: an overlay over it, the directory left unchanged) */
   rootfs?: boolean;
   /** --passwd (default true), --passwd-entry TEMPLATE, --hostuser NAME */
   passwd?: boolean;
   passwdEntry?: string;
   hostuser?: string[];
+  /** --userns, --uidmap, --gidmap, --subuidname, --subgidname (lib/spec/userns.ts) */
+  userns?: UsernsFlags;
+}
+
+/** A pod member's options with the pod's container flags under its own. */
+function withPodDefaults(opts: RunOptions, d: PodMemberDefaults): RunOptions {
+  const list = (a: string[] | undefined, b: string[] | undefined) => [...(a ?? []), ...(b ?? [])];
+  return {
+    ...opts,
+    addHost: list(d.addHost, opts.addHost),
+    dns: opts.dns?.length ? opts.dns : d.dns,
+    dnsSearch: opts.dnsSearch?.length ? opts.dnsSearch : d.dnsSearch,
+    dnsOption: opts.dnsOption?.length ? opts.dnsOption : d.dnsOption,
+    noHosts: opts.noHosts || d.noHosts,
+    devices: list(d.devices, opts.devices),
+    volumes: list(d.volumes, opts.volumes),
+    volumesFrom: list(d.volumesFrom, opts.volumesFrom),
+    securityOpt: list(d.securityOpt, opts.securityOpt),
+    sysctl: list(d.sysctl, opts.sysctl),
+    shmSize: opts.shmSize ?? d.shmSize,
+    pid: opts.pid ?? d.pid,
+    uts: opts.uts ?? d.uts,
+  };
 }
 
 /** `--mount` specs as the mounts -v and --tmpfs make. */
@@ -234,7 +268,7 @@ export function volumesFromMounts(specs: string[], findContainer: (ref: string) 
   return out;
 }
 
-function readLabelFiles(paths: string[]): string[] {
+export function readLabelFiles(paths: string[]): string[] {
   return paths.flatMap((p) => {
     try {
       return parseLabelFileText(readFileSync(p, 'utf8'));
@@ -244,6 +278,19 @@ function readLabelFiles(paths: string[]): string[] {
   });
 }
 
+/** Before each start: the container's cgroup with its limits, when limits were asked for and can apply. */
+function prepareCgroup(record: ContainerRecord): string | undefined {
+  const hc = record.config.hostConfig;
+  if (!hc) return undefined;
+  const { files } = cgroupFiles(hc, deviceNumber);
+  if (!files.length) return undefined;
+  const d = findDelegation();
+  if (!d) return undefined;
+  removeContainerCgroup(join(d.dir, `tspod-${record.id}`)); // a previous start's, if its cleanup never ran
+  return createContainerCgroup(d.dir, record.id, files, d.controllers);
+}
+
+
 /** Resource flags: recorded for inspect; podman's warning when they cannot apply (this host's cgroups). */
 function resourceConfig(flags: ResourceFlags | undefined): Record<string, unknown> | undefined {
   if (!flags) return undefined;
@@ -251,21 +298,9 @@ function resourceConfig(flags: ResourceFlags | undefined): Record<string, unknow
   for (const w of r.warnings) process.stderr.write(`WARN[0000] ${w}\n`);
   if (r.limited) {
     // Read only when a limit is asked for: the default path reads no cgroup file.
-    let procCgroup = '';
-    try {
-      procCgroup = readFileSync('/proc/self/cgroup', 'utf8');
-    } catch { /* no cgroups: nothing delegated */ }
-    const uid = process.getuid?.() ?? -1;
-    const delegated = cgroupV2Delegation('/sys/fs/cgroup', procCgroup, uid, (p) => {
-      try {
-        return statSync(p).uid;
-      } catch {
-        return undefined;
-      }
-    });
-    process.stderr.write(delegated
-      ? 'Resource limits are not applied by tspod yet (a delegated cgroup v2 subtree was found; see docs/cli.md): they are recorded and ignored\n'
-      : `${cgroupsV1Warning}\n`);
+    const delegated = findDelegation();
+    if (!delegated) process.stderr.write(`${cgroupsV1Warning}\n`);
+    else for (const i of cgroupFiles(r.hostConfig, deviceNumber).ignored) process.stderr.write(`WARN[0000] ${i}: not applied under cgroup v2\n`);
   }
   return Object.keys(r.hostConfig).length ? r.hostConfig : undefined;
 }
@@ -310,17 +345,19 @@ export function parseVolume(spec: string): Mount {
   checkMountDestination(destination, `invalid volume "${spec}"`);
   let readonly = false;
   let noCopy = false;
+  let chown = false;
   for (const o of options.split(',').filter(Boolean)) {
-    if (o === 'ro') readonly = true;
+    if (o === 'U') chown = true; // chowned to the container's user at each start (engine/volumes.ts)
+    else if (o === 'ro') readonly = true;
     else if (o === 'rw') readonly = false;
     else if (o === 'z' || o === 'Z') continue; // SELinux relabelling: nothing to do without SELinux
     else if (named && o === 'nocopy') noCopy = true;
     else if (named && o === 'copy') noCopy = false;
-    else throw new TspodError(`invalid volume "${spec}": unknown option "${o}" (ro, rw, z, Z${named ? ', copy, nocopy' : ''})`);
+    else throw new TspodError(`invalid volume "${spec}": unknown option "${o}" (ro, rw, z, Z, U${named ? ', copy, nocopy' : ''})`);
   }
-  if (named) return { type: 'volume', volume: source, source: '', destination: posix.normalize(destination), readonly, ...(noCopy ? { noCopy } : {}) };
+  if (named) return { type: 'volume', volume: source, source: '', destination: posix.normalize(destination), readonly, ...(noCopy ? { noCopy } : {}), ...(chown ? { chown } : {}) };
   if (!existsSync(source)) throw new TspodError(`invalid volume "${spec}": ${source} does not exist on the host; create it first`);
-  return { type: 'bind', source, destination: posix.normalize(destination), readonly };
+  return { type: 'bind', source, destination: posix.normalize(destination), readonly, ...(chown ? { chown } : {}) };
 }
 
 /** As podman: the same mount given twice is one mount; two different mounts (or a mount and a
@@ -492,10 +529,17 @@ export function parseCgroups(v: string | undefined): void {
 }
 
 export async function createContainer(store: Store, opts: RunOptions): Promise<ContainerRecord> {
+  if (opts.initCtr !== undefined) {
+    if (!opts.podSpec && !opts.pod) throw new TspodError('must specify pod value with init-ctr');
+    if (opts.initCtr !== 'always' && opts.initCtr !== 'once') throw new TspodError("init-ctr value must be 'always' or 'once'");
+  }
   if (opts.podSpec && !opts.pod) {
     const { podForRun } = await import('./pods.js');
     opts = { ...opts, pod: await podForRun(opts.podSpec, opts.storageOpts) };
   }
+  // a pod's container flags (pod create -v, --device, --dns, ...) come first, the container's own after
+  const podDefaults = opts.pod && !opts.infraFor ? store.pods.get(opts.pod.id)?.memberDefaults : undefined;
+  if (podDefaults) opts = withPodDefaults(opts, podDefaults);
   parseSdnotify(opts.sdnotify);
   parseAttach(opts.attach ?? []); // create -a: checked (start -a attaches stdout and stderr)
   const platform = platformFromParts({ platform: opts.pullOptions?.platform, arch: opts.arch, os: opts.os, variant: opts.variant }, hostPlatform());
@@ -573,7 +617,23 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const utsMode = parseNamespaceMode('uts', opts.uts);
   const cgroupnsMode = parseNamespaceMode('cgroupns', opts.cgroupns);
   const shareHost = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).filter(([, m]) => m === 'host').map(([k]) => k);
-  if (opts.pod && shareHost.length) throw new TspodError(`--${shareHost[0]} host: a container in a pod shares the pod's namespaces; create it outside the pod`);
+  // --pid/--ipc/--uts container:REF: one other container's namespaces, joined at each start
+  const joinKinds = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).filter(([, m]) => typeof m === 'object');
+  let joinFrom: ContainerRecord | undefined;
+  if (joinKinds.length) {
+    if (opts.pod) throw new TspodError(`--${joinKinds[0]![0]} container:...: a container in a pod shares the pod's namespaces; create it outside the pod`);
+    const refs = [...new Set(joinKinds.map(([, m]) => (m as { container: string }).container))];
+    if (refs.length > 1) throw new TspodError(`--pid/--ipc/--uts container: name one container (${refs.join(', ')}): tspod enters that container's user namespace to join them`);
+    const { findContainerIn } = await import('./containers.js');
+    try {
+      joinFrom = findContainerIn(store, refs[0]!);
+    } catch (err) {
+      throw new TspodError(`looking up container to share ${joinKinds[0]![0]} namespace with: ${(err as Error).message}`);
+    }
+  }
+  // in a pod: --pid host is the container's own (pods share no pid namespace); uts host only when the pod's is
+  const refused = shareHost.filter((k) => k === 'ipc' || (k === 'uts' && podDefaults?.uts !== 'host'));
+  if (opts.pod?.shared && refused.length) throw new TspodError(`--${refused[0]} host: a container in a pod shares the pod's namespaces; create it outside the pod`);
   const sysctls = parseSysctls(opts.sysctl ?? [], { hostNetwork: network === 'host', hostIpc: ipcMode === 'host', hostUts: utsMode === 'host' });
   const devices = parseDevices(opts.devices ?? [], accessSync);
   parseDeviceCgroupRules(opts.deviceCgroupRules ?? []);
@@ -608,6 +668,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const mismatch = opts.infraFor || rootfs ? undefined : platformMismatch(config, opts.pullOptions?.platform ? parsePlatform(opts.pullOptions.platform) : undefined);
   if (mismatch) process.stderr.write(`WARNING: ${mismatch}\n`);
   if (argv.length === 0) throw new TspodError('no command specified: the image has no Cmd or Entrypoint; give one after the image name');
+  // the image's HEALTHCHECK is the default, as podman
+  const health = opts.infraFor ? { onFailure: 'none' } : healthConfig(opts.health ?? {}, (config.config as { Healthcheck?: HealthConfig } | undefined)?.Healthcheck);
   const systemdWarning = checkSystemdMode(opts.systemd, argv);
   if (systemdWarning) process.stderr.write(`WARNING: ${systemdWarning}\n`);
   checkSeccompPolicy(opts.seccompPolicy, config.config?.Labels ?? {});
@@ -622,6 +684,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   // One durable write makes the container (record and plan together), under the store's lock
   // for the name; a failure on the way (a full disk) leaves nothing behind.
   const record = await store.locked(async () => {
+    // --userns (under the lock: auto's ranges must not be handed out twice); a pod member's is its pod's
+    const layerDirs = opts.infraFor ? [opts.infraFor.rootfs] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c));
+    const podUserns = opts.pod?.shared ? store.containers.get(store.pods.get(opts.pod.id)?.infraId ?? '')?.config.userns : undefined;
+    const userns = podUserns ? { ...podUserns, mode: podUserns.mode as 'private' } : await resolveUserns(store, opts.userns ?? {}, layerDirs);
     if (opts.name !== undefined) {
       if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(opts.name)) throw new TspodError(`invalid container name "${opts.name}": use letters, digits, '_', '.', '-'`);
       const clash = store.containers.nameTaken(opts.name);
@@ -675,12 +741,17 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       },
       state: { status: 'created' },
     };
-    rec.config.hostname = shared ? opts.pod!.hostname : utsMode === 'host' ? hostHostname() : hostname(rec, opts.hostname);
+    rec.config.hostname = joinFrom && typeof utsMode === 'object' ? joinFrom.config.hostname : utsMode === 'host' ? hostHostname() : shared ? opts.pod!.hostname : hostname(rec, opts.hostname);
     if (requires.length) rec.config.requires = requires;
+    if (joinFrom) rec.config.joinNamespaces = { container: joinFrom.id, kinds: joinKinds.map(([k]) => k) };
     if (opts.stopTimeout !== undefined) rec.config.stopTimeout = opts.stopTimeout;
+    if (health.config) rec.config.healthcheck = health.config;
+    if (opts.initCtr === 'always' || opts.initCtr === 'once') rec.config.initCtr = opts.initCtr;
+    if (health.onFailure !== 'none') rec.config.healthOnFailure = health.onFailure;
     if (opts.rmi && opts.detach) rec.config.rmi = opts.image;
     rec.config.env = containerEnv({
-      defaults: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod', ...(opts.tty ? ['TERM=xterm'] : [])],
+      // podman's default environment (containers.conf's env): TERM=xterm with or without -t.
+      defaults: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod', 'TERM=xterm'],
       image: config.config?.Env ?? [],
       host: opts.envHost ? Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`) : undefined,
       hostname: rec.config.hostname,
@@ -689,6 +760,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       unsetAll: !!opts.unsetenvAll,
     });
     if (opts.envMerge?.length) rec.config.env = envMergeList(rec.config.env, opts.envMerge, extraEnv);
+    if (userns.mode !== 'host') {
+      rec.config.userns = userns;
+      rec.config.hostConfig = { ...rec.config.hostConfig, ...usernsHostConfig(userns) };
+    }
     const dir = store.containers.dir(id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
@@ -709,20 +784,31 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       await chownSecrets(secrets);
       if (secrets.config.length) rec.config.secrets = secrets.config;
       // --passwd, --passwd-entry, --hostuser: the image's /etc/passwd with podman's added lines, bound over it
-      const lowers = opts.infraFor ? [] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c));
+      const lowers = opts.infraFor ? [] : layerDirs;
       const imagePasswd = opts.infraFor ? '' : imageFileText(lowers, 'passwd');
-      const passwdLines = opts.infraFor ? [] : passwdAdditions({
+      // keep-id writes podman's entries for the user itself (engine/userns.ts): these are for the rest
+      const ownPasswd = opts.infraFor || userns.mode === 'keep-id';
+      const passwdLines = ownPasswd ? [] : passwdAdditions({
         imagePasswd, user: rec.config.user, workdir: rec.config.workingDir, passwd: opts.passwd !== false, passwdEntry: opts.passwdEntry,
         hostUsers: opts.hostuser ?? [], hostPasswd: opts.hostuser?.length ? readFileSync('/etc/passwd', 'utf8') : '', containerId: id,
       });
+      const imageGroup = opts.infraFor ? '' : imageFileText(lowers, 'group');
+      const groupLines = ownPasswd ? [] : groupAdditions(imageGroup, rec.config.user, opts.passwd !== false);
+      if (groupLines.length) writeFileSync(join(dir, 'userdata', 'group'), `${imageGroup}${imageGroup && !imageGroup.endsWith('\n') ? '\n' : ''}${groupLines.join('\n')}\n`, { mode: 0o644 });
       if (passwdLines.length) {
         writeFileSync(join(dir, 'userdata', 'passwd'), `${imagePasswd}${imagePasswd && !imagePasswd.endsWith('\n') ? '\n' : ''}${passwdLines.join('\n')}\n`, { mode: 0o644 });
       }
+      // a pod's infra runs tspod-init on an empty root: no keep-id user or passwd entry for it
+      const ul = usernsLaunch(opts.infraFor ? { ...userns, keepId: undefined } : userns, {
+        lowerDirs: layerDirs, userdata: join(dir, 'userdata'), upper: join(dir, 'upper'), userGiven: opts.user !== undefined, mountProgram: storage.mountProgram,
+        workingDir: rec.config.workingDir, readOnly: opts.readOnly, destinations: mounts.map((m) => m.destination),
+      });
+      if (ul.user) rec.config.user = ul.user;
       const readOnlyTmpfs = opts.readOnly && opts.readOnlyTmpfs !== false ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
       const plan: LaunchPlan = {
-        mountProgram: storage.mountProgram,
+        mountProgram: ul.mountProgram ?? storage.mountProgram,
         mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
-        lowerDirs: opts.infraFor ? [opts.infraFor.rootfs] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c)),
+        lowerDirs: layerDirs,
         ...(rootfs && !rootfs.overlay ? { rootfsBind: true } : {}),
         upperDir: join(dir, 'upper'),
         workDir: join(dir, 'work'),
@@ -742,6 +828,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
           ...(localtime ? [{ source: join(dir, 'userdata', 'localtime'), destination: '/etc/localtime', readonly: false }] : []),
           ...secrets.binds,
           ...(passwdLines.length ? [{ source: join(dir, 'userdata', 'passwd'), destination: '/etc/passwd', readonly: false }] : []),
+          ...(groupLines.length ? [{ source: join(dir, 'userdata', 'group'), destination: '/etc/group', readonly: false }] : []),
           // --chrootdirs: tspod's /etc files in each chroot too
           ...chrootdirs.flatMap((d) => ['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: posix.join(d, 'etc', f), readonly: false }))),
           ...devices.map((d) => ({ source: d.host, destination: d.container, readonly: !d.write })),
@@ -765,7 +852,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         ...(shareHost.length ? { shareHost: [...shareHost] } : {}),
         ...(cgroupnsMode === 'private' ? { cgroupns: 'private' as const } : {}),
         ...(sysctls.length ? { sysctls } : {}),
+        ...(ul.idMap ? { idMap: ul.idMap } : {}),
+        ...(ul.usernsPath ? { usernsPath: ul.usernsPath } : {}),
       };
+      plan.binds.push(...ul.binds);
       rec.plan = plan;
       store.containers.save(rec);
     } catch (err) {
@@ -781,6 +871,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
 function markStarted(store: Store, record: ContainerRecord, pid: number, monitorPid?: number): void {
   record.state = { status: 'running', pid, pidStart: processStartTime(pid), monitorPid, startedAt: new Date().toISOString(), restartCount: record.state.restartCount, ports: record.state.ports };
   store.containers.save(record);
+  if (record.config.healthcheck) resetHealth(store, record.id, record.state.startedAt!);
   // --pidfile, --conmon-pidfile: in the foreground tspod itself watches the container (podman's conmon)
   if (record.config.pidFile) writeFileSync(record.config.pidFile, String(pid));
   if (record.config.conmonPidFile) writeFileSync(record.config.conmonPidFile, String(monitorPid ?? process.pid));
@@ -823,7 +914,14 @@ async function forwardPorts(store: Store, record: ContainerRecord, pid: number):
 
 /** The launch plan for this start: a pod member joins its infra, started first when it is not running. */
 async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPlan> {
-  const plan = record.plan as LaunchPlan;
+  let plan = record.plan as LaunchPlan;
+  // --userns container:ID: the target's namespace as it runs now
+  const usernsPath = usernsTargetPath(store, record);
+  if (usernsPath) plan = { ...plan, usernsPath };
+  if (record.config.mounts.some((m) => m.chown)) {
+    const { chownVolumes } = await import('./volumes.js');
+    await chownVolumes(record, plan.lowerDirs);
+  }
   if (record.config.mounts.some((m) => m.type === 'volume')) {
     const { copyUpVolumes } = await import('./volumes.js');
     await copyUpVolumes(store, record, plan.lowerDirs);
@@ -836,6 +934,19 @@ async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPla
       await containerStart(id);
     }
   }
+  // --pid/--ipc/--uts container:ID: that container runs first (podman makes it a dependency)
+  const joining = record.config.joinNamespaces;
+  if (joining) {
+    const { containerStart, liveState } = await import('./containers.js');
+    const from = store.containers.get(joining.container);
+    if (!from) throw new TspodError(`container ${record.name} joins the namespaces of container ${joining.container.slice(0, 12)}, which no longer exists: remove ${record.name} and create it again`);
+    if (liveState(from, store).state.status !== 'running') await containerStart(from.id);
+    const pid = liveState(store.containers.get(from.id)!, store).state.pid;
+    if (!pid) throw new TspodError(`container ${from.name} is not running: its namespaces cannot be joined`);
+    plan = { ...plan, joinTarget: pid, joinNs: joining.kinds };
+  }
+  const cgroup = prepareCgroup(record);
+  if (cgroup) plan = { ...plan, cgroupProcs: join(cgroup, 'cgroup.procs') };
   if (!record.config.pod || !store.pods.get(record.config.pod)?.infraId) return plan;
   const { ensureInfraRunning } = await import('./pods.js');
   const podTarget = await ensureInfraRunning(store, record.config.pod);
@@ -883,6 +994,7 @@ export async function startAttached(store: Store, record: ContainerRecord, io: {
   } finally {
     if (timer) clearTimeout(timer);
     await releaseNetworks(record);
+    removeCgroupOf(record.id);
     if (record.config.autoRemove) {
       await removeContainerFiles(store, record.id);
     } else {

@@ -61,7 +61,7 @@ function cgroupCheck(): Check {
   if (layout === 'v2') {
     const own = (readTrim('/proc/self/cgroup') ?? '').split('\n').find((l) => l.startsWith('0::'))?.slice(3) ?? '/';
     const ctrls = delegatedControllers('/sys/fs/cgroup', own);
-    return { name: 'cgroups', ok: true, note: ctrls.length === 0, detail: ctrls.length ? `v2, controllers delegated: ${ctrls.join(' ')}` : 'v2, but no controllers are delegated to this user: resource limits need systemd delegation (Delegate=yes for user@.service)' };
+    return { name: 'cgroups', ok: true, note: ctrls.length === 0, detail: ctrls.length ? `v2, controllers delegated: ${ctrls.join(' ')}: resource limits apply (tspod makes a cgroup per container)` : 'v2, but no controllers are delegated to this user: resource limits need systemd delegation (Delegate=yes for user@.service)' };
   }
   if (layout === 'hybrid') {
     return { name: 'cgroups', ok: true, note: true, detail: 'v1/v2 hybrid with the controllers on v1: rootless resource limits (--memory, --cpus, --pids-limit) and pause are not available on this host; containers run without them' };
@@ -188,6 +188,8 @@ export async function systemInfo(): Promise<Record<string, unknown>> {
     distribution: { distribution: osRelease.ID ?? 'unknown', version: osRelease.VERSION_ID ?? 'unknown', codename: osRelease.VERSION_CODENAME ?? '' },
     cgroupVersion: cgroupLayout(readTrim('/proc/self/mountinfo') ?? '') === 'v2' ? 'v2' : 'v1',
     cgroupManager: 'none',
+    // the controllers resource limits can use (a cgroup per container under cgroup v2 delegation); none: limits are ignored
+    cgroupControllers: (await import('./cgroups.js')).findDelegation()?.controllers ?? [],
     // tspod keeps no event log yet; every container's log is a k8s-file one.
     eventLogger: 'none',
     logDriver: 'k8s-file',

@@ -368,3 +368,19 @@ export async function volumeImport(name: string, archive: string | NodeJS.Readab
     if (spool) rmSync(spool, { recursive: true, force: true });
   }
 }
+
+/** `-v SRC:DEST:U`: each such source, recursively, belongs to the container's process user (as
+ * podman: at each start, unless the source itself already has them). Run as root of the user's shared namespace with the ids the container's
+ * mapping gives them there; symlinks are changed themselves, never followed (-h, -P). */
+export async function chownVolumes(rec: ContainerRecord, lowerDirs: string[]): Promise<void> {
+  const { containerUserIds, sharedId } = await import('./userns.js');
+  const ids = containerUserIds(rec.config.user, lowerDirs);
+  const uid = sharedId(ids.uid, rec.config.userns?.uidMap), gid = sharedId(ids.gid, rec.config.userns?.gidMap);
+  for (const m of rec.config.mounts) {
+    if (!m.chown || !m.source) continue;
+    // As podman: nothing is done when the source itself already has those owners (what is below
+    // it keeps what it was given since).
+    const r = await runInUserns(['sh', '-c', '[ "$(stat -c %u:%g -- "$2")" = "$1" ] || chown -R -h -P -- "$1" "$2"', 'chown-U', `${uid}:${gid}`, m.source]);
+    if (r.exitCode !== 0) throw new TspodError(`cannot chown ${m.source} to the container's user (${ids.uid}:${ids.gid}) for :U: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+  }
+}

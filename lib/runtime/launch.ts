@@ -61,8 +61,29 @@ export interface LaunchPlan {
   shareHost?: Array<'pid' | 'ipc' | 'uts'>;
   /** --cgroupns private: a cgroup namespace of its own */
   cgroupns?: 'private';
+  /** --pid/--ipc/--uts container:ID: that container's process, whose user namespace and these namespaces are joined (set at each start) */
+  joinTarget?: number;
+  joinNs?: Array<'pid' | 'ipc' | 'uts'>;
+  /** cgroup v2 delegation: the container's cgroup.procs, joined by the container process before exec (set at each start) */
+  cgroupProcs?: string;
   /** --sysctl: KEY, VALUE (namespaced keys, checked by spec/namespaces.ts) */
   sysctls?: Array<[string, string]>;
+  /** --userns keep-id|nomap|auto, --uidmap/--gidmap: a user namespace nested in the shared one with these
+   * maps (container id, id in the shared namespace, size); the rootfs then needs fuse-overlayfs */
+  idMap?: { uid: IdMapLine[]; gid: IdMapLine[] };
+  /** --userns ns:PATH (container:ID resolves to the target's /proc/PID/ns/user at each start) */
+  usernsPath?: string;
+}
+
+export interface IdMapLine {
+  container: number;
+  host: number;
+  size: number;
+}
+
+/** The container runs in a user namespace below the user's shared one. */
+function nested(p: LaunchPlan): boolean {
+  return !!p.idMap?.uid.length || !!p.usernsPath;
 }
 
 export interface LaunchIO {
@@ -123,6 +144,14 @@ export function planLines(p: LaunchPlan): string[][] {
   for (const n of p.shareHost ?? []) lines.push(['share_host', n]);
   if (p.cgroupns) lines.push(['cgroupns', p.cgroupns]);
   for (const [k, v] of p.sysctls ?? []) lines.push(['sysctl', k, v]);
+  if (p.cgroupProcs) lines.push(['cgroup_procs', p.cgroupProcs]);
+  if (p.joinTarget) {
+    lines.push(['join_target', String(p.joinTarget)]);
+    for (const k of p.joinNs ?? []) lines.push(['join_ns', k]);
+  }
+  for (const m of p.idMap?.uid ?? []) lines.push(['uid_map', String(m.container), String(m.host), String(m.size)]);
+  for (const m of p.idMap?.gid ?? []) lines.push(['gid_map', String(m.container), String(m.host), String(m.size)]);
+  if (p.usernsPath) lines.push(['userns_path', p.usernsPath]);
   // Once the container runs, tspod-launch becomes tspod-wait: the process left beside each container is small.
   lines.push(['waiter', helperPath('tspod-wait')]);
   for (const e of p.env) lines.push(['env', e]);
@@ -194,12 +223,15 @@ export interface LaunchResult {
 
 export async function launch(plan: LaunchPlan, io: LaunchIO, hooks: LaunchHooks): Promise<LaunchResult> {
   const lines = planLines(plan);
-  // The container joins the user's shared user namespace (a pod member joins its infra's, the same one).
-  if (!plan.podTarget) {
+  // The container joins the user's shared user namespace (a pod member joins its infra's; one
+  // with a mapping of its own first mounts its rootfs in the shared one).
+  if (!plan.podTarget || nested(plan)) {
     const holder = await ensureUserNamespace();
     lines.push(['userns_join', String(holder.pid), holder.start]);
   }
-  return runHelper(lines, io, hooks, plan.preserveFds);
+  // In a nested namespace the helper is not root over every file of the writable layer: tspod
+  // removes it afterwards, as root of the shared namespace.
+  return runHelper(lines, nested(plan) ? { ...io, removeLayers: false } : io, hooks, plan.preserveFds);
 }
 
 /** `tspod exec`: the same helper in exec mode, joining the namespaces of `target`. */

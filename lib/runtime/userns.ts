@@ -30,7 +30,10 @@ export interface UsernsIo {
 /** Run ARGV as root of the user's shared user namespace (runtime/pause.ts), joined by
  * tspod-userns: no namespace and no id maps of its own. When no container exists, the
  * namespace's holder is stopped again afterwards. */
+let inFlight = 0;
+
 export async function runInUserns(argv: string[], io: UsernsIo = {}): Promise<UsernsResult> {
+  inFlight++;
   try {
     for (let attempt = 1; ; attempt++) {
       const holder = await ensureUserNamespace();
@@ -41,8 +44,15 @@ export async function runInUserns(argv: string[], io: UsernsIo = {}): Promise<Us
       return r;
     }
   } finally {
-    await stopUserNamespaceIfUnused();
+    // Not while another command of this process still uses it (a pull extracts layers side by side).
+    if (--inFlight === 0) await stopUserNamespaceIfUnused();
   }
+}
+
+/** A helper that failed to join because the holder went away meanwhile (another command
+ * stopped it): nothing ran, so the whole step may be tried again with a new holder. */
+function holderWentAway(err: unknown): boolean {
+  return /tspod-userns: pause: /.test((err as Error).message ?? '');
 }
 
 async function runJoined(holder: UserNamespaceHolder, argv: string[], io: UsernsIo): Promise<UsernsResult> {
@@ -75,7 +85,14 @@ export async function extractLayerAsRoot(blobPath: string, dest: string, diffId?
   const launch: ExtractLauncher = (args, stdin) => runInUserns([helperPath('tspod-extract'), ...args], { stdin });
   try {
     const { defaultLimits, extractLayer } = await import('../storage/extract.js');
-    await extractLayer(blobPath, dest, defaultLimits(), diffId, launch);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await extractLayer(blobPath, dest, defaultLimits(), diffId, launch);
+        break;
+      } catch (err) {
+        if (!holderWentAway(err) || attempt >= 3) throw err;
+      }
+    }
   } catch (err) {
     if (err instanceof TspodError) throw err;
     throw new TspodError(`layer ${blobPath.split('/').pop()} cannot be extracted: ${(err as Error).message}`);
@@ -88,7 +105,14 @@ export async function extractArchiveAsRoot(file: string, dest: string, what: str
   const launch: ExtractLauncher = (args, stdin) => runInUserns([helperPath('tspod-extract'), '--plain', ...args], { stdin });
   try {
     const { defaultLimits, extractLayer } = await import('../storage/extract.js');
-    await extractLayer(file, dest, defaultLimits(), undefined, launch);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await extractLayer(file, dest, defaultLimits(), undefined, launch);
+        break;
+      } catch (err) {
+        if (!holderWentAway(err) || attempt >= 3) throw err;
+      }
+    }
   } catch (err) {
     throw new TspodError(`${what} cannot be imported: ${(err as Error).message.replace(/^layer \S+ cannot be extracted: /, '')}`);
   }

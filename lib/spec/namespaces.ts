@@ -1,17 +1,21 @@
 // `--pid`, `--ipc`, `--uts`, `--cgroupns` and `--sysctl`, as podman 4.3 reads them (its words).
-// Pure. What rootless tspod can do: host or private; joining another container's namespaces
-// (container:ID, ns:PATH) needs the one user namespace per user of the userns branch.
+// Pure. What rootless tspod can do: host, private, or (pid, ipc, uts) container:ID, the namespace of
+// another container (whose user namespace is entered too); ns:PATH is refused.
 import { TspodError } from '../util/errors.js';
 
 export type NamespaceKind = 'pid' | 'ipc' | 'uts' | 'cgroupns';
 
-/** The mode: 'host' or 'private' (undefined when not given: private, or host for cgroupns as podman on cgroups v1). */
-export function parseNamespaceMode(kind: NamespaceKind, v: string | undefined): 'host' | 'private' | undefined {
+/** The mode: 'host', 'private' or container:REF (undefined when not given: private, or host for cgroupns as podman on cgroups v1). */
+export function parseNamespaceMode(kind: NamespaceKind, v: string | undefined): 'host' | 'private' | { container: string } | undefined {
   if (v === undefined || v === '') return undefined;
   if (v === 'host' || v === 'private') return v;
   if (kind === 'ipc' && (v === 'shareable' || v === 'none')) return 'private';
+  if (v.startsWith('container:') && kind !== 'cgroupns') {
+    if (v.length === 'container:'.length) throw new TspodError(`invalid --${kind} ${v}: container:NAME-OR-ID`);
+    return { container: v.slice('container:'.length) };
+  }
   if (v.startsWith('container:') || v.startsWith('ns:')) {
-    throw new TspodError(`--${kind} ${v}: joining another container's or a path's ${kind === 'cgroupns' ? 'cgroup' : kind} namespace is not supported by tspod yet (each container has a user namespace of its own); use a pod (--pod) to share namespaces`);
+    throw new TspodError(`--${kind} ${v}: joining ${v.startsWith('ns:') ? 'a path\'s' : 'another container\'s'} ${kind === 'cgroupns' ? 'cgroup' : kind} namespace is not supported by tspod (a namespace belongs to the user namespace that made it, which a rootless container can only enter when it is a tspod container's: use --${kind} container:ID, or a pod)`);
   }
   throw new TspodError(`unrecognized namespace mode ${v} passed`);
 }

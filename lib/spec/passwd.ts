@@ -23,6 +23,16 @@ function entries(text: string): string[][] {
   return text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
 }
 
+/** /etc/group's line for the numeric group of -u when the image's file lacks it (podman adds
+ * `GID:x:GID:USER`, USER the -u name given, so `id` names both). */
+export function groupAdditions(imageGroup: string, user: string, passwd: boolean): string[] {
+  if (!passwd) return [];
+  const [u = '', g] = user.split(':');
+  if (g === undefined || !/^\d+$/.test(g)) return [];
+  if (entries(imageGroup).some((f) => f[2] === g)) return [];
+  return [`${g}:x:${g}:${u}`];
+}
+
 /** The lines to append (empty: the image's file is left alone). */
 export function passwdAdditions(p: PasswdInput): string[] {
   const have = entries(p.imagePasswd);

@@ -17,6 +17,8 @@ export interface Mount {
   volume?: string;
   /** nocopy: the image's content is not copied into a new volume */
   noCopy?: boolean;
+  /** -v ...:U: the source is chowned to the container's user at each start */
+  chown?: boolean;
   source: string;
   destination: string;
   readonly: boolean;
@@ -89,14 +91,30 @@ export interface ContainerRecord {
     logPath?: string;
     /** --annotation KEY=VALUE */
     annotations?: Record<string, string>;
+    /** --userns, --uidmap, --gidmap (lib/spec/userns.ts: UsernsSpec); absent: the user's shared namespace */
+    userns?: {
+      mode: string;
+      uidMap: Array<{ container: number; host: number; size: number }>;
+      gidMap: Array<{ container: number; host: number; size: number }>;
+      keepId?: { uid: number; gid: number; named: boolean };
+      path?: string;
+      container?: string;
+    };
     /** podman's HostConfig fields recorded for inspect (resource limits: lib/spec/options.ts) */
     hostConfig?: Record<string, unknown>;
     /** --secret: inspect's Config.Secrets (the data is in the container's userdata, or its plan's env) */
     secrets?: Array<{ Name: string; ID: string; UID: number; GID: number; Mode: number }>;
     /** --stop-timeout: stop's default wait when -t is not given */
     stopTimeout?: number;
+    /** --health-*: inspect's Config.Healthcheck (spec/health.ts HealthConfig), and --health-on-failure */
+    healthcheck?: { Test: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
+    healthOnFailure?: string;
+    /** create --init-ctr always|once: run to completion at each pod start, before the other members */
+    initCtr?: 'always' | 'once';
     /** run -d --rmi: the image as named to run, removed by the monitor's cleanup after the container */
     rmi?: string;
+    /** --pid/--ipc/--uts container:ID: whose namespaces (and user namespace) it joins at each start */
+    joinNamespaces?: { container: string; kinds: Array<'pid' | 'ipc' | 'uts'> };
     /** --requires: ids of the containers started before this one */
     requires?: string[];
   };

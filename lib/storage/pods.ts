@@ -19,6 +19,24 @@ export interface PodRecord {
   infraPidFile?: string;
   /** --exit-policy: stop (the pod stops when its last container exits) or continue */
   exitPolicy?: 'stop' | 'continue';
+  /** pod create's container flags every member gets too (as podman applies them to the pod's containers) */
+  memberDefaults?: PodMemberDefaults;
+}
+
+export interface PodMemberDefaults {
+  addHost?: string[];
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOption?: string[];
+  noHosts?: boolean;
+  devices?: string[];
+  volumes?: string[];
+  volumesFrom?: string[];
+  securityOpt?: string[];
+  sysctl?: string[];
+  shmSize?: string;
+  pid?: string;
+  uts?: string;
 }
 
 export class PodStore {

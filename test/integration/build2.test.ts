@@ -222,7 +222,7 @@ describe('tspod build flags', () => {
       [['-f', 'no-such-file'], /stat .*no-such-file: no such file or directory/],
       [['--format', 'v2s1'], /unrecognized image type/],
       [['--device', '/dev/fuse'], /tspod run has no --device/],
-      [['--pull=never', '--from', 'never-pulled'], /--pull=never forbids pulling/],
+      [['--pull=never', '--from', 'never-pulled'], /never-pulled: image not known/],
       [['--pull-never', '--from', 'never-pulled'], /Error: creating build container: never-pulled: image not known/],
       [['--authfile', '/tmp/bogus-authfile'], /\/tmp\/bogus-authfile: no such file or directory/],
     ];

@@ -56,6 +56,20 @@ describe('global flags', () => {
     expect((await tspod(['--cgroup-manager', 'cgroupfs', '--events-backend', 'none', '--syslog', 'ps'])).exitCode).toBe(0);
   });
 
+  it('--log-level and --debug: podman\'s checks (exit 1) and logrus-style lines on stderr', async () => {
+    const bad = await tspod(['--log-level=telepathic', 'version']);
+    expect([bad.exitCode, bad.stderr]).toEqual([1, 'Log Level "telepathic" is not supported, choose from: trace, debug, info, warn, warning, error, fatal, panic']);
+    const both = await tspod(['--debug', '--log-level=panic', 'version']);
+    expect([both.exitCode, both.stderr]).toEqual([1, 'Setting --log-level and --debug is not allowed']);
+    const trace = (await tspod(['--log-level=trace', 'version'])).stderr;
+    for (const level of ['trace', 'debug', 'info']) expect(trace).toContain(` level=${level} `);
+    const debug = (await tspod(['ps', '-D'])).stderr;
+    expect(debug).toContain(' level=debug ');
+    expect(debug).not.toContain(' level=trace ');
+    expect((await tspod(['--log-level=info', 'version'])).stderr).toMatch(/^time="[^"]+" level=info msg="tspod filtering at log level info"$/);
+    expect((await tspod(['--log-level=warn', 'version'])).stderr).toBe('');
+  });
+
   it('--noout drops stdout only', async () => {
     const r = await tspod(['--noout', 'images']);
     expect(r.exitCode).toBe(0);

@@ -78,6 +78,9 @@ describe('images and rmi', () => {
     const ign = await tspod(['rmi', '-i', 'nothere']);
     expect(ign.exitCode).toBe(0);
     expect(ign.stderr).toBe('');
+    // --force passes over a missing image silently too (podman's).
+    const force = await tspod(['image', 'rm', '--force', 'nothere']);
+    expect([force.exitCode, force.stdout, force.stderr]).toEqual([0, '', '']);
     const both = await tspod(['rmi', '-a', 'busybox']);
     expect(both.stderr).toBe('Error: when using the --all switch, you may not pass any images names or IDs');
     expect((await tspod(['rmi'])).stderr).toBe('Error: image name or ID must be specified');

@@ -1,7 +1,8 @@
 // issue 12, second part: secrets (`tspod secret ...`, `run --secret`), and the run/create flags
-// of the lifecycle and namespaces, as a podman user sees them. Budget: about 60 s.
+// of the lifecycle and namespaces, pod create's container flags, cgroup v2 limits on a fake tree,
+// health checks, as a podman user sees them. Budget: about 70 s.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -117,6 +118,15 @@ describe('namespaces and sysctls', () => {
     const [i, host, c] = h.stdout.split('\n');
     expect([i, host]).toEqual([ipc, execFileSync('hostname', { encoding: 'utf8' }).trim()]);
     expect(c).not.toBe(cg);
+    // container:ID: another container's pid, ipc and uts namespaces (its user namespace entered)
+    const a = await tspod(['run', '-d', ...none, '--name', 'ns-a', '--hostname', 'ns-a-host', 'busybox', 'sleep', '600']);
+    expect(a.exitCode, a.stderr).toBe(0);
+    const theirs = (await tspod(['exec', 'ns-a', 'readlink', '/proc/self/ns/ipc'])).stdout;
+    const j = await run(['--pid', 'container:ns-a', '--ipc', 'container:ns-a', '--uts', 'container:ns-a', 'busybox', 'sh', '-c', 'ps -o comm | grep -c "^sleep"; readlink /proc/self/ns/ipc; hostname']);
+    expect([j.exitCode, j.stdout], j.stderr).toEqual([0, `1\n${theirs}\nns-a-host`]);
+    const missing = await run(['--pid', 'container:nope', 'busybox', 'true']);
+    expect(missing.stderr).toBe('Error: looking up container to share pid namespace with: no container with name or ID "nope" found: no such container');
+    await tspod(['rm', '-f', '-t', '0', 'ns-a']);
     const bad = await run(['--pid', 'bogus', 'busybox', 'true']);
     expect([bad.exitCode, bad.stderr]).toEqual([125, 'Error: unrecognized namespace mode bogus passed']);
   });
@@ -155,6 +165,10 @@ describe('devices, environment, dependencies', () => {
     const app = await tspod(['run', '--rm', ...none, '--requires', 'req-db', 'busybox', 'true']);
     expect(app.exitCode, app.stderr).toBe(0);
     expect((await tspod(['inspect', '--format', '{{.State.Status}}', 'req-db'])).stdout).toBe('running');
+    // --detach-keys on exec and run: checked as attach checks them
+    expect((await tspod(['exec', '--detach-keys', 'ctrl-x,y', 'req-db', 'true'])).exitCode).toBe(0);
+    expect((await tspod(['exec', '--detach-keys', 'ctrl-1', 'req-db', 'true'])).stderr).toBe('Error: invalid detach key "ctrl-1" (a letter, or ctrl-LETTER; e.g. ctrl-p,ctrl-q)');
+    expect((await run(['--detach-keys', 'ctrl-1', 'busybox', 'true'])).stderr).toBe('Error: invalid detach key "ctrl-1" (a letter, or ctrl-LETTER; e.g. ctrl-p,ctrl-q)');
     const bad = await run(['--requires', 'nope', 'busybox', 'true']);
     expect(bad.stderr).toBe('Error: "nope" is not a valid container, cannot be used as a dependency: no container with name or ID "nope" found: no such container');
     await tspod(['rm', '-f', '-t', '0', 'req-db']);
@@ -239,3 +253,111 @@ describe('--rootfs', () => {
     await tspod(['rm', 'rootfs-src']);
   });
 });
+
+describe('resource limits under cgroup v2 delegation (a fake tree standing in for /sys/fs/cgroup)', () => {
+  it('a cgroup per container with the limits written, the container moved in, removed at cleanup; info says so', async () => {
+    const fake = mkdtempSync(join(tmpdir(), 'tspod-fakecg-'));
+    const own = join(fake, 'user.slice', 'me');
+    mkdirSync(own, { recursive: true });
+    writeFileSync(join(own, 'cgroup.controllers'), 'cpuset cpu io memory pids\n');
+    writeFileSync(join(own, 'cgroup.subtree_control'), '');
+    const procFile = join(fake, 'proc-self-cgroup');
+    writeFileSync(procFile, '0::/user.slice/me\n');
+    const env = { ...process.env, ...inject('tspodEnv'), TSPOD_CGROUP_ROOT: fake, TSPOD_PROC_SELF_CGROUP: procFile };
+    const r = await tspod(['run', '-d', ...none, '--memory', '64m', '--memory-reservation', '32m', '--cpus', '0.5', '--cpu-shares', '512', '--pids-limit', '100',
+      '--cpuset-cpus', '0', '--blkio-weight', '500', '--cgroup-conf', 'memory.high=50000000', 'busybox', 'sleep', '600'], { env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const cg = join(own, `tspod-${r.stdout}`);
+    const read = (f: string) => readFileSync(join(cg, f), 'utf8');
+    expect(Object.fromEntries(['memory.max', 'memory.low', 'memory.swap.max', 'memory.high', 'cpu.max', 'cpu.weight', 'pids.max', 'cpuset.cpus', 'io.weight', 'cgroup.procs'].map((f) => [f, read(f)]))).toEqual({
+      'memory.max': '67108864', 'memory.low': '33554432', 'memory.swap.max': '67108864', 'memory.high': '50000000', 'cpu.max': '50000 100000',
+      'cpu.weight': '20', 'pids.max': '100', 'cpuset.cpus': '0', 'io.weight': 'default 4950',
+      // tspod-launch's container process wrote "0" (itself) before exec
+      'cgroup.procs': '0',
+    });
+    expect(readFileSync(join(own, 'cgroup.subtree_control'), 'utf8').split(' ').sort()).toEqual(['+cpu', '+cpuset', '+io', '+memory', '+pids']);
+    const info = await tspod(['info', '--format', '{{.Host.CgroupControllers}}'], { env });
+    expect(info.stdout).toBe('[cpuset cpu io memory pids]');
+    expect((await tspod(['rm', '-f', '-t', '0', r.stdout], { env })).exitCode).toBe(0);
+    expect(await waitFor(() => !existsSync(cg))).toBe(true);
+    // without delegation (this host): podman's warning, nothing written
+    const v1 = await run(['--memory', '64m', 'busybox', 'true']);
+    expect(v1.stderr).toBe('Resource limits are not supported and ignored on cgroups V1 rootless systems');
+  });
+});
+
+describe('pod create: the container flags podman applies to the pod\'s containers', () => {
+  it('--add-host, --dns, -v, --sysctl, --uts host, --infra-name, --label-file reach the infra and the members', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-podvol-'));
+    writeFileSync(join(dir, 'f'), 'pv\n');
+    execFileSync('chmod', ['755', dir]);
+    const labels = join(tmp, 'pod-labels');
+    writeFileSync(labels, 'team=blue\n# comment\n');
+    const p = await tspod(['pod', 'create', '--name', 'flagpod', '--infra-name', 'flagpod-infra', '--add-host', 'db:192.0.2.9', '--dns', '9.9.9.9', '-v', `${dir}:/pv`,
+      '--sysctl', 'net.ipv4.ip_forward=1', '--uts', 'host', '--label-file', labels, '--share-parent=false', '--memory', '64m']);
+    expect(p.exitCode, p.stderr).toBe(0);
+    expect(p.stderr).toBe('Resource limits are not supported and ignored on cgroups V1 rootless systems');
+    const r = await tspod(['run', '--rm', '--pod', 'flagpod', 'busybox', 'sh', '-c', 'grep db /etc/hosts; grep nameserver /etc/resolv.conf; cat /pv/f; cat /proc/sys/net/ipv4/ip_forward; hostname']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`192.0.2.9\tdb\nnameserver 9.9.9.9\npv\n1\n${execFileSync('hostname', { encoding: 'utf8' }).trim()}`);
+    expect((await tspod(['container', 'exists', 'flagpod-infra'])).exitCode).toBe(0);
+    const ins = JSON.parse((await tspod(['pod', 'inspect', 'flagpod'])).stdout) as { Labels: Record<string, string> } | Array<{ Labels: Record<string, string> }>;
+    expect((Array.isArray(ins) ? ins[0]! : ins).Labels.team).toBe('blue');
+    expect((await tspod(['pod', 'rm', '-f', 'flagpod'])).exitCode).toBe(0);
+  });
+});
+
+describe('health checks', () => {
+  it('healthcheck run: unhealthy (exit 1) then healthy; inspect\'s Config.Healthcheck and State.Health; ps (healthy)', async () => {
+    const c = await tspod(['run', '-d', ...none, '--name', 'hc1', '--health-cmd', 'test -e /ok', '--health-retries', '2', 'busybox', 'sleep', '600']);
+    expect(c.exitCode, c.stderr).toBe(0);
+    const ins = JSON.parse((await tspod(['inspect', 'hc1'])).stdout) as Array<{ Config: { Healthcheck: unknown }; State: { Health: { Status: string } } }>;
+    expect(ins[0]!.Config.Healthcheck).toEqual({ Test: ['CMD-SHELL', 'test -e /ok'], Interval: 30000000000, Timeout: 30000000000, Retries: 2 });
+    expect(ins[0]!.State.Health.Status).toBe('starting');
+    const bad = await tspod(['healthcheck', 'run', 'hc1']);
+    expect([bad.exitCode, bad.stdout]).toEqual([1, 'unhealthy']);
+    expect((await tspod(['ps', '--format', '{{.Status}}', '--filter', 'name=hc1'])).stdout).toMatch(/^Up .* \(starting\)$/);
+    await tspod(['healthcheck', 'run', 'hc1']);
+    expect((await tspod(['ps', '--format', '{{.Status}}', '--filter', 'health=unhealthy'])).stdout).toMatch(/^Up .* \(unhealthy\)$/);
+    expect((await tspod(['exec', 'hc1', 'touch', '/ok'])).exitCode).toBe(0);
+    const good = await tspod(['healthcheck', 'run', 'hc1']);
+    expect([good.exitCode, good.stdout]).toEqual([0, '']);
+    expect((await tspod(['ps', '--format', '{{.Status}}', '--filter', 'name=hc1'])).stdout).toMatch(/^Up .* \(healthy\)$/);
+    const health = JSON.parse((await tspod(['inspect', '--format', '{{json .State.Health}}', 'hc1'])).stdout) as { Status: string; FailingStreak: number; Log: Array<{ ExitCode: number }> };
+    expect([health.Status, health.FailingStreak, health.Log.map((l) => l.ExitCode)]).toEqual(['healthy', 0, [1, 1, 0]]);
+  });
+
+  it('podman\'s refusals; --health-on-failure kill', async () => {
+    const none2 = await tspod(['run', '-d', ...none, '--name', 'hc2', 'busybox', 'sleep', '600']);
+    const no = await tspod(['healthcheck', 'run', 'hc2']);
+    expect([no.exitCode, no.stderr]).toEqual([125, `Error: container ${none2.stdout} has no defined healthcheck`]);
+    expect((await tspod(['healthcheck', 'run', 'nope'])).stderr).toBe('Error: unable to look up nope to perform a health check: no container with name or ID "nope" found: no such container');
+    expect((await run(['--health-cmd', 'true', '--no-healthcheck', 'busybox', 'true'])).stderr).toBe('Error: cannot specify both --no-healthcheck and --health-cmd');
+    expect((await run(['--health-cmd', 'true', '--health-interval', 'bogus', 'busybox', 'true'])).stderr).toBe('Error: invalid healthcheck-interval: time: invalid duration "bogus"');
+    expect((await run(['--health-cmd', 'true', '--health-on-failure', 'bogus', 'busybox', 'true'])).stderr).toBe('Error: invalid on-failure action "bogus" for health check: supported actions are none,kill,restart,stop');
+    const k = await tspod(['run', '-d', ...none, '--name', 'hc3', '--health-cmd', 'false', '--health-retries', '1', '--health-on-failure', 'kill', 'busybox', 'sleep', '600']);
+    expect(k.exitCode, k.stderr).toBe(0);
+    expect((await tspod(['healthcheck', 'run', 'hc3'])).exitCode).toBe(1);
+    expect(await waitFor(async () => (await tspod(['inspect', '--format', '{{.State.Status}}', 'hc3'])).stdout === 'exited')).toBe(true);
+    await tspod(['rm', '-f', '-t', '0', 'hc1', 'hc2', 'hc3']);
+  });
+});
+
+describe('create --init-ctr', () => {
+  it('init containers run to completion first at pod start; once ones are removed after', async () => {
+    expect((await tspod(['create', '--init-ctr', 'always', 'busybox', 'true'])).stderr).toBe('Error: must specify pod value with init-ctr');
+    expect((await tspod(['pod', 'create', '--name', 'initpod'])).exitCode).toBe(0);
+    expect((await tspod(['create', '--init-ctr', 'bogus', '--pod', 'initpod', 'busybox', 'true'])).stderr).toBe("Error: init-ctr value must be 'always' or 'once'");
+    const vol = mkdtempSync(join(tmpdir(), 'tspod-initctr-'));
+    execFileSync('chmod', ['777', vol]);
+    expect((await tspod(['create', '--name', 'ic-once', '--init-ctr', 'once', '--pod', 'initpod', '-v', `${vol}:/v`, 'busybox', 'sh', '-c', 'echo init > /v/order'])).exitCode).toBe(0);
+    expect((await tspod(['create', '--name', 'ic-main', '--pod', 'initpod', '-v', `${vol}:/v`, 'busybox', 'sh', '-c', 'echo main >> /v/order; sleep 600'])).exitCode).toBe(0);
+    const s = await tspod(['pod', 'start', 'initpod']);
+    expect(s.exitCode, s.stderr).toBe(0);
+    expect(await waitFor(() => existsSync(join(vol, 'order')) && readFileSync(join(vol, 'order'), 'utf8') === 'init\nmain\n')).toBe(true);
+    expect((await tspod(['container', 'exists', 'ic-once'])).exitCode).toBe(1);
+    expect((await tspod(['pod', 'rm', '-f', 'initpod'])).exitCode).toBe(0);
+  });
+});
+

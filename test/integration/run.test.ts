@@ -252,6 +252,15 @@ describe('network', () => {
     }
   });
 
+  it("the default environment is podman's: PATH, container, TERM=xterm (without -t too), HOSTNAME; --pull=never names a missing image in podman's words", async () => {
+    const env = (await tspod(['run', '--rm', ...none, 'busybox', 'env'])).stdout.split('\n');
+    expect(env).toContain('TERM=xterm');
+    expect(env.some((l) => l.startsWith('PATH='))).toBe(true);
+    expect((await tspod(['run', '--rm', ...none, '--unsetenv=TERM', 'busybox', 'env'])).stdout).not.toContain('TERM');
+    const never = await tspod(['run', '--rm', '--pull=never', 'localhost/not-here:1', 'true']);
+    expect([never.exitCode, never.stderr]).toEqual([125, 'Error: localhost/not-here:1: image not known']);
+  });
+
   it('--hostname takes what podman takes (an underscore too) and refuses only what the kernel would', async () => {
     const r = await tspod(['run', '--rm', ...none, '--hostname', 'web_1', 'busybox', 'hostname']);
     expect([r.exitCode, r.stdout]).toEqual([0, 'web_1']);

@@ -2,7 +2,7 @@
 // error wording, the command words, and help rendered from the tables.
 import { describe, expect, it } from 'vitest';
 import { parseFlags, type FlagRow } from '../../lib/cli/args.js';
-import { commands, containerFlags, globalFlags, groupAliases, plainAliases, groups, rootFlags } from '../../lib/cli/flags.js';
+import { commandRows, commands, containerFlags, globalFlags, groupAliases, plainAliases, groups, rootFlags } from '../../lib/cli/flags.js';
 import { findCommand } from '../../lib/cli/main.js';
 import { commandHelp, flagLines } from '../../lib/cli/help.js';
 
@@ -92,7 +92,7 @@ describe('the tables', () => {
   });
   it('has no flag or shorthand twice in a command', () => {
     for (const [name, spec] of Object.entries(commands)) {
-      const rows = [...spec.flags, ...globalFlags.filter((g) => !spec.flags.some((f) => f.name === g.name))];
+      const rows = commandRows(spec);
       const longs = rows.flatMap((r) => [r.name, ...(r.aliases ?? [])]);
       const shorts = rows.flatMap((r) => (r.short ? [r.short] : []));
       expect(new Set(longs).size, name).toBe(longs.length);

@@ -158,7 +158,7 @@ describe('launch plan', () => {
 });
 
 describe('lifecycle parsing', async () => {
-  const { parseFilters, parseLogLine, parseSince, signalNumber } = await import('../../lib/engine/containers.js');
+  const { parseFilters, parseLogLine, parseSince } = await import('../../lib/engine/containers.js');
   it('reads k8s-file log lines', () => {
     expect(parseLogLine('2026-11-25T04:00:00.123456789+00:00 stdout F hello world')).toEqual({ time: '2026-11-25T04:00:00.123456789+00:00', stream: 'stdout', partial: false, text: 'hello world' });
     expect(parseLogLine('2026-11-25T04:00:00.1+00:00 stderr P part')?.partial).toBe(true);
@@ -169,12 +169,6 @@ describe('lifecycle parsing', async () => {
     expect(parseSince('2m', 1_000_000)).toBe(880_000);
     expect(parseSince('2026-11-25T00:00:00Z')).toBe(Date.parse('2026-11-25T00:00:00Z'));
     expect(() => parseSince('soon')).toThrow(/give a duration/);
-  });
-  it('names signals as podman does', () => {
-    expect(signalNumber('TERM')).toBe(15);
-    expect(signalNumber('SIGUSR1')).toBe(10);
-    expect(signalNumber('9')).toBe(9);
-    expect(() => signalNumber('NOPE')).toThrow(/invalid signal/);
   });
   it('filters ps by status, name, id and ancestor', () => {
     const c = { id: 'abc123', name: 'web-1', imageName: 'localhost/busybox:latest', imageId: 'sha256:feed', state: { status: 'exited' } } as never;

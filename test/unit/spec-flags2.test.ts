@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseNamespaceMode, parseSysctls } from '../../lib/spec/namespaces.js';
 import { envMergeList, parseChrootDirs, parseDeviceCgroupRules, parseDevices, proxyEnv } from '../../lib/spec/devices.js';
-import { passwdAdditions } from '../../lib/spec/passwd.js';
+import { groupAdditions, passwdAdditions } from '../../lib/spec/passwd.js';
 
 const msg = (f: () => unknown) => {
   try {
@@ -21,7 +21,9 @@ describe('namespaces and sysctls', () => {
     expect(parseNamespaceMode('ipc', 'shareable')).toBe('private');
     expect(parseNamespaceMode('uts', undefined)).toBeUndefined();
     expect(msg(() => parseNamespaceMode('pid', 'bogus'))).toBe('unrecognized namespace mode bogus passed');
-    expect(msg(() => parseNamespaceMode('pid', 'container:x'))).toMatch(/^--pid container:x: joining another container's or a path's pid namespace is not supported/);
+    expect(parseNamespaceMode('pid', 'container:x')).toEqual({ container: 'x' });
+    expect(msg(() => parseNamespaceMode('pid', 'ns:/proc/1/ns/pid'))).toMatch(/^--pid ns:\/proc\/1\/ns\/pid: joining a path's pid namespace is not supported by tspod/);
+    expect(msg(() => parseNamespaceMode('cgroupns', 'container:x'))).toMatch(/^--cgroupns container:x: joining another container's cgroup namespace is not supported/);
   });
   it('sysctls', () => {
     expect(parseSysctls(['net.ipv4.ip_forward=1', 'kernel.shmmax=10', 'fs.mqueue.msg_max=20'], ns)).toEqual([['net.ipv4.ip_forward', '1'], ['kernel.shmmax', '10'], ['fs.mqueue.msg_max', '20']]);
@@ -68,5 +70,34 @@ describe('/etc/passwd additions', () => {
     expect(passwdAdditions({ ...base, user: '7', passwdEntry: '$USERNAME:x:$UID:$GID:$NAME:$HOME:/bin/false' })).toEqual(['7:x:7:0:container user:/:/bin/false']);
     expect(passwdAdditions({ ...base, user: '0', hostUsers: ['me'], hostPasswd: 'me:x:1000:1000:Me:/home/me:/bin/bash\n' })).toEqual(['me:*:1000:1000:Me:/:/bin/sh']);
     expect(() => passwdAdditions({ ...base, user: '0', hostUsers: ['nope'] })).toThrow('creating temporary passwd file for container c1: user: unknown user nope');
+    expect(groupAdditions('root:x:0:\n', '65536:65536', true)).toEqual(['65536:x:65536:65536']);
+    expect(groupAdditions('root:x:0:\n', '65536:0', true)).toEqual([]);
+    expect(groupAdditions('root:x:0:\n', '65536', true)).toEqual([]);
+    expect(groupAdditions('', '5:6', false)).toEqual([]);
+  });
+});
+
+describe('health checks', () => {
+  it('flags over the image\'s HEALTHCHECK, podman\'s words', async () => {
+    const { healthConfig, parseGoDuration, nextHealth, healthArgv } = await import('../../lib/spec/health.js');
+    expect(parseGoDuration('1m30s')).toBe(90e9);
+    expect(parseGoDuration('500ms')).toBe(5e8);
+    expect(() => parseGoDuration('bogus')).toThrow('time: invalid duration "bogus"');
+    expect(healthConfig({ cmd: 'curl x' }, undefined).config).toEqual({ Test: ['CMD-SHELL', 'curl x'], Interval: 30e9, Timeout: 30e9, Retries: 3 });
+    const image = { Test: ['CMD', 'true'], Interval: 5e9, Retries: 7 };
+    expect(healthConfig({}, image).config).toEqual({ Test: ['CMD', 'true'], Interval: 5e9, Timeout: 30e9, Retries: 7 });
+    expect(healthConfig({ interval: '1s' }, image).config?.Interval).toBe(1e9);
+    expect(healthConfig({ none: true }, image).config).toBeUndefined();
+    expect(healthConfig({ cmd: 'none' }, image).config).toBeUndefined();
+    expect(healthConfig({ cmd: '["CMD","a","b"]' }, undefined).config?.Test).toEqual(['CMD', 'a', 'b']);
+    expect(() => healthConfig({ cmd: 'x', none: true }, undefined)).toThrow('cannot specify both --no-healthcheck and --health-cmd');
+    expect(() => healthConfig({ onFailure: 'x' }, undefined)).toThrow('invalid on-failure action "x" for health check: supported actions are none,kill,restart,stop');
+    expect(healthArgv(['CMD-SHELL', 'a b'])).toEqual(['/bin/sh', '-c', 'a b']);
+    const r = (exitCode: number) => ({ start: 's', end: 'e', exitCode, output: '' });
+    const one = nextHealth(undefined, r(1), 2, false);
+    expect([one.Status, one.FailingStreak]).toEqual(['starting', 1]);
+    expect(nextHealth(one, r(1), 2, false).Status).toBe('unhealthy');
+    expect(nextHealth(undefined, r(1), 1, true).FailingStreak).toBe(0);
+    expect(nextHealth(one, r(0), 2, false)).toMatchObject({ Status: 'healthy', FailingStreak: 0 });
   });
 });
