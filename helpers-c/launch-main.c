@@ -7,6 +7,7 @@
  *   tspod -> helper: plan lines ("key\tvalue..."), then "end"
  *   (the plan's "userns_join PID START" names the user's pause process, whose user
  *    namespace the helper joins: no id maps are written per container)
+ *   helper -> tspod: "netns\tPID"    (plan "net_sync 1") tspod wires PID's network namespace, answers "networked"
  *   helper -> tspod: "started\tPID"  the container's command is running
  *                    ("started\tPID\tack" in front of tspod: it answers "recorded" once saved)
  *   helper -> tspod: "error\tSTEP\tERRNO\tTEXT" or "execfail\tERRNO\tCMD"
@@ -60,6 +61,7 @@ static void read_plan(void) {
     else if (!strcmp(k, "work")) plan.work = v;
     else if (!strcmp(k, "merged")) plan.merged = v;
     else if (!strcmp(k, "network")) plan.new_net = strcmp(v, "host") != 0;
+    else if (!strcmp(k, "net_sync")) plan.net_sync = atoi(v);
     else if (!strcmp(k, "tty")) plan.tty = atoi(v);
     else if (!strcmp(k, "interactive")) plan.interactive = atoi(v);
     else if (!strcmp(k, "relay")) plan.relay = atoi(v);
@@ -357,6 +359,11 @@ int main(int argc, char **argv) {
     if (plan.join_pid) join_target_pid_namespace();
     else if (!plan.host_pid && unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
     wait_network();
+    if (plan.net_sync) {
+      /* our network namespace is the container's: tspod adds its interfaces now, before any exec */
+      sync_send("netns\t%d", getpid());
+      sync_expect("networked");
+    }
   }
 
   if (pipe2(errpipe, O_CLOEXEC) < 0) die_step("fork", errno, "pipe");

@@ -83,6 +83,7 @@ struct launch_plan {
   char *slirp_argv[32]; /* slirp4netns and its options; NULL: no user-mode network */
   const char *slirp_log;
   int nslirp;
+  int net_sync; /* a user-defined network: tspod wires the new network namespace before the exec ("netns PID", "networked") */
 };
 
 extern struct launch_plan plan;

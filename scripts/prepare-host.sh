@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian 12 machine for tspod. Idempotent; run as root.
-#   - installs what tspod runs (newuidmap/newgidmap, fuse-overlayfs, slirp4netns)
+#   - installs what tspod runs (newuidmap/newgidmap, fuse-overlayfs, slirp4netns; iproute2 and nftables for user-defined networks)
 #     and what its build and tests need (busybox-static for the default image,
 #     gcc/make and libseccomp-dev for the C helpers; docker-registry, the real distribution
 #     registry, that the registry tests push to and pull from; zstd to make zstd layers;
 #     binutils and cpp-12, whose files make the tests' multi-layer image; systemd for
-#     `systemd-analyze verify` of generated units)
+#     `systemd-analyze verify` of generated units; podman-compose, installed without podman
+#     (--no-install-recommends), a real client of networks and volumes for the compose test)
 #   - makes /dev/fuse and /dev/net/tun usable by ordinary users (0666, as Debian ships them)
 #   - with --test-user NAME: creates that ordinary user with /etc/subuid and /etc/subgid ranges
 set -euo pipefail
@@ -23,7 +24,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-packages=(uidmap fuse-overlayfs slirp4netns busybox-static gcc make libc6-dev libseccomp-dev util-linux docker-registry zstd cpp-12 binutils-x86-64-linux-gnu systemd)
+packages=(uidmap fuse-overlayfs slirp4netns iproute2 nftables busybox-static gcc make libc6-dev libseccomp-dev util-linux docker-registry zstd cpp-12 binutils-x86-64-linux-gnu systemd podman-compose)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -78,6 +78,7 @@ for (const sub of ['create', 'add', 'annotate', 'inspect', 'exists', 'rm', 'remo
 handlers['healthcheck run'] = async () => (await import('./secret.js')).healthcheck;
 for (const sub of ['create', 'ls', 'inspect', 'rm']) handlers[`secret ${sub}`] = async () => (await import('./secret.js')).handler;
 for (const sub of ['create', 'ls', 'inspect', 'rm', 'prune', 'exists', 'export', 'import', 'mount', 'unmount']) handlers[`volume ${sub}`] = async () => (await import('./volume.js')).handler;
+for (const sub of ['create', 'ls', 'inspect', 'rm', 'prune', 'exists', 'connect', 'disconnect', 'reload']) handlers[`network ${sub}`] = async () => (await import('./network.js')).handler;
 
 let exitCode = 0;
 

@@ -44,6 +44,8 @@ export async function handler(a: Args): Promise<number | void> {
         exitPolicy: a['exit-policy'] as string | undefined, replace: Boolean(a.replace), infra: a.infra as boolean | undefined,
         name: (a.name as string | undefined) ?? refs[0], hostname: a.hostname as string | undefined, publish: toArray(a.publish),
         labels: parseLabels(toArray(a.label)), storageOpts: toArray(a['storage-opt']),
+        network: a.network as string | undefined, networkAliases: toArray(a['network-alias']), ip: a.ip as string | undefined,
+        ip6: a.ip6 as string | undefined, macAddress: a['mac-address'] as string | undefined,
         labelFiles: toArray(a['label-file']), infraName: a['infra-name'] as string | undefined,
         cgroupParent: a['cgroup-parent'] as string | undefined,
         memberDefaults: {

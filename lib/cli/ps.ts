@@ -20,7 +20,10 @@ export async function handler(a: Args): Promise<void> {
 }
 
 async function printOnce(a: Args): Promise<void> {
-  const { containerList, parseFilters, podIdsFor, podNames, containerRwSize, containerNamespaces, imageSizes: sizesOfImages, healthOf } = await import('../engine/container-list.js');
+  const { containerList, parseFilters, podIdsFor, podNames, containerRwSize, containerNamespaces, imageSizes: sizesOfImages, networkProblem, healthOf } = await import('../engine/container-list.js');
+  // containers on user networks whose namespace died: said once, before the list
+  const broken = networkProblem();
+  if (broken) process.stderr.write(`WARN[0000] ${broken}\n`);
   const sort = String(a.sort ?? 'created');
   if (!psSortKeys.includes(sort)) {
     throw new UsageError(`invalid argument "${sort}" for "--sort" flag: "${sort}" is not a valid value.  Choose from: "${psSortKeys.join(', ')}"`, 'ps');

@@ -31,7 +31,7 @@ export const packageRoot = (() => {
   return dir;
 })();
 
-export function helperPath(name: 'tspod-launch' | 'tspod-userns' | 'tspod-init' | 'tspod-whiteout' | 'tspod-monitor' | 'tspod-notify' | 'tspod-udpfwd' | 'tspod-wait' | 'tspod-extract'): string {
+export function helperPath(name: 'tspod-launch' | 'tspod-userns' | 'tspod-init' | 'tspod-whiteout' | 'tspod-monitor' | 'tspod-notify' | 'tspod-udpfwd' | 'tspod-wait' | 'tspod-extract' | 'tspod-dns' | 'tspod-netns'): string {
   return join(packageRoot, 'helpers-c', 'bin', name);
 }
 

@@ -119,7 +119,7 @@ export function parseFilters(specs: string[], podIds: (ref: string) => string[] 
         // A named volume's name, or a mount's destination in the container (podman's VOLUME or /DEST).
         return { key, match: (c) => (full(c)?.config.mounts ?? []).some((m) => (m.type === 'volume' && m.volume === value) || m.destination === value) };
       case 'network':
-        return { key, match: (c) => full(c)?.config.network === value };
+        return { key, match: (c) => full(c)?.config.network === value || full(c)?.config.networks?.[value] !== undefined };
       case 'health':
         // the status `healthcheck run` recorded for the current start; none: no healthcheck
         if (!['starting', 'healthy', 'unhealthy', 'none'].includes(value)) throw new TspodError(`${value} is not a valid health status`);
@@ -231,6 +231,8 @@ export function imageSizes(): Map<string, number> {
   return new Map(openStore().images.list().map((i) => [i.id, i.size]));
 }
 
+/** What ps says about containers on user networks that lost their network (lib/network/leases.ts). */
+export { netnsProblem as networkProblem } from '../network/leases.js';
 /** The health status of a container's current start (`healthcheck run`), undefined without a healthcheck. */
 export function healthOf(id: string, startedAt: string | undefined): string | undefined {
   // health.json exists only for containers with a healthcheck (written at each of their starts)

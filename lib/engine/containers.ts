@@ -90,6 +90,17 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
  * when the user namespace cannot be entered), then the rest as root of the user namespace. */
 export async function removeContainerDir(store: Store, id: string, name?: string): Promise<void> {
   const dir = store.containers.dir(id);
+  // its leases on user networks go with it (its cleanup may come after the record is gone: rm -f)
+  let onNetworks: ContainerRecord | undefined;
+  try {
+    onNetworks = store.containers.get(id);
+  } catch {
+    onNetworks = undefined;
+  }
+  if (onNetworks?.config.networks) {
+    const { releaseContainerNetworks } = await import('./networks.js');
+    await releaseContainerNetworks(onNetworks).catch(() => undefined);
+  }
   (await import('./cgroups.js')).removeCgroupOf(id);
   for (const f of ['state.json', 'container.json']) rmSync(join(dir, f), { force: true });
   store.containers.forget(id, name);
@@ -157,6 +168,10 @@ export async function containerCleanup(id: string): Promise<void> {
     await applyExitPolicy(store, rec.config.pod);
   };
   if (rec.state.status === 'error') return; // unreadable: only rm -f may act on it
+  if (rec.config.networks) {
+    const { releaseContainerNetworks } = await import('./networks.js');
+    await releaseContainerNetworks(rec).catch(() => undefined);
+  }
   if (rec.config.autoRemove) {
     await removeContainerDir(store, id, rec.name);
     {

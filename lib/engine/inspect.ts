@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { findLocalImage } from '../image/resolve.js';
 import type { LaunchPlan } from '../runtime/launch.js';
 import { capsFromMask, loadConfinement, type Confinement } from '../runtime/confinement.js';
+import { containerLeases } from '../network/leases.js';
 import type { ContainerRecord } from '../storage/containers.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import { containerHealth } from './health.js';
@@ -21,6 +22,24 @@ function portMap(ports?: Array<{ hostIp: string; hostPort: number; containerPort
 }
 
 /** The caps are podman's own EffectiveCaps and BoundingCaps fields already. */
+/** podman's NetworkSettings.Networks for a container on user-defined networks: the addresses
+ * while it runs (the rootless network namespace's leases), the names and aliases always. */
+function networksJson(rec: ContainerRecord, running: boolean): Record<string, unknown> {
+  const leases = running ? containerLeases(rec.id) : {};
+  const out: Record<string, unknown> = {};
+  for (const [name, a] of Object.entries(rec.config.networks ?? {})) {
+    const l = leases[name];
+    const v4 = l?.ips.find((i) => !i.includes(':')) ?? '';
+    const v6 = l?.ips.find((i) => i.includes(':')) ?? '';
+    out[name] = {
+      EndpointID: '', Gateway: '', IPAddress: v4, IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: v6, GlobalIPv6PrefixLen: 0,
+      MacAddress: l?.mac ?? a.staticMac ?? '', NetworkID: name, DriverOpts: null, IPAMConfig: null, Links: null,
+      Aliases: [...a.aliases, rec.id.slice(0, 12)],
+    };
+  }
+  return out;
+}
+
 function withoutCaps(c: Confinement): Omit<Confinement, 'EffectiveCaps' | 'BoundingCaps'> {
   const { EffectiveCaps: _e, BoundingCaps: _b, ...rest } = c;
   return rest;
@@ -61,7 +80,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       ...(rec.config.secrets ? { Secrets: rec.config.secrets } : {}),
     },
     Mounts: rec.config.mounts.map((m) => ({ Type: m.type, Source: m.source, Destination: m.destination, RW: !m.readonly })),
-    NetworkSettings: { Ports: portMap(s.status === 'running' ? s.ports : undefined) },
+    NetworkSettings: { Ports: portMap(s.status === 'running' ? s.ports : undefined), ...(rec.config.networks ? { Networks: networksJson(rec, s.status === 'running') } : {}) },
     HostConfig: {
       PortBindings: portMap(rec.config.ports), RestartPolicy: { Name: rec.config.restart && rec.config.restart.name !== 'no' ? rec.config.restart.name : '', MaximumRetryCount: rec.config.restart?.max ?? 0 }, AutoRemove: rec.config.autoRemove,
       NetworkMode: rec.config.network, ReadonlyRootfs: rec.config.readOnly, Init: rec.config.init,

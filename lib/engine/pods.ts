@@ -31,6 +31,12 @@ export interface PodCreateOptions {
   publish: string[];
   labels: Record<string, string>;
   storageOpts: string[];
+  /** --network and its companions: the infra's (so the pod's) network; on user networks the pod's name is an alias */
+  network?: string;
+  networkAliases?: string[];
+  ip?: string;
+  ip6?: string;
+  macAddress?: string;
   /** --label-file */
   labelFiles?: string[];
   /** --infra-name: the infra container's name */
@@ -107,6 +113,7 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
       // the namespaces the members join are the infra's: its sysctls, /dev/shm and uts/pid modes are the pod's
       sysctl: o.memberDefaults?.sysctl, uts: o.memberDefaults?.uts, pid: o.memberDefaults?.pid, securityOpt: o.memberDefaults?.securityOpt ?? [],
       resources: o.resources, cgroupParent: o.cgroupParent,
+      ...(o.network && o.network !== 'slirp4netns' ? { network: o.network, networkAliases: [pod.name, ...(o.networkAliases ?? [])], ip: o.ip, ip6: o.ip6, macAddress: o.macAddress } : {}),
     });
     pod.infraId = infra.id;
     await store.locked(async () => store.pods.save(pod));

@@ -14,7 +14,7 @@ import { launch, type LaunchPlan } from '../runtime/launch.js';
 import { checkUserIds, parseSecurityOpts, resolveCaps, securityPlan } from '../runtime/security.js';
 import { checkMountDestination, parseTmpfs, type TmpfsMount } from '../runtime/mounts.js';
 import { recordConfinement, seccompProfileRef } from '../runtime/confinement.js';
-import type { ContainerRecord, Mount } from '../storage/containers.js';
+import type { ContainerRecord, Mount, NetworkAttachment } from '../storage/containers.js';
 import type { PodMemberDefaults } from '../storage/pods.js';
 import { volumeNamePattern } from '../storage/volumes.js';
 import type { ImageConfig } from '../storage/images.js';
@@ -31,6 +31,7 @@ import { platformMismatch } from '../image/resolve.js';
 import { hostPlatform, parsePlatform } from '../image/manifest.js';
 import { cgroupsV1Warning, cgroupV2Delegation, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
+import { checkStaticAddressing, parseNetworkSpec } from '../spec/network.js';
 import { parseSecretFlag } from '../spec/secrets.js';
 import { healthConfig, type HealthConfig, type HealthFlags } from '../spec/health.js';
 import { cgroupFiles, cgroupPaths, createContainerCgroup, deviceNumber, ownCgroup, removeContainerCgroup } from '../runtime/cgroups.js';
@@ -63,6 +64,11 @@ export interface RunOptions {
   tmpfs: string[];
   readOnly: boolean;
   network: string;
+  /** --network-alias, --ip, --ip6, --mac-address (user-defined networks) */
+  networkAliases?: string[];
+  ip?: string;
+  ip6?: string;
+  macAddress?: string;
   init: boolean;
   storageOpts: string[];
   detach: boolean;
@@ -389,10 +395,20 @@ function imageArgv(v: unknown, field: 'Entrypoint' | 'Cmd'): string[] {
   throw new TspodError(`the image's ${field} is ${what}, not a list of strings: the image config is malformed; give the command with --entrypoint or after the image name, or rebuild the image`);
 }
 
-function parseNetwork(spec: string): 'slirp4netns' | 'none' | 'host' {
-  const mode = spec.split(':')[0];
-  if (mode === 'slirp4netns' || mode === 'none' || mode === 'host') return mode;
-  throw new TspodError(`unknown network mode "${spec}" (tspod supports slirp4netns[:options], none and host)`);
+/** The user-defined networks a new container joins (each must exist), with its aliases and static addresses. */
+async function containerAttachments(store: Store, names: string[], o: { aliases?: string[]; ip?: string; ip6?: string; mac?: string }): Promise<Record<string, NetworkAttachment>> {
+  const { networkFind, staticAddressing } = await import('./networks.js');
+  const out: Record<string, NetworkAttachment> = {};
+  names.forEach((n, i) => {
+    let net;
+    try {
+      net = networkFind(store, n);
+    } catch (err) {
+      throw new TspodError((err as Error).message); // exit 125 for run and create, as podman
+    }
+    out[net.name] = { aliases: o.aliases ?? [], ...staticAddressing(net, o), interfaceName: `eth${i}` };
+  });
+  return out;
 }
 
 function hostname(rec: { id: string }, opt?: string): string {
@@ -526,12 +542,15 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const storage = await resolveStorageConfig(opts.storageOpts);
   checkUserNamespaces();
   currentIdMappings(); // fail early, with the fix, when /etc/subuid or /etc/subgid lacks the user
-  const network = parseNetwork(opts.network);
+  const netSpec = parseNetworkSpec(opts.network);
+  checkStaticAddressing(netSpec, { ip: opts.ip, ip6: opts.ip6, mac: opts.macAddress, aliases: opts.networkAliases });
+  // a container on user-defined networks gets its own namespace with only lo; tspod wires it before its command runs
+  const network = netSpec.mode === 'bridge' ? 'none' : netSpec.mode;
   const slirpOpts = network === 'slirp4netns' ? parseSlirpOptions(opts.network) : undefined;
   const slirp = slirpOpts ? slirpArgs(slirpOpts) : [];
   if (slirpOpts) checkTun();
   const ports = opts.publish.flatMap(parsePublish);
-  if (ports.length && !slirpOpts) throw new TspodError(`publishing ports (-p) needs the slirp4netns network, not --network ${opts.network}`);
+  if (ports.length && !slirpOpts && netSpec.mode !== 'bridge') throw new TspodError(`publishing ports (-p) needs the slirp4netns network, not --network ${opts.network}`);
   if (storage.mountProgram) {
     try {
       accessSync('/dev/fuse', constants.R_OK | constants.W_OK);
@@ -616,6 +635,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     }
   }
   const shared = !!opts.pod?.shared;
+  if (shared && netSpec.mode === 'bridge') throw new TspodError('a container in a pod shares the pod\'s network: give --network to `tspod pod create`');
   if (shared && (ports.length || opts.publishAll)) throw new TspodError('a container in a pod shares the pod\'s network: publish ports on the pod (`tspod pod create -p ...`)');
   const rootfs = opts.rootfs ? parseRootfs(opts.image) : undefined;
   const image = opts.infraFor
@@ -675,7 +695,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         interactive: opts.interactive,
         readOnly: opts.readOnly,
         init: opts.init,
-        network: opts.network,
+        network: netSpec.mode === 'bridge' ? 'bridge' : opts.network,
+        ...(netSpec.mode === 'bridge' ? { networks: await containerAttachments(store, netSpec.networks, { aliases: opts.networkAliases, ip: opts.ip, ip6: opts.ip6, mac: opts.macAddress }) } : {}),
         mounts: [...mounts, ...tmpfs.map((t): Mount => ({ type: 'tmpfs', source: 'tmpfs', destination: t.destination, readonly: t.readonly }))],
         autoRemove: opts.rm,
         labels: { ...(config.config?.Labels ?? {}), ...parseLabels([...fileLabels, ...(opts.labels ?? [])]) },
@@ -734,6 +755,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       const seen = shared ? 'slirp4netns' : network;
       if (!opts.noHosts) writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen, addHosts));
       writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen, undefined, dns));
+      // on user networks tspod rewrites resolv.conf at each start, unless --dns* fixed it (kept here)
+      if (netSpec.mode === 'bridge' && dns) writeFileSync(join(dir, 'userdata', 'resolv.conf.fixed'), resolvConf(seen, undefined, dns));
       // --tz: a copy of the zone file (podman's way: the container never sees the host's zoneinfo)
       if (localtime) writeFileSync(join(dir, 'userdata', 'localtime'), readFileSync(localtime), { mode: 0o644 });
       // --secret: copies in userdata (bound read-only), never in the writable layer (commit, export, diff)
@@ -773,7 +796,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         mergedDir: join(dir, 'merged'),
         // A pod member joins the infra's network namespace at start (podTarget): no network of its own.
         network: shared ? 'none' : network,
-        slirpArgs: shared ? [] : rec.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, rec.id).slirpApi}`] : slirp,
+        slirpArgs: shared || !slirp.length ? [] : rec.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, rec.id).slirpApi}`] : slirp,
+        ...(netSpec.mode === 'bridge' && !shared ? { netSync: true } : {}),
         slirpLog: join(dir, 'userdata', 'slirp4netns.log'),
         hostname: rec.config.hostname,
         user: rec.config.user,
@@ -844,6 +868,18 @@ async function reservePorts(record: ContainerRecord): Promise<void> {
 /** Once the command runs: forward the published ports, or stop the container. */
 async function forwardPorts(store: Store, record: ContainerRecord, pid: number): Promise<void> {
   if (!record.state.ports?.length) return;
+  if (record.config.networks) {
+    // on user-defined networks: TCP through the rootless namespace's slirp4netns, UDP straight into the container
+    try {
+      const { publishContainerPorts } = await import('./networks.js');
+      await publishContainerPorts(record, record.state.ports);
+      for (const p of record.state.ports) if (p.protocol === 'udp') await startUdpForwarder(pid, p);
+    } catch (err) {
+      process.kill(pid, 'SIGKILL');
+      throw err;
+    }
+    return;
+  }
   try {
     // UDP replies reach the host through slirp4netns only when the container may reach the
     // host's loopback; otherwise tspod's own forwarder relays them (docs/networking.md).
@@ -894,7 +930,17 @@ async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPla
   if (cgroup) plan = { ...plan, cgroupProcs: join(cgroup, 'cgroup.procs') };
   if (!record.config.pod || !store.pods.get(record.config.pod)?.infraId) return plan;
   const { ensureInfraRunning } = await import('./pods.js');
-  return { ...plan, podTarget: await ensureInfraRunning(store, record.config.pod) };
+  const podTarget = await ensureInfraRunning(store, record.config.pod);
+  // a pod on user-defined networks: its members see the infra's /etc/hosts and resolv.conf
+  const infraId = store.pods.get(record.config.pod)!.infraId;
+  if (store.containers.get(infraId)?.config.networks) {
+    for (const f of ['hosts', 'resolv.conf']) {
+      const from = join(store.containers.dir(infraId), 'userdata', f);
+      const to = join(store.containers.dir(record.id), 'userdata', f);
+      if (existsSync(from) && existsSync(to)) writeFileSync(to, readFileSync(from));
+    }
+  }
+  return { ...plan, podTarget };
 }
 
 /** Run in the foreground: tspod is the container's parent until it exits. */
@@ -904,7 +950,9 @@ export async function startAttached(store: Store, record: ContainerRecord, io: {
   let timedOut = false;
   try {
     await reservePorts(record);
+    await prepareNetworks(store, record);
     const result = await launch(await podPlan(store, record), { ...io, removeLayers: record.config.autoRemove }, {
+      netns: (pid) => wireNetworks(record, pid),
       started: async (pid) => {
         markStarted(store, record, pid);
         await forwardPorts(store, record, pid);
@@ -926,6 +974,7 @@ export async function startAttached(store: Store, record: ContainerRecord, io: {
     throw err;
   } finally {
     if (timer) clearTimeout(timer);
+    await releaseNetworks(record);
     removeCgroupOf(record.id);
     if (record.config.autoRemove) {
       await removeContainerFiles(store, record.id);
@@ -945,12 +994,14 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
   await reservePorts(record);
   try {
     if (record.config.tty) mkdirSync(dirname(files.attach), { recursive: true, mode: 0o700 });
+    await prepareNetworks(store, record);
     await launch(await podPlan(store, record), {
       // --log-driver none: the monitor writes to /dev/null; --log-opt path=: there
       tty: false, interactive: false, monitor: [record.config.logDriver === 'none' ? '/dev/null' : record.config.logPath ?? files.log, files.exit, files.monitorPid, exitCommand],
       attachSocket: record.config.tty ? files.attach : undefined,
       monitorTimeout: record.config.timeout,
     }, {
+      netns: (pid) => wireNetworks(record, pid),
       started: async (pid) => {
         markStarted(store, record, pid, readPid(files.monitorPid));
         await forwardPorts(store, record, pid);
@@ -961,6 +1012,25 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
     await waitUntil(() => !existsSync(files.monitorPid) && existsSync(files.exit), 5000);
     throw err;
   }
+}
+
+/** User-defined networks: addresses (and /etc/hosts, resolv.conf) before the launch, the interfaces
+ * while the launch waits (netns hook), released when the container stops (lib/engine/networks.ts). */
+async function prepareNetworks(store: Store, record: ContainerRecord): Promise<void> {
+  if (!record.config.networks) return;
+  const { prepareContainerNetworks } = await import('./networks.js');
+  await prepareContainerNetworks(store, record);
+}
+
+async function wireNetworks(record: ContainerRecord, pid: number): Promise<void> {
+  const { wireContainerNetworks } = await import('./networks.js');
+  await wireContainerNetworks(record, pid);
+}
+
+async function releaseNetworks(record: ContainerRecord): Promise<void> {
+  if (!record.config.networks) return;
+  const { releaseContainerNetworks } = await import('./networks.js');
+  await releaseContainerNetworks(record).catch((err: Error) => process.stderr.write(`WARN[0000] container ${record.name}: leaving its networks: ${err.message}\n`));
 }
 
 /** The monitor writes its pid file right after it starts the helper. */

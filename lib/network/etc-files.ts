@@ -36,3 +36,34 @@ export function resolvConf(network: 'slirp4netns' | 'none' | 'host', hostText?: 
   const ns = dns?.servers.length ? dns.servers.map((s) => `nameserver ${s}`) : network === 'slirp4netns' ? [`nameserver ${SLIRP_DNS}`] : servers;
   return [...search, ...ns, ...options].join('\n') + '\n';
 }
+
+/** /etc/hosts on user-defined networks, as podman writes it: localhost, then the container's
+ * first address with its hostname and name. */
+export function bridgeHostsFile(hostname: string, name: string, ip: string): string {
+  return '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n'
+    + '::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n'
+    + `${ip}\t${hostname} ${name}\n`;
+}
+
+/** /etc/resolv.conf on user-defined networks, as podman writes it: the dns.podman search domain and
+ * the gateways of the networks that answer names, then the host's own resolvers (those reachable
+ * from a namespace), else slirp4netns's. */
+export function bridgeResolvConf(gateways: string[], hostText?: string): string {
+  let host = hostText;
+  if (host === undefined) {
+    try {
+      host = readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      host = '';
+    }
+  }
+  const lines = host.split('\n').map((l) => l.trim());
+  const search = lines.filter((l) => /^search\s/.test(l)).flatMap((l) => l.split(/\s+/).slice(1));
+  const servers = lines.filter((l) => /^nameserver\s/.test(l) && !/\s(127\.|::1)/.test(l));
+  const options = lines.filter((l) => /^options\s/.test(l));
+  const out = [];
+  if (gateways.length) out.push(`search dns.podman${search.length ? ` ${search.join(' ')}` : ''}`);
+  else if (search.length) out.push(`search ${search.join(' ')}`);
+  out.push(...gateways.map((g) => `nameserver ${g}`), ...(servers.length ? servers : [`nameserver ${SLIRP_DNS}`]), ...options);
+  return out.join('\n') + '\n';
+}

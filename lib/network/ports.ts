@@ -102,15 +102,24 @@ function apiCall(socket: string, request: object): Promise<{ return?: unknown; e
   });
 }
 
-/** Forward each host port to the container through slirp4netns. */
-export async function addForwards(apiSocket: string, ports: PortMapping[]): Promise<void> {
+/** Forward each host port to the container through slirp4netns; the forwards' ids. */
+export async function addForwards(apiSocket: string, ports: PortMapping[]): Promise<Array<number | undefined>> {
+  const ids: Array<number | undefined> = [];
   for (const p of ports) {
     const r = await apiCall(apiSocket, {
       execute: 'add_hostfwd',
       arguments: { proto: p.protocol, host_addr: p.hostIp, host_port: p.hostPort, guest_port: p.containerPort },
     });
     if (r.error) throw new TspodError(`slirp4netns could not forward ${p.hostIp}:${p.hostPort}/${p.protocol}: ${r.error.desc ?? JSON.stringify(r.error)}`);
+    const id = (r.return as { id?: unknown } | undefined)?.id;
+    ids.push(typeof id === 'number' ? id : undefined);
   }
+  return ids;
+}
+
+/** Undo forwards by their ids (a slirp4netns that outlives one container: the rootless network namespace's). */
+export async function removeForwards(apiSocket: string, ids: number[]): Promise<void> {
+  for (const id of ids) await apiCall(apiSocket, { execute: 'remove_hostfwd', arguments: { id } });
 }
 
 /** podman's `port` lines: "8080/tcp -> 0.0.0.0:34567". */

@@ -25,6 +25,8 @@ export interface LaunchPlan {
   /** slirp4netns and its options when network is slirp4netns */
   slirpArgs: string[];
   slirpLog?: string;
+  /** on a user-defined network: the helper stops once its network namespace exists so that tspod wires it (LaunchHooks.netns) */
+  netSync?: boolean;
   hostname: string;
   user: string;
   cwd: string;
@@ -109,6 +111,8 @@ export interface LaunchIO {
 export interface LaunchHooks {
   /** Called once the container's command runs (PID on the host). */
   started(pid: number): void | Promise<void>;
+  /** With plan.netSync: the container's network namespace is /proc/PID/ns/net; its command has not run yet. */
+  netns?(pid: number): Promise<void>;
 }
 
 export function planLines(p: LaunchPlan): string[][] {
@@ -124,6 +128,7 @@ export function planLines(p: LaunchPlan): string[][] {
   for (const l of p.lowerDirs) lines.push(['lower', l]);
   lines.push(['upper', p.upperDir], ['work', p.workDir], ['merged', p.mergedDir]);
   lines.push(['network', p.network], ['hostname', p.hostname], ['user', p.user], ['cwd', p.cwd]);
+  if (p.netSync) lines.push(['net_sync', '1']);
   for (const a of p.slirpArgs) lines.push(['slirp_arg', a]);
   if (p.slirpLog) lines.push(['slirp_log', p.slirpLog]);
   lines.push(['tty', p.tty ? '1' : '0'], ['readonly', p.readOnly ? '1' : '0'], ['preserve_fds', String(p.preserveFds)]);
@@ -282,6 +287,10 @@ async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, pr
         failure = errno === 2
           ? new TspodError(`${b}: executable file not found in $PATH: no such file or directory in the container`, 127)
           : new TspodError(`${b}: cannot be executed in the container: ${({ 13: 'permission denied', 7: 'argument list too long', 8: 'exec format error (a binary for another architecture?)', 21: 'is a directory' } as Record<number, string>)[errno] ?? `errno ${errno}`}`, 126);
+      } else if (kind === 'netns') {
+        if (!hooks.netns) throw new TspodError('tspod-launch asked for network wiring that nothing provides');
+        await hooks.netns(Number(a));
+        ch.send('networked');
       } else if (kind === 'error') {
         failure = helperError(line);
       }

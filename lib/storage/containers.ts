@@ -31,6 +31,18 @@ export interface PortSpec {
   protocol: 'tcp' | 'udp';
 }
 
+/** One user-defined network a container is on (--network NAME, `network connect`). */
+export interface NetworkAttachment {
+  /** --network-alias / connect --alias (the short id is always a name too) */
+  aliases: string[];
+  /** --ip / --ip6 asked for; without, an address is picked from the subnet at start */
+  staticIps?: string[];
+  /** --mac-address */
+  staticMac?: string;
+  /** eth0, eth1, ... inside the container, in the order the networks were joined */
+  interfaceName: string;
+}
+
 export interface ContainerRecord {
   version: 1;
   id: string;
@@ -49,6 +61,8 @@ export interface ContainerRecord {
     readOnly: boolean;
     init: boolean;
     network: string;
+    /** the user-defined networks it is on, by network name (network is then 'bridge') */
+    networks?: Record<string, NetworkAttachment>;
     mounts: Mount[];
     autoRemove: boolean;
     /** --restart: no, on-failure (up to max times when max > 0), always, unless-stopped */
