@@ -15,10 +15,9 @@ export function hostsFile(hostname: string, name: string, network: 'slirp4netns'
   return text;
 }
 
-/** The host's resolver settings for the container; --dns, --dns-search and --dns-option
- * (dns) replace the servers, search domains and options each (--dns-search . : none). */
-export function resolvConf(network: 'slirp4netns' | 'none' | 'host', hostText?: string, dns?: { servers: string[]; search: string[]; options: string[] }): string {
-  let host = hostText;
+/** The host's /etc/resolv.conf (or TEXT in tests) as trimmed lines; none when unreadable. */
+function hostResolvLines(text?: string): string[] {
+  let host = text;
   if (host === undefined) {
     try {
       host = readFileSync('/etc/resolv.conf', 'utf8');
@@ -26,7 +25,13 @@ export function resolvConf(network: 'slirp4netns' | 'none' | 'host', hostText?: 
       host = '';
     }
   }
-  const lines = host.split('\n').map((l) => l.trim());
+  return host.split('\n').map((l) => l.trim());
+}
+
+/** The host's resolver settings for the container; --dns, --dns-search and --dns-option
+ * (dns) replace the servers, search domains and options each (--dns-search . : none). */
+export function resolvConf(network: 'slirp4netns' | 'none' | 'host', hostText?: string, dns?: { servers: string[]; search: string[]; options: string[] }): string {
+  const lines = hostResolvLines(hostText);
   const search = dns?.search.length
     ? (dns.search.includes('.') ? [] : [`search ${dns.search.join(' ')}`])
     : lines.filter((l) => /^search\s/.test(l));
@@ -49,15 +54,7 @@ export function bridgeHostsFile(hostname: string, name: string, ip: string): str
  * the gateways of the networks that answer names, then the host's own resolvers (those reachable
  * from a namespace), else slirp4netns's. */
 export function bridgeResolvConf(gateways: string[], hostText?: string): string {
-  let host = hostText;
-  if (host === undefined) {
-    try {
-      host = readFileSync('/etc/resolv.conf', 'utf8');
-    } catch {
-      host = '';
-    }
-  }
-  const lines = host.split('\n').map((l) => l.trim());
+  const lines = hostResolvLines(hostText);
   const search = lines.filter((l) => /^search\s/.test(l)).flatMap((l) => l.split(/\s+/).slice(1));
   const servers = lines.filter((l) => /^nameserver\s/.test(l) && !/\s(127\.|::1)/.test(l));
   const options = lines.filter((l) => /^options\s/.test(l));

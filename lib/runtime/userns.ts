@@ -79,20 +79,25 @@ export async function removeAsRoot(paths: string[]): Promise<void> {
   if (r.exitCode !== 0) throw new TspodError(`cannot remove ${paths.join(', ')}: ${r.stderr.trim()}`);
 }
 
+/** tspod-extract through LAUNCH, again (up to three times) when the shared namespace's holder
+ * went away during the join: the next attempt starts a new one. */
+async function extractWithRetry(file: string, dest: string, diffId: string | undefined, launch: ExtractLauncher): Promise<void> {
+  const { defaultLimits, extractLayer } = await import('../storage/extract.js');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await extractLayer(file, dest, defaultLimits(), diffId, launch);
+    } catch (err) {
+      if (!holderWentAway(err) || attempt >= 3) throw err;
+    }
+  }
+}
+
 /** Extract a layer blob into DEST with the owners it records: tspod-extract runs as root
  * of the mapped user namespace, with DEST as the root of its own mount namespace. */
 export async function extractLayerAsRoot(blobPath: string, dest: string, diffId?: string): Promise<void> {
   const launch: ExtractLauncher = (args, stdin) => runInUserns([helperPath('tspod-extract'), ...args], { stdin });
   try {
-    const { defaultLimits, extractLayer } = await import('../storage/extract.js');
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await extractLayer(blobPath, dest, defaultLimits(), diffId, launch);
-        break;
-      } catch (err) {
-        if (!holderWentAway(err) || attempt >= 3) throw err;
-      }
-    }
+    await extractWithRetry(blobPath, dest, diffId, launch);
   } catch (err) {
     if (err instanceof TspodError) throw err;
     throw new TspodError(`layer ${blobPath.split('/').pop()} cannot be extracted: ${(err as Error).message}`);
@@ -104,15 +109,7 @@ export async function extractLayerAsRoot(blobPath: string, dest: string, diffId?
 export async function extractArchiveAsRoot(file: string, dest: string, what: string): Promise<void> {
   const launch: ExtractLauncher = (args, stdin) => runInUserns([helperPath('tspod-extract'), '--plain', ...args], { stdin });
   try {
-    const { defaultLimits, extractLayer } = await import('../storage/extract.js');
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await extractLayer(file, dest, defaultLimits(), undefined, launch);
-        break;
-      } catch (err) {
-        if (!holderWentAway(err) || attempt >= 3) throw err;
-      }
-    }
+    await extractWithRetry(file, dest, undefined, launch);
   } catch (err) {
     throw new TspodError(`${what} cannot be imported: ${(err as Error).message.replace(/^layer \S+ cannot be extracted: /, '')}`);
   }
