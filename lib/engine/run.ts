@@ -528,7 +528,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     parsedMounts.push(...volumesFromMounts(opts.volumesFrom, (ref) => findContainerIn(store, ref)));
   }
   if (opts.user !== undefined) checkUserIds(opts.user);
-  const tmpfs = [...opts.tmpfs.map(parseTmpfs), ...fromMountFlag.tmpfs];
+  // The same tmpfs given twice is one mount, as podman (different ones at one place are refused below).
+  const tmpfs = [...opts.tmpfs.map(parseTmpfs), ...fromMountFlag.tmpfs].filter((t, i, all) => all.findIndex((u) => JSON.stringify(u) === JSON.stringify(t)) === i);
   parsedMounts = uniqueDestinations(parsedMounts, tmpfs.map((t) => t.destination));
   const annotations = parseAnnotations(opts.annotation ?? []);
   const exposed = parseExpose(opts.expose ?? []);
@@ -696,6 +697,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         writeFileSync(join(dir, 'userdata', 'passwd'), `${imagePasswd}${imagePasswd && !imagePasswd.endsWith('\n') ? '\n' : ''}${passwdLines.join('\n')}\n`, { mode: 0o644 });
       }
       const readOnlyTmpfs = opts.readOnly && opts.readOnlyTmpfs !== false ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
+      const tmpfsVolume = (m: Mount) => {
+        const v = m.type === 'volume' && m.volume ? store.volumes.get(m.volume) : undefined;
+        return v?.options.type === 'tmpfs' ? v : undefined;
+      };
       const plan: LaunchPlan = {
         mountProgram: storage.mountProgram,
         mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
@@ -721,11 +726,12 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
           // --chrootdirs: tspod's /etc files in each chroot too
           ...chrootdirs.flatMap((d) => ['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: posix.join(d, 'etc', f), readonly: false }))),
           ...devices.map((d) => ({ source: d.host, destination: d.container, readonly: !d.write })),
-          ...mounts.map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
+          ...mounts.filter((m) => !tmpfsVolume(m)).map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
           // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.
           ...(opts.privileged ? hostDevices().slice(0, 200).map((d) => ({ source: d, destination: d, readonly: false })) : []),
         ],
-        tmpfs: [...tmpfs, ...readOnlyTmpfs],
+        // A `volume create -o type=tmpfs` volume is a fresh tmpfs in each container (its -o o= options), as podman.
+        tmpfs: [...tmpfs, ...readOnlyTmpfs, ...mounts.filter(tmpfsVolume).map((m) => parseTmpfs(`${m.destination}:${[...(tmpfsVolume(m)!.options.o ?? '').split(','), ...(m.readonly ? ['ro'] : [])].filter(Boolean).join(',')}`))],
         readOnly: opts.readOnly,
         tty: opts.tty,
         init: opts.init || !!opts.infraFor,

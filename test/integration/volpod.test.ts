@@ -1,0 +1,109 @@
+// Volumes and pods as podman's own system tests (160-volumes, 200-pod) expect them: what a user
+// sees (exit codes, messages, files) for the cases a conformance run found different.
+// Budget: about 60 s.
+import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { tspod, tspodBin } from './helpers.js';
+
+const none = ['--network', 'none'];
+
+beforeAll(async () => {
+  await tspod(['pod', 'rm', '-a', '-f']);
+  await tspod(['rm', '-a', '-f']);
+  await tspod(['volume', 'rm', '-a', '-f']);
+});
+
+afterEach(async () => {
+  await tspod(['pod', 'rm', '-a', '-f']);
+  await tspod(['rm', '-a', '-f']);
+  await tspod(['volume', 'rm', '-a', '-f']);
+});
+
+describe('volumes as podman', () => {
+  it('takes the same --tmpfs twice as one mount, and refuses different ones at one place', async () => {
+    expect((await tspod(['run', '--rm', ...none, '--tmpfs', '/vol1', '--tmpfs', '/vol1', 'busybox', 'true'])).exitCode).toBe(0);
+    const diff = await tspod(['run', '--rm', ...none, '--tmpfs', '/vol1', '--tmpfs', '/vol1:ro', 'busybox', 'true']);
+    expect(diff.exitCode).toBe(125);
+    expect(diff.stderr).toBe('Error: /vol1: duplicate mount destination');
+    const withVolume = await tspod(['run', '--rm', ...none, '-v', 'v2:/vol2', '--tmpfs', '/vol2', 'busybox', 'true']);
+    expect(withVolume.stderr).toBe('Error: /vol2: duplicate mount destination');
+  });
+
+  it('filters volume ls by name as an unanchored regular expression', async () => {
+    for (const n of ['volume_1_ab', 'volume_2_ab', 'other']) expect((await tspod(['volume', 'create', n])).exitCode).toBe(0);
+    const ls = async (f: string) => (await tspod(['volume', 'ls', '--filter', f, '--format', '{{.Name}}'])).stdout.split('\n').sort();
+    expect(await ls('name=volume_1.+')).toEqual(['volume_1_ab']);
+    // `*` is a regexp's: "volume_" then any number of "1" matches volume_2_ab too
+    expect(await ls('name=volume_1*')).toEqual(['volume_1_ab', 'volume_2_ab']);
+    expect(await ls('name=^oth')).toEqual(['other']);
+  });
+
+  it('volume prune asks on stdin: N keeps, y removes, --filter label= narrows the list', async () => {
+    for (const n of ['pa', 'pb']) await tspod(['volume', 'create', n]);
+    await tspod(['volume', 'create', '--label', 'mylabel', 'pc']);
+    await tspod(['create', '--name', 'user', ...none, '-v', 'pa:/a', 'busybox', 'true']);
+    const no = await tspod(['volume', 'prune'], { stdin: undefined, input: 'N\n' });
+    expect(no.exitCode).toBe(0);
+    expect(no.stdout).toBe('WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\npb\npc\nAre you sure you want to continue? [y/N] ');
+    expect((await tspod(['volume', 'exists', 'pb'])).exitCode).toBe(0);
+    const yes = await tspod(['volume', 'prune', '--filter', 'label=mylabel'], { stdin: undefined, input: 'y\n' });
+    expect(yes.exitCode).toBe(0);
+    expect(yes.stdout.split('\n').slice(1)).toEqual(['pc', 'Are you sure you want to continue? [y/N] pc']);
+    expect((await tspod(['volume', 'exists', 'pc'])).exitCode).toBe(1);
+    expect((await tspod(['volume', 'exists', 'pb'])).exitCode).toBe(0);
+    await tspod(['volume', 'rm', 'pb']);
+    const nothing = await tspod(['volume', 'prune'], { stdin: undefined, input: '' });
+    expect(nothing.stdout).toBe('WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\nNo dangling volumes found');
+  });
+
+  it('binds a type=bind device, refuses a missing one as podman, and makes type=tmpfs volumes real tmpfs mounts', async () => {
+    const bad = await tspod(['volume', 'create', '-o', 'type=bind', '-o', 'device=/bogus', 'b1']);
+    expect(bad.exitCode).toBe(125);
+    expect(bad.stderr).toBe('Error: invalid volume option device for driver \'local\': stat /bogus: no such file or directory');
+    const dir = mkdtempSync(join(tmpdir(), 'volpod-'));
+    try {
+      chmodSync(dir, 0o755);
+      writeFileSync(join(dir, 'myfile'), 'hello\n');
+      expect((await tspod(['volume', 'create', '-o', 'type=bind', '-o', `device=${dir}`, 'b1'])).stdout).toBe('b1');
+      const r = await tspod(['run', '--rm', ...none, '-v', 'b1:/vol:z', 'busybox', 'sh', '-c', 'stat -c %u /vol/myfile; cat /vol/myfile']);
+      expect(r.stdout).toBe('0\nhello');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect((await tspod(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=size=2m', 't1'])).exitCode).toBe(0);
+    const t = await tspod(['run', '--rm', ...none, '-v', 't1:/vol', 'busybox', 'sh', '-c', 'stat -f -c %T /vol; df -k /vol | tail -1; echo x > /vol/f']);
+    expect(t.exitCode).toBe(0);
+    expect(t.stdout.split('\n')[0]).toBe('tmpfs');
+    expect(t.stdout.split('\n')[1]).toMatch(/\s2048\s/);
+    // nothing reached the volume's directory on disk
+    const mp = (await tspod(['volume', 'inspect', '--format', '{{.Mountpoint}}', 't1'])).stdout;
+    expect((await tspod(['unshare', 'ls', '-A', mp])).stdout).toBe('');
+  });
+
+  it('keeps NeedsCopyUp until a mount point with content is copied; NeedsChown goes with the first use', async () => {
+    await tspod(['volume', 'create', 'cu']);
+    const flags = async () => (await tspod(['volume', 'inspect', '--format', '{{.NeedsCopyUp}} {{.NeedsChown}}', 'cu'])).stdout;
+    expect(await flags()).toBe('true true');
+    expect((await tspod(['run', '--rm', ...none, '-v', 'cu:/nonexistent-here', 'busybox', 'true'])).exitCode).toBe(0);
+    expect(await flags()).toBe('true false');
+    expect((await tspod(['run', '--rm', ...none, '-v', 'cu:/etc', 'busybox', 'true'])).exitCode).toBe(0);
+    expect(await flags()).toBe('false false');
+    expect((await tspod(['run', '--rm', ...none, '-v', 'cu:/x', 'busybox', 'cat', '/x/passwd'])).stdout).toMatch(/^root:/);
+  });
+
+  it('volume mount outside tspod unshare is refused as podman; inside it prints the mount point', async () => {
+    await tspod(['volume', 'create', 'mv']);
+    const out = await tspod(['volume', 'mount', 'mv']);
+    expect(out.exitCode).toBe(125);
+    expect(out.stderr).toBe('Error: cannot run command "tspod volume mount" in rootless mode, must execute `tspod unshare` first');
+    const mp = (await tspod(['volume', 'inspect', '--format', '{{.Mountpoint}}', 'mv'])).stdout;
+    const inside = await tspod(['unshare', tspodBin, 'volume', 'mount', 'mv']);
+    expect(inside.stdout).toBe(mp);
+  });
+});
+
+afterAll(async () => {
+  await tspod(['volume', 'rm', '-a', '-f']);
+});
