@@ -70,6 +70,15 @@ static void read_plan(void) {
     else if (!strcmp(k, "cwd")) plan.cwd = v;
     else if (!strcmp(k, "init")) plan.init = v;
     else if (!strcmp(k, "pod_target")) plan.pod_target = atoi(v);
+    else if (!strcmp(k, "pod_share")) {
+      plan.pod_share_given = 1;
+      if (!strcmp(v, "net")) plan.pod_share |= POD_SHARE_NET;
+      else if (!strcmp(v, "ipc")) plan.pod_share |= POD_SHARE_IPC;
+      else if (!strcmp(v, "uts")) plan.pod_share |= POD_SHARE_UTS;
+      else if (!strcmp(v, "pid")) plan.pod_share |= POD_SHARE_PID;
+      else if (!strcmp(v, "cgroup")) plan.pod_share |= POD_SHARE_CGROUP;
+      else if (strcmp(v, "none")) die_step("plan", 0, "unknown pod namespace %s", v);
+    }
     else if (!strcmp(k, "userns_join")) {
       if (!f[2]) die_step("plan", 0, "bad userns_join line");
       plan.userns_pid = atoi(v);
@@ -318,7 +327,8 @@ int main(int argc, char **argv) {
     setup_namespaces();
     mount_rootfs();
     /* --pid host: the container sees the user's processes (and /proc is the host's, bound) */
-    if (!plan.host_pid && unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
+    if (plan.pod_target > 0 && (plan.pod_share & POD_SHARE_PID)) join_pod_pid();
+    else if (!plan.host_pid && unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
     wait_network();
   }
 

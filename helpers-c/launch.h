@@ -65,6 +65,9 @@ struct launch_plan {
   pid_t userns_pid;  /* the user's pause process: its user namespace is joined (userns_join PID START) */
   unsigned long long userns_start;
   pid_t pod_target;  /* a pod member: join this infra process's user, net, ipc and uts namespaces */
+  /* pod_share lines: which of the infra's namespaces a member joins (the rest are its own);
+   * without any line, podman's default net, ipc and uts */
+  int pod_share_given, pod_share;
   int host_pid, host_ipc, host_uts; /* --pid/--ipc/--uts host: that namespace is not unshared */
   int new_cgroupns;  /* --cgroupns private: a cgroup namespace of its own (host is the default here, as podman on cgroups v1) */
   char *sysctl_key[32], *sysctl_value[32]; /* --sysctl: written under the container's /proc/sys before pivot_root */
@@ -124,4 +127,6 @@ void stdio_open(void);
 void stdio_child(void);
 int relay_stdio(pid_t child, int master);
 
+enum { POD_SHARE_NET = 1, POD_SHARE_IPC = 2, POD_SHARE_UTS = 4, POD_SHARE_PID = 8, POD_SHARE_CGROUP = 16 };
+void join_pod_pid(void);
 #endif

@@ -1,7 +1,7 @@
 // `tspod run` and `create`: resolve the image, create the container record
 // (with its launch plan) and writable layer, then launch it through
 // tspod-launch, attached (tspod is the parent) or under tspod-monitor (-d).
-import { accessSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, isAbsolute, posix, resolve as resolvePath } from 'node:path';
 import { helperPath, packageRoot } from '../config/paths.js';
 import { spawnSync } from 'node:child_process';
@@ -81,7 +81,7 @@ export interface RunOptions {
   /** --pod NAME|new:NAME as given */
   podSpec?: string;
   /** a pod member: the pod's id and hostname; with `shared` (a pod with an infra) the network, IPC and UTS namespaces are the pod's */
-  pod?: { id: string; hostname: string; shared: boolean };
+  pod?: { id: string; hostname: string; shared: boolean; share?: string[]; created?: boolean };
   /** a pod's infra: an empty root with tspod-init -P holding the namespaces, instead of an image */
   infraFor?: { podId: string; rootfs: string };
   /** --label KEY=VALUE (KEY alone: an empty value) */
@@ -475,10 +475,15 @@ export function parseCgroups(v: string | undefined): void {
   throw new TspodError(`invalid --cgroups "${v}": use enabled, disabled, no-conmon or split`);
 }
 
+/** Does the pod a new container joins share this namespace with it (a pod with an infra; podman's default ipc, net, uts)? */
+function podShares(pod: RunOptions['pod'], ns: string): boolean {
+  return !!pod?.shared && (pod.share ?? ['ipc', 'net', 'uts']).includes(ns);
+}
+
 export async function createContainer(store: Store, opts: RunOptions): Promise<ContainerRecord> {
   if (opts.podSpec && !opts.pod) {
     const { podForRun } = await import('./pods.js');
-    opts = { ...opts, pod: await podForRun(opts.podSpec, opts.storageOpts) };
+    opts = { ...opts, pod: await podForRun(opts.podSpec, opts.storageOpts, opts.hostname) };
   }
   parseSdnotify(opts.sdnotify);
   parseAttach(opts.attach ?? []); // create -a: checked (start -a attaches stdout and stderr)
@@ -520,7 +525,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (restart.name !== 'no' && !opts.detach) throw new TspodError('--restart applies to detached containers: add -d');
   const addHosts = (opts.addHost ?? []).map(parseAddHost);
   if (opts.noHosts && addHosts.length) throw new TspodError('--no-hosts and --add-host cannot be set together');
-  const dns = parseDns(opts.dns ?? [], opts.dnsSearch ?? [], opts.dnsOption ?? [], opts.pod?.shared ? 'slirp4netns' : opts.network);
+  const dns = parseDns(opts.dns ?? [], opts.dnsSearch ?? [], opts.dnsOption ?? [], podShares(opts.pod, 'net') ? 'slirp4netns' : opts.network);
   const fromMountFlag = mountFlagMounts(opts.mount ?? []);
   let parsedMounts = [...opts.volumes.map(parseVolume), ...fromMountFlag.mounts];
   if (opts.volumesFrom?.length) {
@@ -576,7 +581,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     }
   }
   const shared = !!opts.pod?.shared;
-  if (shared && (ports.length || opts.publishAll)) throw new TspodError('a container in a pod shares the pod\'s network: publish ports on the pod (`tspod pod create -p ...`)');
+  const sharedNet = podShares(opts.pod, 'net');
+  const sharedUts = podShares(opts.pod, 'uts');
+  if (sharedUts && opts.hostname !== undefined && !opts.pod?.created) throw new TspodError('invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration');
+  if (sharedNet && (ports.length || opts.publishAll)) throw new TspodError('a container in a pod shares the pod\'s network: publish ports on the pod (`tspod pod create -p ...`)');
   const rootfs = opts.rootfs ? parseRootfs(opts.image) : undefined;
   const image = opts.infraFor
     ? { id: '', names: ['tspod-infra'], chainIds: [] as string[] }
@@ -655,7 +663,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       },
       state: { status: 'created' },
     };
-    rec.config.hostname = shared ? opts.pod!.hostname : utsMode === 'host' ? hostHostname() : hostname(rec, opts.hostname);
+    rec.config.hostname = sharedUts ? opts.pod!.hostname : utsMode === 'host' ? hostHostname() : hostname(rec, opts.hostname);
     if (requires.length) rec.config.requires = requires;
     if (opts.stopTimeout !== undefined) rec.config.stopTimeout = opts.stopTimeout;
     if (opts.rmi && opts.detach) rec.config.rmi = opts.image;
@@ -676,7 +684,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { mode: d === 'upper' ? 0o755 : 0o700 });
       writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
       // A pod member's network is the pod's (slirp4netns, held by the infra).
-      const seen = shared ? 'slirp4netns' : network;
+      const seen = sharedNet ? 'slirp4netns' : network;
       if (!opts.noHosts) writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen, addHosts));
       writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen, undefined, dns));
       // --tz: a copy of the zone file (podman's way: the container never sees the host's zoneinfo)
@@ -710,8 +718,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         workDir: join(dir, 'work'),
         mergedDir: join(dir, 'merged'),
         // A pod member joins the infra's network namespace at start (podTarget): no network of its own.
-        network: shared ? 'none' : network,
-        slirpArgs: shared ? [] : rec.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, rec.id).slirpApi}`] : slirp,
+        network: sharedNet ? 'none' : network,
+        ...(shared ? { podShare: opts.pod!.share ?? ['ipc', 'net', 'uts'] } : {}),
+        slirpArgs: sharedNet ? [] : rec.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, rec.id).slirpApi}`] : slirp,
         slirpLog: join(dir, 'userdata', 'slirp4netns.log'),
         hostname: rec.config.hostname,
         user: rec.config.user,
@@ -808,7 +817,19 @@ async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPla
   }
   if (!record.config.pod || !store.pods.get(record.config.pod)?.infraId) return plan;
   const { ensureInfraRunning } = await import('./pods.js');
-  return { ...plan, podTarget: await ensureInfraRunning(store, record.config.pod) };
+  const podTarget = await ensureInfraRunning(store, record.config.pod);
+  // Sharing the pod's IPC namespace is sharing a /dev/shm too (as podman): the pod's directory, bound
+  // over each member's own (a mount of the infra's own namespace cannot be bound into another).
+  let shm: LaunchPlan['binds'] = [];
+  if ((plan.podShare ?? ['ipc']).includes('ipc') && !plan.binds.some((b) => b.destination === '/dev/shm')) {
+    const dir = join(store.pods.dir(record.config.pod), 'shm');
+    if (!existsSync(dir)) {
+      mkdirSync(dir);
+      chmodSync(dir, 0o1777);
+    }
+    shm = [{ source: dir, destination: '/dev/shm', readonly: false }];
+  }
+  return { ...plan, podTarget, binds: [...plan.binds, ...shm] };
 }
 
 /** Run in the foreground: tspod is the container's parent until it exits. */

@@ -104,6 +104,57 @@ describe('volumes as podman', () => {
   });
 });
 
+describe('pods as podman', () => {
+  it('checks --share as podman: a bogus namespace is refused, +NS adds to the default set, ipc alone leaves the hostname free', async () => {
+    const bogus = await tspod(['pod', 'create', '--share', 'bogus', '--name', 'sp']);
+    expect(bogus.exitCode).toBe(125);
+    expect(bogus.stderr).toBe('Error: invalid kernel namespace to share: bogus. Options are: cgroup, ipc, net, pid, uts or none');
+    expect((await tspod(['pod', 'create', '--share', 'ipc', '--name', 'sp'])).exitCode).toBe(0);
+    expect((await tspod(['pod', 'inspect', 'sp', '--format', '{{.SharedNamespaces}}'])).stdout).toBe('[ipc]');
+    const own = await tspod(['run', '--rm', '--pod', 'sp', '--hostname', 'foobar', 'busybox', 'hostname']);
+    expect(own.stdout, own.stderr).toBe('foobar');
+    expect((await tspod(['pod', 'create', '--share', '+pid', '--replace', '--name', 'sp'])).exitCode).toBe(0);
+    expect((await tspod(['pod', 'inspect', 'sp', '--format', '{{.SharedNamespaces}}'])).stdout).toBe('[ipc net uts pid]');
+    // in the pod's pid namespace, pid 1 is the infra's init, not the member's command
+    const pid1 = await tspod(['run', '--rm', '--pod', 'sp', 'busybox', 'cat', '/proc/1/cmdline']);
+    expect(pid1.exitCode, pid1.stderr).toBe(0);
+    expect(pid1.stdout).not.toMatch(/^cat/);
+    expect((await tspod(['run', '--rm', ...none, 'busybox', 'cat', '/proc/1/cmdline'])).stdout).toMatch(/^cat/);
+    const joined = await tspod(['run', '--rm', '--pod', 'sp', '--hostname', 'foobar', 'busybox', 'hostname']);
+    expect(joined.exitCode).toBe(125);
+    expect(joined.stderr).toBe('Error: invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration');
+  });
+
+  it('members sharing IPC share the infra\'s /dev/shm; run --pod new:P --hostname names the new pod\'s host', async () => {
+    expect((await tspod(['pod', 'create', '--name', 'shm'])).exitCode).toBe(0);
+    expect((await tspod(['run', '--rm', '--pod', 'shm', 'busybox', 'touch', '/dev/shm/test1'])).exitCode).toBe(0);
+    const seen = await tspod(['run', '--rm', '--pod', 'shm', 'busybox', 'ls', '/dev/shm/test1']);
+    expect(seen.stdout, seen.stderr).toBe('/dev/shm/test1');
+    const h = await tspod(['run', '--rm', '--pod', 'new:hp', '--hostname', 'foobar', 'busybox', 'hostname']);
+    expect(h.stdout, h.stderr).toBe('foobar');
+    expect((await tspod(['pod', 'rm', 'hp'])).exitCode).toBe(0);
+    expect((await tspod(['run', '--rm', '--pod', 'new:hp', 'busybox', 'hostname'])).stdout).toBe('hp');
+  });
+
+  it('pod rm of a missing pod is exit 1 (silent with --force); pod inspect --format renders podman\'s fields; --exit-policy checked', async () => {
+    const rm = await tspod(['pod', 'rm', 'bogus']);
+    expect(rm.exitCode).toBe(1);
+    expect(rm.stderr).toBe('Error: no pod with name or ID bogus found: no such pod');
+    const forced = await tspod(['pod', 'rm', '--force', 'bogus']);
+    expect([forced.exitCode, forced.stdout, forced.stderr]).toEqual([0, '', '']);
+    expect((await tspod(['pod', 'exists', 'bogus'])).exitCode).toBe(1);
+    expect((await tspod(['pod', 'create', '--name', 'ip'])).exitCode).toBe(0);
+    expect((await tspod(['pod', 'inspect', 'ip', '--format', '{{.InfraConfig.HostNetwork}} {{.ExitPolicy}} {{.Name}}'])).stdout).toBe('false continue ip');
+    expect((await tspod(['pod', 'create', '--exit-policy', 'stop', '--name', 'ip2'])).exitCode).toBe(0);
+    expect((await tspod(['pod', 'inspect', 'ip2', '--format', '{{.ExitPolicy}}'])).stdout).toBe('stop');
+    const bad = await tspod(['pod', 'create', '--exit-policy', 'invalid']);
+    expect(bad.exitCode).toBe(125);
+    expect(bad.stderr.split('\n')[0]).toBe('Error: running pod create option: invalid pod exit policy: "invalid"');
+    const missing = await tspod(['pod', 'inspect', 'bogus']);
+    expect([missing.exitCode, missing.stderr]).toEqual([125, 'Error: inspecting object: no such pod bogus']);
+  });
+});
+
 afterAll(async () => {
   await tspod(['volume', 'rm', '-a', '-f']);
 });
