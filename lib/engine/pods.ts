@@ -148,9 +148,7 @@ export async function podRemove(ref: string, force: boolean, timeout?: number): 
   if (!force && members.some((c) => c.state.status === 'running')) {
     throw new TspodError(`pod ${pod.name} has running containers: stop the pod first (\`tspod pod stop ${pod.name}\`) or use -f`);
   }
-  if (!force && members.length) {
-    throw new TspodError(`pod ${pod.name} has containers (${members.map((c) => c.name).join(', ')}): remove them first or use -f`);
-  }
+  // Stopped members go with the pod, as podman's pod rm removes them.
   for (const r of await containerRemove(members.map((c) => c.id), true, false)) if (r.error) throw new TspodError(r.error);
   // The members' shared /dev/shm may hold files of the container's other users: removed as the namespace's root.
   const shm = join(store.pods.dir(pod.id), 'shm');

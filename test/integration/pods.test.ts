@@ -36,11 +36,11 @@ describe('pods', () => {
     const infraRm = await tspod(['rm', '-f', inspect.InfraContainerID]);
     expect(infraRm.stderr).toContain('is the infra container of pod p1');
 
-    expect((await tspod(['pod', 'stop', '-t', '1', 'p1'])).exitCode).toBe(0);
-    expect((await tspod(['ps', '-a', '--filter', 'pod=p1', '--format', '{{.State}}'])).stdout.split('\n')).toEqual(['exited', 'exited']);
     const refused = await tspod(['pod', 'rm', 'p1']);
     expect(refused.exitCode).toBe(125);
-    expect(refused.stderr).toContain('remove them first or use -f');
+    expect(refused.stderr).toContain('has running containers');
+    expect((await tspod(['pod', 'stop', '-t', '1', 'p1'])).exitCode).toBe(0);
+    expect((await tspod(['ps', '-a', '--filter', 'pod=p1', '--format', '{{.State}}'])).stdout.split('\n')).toEqual(['exited', 'exited']);
     // Started again as a whole, then removed running.
     expect((await tspod(['pod', 'start', 'p1'])).exitCode).toBe(0);
     expect(await waitFor(async () => (await client()).stdout === 'podhost\nserved-in-pod', 10_000)).toBe(true);

@@ -150,6 +150,11 @@ describe('pods as podman', () => {
     const bad = await tspod(['pod', 'create', '--exit-policy', 'invalid']);
     expect(bad.exitCode).toBe(125);
     expect(bad.stderr.split('\n')[0]).toBe('Error: running pod create option: invalid pod exit policy: "invalid"');
+    // a pod whose members have all exited is removed with them, without -f (as podman)
+    expect((await tspod(['run', '--pod', 'ip2', '--name', 'gone', 'busybox', 'true'])).exitCode).toBe(0);
+    const rmStopped = await tspod(['pod', 'rm', 'ip2']);
+    expect(rmStopped.exitCode, rmStopped.stderr).toBe(0);
+    expect((await tspod(['container', 'exists', 'gone'])).exitCode).toBe(1);
     const missing = await tspod(['pod', 'inspect', 'bogus']);
     expect([missing.exitCode, missing.stderr]).toEqual([125, 'Error: inspecting object: no such pod bogus']);
   });
