@@ -867,6 +867,11 @@ export async function startAttached(store: Store, record: ContainerRecord, io: {
       record.state = { ...record.state, status: 'exited', exitCode, pid: undefined, finishedAt: new Date().toISOString() };
       store.containers.save(record);
     }
+    // A foreground member's exit counts for its pod's --exit-policy as a detached one's (the monitor's cleanup).
+    if (record.config.pod) {
+      const { applyExitPolicy } = await import('./pods.js');
+      await applyExitPolicy(store, record.config.pod).catch(() => undefined);
+    }
   }
 }
 

@@ -147,11 +147,13 @@ describe('pods as podman', () => {
     expect((await tspod(['pod', 'inspect', 'ip', '--format', '{{.InfraConfig.HostNetwork}} {{.ExitPolicy}} {{.Name}}'])).stdout).toBe('false continue ip');
     expect((await tspod(['pod', 'create', '--exit-policy', 'stop', '--name', 'ip2'])).exitCode).toBe(0);
     expect((await tspod(['pod', 'inspect', 'ip2', '--format', '{{.ExitPolicy}}'])).stdout).toBe('stop');
+    // a member run in the foreground: its exit stops the pod too (--exit-policy stop), with nothing left running
+    expect((await tspod(['run', '--pod', 'ip2', '--name', 'gone', 'busybox', 'true'])).exitCode).toBe(0);
+    expect((await tspod(['pod', 'inspect', 'ip2', '--format', '{{.State}}'])).stdout).toBe('Exited');
     const bad = await tspod(['pod', 'create', '--exit-policy', 'invalid']);
     expect(bad.exitCode).toBe(125);
     expect(bad.stderr.split('\n')[0]).toBe('Error: running pod create option: invalid pod exit policy: "invalid"');
     // a pod whose members have all exited is removed with them, without -f (as podman)
-    expect((await tspod(['run', '--pod', 'ip2', '--name', 'gone', 'busybox', 'true'])).exitCode).toBe(0);
     const rmStopped = await tspod(['pod', 'rm', 'ip2']);
     expect(rmStopped.exitCode, rmStopped.stderr).toBe(0);
     expect((await tspod(['container', 'exists', 'gone'])).exitCode).toBe(1);
