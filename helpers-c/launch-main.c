@@ -82,6 +82,15 @@ static void read_plan(void) {
       e->s = strtoul(f[3], NULL, 10);
     }
     else if (!strcmp(k, "userns_path")) plan.userns_path = v;
+    else if (!strcmp(k, "pod_share")) {
+      plan.pod_share_given = 1;
+      if (!strcmp(v, "net")) plan.pod_share |= POD_SHARE_NET;
+      else if (!strcmp(v, "ipc")) plan.pod_share |= POD_SHARE_IPC;
+      else if (!strcmp(v, "uts")) plan.pod_share |= POD_SHARE_UTS;
+      else if (!strcmp(v, "pid")) plan.pod_share |= POD_SHARE_PID;
+      else if (!strcmp(v, "cgroup")) plan.pod_share |= POD_SHARE_CGROUP;
+      else if (strcmp(v, "none")) die_step("plan", 0, "unknown pod namespace %s", v);
+    }
     else if (!strcmp(k, "userns_join")) {
       if (!f[2]) die_step("plan", 0, "bad userns_join line");
       plan.userns_pid = atoi(v);
@@ -357,6 +366,7 @@ int main(int argc, char **argv) {
     mount_rootfs();
     /* --pid host: the container sees the user's processes (and /proc is the host's, bound) */
     if (plan.join_pid) join_target_pid_namespace();
+    if (plan.pod_target > 0 && (plan.pod_share & POD_SHARE_PID)) join_pod_pid();
     else if (!plan.host_pid && unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
     wait_network();
     if (plan.net_sync) {

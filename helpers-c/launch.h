@@ -72,6 +72,9 @@ struct launch_plan {
   const char *userns_path; /* --userns ns:PATH, container:ID: join this user namespace instead */
   int nested; /* set by the helper: the container runs in a user namespace below the shared one */
   pid_t pod_target;  /* a pod member: join this infra process's user, net, ipc and uts namespaces */
+  /* pod_share lines: which of the infra's namespaces a member joins (the rest are its own);
+   * without any line, podman's default net, ipc and uts */
+  int pod_share_given, pod_share;
   int host_pid, host_ipc, host_uts; /* --pid/--ipc/--uts host: that namespace is not unshared */
   pid_t join_target; /* --pid/--ipc/--uts container:ID: that container's process, whose user namespace we enter */
   int join_pid, join_ipc, join_uts; /* ...and which of its namespaces are joined instead of made */
@@ -139,4 +142,6 @@ void stdio_open(void);
 void stdio_child(void);
 int relay_stdio(pid_t child, int master);
 
+enum { POD_SHARE_NET = 1, POD_SHARE_IPC = 2, POD_SHARE_UTS = 4, POD_SHARE_PID = 8, POD_SHARE_CGROUP = 16 };
+void join_pod_pid(void);
 #endif

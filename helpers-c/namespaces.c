@@ -92,14 +92,23 @@ void wait_network(void) {
 
 /* ---- namespaces ---------------------------------------------------------- */
 
-/* A pod member shares the infra process's user, network, IPC and UTS
- * namespaces (opened before any is joined) and has its own mount and pid ones. */
-static int pod_ns[4] = {-1, -1, -1, -1};
-static const struct { const char *name; int type; } pod_ns_kinds[4] = {
-    {"user", CLONE_NEWUSER}, {"net", CLONE_NEWNET}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}};
+/* A pod member shares the infra process's user namespace and those of its network, IPC, UTS,
+ * pid and cgroup namespaces the pod shares (pod_share lines; net, ipc and uts by default), all
+ * opened before any is joined; its mount namespace, and the rest, are its own. */
+#define POD_NS 6
+static int pod_ns[POD_NS] = {-1, -1, -1, -1, -1, -1};
+static const struct { const char *name; int type; int share; } pod_ns_kinds[POD_NS] = {
+    {"user", CLONE_NEWUSER, 0}, {"net", CLONE_NEWNET, POD_SHARE_NET}, {"ipc", CLONE_NEWIPC, POD_SHARE_IPC},
+    {"uts", CLONE_NEWUTS, POD_SHARE_UTS}, {"pid", CLONE_NEWPID, POD_SHARE_PID}, {"cgroup", CLONE_NEWCGROUP, POD_SHARE_CGROUP}};
+
+static int pod_shares(int i) {
+  return i == 0 || (plan.pod_share & pod_ns_kinds[i].share);
+}
 
 static void open_pod_namespaces(void) {
-  for (int i = 0; i < 4; i++) {
+  if (!plan.pod_share_given) plan.pod_share = POD_SHARE_NET | POD_SHARE_IPC | POD_SHARE_UTS;
+  for (int i = 0; i < POD_NS; i++) {
+    if (!pod_shares(i)) continue;
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/ns/%s", plan.pod_target, pod_ns_kinds[i].name);
     pod_ns[i] = open(path, O_RDONLY | O_CLOEXEC);
@@ -198,6 +207,11 @@ static void enter_nested_userns(void) {
 
 static int rootfs_mounted = 0;
 
+/* The pod's pid namespace, for the container process forked next (after the mounts). */
+void join_pod_pid(void) {
+  join_pod_namespace(4);
+}
+
 void setup_userns(void) {
   if (plan.join_target > 0) {
     /* --pid/--ipc/--uts container:ID: that container's user namespace owns the namespaces joined. */
@@ -253,8 +267,14 @@ int rootfs_ready(void) {
 
 void setup_namespaces(void) {
   if (plan.pod_target > 0) {
-    if (unshare(CLONE_NEWNS) < 0) die_step("namespaces", errno, "unshare(mount)");
+    int flags = CLONE_NEWNS;
+    if (!(plan.pod_share & POD_SHARE_UTS)) flags |= CLONE_NEWUTS;
+    if (!(plan.pod_share & POD_SHARE_IPC)) flags |= CLONE_NEWIPC;
+    if (!(plan.pod_share & POD_SHARE_NET) && plan.new_net) flags |= CLONE_NEWNET;
+    if (!(plan.pod_share & POD_SHARE_CGROUP) && plan.new_cgroupns) flags |= CLONE_NEWCGROUP;
+    if (unshare(flags) < 0) die_step("namespaces", errno, "unshare(mount and the namespaces the pod does not share)");
     for (int i = 1; i < 4; i++) join_pod_namespace(i);
+    join_pod_namespace(5);
   } else {
     int flags = CLONE_NEWNS;
     if (!plan.host_uts && !plan.join_uts) flags |= CLONE_NEWUTS;

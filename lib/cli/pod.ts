@@ -23,9 +23,11 @@ export async function handler(a: Args): Promise<number | void> {
       try {
         process.stdout.write(`${await fn(r)}\n`);
       } catch (err) {
-        if (a.ignore && /no such pod/.test((err as Error).message)) continue;
+        const missing = /no such pod/.test((err as Error).message);
+        // pod rm: a missing pod is exit 1, and no error at all with --force (as podman)
+        if ((a.ignore || (sub === 'rm' && a.force)) && missing) continue;
         process.stderr.write(`Error: ${(err as Error).message}\n`);
-        code = 125;
+        code = sub === 'rm' && missing && code !== 125 ? 1 : 125;
       }
     }
     return code;
@@ -34,16 +36,14 @@ export async function handler(a: Args): Promise<number | void> {
     case 'create': {
       if (a['infra-image']) process.stderr.write(`tspod pod create: --infra-image ${String(a['infra-image'])} is ignored: tspod's infra runs tspod-init -P on an empty root and needs no image\n`);
       if (a['infra-command']) process.stderr.write(`tspod pod create: --infra-command ${String(a['infra-command'])} is ignored: tspod's infra is tspod-init -P, which holds the pod's namespaces and runs nothing else\n`);
-      const share = toArray(a.share).flatMap((s) => s.split(','));
-      if (a.infra === false && share.length) throw new TspodError('--share needs the infra container that holds the shared namespaces: drop --infra=false');
-      if (share.some((s) => !['net', 'ipc', 'uts'].includes(s))) throw new TspodError(`--share ${share.join(',')}: tspod pods share net, ipc and uts (no pid or cgroup sharing yet)`);
+      const share = toArray(a.share).at(-1);
       const { parseLabels } = await import('../engine/run.js');
       const { usernsFlags } = await import('./run.js');
       const pod = await pods.podCreate({
         podIdFile: a['pod-id-file'] as string | undefined, infraPidFile: a['infra-conmon-pidfile'] as string | undefined,
         exitPolicy: a['exit-policy'] as string | undefined, replace: Boolean(a.replace), infra: a.infra as boolean | undefined,
         name: (a.name as string | undefined) ?? refs[0], hostname: a.hostname as string | undefined, publish: toArray(a.publish),
-        labels: parseLabels(toArray(a.label)), storageOpts: toArray(a['storage-opt']),
+        labels: parseLabels(toArray(a.label)), storageOpts: toArray(a['storage-opt']), share,
         network: a.network as string | undefined, networkAliases: toArray(a['network-alias']), ip: a.ip as string | undefined,
         ip6: a.ip6 as string | undefined, macAddress: a['mac-address'] as string | undefined,
         labelFiles: toArray(a['label-file']), infraName: a['infra-name'] as string | undefined,
@@ -115,21 +115,36 @@ export async function handler(a: Args): Promise<number | void> {
     case 'inspect': {
       if (!refs.length) throw new TspodError('tspod pod inspect needs a pod name or ID');
       const out = refs.map((r) => {
-        const rep = pods.podReport(r);
+        let rep;
+        try {
+          rep = pods.podReport(r);
+        } catch (err) {
+          if (/no such pod/.test((err as Error).message)) throw new TspodError(`inspecting object: no such pod ${r}`);
+          throw err;
+        }
+        // podman's field names (its InfraConfig: tspod's infra has slirp4netns, never the host's network)
         return {
-          Id: rep.pod.id, Name: rep.pod.name, Created: rep.pod.created, State: rep.status, Hostname: rep.pod.hostname, Labels: rep.pod.labels,
-          CreateInfra: !!rep.pod.infraId, InfraContainerID: rep.pod.infraId, SharedNamespaces: rep.pod.share, NumContainers: rep.members.length + (rep.infra ? 1 : 0),
+          Id: rep.pod.id, Name: rep.pod.name, Created: rep.pod.created, ExitPolicy: rep.pod.exitPolicy ?? 'continue', State: rep.status,
+          Hostname: rep.pod.hostname, Labels: rep.pod.labels, CreateCgroup: false, CgroupParent: '',
+          CreateInfra: !!rep.pod.infraId, InfraContainerID: rep.pod.infraId,
+          ...(rep.pod.infraId ? { InfraConfig: {
+            PortBindings: Object.fromEntries((rep.infra?.config.ports ?? []).map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp ?? '', HostPort: String(p.hostPort) }]])),
+            HostNetwork: false, StaticIP: '', StaticMAC: '', NoManageResolvConf: false, DNSServer: null, DNSSearch: null, DNSOption: null,
+            NoManageHosts: false, HostAdd: null, Networks: null, NetworkOptions: null,
+            pid_ns: 'private', userns: 'host', uts_ns: 'private',
+          } } : {}),
+          SharedNamespaces: rep.pod.share, NumContainers: rep.members.length + (rep.infra ? 1 : 0),
           NumberOfContainers: rep.members.length + (rep.infra ? 1 : 0),
           Containers: [...(rep.infra ? [rep.infra] : []), ...rep.members].map((c) => ({ Id: c.id, Name: c.name, State: c.state.status })),
         };
       });
       const format = a.format as string | undefined;
       if (format && format !== 'json') {
-        const { renderObject } = await import('./format.js');
-        for (const o of out) process.stdout.write(renderObject(o, format, { verb: 'pod inspect' }));
-        return 0;
+        const { renderList } = await import('./format.js');
+        process.stdout.write(renderList(out, format, { verb: 'pod inspect' }));
+      } else {
+        process.stdout.write(JSON.stringify(out.length === 1 ? out[0] : out, null, 4) + '\n');
       }
-      process.stdout.write(JSON.stringify(out.length === 1 ? out[0] : out, null, 4) + '\n');
       return 0;
     }
     case 'pause':

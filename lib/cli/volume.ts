@@ -14,6 +14,23 @@ function keyValues(list: string[]): Record<string, string> {
   return out;
 }
 
+/** One line from stdin ('' at its end). */
+function readLine(): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const done = () => {
+      process.stdin.off('data', onData).off('end', done).off('error', done);
+      process.stdin.pause();
+      resolve(text.split('\n')[0]!);
+    };
+    const onData = (d: Buffer) => {
+      text += d.toString();
+      if (text.includes('\n')) done();
+    };
+    process.stdin.on('data', onData).on('end', done).on('error', done);
+  });
+}
+
 export async function handler(a: Args): Promise<number | void> {
   const sub = a.command.split(' ')[1]!;
   const v = await import('../engine/volumes.js');
@@ -58,8 +75,20 @@ export async function handler(a: Args): Promise<number | void> {
       return codes.includes(125) ? 125 : codes.includes(2) ? 2 : codes.includes(1) ? 1 : 0;
     }
     case 'prune': {
-      if (!a.force && !process.stdin.isTTY) throw new TspodError('tspod volume prune removes every volume no container uses: add --force to confirm');
-      process.stdout.write((await v.volumePrune(toArray(a.filter))).map((n) => `${n}\n`).join(''));
+      const filters = toArray(a.filter);
+      let only: string[] | undefined;
+      if (!a.force) {
+        // podman's prompt: the volumes that would go, then one answer line from stdin (y removes them).
+        only = v.volumePruneList(filters);
+        process.stdout.write('WARNING! This will remove all volumes not used by at least one container. The following volumes will be removed:\n');
+        if (!only.length) {
+          process.stdout.write('No dangling volumes found\n');
+          return 0;
+        }
+        process.stdout.write(`${only.join('\n')}\nAre you sure you want to continue? [y/N] `);
+        if (!/^y(es)?$/i.test((await readLine()).trim())) return 0;
+      }
+      process.stdout.write((await v.volumePrune(filters, undefined, only)).map((n) => `${n}\n`).join(''));
       return 0;
     }
     case 'exists': {
@@ -85,11 +114,8 @@ export async function handler(a: Args): Promise<number | void> {
       return 0;
     }
     case 'mount': {
-      // A local volume's files are a directory of the store: its path is the mount point, as podman prints it.
       const [name] = positionals(a, 'volume mount', 1, 1, 'volume name');
-      const [report] = v.volumeInspect([name!]).reports;
-      if (!report) throw new TspodError(`no volume with name "${name}" found: no such volume`);
-      process.stdout.write(`${report.Mountpoint}\n`);
+      process.stdout.write(`${v.volumeMount(name!)}\n`);
       return 0;
     }
     default: {

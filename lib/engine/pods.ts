@@ -3,13 +3,14 @@
 // `tspod-init -P` on an empty root, with the pod's slirp4netns and published
 // ports. Members join its namespaces at each start and keep their own mount
 // and pid namespaces.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readIdFiles } from '../util/fs.js';
 import { join } from 'node:path';
 import type { ContainerRecord } from '../storage/containers.js';
 import type { PodMemberDefaults, PodRecord } from '../storage/pods.js';
 import type { ResourceFlags } from '../spec/options.js';
 import type { Store } from '../storage/store.js';
+import { parsePodShare } from '../spec/namespaces.js';
 import { TspodError } from '../util/errors.js';
 import { newId, randomName } from '../util/ids.js';
 import { containerRemove, containerStart, containerStop, liveState } from './containers.js';
@@ -48,6 +49,8 @@ export interface PodCreateOptions {
   cgroupParent?: string;
   /** --userns and its family: the infra's user namespace, which every member joins */
   userns?: UsernsFlags;
+  /** --share as given: the namespaces members share (podman's default ipc, net, uts) */
+  share?: string;
 }
 
 /** A container's options with nothing asked for: the base of the infra's. */
@@ -66,7 +69,7 @@ export function findPod(store: Store, ref: string): PodRecord {
   const byPrefix = pods.filter((p) => p.id.startsWith(ref));
   if (byPrefix.length === 1) return byPrefix[0]!;
   if (byPrefix.length > 1) throw new TspodError(`pod id prefix "${ref}" is ambiguous: give more characters`);
-  throw new TspodError(`no pod with name or ID "${ref}" found: no such pod`);
+  throw new TspodError(`no pod with name or ID ${ref} found: no such pod`);
 }
 
 export function podMembers(store: Store, pod: PodRecord): ContainerRecord[] {
@@ -75,7 +78,9 @@ export function podMembers(store: Store, pod: PodRecord): ContainerRecord[] {
 
 export async function podCreate(o: PodCreateOptions, store: Store = openStore()): Promise<PodRecord> {
   if (o.name !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(o.name)) throw new TspodError(`invalid pod name "${o.name}": use letters, digits, '_', '.', '-'`);
-  if (o.exitPolicy !== undefined && o.exitPolicy !== 'stop' && o.exitPolicy !== 'continue') throw new TspodError(`invalid --exit-policy "${o.exitPolicy}": use stop or continue`);
+  if (o.exitPolicy !== undefined && o.exitPolicy !== 'stop' && o.exitPolicy !== 'continue') throw new TspodError(`running pod create option: invalid pod exit policy: "${o.exitPolicy}"\nuse --exit-policy stop or continue`);
+  const share = parsePodShare(o.share);
+  if (o.infra === false && o.share !== undefined && share.length) throw new TspodError('--share needs the infra container that holds the shared namespaces: drop --infra=false');
   if (o.infra === false && o.publish.length) throw new TspodError('a pod without an infra container has no network of its own to publish ports on: drop -p or --infra=false');
   if (o.replace) {
     if (!o.name) throw new TspodError('--replace needs --name: it replaces the pod of that name');
@@ -92,7 +97,7 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
     const id = newId();
     const rec: PodRecord = {
       version: 1, id, name: o.name ?? randomName((n) => pods.some((p) => p.name === n)), created: new Date().toISOString(),
-      hostname: o.hostname ?? '', infraId: '', labels: o.labels, share: o.infra === false ? [] : ['net', 'ipc', 'uts'],
+      hostname: o.hostname ?? '', infraId: '', labels: o.labels, share: o.infra === false ? [] : share,
       infraPidFile: o.infraPidFile, exitPolicy: (o.exitPolicy as 'stop' | 'continue' | undefined) ?? 'continue',
       ...(o.memberDefaults && Object.values(o.memberDefaults).some((v) => (Array.isArray(v) ? v.length : v !== undefined && v !== false)) ? { memberDefaults: o.memberDefaults } : {}),
     };
@@ -181,10 +186,11 @@ export async function podRemove(ref: string, force: boolean, timeout?: number): 
   if (!force && members.some((c) => c.state.status === 'running')) {
     throw new TspodError(`pod ${pod.name} has running containers: stop the pod first (\`tspod pod stop ${pod.name}\`) or use -f`);
   }
-  if (!force && members.length) {
-    throw new TspodError(`pod ${pod.name} has containers (${members.map((c) => c.name).join(', ')}): remove them first or use -f`);
-  }
+  // Stopped members go with the pod, as podman's pod rm removes them.
   for (const r of await containerRemove(members.map((c) => c.id), true, false)) if (r.error) throw new TspodError(r.error);
+  // The members' shared /dev/shm may hold files of the container's other users: removed as the namespace's root.
+  const shm = join(store.pods.dir(pod.id), 'shm');
+  if (existsSync(shm)) await store.locked(() => store.ops.remove([shm]));
   // The pod record goes first: the infra container is only removable without its pod.
   await store.locked(async () => store.pods.delete(pod.id));
   if (store.containers.get(pod.infraId)) {
@@ -237,10 +243,12 @@ export async function applyExitPolicy(store: Store, podId: string): Promise<void
 }
 
 /** `run --pod NAME` or `--pod new:NAME`: the pod a new container joins. */
-export async function podForRun(spec: string, storageOpts: string[]): Promise<{ id: string; hostname: string; shared: boolean }> {
+/** With `new:` a `--hostname` is the new pod's (as podman). */
+export async function podForRun(spec: string, storageOpts: string[], hostname?: string): Promise<{ id: string; hostname: string; shared: boolean; share: string[]; created: boolean }> {
   const store = openStore();
-  const pod = spec.startsWith('new:') ? await podCreate({ name: spec.slice(4), publish: [], labels: {}, storageOpts }, store) : findPod(store, spec);
-  return { id: pod.id, hostname: pod.hostname, shared: !!pod.infraId };
+  const created = spec.startsWith('new:');
+  const pod = created ? await podCreate({ name: spec.slice(4), hostname, publish: [], labels: {}, storageOpts }, store) : findPod(store, spec);
+  return { id: pod.id, hostname: pod.hostname, shared: !!pod.infraId, share: pod.share, created };
 }
 
 /** `pod kill [-s SIG]`: the signal to every running container of the pod, the infra included. */

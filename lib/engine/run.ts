@@ -1,7 +1,7 @@
 // `tspod run` and `create`: resolve the image, create the container record
 // (with its launch plan) and writable layer, then launch it through
 // tspod-launch, attached (tspod is the parent) or under tspod-monitor (-d).
-import { accessSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, isAbsolute, posix, resolve as resolvePath } from 'node:path';
 import { helperPath, packageRoot } from '../config/paths.js';
 import { spawnSync } from 'node:child_process';
@@ -94,7 +94,7 @@ export interface RunOptions {
   /** --pod NAME|new:NAME as given */
   podSpec?: string;
   /** a pod member: the pod's id and hostname; with `shared` (a pod with an infra) the network, IPC and UTS namespaces are the pod's */
-  pod?: { id: string; hostname: string; shared: boolean };
+  pod?: { id: string; hostname: string; shared: boolean; share?: string[]; created?: boolean };
   /** a pod's infra: an empty root with tspod-init -P holding the namespaces, instead of an image */
   infraFor?: { podId: string; rootfs: string };
   /** --label KEY=VALUE (KEY alone: an empty value) */
@@ -509,6 +509,11 @@ export function parseCgroups(v: string | undefined): void {
   throw new TspodError(`invalid --cgroups "${v}": use enabled, disabled, no-conmon or split`);
 }
 
+/** Does the pod a new container joins share this namespace with it (a pod with an infra; podman's default ipc, net, uts)? */
+function podShares(pod: RunOptions['pod'], ns: string): boolean {
+  return !!pod?.shared && (pod.share ?? ['ipc', 'net', 'uts']).includes(ns);
+}
+
 export async function createContainer(store: Store, opts: RunOptions): Promise<ContainerRecord> {
   if (opts.initCtr !== undefined) {
     if (!opts.podSpec && !opts.pod) throw new TspodError('must specify pod value with init-ctr');
@@ -516,7 +521,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   }
   if (opts.podSpec && !opts.pod) {
     const { podForRun } = await import('./pods.js');
-    opts = { ...opts, pod: await podForRun(opts.podSpec, opts.storageOpts) };
+    opts = { ...opts, pod: await podForRun(opts.podSpec, opts.storageOpts, opts.hostname) };
   }
   // a pod's container flags (pod create -v, --device, --dns, ...) come first, the container's own after
   const podDefaults = opts.pod && !opts.infraFor ? store.pods.get(opts.pod.id)?.memberDefaults : undefined;
@@ -564,7 +569,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (restart.name !== 'no' && !opts.detach) throw new TspodError('--restart applies to detached containers: add -d');
   const addHosts = (opts.addHost ?? []).map(parseAddHost);
   if (opts.noHosts && addHosts.length) throw new TspodError('--no-hosts and --add-host cannot be set together');
-  const dns = parseDns(opts.dns ?? [], opts.dnsSearch ?? [], opts.dnsOption ?? [], opts.pod?.shared ? 'slirp4netns' : opts.network);
+  const dns = parseDns(opts.dns ?? [], opts.dnsSearch ?? [], opts.dnsOption ?? [], podShares(opts.pod, 'net') ? 'slirp4netns' : opts.network);
   const fromMountFlag = mountFlagMounts(opts.mount ?? []);
   let parsedMounts = [...opts.volumes.map(parseVolume), ...fromMountFlag.mounts];
   if (opts.volumesFrom?.length) {
@@ -572,7 +577,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     parsedMounts.push(...volumesFromMounts(opts.volumesFrom, (ref) => findContainerIn(store, ref)));
   }
   if (opts.user !== undefined) checkUserIds(opts.user);
-  const tmpfs = [...opts.tmpfs.map(parseTmpfs), ...fromMountFlag.tmpfs];
+  // The same tmpfs given twice is one mount, as podman (different ones at one place are refused below).
+  const tmpfs = [...opts.tmpfs.map(parseTmpfs), ...fromMountFlag.tmpfs].filter((t, i, all) => all.findIndex((u) => JSON.stringify(u) === JSON.stringify(t)) === i);
   parsedMounts = uniqueDestinations(parsedMounts, tmpfs.map((t) => t.destination));
   const annotations = parseAnnotations(opts.annotation ?? []);
   const exposed = parseExpose(opts.expose ?? []);
@@ -635,8 +641,11 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     }
   }
   const shared = !!opts.pod?.shared;
-  if (shared && netSpec.mode === 'bridge') throw new TspodError('a container in a pod shares the pod\'s network: give --network to `tspod pod create`');
-  if (shared && (ports.length || opts.publishAll)) throw new TspodError('a container in a pod shares the pod\'s network: publish ports on the pod (`tspod pod create -p ...`)');
+  const sharedNet = podShares(opts.pod, 'net');
+  const sharedUts = podShares(opts.pod, 'uts');
+  if (sharedUts && opts.hostname !== undefined && !opts.pod?.created) throw new TspodError('invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration');
+  if (sharedNet && netSpec.mode === 'bridge') throw new TspodError('a container in a pod shares the pod\'s network: give --network to `tspod pod create`');
+  if (sharedNet && (ports.length || opts.publishAll)) throw new TspodError('a container in a pod shares the pod\'s network: publish ports on the pod (`tspod pod create -p ...`)');
   const rootfs = opts.rootfs ? parseRootfs(opts.image) : undefined;
   const image = opts.infraFor
     ? { id: '', names: ['tspod-infra'], chainIds: [] as string[] }
@@ -722,7 +731,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       },
       state: { status: 'created' },
     };
-    rec.config.hostname = joinFrom && typeof utsMode === 'object' ? joinFrom.config.hostname : utsMode === 'host' ? hostHostname() : shared ? opts.pod!.hostname : hostname(rec, opts.hostname);
+    rec.config.hostname = joinFrom && typeof utsMode === 'object' ? joinFrom.config.hostname : utsMode === 'host' ? hostHostname() : sharedUts ? opts.pod!.hostname : hostname(rec, opts.hostname);
     if (requires.length) rec.config.requires = requires;
     if (joinFrom) rec.config.joinNamespaces = { container: joinFrom.id, kinds: joinKinds.map(([k]) => k) };
     if (opts.stopTimeout !== undefined) rec.config.stopTimeout = opts.stopTimeout;
@@ -752,7 +761,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { mode: d === 'upper' ? 0o755 : 0o700 });
       writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
       // A pod member's network is the pod's (slirp4netns, held by the infra).
-      const seen = shared ? 'slirp4netns' : network;
+      const seen = sharedNet ? 'slirp4netns' : network;
       if (!opts.noHosts) writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen, addHosts));
       writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen, undefined, dns));
       // on user networks tspod rewrites resolv.conf at each start, unless --dns* fixed it (kept here)
@@ -786,6 +795,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       });
       if (ul.user) rec.config.user = ul.user;
       const readOnlyTmpfs = opts.readOnly && opts.readOnlyTmpfs !== false ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
+      const tmpfsVolume = (m: Mount) => {
+        const v = m.type === 'volume' && m.volume ? store.volumes.get(m.volume) : undefined;
+        return v?.options.type === 'tmpfs' ? v : undefined;
+      };
       const plan: LaunchPlan = {
         mountProgram: ul.mountProgram ?? storage.mountProgram,
         mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
@@ -795,9 +808,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         workDir: join(dir, 'work'),
         mergedDir: join(dir, 'merged'),
         // A pod member joins the infra's network namespace at start (podTarget): no network of its own.
-        network: shared ? 'none' : network,
-        slirpArgs: shared || !slirp.length ? [] : rec.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, rec.id).slirpApi}`] : slirp,
-        ...(netSpec.mode === 'bridge' && !shared ? { netSync: true } : {}),
+        network: sharedNet ? 'none' : network,
+        ...(shared ? { podShare: opts.pod!.share ?? ['ipc', 'net', 'uts'] } : {}),
+        slirpArgs: sharedNet || !slirp.length ? [] : rec.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, rec.id).slirpApi}`] : slirp,
+        ...(netSpec.mode === 'bridge' && !sharedNet ? { netSync: true } : {}),
         slirpLog: join(dir, 'userdata', 'slirp4netns.log'),
         hostname: rec.config.hostname,
         user: rec.config.user,
@@ -813,11 +827,12 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
           // --chrootdirs: tspod's /etc files in each chroot too
           ...chrootdirs.flatMap((d) => ['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: posix.join(d, 'etc', f), readonly: false }))),
           ...devices.map((d) => ({ source: d.host, destination: d.container, readonly: !d.write })),
-          ...mounts.map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
+          ...mounts.filter((m) => !tmpfsVolume(m)).map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
           // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.
           ...(opts.privileged ? hostDevices().slice(0, 200).map((d) => ({ source: d, destination: d, readonly: false })) : []),
         ],
-        tmpfs: [...tmpfs, ...readOnlyTmpfs],
+        // A `volume create -o type=tmpfs` volume is a fresh tmpfs in each container (its -o o= options), as podman.
+        tmpfs: [...tmpfs, ...readOnlyTmpfs, ...mounts.filter(tmpfsVolume).map((m) => parseTmpfs(`${m.destination}:${[...(tmpfsVolume(m)!.options.o ?? '').split(','), ...(m.readonly ? ['ro'] : [])].filter(Boolean).join(',')}`))],
         readOnly: opts.readOnly,
         tty: opts.tty,
         init: opts.init || !!opts.infraFor,
@@ -940,7 +955,18 @@ async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPla
       if (existsSync(from) && existsSync(to)) writeFileSync(to, readFileSync(from));
     }
   }
-  return { ...plan, podTarget };
+  // Sharing the pod's IPC namespace is sharing a /dev/shm too (as podman): the pod's directory, bound
+  // over each member's own (a mount of the infra's own namespace cannot be bound into another).
+  let shm: LaunchPlan['binds'] = [];
+  if ((plan.podShare ?? ['ipc']).includes('ipc') && !plan.binds.some((b) => b.destination === '/dev/shm')) {
+    const dir = join(store.pods.dir(record.config.pod), 'shm');
+    if (!existsSync(dir)) {
+      mkdirSync(dir);
+      chmodSync(dir, 0o1777);
+    }
+    shm = [{ source: dir, destination: '/dev/shm', readonly: false }];
+  }
+  return { ...plan, podTarget, binds: [...plan.binds, ...shm] };
 }
 
 /** Run in the foreground: tspod is the container's parent until it exits. */
@@ -981,6 +1007,11 @@ export async function startAttached(store: Store, record: ContainerRecord, io: {
     } else {
       record.state = { ...record.state, status: 'exited', exitCode, pid: undefined, finishedAt: new Date().toISOString() };
       store.containers.save(record);
+    }
+    // A foreground member's exit counts for its pod's --exit-policy as a detached one's (the monitor's cleanup).
+    if (record.config.pod) {
+      const { applyExitPolicy } = await import('./pods.js');
+      await applyExitPolicy(store, record.config.pod).catch(() => undefined);
     }
   }
 }

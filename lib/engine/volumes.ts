@@ -1,11 +1,11 @@
 // Named and anonymous volumes: create, list, inspect, remove, prune, export and import,
 // and how `run -v NAME:/path` and `--mount type=volume` turn a volume into a container mount.
 import { randomBytes } from '../util/builtins.js';
-import { chmodSync, createWriteStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, lstatSync, statSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { join, posix } from 'node:path';
-import { checkMountDestination } from '../runtime/mounts.js';
-import { runInUserns } from '../runtime/userns.js';
+import { checkMountDestination, parseTmpfs } from '../runtime/mounts.js';
+import { insideUserNamespace, runInUserns } from '../runtime/userns.js';
 import type { ContainerRecord, Mount } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import { volumeNamePattern, type VolumeRecord } from '../storage/volumes.js';
@@ -56,11 +56,25 @@ function checkOptions(options: Record<string, string>): void {
     if ((key === 'uid' || key === 'gid') && !/^\d+$/.test(v)) throw new TspodError(`cannot convert ${k} ${v} to integer: invalid argument`);
   }
   const type = options.type;
-  if ((type === 'none' || type === 'bind') && !(options.o ?? '').split(',').some((o) => o === 'bind' || o === 'rbind')) {
+  // type=bind binds DEVICE; type=none mounts a device, which rootless is only possible as a bind (o=bind).
+  if (type === 'none' && !(options.o ?? '').split(',').some((o) => o === 'bind' || o === 'rbind')) {
     throw new TspodError(`volume type "${type}" with device=${options.device ?? '(none)'} needs o=bind: rootless, tspod can only bind a host directory, not mount a device`);
   }
   if ((type === 'none' || type === 'bind') && !options.device?.startsWith('/')) {
     throw new TspodError('a bind volume needs device=/absolute/host/path');
+  }
+  if (type !== 'tmpfs' && options.device !== undefined) {
+    // podman stats the device at create: a missing one is refused then, not at the first run.
+    try {
+      statSync(options.device);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new TspodError(`invalid volume option device for driver 'local': stat ${options.device}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.code === 'EACCES' ? 'permission denied' : e.message}`);
+    }
+  }
+  if (type === 'tmpfs') {
+    // Its o= options are the tmpfs's own (size=, mode=, uid=, ...): checked now, used at each run.
+    parseTmpfs(`/volume${options.o ? `:${options.o}` : ''}`);
   }
 }
 
@@ -104,7 +118,7 @@ function report(store: Store, v: VolumeRecord, users: ContainerRecord[]): Volume
     Name: v.name, Driver: v.driver, Mountpoint: store.volumes.dataDir(v.name), CreatedAt: v.created, Labels: v.labels,
     Scope: 'local', Options: v.options,
     MountCount: users.map((c) => liveState(c, store)).filter((c) => c.state.status === 'running').length,
-    NeedsCopyUp: v.needsCopyUp, NeedsChown: true, ...(v.anonymous ? { Anonymous: true } : {}),
+    NeedsCopyUp: v.needsCopyUp, NeedsChown: v.needsChown !== false, ...(v.anonymous ? { Anonymous: true } : {}),
     Containers: users.map((c) => c.id),
   };
 }
@@ -137,7 +151,8 @@ function matches(r: VolumeReport, f: VolumeFilter): boolean {
     return eq < 0 ? spec in r.Labels : r.Labels[spec.slice(0, eq)] === spec.slice(eq + 1);
   };
   switch (f.key) {
-    case 'name': return r.Name.includes(f.value) || regexpMatch(f.value, r.Name);
+    // podman matches the name as an unanchored regular expression (volume_1* finds volume_2_x too).
+    case 'name': return regexpMatch(f.value, r.Name);
     case 'label': return label(f.value);
     case 'label!': return !label(f.value);
     case 'driver': return r.Driver === f.value;
@@ -151,9 +166,9 @@ function matches(r: VolumeReport, f: VolumeFilter): boolean {
 
 function regexpMatch(pattern: string, s: string): boolean {
   try {
-    return new RegExp(`^(?:${pattern})$`).test(s);
+    return new RegExp(pattern).test(s);
   } catch {
-    return false;
+    return s.includes(pattern);
   }
 }
 
@@ -188,6 +203,14 @@ export function volumeInspect(names: string[], all = false, store: Store = openS
     else errors.push(`inspecting object: no such volume ${n}`);
   }
   return { reports, errors };
+}
+
+/** `volume mount NAME`: a local volume's files are a directory of the store, owned by the user's
+ * user namespace: as podman, only inside `tspod unshare`, where that path is its mount point. */
+export function volumeMount(name: string, store: Store = openStore()): string {
+  if (!insideUserNamespace()) throw new TspodError('cannot run command "tspod volume mount" in rootless mode, must execute `tspod unshare` first');
+  const v = volumeFind(store, name);
+  return v.options.device && v.options.type !== 'tmpfs' ? v.options.device : store.volumes.dataDir(v.name);
 }
 
 export function volumeExists(name: string, store: Store = openStore()): boolean {
@@ -234,9 +257,15 @@ async function removeVolumeFiles(store: Store, name: string): Promise<void> {
   await store.locked(() => store.ops.remove([store.volumes.dir(name)]));
 }
 
-/** Remove the volumes no container names (matching the filters); returns their names. */
-export async function volumePrune(filters: string[] = [], store: Store = openStore()): Promise<string[]> {
-  const unused = volumeList(filters, store).filter((r) => (r.Containers ?? []).length === 0);
+/** The volumes no container names (matching the filters): what `volume prune` would remove. */
+export function volumePruneList(filters: string[] = [], store: Store = openStore()): string[] {
+  return volumeList(filters, store).filter((r) => (r.Containers ?? []).length === 0).map((r) => r.Name);
+}
+
+/** Remove the volumes no container names (matching the filters, and among `only` when given: those
+ * the user confirmed); returns their names. */
+export async function volumePrune(filters: string[] = [], store: Store = openStore(), only?: string[]): Promise<string[]> {
+  const unused = volumeList(filters, store).filter((r) => (r.Containers ?? []).length === 0 && (!only || only.includes(r.Name)));
   for (const r of unused) await removeVolumeFiles(store, r.Name);
   return unused.map((r) => r.Name);
 }
@@ -296,25 +325,33 @@ export async function resolveVolumeMounts(store: Store, mounts: Mount[], imageVo
   return out;
 }
 
-/** Before a start: volumes still marked for copy-up and empty get the image's content at their mount
- * point (owners and modes kept, read as the namespace's root). A mount point that passes through a
- * symlink in the image is not copied from: the copy must never leave the image's own files. */
+/** Before a start: volumes still marked for copy-up get the image's content at their mount point
+ * (owners and modes kept, read as the namespace's root) when they are empty. As podman, the mark
+ * stays until a mount point with content is met (an empty or missing one leaves it), and a volume
+ * that has files of its own by then is left as it is. A mount point that passes through a symlink
+ * in the image is not copied from: the copy must never leave the image's own files. */
 export async function copyUpVolumes(store: Store, rec: ContainerRecord, lowerDirs: string[]): Promise<void> {
   for (const m of rec.config.mounts) {
-    if (m.type !== 'volume' || !m.volume || m.noCopy) continue;
+    if (m.type !== 'volume' || !m.volume) continue;
     const v = store.volumes.get(m.volume);
-    if (!v?.needsCopyUp || v.options.device) continue;
-    if (volumeIsEmpty(store, v.name) && lowerDirs.length && !throughSymlink(lowerDirs, m.destination)) {
-      const r = await runInUserns(['unshare', '-m', '--propagation', 'private', 'sh', '-c',
-        // overlay needs two lower layers when it has no upper one: a single layer is read directly.
-        'set -e; case "$1" in *:*) m=$(mktemp -d); trap \'umount "$m" 2>/dev/null; rmdir "$m"\' EXIT; mount -t overlay overlay -o "ro,userxattr,lowerdir=$1" "$m";; *) m=$1;; esac; '
-        // Copied into a fresh directory that replaces the data directory only if that is still empty
-        // (rmdir): a container sharing the volume cannot steer the copy through a symlink of its own.
-        + 'if [ -d "$m$2" ] && [ ! -L "$m$2" ]; then t=$(mktemp -d "$3.copyup.XXXXXX"); cp -a --no-dereference "$m$2/." "$t/"; '
-        + 'if rmdir "$3" 2>/dev/null; then mv -T "$t" "$3"; else rm -rf "$t"; fi; fi', 'copy-up', lowerDirs.join(':'), m.destination, store.volumes.dataDir(v.name)]);
-      if (r.exitCode !== 0) throw new TspodError(`copying the image's ${m.destination} into volume ${v.name}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
-    }
-    store.volumes.save({ ...v, needsCopyUp: false });
+    if (!v) continue;
+    // The first use settles the ownership (podman's NeedsChown).
+    if (v.needsChown !== false) store.volumes.save({ ...v, needsChown: false });
+    if (m.noCopy || !v.needsCopyUp || v.options.device) continue;
+    if (!lowerDirs.length || throughSymlink(lowerDirs, m.destination)) continue;
+    const r = await runInUserns(['unshare', '-m', '--propagation', 'private', 'sh', '-c',
+      // overlay needs two lower layers when it has no upper one: a single layer is read directly.
+      'set -e; case "$1" in *:*) m=$(mktemp -d); trap \'umount "$m" 2>/dev/null; rmdir "$m"\' EXIT; mount -t overlay overlay -o "ro,userxattr,lowerdir=$1" "$m";; *) m=$1;; esac; '
+      // Exit 3: nothing at the mount point to copy (the volume keeps its mark).
+      + 'if [ ! -d "$m$2" ] || [ -L "$m$2" ] || [ -z "$(ls -A "$m$2")" ]; then exit 3; fi; '
+      // Copied into a fresh directory that replaces the data directory only if that is still empty
+      // (rmdir): a container sharing the volume cannot steer the copy through a symlink of its own.
+      + 'if [ "$4" = copy ]; then t=$(mktemp -d "$3.copyup.XXXXXX"); cp -a --no-dereference "$m$2/." "$t/"; '
+      + 'if rmdir "$3" 2>/dev/null; then mv -T "$t" "$3"; else rm -rf "$t"; fi; fi', 'copy-up', lowerDirs.join(':'), m.destination, store.volumes.dataDir(v.name),
+      volumeIsEmpty(store, v.name) ? 'copy' : 'check']);
+    if (r.exitCode === 3) continue;
+    if (r.exitCode !== 0) throw new TspodError(`copying the image's ${m.destination} into volume ${v.name}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+    store.volumes.save({ ...(store.volumes.get(v.name) ?? v), needsCopyUp: false });
   }
 }
 

@@ -57,6 +57,8 @@ export interface LaunchPlan {
   keepGroups?: boolean;
   /** a pod member: the infra process whose user, net, ipc and uts namespaces it joins (set at each start) */
   podTarget?: number;
+  /** the namespaces of the infra a pod member joins (net, ipc, uts, pid, cgroup); absent: net, ipc, uts */
+  podShare?: string[];
   /** --pid/--ipc/--uts host: namespaces not unshared */
   shareHost?: Array<'pid' | 'ipc' | 'uts'>;
   /** --cgroupns private: a cgroup namespace of its own */
@@ -141,6 +143,7 @@ export function planLines(p: LaunchPlan): string[][] {
   if (p.keepGroups) lines.push(['keep_groups', '1']);
   if (p.init) lines.push(['init', helperPath('tspod-init')]);
   if (p.podTarget) lines.push(['pod_target', String(p.podTarget)]);
+  if (p.podTarget && p.podShare) for (const ns of p.podShare.length ? p.podShare : ['none']) lines.push(['pod_share', ns]);
   for (const n of p.shareHost ?? []) lines.push(['share_host', n]);
   if (p.cgroupns) lines.push(['cgroupns', p.cgroupns]);
   for (const [k, v] of p.sysctls ?? []) lines.push(['sysctl', k, v]);

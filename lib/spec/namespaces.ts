@@ -43,3 +43,22 @@ export function parseSysctls(specs: string[], ns: { hostNetwork: boolean; hostIp
   }
   return [...out];
 }
+
+/** The namespaces a pod shares unless `--share` says otherwise (podman's default). */
+export const defaultPodShare = ['ipc', 'net', 'uts'];
+
+/** `pod create --share LIST` as podman reads it: `none` (or empty) shares nothing; a first item
+ * `+NS` adds to the default set; otherwise the list replaces it. */
+export function parsePodShare(v: string | undefined): string[] {
+  if (v === undefined) return [...defaultPodShare];
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const add = items[0]?.startsWith('+') ?? false;
+  if (add) items[0] = items[0]!.slice(1);
+  const out = add ? [...defaultPodShare] : [];
+  for (const ns of items) {
+    if (ns === 'none' && !add) continue;
+    if (!['cgroup', 'ipc', 'net', 'pid', 'uts'].includes(ns)) throw new TspodError(`invalid kernel namespace to share: ${ns}. Options are: cgroup, ipc, net, pid, uts or none`);
+    if (!out.includes(ns)) out.push(ns);
+  }
+  return out;
+}

@@ -17,6 +17,8 @@ export interface VolumeRecord {
   anonymous: boolean;
   /** the image content under the mount point is copied in at the first mount, while this is set */
   needsCopyUp: boolean;
+  /** false once a container has used it (podman's NeedsChown); absent in older records: true */
+  needsChown?: boolean;
 }
 
 export const volumeNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;

@@ -31,16 +31,16 @@ describe('pods', () => {
     const ps = await tspod(['ps', '--pod', '--filter', 'pod=p1', '--format', '{{.Names}} {{.PodName}}']);
     expect(ps.stdout.split('\n').sort()).toEqual([`${create.stdout.slice(0, 12)}-infra p1`, 'p1-srv p1']);
     const inspect = JSON.parse((await tspod(['pod', 'inspect', 'p1'])).stdout);
-    expect(inspect).toMatchObject({ Name: 'p1', Hostname: 'podhost', State: 'Running', SharedNamespaces: ['net', 'ipc', 'uts'], NumContainers: 2 });
+    expect(inspect).toMatchObject({ Name: 'p1', Hostname: 'podhost', State: 'Running', SharedNamespaces: ['ipc', 'net', 'uts'], NumContainers: 2 });
     expect(inspect.InfraContainerID).toMatch(/^[0-9a-f]{64}$/);
     const infraRm = await tspod(['rm', '-f', inspect.InfraContainerID]);
     expect(infraRm.stderr).toContain('is the infra container of pod p1');
 
-    expect((await tspod(['pod', 'stop', '-t', '1', 'p1'])).exitCode).toBe(0);
-    expect((await tspod(['ps', '-a', '--filter', 'pod=p1', '--format', '{{.State}}'])).stdout.split('\n')).toEqual(['exited', 'exited']);
     const refused = await tspod(['pod', 'rm', 'p1']);
     expect(refused.exitCode).toBe(125);
-    expect(refused.stderr).toContain('remove them first or use -f');
+    expect(refused.stderr).toContain('has running containers');
+    expect((await tspod(['pod', 'stop', '-t', '1', 'p1'])).exitCode).toBe(0);
+    expect((await tspod(['ps', '-a', '--filter', 'pod=p1', '--format', '{{.State}}'])).stdout.split('\n')).toEqual(['exited', 'exited']);
     // Started again as a whole, then removed running.
     expect((await tspod(['pod', 'start', 'p1'])).exitCode).toBe(0);
     expect(await waitFor(async () => (await client()).stdout === 'podhost\nserved-in-pod', 10_000)).toBe(true);
@@ -62,7 +62,7 @@ describe('pods', () => {
     expect(await waitFor(async () => JSON.parse((await tspod(['pod', 'inspect', 'p3'])).stdout).State === 'Exited', 15_000)).toBe(true);
     expect((await tspod(['pod', 'rm', '-f', '--pod-id-file', idFile])).exitCode).toBe(0);
     expect((await tspod(['pod', 'rm', '--ignore', '--pod-id-file', idFile])).exitCode).toBe(0);
-    expect((await tspod(['pod', 'create', '--exit-policy', 'sometimes'])).stderr).toContain('invalid --exit-policy');
+    expect((await tspod(['pod', 'create', '--exit-policy', 'sometimes'])).stderr).toContain('running pod create option: invalid pod exit policy: "sometimes"');
   });
 
   it('pod top, logs, kill, restart and prune work on every container of the pod', async () => {
@@ -107,7 +107,7 @@ describe('pods', () => {
     expect(ports.stderr).toContain('publish ports on the pod');
     const unknown = await tspod(['run', '--rm', '--pod', 'no-such-pod', 'busybox', 'true']);
     expect(unknown.exitCode).toBe(125);
-    expect(unknown.stderr).toContain('no pod with name or ID "no-such-pod"');
+    expect(unknown.stderr).toContain('no pod with name or ID no-such-pod found: no such pod');
     expect((await tspod(['pod', 'rm', '-f', 'p2'])).exitCode).toBe(0);
   });
 });
