@@ -76,6 +76,16 @@ export function positionals(a: Args, verb: string, min: number, max = Infinity, 
   return r;
 }
 
+/** KEY=VALUE flags (--label, --opt) into an object; KEY alone is an empty value. */
+export function keyValues(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of list) {
+    const eq = kv.indexOf('=');
+    out[eq < 0 ? kv : kv.slice(0, eq)] = eq < 0 ? '' : kv.slice(eq + 1);
+  }
+  return out;
+}
+
 /** The registry flags (--tls-verify, --creds, --authfile) as the engine takes them. */
 export function registryOptions(a: Args): { tlsVerify?: boolean; creds?: string; authfile?: string; certDir?: string } {
   return { tlsVerify: a['tls-verify'] as boolean | undefined, creds: a.creds as string | undefined, authfile: a.authfile as string | undefined, certDir: a['cert-dir'] as string | undefined };

@@ -111,3 +111,15 @@ export function printList<T>(rows: T[], format: string | undefined, table: { hea
   }
   out(columns([table.header, ...rows.map(table.row)]));
 }
+
+/** What rm-like verbs (volume rm, network rm) print: each name removed on stdout, each error on
+ * stderr; podman's exit code: 125 for any other failure, else 2 when one is in use, else 1 when
+ * one does not exist, else 0. */
+export function printRemovals(reports: Array<{ name: string; error?: string; exitCode?: number }>): number {
+  for (const r of reports) {
+    if (r.error) process.stderr.write(`Error: ${r.error}\n`);
+    else out(`${r.name}\n`);
+  }
+  const codes = reports.map((r) => (r.error ? r.exitCode ?? 125 : 0));
+  return codes.includes(125) ? 125 : codes.includes(2) ? 2 : codes.includes(1) ? 1 : 0;
+}

@@ -1,17 +1,7 @@
 // `tspod network create|ls|inspect|rm|prune|exists|connect|disconnect|reload`
 import { TspodError } from '../util/errors.js';
-import { type Args, toArray } from './args.js';
-import { printList, renderList } from './format.js';
-
-/** KEY=VALUE flags (--label, --opt) into an object; KEY alone is an empty value. */
-function keyValues(list: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const kv of list) {
-    const eq = kv.indexOf('=');
-    out[eq < 0 ? kv : kv.slice(0, eq)] = eq < 0 ? '' : kv.slice(eq + 1);
-  }
-  return out;
-}
+import { type Args, toArray, keyValues } from './args.js';
+import { printList, renderList, printRemovals } from './format.js';
 
 /** cobra's operand count errors, as podman prints them. */
 function operands(a: Args, min: number, max: number): string[] {
@@ -72,12 +62,7 @@ export async function handler(a: Args): Promise<number | void> {
     case 'rm': {
       operands(a, 1, Infinity);
       const reports = await n.networkRemove(a.operands, { force: Boolean(a.force), time: a.time as number });
-      for (const r of reports) {
-        if (r.error) process.stderr.write(`Error: ${r.error}\n`);
-        else process.stdout.write(`${r.name}\n`);
-      }
-      const codes = reports.map((r) => (r.error ? r.exitCode ?? 125 : 0));
-      return codes.includes(125) ? 125 : codes.includes(2) ? 2 : codes.includes(1) ? 1 : 0;
+      return printRemovals(reports);
     }
     case 'prune': {
       if (!a.force) {

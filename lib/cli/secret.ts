@@ -1,18 +1,9 @@
 // `tspod secret create|ls|inspect|rm`
 import { readFileSync } from 'node:fs';
 import { TspodError } from '../util/errors.js';
-import { type Args, toArray } from './args.js';
+import { type Args, toArray, keyValues } from './args.js';
 import { renderList } from './format.js';
 import { ago } from '../util/human.js';
-
-function keyValues(list: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const kv of list) {
-    const eq = kv.indexOf('=');
-    out[eq < 0 ? kv : kv.slice(0, eq)] = eq < 0 ? '' : kv.slice(eq + 1);
-  }
-  return out;
-}
 
 /** Go's time.Time String(): 2026-11-29 12:22:54.621656321 +0000 UTC */
 function goTime(iso: string): string {

@@ -1,18 +1,8 @@
 // `tspod volume create|ls|inspect|rm|prune|exists|export|import|mount|unmount`
 import { closeSync, openSync } from 'node:fs';
 import { TspodError } from '../util/errors.js';
-import { type Args, positionals, toArray } from './args.js';
-import { printList, renderList } from './format.js';
-
-/** KEY=VALUE flags (--label, --opt) into an object; KEY alone is an empty value. */
-function keyValues(list: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const kv of list) {
-    const eq = kv.indexOf('=');
-    out[eq < 0 ? kv : kv.slice(0, eq)] = eq < 0 ? '' : kv.slice(eq + 1);
-  }
-  return out;
-}
+import { type Args, positionals, toArray, keyValues } from './args.js';
+import { printList, renderList, printRemovals } from './format.js';
 
 /** One line from stdin ('' at its end). */
 function readLine(): Promise<string> {
@@ -65,14 +55,7 @@ export async function handler(a: Args): Promise<number | void> {
       if (!a.all && !a.operands.length) throw new TspodError('tspod volume rm needs at least one volume name, or --all');
       const reports = await v.volumeRemove(a.operands, { force: Boolean(a.force), all: Boolean(a.all) });
       // With --force a missing volume is no error (podman prints nothing for it).
-      const shown = reports.filter((r) => !(a.force && r.exitCode === 1));
-      for (const r of shown) {
-        if (r.error) process.stderr.write(`Error: ${r.error}\n`);
-        else process.stdout.write(`${r.name}\n`);
-      }
-      // podman: 125 for any other failure, else 2 when a volume is in use, else 1 when one does not exist
-      const codes = shown.map((r) => (r.error ? r.exitCode ?? 125 : 0));
-      return codes.includes(125) ? 125 : codes.includes(2) ? 2 : codes.includes(1) ? 1 : 0;
+      return printRemovals(reports.filter((r) => !(a.force && r.exitCode === 1)));
     }
     case 'prune': {
       const filters = toArray(a.filter);

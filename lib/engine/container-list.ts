@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ContainerRecord, ContainerSummary } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
+import { nameRegExp } from '../util/filters.js';
 import { processAlive, processStartTime, readExit } from './container-state.js';
 import { openStore } from './store.js';
 import { containerHealth } from './health.js';
@@ -84,12 +85,7 @@ export function parseFilters(specs: string[], podIds: (ref: string) => string[] 
         return { key, match: (c) => c.state.status === 'exited' && (c.state.exitCode ?? -1) === Number(value) };
       }
       case 'name': {
-        let re: RegExp;
-        try {
-          re = new RegExp(value);
-        } catch {
-          throw new TspodError(`invalid filter name="${value}": not a regular expression`);
-        }
+        const re = nameRegExp(value);
         return { key, match: (c) => re.test(c.name) };
       }
       case 'id':

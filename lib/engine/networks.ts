@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { UsernsRef } from '../network/netns.js';
 import type { ContainerRecord, NetworkAttachment, PortSpec } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
+import { labelMatch, nameRegExp, untilTime } from '../util/filters.js';
 import { TspodError } from '../util/errors.js';
 import { findContainerIn, liveState } from './containers.js';
 import { openStore } from './store.js';
@@ -184,20 +185,6 @@ interface NetworkFilter {
   match(n: NetworkRecord, users: number): boolean;
 }
 
-function labelMatch(labels: Record<string, string> | undefined, spec: string): boolean {
-  const eq = spec.indexOf('=');
-  return eq < 0 ? spec in (labels ?? {}) : labels?.[spec.slice(0, eq)] === spec.slice(eq + 1);
-}
-
-function untilTime(v: string): number {
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const d = /^(\d+)(s|m|h)$/.exec(v);
-  if (d) return Date.now() - Number(d[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[d[2] as 's' | 'm' | 'h'];
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new TspodError(`invalid until filter "${v}": use a timestamp, seconds since the epoch or a duration like 10m`);
-  return t;
-}
-
 /** podman's network filters: one key's values OR-ed, different keys AND-ed. */
 export function parseNetworkFilters(specs: string[], allowed: string[]): NetworkFilter[] {
   const one = specs.map((spec): NetworkFilter => {
@@ -207,12 +194,7 @@ export function parseNetworkFilters(specs: string[], allowed: string[]): Network
     if (!allowed.includes(key)) throw new TspodError(`invalid filter "${key}"`);
     switch (key) {
       case 'name': {
-        let re: RegExp;
-        try {
-          re = new RegExp(value);
-        } catch {
-          throw new TspodError(`invalid filter name="${value}": not a regular expression`);
-        }
+        const re = nameRegExp(value);
         return { key, match: (n) => re.test(n.name) };
       }
       case 'id': return { key, match: (n) => n.id.startsWith(value) };

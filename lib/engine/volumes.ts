@@ -9,6 +9,7 @@ import { insideUserNamespace, runInUserns } from '../runtime/userns.js';
 import type { ContainerRecord, Mount } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import { volumeNamePattern, type VolumeRecord } from '../storage/volumes.js';
+import { labelMatch, untilTime } from '../util/filters.js';
 import { TspodError } from '../util/errors.js';
 import { liveState } from './containers.js';
 import { openStore } from './store.js';
@@ -146,10 +147,7 @@ export function parseVolumeFilters(filters: string[]): VolumeFilter[] {
 }
 
 function matches(r: VolumeReport, f: VolumeFilter): boolean {
-  const label = (spec: string) => {
-    const eq = spec.indexOf('=');
-    return eq < 0 ? spec in r.Labels : r.Labels[spec.slice(0, eq)] === spec.slice(eq + 1);
-  };
+  const label = (spec: string) => labelMatch(r.Labels, spec);
   switch (f.key) {
     // podman matches the name as an unanchored regular expression (volume_1* finds volume_2_x too).
     case 'name': return regexpMatch(f.value, r.Name);
@@ -170,15 +168,6 @@ function regexpMatch(pattern: string, s: string): boolean {
   } catch {
     return s.includes(pattern);
   }
-}
-
-function untilTime(v: string): number {
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const d = /^(\d+)(s|m|h)$/.exec(v);
-  if (d) return Date.now() - Number(d[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[d[2] as 's' | 'm' | 'h'];
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new TspodError(`invalid until filter "${v}": use a timestamp, seconds since the epoch or a duration like 10m`);
-  return t;
 }
 
 /** Every volume, filters joined as podman joins them: the same key ORs, different keys AND. */
