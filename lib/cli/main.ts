@@ -35,6 +35,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
   exec: async () => (await import('./exec.js')).handler,
   inspect: async () => (await import('./inspect.js')).handler,
   'container exists': async () => (await import('./inspect.js')).exists,
+  'container clone': async () => (await import('./clone.js')).handler,
   'image exists': async () => (await import('./inspect.js')).exists,
   ps: async () => (await import('./ps.js')).handler,
   rm: async () => (await import('./rm.js')).handler,

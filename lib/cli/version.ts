@@ -4,7 +4,7 @@ import { renderObject } from './format.js';
 import { out } from './out.js';
 
 export async function handler(a: Args): Promise<void> {
-  const { versionInfo } = await import('../engine/system.js');
+  const { versionInfo } = await import('../engine/version.js');
   const v = versionInfo();
   const format = a.format as string | undefined;
   if (format === 'json') out(JSON.stringify({ Client: v }, null, 2) + '\n');

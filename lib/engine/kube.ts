@@ -14,7 +14,7 @@ import { findContainer, liveState } from './containers.js';
 import { findPod, podCreate, podMembers, podRemove, plainRunOptions } from './pods.js';
 import { createContainer, startDetached } from './run.js';
 import { openStore } from './store.js';
-import { packageVersion } from './system.js';
+import { packageVersion } from './version.js';
 
 /** What a container adds to its image: env, working dir and mounts the user gave. */
 function kubeContainer(store: Store, rec: ContainerRecord, podName?: string): KubeContainerIn {

@@ -10,6 +10,9 @@ import { currentIdMappings, checkIdMapTool } from '../runtime/idmap.js';
 import { runInUserns } from '../runtime/userns.js';
 import { defaultProfilePath, seccompAvailable } from '../runtime/seccomp.js';
 import { openStore } from './store.js';
+import { packageVersion, versionInfo } from './version.js';
+
+export { packageVersion, versionInfo };
 import { TspodError } from '../util/errors.js';
 import { liveState } from './containers.js';
 import { containerProcesses, killProcesses } from './container-state.js';
@@ -30,9 +33,6 @@ function readTrim(path: string): string | undefined {
   }
 }
 
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
-}
 
 export type CgroupLayout = 'v2' | 'hybrid' | 'v1' | 'none';
 
@@ -227,9 +227,6 @@ export async function systemInfo(): Promise<Record<string, unknown>> {
   };
 }
 
-export function versionInfo(): Record<string, string> {
-  return { Version: packageVersion(), NodeVersion: process.version, OsArch: `linux/${arch() === 'x64' ? 'amd64' : arch()}` };
-}
 
 /** `system reset`: every container (stopped first), image and layer of this user's tspod. */
 export async function systemReset(): Promise<void> {

@@ -6,7 +6,7 @@ import { TspodError } from '../util/errors.js';
 import { containerFiles } from './container-state.js';
 import { findContainer } from './containers.js';
 import { openStore } from './store.js';
-import { packageVersion } from './system.js';
+import { packageVersion } from './version.js';
 
 export type GenerateOptions = Omit<UnitOptions, 'tspod' | 'version' | 'now'>;
 

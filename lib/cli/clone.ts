@@ -1,0 +1,66 @@
+// `tspod container clone [options] CONTAINER [NAME] [IMAGE]`: a new container made as the
+// original was (its create command line, kept in its record, read again through run's flag
+// table), with a new name, the resource flags and --pod given here over it.
+import { TspodError } from '../util/errors.js';
+import { type Args, parseFlags } from './args.js';
+import { commandRows, commands } from './flags.js';
+import { toRunOptions } from './run.js';
+import { out } from './out.js';
+
+/** The flags of clone that replace the original's (podman's clone takes these). */
+const overriding = ['blkio-weight', 'blkio-weight-device', 'cpu-period', 'cpu-quota', 'cpu-rt-period', 'cpu-rt-runtime', 'cpu-shares', 'cpus',
+  'cpuset-cpus', 'cpuset-mems', 'device-read-bps', 'device-write-bps', 'memory', 'memory-reservation', 'memory-swap', 'memory-swappiness', 'pod'];
+/** Options of the original that cannot be taken twice: a second container would fight over them. */
+const dropped = new Set(['name', 'replace', 'cidfile', 'pidfile', 'conmon-pidfile', 'pod-id-file', 'detach', 'rm']);
+
+export async function handler(a: Args): Promise<number> {
+  const [ref, newName, newImage] = a.operands;
+  if (!ref) throw new TspodError('requires at least 1 arg(s), only received 0');
+  const { openStore } = await import('../engine/store.js');
+  const { findContainerIn, liveState } = await import('../engine/container-list.js');
+  const store = openStore();
+  const orig = findContainerIn(store, ref);
+  // Checked before anything is made: a clone must not be left behind by a refused --destroy.
+  if (a.destroy && !a.force && liveState(orig, store).state.status === 'running') {
+    throw new TspodError(`cannot remove container ${orig.id} as it is running - running or paused containers cannot be removed without force: container state improper`, 2);
+  }
+  const cmd = orig.config.createCommand;
+  if (!cmd) throw new TspodError(`${orig.name}: its record keeps no create command (a pod's infra, or made by play kube), so it cannot be cloned`);
+  // The original's options, read as `tspod create` reads them, minus the ones a clone cannot share.
+  const spec = commands.run!;
+  const parsed = parseFlags([...cmd.options, '--', ...cmd.operands], commandRows(spec), 'run', false);
+  const values: Args = { ...parsed.values, command: 'create', operands: parsed.operands };
+  for (const k of dropped) delete values[k];
+  // What clone was given replaces the original's.
+  for (const k of overriding) if (given(a, k)) values[k] = a[k];
+  const opts = toRunOptions(values, 'create');
+  const name = newName ?? (a.name as string | undefined) ?? freeName(store, `${orig.name}-clone`);
+  const { createContainer } = await import('../engine/run.js');
+  const rec = await createContainer(store, {
+    ...opts, name, ...(newImage ? { image: newImage } : {}), createCommand: { globals: cmd.globals, options: [...cmd.options.filter((t) => !/^--name(=|$)/.test(t)), `--name=${name}`], operands: newImage ? [newImage, ...cmd.operands.slice(1)] : cmd.operands },
+  });
+  if (a.destroy) {
+    const { containerRemove } = await import('../engine/containers.js');
+    const [r] = await containerRemove([orig.id], Boolean(a.force), false);
+    if (r?.error) throw new TspodError(r.error, r.exitCode ?? 125);
+  }
+  if (a.run) {
+    const { containerStart } = await import('../engine/containers.js');
+    await containerStart(rec.id);
+  }
+  out(`${rec.id}\n`);
+  return 0;
+}
+
+/** Was the flag on clone's own command line (not only its default)? */
+function given(a: Args, name: string): boolean {
+  const options = (a.commandLine as { options?: string[] } | undefined)?.options ?? [];
+  const row = commands['container clone']!.flags.find((f) => f.name === name);
+  return options.some((t) => t === `--${name}` || t.startsWith(`--${name}=`) || (row?.short !== undefined && t.startsWith(`-${row.short}`)));
+}
+
+/** NAME, else NAME1, NAME2 ... (podman's clone names: ORIGINAL-clone, ORIGINAL-clone1, ...). */
+function freeName(store: { containers: { byName(n: string): unknown } }, base: string): string {
+  if (!store.containers.byName(base)) return base;
+  for (let i = 1; ; i++) if (!store.containers.byName(`${base}${i}`)) return `${base}${i}`;
+}
