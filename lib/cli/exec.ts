@@ -8,7 +8,7 @@ export async function handler(a: Args): Promise<number> {
   if (!ref) throw new TspodError('tspod exec needs a container: tspod exec [options] CONTAINER COMMAND [ARG...]');
   // --detach-keys: checked as attach checks them; an exec session in front of tspod has no detach
   // (tspod is its parent), so they apply nowhere (docs/cli.md)
-  const { parseDetachKeys } = await import('../engine/attach.js');
+  const { parseDetachKeys } = await import('../spec/detach-keys.js');
   parseDetachKeys(String(a['detach-keys'] ?? ''));
   const { containerExec } = await import('../engine/exec.js');
   const preserve = Number(a['preserve-fds'] ?? 0);

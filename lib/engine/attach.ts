@@ -7,21 +7,10 @@ import { TspodError } from '../util/errors.js';
 import { containerFiles } from './container-state.js';
 import { containerWait, findContainer, liveState } from './containers.js';
 import { openStore } from './store.js';
+import { parseDetachKeys } from '../spec/detach-keys.js';
 
-/** "ctrl-p,ctrl-q" -> [0x10, 0x11]; "" disables detaching. */
-export function parseDetachKeys(spec: string): number[] {
-  if (spec === '') return [];
-  return spec.split(',').map((k) => {
-    const ctrl = /^ctrl-(.)$/.exec(k);
-    if (ctrl) {
-      const c = ctrl[1]!;
-      if (/[a-z@[\\\]^_]/.test(c)) return c.toUpperCase().charCodeAt(0) & 0x1f;
-    } else if (k.length === 1) {
-      return k.charCodeAt(0);
-    }
-    throw new TspodError(`invalid detach key "${k}" (a letter, or ctrl-LETTER; e.g. ctrl-p,ctrl-q)`);
-  });
-}
+export { parseDetachKeys };
+
 
 /** Splits input into what goes to the container and whether the detach keys were typed. */
 export class DetachScanner {

@@ -45,7 +45,7 @@ export async function containerExec(ref: string, command: string[], opts: ExecOp
   }
   if (command.length === 0) throw new TspodError('tspod exec needs a command: tspod exec [options] CONTAINER COMMAND [ARG...]');
   if (opts.detachKeys !== undefined) {
-    (await import('./attach.js')).parseDetachKeys(opts.detachKeys);
+    (await import('../spec/detach-keys.js')).parseDetachKeys(opts.detachKeys);
     if (opts.detachKeys !== '' && (opts.tty || opts.interactive) && !opts.detach) {
       throw new TspodError(`--detach-keys ${opts.detachKeys}: tspod cannot detach from an exec session (the process ends with tspod exec); use --detach-keys "" or exec -d`);
     }
