@@ -32,12 +32,18 @@ export async function handler(a: Args): Promise<number> {
   const values: Args = { ...parsed.values, command: 'create', operands: parsed.operands };
   for (const k of dropped) delete values[k];
   // What clone was given replaces the original's.
-  for (const k of overriding) if (given(a, k)) values[k] = a[k];
+  const overrides: string[] = [];
+  for (const k of overriding) {
+    if (!given(a, k)) continue;
+    values[k] = a[k];
+    // kept in the clone's own create command too (a later clone or generate systemd --new replays it)
+    for (const v of Array.isArray(a[k]) ? (a[k] as unknown[]) : [a[k]]) overrides.push(`--${k}=${String(v)}`);
+  }
   const opts = toRunOptions(values, 'create');
   const name = newName ?? (a.name as string | undefined) ?? freeName(store, `${orig.name}-clone`);
   const { createContainer } = await import('../engine/run.js');
   const rec = await createContainer(store, {
-    ...opts, name, ...(newImage ? { image: newImage } : {}), createCommand: { globals: cmd.globals, options: [...cmd.options.filter((t) => !/^--name(=|$)/.test(t)), `--name=${name}`], operands: newImage ? [newImage, ...cmd.operands.slice(1)] : cmd.operands },
+    ...opts, name, ...(newImage ? { image: newImage } : {}), createCommand: { globals: cmd.globals, options: [...withoutOptions(cmd.options, spec), ...overrides, `--name=${name}`], operands: newImage ? [newImage, ...cmd.operands.slice(1)] : cmd.operands },
   });
   if (a.destroy) {
     const { containerRemove } = await import('../engine/containers.js');
@@ -50,6 +56,23 @@ export async function handler(a: Args): Promise<number> {
   }
   out(`${rec.id}\n`);
   return 0;
+}
+
+/** The original's option tokens without the dropped ones (and their values), for the clone's
+ * own record (generate systemd --new and a later clone replay it). */
+function withoutOptions(tokens: string[], spec: { flags: Array<{ name: string; short?: string; type: string }> }): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const m = /^--([^=]+)(=.*)?$/.exec(t) ?? /^-([a-zA-Z])$/.exec(t);
+    const row = m && spec.flags.find((f) => (t.startsWith('--') ? f.name === m[1] : f.short === m[1]));
+    if (row && dropped.has(row.name)) {
+      if (row.type !== 'bool' && !t.includes('=')) i++; // its value is the next token
+      continue;
+    }
+    out.push(t);
+  }
+  return out;
 }
 
 /** Was the flag on clone's own command line (not only its default)? */

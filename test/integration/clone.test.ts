@@ -27,6 +27,8 @@ describe('container clone', () => {
     expect((await tspod(['container', 'clone', '--destroy', 'copy2', 'moved'])).exitCode).not.toBe(0);
     const moved = await tspod(['container', 'clone', '--destroy', '--force', 'copy2', 'moved']);
     expect(moved.exitCode, moved.stderr).toBe(0);
+    // a clone of a clone keeps what the first clone changed
+    expect(await show('moved')).toBe('moved a 33554432 sh -c echo $GREETING; sleep 60');
     expect((await tspod(['container', 'exists', 'copy2'])).exitCode).toBe(1);
     const missing = await tspod(['container', 'clone', 'nothere']);
     expect([missing.exitCode, missing.stderr]).toEqual([125, 'Error: no container with name or ID "nothere" found: no such container']);
