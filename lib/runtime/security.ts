@@ -55,7 +55,8 @@ export interface SecurityOptions {
 export function parseSecurityOpts(opts: string[]): SecurityOptions {
   const out: SecurityOptions = { seccomp: 'default', noNewPrivileges: false, mask: [], unmask: [] };
   for (const o of opts) {
-    const eq = o.indexOf('=');
+    // KEY=VALUE, or Docker's KEY:VALUE (no-new-privileges:true, seccomp:unconfined) as podman reads it
+    const eq = o.indexOf('=') >= 0 ? o.indexOf('=') : o.indexOf(':');
     const [k, v] = eq < 0 ? [o, undefined] : [o.slice(0, eq), o.slice(eq + 1)];
     if (k === 'seccomp' && v) out.seccomp = v;
     else if (k === 'no-new-privileges') {

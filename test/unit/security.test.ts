@@ -21,6 +21,10 @@ describe('parseSecurityOpts', () => {
       seccomp: 'unconfined', noNewPrivileges: true, mask: ['/a', '/b'], unmask: ['ALL'],
     });
     expect(parseSecurityOpts(['no-new-privileges=false']).noNewPrivileges).toBe(false);
+    // Docker's colon form, which podman takes too
+    expect(parseSecurityOpts(['no-new-privileges:true']).noNewPrivileges).toBe(true);
+    expect(parseSecurityOpts(['no-new-privileges:false']).noNewPrivileges).toBe(false);
+    expect(parseSecurityOpts(['seccomp:unconfined']).seccomp).toBe('unconfined');
     expect(() => parseSecurityOpts(['bogus=1'])).toThrow(/unknown --security-opt/);
     expect(() => parseSecurityOpts(['mask=relative'])).toThrow(/absolute/);
     expect(() => parseSecurityOpts(['mask=/proc/../etc'])).toThrow(/absolute without/);
