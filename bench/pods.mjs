@@ -3,27 +3,9 @@
 //   pod create + run --rm --pod P true + pod rm -f, and generate systemd (--new).
 // Run as an ordinary user on a prepared host with the busybox image loaded
 // (bench/startup.mjs loads it):  node bench/pods.mjs [ITERATIONS]
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { median, ms, podman, run, tspod } from './common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const n = Number(process.argv[2] ?? 7);
-const tspod = join(root, 'bin/tspod');
-const podman = ['/usr/bin/podman'].find(existsSync);
-
-const run = (bin, args) => {
-  const r = spawnSync(bin, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-};
-const ms = (fn) => {
-  const t = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t) / 1e6;
-};
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const engines = [['tspod', tspod, [], 'busybox'], ...(podman ? [['podman', podman, ['--runtime', 'runc'], 'localhost/busybox']] : [])];
 const results = {};
