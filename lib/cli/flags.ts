@@ -92,7 +92,8 @@ export const containerFlags: FlagRow[] = [
   // issue 12: /etc/hosts and /etc/resolv.conf (lib/spec/options.ts, network/etc-files.ts)
   { verbs: RCP, name: 'add-host', type: 'stringSlice', usage: 'Add a custom host-to-IP mapping (host:ip) (default [])' },
   { verbs: RCP, name: 'dns', type: 'stringSlice', usage: 'Set custom DNS servers' },
-  { verbs: RCP, name: 'dns-option', type: 'stringSlice', usage: 'Set custom DNS options' },
+  // --dns-opt: podman's hidden Docker spelling
+  { verbs: RCP, name: 'dns-option', aliases: ['dns-opt'], type: 'stringSlice', usage: 'Set custom DNS options' },
   { verbs: RCP, name: 'dns-search', type: 'stringSlice', usage: 'Set custom DNS search domains' },
   { verbs: RCP, name: 'no-hosts', type: 'bool', usage: 'Do not create /etc/hosts within the container, instead use the version from the image' },
   // mounts (lib/spec/mounts.ts)

@@ -62,7 +62,8 @@ export async function handler(a: Args): Promise<number | void> {
     case 'rm': {
       operands(a, 1, Infinity);
       const reports = await n.networkRemove(a.operands, { force: Boolean(a.force), time: a.time as number });
-      return printRemovals(reports);
+      // --force passes over a network that does not exist, silently (podman's)
+      return printRemovals(a.force ? reports.filter((r) => r.exitCode !== 1) : reports);
     }
     case 'prune': {
       if (!a.force) {

@@ -2,8 +2,9 @@
 // the C helpers, which live next to the package and are never taken from PATH.
 import { homedir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { TspodError } from '../util/errors.js';
 
 export interface Paths {
   data: string;
@@ -40,4 +41,17 @@ export function helperPath(name: 'tspod-launch' | 'tspod-userns' | 'tspod-init' 
 export function setStorageLocations(loc: { root?: string; runroot?: string }, env: NodeJS.ProcessEnv = process.env): void {
   if (loc.root) env.TSPOD_STORAGE_ROOT = resolve(loc.root);
   if (loc.runroot) env.TSPOD_RUN_ROOT = resolve(loc.runroot);
+}
+
+/** The runtime directory, made if missing and checked to be this user's own, mode 0700: the
+ * /tmp/tspod-run-UID fallback is shared, and the holders' pid files and the network leases in
+ * it are trusted. Someone else's directory is refused with the way out. */
+export function privateRuntimeDir(): string {
+  const dir = tspodPaths().runtime;
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0) {
+    throw new TspodError(`the runtime directory ${dir} is not a private directory of this user (owner ${st.uid}, mode ${(st.mode & 0o777).toString(8)}): remove it, or set XDG_RUNTIME_DIR to a directory only you can use`);
+  }
+  return dir;
 }

@@ -782,7 +782,11 @@ async function runMounts(store: Store, ins: Instruction, st: StageState, o: Step
     const kv = new Map<string, string>();
     for (const p of spec.split(',')) {
       const eq = p.indexOf('=');
-      kv.set((eq < 0 ? p : p.slice(0, eq)).toLowerCase(), eq < 0 ? 'true' : expandWord(p.slice(eq + 1), vars(st)));
+      const value = eq < 0 ? 'true' : expandWord(p.slice(eq + 1), vars(st));
+      // A variable (an ARG, or ENV from a base image) must not add options of its own: the mount
+      // is passed on as KEY=VALUE,... text, where a comma would start a new option (source=/etc).
+      if (/[,\n]/.test(value)) throw new TspodError(`--mount=${spec}: the value of ${eq < 0 ? p : p.slice(0, eq)} expands to "${value}", which holds a comma or a newline; a mount option's value cannot`);
+      kv.set((eq < 0 ? p : p.slice(0, eq)).toLowerCase(), value);
     }
     const type = kv.get('type') ?? 'bind';
     const target0 = kv.get('target') ?? kv.get('dst') ?? kv.get('destination');

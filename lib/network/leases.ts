@@ -2,11 +2,11 @@
 // without loading the namespace's machinery (inspect reads them).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tspodPaths } from '../config/paths.js';
+import { privateRuntimeDir } from '../config/paths.js';
 import { readJson } from '../util/fs.js';
 import type { NetworkRecord } from './store.js';
 
-export const ipamPath = (): string => join(tspodPaths().runtime, 'netns', 'ipam.json');
+export const ipamPath = (): string => join(privateRuntimeDir(), 'netns', 'ipam.json');
 
 /** One container on one network: what the namespace holds for it. */
 export interface Lease {
@@ -54,7 +54,7 @@ export function containerLeases(containerId: string): Record<string, Lease> {
 /** Whether the namespace's holder named by state.json runs (its start time checked). */
 export function holderAlive(): boolean {
   try {
-    const st = JSON.parse(readFileSync(join(tspodPaths().runtime, 'netns', 'state.json'), 'utf8')) as { holderPid: number; holderStart: string };
+    const st = JSON.parse(readFileSync(join(privateRuntimeDir(), 'netns', 'state.json'), 'utf8')) as { holderPid: number; holderStart: string };
     const stat = readFileSync(`/proc/${st.holderPid}/stat`, 'utf8');
     const rest = stat.slice(stat.lastIndexOf(')') + 2);
     return rest[0] !== 'Z' && rest.split(' ')[19] === st.holderStart;

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { helperPath, tspodPaths } from '../config/paths.js';
+import { helperPath, tspodPaths, privateRuntimeDir } from '../config/paths.js';
 import { withLockAsync } from '../storage/lock.js';
 import type { ContainerRecord, NetworkAttachment, PortSpec } from '../storage/containers.js';
 import { TspodError } from '../util/errors.js';
@@ -34,7 +34,7 @@ interface NetnsState {
   usernsStart: string;
 }
 
-const dir = () => join(tspodPaths().runtime, 'netns');
+const dir = () => join(privateRuntimeDir(), 'netns');
 const statePath = () => join(dir(), 'state.json');
 const recordsPath = () => join(dir(), 'records');
 const rulesPath = () => join(dir(), 'nft.rules');

@@ -17,7 +17,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { helperPath, tspodPaths } from '../config/paths.js';
+import { helperPath, tspodPaths, privateRuntimeDir } from '../config/paths.js';
 import { withLockAsync } from '../storage/lock.js';
 import { TspodError } from '../util/errors.js';
 import { SyncChannel, helperError } from './sync.js';
@@ -30,7 +30,7 @@ export interface UserNamespaceHolder {
 }
 
 function pidFile(): string {
-  return join(tspodPaths().runtime, 'pause.pid');
+  return join(privateRuntimeDir(), 'pause.pid');
 }
 
 /** Field 22 of /proc/PID/stat. */

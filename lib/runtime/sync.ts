@@ -3,10 +3,10 @@
 // pipe or on a pty, where no extra fd can be passed). Messages are lines of
 // tab-separated fields.
 import type { Server, Socket } from 'node:net';
-import { lstatSync, mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { lazyNet, randomBytes } from '../util/builtins.js';
 import { join } from 'node:path';
-import { tspodPaths } from '../config/paths.js';
+import { privateRuntimeDir } from '../config/paths.js';
 import { TspodError } from '../util/errors.js';
 
 export function escapeField(v: string): string {
@@ -30,13 +30,8 @@ export class SyncChannel {
   }
 
   static async open(): Promise<SyncChannel> {
-    const dir = tspodPaths().runtime;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // The /tmp fallback is shared: refuse a directory someone else made for us.
-    const st = lstatSync(dir);
-    if (!st.isDirectory() || st.uid !== process.getuid!() || (st.mode & 0o077) !== 0) {
-      throw new TspodError(`the runtime directory ${dir} is not a private directory of this user (owner ${st.uid}, mode ${(st.mode & 0o777).toString(8)}): remove it, or set XDG_RUNTIME_DIR to a directory only you can use`);
-    }
+    // The /tmp fallback is shared: a directory someone else made for us is refused.
+    const dir = privateRuntimeDir();
     const path = join(dir, `sync-${randomBytes(6).toString('hex')}.sock`);
     let onConnect!: (s: Socket) => void;
     const connected = new Promise<Socket>((resolve) => (onConnect = resolve));

@@ -291,6 +291,13 @@ describe('tspod build instructions', () => {
     expect(missing.stderr).toContain('secret "tok" was not given');
   });
 
+  it('a variable in RUN --mount cannot add mount options of its own (an ENV like "/x,source=/etc")', async () => {
+    const dir = context('mountvar', { Containerfile: 'FROM busybox\nENV T=/x,source=/etc\nRUN --mount=type=cache,target=$T ls /x\n' });
+    const r = await build(['--no-cache', dir]);
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toContain('holds a comma or a newline');
+  });
+
   it('RUN gets the build\'s -v, --add-host, --cap-drop, --ulimit and resource flags, and leaves no mount point behind', async () => {
     const host = context('hostdir', { 'h.txt': 'from the host\n' });
     const dir = context('runflags', { Containerfile: 'FROM busybox\nRUN cat /hostdir/h.txt; grep -c myhost /etc/hosts; grep CapEff /proc/self/status; ulimit -n\n' });
