@@ -63,15 +63,20 @@ static void __attribute__((noreturn)) die_step(const char *step, int err, const 
   _exit(125);
 }
 
-static __attribute__((unused)) int sync_connect(const char *path) {
+/* A stream socket connected to the unix socket PATH; failures die naming STEP. */
+static __attribute__((unused)) int unix_connect(const char *path, const char *step) {
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) die_step("sync", errno, "socket");
+  if (fd < 0) die_step(step, errno, "socket");
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  if (strlen(path) >= sizeof sa.sun_path) die_step("sync", 0, "socket path too long: %s", path);
+  if (strlen(path) >= sizeof sa.sun_path) die_step(step, 0, "socket path too long: %s", path);
   strcpy(sa.sun_path, path);
-  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) die_step("sync", errno, "connect %s", path);
-  sync_fd = fd;
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) die_step(step, errno, "connect %s", path);
   return fd;
+}
+
+static __attribute__((unused)) int sync_connect(const char *path) {
+  sync_fd = unix_connect(path, "sync");
+  return sync_fd;
 }
 
 /* Buffered line reader over the sync socket. Returns a malloc'd line without

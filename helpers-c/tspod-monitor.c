@@ -232,12 +232,7 @@ static int attach_client(const char *path, const char *keyspec) {
     keys[nkeys++] = (unsigned char)k;
     p = *end == ',' ? end + 1 : end;
   }
-  int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (sock < 0) die_step("attach", errno, "socket");
-  struct sockaddr_un sa = {.sun_family = AF_UNIX};
-  if (strlen(path) >= sizeof sa.sun_path) die_step("attach", 0, "socket path too long: %s", path);
-  strcpy(sa.sun_path, path);
-  if (connect(sock, (struct sockaddr *)&sa, sizeof sa) < 0) die_step("attach", errno, "connect %s", path);
+  int sock = unix_connect(path, "attach");
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGWINCH);

@@ -168,33 +168,41 @@ function timedOut(spec: LockSpec, timeoutMs: number): TspodError {
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-export function acquireLock(spec: LockSpec, timeoutMs = 30000): () => void {
+/** One try at the lock per call: its release, or how long to back off before the next try
+ * (2 ms doubling to 100 ms); past the timeout, the error naming the holder. */
+function attempts(spec: LockSpec, timeoutMs: number): () => (() => void) | number {
   const address = abstractName(spec);
   const deadline = Date.now() + timeoutMs;
-  for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
+  let delay = 1;
+  return () => {
     const release = tryLock(address);
     if (release) {
       removeLegacyDir(spec.legacyDir);
       return release;
     }
     if (Date.now() > deadline) throw timedOut(spec, timeoutMs);
-    Atomics.wait(sleeper, 0, 0, delay);
+    delay = Math.min(delay * 2, 100);
+    return delay;
+  };
+}
+
+export function acquireLock(spec: LockSpec, timeoutMs = 30000): () => void {
+  const attempt = attempts(spec, timeoutMs);
+  for (;;) {
+    const r = attempt();
+    if (typeof r === 'function') return r;
+    Atomics.wait(sleeper, 0, 0, r);
   }
 }
 
 /** As acquireLock, but waits without blocking the event loop: a process may hold
  * one lock while its own child works and wait for another at the same time. */
 export async function acquireLockAsync(spec: LockSpec, timeoutMs = 30000): Promise<() => void> {
-  const address = abstractName(spec);
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
-    const release = tryLock(address);
-    if (release) {
-      removeLegacyDir(spec.legacyDir);
-      return release;
-    }
-    if (Date.now() > deadline) throw timedOut(spec, timeoutMs);
-    await new Promise((res) => setTimeout(res, delay));
+  const attempt = attempts(spec, timeoutMs);
+  for (;;) {
+    const r = attempt();
+    if (typeof r === 'function') return r;
+    await new Promise((res) => setTimeout(res, r));
   }
 }
 
