@@ -75,12 +75,14 @@ static void drain(struct stream *s, int eof) {
   }
 }
 
-static void write_file_atomic(const char *path, const char *text) {
+/* Atomic for readers (temp file, rename); DURABLE adds an fsync first: the exit status must
+ * survive a crash, the monitor's pid file means nothing after a reboot. */
+static void write_file_atomic(const char *path, const char *text, int durable) {
   char tmp[4096];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return;
-  if (write_all(fd, text, strlen(text)) == 0 && fsync(fd) == 0) {
+  if (write_all(fd, text, strlen(text)) == 0 && (!durable || fsync(fd) == 0)) {
     close(fd);
     rename(tmp, path);
     return;
@@ -400,7 +402,7 @@ int main(int argc, char **argv) {
   }
   char pidtext[32];
   snprintf(pidtext, sizeof pidtext, "%d\n", getpid());
-  write_file_atomic(pidfile, pidtext);
+  write_file_atomic(pidfile, pidtext, 0);
 
   if (attach_path) {
     /* -1: the helper failed before the container had a terminal (its pipes say why). */
@@ -456,7 +458,7 @@ int main(int argc, char **argv) {
   char ts[64], text[160];
   timestamp(ts, sizeof ts);
   snprintf(text, sizeof text, "{\"exitCode\":%d,\"finishedAt\":\"%s\"}\n", code, ts);
-  write_file_atomic(exitfile, text);
+  write_file_atomic(exitfile, text, 1);
   close(logfd);
   unlink(pidfile);
   if (exit_cmd) {

@@ -2,7 +2,8 @@
  *
  *   tspod-userns --pause        (TSPOD_SYNC_SOCKET set) the pause process: makes a new user
  *                               namespace that tspod maps (0 -> the user, 1..N -> every subuid
- *                               range), then holds it, asleep, until SIGTERM or SIGINT
+ *                               range), then holds it, asleep, until SIGTERM or SIGINT, or
+ *                               until it has been idle a while after SIGUSR1 (below)
  *                               (lib/runtime/pause.ts starts and stops it)
  *   tspod-userns -J PID START COMMAND [ARGS...]
  *                               runs COMMAND as root of the namespace held by PID (started at
@@ -14,20 +15,92 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <dirent.h>
+#include <poll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 
 const char *helper_name = "tspod-userns";
 
-/* The pause process. Every signal stays blocked; a signalfd wakes it only for SIGTERM or
- * SIGINT (exit) and SIGCHLD (nothing should be its child, but reaping costs nothing). */
+/* Lingering. tspod sends SIGUSR1 when the user's last container is gone (lib/runtime/pause.ts):
+ * instead of exiting at once, the holder waits LINGER seconds (TSPOD_PAUSE_LINGER), so that a
+ * script's next `run` does not map a namespace anew. Then it looks for itself:
+ *  - a container record in the store (TSPOD_PAUSE_CONTAINERS): it stays, until the next SIGUSR1;
+ *  - another process in its namespace (a command extracting a layer, say): it waits again;
+ *  - neither: it retires. It removes the pid file that names it (TSPOD_PAUSE_PIDFILE), so the
+ *    next command starts a new holder, waits RETIRE_GRACE_S more for a command that read the file
+ *    just before to join, and exits. */
+#define RETIRE_GRACE_S 2
+
+static int any_container(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return 0; /* no store: no container */
+  int found = 0;
+  struct dirent *e;
+  while (!found && (e = readdir(d))) {
+    size_t n = strlen(e->d_name), i;
+    for (i = 0; i < n && strchr("0123456789abcdef", e->d_name[i]); i++)
+      ;
+    found = n == 64 && i == 64;
+  }
+  closedir(d);
+  return found;
+}
+
+/* Does a process other than this one live in the user namespace NS (st_ino of /proc/self/ns/user)? */
+static int namespace_shared(ino_t ns) {
+  DIR *d = opendir("/proc");
+  if (!d) return 1; /* cannot tell: keep it */
+  int found = 0;
+  pid_t self = getpid();
+  struct dirent *e;
+  char path[64];
+  struct stat st;
+  while (!found && (e = readdir(d))) {
+    char *end;
+    long pid = strtol(e->d_name, &end, 10);
+    if (*end || pid <= 0 || pid == self) continue;
+    snprintf(path, sizeof path, "/proc/%ld/ns/user", pid);
+    found = stat(path, &st) == 0 && st.st_ino == ns;
+  }
+  closedir(d);
+  return found;
+}
+
+/* If the pid file names this process ("PID START"), remove it. */
+static void remove_own_pidfile(const char *file) {
+  char want[64], have[64] = "";
+  snprintf(want, sizeof want, "%d %llu\n", (int)getpid(), proc_start_time(getpid()));
+  int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return;
+  ssize_t r = read(fd, have, sizeof have - 1);
+  close(fd);
+  if (r > 0 && (size_t)r == strlen(want) && !memcmp(have, want, (size_t)r)) unlink(file);
+}
+
+static void arm(int tfd, long seconds) {
+  struct itimerspec it = {.it_value = {.tv_sec = seconds, .tv_nsec = seconds ? 0 : 1}};
+  if (timerfd_settime(tfd, 0, &it, NULL) < 0) die_step("pause", errno, "timerfd_settime");
+}
+
+/* The pause process. Every signal stays blocked; a signalfd wakes it for SIGTERM or SIGINT
+ * (exit), SIGUSR1 (idle: linger, above) and SIGCHLD (nothing should be its child, but reaping
+ * costs nothing). */
 static int pause_main(const char *sock) {
   sigset_t all;
   sigfillset(&all);
   if (sigprocmask(SIG_BLOCK, &all, NULL) < 0) die_step("pause", errno, "sigprocmask");
   sync_connect(sock);
   unsetenv("TSPOD_SYNC_SOCKET");
+  const char *linger_env = getenv("TSPOD_PAUSE_LINGER");
+  long linger = linger_env ? strtol(linger_env, NULL, 10) : 0;
+  if (linger < 0) linger = 0;
+  char containers[4096] = "", pidfile[4096] = "";
+  if (getenv("TSPOD_PAUSE_CONTAINERS")) snprintf(containers, sizeof containers, "%s", getenv("TSPOD_PAUSE_CONTAINERS"));
+  if (getenv("TSPOD_PAUSE_PIDFILE")) snprintf(pidfile, sizeof pidfile, "%s", getenv("TSPOD_PAUSE_PIDFILE"));
   if (prctl(PR_SET_NAME, "tspod-pause") < 0) die_step("pause", errno, "PR_SET_NAME");
   /* It must not keep the directory tspod was started in busy. */
   if (chdir("/") < 0) die_step("pause", errno, "chdir /");
@@ -40,12 +113,37 @@ static int pause_main(const char *sock) {
   close(sync_fd);
   sync_fd = -1;
   if (syscall(SYS_close_range, 3, ~0U, 0) < 0) die_step("pause", errno, "close_range");
+  struct stat self_ns;
+  if (stat("/proc/self/ns/user", &self_ns) < 0) die_step("pause", errno, "stat /proc/self/ns/user");
   /* Signals sent meanwhile stay pending: the signalfd reads them. */
   int sfd = signalfd(-1, &all, SFD_CLOEXEC);
   if (sfd < 0) die_step("pause", errno, "signalfd");
+  int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+  if (tfd < 0) die_step("pause", errno, "timerfd_create");
+  int retiring = 0;
   for (;;) {
+    struct pollfd p[2] = {{.fd = sfd, .events = POLLIN}, {.fd = tfd, .events = POLLIN}};
+    if (poll(p, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      die_step("pause", errno, "poll");
+    }
+    if (p[1].revents & POLLIN) {
+      uint64_t n;
+      if (read(tfd, &n, sizeof n) != sizeof n) die_step("pause", errno, "read timerfd");
+      if (retiring) return 0;
+      if (any_container(containers)) continue; /* in use again: wait for the next SIGUSR1 */
+      if (namespace_shared(self_ns.st_ino)) {
+        arm(tfd, linger ? linger : 1);
+        continue;
+      }
+      if (pidfile[0]) remove_own_pidfile(pidfile);
+      retiring = 1;
+      arm(tfd, RETIRE_GRACE_S);
+    }
+    if (!(p[0].revents & POLLIN)) continue;
     int sig = next_signal(sfd);
     if (sig == SIGTERM || sig == SIGINT) return 0;
+    if (sig == SIGUSR1 && !retiring) arm(tfd, linger);
     if (sig == SIGCHLD)
       while (waitpid(-1, NULL, WNOHANG) > 0)
         ;

@@ -1,4 +1,4 @@
-// The process entry of the built CLI (bin/tspod runs its bundle as `node -- tspod.cjs ARGS`):
+// The CLI's entry (bin/tspod runs `node -- boot.cjs ARGS`, which requires this bundle):
 // tspod's own arguments go to main, never to Node.
 import { main } from './main.js';
 

@@ -129,12 +129,13 @@ export function readConfinement(pid: number, plan: LaunchPlan, seccomp?: Seccomp
   };
 }
 
-/** Kept in the container's userdata directory, replaced at each start. */
+/** Kept in the container's userdata directory, replaced at each start; not flushed to disk
+ * (it describes a running process, which a reboot ends). */
 const fileIn = (containerDir: string) => join(containerDir, 'userdata', 'confinement.json');
 
 export function recordConfinement(containerDir: string, pid: number, plan: LaunchPlan, seccomp?: SeccompProfileRef): void {
   const c = readConfinement(pid, plan, seccomp);
-  if (c) writeJsonAtomic(fileIn(containerDir), c);
+  if (c) writeJsonAtomic(fileIn(containerDir), c, false);
 }
 
 export function loadConfinement(containerDir: string): Confinement | undefined {

@@ -10,9 +10,11 @@
 //
 // Creation happens under a lock, so two concurrent commands make one holder; a dead holder is
 // replaced by the next command. The holder exits when the user has no container left: the
-// removal of the last container record (and `system reset`) stops it, and a command that
-// needed the namespace without any container existing (pull, load, volume rm...) stops it
-// again when it is done. While any container exists the holder stays, and `run --rm` then
+// removal of the last container record, and a command that needed the namespace without any
+// container existing (pull, load, volume rm...), tell it so (SIGUSR1); it lingers for
+// TSPOD_PAUSE_LINGER seconds (default 10; 0 stops it at once), so that a script's next `run`
+// finds it, then exits unless a container exists again (helpers-c/tspod-userns.c). `system
+// reset` stops it at once. While any container exists the holder stays, and `run --rm` then
 // costs no id mapping at all.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -87,7 +89,11 @@ async function startHolder(): Promise<UserNamespaceHolder> {
   try {
     const path = helperPath('tspod-userns');
     // Its own session, no stdio of ours: it outlives this command.
-    const child = spawn(path, ['--pause'], { env: { ...process.env, TSPOD_SYNC_SOCKET: ch.path }, stdio: 'ignore', detached: true, cwd: '/' });
+    const env = {
+      ...process.env, TSPOD_SYNC_SOCKET: ch.path, TSPOD_PAUSE_LINGER: String(lingerSeconds()),
+      TSPOD_PAUSE_CONTAINERS: join(tspodPaths().data, 'containers'), TSPOD_PAUSE_PIDFILE: pidFile(),
+    };
+    const child = spawn(path, ['--pause'], { env, stdio: 'ignore', detached: true, cwd: '/' });
     child.unref();
     const exited = new Promise<number>((resolve, reject) => {
       child.once('error', (err) => reject(new TspodError(`cannot run ${path}: ${err.message} (was \`npm run build\` run?)`)));
@@ -151,8 +157,15 @@ function anyContainer(): boolean {
   }
 }
 
-/** Stop the holder when the user has no container left: after a container's removal, and
- * after a command that needed the namespace while no container existed. */
+/** How long an unused holder stays (TSPOD_PAUSE_LINGER seconds, default 10). */
+function lingerSeconds(): number {
+  const v = process.env.TSPOD_PAUSE_LINGER;
+  return v !== undefined && /^\d{1,6}$/.test(v) ? Number(v) : 10;
+}
+
+/** Tell the holder the user has no container left: after a container's removal, and after a
+ * command that needed the namespace while no container existed. It lingers, then exits
+ * (or stops at once with a linger of 0). */
 export async function stopUserNamespaceIfUnused(): Promise<void> {
   if (anyContainer()) return;
   if (!currentHolder() && !known) return;
@@ -161,7 +174,14 @@ export async function stopUserNamespaceIfUnused(): Promise<void> {
   if (!existsSync(tspodPaths().data)) return stopLocked();
   await withLockAsync(lockSpec(), async () => {
     // Checked again under the lock: a container made meanwhile keeps it.
-    if (!anyContainer()) stopLocked();
+    if (anyContainer()) return;
+    const h = currentHolder();
+    if (!h || lingerSeconds() === 0) return stopLocked();
+    try {
+      process.kill(h.pid, 'SIGUSR1');
+    } catch {
+      stopLocked();
+    }
   });
 }
 

@@ -6,8 +6,10 @@ import { dirname, basename, join } from 'node:path';
 import { errnoCode, TspodError } from './errors.js';
 
 /** Write a file so readers see the old or the new content, never a part: temp file, fsync,
- * rename. A failed write (a full disk) removes its temp file and says what to do. */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
+ * rename. A failed write (a full disk) removes its temp file and says what to do.
+ * `durable: false` skips the fsync, for what means nothing after a reboot (observations of a
+ * running process): still atomic for readers, one disk flush less on the run path. */
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, durable = true): void {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const fd = openSync(tmp, 'w', mode);
@@ -16,7 +18,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
       // either completed or ends in the error (ENOSPC) that removes the temp file.
       const buf = typeof data === 'string' ? Buffer.from(data) : data;
       for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off);
-      fsyncSync(fd);
+      if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -34,8 +36,8 @@ export function noSpace(path: string, err: unknown): TspodError {
 }
 
 /** Records are compact JSON: the store reads many of them. */
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value) + '\n');
+export function writeJsonAtomic(path: string, value: unknown, durable = true): void {
+  writeFileAtomic(path, JSON.stringify(value) + '\n', 0o644, durable);
 }
 
 export function readJson<T>(path: string): T | undefined {

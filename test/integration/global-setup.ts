@@ -17,8 +17,11 @@ export default async function setup(project: TestProject) {
     XDG_DATA_HOME: join(base, 'data'),
     XDG_CONFIG_HOME: join(base, 'config'),
     XDG_RUNTIME_DIR: join(base, 'run'),
+    // The user namespace's holder stops as soon as no container is left (the tests count
+    // processes left behind); userns.test.ts checks the default lingering on its own.
+    TSPOD_PAUSE_LINGER: '0',
   };
-  for (const d of Object.values(env)) mkdirSync(d, { recursive: true, mode: 0o700 });
+  for (const d of [env.XDG_DATA_HOME, env.XDG_CONFIG_HOME, env.XDG_RUNTIME_DIR]) mkdirSync(d, { recursive: true, mode: 0o700 });
   // No search registries: a short name never reaches for the internet (the machine's own
   // /etc/containers/registries.conf, if podman is installed, would send it to docker.io).
   mkdirSync(join(env.XDG_CONFIG_HOME, 'tspod'));
@@ -57,7 +60,7 @@ export default async function setup(project: TestProject) {
       if (p.pid === process.pid) continue;
       try {
         const cmd = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8');
-        if (p.comm !== 'node' || cmd.includes('/dist/lib/bundle/tspod.cjs')) process.kill(p.pid, 'SIGKILL');
+        if (p.comm !== 'node' || cmd.includes('/dist/lib/bundle/tspod.cjs') || cmd.includes('/dist/lib/bundle/boot.cjs')) process.kill(p.pid, 'SIGKILL');
       } catch {
         /* gone */
       }

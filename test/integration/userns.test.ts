@@ -1,5 +1,5 @@
 // One user namespace per user (the pause process, runtime/pause.ts) and the --userns family.
-// Budget: about 60 s.
+// Budget: about 70 s.
 import { chmodSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +92,30 @@ describe('the pause process: one user namespace per user', () => {
     expect(alone.stdout.split('\n')[0]!.trim().split(/\s+/)).toEqual(['0', String(process.getuid!()), '1']);
     expect(holder()).toBeUndefined();
     expect(await waitFor(() => holders().length === 0)).toBe(true);
+  });
+
+  it('with a linger, an unused holder serves the next run, stays while a container exists, then goes', async () => {
+    const env = { ...process.env, ...inject('tspodEnv'), TSPOD_PAUSE_LINGER: '2' };
+    const run = () => tspod(['run', '--rm', ...none, 'busybox', 'readlink', '/proc/self/ns/user'], { env });
+    const first = await run();
+    expect(first.exitCode).toBe(0);
+    const h = holder()!;
+    expect(h).toBeDefined(); // no container left, but it lingers
+    const second = await run();
+    expect(second.stdout).toBe(first.stdout);
+    expect(holder()).toEqual(h);
+    // A container made meanwhile keeps it past the linger.
+    expect((await tspod(['create', ...none, '--name', 'ns-linger', 'busybox', 'true'], { env })).exitCode).toBe(0);
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(holders().map((p) => p.pid)).toEqual([h.pid]);
+    expect((await tspod(['rm', 'ns-linger'], { env })).exitCode).toBe(0);
+    // Unused again: it removes its pid file after the linger and exits soon after.
+    expect(await waitFor(() => holder() === undefined, 15_000)).toBe(true);
+    expect(await waitFor(() => holders().length === 0, 10_000)).toBe(true);
+    const third = await run();
+    expect(third.exitCode).toBe(0);
+    expect(holder()!.pid).not.toBe(h.pid);
+    expect(await waitFor(() => holders().length === 0, 15_000)).toBe(true);
   });
 });
 

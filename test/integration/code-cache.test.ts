@@ -1,0 +1,48 @@
+// The V8 code cache of the CLI's bundles (lib/cli/boot.ts): kept only in the user's private
+// runtime directory, never trusted blindly, never in the way. Budget: about 10 s.
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { tspod } from './helpers.js';
+
+const cacheDir = () => join(inject('tspodEnv').XDG_RUNTIME_DIR!, 'tspod', 'codecache');
+
+describe('the code cache', () => {
+  it('is written to the private runtime directory, and a damaged cache is replaced, not obeyed', async () => {
+    const first = await tspod(['ps', '-a', '--format', '{{.ID}}']);
+    expect(first.exitCode).toBe(0);
+    const files = readdirSync(cacheDir());
+    expect(files.some((f) => f.startsWith('tspod.cjs.'))).toBe(true);
+    expect(files.some((f) => f.startsWith('cmd-ps.cjs.'))).toBe(true);
+    expect(statSync(cacheDir()).mode & 0o777).toBe(0o700);
+    for (const f of files) expect(statSync(join(cacheDir(), f)).mode & 0o077).toBe(0);
+    // Garbage where the cache was: V8 rejects it, the command runs the same and rewrites it.
+    for (const f of files) writeFileSync(join(cacheDir(), f), Buffer.alloc(4096, 0x5a));
+    const again = await tspod(['ps', '-a', '--format', '{{.ID}}']);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toBe(first.stdout);
+    const sizes = readdirSync(cacheDir()).filter((f) => f.startsWith('cmd-ps.cjs.')).map((f) => statSync(join(cacheDir(), f)).size);
+    expect(sizes.some((s) => s !== 4096)).toBe(true);
+  });
+
+  it('is neither read nor written when the runtime directory is not private', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'tspod-cc-'));
+    const runtime = join(base, 'tspod');
+    const env = { ...process.env, ...inject('tspodEnv'), XDG_RUNTIME_DIR: base };
+    // A private runtime directory (as tspod makes it: mode 0700) gets a cache...
+    mkdirSync(runtime, { mode: 0o700 });
+    expect((await tspod(['ps', '-a'], { env })).exitCode).toBe(0);
+    expect(readdirSync(join(runtime, 'codecache')).length).toBeGreaterThan(0);
+    // ...opened to others, the cache is left alone: a planted file is not read (V8 would have
+    // to reject it anyway), nothing new is written, and the command says what is wrong.
+    chmodSync(runtime, 0o755);
+    const before = readdirSync(join(runtime, 'codecache')).sort();
+    const r = await tspod(['images', '--format', '{{.ID}}'], { env });
+    expect(readdirSync(join(runtime, 'codecache')).sort()).toEqual(before);
+    expect(r.exitCode === 0 || /not a private directory/.test(r.stderr)).toBe(true);
+    chmodSync(runtime, 0o700);
+    rmSync(base, { recursive: true, force: true });
+  });
+});
