@@ -1,6 +1,6 @@
 // Where a container's runtime files live and how to read its processes:
 // shared by run (which starts containers) and the lifecycle verbs; and finding them without a record.
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import { errnoCode } from '../util/errors.js';
 import { join } from 'node:path';
 import type { Store } from '../storage/store.js';
@@ -16,13 +16,47 @@ export function containerFiles(store: Store, id: string) {
   };
 }
 
-export async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 20));
+/** Wait until COND holds, at most MS. With WATCH (directories whose files change when COND may
+ * turn: the monitor's exit file, a record's state), COND is checked on each change (inotify),
+ * with a slow backstop for what is not a file event (a process ending); without, every 20 ms. */
+export async function waitUntil(cond: () => boolean, ms: number, watch: string[] = []): Promise<boolean> {
+  if (cond()) return true;
+  if (!watch.length) {
+    const end = Date.now() + ms;
+    while (!cond()) {
+      if (Date.now() > end) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
   }
-  return true;
+  return new Promise<boolean>((resolve) => {
+    const watchers: FSWatcher[] = [];
+    let done = false;
+    const finish = (v: boolean) => {
+      if (done) return;
+      done = true;
+      clearInterval(backstop);
+      if (timer) clearTimeout(timer);
+      for (const w of watchers) w.close();
+      resolve(v);
+    };
+    const check = () => {
+      if (!done && cond()) finish(true);
+    };
+    for (const dir of watch) {
+      try {
+        const w = fsWatch(dir, { persistent: true }, check);
+        w.on('error', () => undefined); // the directory went away: the backstop still checks
+        watchers.push(w);
+      } catch {
+        /* gone already */
+      }
+    }
+    const backstop = setInterval(check, 100);
+    // setTimeout holds at most 2^31-1 ms; longer waits have no deadline
+    const timer = ms < 2 ** 31 ? setTimeout(() => finish(cond()), ms) : undefined;
+    check(); // once more now that the watches are set: no change between the first check and them is missed
+  });
 }
 
 /** Field 22 of /proc/PID/stat: tells a process apart from a later one with the same pid. */

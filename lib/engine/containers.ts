@@ -72,9 +72,10 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
       } catch {
         /* already gone */
       }
-      // Let the monitor log the end and run its cleanup before the files go.
-      const monitor = t.rec.state.monitorPid;
-      await waitUntil(() => !processAlive(t.rec!.state.pid!) && (!monitor || !processAlive(monitor)), 10_000);
+      // Let the monitor log the end and its cleanup record it before the files go.
+      const pid = t.rec.state.pid!;
+      await waitUntil(() => !processAlive(pid), 10_000, [join(store.containers.dir(t.rec.id), 'userdata')]);
+      await waitForExitRecorded(store, t.rec, 10_000);
     }
     await store.lockedContainer(t.rec.id, () => removeContainerDir(store, t.rec!.id, t.rec!.name));
     if (volumes) {
@@ -262,9 +263,10 @@ export async function containerWait(ref: string, condition = 'stopped', interval
     return -1;
   }
   if (condition === 'paused') throw new TspodError('tspod cannot pause containers (no cgroup freezer): waiting for "paused" would never end');
-  await waitUntil(() => !running(store.containers.get(rec.id) ?? rec), 365 * 24 * 3600_000);
+  const dir = store.containers.dir(rec.id);
+  await waitUntil(() => !running(store.containers.get(rec.id) ?? rec), 365 * 24 * 3600_000, [dir, join(dir, 'userdata')]);
   // The monitor's cleanup writes the final state a moment after the process ends.
-  await waitUntil(() => readExit(store, rec.id) !== undefined || store.containers.get(rec.id)?.state.status === 'exited', 5000);
+  await waitUntil(() => readExit(store, rec.id) !== undefined || store.containers.get(rec.id)?.state.status === 'exited', 5000, [dir, join(dir, 'userdata')]);
   const after = store.containers.get(rec.id);
   return readExit(store, rec.id)?.exitCode ?? after?.state.exitCode ?? -1;
 }
@@ -281,6 +283,7 @@ export async function containerStop(ref: string, timeoutGiven?: number, stopSign
   if (!running(fresh)) return rec.id; // podman: stopping a stopped container is not an error
   rec.state = fresh.state;
   const gone = () => !running(store.containers.get(rec.id) ?? rec);
+  const userdata = join(store.containers.dir(rec.id), 'userdata');
   // As podman: with a timeout of 0 the container gets SIGKILL at once; otherwise the stop
   // signal, and SIGKILL with a warning when the timeout passes.
   if (timeout > 0) {
@@ -290,7 +293,7 @@ export async function containerStop(ref: string, timeoutGiven?: number, stopSign
       /* exited meanwhile */
     }
   }
-  if (timeout === 0 || !(await waitUntil(gone, timeout * 1000))) {
+  if (timeout === 0 || !(await waitUntil(gone, timeout * 1000, [userdata]))) {
     if (timeout > 0) {
       const name = Object.entries(osSignals).find(([, n]) => n === sig)?.[0] ?? String(sig);
       process.stderr.write(`WARN[${String(timeout).padStart(4, '0')}] StopSignal ${name} failed to stop container ${rec.name} in ${timeout} seconds, resorting to SIGKILL\n`);
@@ -300,10 +303,24 @@ export async function containerStop(ref: string, timeoutGiven?: number, stopSign
     } catch {
       /* exited meanwhile */
     }
-    await waitUntil(gone, 10_000);
+    await waitUntil(gone, 10_000, [userdata]);
   }
-  await waitUntil(() => !rec.state.monitorPid || !processAlive(rec.state.monitorPid), 5000);
+  await waitForExitRecorded(store, rec, 5000);
   return rec.id;
+}
+
+/** After the container's process ended: until the monitor's cleanup recorded the exit (the
+ * record no longer names that monitor, or is gone with --rm), or the monitor is gone. Woken by
+ * the record's changes, not by polling. */
+async function waitForExitRecorded(store: Store, rec: ContainerRecord, ms: number): Promise<void> {
+  const monitor = rec.state.monitorPid;
+  if (!monitor) return;
+  const dir = store.containers.dir(rec.id);
+  await waitUntil(() => {
+    if (!processAlive(monitor)) return true;
+    const now = store.containers.get(rec.id);
+    return !now || now.state.status !== 'running' || now.state.monitorPid !== monitor;
+  }, ms, [dir]);
 }
 
 export async function containerStart(ref: string): Promise<string> {
