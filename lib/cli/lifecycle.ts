@@ -111,20 +111,6 @@ export const logs = async (a: Args): Promise<number | void> => {
   return 0;
 };
 
-export const cleanup = async (a: Args): Promise<number | void> => {
-  const { containerCleanup, cleanupRequested } = await import('../engine/containers.js');
-  // The monitor's call: one full id, after its container exited, nothing printed.
-  if (!a.all && !a.latest && !a.rm && !a.rmi && a.exec === undefined && a.operands.length === 1 && /^[0-9a-f]{64}$/.test(a.operands[0]!)) {
-    await containerCleanup(a.operands[0]!);
-    return 0;
-  }
-  if ((a.all || a.latest) && a.operands.length) throw new TspodError(a.all ? 'when using the --all switch, you may not pass any containers names or IDs' : '--latest and containers cannot be used together');
-  if (!a.all && !a.latest && !a.operands.length) throw new TspodError('you must provide at least one container name or id');
-  const done = await cleanupRequested({ refs: a.operands, all: Boolean(a.all), latest: Boolean(a.latest), rm: Boolean(a.rm), rmi: Boolean(a.rmi), exec: a.exec as string | undefined });
-  process.stdout.write(done.map((id) => `${id}\n`).join(''));
-  return 0;
-};
-
 export const attach = async (a: Args): Promise<number | void> => {
   if (a.latest && a.operands.length) throw new TspodError('--latest and containers cannot be used together');
   const [ref, extra] = a.latest ? await withLatest(a) : refs(a, 'attach');

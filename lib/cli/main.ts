@@ -19,7 +19,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
   unpause: async () => (await import('./lifecycle.js')).unpause,
   attach: async () => (await import('./lifecycle.js')).attach,
   logs: async () => (await import('./lifecycle.js')).logs,
-  'container-cleanup': async () => (await import('./lifecycle.js')).cleanup,
+  'container-cleanup': async () => (await import('./cleanup.js')).cleanup,
   rename: async () => (await import('./more.js')).rename,
   restart: async () => (await import('./more.js')).restart,
   top: async () => (await import('./more.js')).top,

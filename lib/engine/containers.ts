@@ -12,6 +12,7 @@ import type { ImageRecord } from '../storage/images.js';
 import type { ContainerRecord, ContainerSummary, PortSpec } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
+import { containerCleanup } from './cleanup.js';
 import { containerFiles, containerProcesses, killProcesses, processAlive, processStartTime, readExit, waitUntil } from './container-state.js';
 import { openStore } from './store.js';
 import { parseSignal } from '../spec/signals.js';
@@ -156,60 +157,8 @@ export async function cleanupRequested(o: { refs: string[]; all: boolean; latest
   return done;
 }
 
-export async function containerCleanup(id: string): Promise<void> {
-  // its cgroup (resource limits under cgroup v2 delegation), even when rm took the record already
-  (await import('./cgroups.js')).removeCgroupOf(id);
-  const store = openStore();
-  const rec = store.containers.get(id);
-  if (!rec) return;
-  const exit = readExit(store, id);
-  const podPolicy = async () => {
-    if (!rec.config.pod) return;
-    const { applyExitPolicy } = await import('./pods.js');
-    await applyExitPolicy(store, rec.config.pod);
-  };
-  if (rec.state.status === 'error') return; // unreadable: only rm -f may act on it
-  if (rec.config.networks) {
-    const { releaseContainerNetworks } = await import('./networks.js');
-    await releaseContainerNetworks(rec).catch(() => undefined);
-  }
-  if (rec.config.autoRemove) {
-    await removeContainerDir(store, id, rec.name);
-    {
-      const { removeAnonymousVolumes } = await import('./volumes.js');
-      await removeAnonymousVolumes(store, rec);
-    }
-    if (rec.config.rmi) {
-      // run -d --rmi: an image other containers use stays (nothing to tell: no one is attached)
-      const { imageRemove } = await import('./images.js');
-      await imageRemove([rec.config.rmi], false).catch(() => undefined);
-    }
-    await podPolicy();
-    return;
-  }
-  // The restart happens under the container's lock, so a `stop` either comes before
-  // (and the policy sees it) or after (and stops the restarted container).
-  await store.lockedContainer(id, async () => {
-    const now = store.containers.get(id);
-    if (!now) return;
-    now.state = { ...now.state, status: 'exited', exitCode: exit?.exitCode ?? -1, finishedAt: exit?.finishedAt ?? new Date().toISOString(), pid: undefined, monitorPid: undefined };
-    const restart = shouldRestart(now);
-    if (restart) now.state.restartCount = (now.state.restartCount ?? 0) + 1;
-    store.containers.save(now); // one write for the exit (and the restart count)
-    if (!restart) return;
-    const { startDetached } = await import('./run.js');
-    await startDetached(store, now).catch(() => undefined); // a failed start is recorded by its own cleanup
-  });
-  await podPolicy();
-}
-
-/** podman's restart policies, applied when a detached container exits on its own. */
-export function shouldRestart(rec: ContainerRecord): boolean {
-  const policy = rec.config.restart;
-  if (!policy || policy.name === 'no' || rec.state.stoppedByUser) return false;
-  if (policy.name === 'on-failure') return (rec.state.exitCode ?? 0) !== 0 && (policy.max === 0 || (rec.state.restartCount ?? 0) < policy.max);
-  return true; // always, unless-stopped: both end with an explicit stop
-}
+// The monitor's cleanup lives in cleanup.ts (its own small bundle: it runs after every exit).
+export { containerCleanup, shouldRestart } from './cleanup.js';
 
 /** stop, kill and rm say the user wants it down: no restart. */
 async function markStoppedByUser(store: Store, id: string): Promise<void> {

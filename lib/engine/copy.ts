@@ -45,7 +45,7 @@ async function inContainer(ref: string, argv: string[], io: { stdinFd?: number; 
   return store.lockedContainer(rec.id, async () => {
     const now = store.containers.get(rec.id);
     if (!now || liveState(now, store).state.status === 'running') throw new TspodError(`container ${rec.id.slice(0, 12)} was started or removed meanwhile: copy again`);
-    const tarRun: LaunchPlan = { ...plan, argv, user: '0', cwd: '/', network: 'none', slirpArgs: [], tty: false, init: false, preserveFds: 0 };
+    const tarRun: LaunchPlan = { ...(store.containers.withSeccomp(now).plan as LaunchPlan), argv, user: '0', cwd: '/', network: 'none', slirpArgs: [], tty: false, init: false, preserveFds: 0 };
     const r = await launch(tarRun, { tty: false, interactive: io.stdinFd !== undefined, stdinFd: io.stdinFd, stdoutFd: io.stdoutFd }, { started: () => undefined });
     return r.exitCode;
   });

@@ -53,7 +53,7 @@ export async function containerExec(ref: string, command: string[], opts: ExecOp
   const preserve = opts.preserveFds ?? 0;
   if (!Number.isInteger(preserve) || preserve < 0 || preserve > 1000) throw new TspodError(`--preserve-fds takes a count of descriptors, not "${String(opts.preserveFds)}"`);
   if (preserve && (opts.tty || opts.detach)) throw new TspodError('--preserve-fds cannot be combined with -t or -d: the terminal helper and the monitor do not pass extra descriptors');
-  const plan = rec.plan as LaunchPlan;
+  const plan = store.containers.withSeccomp(rec).plan as LaunchPlan;
   // -d: the session's id, as podman prints it, names the directory of its exit and pid files.
   const sessionId = newId();
   const execDir = join(store.containers.dir(rec.id), 'userdata', `exec-${sessionId}`);

@@ -910,7 +910,7 @@ async function forwardPorts(store: Store, record: ContainerRecord, pid: number):
 
 /** The launch plan for this start: a pod member joins its infra, started first when it is not running. */
 async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPlan> {
-  let plan = record.plan as LaunchPlan;
+  let plan = store.containers.withSeccomp(record).plan as LaunchPlan;
   // --userns container:ID: the target's namespace as it runs now
   const usernsPath = usernsTargetPath(store, record);
   if (usernsPath) plan = { ...plan, usernsPath };

@@ -117,6 +117,13 @@ export interface LaunchHooks {
   netns?(pid: number): Promise<void>;
 }
 
+/** A plan read from a record without its seccomp rules (storage/containers.ts SECCOMP_REF) must
+ * never reach the helper: it would run the container without them. */
+function withRules(security: string[][]): string[][] {
+  if (security.some((l) => l[0] === 'seccomp_ref')) throw new Error('internal error: a launch plan without its seccomp rules (read the record with withSeccomp)');
+  return security;
+}
+
 export function planLines(p: LaunchPlan): string[][] {
   const lines: string[][] = [];
   if (p.rootfsBind) {
@@ -134,7 +141,7 @@ export function planLines(p: LaunchPlan): string[][] {
   for (const a of p.slirpArgs) lines.push(['slirp_arg', a]);
   if (p.slirpLog) lines.push(['slirp_log', p.slirpLog]);
   lines.push(['tty', p.tty ? '1' : '0'], ['readonly', p.readOnly ? '1' : '0'], ['preserve_fds', String(p.preserveFds)]);
-  lines.push(...p.security, ...seccompCache(p.security));
+  lines.push(...withRules(p.security), ...seccompCache(p.security));
   for (const r of p.rlimits ?? []) lines.push(['rlimit', String(r[0]), r[1], r[2]]);
   if (p.umask !== undefined) lines.push(['umask', p.umask]);
   if (p.oomScoreAdj !== undefined) lines.push(['oom_score_adj', String(p.oomScoreAdj)]);
@@ -255,7 +262,7 @@ export function execInContainer(p: ExecPlan, io: LaunchIO, hooks: LaunchHooks): 
   const lines: string[][] = [['exec_target', String(p.target)], ['user', p.user], ['cwd', p.cwd], ['tty', p.tty ? '1' : '0'], ['preserve_fds', String(p.preserveFds ?? 0)]];
   for (const e of p.env) lines.push(['env', e]);
   for (const a of p.argv) lines.push(['arg', a]);
-  lines.push(...p.security.filter((l) => l[0] !== 'mask' && l[0] !== 'readonly_path'), ...seccompCache(p.security));
+  lines.push(...withRules(p.security).filter((l) => l[0] !== 'mask' && l[0] !== 'readonly_path'), ...seccompCache(p.security));
   return runHelper(lines, io, hooks, p.preserveFds ?? 0);
 }
 

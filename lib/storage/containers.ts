@@ -186,6 +186,19 @@ export class RecordError extends TspodError {
   }
 }
 
+/** The plan line that stands for the seccomp rules until withSeccomp() puts them back. tspod-launch
+ * refuses a plan that still holds it (an unknown key), so a launch or exec can never run without
+ * the container's rules by mistake. */
+export const SECCOMP_REF = 'seccomp_ref';
+
+/** A record as read: its plan's `seccomp` digest (the rules' file) becomes the SECCOMP_REF line. */
+function referSeccomp(rec: ContainerRecord): void {
+  const plan = rec.plan as { security?: string[][]; seccomp?: string } | undefined;
+  if (!plan?.seccomp) return;
+  const { seccomp, ...rest } = plan;
+  rec.plan = { ...rest, security: [...(plan.security ?? []), [SECCOMP_REF, seccomp]] };
+}
+
 export class ContainerStore {
   /** told once per unreadable record met while listing (the engine warns on stderr) */
   onBroken?: (id: string, err: RecordError) => void;
@@ -239,7 +252,9 @@ export class ContainerStore {
       }
       const rec = parseRecord<ContainerRecord>(text, id, cfgPath);
       if (stText !== undefined) rec.state = parseRecord<ContainerSummary>(stText, id, stPath).state;
-      this.inflate(rec);
+      // The seccomp rules stay in their file until a launch or exec asks for them (withSeccomp):
+      // most commands (stop, rm, inspect, the monitor's cleanup) never need them.
+      referSeccomp(rec);
       this.known.set(id, this.configText(rec));
       return rec;
     } catch (err) {
@@ -437,6 +452,9 @@ export class ContainerStore {
     const plan = record.plan as { security?: string[][]; seccomp?: string } | undefined;
     if (!plan || !Array.isArray(plan.security)) return record;
     const rules = plan.security.filter((l) => l[0]?.startsWith('seccomp_'));
+    const ref = plan.security.find((l) => l[0] === SECCOMP_REF);
+    // Read without its rules: the reference goes back where it was.
+    if (ref) return { ...record, plan: { ...plan, security: plan.security.filter((l) => l !== ref), seccomp: ref[1] } };
     if (!rules.length) return record;
     const text = JSON.stringify(rules);
     const hex = createHash('sha256').update(text).digest('hex');
@@ -448,11 +466,13 @@ export class ContainerStore {
     return { ...record, plan: { ...plan, security: plan.security.filter((l) => !l[0]?.startsWith('seccomp_')), seccomp: `sha256:${hex}` } };
   }
 
-  /** The plan with its seccomp rules back in place (records of an older tspod carry them inline). */
-  private inflate(rec: ContainerRecord): void {
+  /** The record with its plan's seccomp rules back in place (read from seccomp/<hex>.json and
+   * checked against that digest), for a launch or an exec. */
+  withSeccomp(rec: ContainerRecord): ContainerRecord {
     const plan = rec.plan as { security?: string[][]; seccomp?: string } | undefined;
-    if (!plan?.seccomp) return;
-    const m = /^sha256:([0-9a-f]{64})$/.exec(plan.seccomp);
+    const ref = plan?.security?.find((l) => l[0] === SECCOMP_REF);
+    if (!plan || !ref) return rec;
+    const m = /^sha256:([0-9a-f]{64})$/.exec(ref[1] ?? '');
     const file = join(this.seccompDir(), `${m?.[1] ?? 'invalid'}.json`);
     let rules: unknown;
     try {
@@ -462,12 +482,19 @@ export class ContainerStore {
     } catch (err) {
       throw new RecordError(file, `the container's seccomp profile: ${(err as Error).message}`);
     }
-    rec.plan = { ...plan, security: [...(plan.security ?? []), ...(rules as string[][])], seccomp: undefined };
+    rec.plan = { ...plan, security: [...plan.security!.filter((l) => l !== ref), ...(rules as string[][])] };
+    return rec;
   }
 
+  /** What container.json holds apart from the state, for telling whether a save changes it: the
+   * seccomp rules (fixed when the container is made, kept in their own file) left out, so a
+   * record read without them and one read with them compare equal. */
   private configText(record: ContainerRecord): string {
     const { state: _state, ...rest } = record;
-    return JSON.stringify(rest);
+    const plan = rest.plan as { security?: string[][]; seccomp?: string } | undefined;
+    if (!plan || !Array.isArray(plan.security)) return JSON.stringify(rest);
+    const security = plan.security.filter((l) => !l[0]?.startsWith('seccomp_') && l[0] !== SECCOMP_REF);
+    return JSON.stringify({ ...rest, plan: { ...plan, security, seccomp: undefined } });
   }
 }
 

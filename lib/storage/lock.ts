@@ -85,8 +85,44 @@ function abstractName(spec: LockSpec): string {
   return `\0tspod-lock/${lockSecret(spec.root)}/${name}`;
 }
 
-/** One attempt: the release function, or undefined while another process holds the lock. */
+/** libuv's pipe handle as Node's own net module uses it (process.binding('pipe_wrap')): bind()
+ * is all a lock needs, and net.Server.listen() loads node:cluster (with child_process and dgram,
+ * 3-7 ms) on every first lock of a command. undefined where that binding is not offered. */
+interface PipeHandle { bind(name: string): number; close(): void }
+const UV_EADDRINUSE = -98; // Linux's EADDRINUSE, as libuv returns it
+type PipeBinding = { Pipe: new (type: number) => PipeHandle; constants: { SERVER: number } };
+let pipeBinding: PipeBinding | null | undefined;
+function pipes(): PipeBinding | undefined {
+  if (pipeBinding === undefined) {
+    try {
+      const b = (process as unknown as { binding(name: string): PipeBinding }).binding('pipe_wrap');
+      pipeBinding = typeof b?.Pipe === 'function' && typeof b.constants?.SERVER === 'number' ? b : null;
+    } catch {
+      pipeBinding = null;
+    }
+  }
+  return pipeBinding ?? undefined;
+}
+
+/** One attempt: the release function, or undefined while another process holds the lock. The
+ * socket is made close-on-exec by libuv: a child never inherits a lock. */
 function tryLock(address: string): (() => void) | undefined {
+  const b = pipes();
+  if (b) {
+    const handle = new b.Pipe(b.constants.SERVER);
+    const err = handle.bind(address);
+    if (err !== 0) {
+      handle.close();
+      if (err === UV_EADDRINUSE) return undefined; // held
+      throw new TspodError(`cannot take the lock ${JSON.stringify(address.slice(1))}: bind failed (libuv error ${err})`);
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      handle.close();
+    };
+  }
   const server: Server = lazyNet().createServer();
   // A failed bind is also reported as an 'error' event later: swallow it (the result is read below).
   server.on('error', () => undefined);

@@ -1,16 +1,19 @@
 // Small file-system pieces: atomic JSON writes and tolerant reads.
 // (A full disk is reported with the file and the fix.)
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
-import { randomBytes } from './builtins.js';
 import { dirname, basename, join } from 'node:path';
 import { errnoCode, TspodError } from './errors.js';
+
+let tmpCount = 0;
 
 /** Write a file so readers see the old or the new content, never a part: temp file, fsync,
  * rename. A failed write (a full disk) removes its temp file and says what to do.
  * `durable: false` skips the fsync, for what means nothing after a reboot (observations of a
  * running process): still atomic for readers, one disk flush less on the run path. */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, durable = true): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+  // Unique per process and write (pid, counter): no random bytes, whose module (node:crypto)
+  // costs every short command ~5 ms to load.
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${++tmpCount}.tmp`);
   try {
     const fd = openSync(tmp, 'w', mode);
     try {

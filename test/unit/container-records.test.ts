@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ContainerStore, type ContainerRecord } from '../../lib/storage/containers.js';
+import { SECCOMP_REF, ContainerStore, type ContainerRecord } from '../../lib/storage/containers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tspod-records-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -50,8 +50,17 @@ describe('container records', () => {
     expect(JSON.parse(text).version).toBe(1);
     expect(text).not.toContain('seccomp_rule');
     expect(readdirSync(join(s.root, 'seccomp'))).toHaveLength(1);
-    // Read back whole: the rules where they were.
-    expect((s.get(id('a'))!.plan as { security: string[][] }).security).toEqual([['caps', 'ff'], ['no_new_privs', '0'], ...seccomp]);
+    // Read back: a reference in the rules' place; whole for a launch (withSeccomp), the rules where they were.
+    const read = s.get(id('a'))!;
+    expect((read.plan as { security: string[][] }).security).toEqual([['caps', 'ff'], ['no_new_privs', '0'], [SECCOMP_REF, expect.stringMatching(/^sha256:[0-9a-f]{64}$/)]]);
+    expect((s.withSeccomp(read).plan as { security: string[][] }).security).toEqual([['caps', 'ff'], ['no_new_privs', '0'], ...seccomp]);
+    // Saved again either way, container.json is not rewritten and keeps its reference.
+    const ino = statSync(join(s.dir(id('a')), 'container.json')).ino;
+    s.save(read);
+    expect(statSync(join(s.dir(id('a')), 'container.json')).ino).toBe(ino);
+    const other = new ContainerStore(s.root);
+    other.save(other.get(id('a'))!); // a process that knew nothing writes it: the same reference
+    expect(readFileSync(join(s.dir(id('a')), 'container.json'), 'utf8')).toBe(text);
   });
 
   it('write a state change once, to state.json alone', () => {
@@ -127,12 +136,16 @@ describe('container records', () => {
     expect(readFileSync(file, 'utf8')).toHaveLength(50);
   });
 
-  it('treat a missing seccomp profile as an unreadable record of that container', () => {
+  it('refuse to hand out a container whose seccomp profile is missing or altered for a launch; the record itself stays usable', () => {
     const s = fresh();
     s.save(record(id('a'), 'x'));
+    const [file] = readdirSync(join(s.root, 'seccomp'));
+    writeFileSync(join(s.root, 'seccomp', file!), '[["seccomp_default","allow"]]\n');
+    const t = new ContainerStore(s.root);
+    const r = t.get(id('a'))!;
+    expect(r.state.status).toBe('created'); // stop, rm, inspect still work on it
+    expect(() => t.withSeccomp(r)).toThrow(/seccomp profile: missing or not matching its digest/);
     rmSync(join(s.root, 'seccomp'), { recursive: true });
-    const r = new ContainerStore(s.root).get(id('a'))!;
-    expect(r.state.status).toBe('error');
-    expect(r.state.error).toContain('seccomp');
+    expect(() => t.withSeccomp(t.get(id('a'))!)).toThrow(/seccomp profile/);
   });
 });
