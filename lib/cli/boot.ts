@@ -34,7 +34,7 @@ function cacheDir(): string | undefined {
   return join(runtime, 'codecache');
 }
 
-function install(dir: string, bundles: string): void {
+function install(dir: string, bundles: string, write: boolean): void {
   const proto = Module.prototype as unknown as { _compile: Compile };
   const plain = proto._compile;
   const variant = `${TSPOD_BUILD_ID}-${process.versions.v8}${process.execArgv.includes('--no-opt') ? '-noopt' : ''}`;
@@ -49,7 +49,7 @@ function install(dir: string, bundles: string): void {
       /* none yet */
     }
     const script = new Script(Module.wrap(content), { filename, cachedData });
-    if (!cachedData || script.cachedDataRejected) toWrite.push({ script, file });
+    if (write && (!cachedData || script.cachedDataRejected)) toWrite.push({ script, file });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     const require = (id: string): unknown => this.require(id);
     return wrapper.call(this.exports, this.exports, require, this, filename, bundles);
@@ -80,5 +80,8 @@ function install(dir: string, bundles: string): void {
 }
 
 const dir = cacheDir();
-if (dir) install(dir, __dirname);
+// `--version` runs a sliver of tspod.cjs: a cache written then would hold little of what the
+// next command needs, and it is never rewritten once V8 accepts it.
+const versionOnly = process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-v');
+if (dir) install(dir, __dirname, !versionOnly);
 require('./tspod.cjs');
