@@ -24,7 +24,7 @@ import { parseAnnotations, platformFromParts, type ResourceFlags } from '../spec
 import { TspodError } from '../util/errors.js';
 import { openStore } from './store.js';
 import { imageForRun, type PullOptions, type PullPolicy, type RegistryOptions } from './registry.js';
-import { createContainer, parseLabels, removeContainerFiles, startAttached, type RunOptions } from './run.js';
+import { createContainer, defaultMounts, parseLabels, removeContainerFiles, startAttached, type RunOptions } from './run.js';
 
 export interface BuildOptions {
   context: string;
@@ -289,7 +289,7 @@ async function removeStepImages(store: Store, made: string[], kept: string | und
   const victims = [...new Set(made)].filter((id) => id !== kept && !cached.has(id) && !store.images.get(id)?.names.length);
   if (!victims.length) return;
   const { imageRemove } = await import('./images.js');
-  await imageRemove(victims.map((id) => id.slice(7)), false);
+  await imageRemove(victims.map((id) => id.slice(7)), false, false, true);
 }
 
 function checkNamespaces(ns: Record<string, string | undefined>): void {
@@ -939,12 +939,14 @@ async function runInContainer(store: Store, st: StageState, ins: Instruction, ar
     const code = await startAttached(store, rec, { tty: false, interactive: o.stdin });
     if (code !== 0) {
       keep = !o.forceRm;
-      throw new TspodError(`building at STEP "${ins.text}": while running runtime: exit status ${code}`, 125);
+      // tspod exits with the step's own status, as podman does
+      throw new TspodError(`building at STEP "${ins.text}": while running runtime: exit status ${code}`, code > 0 && code < 256 ? code : 125);
     }
     const upper = (rec.plan as { upperDir: string }).upperDir;
     const inImage = layerLookup(diffDirs(store, st.image));
     // -v DIR:DEST: its mount point too (DEST is the second part)
-    const volumeTargets = o.volumes.map((v) => v.split(':')[1]).filter((t): t is string => !!t && t.startsWith('/'));
+    // and those of the default mounts (mounts.conf)
+    const volumeTargets = [...o.volumes.map((v) => v.split(':')[1]), ...defaultMounts().map((d) => d.destination)].filter((t): t is string => !!t && t.startsWith('/'));
     for (const t of [...mounts.targets, ...volumeTargets]) dropMountPoint(upper, posix.normalize(t), inImage);
     const tar = join(o.work, `run-${rec.id.slice(0, 12)}.tar`);
     await packUpperLayer(upper, tar);
