@@ -6,9 +6,11 @@
 // unchanged reuses the cached image ("--> Using cache").
 import { chmodSync, closeSync, constants, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { jsonForm, parseContainerfile, type Instruction, type Stage } from '../build/dockerfile.js';
 import { expandText, expandWord, keyValues, shellWords } from '../build/expand.js';
-import { ignoreMatcher, imageSources, type Ignore, layerLookup, parseChmod, resolveSources, writeCopyLayer, type Source } from '../build/context.js';
+import type { CopyJob } from '../build/copy-worker.js';
+import { ignoreMatcher, type Ignore, layerLookup, parseChmod, resolveSources, writeCopyLayer, type Source } from '../build/context.js';
 import { buildCacheDir, buildStepImageIds } from '../build/cache.js';
 import { composeImage, defaultPath, readConfig, readManifest, storeLayer, writeImage, type ComposeOptions, type Config } from '../build/compose.js';
 import { archiveKind, buildArgsFrom, parseBuildContexts, parseDuration, parseSecrets, prepareContext, readContainerfiles, trustCertDir, unpackArchive, type NamedContext } from '../build/inputs.js';
@@ -473,6 +475,25 @@ function vars(st: StageState): Map<string, string> {
   return m;
 }
 
+const copyWorker = fileURLToPath(new URL('../build/copy-worker.js', import.meta.url));
+
+/** Write the layer of a COPY --from=STAGE|IMAGE as root of the user namespace (build/copy-worker.ts),
+ * where every file of the image's layers can be read and keeps the owner the container sees;
+ * returns what the first source is ("file" or "dir"). */
+async function copyFromImage(job: CopyJob): Promise<string> {
+  const jobFile = `${job.out}.job.json`;
+  writeFileSync(jobFile, JSON.stringify(job), { mode: 0o600 });
+  try {
+    // `--`: Node reads no option from the worker's arguments
+    const r = await runInUserns([process.execPath, '--', copyWorker, jobFile]);
+    if (r.exitCode !== 0) throw new TspodError(r.stderr.trim() || `COPY --from=${job.what}: the copy failed (exit ${r.exitCode})`);
+    return readFileSync(`${job.out}.kind`, 'utf8');
+  } finally {
+    rmSync(jobFile, { force: true });
+    rmSync(`${job.out}.kind`, { force: true });
+  }
+}
+
 function diffDirs(store: Store, img: ImageRecord | undefined): string[] {
   return img ? [...img.chainIds].reverse().map((c) => store.layers.diffDir(c)) : [];
 }
@@ -627,6 +648,8 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
       const dest = posix.resolve(c.WorkingDir || '/', destWord) + (destWord.endsWith('/') || destWord === '.' ? '/' : '');
       const srcs = words.slice(0, -1).filter((w) => !heredocOnly.test(w));
       let sources: Source[] = [];
+      /** COPY --from=STAGE|IMAGE: that image's layer directories, read inside the user namespace (below) */
+      let fromImage: { dirs: string[]; what: string } | undefined;
       const from = ins.flags.from;
       const urls = srcs.filter((s) => /^https?:\/\//.test(s));
       if (urls.length && ins.keyword === 'COPY') throw new TspodError(`COPY ${urls[0]}: source can't be a URL for COPY; use ADD`);
@@ -638,7 +661,7 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
           const idx = o.stages.findIndex((s) => s.name === fromRef.toLowerCase() || String(s.index) === fromRef);
           const img = idx >= 0 ? o.built[idx] : await o.fetchImage(named ? named.image : fromRef);
           if (!img) throw new TspodError(`COPY --from=${fromRef}: stage ${fromRef} is not built before this one`);
-          sources = imageSources(diffDirs(store, img), srcs, fromRef);
+          fromImage = { dirs: diffDirs(store, img), what: fromRef };
         }
       } else {
         const local = srcs.filter((s) => !/^https?:\/\//.test(s));
@@ -665,14 +688,20 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
       const [uid, gid] = ins.flags.chown ? owner(store, st.image, expandWord(ins.flags.chown, v)) : [0, 0];
       const mode = ins.flags.chmod ? parseChmod(ins.flags.chmod) : undefined;
       layer = join(o.work, `layer-${++layerCount}.tar`);
-      const fd = openSync(layer, 'w', 0o600);
-      try {
-        writeCopyLayer(fd, sources, dest, { uid, gid, mode }, layerLookup(diffDirs(store, st.image)));
-      } finally {
-        closeSync(fd);
+      let kind: string;
+      if (fromImage) {
+        kind = await copyFromImage({ imageDirs: fromImage.dirs, srcs, what: fromImage.what, extra: sources, dest,
+          opts: { uid, gid, mode, preserveOwners: !ins.flags.chown }, destDirs: diffDirs(store, st.image), out: layer });
+      } else {
+        const fd = openSync(layer, 'w', 0o600);
+        try {
+          writeCopyLayer(fd, sources, dest, { uid, gid, mode }, layerLookup(diffDirs(store, st.image)));
+        } finally {
+          closeSync(fd);
+        }
+        kind = sources.length === 1 && !lstatSync(sources[0]!.hosts[0]!).isDirectory() ? 'file' : 'dir';
       }
       contentDigest = layerContentDigest(layer);
-      const kind = sources.length === 1 && !lstatSync(sources[0]!.hosts[0]!).isDirectory() ? 'file' : 'dir';
       createdBy = `/bin/sh -c #(nop) ${ins.keyword} ${contentDigest.replace('sha256:', `${kind}:`)} in ${destWord} `;
       break;
     }
@@ -837,18 +866,14 @@ async function runMounts(store: Store, ins: Instruction, st: StageState, o: Step
           const idx = o.stages.findIndex((s) => s.name === from.toLowerCase() || String(s.index) === from);
           const img = idx >= 0 ? o.built[idx] : await o.fetchImage(named && 'image' in named ? named.image : from);
           if (!img) throw new TspodError(`--mount=${spec}: stage ${from} is not built before this one`);
-          const srcs = imageSources(diffDirs(store, img), [source], from);
+          // read inside the user namespace, as COPY --from (files only its root can read)
           const tar = join(o.work, `mount-${++layerCount}.tar`);
-          const fd = openSync(tar, 'w', 0o600);
-          try {
-            writeCopyLayer(fd, srcs, '/', { uid: 0, gid: 0 }, () => 'dir');
-          } finally {
-            closeSync(fd);
-          }
+          const kind = await copyFromImage({ imageDirs: diffDirs(store, img), srcs: [source], what: from, extra: [], dest: '/',
+            opts: { uid: 0, gid: 0 }, destDirs: [], out: tar });
           const dir = join(o.work, `mount-${layerCount}`);
           mkdirSync(dir);
           await extractLayer(tar, dir);
-          host = lstatSync(srcs[0]!.hosts[0]!).isDirectory() ? dir : join(dir, srcs[0]!.name);
+          host = kind === 'dir' ? dir : join(dir, posix.basename(posix.normalize('/' + source)) || '.');
         }
         const rw = kv.get('rw') === 'true' || kv.get('readwrite') === 'true';
         if (rw) {

@@ -84,6 +84,32 @@ describe('tspod build, as podman\'s system tests use it', () => {
     expect(v.stdout).toBe('mine');
   });
 
+  it('COPY --from reads files only the user namespace\'s root can read, keeping their owners and modes', async () => {
+    const dir = context('from', { Containerfile: [
+      'FROM busybox AS made',
+      'RUN mkdir -p /d/sub && echo zero > /d/f0 && chmod 000 /d/f0 && echo six > /d/f6 && chown 1234:2345 /d/f6 && chmod 600 /d/f6'
+        + ' && echo x > /d/sub/x && chown 1234 /d/sub && chmod 700 /d/sub',
+      'FROM busybox',
+      'COPY --from=made /d /e',
+      'COPY --from=made /d/f6 /single',
+      'COPY --from=0 --chown=7:8 /d/sub /owned/',
+      'RUN --mount=type=bind,from=made,source=/d,target=/m cat /m/f0 /m/sub/x > /through-mount',
+      'COPY --from=made /d/nothing /x',
+    ].join('\n') + '\n' });
+    const missing = await build(['-t', 'b3-from', dir]);
+    expect(missing.exitCode).toBe(125);
+    expect(missing.stderr).toContain('"/d/nothing": no such file or directory');
+    writeFileSync(join(dir, 'Containerfile'), readFileSync(join(dir, 'Containerfile'), 'utf8').replace('COPY --from=made /d/nothing /x\n', ''));
+    const r = await build(['--no-cache', '-t', 'b3-from', dir]); // the copies run, whatever an earlier run left
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const seen = await runIn([], 'b3-from', 'cd /; stat -c "%n %u:%g %a" e/f0 e/f6 e/sub e/sub/x single owned/x; cat e/f0 e/f6 e/sub/x single /through-mount');
+    expect(seen.stdout.split('\n')).toEqual([
+      'e/f0 0:0 0', 'e/f6 1234:2345 600', 'e/sub 1234:0 700', 'e/sub/x 0:0 644', 'single 1234:2345 600', 'owned/x 7:8 644',
+      'zero', 'six', 'x', 'six', 'zero', 'x',
+    ]);
+  });
+
   it('rmi removes the unnamed step images the image was built on, unless another image is built on them', async () => {
     const before = await allImageIds();
     const dir = context('rmi', { Containerfile: 'FROM busybox\nRUN echo one > /one\nRUN echo two > /two\n' });
