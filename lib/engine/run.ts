@@ -685,7 +685,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const systemdWarning = checkSystemdMode(opts.systemd, argv);
   if (systemdWarning) process.stderr.write(`WARNING: ${systemdWarning}\n`);
   checkSeccompPolicy(opts.seccompPolicy, config.config?.Labels ?? {});
-  const imageVolumes = Object.keys(config.config?.Volumes ?? {});
+  // a relative VOLUME is taken from / (as podman's)
+  const imageVolumes = Object.keys(config.config?.Volumes ?? {}).map((d) => (posix.isAbsolute(d) ? d : `/${d}`));
   if (imageVolume === 'tmpfs') {
     const taken = new Set([...parsedMounts.map((m) => m.destination), ...tmpfs.map((t) => t.destination)]);
     for (const d of imageVolumes) if (!taken.has(posix.normalize(d))) tmpfs.push(parseTmpfs(posix.normalize(d)));

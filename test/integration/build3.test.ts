@@ -33,12 +33,13 @@ const allImageIds = async () => (await tspod(['images', '-a', '-q', '--no-trunc'
 
 describe('tspod build, as podman\'s system tests use it', () => {
   it('builds with `buildx build --load` and `builder build`, and exits with a failing RUN\'s own status', async () => {
-    const dir = context('buildx', { Containerfile: 'FROM busybox\nRUN echo buildx > /made\n' });
+    // VOLUME with single quotes is not JSON: its words ("[/etc/foo," and "/etc/bar]") are taken from /
+    const dir = context('buildx', { Containerfile: 'FROM busybox\nRUN echo buildx > /made\nVOLUME [\'/etc/foo\', \'/etc/bar\']\n' });
     const r = await tspod(['buildx', 'build', '--load', '--progress=plain', '--network', 'none', '-t', 'b3-x', dir]);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('COMMIT b3-x');
-    expect((await runIn([], 'b3-x', 'cat /made')).stdout).toBe('buildx');
+    expect((await runIn([], 'b3-x', 'cat /made; find /[ /etc/bar]')).stdout).toBe('buildx\n/[\n/[/etc\n/[/etc/foo,\n/etc/bar]');
     expect((await tspod(['builder', 'build', '-q', '--network', 'none', '-t', 'b3-builder', dir])).exitCode).toBe(0);
     expect((await tspod(['image', 'exists', 'b3-builder'])).exitCode).toBe(0);
 
