@@ -334,6 +334,14 @@ export interface ImageTree {
   children: Array<{ id: string; names: string[] }>;
 }
 
+function historyLength(store: Store, img: ImageRecord): number {
+  try {
+    return imageConfig(store, img).history?.length ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** `image tree`: the image's layers, bottom first, with the images whose top layer each is. */
 export function imageTree(ref: string): ImageTree {
   const store = openStore();
@@ -346,8 +354,12 @@ export function imageTree(ref: string): ImageTree {
       id: c.replace(/^sha256:/, ''), size: blobSize(img.layerBlobs[i] ?? ''),
       topOf: all.filter((o) => o.chainIds.at(-1) === c).flatMap((o) => o.names),
     })),
+    // those built on the image, the nearer first (fewer layers, then a shorter history), as podman's tree
+    // lists the layers above it bottom first
     children: all.filter((o) => o.id !== img.id && o.chainIds.length > img.chainIds.length && img.chainIds.every((c, i) => o.chainIds[i] === c))
-      .map((o) => ({ id: o.id.slice(7), names: o.names })),
+      .map((o) => ({ o, depth: [o.chainIds.length, historyLength(store, o)] }))
+      .sort((x, y) => x.depth[0]! - y.depth[0]! || x.depth[1]! - y.depth[1]!)
+      .map(({ o }) => ({ id: o.id.slice(7), names: o.names })),
   };
 }
 

@@ -194,6 +194,9 @@ export async function systemInfo(): Promise<Record<string, unknown>> {
     eventLogger: 'none',
     logDriver: 'k8s-file',
     networkBackend: 'tspod',
+    // not buildah: the buildah release whose build behaviour tspod's build follows (podman 4.3.1's), as
+    // scripts that read podman's field expect one (docs/build.md)
+    buildahVersion: '1.28.2',
     cpus: cpus().length,
     memTotal: totalmem(),
     memFree: freemem(),

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { tspod } from './helpers.js';
 
 const base = mkdtempSync(join(tmpdir(), 'tspod-build3-'));
-const images = ['b3-x', 'b3-builder', 'b3-f', 'b3-mounts', 'b3-rmi', 'b3-rmi2', 'b3-from'];
+const images = ['b3-tree', 'b3-base', 'b3-x', 'b3-builder', 'b3-f', 'b3-mounts', 'b3-rmi', 'b3-rmi2', 'b3-from'];
 afterAll(async () => {
   await tspod(['rmi', '-f', ...images]);
   rmSync(base, { recursive: true, force: true });
@@ -109,6 +109,17 @@ describe('tspod build, as podman\'s system tests use it', () => {
       'e/f0 0:0 0', 'e/f6 1234:2345 600', 'e/sub 1234:0 700', 'e/sub/x 0:0 644', 'single 1234:2345 600', 'owned/x 7:8 644',
       'zero', 'six', 'x', 'six', 'zero', 'x',
     ]);
+  });
+
+  it('image tree --whatrequires lists what was built on an image nearest first; info names the build behaviour followed', async () => {
+    const baseDir = context('tree-base', { Containerfile: `FROM busybox\nRUN echo ${Date.now()} > /base\n` });
+    expect((await build(['--no-cache', '-t', 'b3-base', baseDir])).exitCode).toBe(0);
+    const dir = context('tree', { Containerfile: 'FROM b3-base\nRUN echo a > /a\nLABEL x=1\nRUN echo b > /b\n' });
+    expect((await build(['--no-cache', '-t', 'b3-tree', dir])).exitCode).toBe(0);
+    const lines = (await tspod(['image', 'tree', '--whatrequires', 'b3-base'])).stdout.trim().split('\n');
+    expect(lines.slice(4)).toHaveLength(3);
+    expect(lines.at(-1)).toMatch(/^└── ID: [0-9a-f]{12} Top Layer of: \[localhost\/b3-tree:latest\]$/);
+    expect((await tspod(['info', '--format', '{{ .Host.BuildahVersion }}'])).stdout).toMatch(/^[1-9][0-9.-]+$/);
   });
 
   it('rmi removes the unnamed step images the image was built on, unless another image is built on them', async () => {
