@@ -90,6 +90,8 @@ export interface CopyOptions {
   mode?: number;
   /** COPY --from without --chown: each copied file keeps its owner (as podman's); made parents get uid:gid */
   preserveOwners?: boolean;
+  /** read outside the user namespace: a file's owner as the container sees it */
+  mapOwner?: (uid: number, gid: number) => [number, number];
 }
 
 /** Parse --chmod (octal). */
@@ -128,7 +130,11 @@ export function writeCopyLayer(fd: number, sources: Source[], dest: string, o: C
   if (sources.length > 1 && !dest.endsWith('/')) throw new TspodError(`adding multiple sources to non-directory destination "${dest}": end the destination with "/"`);
   const target = posix.normalize(dest).replace(/^\/+/, '').replace(/\/+$/, '');
   const made = new Set<string>();
-  const owners = (st?: Stats) => (o.preserveOwners && st ? { uid: st.uid, gid: st.gid } : { uid: o.uid, gid: o.gid });
+  const owners = (st?: Stats) => {
+    if (!o.preserveOwners || !st) return { uid: o.uid, gid: o.gid };
+    const [uid, gid] = o.mapOwner ? o.mapOwner(st.uid, st.gid) : [st.uid, st.gid];
+    return { uid, gid };
+  };
   const hardLinks = new Map<string, string>();
   const dirEntry = (rel: string, st?: Stats) => {
     if (!rel || made.has(rel)) return;

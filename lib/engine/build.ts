@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { jsonForm, parseContainerfile, type Instruction, type Stage } from '../build/dockerfile.js';
 import { expandText, expandWord, keyValues, shellWords } from '../build/expand.js';
 import type { CopyJob } from '../build/copy-worker.js';
-import { ignoreMatcher, type Ignore, layerLookup, parseChmod, resolveSources, writeCopyLayer, type Source } from '../build/context.js';
+import { ignoreMatcher, imageSources, type Ignore, layerLookup, parseChmod, resolveSources, writeCopyLayer, type Source } from '../build/context.js';
 import { buildCacheDir, buildStepImageIds } from '../build/cache.js';
 import { composeImage, defaultPath, readConfig, readManifest, storeLayer, writeImage, type ComposeOptions, type Config } from '../build/compose.js';
 import { archiveKind, buildArgsFrom, parseBuildContexts, parseDuration, parseSecrets, prepareContext, readContainerfiles, trustCertDir, unpackArchive, type NamedContext } from '../build/inputs.js';
@@ -22,8 +22,9 @@ import { localImageName } from '../image/resolve.js';
 import { formatPlatform, hostPlatform, parsePlatform } from '../image/manifest.js';
 import { extractLayer } from '../storage/extract.js';
 import { packUpperLayer, removeAsRoot, runInUserns } from '../runtime/userns.js';
+import { currentIdMappings } from '../runtime/idmap.js';
 import { parseAnnotations, platformFromParts, type ResourceFlags } from '../spec/options.js';
-import { TspodError } from '../util/errors.js';
+import { errnoCode, TspodError } from '../util/errors.js';
 import { openStore } from './store.js';
 import { imageForRun, type PullOptions, type PullPolicy, type RegistryOptions } from './registry.js';
 import { createContainer, defaultMounts, parseLabels, removeContainerFiles, startAttached, type RunOptions } from './run.js';
@@ -481,6 +482,31 @@ const copyWorker = fileURLToPath(new URL('../build/copy-worker.js', import.meta.
  * where every file of the image's layers can be read and keeps the owner the container sees;
  * returns what the first source is ("file" or "dir"). */
 async function copyFromImage(job: CopyJob): Promise<string> {
+  // First as you, with the owners mapped as the user namespace maps them (no process to start); a file
+  // or directory only the namespace's root can read sends the copy into the namespace.
+  try {
+    const m = currentIdMappings();
+    // the user as 0, the subordinate ranges one after another from 1; anything else is the overflow id
+    const map = (h: number, own: number, ranges: Array<{ start: number; count: number }>) => {
+      if (h === own) return 0;
+      let next = 1;
+      for (const r of ranges) {
+        if (h >= r.start && h < r.start + r.count) return next + h - r.start;
+        next += r.count;
+      }
+      return 65534;
+    };
+    const sources = [...imageSources(job.imageDirs, job.srcs, job.what), ...job.extra];
+    const fd = openSync(job.out, 'w', 0o600);
+    try {
+      writeCopyLayer(fd, sources, job.dest, { ...job.opts, mapOwner: (u, g) => [map(u, m.uid, m.subuids), map(g, m.gid, m.subgids)] }, layerLookup(job.destDirs));
+    } finally {
+      closeSync(fd);
+    }
+    return sources.length === 1 && !lstatSync(sources[0]!.hosts[0]!).isDirectory() ? 'file' : 'dir';
+  } catch (err) {
+    if (!['EACCES', 'EPERM'].includes(errnoCode(err) ?? '')) throw err;
+  }
   const jobFile = `${job.out}.job.json`;
   writeFileSync(jobFile, JSON.stringify(job), { mode: 0o600 });
   try {

@@ -89,10 +89,11 @@ describe('tspod build, as podman\'s system tests use it', () => {
     const dir = context('from', { Containerfile: [
       'FROM busybox AS made',
       'RUN mkdir -p /d/sub && echo zero > /d/f0 && chmod 000 /d/f0 && echo six > /d/f6 && chown 1234:2345 /d/f6 && chmod 600 /d/f6'
-        + ' && echo x > /d/sub/x && chown 1234 /d/sub && chmod 700 /d/sub',
+        + ' && echo x > /d/sub/x && chown 1234 /d/sub && chmod 700 /d/sub && mkdir /p && echo pub > /p/pub && chown -R 1234:2345 /p',
       'FROM busybox',
       'COPY --from=made /d /e',
       'COPY --from=made /d/f6 /single',
+      'COPY --from=made /p /p',
       'COPY --from=0 --chown=7:8 /d/sub /owned/',
       'RUN --mount=type=bind,from=made,source=/d,target=/m cat /m/f0 /m/sub/x > /through-mount',
       'COPY --from=made /d/nothing /x',
@@ -104,9 +105,9 @@ describe('tspod build, as podman\'s system tests use it', () => {
     const r = await build(['--no-cache', '-t', 'b3-from', dir]); // the copies run, whatever an earlier run left
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-    const seen = await runIn([], 'b3-from', 'cd /; stat -c "%n %u:%g %a" e/f0 e/f6 e/sub e/sub/x single owned/x; cat e/f0 e/f6 e/sub/x single /through-mount');
+    const seen = await runIn([], 'b3-from', 'cd /; stat -c "%n %u:%g %a" e/f0 e/f6 e/sub e/sub/x single owned/x p p/pub; cat e/f0 e/f6 e/sub/x single /through-mount');
     expect(seen.stdout.split('\n')).toEqual([
-      'e/f0 0:0 0', 'e/f6 1234:2345 600', 'e/sub 1234:0 700', 'e/sub/x 0:0 644', 'single 1234:2345 600', 'owned/x 7:8 644',
+      'e/f0 0:0 0', 'e/f6 1234:2345 600', 'e/sub 1234:0 700', 'e/sub/x 0:0 644', 'single 1234:2345 600', 'owned/x 7:8 644', 'p 0:0 755', 'p/pub 1234:2345 644', // the destination directory itself is made 0:0, as podman's
       'zero', 'six', 'x', 'six', 'zero', 'x',
     ]);
   });
