@@ -15,11 +15,12 @@ export function parseMountsConf(text: string): DefaultMount[] {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
     const i = line.indexOf(':');
-    const source = i < 0 ? line : line.slice(0, i);
-    const destination = i < 0 ? line : line.slice(i + 1);
-    // as podman: a line that does not name two absolute paths is passed over
+    // a line that does not name two absolute paths is passed over
+    if (i < 0) continue;
+    const source = line.slice(0, i);
+    const destination = line.slice(i + 1);
     if (!isAbsolute(source) || !destination.startsWith('/')) continue;
-    out.push({ source, destination: posix.normalize(destination) });
+    out.push({ source, destination: posix.normalize(destination).replace(/(.)\/+$/, '$1') });
   }
   return out;
 }
