@@ -88,6 +88,10 @@ export interface CopyOptions {
   gid: number;
   /** --chmod: the mode of every copied file and directory */
   mode?: number;
+  /** COPY --from without --chown: each copied file keeps its owner (as podman's); made parents get uid:gid */
+  preserveOwners?: boolean;
+  /** read outside the user namespace: a file's owner as the container sees it */
+  mapOwner?: (uid: number, gid: number) => [number, number];
 }
 
 /** Parse --chmod (octal). */
@@ -126,11 +130,16 @@ export function writeCopyLayer(fd: number, sources: Source[], dest: string, o: C
   if (sources.length > 1 && !dest.endsWith('/')) throw new TspodError(`adding multiple sources to non-directory destination "${dest}": end the destination with "/"`);
   const target = posix.normalize(dest).replace(/^\/+/, '').replace(/\/+$/, '');
   const made = new Set<string>();
+  const owners = (st?: Stats) => {
+    if (!o.preserveOwners || !st) return { uid: o.uid, gid: o.gid };
+    const [uid, gid] = o.mapOwner ? o.mapOwner(st.uid, st.gid) : [st.uid, st.gid];
+    return { uid, gid };
+  };
   const hardLinks = new Map<string, string>();
   const dirEntry = (rel: string, st?: Stats) => {
     if (!rel || made.has(rel)) return;
     made.add(rel);
-    t.header({ path: `${rel}/`, type: 'Directory', mode: o.mode ?? (st ? st.mode & 0o7777 : 0o755), uid: o.uid, gid: o.gid, mtime: st?.mtime ?? new Date(0) });
+    t.header({ path: `${rel}/`, type: 'Directory', mode: o.mode ?? (st ? st.mode & 0o7777 : 0o755), ...owners(st), mtime: st?.mtime ?? new Date(0) });
   };
   // Parents the image lacks are made (root's 0755 unless --chown).
   const parts = target.split('/').filter(Boolean);
@@ -145,7 +154,7 @@ export function writeCopyLayer(fd: number, sources: Source[], dest: string, o: C
   const put = (hosts: string[], rel: string, top = false, ctxRel?: string, ignored?: Ignore) => {
     const host = hosts[0]!;
     const st = lstatSync(host);
-    const common = { path: rel, uid: o.uid, gid: o.gid, mtime: st.mtime };
+    const common = { path: rel, ...owners(st), mtime: st.mtime };
     if (st.isDirectory()) {
       // The destination itself: made above when the image lacks it (its mode kept when it has it).
       if (rel && !top) {

@@ -1,9 +1,14 @@
 // `tspod build` / `tspod image build`: flags to options, podman's output (the
 // engine's step lines on stdout, the image id last; -q: the id alone).
+import { dirname, resolve } from 'node:path';
+import { TspodError } from '../util/errors.js';
 import { positionals, registryOptions, toArray, type Args } from './args.js';
 
 export const handler = async (a: Args): Promise<number | void> => {
-  const [context = '.'] = positionals(a, 'build', 0, 1, 'context directory');
+  // No CONTEXT: the directory of the first -f file that is not a URL (`-`: the working directory), as podman's
+  const first = toArray(a.file).find((f) => !/^https?:\/\//.test(f));
+  const [context = first !== undefined ? dirname(resolve(first)) : undefined] = positionals(a, 'build', 0, 1, 'context directory');
+  if (context === undefined) throw new TspodError('no context directory and no Containerfile specified: give the context directory (`tspod build .`) or a Containerfile with -f');
   const str = (k: string) => a[k] as string | undefined;
   // BUILDAH_LAYERS, BUILDAH_FORMAT, BUILDAH_ISOLATION: the defaults when the flag is not given, as podman's
   const envBool = (v: string | undefined) => (v === undefined || v === '' ? undefined : !['0', 'false', 'f', 'F', 'FALSE', 'False'].includes(v));

@@ -23,6 +23,7 @@ export const globalFlags: FlagRow[] = [
   // Checked by main.ts with podman's own message (exit 1), not as a choice.
   { name: 'log-level', type: 'string', def: 'warn', usage: 'Log messages above specified level (trace, debug, info, warn, warning, error, fatal, panic)' },
   { name: 'debug', short: 'D', type: 'bool', usage: 'Docker compatibility, force setting of log-level', hidden: true },
+  { name: 'default-mounts-file', type: 'string', usage: 'Path to default mounts file', hidden: true },
   { name: 'storage-opt', type: 'stringArray', usage: 'Used to pass an option to the storage driver' },
 ];
 
@@ -464,6 +465,8 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'pull', type: 'string', optional: 'true', usage: 'Pull image policy ("always/true"|"missing"|"never/false"|"newer") (default "missing")' },
     { name: 'pull-always', type: 'bool', hidden: true, usage: 'pull the image even if the named image is present in store' },
     { name: 'pull-never', type: 'bool', hidden: true, usage: 'do not pull the image, use the image present in store if available' },
+    { name: 'load', type: 'bool', hidden: true, usage: 'buildx --load (accepted, as podman: the built image is always in the local store)' },
+    { name: 'progress', type: 'string', hidden: true, usage: 'buildx --progress (accepted and ignored, as podman)' },
     { name: 'retry', type: 'int', def: 3, usage: 'number of times to retry in case of failure when performing push/pull' },
     { name: 'retry-delay', type: 'string', def: '2s', usage: 'delay between retries in case of push/pull failures' },
     { name: 'rm', type: 'bool', def: true, usage: 'remove intermediate containers after a successful build' },
@@ -478,7 +481,7 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'ssh', type: 'stringArray', usage: 'SSH agent socket or keys to expose to the build. (format: default|<id>[=<socket>|<key>[,<key>]])' },
     { name: 'stdin', type: 'bool', usage: 'pass stdin into containers' },
     { name: 'timestamp', type: 'int', usage: 'set created timestamp to the specified epoch seconds to allow for deterministic builds, defaults to current time' },
-    { name: 'tls-verify', type: 'bool', def: true, usage: 'require HTTPS and verify certificates when accessing the registry' },
+    { name: 'tls-verify', type: 'bool', usage: 'require HTTPS and verify certificates when accessing the registry (default true)' },
     { name: 'ulimit', type: 'stringSlice', usage: 'ulimit options' },
     { name: 'unsetenv', type: 'stringSlice', usage: 'unset environment variable from final image' },
     { name: 'userns', type: 'string', arg: 'path', usage: '\'container\', path of user namespace to join, or \'host\'' },
@@ -885,6 +888,7 @@ export const groups: Record<string, string> = {
   healthcheck: 'Manage health checks on containers',
   kube: 'Play containers, pods or volumes based on a structured input file',
   manifest: 'Manipulate manifest lists and image indexes',
+  buildx: 'Build images',
 };
 
 /** podman's grouped spellings, mapped onto the flat commands. */
@@ -903,5 +907,6 @@ export const groupAliases: Record<string, Record<string, string[]>> = {
   volume: { list: ['volume', 'ls'], umount: ['volume', 'unmount'] },
   network: { list: ['network', 'ls'], remove: ['network', 'rm'] },
   secret: { list: ['secret', 'ls'] },
+  buildx: { build: ['build'], prune: ['image', 'prune'] },
 };
-export const plainAliases: Record<string, string> = { umount: 'unmount', 'image-prune': 'image prune' };
+export const plainAliases: Record<string, string> = { umount: 'unmount', 'image-prune': 'image prune', builder: 'buildx' };

@@ -185,6 +185,7 @@ async function dispatch(argv: string[]): Promise<void> {
     runtime: global<string | undefined>('runtime'), runtimeFlags: list('runtime-flag'), conmon: global<string | undefined>('conmon'),
     hooksDirs: list('hooks-dir'), networkCmdPath: global<string | undefined>('network-cmd-path'), volumepath: global<string | undefined>('volumepath'),
     namespace: global<string | undefined>('namespace'), storageDriver: global<string | undefined>('storage-driver'),
+    defaultMountsFile: global<string | undefined>('default-mounts-file'),
   };
   // Loaded only when one is given: most commands take none, and start-up counts.
   if (Object.values(opts).some((v) => (Array.isArray(v) ? v.length : v !== undefined))) {

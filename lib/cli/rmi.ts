@@ -10,7 +10,7 @@ export async function handler(a: Args): Promise<number> {
   let code = 0;
   let reports;
   try {
-    reports = await imageRemove(refs, Boolean(a.force), Boolean(a.all));
+    reports = await imageRemove(refs, Boolean(a.force), Boolean(a.all), Boolean(a['no-prune']));
   } catch (err) {
     // One image named: its error comes as a throw (podman: exit 1 for an unknown image).
     // --force, like --ignore, passes over an image that does not exist, silently (podman's).

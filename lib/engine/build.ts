@@ -6,8 +6,10 @@
 // unchanged reuses the cached image ("--> Using cache").
 import { chmodSync, closeSync, constants, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { jsonForm, parseContainerfile, type Instruction, type Stage } from '../build/dockerfile.js';
 import { expandText, expandWord, keyValues, shellWords } from '../build/expand.js';
+import type { CopyJob } from '../build/copy-worker.js';
 import { ignoreMatcher, imageSources, type Ignore, layerLookup, parseChmod, resolveSources, writeCopyLayer, type Source } from '../build/context.js';
 import { buildCacheDir, buildStepImageIds } from '../build/cache.js';
 import { composeImage, defaultPath, readConfig, readManifest, storeLayer, writeImage, type ComposeOptions, type Config } from '../build/compose.js';
@@ -20,11 +22,12 @@ import { localImageName } from '../image/resolve.js';
 import { formatPlatform, hostPlatform, parsePlatform } from '../image/manifest.js';
 import { extractLayer } from '../storage/extract.js';
 import { packUpperLayer, removeAsRoot, runInUserns } from '../runtime/userns.js';
+import { currentIdMappings } from '../runtime/idmap.js';
 import { parseAnnotations, platformFromParts, type ResourceFlags } from '../spec/options.js';
-import { TspodError } from '../util/errors.js';
+import { errnoCode, TspodError } from '../util/errors.js';
 import { openStore } from './store.js';
 import { imageForRun, type PullOptions, type PullPolicy, type RegistryOptions } from './registry.js';
-import { createContainer, parseLabels, removeContainerFiles, startAttached, type RunOptions } from './run.js';
+import { createContainer, defaultMounts, parseLabels, removeContainerFiles, startAttached, type RunOptions } from './run.js';
 
 export interface BuildOptions {
   context: string;
@@ -289,7 +292,7 @@ async function removeStepImages(store: Store, made: string[], kept: string | und
   const victims = [...new Set(made)].filter((id) => id !== kept && !cached.has(id) && !store.images.get(id)?.names.length);
   if (!victims.length) return;
   const { imageRemove } = await import('./images.js');
-  await imageRemove(victims.map((id) => id.slice(7)), false);
+  await imageRemove(victims.map((id) => id.slice(7)), false, false, true);
 }
 
 function checkNamespaces(ns: Record<string, string | undefined>): void {
@@ -473,6 +476,50 @@ function vars(st: StageState): Map<string, string> {
   return m;
 }
 
+const copyWorker = fileURLToPath(new URL('../build/copy-worker.js', import.meta.url));
+
+/** Write the layer of a COPY --from=STAGE|IMAGE as root of the user namespace (build/copy-worker.ts),
+ * where every file of the image's layers can be read and keeps the owner the container sees;
+ * returns what the first source is ("file" or "dir"). */
+async function copyFromImage(job: CopyJob): Promise<string> {
+  // First as you, with the owners mapped as the user namespace maps them (no process to start); a file
+  // or directory only the namespace's root can read sends the copy into the namespace.
+  try {
+    const m = currentIdMappings();
+    // the user as 0, the subordinate ranges one after another from 1; anything else is the overflow id
+    const map = (h: number, own: number, ranges: Array<{ start: number; count: number }>) => {
+      if (h === own) return 0;
+      let next = 1;
+      for (const r of ranges) {
+        if (h >= r.start && h < r.start + r.count) return next + h - r.start;
+        next += r.count;
+      }
+      return 65534;
+    };
+    const sources = [...imageSources(job.imageDirs, job.srcs, job.what), ...job.extra];
+    const fd = openSync(job.out, 'w', 0o600);
+    try {
+      writeCopyLayer(fd, sources, job.dest, { ...job.opts, mapOwner: (u, g) => [map(u, m.uid, m.subuids), map(g, m.gid, m.subgids)] }, layerLookup(job.destDirs));
+    } finally {
+      closeSync(fd);
+    }
+    return sources.length === 1 && !lstatSync(sources[0]!.hosts[0]!).isDirectory() ? 'file' : 'dir';
+  } catch (err) {
+    if (!['EACCES', 'EPERM'].includes(errnoCode(err) ?? '')) throw err;
+  }
+  const jobFile = `${job.out}.job.json`;
+  writeFileSync(jobFile, JSON.stringify(job), { mode: 0o600 });
+  try {
+    // `--`: Node reads no option from the worker's arguments
+    const r = await runInUserns([process.execPath, '--', copyWorker, jobFile]);
+    if (r.exitCode !== 0) throw new TspodError(r.stderr.trim() || `COPY --from=${job.what}: the copy failed (exit ${r.exitCode})`);
+    return readFileSync(`${job.out}.kind`, 'utf8');
+  } finally {
+    rmSync(jobFile, { force: true });
+    rmSync(`${job.out}.kind`, { force: true });
+  }
+}
+
 function diffDirs(store: Store, img: ImageRecord | undefined): string[] {
   return img ? [...img.chainIds].reverse().map((c) => store.layers.diffDir(c)) : [];
 }
@@ -627,6 +674,8 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
       const dest = posix.resolve(c.WorkingDir || '/', destWord) + (destWord.endsWith('/') || destWord === '.' ? '/' : '');
       const srcs = words.slice(0, -1).filter((w) => !heredocOnly.test(w));
       let sources: Source[] = [];
+      /** COPY --from=STAGE|IMAGE: that image's layer directories, read inside the user namespace (below) */
+      let fromImage: { dirs: string[]; what: string } | undefined;
       const from = ins.flags.from;
       const urls = srcs.filter((s) => /^https?:\/\//.test(s));
       if (urls.length && ins.keyword === 'COPY') throw new TspodError(`COPY ${urls[0]}: source can't be a URL for COPY; use ADD`);
@@ -638,7 +687,7 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
           const idx = o.stages.findIndex((s) => s.name === fromRef.toLowerCase() || String(s.index) === fromRef);
           const img = idx >= 0 ? o.built[idx] : await o.fetchImage(named ? named.image : fromRef);
           if (!img) throw new TspodError(`COPY --from=${fromRef}: stage ${fromRef} is not built before this one`);
-          sources = imageSources(diffDirs(store, img), srcs, fromRef);
+          fromImage = { dirs: diffDirs(store, img), what: fromRef };
         }
       } else {
         const local = srcs.filter((s) => !/^https?:\/\//.test(s));
@@ -665,14 +714,20 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
       const [uid, gid] = ins.flags.chown ? owner(store, st.image, expandWord(ins.flags.chown, v)) : [0, 0];
       const mode = ins.flags.chmod ? parseChmod(ins.flags.chmod) : undefined;
       layer = join(o.work, `layer-${++layerCount}.tar`);
-      const fd = openSync(layer, 'w', 0o600);
-      try {
-        writeCopyLayer(fd, sources, dest, { uid, gid, mode }, layerLookup(diffDirs(store, st.image)));
-      } finally {
-        closeSync(fd);
+      let kind: string;
+      if (fromImage) {
+        kind = await copyFromImage({ imageDirs: fromImage.dirs, srcs, what: fromImage.what, extra: sources, dest,
+          opts: { uid, gid, mode, preserveOwners: !ins.flags.chown }, destDirs: diffDirs(store, st.image), out: layer });
+      } else {
+        const fd = openSync(layer, 'w', 0o600);
+        try {
+          writeCopyLayer(fd, sources, dest, { uid, gid, mode }, layerLookup(diffDirs(store, st.image)));
+        } finally {
+          closeSync(fd);
+        }
+        kind = sources.length === 1 && !lstatSync(sources[0]!.hosts[0]!).isDirectory() ? 'file' : 'dir';
       }
       contentDigest = layerContentDigest(layer);
-      const kind = sources.length === 1 && !lstatSync(sources[0]!.hosts[0]!).isDirectory() ? 'file' : 'dir';
       createdBy = `/bin/sh -c #(nop) ${ins.keyword} ${contentDigest.replace('sha256:', `${kind}:`)} in ${destWord} `;
       break;
     }
@@ -837,18 +892,14 @@ async function runMounts(store: Store, ins: Instruction, st: StageState, o: Step
           const idx = o.stages.findIndex((s) => s.name === from.toLowerCase() || String(s.index) === from);
           const img = idx >= 0 ? o.built[idx] : await o.fetchImage(named && 'image' in named ? named.image : from);
           if (!img) throw new TspodError(`--mount=${spec}: stage ${from} is not built before this one`);
-          const srcs = imageSources(diffDirs(store, img), [source], from);
+          // read inside the user namespace, as COPY --from (files only its root can read)
           const tar = join(o.work, `mount-${++layerCount}.tar`);
-          const fd = openSync(tar, 'w', 0o600);
-          try {
-            writeCopyLayer(fd, srcs, '/', { uid: 0, gid: 0 }, () => 'dir');
-          } finally {
-            closeSync(fd);
-          }
+          const kind = await copyFromImage({ imageDirs: diffDirs(store, img), srcs: [source], what: from, extra: [], dest: '/',
+            opts: { uid: 0, gid: 0 }, destDirs: [], out: tar });
           const dir = join(o.work, `mount-${layerCount}`);
           mkdirSync(dir);
           await extractLayer(tar, dir);
-          host = lstatSync(srcs[0]!.hosts[0]!).isDirectory() ? dir : join(dir, srcs[0]!.name);
+          host = kind === 'dir' ? dir : join(dir, posix.basename(posix.normalize('/' + source)) || '.');
         }
         const rw = kv.get('rw') === 'true' || kv.get('readwrite') === 'true';
         if (rw) {
@@ -939,12 +990,14 @@ async function runInContainer(store: Store, st: StageState, ins: Instruction, ar
     const code = await startAttached(store, rec, { tty: false, interactive: o.stdin });
     if (code !== 0) {
       keep = !o.forceRm;
-      throw new TspodError(`building at STEP "${ins.text}": while running runtime: exit status ${code}`, 125);
+      // tspod exits with the step's own status, as podman does
+      throw new TspodError(`building at STEP "${ins.text}": while running runtime: exit status ${code}`, code > 0 && code < 256 ? code : 125);
     }
     const upper = (rec.plan as { upperDir: string }).upperDir;
     const inImage = layerLookup(diffDirs(store, st.image));
     // -v DIR:DEST: its mount point too (DEST is the second part)
-    const volumeTargets = o.volumes.map((v) => v.split(':')[1]).filter((t): t is string => !!t && t.startsWith('/'));
+    // and those of the default mounts (mounts.conf)
+    const volumeTargets = [...o.volumes.map((v) => v.split(':')[1]), ...defaultMounts().map((d) => d.destination)].filter((t): t is string => !!t && t.startsWith('/'));
     for (const t of [...mounts.targets, ...volumeTargets]) dropMountPoint(upper, posix.normalize(t), inImage);
     const tar = join(o.work, `run-${rec.id.slice(0, 12)}.tar`);
     await packUpperLayer(upper, tar);

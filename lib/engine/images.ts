@@ -110,7 +110,7 @@ export interface RmiReport {
 }
 
 /** Remove images; layers and blobs no longer used by any image go too. */
-export async function imageRemove(refs: string[], force: boolean, all = false): Promise<RmiReport[]> {
+export async function imageRemove(refs: string[], force: boolean, all = false, noPrune = false): Promise<RmiReport[]> {
   const store = openStore();
   if (all) {
     if (refs.length) throw new TspodError('when using the --all switch, you may not pass any images names or IDs');
@@ -140,6 +140,15 @@ export async function imageRemove(refs: string[], force: boolean, all = false): 
     await store.locked(async () => store.images.delete(img.id));
     deleted.push(img);
     reports.push({ id: img.id, untagged: img.names, deleted: true });
+    // as podman's: the unnamed build step images it was built on go too, as long as no other image
+    // is built on them and no container uses them (and with them, their cache entries)
+    // (--no-prune keeps them)
+    for (let parent = noPrune ? undefined : danglingParent(store, img); parent; parent = danglingParent(store, parent)) {
+      const p = parent;
+      await store.locked(async () => store.images.delete(p.id));
+      deleted.push(p);
+      reports.push({ id: p.id, untagged: [], deleted: true });
+    }
   }
   await store.locked(async () => {
     const images = store.images.list();
@@ -153,6 +162,31 @@ export async function imageRemove(refs: string[], force: boolean, all = false): 
   });
   if (reports.some((r) => r.error) && reports.length === 1) throw new TspodError(reports[0]!.error!, /image not known/.test(reports[0]!.error!) ? 1 : 125);
   return reports;
+}
+
+/** The unnamed build step image CHILD (just removed) was built on, when nothing else needs it: no
+ * other image is built on it and no container uses it. A parent: an image whose layers begin
+ * CHILD's and whose history is shorter (the longest such). */
+function danglingParent(store: Store, child: ImageRecord): ImageRecord | undefined {
+  const steps = buildStepImageIds(store.root);
+  if (!steps.size) return undefined;
+  const images = store.images.list();
+  const historyLength = (i: ImageRecord) => {
+    try {
+      return imageConfig(store, i).history?.length ?? 0;
+    } catch {
+      return 0;
+    }
+  };
+  const isParentOf = (x: ImageRecord, y: ImageRecord, yLength: number) => y.id !== x.id && y.chainIds.length >= x.chainIds.length
+    && x.chainIds.every((c, n) => y.chainIds[n] === c) && yLength > historyLength(x);
+  const childLength = historyLength(child);
+  const parent = images.filter((x) => isParentOf(x, child, childLength))
+    .sort((a, b) => historyLength(b) - historyLength(a))[0];
+  if (!parent || parent.names.length || !steps.has(parent.id)) return undefined;
+  if (images.some((y) => isParentOf(parent, y, historyLength(y)))) return undefined;
+  if (store.containers.summaries().some((c) => c.imageId === parent.id)) return undefined;
+  return parent;
 }
 
 /** The full names REF may stand for (it may be short, or not a name at all). */
@@ -269,7 +303,7 @@ export async function imagePrune(all: boolean, filters: string[] = []): Promise<
   const labelsOf = (i: ImageRecord) => () => (labels ??= imageLabels()).get(i.id) ?? {};
   const used = new Set(store.containers.summaries().map((c) => c.imageId));
   const victims = store.images.list().filter((i) => !used.has(i.id) && (all || i.names.length === 0) && keep(i, labelsOf(i)));
-  if (victims.length) await imageRemove(victims.map((v) => v.id.slice(7)), false);
+  if (victims.length) await imageRemove(victims.map((v) => v.id.slice(7)), false, false, true);
   return victims.map((v) => v.id.slice(7));
 }
 
@@ -300,6 +334,14 @@ export interface ImageTree {
   children: Array<{ id: string; names: string[] }>;
 }
 
+function historyLength(store: Store, img: ImageRecord): number {
+  try {
+    return imageConfig(store, img).history?.length ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** `image tree`: the image's layers, bottom first, with the images whose top layer each is. */
 export function imageTree(ref: string): ImageTree {
   const store = openStore();
@@ -312,8 +354,12 @@ export function imageTree(ref: string): ImageTree {
       id: c.replace(/^sha256:/, ''), size: blobSize(img.layerBlobs[i] ?? ''),
       topOf: all.filter((o) => o.chainIds.at(-1) === c).flatMap((o) => o.names),
     })),
+    // those built on the image, the nearer first (fewer layers, then a shorter history), as podman's tree
+    // lists the layers above it bottom first
     children: all.filter((o) => o.id !== img.id && o.chainIds.length > img.chainIds.length && img.chainIds.every((c, i) => o.chainIds[i] === c))
-      .map((o) => ({ id: o.id.slice(7), names: o.names })),
+      .map((o) => ({ o, depth: [o.chainIds.length, historyLength(store, o)] }))
+      .sort((x, y) => x.depth[0]! - y.depth[0]! || x.depth[1]! - y.depth[1]!)
+      .map(({ o }) => ({ id: o.id.slice(7), names: o.names })),
   };
 }
 

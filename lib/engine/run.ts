@@ -1,7 +1,7 @@
 // `tspod run` and `create`: resolve the image, create the container record
 // (with its launch plan) and writable layer, then launch it through
 // tspod-launch, attached (tspod is the parent) or under tspod-monitor (-d).
-import { accessSync, chmodSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, cpSync, realpathSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, isAbsolute, posix, resolve as resolvePath } from 'node:path';
 import { helperPath, packageRoot } from '../config/paths.js';
 import { spawnSync } from 'node:child_process';
@@ -31,6 +31,7 @@ import { platformMismatch } from '../image/resolve.js';
 import { hostPlatform, parsePlatform } from '../image/manifest.js';
 import { cgroupsV1Warning, cgroupV2Delegation, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
+import { parseMountsConf, type DefaultMount } from '../spec/default-mounts.js';
 import { checkStaticAddressing, parseNetworkSpec } from '../spec/network.js';
 import { parseSecretFlag } from '../spec/secrets.js';
 import { healthConfig, type HealthConfig, type HealthFlags } from '../spec/health.js';
@@ -328,6 +329,27 @@ export function parseRestart(spec: string): { name: 'no' | 'on-failure' | 'alway
 
 /** `-v HOST-DIR:CTR[:OPTIONS]` -> a bind mount; `-v NAME:CTR[:OPTIONS]` -> the named volume (made at
  * create when missing); `-v CTR` -> a new anonymous volume. */
+/** podman's default mounts (mounts.conf, containers/common's subscriptions) for a new container: the
+ * file of the global `--default-mounts-file` (TSPOD_DEFAULT_MOUNTS_FILE), else those of
+ * ~/.config/containers/mounts.conf, /etc/containers/mounts.conf and /usr/share/containers/mounts.conf
+ * that exist (the first one naming a destination wins). A missing file or source is passed over, as podman. */
+export function defaultMounts(env: NodeJS.ProcessEnv = process.env): DefaultMount[] {
+  const given = env.TSPOD_DEFAULT_MOUNTS_FILE;
+  const files = given !== undefined ? [given]
+    : [...(env.HOME ? [join(env.HOME, '.config/containers/mounts.conf')] : []), '/etc/containers/mounts.conf', '/usr/share/containers/mounts.conf'];
+  const out: DefaultMount[] = [];
+  for (const f of files) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const m of parseMountsConf(text)) if (existsSync(m.source) && !out.some((o) => o.destination === m.destination)) out.push(m);
+  }
+  return out;
+}
+
 export function parseVolume(spec: string): Mount {
   const parts = spec.split(':');
   const anonymous = parts.length === 1 && posix.isAbsolute(spec);
@@ -663,7 +685,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const systemdWarning = checkSystemdMode(opts.systemd, argv);
   if (systemdWarning) process.stderr.write(`WARNING: ${systemdWarning}\n`);
   checkSeccompPolicy(opts.seccompPolicy, config.config?.Labels ?? {});
-  const imageVolumes = Object.keys(config.config?.Volumes ?? {});
+  // a relative VOLUME is taken from / (as podman's)
+  const imageVolumes = Object.keys(config.config?.Volumes ?? {}).map((d) => (posix.isAbsolute(d) ? d : `/${d}`));
   if (imageVolume === 'tmpfs') {
     const taken = new Set([...parsedMounts.map((m) => m.destination), ...tmpfs.map((t) => t.destination)]);
     for (const d of imageVolumes) if (!taken.has(posix.normalize(d))) tmpfs.push(parseTmpfs(posix.normalize(d)));
@@ -768,6 +791,18 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       if (netSpec.mode === 'bridge' && dns) writeFileSync(join(dir, 'userdata', 'resolv.conf.fixed'), resolvConf(seen, undefined, dns));
       // --tz: a copy of the zone file (podman's way: the container never sees the host's zoneinfo)
       if (localtime) writeFileSync(join(dir, 'userdata', 'localtime'), readFileSync(localtime), { mode: 0o644 });
+      // mounts.conf: a copy of each source in userdata, bound read-write (as podman's for rootless
+      // containers: the host's files are never written); a -v, --mount or --tmpfs at its place wins
+      const defaults = (opts.infraFor ? [] : defaultMounts()).filter((d) => !mounts.some((m) => m.destination === d.destination) && !tmpfs.some((t) => t.destination === d.destination));
+      const defaultBinds = defaults.map((d, i) => {
+        const copy = join(dir, 'userdata', 'default-mounts', String(i));
+        try {
+          cpSync(realpathSync(d.source), copy, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+        } catch (e) {
+          throw new TspodError(`copying default mount ${d.source} to ${d.destination}: ${(e as Error).message}: fix or remove its line in the mounts.conf file`);
+        }
+        return { source: copy, destination: d.destination, readonly: false };
+      });
       // --secret: copies in userdata (bound read-only), never in the writable layer (commit, export, diff)
       const { resolveSecrets, chownSecrets } = await import('./secrets.js');
       const secrets = resolveSecrets(store, secretRequests, join(dir, 'userdata'));
@@ -821,6 +856,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         binds: [
           ...['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
           ...(localtime ? [{ source: join(dir, 'userdata', 'localtime'), destination: '/etc/localtime', readonly: false }] : []),
+          ...defaultBinds,
           ...secrets.binds,
           ...(passwdLines.length ? [{ source: join(dir, 'userdata', 'passwd'), destination: '/etc/passwd', readonly: false }] : []),
           ...(groupLines.length ? [{ source: join(dir, 'userdata', 'group'), destination: '/etc/group', readonly: false }] : []),

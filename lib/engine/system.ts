@@ -194,6 +194,9 @@ export async function systemInfo(): Promise<Record<string, unknown>> {
     eventLogger: 'none',
     logDriver: 'k8s-file',
     networkBackend: 'tspod',
+    // not buildah: the buildah release whose build behaviour tspod's build follows (podman 4.3.1's), as
+    // scripts that read podman's field expect one (docs/build.md)
+    buildahVersion: '1.28.2',
     cpus: cpus().length,
     memTotal: totalmem(),
     memFree: freemem(),
@@ -362,6 +365,8 @@ export interface GlobalOptions {
   volumepath?: string;
   namespace?: string;
   storageDriver?: string;
+  /** --default-mounts-file: podman's mounts.conf for every container tspod makes (engine/run.ts defaultMounts) */
+  defaultMountsFile?: string;
 }
 
 /** Apply --root/--runroot/--tmpdir (for this command and every tspod it starts later: the
@@ -373,6 +378,9 @@ export async function applyGlobalOptions(g: GlobalOptions): Promise<void> {
   const { setStorageLocations, helperPath: helper } = await import('../config/paths.js');
   const launchPath = helper('tspod-launch');
   if (g.runtime !== undefined && g.runtime !== 'tspod-launch' && resolve(g.runtime) !== launchPath) {
+    // a name that is no program here reads as podman's
+    const found = g.runtime.includes('/') ? existsSync(g.runtime) : (process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, g.runtime!)));
+    if (!found) throw new TspodError(`default OCI runtime "${g.runtime}" not found: invalid argument: tspod runs every container with its own runtime, tspod-launch (${launchPath}); drop --runtime`);
     throw new TspodError(`--runtime ${g.runtime}: tspod runs every container with its own runtime, tspod-launch (${launchPath}); it cannot use another OCI runtime`);
   }
   if (g.runtimeFlags.length) throw new TspodError(`--runtime-flag ${g.runtimeFlags[0]}: tspod's runtime, tspod-launch, takes no global flags`);
@@ -404,6 +412,8 @@ export async function applyGlobalOptions(g: GlobalOptions): Promise<void> {
   if (g.storageDriver !== undefined && g.storageDriver !== 'overlay') {
     throw new TspodError(`--storage-driver ${g.storageDriver}: driver "${g.storageDriver}" is not supported; tspod stores layers with the "overlay" driver`);
   }
+  // in the environment, so the tspod processes this one starts (restart policies) read it too
+  if (g.defaultMountsFile !== undefined) process.env.TSPOD_DEFAULT_MOUNTS_FILE = resolve(g.defaultMountsFile);
   // podman's tmpdir holds libpod's per-container state; tspod keeps that in its runtime directory.
   setStorageLocations({ root: g.root, runroot: g.runroot ?? g.tmpdir });
   if (g.volumepath !== undefined) {

@@ -297,8 +297,10 @@ export async function resolveVolumeMounts(store: Store, mounts: Mount[], imageVo
   const out: Mount[] = [];
   const covered = new Set(mounts.map((m) => m.destination));
   // The image's VOLUMEs are its content, not the user's choice: held to the same rules as -v.
+  // A relative one is taken from / (`VOLUME ['/a', '/b']`, not JSON, makes "[/a," and "/b]": as podman's).
+  imageVolumes = imageVolumes.map((d) => (posix.isAbsolute(d) ? d : `/${d}`));
   for (const d of imageVolumes) {
-    if (!posix.isAbsolute(d) || d.split('/').includes('..')) throw new TspodError(`the image's VOLUME "${d}" is not an absolute path without "..": the image is malformed`);
+    if (d.split('/').includes('..')) throw new TspodError(`the image's VOLUME "${d}" is not an absolute path without "..": the image is malformed`);
     checkMountDestination(posix.normalize(d), `the image's VOLUME "${d}"`);
   }
   const wanted = [...mounts, ...imageVolumes.filter((d) => !covered.has(posix.normalize(d))).map((d): Mount => ({ type: 'volume', volume: '', source: '', destination: posix.normalize(d), readonly: false }))];

@@ -44,9 +44,13 @@ describe('global flags', () => {
   });
 
   it('refuses what tspod cannot do, naming its own runtime, monitor and driver', async () => {
-    const rt = await tspod(['--runtime', 'crun', 'ps']);
+    const rt = await tspod(['--runtime', '/bin/sh', 'ps']);
     expect(rt.exitCode).toBe(125);
-    expect(rt.stderr).toMatch(/^Error: --runtime crun: tspod runs every container with its own runtime, tspod-launch \(/);
+    expect(rt.stderr).toMatch(/^Error: --runtime \/bin\/sh: tspod runs every container with its own runtime, tspod-launch \(/);
+    // a runtime that is no program here: podman's words first
+    const missing = await tspod(['--runtime', 'idonotexist', 'ps']);
+    expect(missing.exitCode).toBe(125);
+    expect(missing.stderr).toMatch(/^Error: default OCI runtime "idonotexist" not found: invalid argument: tspod runs every container with its own runtime, tspod-launch \(/);
     expect((await tspod(['--runtime-flag', 'debug', 'ps'])).stderr).toMatch(/^Error: --runtime-flag debug: tspod's runtime, tspod-launch, takes no global flags/);
     expect((await tspod(['--conmon', '/usr/bin/conmon', 'ps'])).stderr).toMatch(/^Error: --conmon \/usr\/bin\/conmon: tspod monitors containers with its own tspod-monitor/);
     expect((await tspod(['--storage-driver', 'vfs', 'ps'])).stderr).toMatch(/^Error: --storage-driver vfs: driver "vfs" is not supported; tspod stores layers with the "overlay" driver/);

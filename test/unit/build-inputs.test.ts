@@ -158,3 +158,13 @@ describe('layer merge (--squash, --squash-all, --output)', () => {
   });
 });
 
+
+describe('mounts.conf (--default-mounts-file)', () => {
+  it('reads SOURCE:DEST lines, skipping comments, blanks and lines without two absolute paths', async () => {
+    const { parseMountsConf } = await import('../../lib/spec/default-mounts.js');
+    expect(parseMountsConf('# secrets\n\n/usr/share/rhel/secrets:/run/secrets\n  /etc/x:/etc/y//z/  \nrelative:/x\n/a:b\n/same\n')).toEqual([
+      { source: '/usr/share/rhel/secrets', destination: '/run/secrets' },
+      { source: '/etc/x', destination: '/etc/y/z' },
+    ]);
+  });
+});
