@@ -25,14 +25,16 @@
 
 const char *helper_name = "tspod-userns";
 
-/* Lingering. tspod sends SIGUSR1 when the user's last container is gone (lib/runtime/pause.ts):
+/* Lingering. tspod sends SIGUSR1 when the user's last container is gone (lib/runtime/pause.ts),
+ * and a new holder counts from its start the same way:
  * instead of exiting at once, the holder waits LINGER seconds (TSPOD_PAUSE_LINGER), so that a
  * script's next `run` does not map a namespace anew. Then it looks for itself:
  *  - a container record in the store (TSPOD_PAUSE_CONTAINERS): it stays, until the next SIGUSR1;
  *  - another process in its namespace (a command extracting a layer, say): it waits again;
  *  - neither: it retires. It removes the pid file that names it (TSPOD_PAUSE_PIDFILE), so the
  *    next command starts a new holder, waits RETIRE_GRACE_S more for a command that read the file
- *    just before to join, and exits. */
+ *    just before to join, and exits, unless such a command did join: then it writes the pid file
+ *    again (only if no other holder was recorded meanwhile) and stays. */
 #define RETIRE_GRACE_S 2
 
 static int any_container(const char *dir) {
@@ -70,15 +72,33 @@ static int namespace_shared(ino_t ns) {
   return found;
 }
 
-/* If the pid file names this process ("PID START"), remove it. */
+/* The pid file's line for this process, as lib/runtime/pause.ts writes it. */
+static void own_pidline(char *buf, size_t n) {
+  snprintf(buf, n, "%d %llu linger\n", (int)getpid(), proc_start_time(getpid()));
+}
+
+/* If the pid file names this process, remove it. */
 static void remove_own_pidfile(const char *file) {
   char want[64], have[64] = "";
-  snprintf(want, sizeof want, "%d %llu\n", (int)getpid(), proc_start_time(getpid()));
+  own_pidline(want, sizeof want);
   int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return;
   ssize_t r = read(fd, have, sizeof have - 1);
   close(fd);
   if (r > 0 && (size_t)r == strlen(want) && !memcmp(have, want, (size_t)r)) unlink(file);
+}
+
+/* Name this process in the pid file again, unless another holder has been recorded meanwhile
+ * (O_EXCL): a retiring holder that found itself in use after all. 1 when it is recorded. */
+static int restore_pidfile(const char *file) {
+  char line[64];
+  own_pidline(line, sizeof line);
+  int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return 0;
+  int ok = write_all(fd, line, strlen(line)) == 0;
+  close(fd);
+  if (!ok) unlink(file);
+  return ok;
 }
 
 static void arm(int tfd, long seconds) {
@@ -121,6 +141,9 @@ static int pause_main(const char *sock) {
   int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
   if (tfd < 0) die_step("pause", errno, "timerfd_create");
   int retiring = 0;
+  /* Unused from the start (the command that started it died before making a container): the
+   * same look after LINGER as after SIGUSR1. With no linger tspod stops it itself. */
+  if (linger > 0) arm(tfd, linger);
   for (;;) {
     struct pollfd p[2] = {{.fd = sfd, .events = POLLIN}, {.fd = tfd, .events = POLLIN}};
     if (poll(p, 2, -1) < 0) {
@@ -130,7 +153,15 @@ static int pause_main(const char *sock) {
     if (p[1].revents & POLLIN) {
       uint64_t n;
       if (read(tfd, &n, sizeof n) != sizeof n) die_step("pause", errno, "read timerfd");
-      if (retiring) return 0;
+      if (retiring) {
+        /* Joined during the grace after all (a command that read the pid file just before):
+         * take the namespace up again if no other holder was recorded meanwhile. */
+        int used = any_container(containers) || namespace_shared(self_ns.st_ino);
+        if (!used || !pidfile[0] || !restore_pidfile(pidfile)) return 0;
+        retiring = 0;
+        if (!any_container(containers)) arm(tfd, linger ? linger : 1);
+        continue;
+      }
       if (any_container(containers)) continue; /* in use again: wait for the next SIGUSR1 */
       if (namespace_shared(self_ns.st_ino)) {
         arm(tfd, linger ? linger : 1);

@@ -7,7 +7,7 @@ export const cleanup = async (a: Args): Promise<number | void> => {
   // The monitor's call: one full id, after its container exited, nothing printed.
   if (!a.all && !a.latest && !a.rm && !a.rmi && a.exec === undefined && a.operands.length === 1 && /^[0-9a-f]{64}$/.test(a.operands[0]!)) {
     const { containerCleanup } = await import('../engine/cleanup.js');
-    await containerCleanup(a.operands[0]!);
+    await containerCleanup(a.operands[0]!, process.pid);
     return 0;
   }
   if ((a.all || a.latest) && a.operands.length) throw new TspodError(a.all ? 'when using the --all switch, you may not pass any containers names or IDs' : '--latest and containers cannot be used together');

@@ -5,12 +5,18 @@ import type { ContainerRecord } from '../storage/containers.js';
 import { readExit } from './container-state.js';
 import { openStore } from './store.js';
 
-export async function containerCleanup(id: string): Promise<void> {
+/** After the container's process ended. MONITOR: the monitor's own call (it execs into
+ * `tspod container-cleanup`, so it is this process's pid): then only while the record still names
+ * that monitor. A stop may have recorded the exit already, and a start since may have made a
+ * newer instance, which a late cleanup must not mark exited. */
+export async function containerCleanup(id: string, monitor?: number): Promise<void> {
   // its cgroup (resource limits under cgroup v2 delegation), even when rm took the record already
   (await import('./cgroups.js')).removeCgroupOf(id);
   const store = openStore();
   const rec = store.containers.get(id);
   if (!rec) return;
+  const stale = (r: ContainerRecord) => monitor !== undefined && r.state.monitorPid !== undefined && r.state.monitorPid !== monitor;
+  if (stale(rec)) return;
   const exit = readExit(store, id);
   const podPolicy = async () => {
     if (!rec.config.pod) return;
@@ -41,7 +47,7 @@ export async function containerCleanup(id: string): Promise<void> {
   // (and the policy sees it) or after (and stops the restarted container).
   await store.lockedContainer(id, async () => {
     const now = store.containers.get(id);
-    if (!now) return;
+    if (!now || stale(now)) return;
     now.state = { ...now.state, status: 'exited', exitCode: exit?.exitCode ?? -1, finishedAt: exit?.finishedAt ?? new Date().toISOString(), pid: undefined, monitorPid: undefined };
     const restart = shouldRestart(now);
     if (restart) now.state.restartCount = (now.state.restartCount ?? 0) + 1;

@@ -29,19 +29,31 @@ export async function waitUntil(cond: () => boolean, ms: number, watch: string[]
     }
     return true;
   }
-  return new Promise<boolean>((resolve) => {
+  return new Promise<boolean>((resolve, reject) => {
     const watchers: FSWatcher[] = [];
     let done = false;
-    const finish = (v: boolean) => {
+    const finish = (v: boolean | Error) => {
       if (done) return;
       done = true;
       clearInterval(backstop);
       if (timer) clearTimeout(timer);
       for (const w of watchers) w.close();
-      resolve(v);
+      if (v instanceof Error) reject(v);
+      else resolve(v);
+    };
+    // COND runs in watcher and timer callbacks: what it throws (an unreadable record) ends the
+    // wait with that error instead of escaping as an uncaught exception.
+    const holds = (): boolean | Error => {
+      try {
+        return cond();
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
+      }
     };
     const check = () => {
-      if (!done && cond()) finish(true);
+      if (done) return;
+      const v = holds();
+      if (v !== false) finish(v);
     };
     for (const dir of watch) {
       try {
@@ -54,7 +66,7 @@ export async function waitUntil(cond: () => boolean, ms: number, watch: string[]
     }
     const backstop = setInterval(check, 100);
     // setTimeout holds at most 2^31-1 ms; longer waits have no deadline
-    const timer = ms < 2 ** 31 ? setTimeout(() => finish(cond()), ms) : undefined;
+    const timer = ms < 2 ** 31 ? setTimeout(() => finish(holds()), ms) : undefined;
     check(); // once more now that the watches are set: no change between the first check and them is missed
   });
 }

@@ -264,6 +264,12 @@ export async function containerStop(ref: string, timeoutGiven?: number, stopSign
 async function waitForExitRecorded(store: Store, rec: ContainerRecord, ms: number): Promise<void> {
   const monitor = rec.state.monitorPid;
   if (!monitor) return;
+  // A pod member (the pod's exit policy), --rm and --rmi: the cleanup goes on after recording the
+  // exit, and what it does must be done when stop returns: until the monitor's process ends.
+  if (rec.config.pod || rec.config.autoRemove || rec.config.rmi) {
+    await waitUntil(() => !processAlive(monitor), ms);
+    return;
+  }
   const dir = store.containers.dir(rec.id);
   await waitUntil(() => {
     if (!processAlive(monitor)) return true;

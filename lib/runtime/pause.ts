@@ -29,6 +29,9 @@ export interface UserNamespaceHolder {
   pid: number;
   /** field 22 of /proc/PID/stat when the holder was recorded */
   start: string;
+  /** a holder that lingers when told the namespace is unused (SIGUSR1); one of an older tspod
+   * (its pid file has no third field) ignores that signal and is stopped with SIGTERM */
+  lingers?: boolean;
 }
 
 function pidFile(): string {
@@ -58,9 +61,9 @@ export function currentHolder(): UserNamespaceHolder | undefined {
   } catch {
     return undefined;
   }
-  const m = /^(\d+) (\d+)\n?$/.exec(text);
+  const m = /^(\d+) (\d+)( linger)?\n?$/.exec(text);
   if (!m) return undefined;
-  const h = { pid: Number(m[1]), start: m[2]! };
+  const h = { pid: Number(m[1]), start: m[2]!, lingers: m[3] !== undefined };
   return startTime(h.pid) === h.start ? h : undefined;
 }
 
@@ -118,10 +121,12 @@ async function startHolder(): Promise<UserNamespaceHolder> {
     line = await ch.next();
     if (!line?.startsWith('ready\t')) return await fail(line);
     const [, pid, start] = line.split('\t');
-    const holder = { pid: Number(pid), start: start! };
+    const holder = { pid: Number(pid), start: start!, lingers: true };
     const file = pidFile();
     const tmp = `${file}.${process.pid}`;
-    writeFileSync(tmp, `${holder.pid} ${holder.start}\n`, { mode: 0o600 });
+    // "linger": this holder understands SIGUSR1 (tspod-userns.c writes the same line back when it
+    // takes up its namespace again after retiring)
+    writeFileSync(tmp, `${holder.pid} ${holder.start} linger\n`, { mode: 0o600 });
     renameSync(tmp, file);
     // Only now does it detach from us: had we died before the pid file, it would have exited.
     ch.send('recorded');
@@ -176,7 +181,7 @@ export async function stopUserNamespaceIfUnused(): Promise<void> {
     // Checked again under the lock: a container made meanwhile keeps it.
     if (anyContainer()) return;
     const h = currentHolder();
-    if (!h || lingerSeconds() === 0) return stopLocked();
+    if (!h || lingerSeconds() === 0 || !h.lingers) return stopLocked();
     try {
       process.kill(h.pid, 'SIGUSR1');
     } catch {

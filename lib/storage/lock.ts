@@ -14,6 +14,7 @@ import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, read
 import type { Server } from 'node:net';
 import { createHash, lazyNet, randomBytes } from '../util/builtins.js';
 import { join } from 'node:path';
+import { getSystemErrorName } from 'node:util';
 import { errnoCode, TspodError } from '../util/errors.js';
 
 const SECRET_FILE = 'lock-secret';
@@ -89,7 +90,6 @@ function abstractName(spec: LockSpec): string {
  * is all a lock needs, and net.Server.listen() loads node:cluster (with child_process and dgram,
  * 3-7 ms) on every first lock of a command. undefined where that binding is not offered. */
 interface PipeHandle { bind(name: string): number; close(): void }
-const UV_EADDRINUSE = -98; // Linux's EADDRINUSE, as libuv returns it
 type PipeBinding = { Pipe: new (type: number) => PipeHandle; constants: { SERVER: number } };
 let pipeBinding: PipeBinding | null | undefined;
 function pipes(): PipeBinding | undefined {
@@ -113,8 +113,10 @@ function tryLock(address: string): (() => void) | undefined {
     const err = handle.bind(address);
     if (err !== 0) {
       handle.close();
-      if (err === UV_EADDRINUSE) return undefined; // held
-      throw new TspodError(`cannot take the lock ${JSON.stringify(address.slice(1))}: bind failed (libuv error ${err})`);
+      // libuv's negative errno; its name through node:util (loaded with Node itself)
+      const name = getSystemErrorName(err);
+      if (name === 'EADDRINUSE') return undefined; // held
+      throw new TspodError(`cannot take the lock ${JSON.stringify(address.slice(1))}: bind: ${name}`);
     }
     let released = false;
     return () => {

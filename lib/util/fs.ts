@@ -1,6 +1,6 @@
 // Small file-system pieces: atomic JSON writes and tolerant reads.
 // (A full disk is reported with the file and the fix.)
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { errnoCode, TspodError } from './errors.js';
 
@@ -11,11 +11,24 @@ let tmpCount = 0;
  * `durable: false` skips the fsync, for what means nothing after a reboot (observations of a
  * running process): still atomic for readers, one disk flush less on the run path. */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, durable = true): void {
-  // Unique per process and write (pid, counter): no random bytes, whose module (node:crypto)
-  // costs every short command ~5 ms to load.
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${++tmpCount}.tmp`);
+  // The temp file is made new (O_EXCL) and never through a symlink (O_NOFOLLOW): the file may sit
+  // in a directory others can write (--authfile /tmp/auth.json), where a name planted in advance
+  // must neither receive the data nor redirect the write. Its name: pid, counter and a random
+  // part (Math.random: node:crypto would cost every short command ~5 ms to load; O_EXCL, not the
+  // name, is what keeps it ours, and a name taken meanwhile is tried again with another).
+  let tmp = '';
+  let fd: number | undefined;
+  for (let attempt = 0; fd === undefined; attempt++) {
+    tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${++tmpCount}-${Math.random().toString(36).slice(2, 10)}.tmp`);
+    try {
+      fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+    } catch (err) {
+      if (errnoCode(err) === 'EEXIST' && attempt < 16) continue;
+      if (errnoCode(err) === 'ENOSPC' || errnoCode(err) === 'EDQUOT') throw noSpace(path, err);
+      throw err;
+    }
+  }
   try {
-    const fd = openSync(tmp, 'w', mode);
     try {
       // writeSync may write less than asked (a nearly full disk): loop, so a short write is
       // either completed or ends in the error (ENOSPC) that removes the temp file.
@@ -27,7 +40,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     }
     renameSync(tmp, path);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      /* the error that matters is the write's */
+    }
     if (errnoCode(err) === 'ENOSPC' || errnoCode(err) === 'EDQUOT') throw noSpace(path, err);
     throw err;
   }

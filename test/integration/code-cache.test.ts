@@ -1,6 +1,6 @@
 // The V8 code cache of the CLI's bundles (lib/cli/boot.ts): kept only in the user's private
 // runtime directory, never trusted blindly, never in the way. Budget: about 10 s.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,8 +18,18 @@ describe('the code cache', () => {
     expect(files.some((f) => f.startsWith('cmd-ps.cjs.'))).toBe(true);
     expect(statSync(cacheDir()).mode & 0o777).toBe(0o700);
     for (const f of files) expect(statSync(join(cacheDir(), f)).mode & 0o077).toBe(0);
-    // Garbage where the cache was: V8 rejects it, the command runs the same and rewrites it.
-    for (const f of files) writeFileSync(join(cacheDir(), f), Buffer.alloc(4096, 0x5a));
+    // Bytes changed inside the cache, its length kept (V8 20 would take it and crash): the
+    // checksum turns it away; the command runs the same and writes it anew.
+    for (const f of files) {
+      const buf = readFileSync(join(cacheDir(), f));
+      for (const at of [0.3, 0.5, 0.7]) buf.writeUInt32LE(0xdeadbeef, Math.floor(buf.length * at));
+      writeFileSync(join(cacheDir(), f), buf);
+    }
+    const flipped = await tspod(['ps', '-a', '--format', '{{.ID}}']);
+    expect(flipped.exitCode).toBe(0);
+    expect(flipped.stdout).toBe(first.stdout);
+    // Garbage where the cache was: the same.
+    for (const f of readdirSync(cacheDir())) writeFileSync(join(cacheDir(), f), Buffer.alloc(4096, 0x5a));
     const again = await tspod(['ps', '-a', '--format', '{{.ID}}']);
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toBe(first.stdout);
@@ -46,6 +56,11 @@ describe('the code cache', () => {
     expect(readdirSync(join(runtime, 'codecache')).sort()).toEqual(before);
     expect(r.exitCode === 0 || /not a private directory/.test(r.stderr)).toBe(true);
     chmodSync(runtime, 0o700);
+    // The same when only the cache's own directory is open to others.
+    chmodSync(join(runtime, 'codecache'), 0o777);
+    const r2 = await tspod(['volume', 'ls'], { env });
+    expect(r2.exitCode).toBe(0);
+    expect(readdirSync(join(runtime, 'codecache')).sort()).toEqual(before);
     rmSync(base, { recursive: true, force: true });
   });
 });

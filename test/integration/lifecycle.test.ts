@@ -139,6 +139,28 @@ describe('stop, kill, start', () => {
     expect((await tspod(['ps', '-a', '--format', '{{.Names}}'])).stdout).not.toContain('racer');
   });
 
+  it('a late cleanup of an earlier run never marks a newer one exited (kill then start, stop then start in a pod)', async () => {
+    expect((await tspod(['run', '-d', ...none, '--name', 'late', 'busybox', 'sleep', '1000'])).exitCode).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      // kill returns before the monitor's cleanup ran: start makes a new instance meanwhile
+      expect((await tspod(['kill', 'late'])).exitCode).toBe(0);
+      await tspod(['start', 'late']);
+      await new Promise((r) => setTimeout(r, 800)); // room for the earlier run's cleanup
+      const st = await tspod(['inspect', 'late', '--format', '{{.State.Status}}']);
+      expect(st.stdout).toBe('running');
+    }
+    expect((await tspod(['pod', 'create', '--name', 'latepod', '--exit-policy', 'stop'])).exitCode).toBe(0);
+    expect((await tspod(['run', '-d', ...none, '--pod', 'latepod', '--name', 'latem', 'busybox', 'sleep', '1000'])).exitCode).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      expect((await tspod(['stop', '-t', '0', 'latem'])).exitCode).toBe(0);
+      expect((await tspod(['start', 'latem'])).exitCode).toBe(0);
+      await new Promise((r) => setTimeout(r, 800));
+      const ps = await tspod(['ps', '-a', '--pod', '--filter', 'pod=latepod', '--format', '{{.Names}} {{.State}}']);
+      expect(ps.stdout.split('\n').sort()).toEqual([expect.stringMatching(/-infra running$/), 'latem running']);
+    }
+    expect((await tspod(['pod', 'rm', '-f', 'latepod'])).exitCode).toBe(0);
+  });
+
   it('pause says why it cannot work on this host', async () => {
     await tspod(['run', '-d', ...none, '--name', 'frozen', 'busybox', 'sleep', '100']);
     const r = await tspod(['pause', 'frozen']);
