@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { resolveStorageConfig } from '../runtime/overlay-probe.js';
 import { hostsFile, resolvConf } from '../network/etc-files.js';
 import { checkTun, parseSlirpOptions, slirpArgs } from '../network/slirp.js';
+import { parsePastaOptions, pastaArgs } from '../network/pasta.js';
 import { addForwards, parsePublish, reserveHostPorts, startUdpForwarder } from '../network/ports.js';
 import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
 import { launch, type LaunchPlan } from '../runtime/launch.js';
@@ -555,7 +556,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const slirp = slirpOpts ? slirpArgs(slirpOpts) : [];
   if (slirpOpts) checkTun();
   const ports = opts.publish.flatMap(parsePublish);
-  if (ports.length && !slirpOpts && netSpec.mode !== 'bridge') throw new TspodError(`publishing ports (-p) needs the slirp4netns network, not --network ${opts.network}`);
+  // pasta: its options checked and the program looked for now; its port arguments are made at each start
+  if (netSpec.mode === 'pasta') pastaArgs(parsePastaOptions(opts.network), []);
+  if (ports.length && !slirpOpts && netSpec.mode !== 'bridge' && netSpec.mode !== 'pasta') throw new TspodError(`publishing ports (-p) needs the slirp4netns network, not --network ${opts.network}`);
   if (storage.mountProgram) {
     try {
       accessSync('/dev/fuse', constants.R_OK | constants.W_OK);
@@ -812,7 +815,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         ...(shared ? { podShare: opts.pod!.share ?? ['ipc', 'net', 'uts'] } : {}),
         slirpArgs: sharedNet || !slirp.length ? [] : rec.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, rec.id).slirpApi}`] : slirp,
         ...(netSpec.mode === 'bridge' && !sharedNet ? { netSync: true } : {}),
-        slirpLog: join(dir, 'userdata', 'slirp4netns.log'),
+        slirpLog: join(dir, 'userdata', network === 'pasta' ? 'pasta.log' : 'slirp4netns.log'),
         hostname: rec.config.hostname,
         user: rec.config.user,
         cwd: rec.config.workingDir,
@@ -883,6 +886,7 @@ async function reservePorts(record: ContainerRecord): Promise<void> {
 /** Once the command runs: forward the published ports, or stop the container. */
 async function forwardPorts(store: Store, record: ContainerRecord, pid: number): Promise<void> {
   if (!record.state.ports?.length) return;
+  if (parseNetworkSpec(record.config.network).mode === 'pasta') return; // pasta forwards them from the start
   if (record.config.networks) {
     // on user-defined networks: TCP through the rootless namespace's slirp4netns, UDP straight into the container
     try {
@@ -911,6 +915,8 @@ async function forwardPorts(store: Store, record: ContainerRecord, pid: number):
 /** The launch plan for this start: a pod member joins its infra, started first when it is not running. */
 async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPlan> {
   let plan = record.plan as LaunchPlan;
+  // pasta: started with this start's published ports (free host ports are picked at each start)
+  if (plan.network === 'pasta') plan = { ...plan, slirpArgs: pastaArgs(parsePastaOptions(record.config.network), record.state.ports ?? []) };
   // --userns container:ID: the target's namespace as it runs now
   const usernsPath = usernsTargetPath(store, record);
   if (usernsPath) plan = { ...plan, usernsPath };

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { SLIRP_DNS, SLIRP_GATEWAY, SLIRP_GUEST_IP } from './slirp.js';
 
 /** --add-host entries come first, as podman writes them. */
-export function hostsFile(hostname: string, name: string, network: 'slirp4netns' | 'none' | 'host', addHosts: Array<{ host: string; ip: string }> = []): string {
+export function hostsFile(hostname: string, name: string, network: 'slirp4netns' | 'pasta' | 'none' | 'host', addHosts: Array<{ host: string; ip: string }> = []): string {
   let text = addHosts.map((h) => `${h.ip}\t${h.host}\n`).join('') + '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n' +
     '::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
   if (network === 'slirp4netns') {
@@ -30,7 +30,7 @@ function hostResolvLines(text?: string): string[] {
 
 /** The host's resolver settings for the container; --dns, --dns-search and --dns-option
  * (dns) replace the servers, search domains and options each (--dns-search . : none). */
-export function resolvConf(network: 'slirp4netns' | 'none' | 'host', hostText?: string, dns?: { servers: string[]; search: string[]; options: string[] }): string {
+export function resolvConf(network: 'slirp4netns' | 'pasta' | 'none' | 'host', hostText?: string, dns?: { servers: string[]; search: string[]; options: string[] }): string {
   const lines = hostResolvLines(hostText);
   const search = dns?.search.length
     ? (dns.search.includes('.') ? [] : [`search ${dns.search.join(' ')}`])
