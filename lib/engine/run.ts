@@ -7,7 +7,7 @@ import { helperPath, packageRoot } from '../config/paths.js';
 import { spawnSync } from 'node:child_process';
 import { resolveStorageConfig } from '../runtime/overlay-probe.js';
 import { hostsFile, resolvConf } from '../network/etc-files.js';
-import { checkTun, parseSlirpOptions, slirpArgs } from '../network/slirp.js';
+import { checkTun, parseSlirpOptions, slirpAddresses, slirpArgs } from '../network/slirp.js';
 import { parsePastaOptions, pastaArgs } from '../network/pasta.js';
 import { addForwards, parsePublish, reserveHostPorts, startUdpForwarder } from '../network/ports.js';
 import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
@@ -765,8 +765,12 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
       // A pod member's network is the pod's (slirp4netns, held by the infra).
       const seen = sharedNet ? 'slirp4netns' : network;
-      if (!opts.noHosts) writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen, addHosts));
-      writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen, undefined, dns));
+      // the pod's infra holds the network: its slirp4netns options and, in /etc/hosts, its name beside the pod's hostname
+      const infra = sharedNet ? store.containers.get(store.pods.get(opts.pod!.id)?.infraId ?? '') : undefined;
+      const slirpAddr = slirpAddresses(infra ? parseSlirpOptions(infra.config.network.startsWith('slirp4netns') ? infra.config.network : 'slirp4netns') : slirpOpts ?? {});
+      const hostsAddr = { guest: slirpAddr.guest, ...(infra ? { podInfra: { hostname: infra.config.hostname, name: infra.name } } : {}) };
+      if (!opts.noHosts) writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen, addHosts, hostsAddr));
+      writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen, undefined, dns, slirpAddr.dns));
       // on user networks tspod rewrites resolv.conf at each start, unless --dns* fixed it (kept here)
       if (netSpec.mode === 'bridge' && dns) writeFileSync(join(dir, 'userdata', 'resolv.conf.fixed'), resolvConf(seen, undefined, dns));
       // --tz: a copy of the zone file (podman's way: the container never sees the host's zoneinfo)

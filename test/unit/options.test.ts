@@ -11,7 +11,7 @@ import { loadStorageConfig } from '../../lib/config/storage-conf.js';
 import { cgroupLayout, delegatedControllers } from '../../lib/engine/system.js';
 import { compileTemplate } from '../../lib/util/template.js';
 import { columns, humanDuration, humanSize } from '../../lib/util/human.js';
-import { parseSlirpOptions } from '../../lib/network/slirp.js';
+import { parseSlirpOptions, slirpAddresses } from '../../lib/network/slirp.js';
 import { hostsFile, resolvConf } from '../../lib/network/etc-files.js';
 import { planLines } from '../../lib/runtime/launch.js';
 import { escapeField } from '../../lib/runtime/sync.js';
@@ -132,12 +132,25 @@ describe('network files and options', () => {
   it('parses slirp4netns options', () => {
     expect(parseSlirpOptions('slirp4netns')).toEqual({ allowHostLoopback: false, mtu: 65520 });
     expect(parseSlirpOptions('slirp4netns:allow_host_loopback=true,mtu=1500')).toEqual({ allowHostLoopback: true, mtu: 1500 });
-    expect(() => parseSlirpOptions('slirp4netns:port_handler=rootlesskit')).toThrow(/unknown slirp4netns option/);
+    expect(parseSlirpOptions('slirp4netns:port_handler=rootlesskit,port_handler=slirp4netns')).toEqual({ allowHostLoopback: false, mtu: 65520 });
+    expect(() => parseSlirpOptions('slirp4netns:port_handler=other')).toThrow(/unknown slirp4netns option/);
+    expect(() => parseSlirpOptions('slirp4netns:allow_host_loopback=yes')).toThrow(/true or false/);
+    const o = parseSlirpOptions('slirp4netns:cidr=172.19.5.7/24,enable_ipv6=true,outbound_addr=192.0.2.9');
+    expect(o).toEqual({ allowHostLoopback: false, mtu: 65520, cidr: '172.19.5.0/24', enableIpv6: true, outboundAddr: '192.0.2.9' });
+    expect(slirpAddresses(o)).toEqual({ guest: '172.19.5.100', gateway: '172.19.5.2', dns: '172.19.5.3' });
+    expect(slirpAddresses({})).toEqual({ guest: '10.0.2.100', gateway: '10.0.2.2', dns: '10.0.2.3' });
+    expect(slirpAddresses(parseSlirpOptions('slirp4netns:cidr=10.9.0.0/16'))).toEqual({ guest: '10.9.0.100', gateway: '10.9.0.2', dns: '10.9.0.3' });
+    for (const bad of ['10.0.2.0/25', '10.0.2.0', '300.1.1.0/24']) expect(() => parseSlirpOptions(`slirp4netns:cidr=${bad}`), bad).toThrow(/cidr=/);
   });
   it('writes hosts and resolv.conf', () => {
-    expect(hostsFile('h', 'n', 'slirp4netns')).toContain('10.0.2.100\th n\n10.0.2.2\thost.containers.internal\n');
+    expect(hostsFile('h', 'n', 'slirp4netns', [], { hostIp: '192.0.2.7' })).toContain('10.0.2.100\th n\n192.0.2.7\thost.containers.internal\n');
+    expect(hostsFile('h', 'n', 'slirp4netns', [], { guest: '172.19.5.100', hostIp: '192.0.2.7' })).toContain('172.19.5.100\th n\n');
+    // a pod member: the pod's hostname and infra name on the pod's address, the member itself 127.0.0.1
+    expect(hostsFile('pod1', 'c1', 'slirp4netns', [], { hostIp: '192.0.2.7', podInfra: { hostname: 'pod1', name: 'pod1-infra' } }))
+      .toContain('10.0.2.100\tpod1 pod1-infra\n127.0.0.1\tc1\n192.0.2.7\thost.containers.internal\n');
     const host = 'search example.com\nnameserver 127.0.0.53\nnameserver 192.0.2.1\n';
     expect(resolvConf('slirp4netns', host)).toBe('search example.com\nnameserver 10.0.2.3\n');
+    expect(resolvConf('slirp4netns', host, undefined, '172.19.5.3')).toBe('search example.com\nnameserver 172.19.5.3\n');
     expect(resolvConf('none', host)).toBe('search example.com\nnameserver 192.0.2.1\n');
   });
 });
