@@ -340,7 +340,7 @@ export async function wireContainer(rec: ContainerRecord, pid: number, userns: U
       script.push(`ip link add ${l.hostVeth} mtu ${mtu} type veth peer name ${l.interfaceName} mtu ${mtu} netns ${pid}`);
       script.push(`ip link set ${l.hostVeth} master ${b} up`);
       const inner: string[] = ['ip link set lo up', `ip link set ${l.interfaceName} address ${l.mac}`];
-      for (const ip of l.ips) inner.push(`ip addr add ${ip}/${prefixOf(net, ip)} dev ${l.interfaceName}${ip.includes(':') ? ' nodad' : ''}`);
+      for (const ip of l.ips) inner.push(`ip addr add ${ip}/${prefixOf(net, ip)}${ip.includes(':') ? '' : ' brd +'} dev ${l.interfaceName}${ip.includes(':') ? ' nodad' : ''}`);
       inner.push(`ip link set ${l.interfaceName} up`);
       const gw = net.subnets.find((x) => !x.subnet.includes(':'))?.gateway;
       if (!routed && !net.internal && gw) {
@@ -365,8 +365,8 @@ export async function publishPorts(rec: ContainerRecord, ports: PortSpec[], user
     const ipam = readIpam();
     const lease = Object.values(ipam.networks).flatMap((x) => x.leases).find((l) => l.containerId === rec.id);
     if (!lease) throw new TspodError(`container ${rec.name} has no address on its networks: run \`tspod network reload ${rec.name}\``);
-    const { addForwards } = await import('./ports.js');
-    const added = await addForwards(apiSocket(), tcp.map((p) => ({ ...p, containerPort: p.hostPort })));
+    const { replaceForwards } = await import('./ports.js');
+    const added = await replaceForwards(apiSocket(), tcp.map((p) => ({ ...p, containerPort: p.hostPort })));
     lease.ports = tcp.map((p, i) => ({ hostPort: p.hostPort, containerPort: p.containerPort, slirpId: added[i] }));
     await publish(s, ipam);
   });

@@ -190,6 +190,12 @@ describe('containers on user-defined networks', () => {
     const r = await tspod(['run', '-d', '--network', 'pub', '--name', 'site', '-p', '127.0.0.1:18093:8080', 'busybox', 'sh', '-c', serve('published')]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(await waitFor(async () => (await httpGet(18093)) === 'published\n', 10_000)).toBe(true);
+    // a reload of a container whose namespace is well replaces its forwards (podman's system test does this)
+    const healthy = await tspod(['network', 'reload', 'site']);
+    expect(healthy.exitCode, healthy.stderr).toBe(0);
+    expect(await httpGet(18093)).toBe('published\n');
+    // the address has its broadcast, as netavark sets it
+    expect((await tspod(['exec', 'site', 'ip', '-4', '-o', 'addr', 'show', 'eth0'])).stdout).toMatch(/inet 10\.89\.\d+\.\d+\/24 brd 10\.89\.\d+\.255 /);
     const u = await tspod(['run', '-d', '--network', 'pub', '--name', 'udp', '-p', '127.0.0.1:18094:9999/udp', 'probe', 'probe', 'udp-echo', '9999']);
     expect(u.exitCode, u.stderr).toBe(0);
     expect(await waitFor(async () => (await udpRoundTrip(18094)) === 'ping-udp', 10_000)).toBe(true);
