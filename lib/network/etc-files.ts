@@ -65,10 +65,10 @@ export function resolvConf(network: 'slirp4netns' | 'pasta' | 'none' | 'host', h
 
 /** /etc/hosts on user-defined networks, as podman writes it: localhost, then the container's
  * first address with its hostname and name. */
-export function bridgeHostsFile(hostname: string, name: string, ip: string): string {
+export function bridgeHostsFile(hostname: string, name: string, ip: string | undefined): string {
   return '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n'
     + '::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n'
-    + `${ip}\t${hostname} ${name}\n`;
+    + (ip ? `${ip}\t${hostname} ${name}\n` : '');
 }
 
 /** /etc/resolv.conf on user-defined networks, as podman writes it: the dns.podman search domain and

@@ -183,6 +183,13 @@ describe('containers on user-defined networks', () => {
     const dis = await tspod(['network', 'disconnect', 'red', 'cli']);
     expect(dis.exitCode, dis.stderr).toBe(0);
     expect((await tspod(['exec', 'cli', 'sh', '-c', 'ip -o link | grep -c eth1; timeout 3 wget -q -O - http://srv:8080/ || echo gone'])).stdout).toBe('0\ngone');
+    // /etc/hosts follows connect and disconnect: off its only network srv has no line of its own, back on it has one
+    expect((await tspod(['network', 'disconnect', 'red', 'srv'])).exitCode).toBe(0);
+    const off = (await tspod(['exec', 'srv', 'cat', '/etc/hosts'])).stdout;
+    expect(off).not.toContain(srvIp);
+    expect(off).not.toMatch(/ srv$/m);
+    expect((await tspod(['network', 'connect', 'red', 'srv'])).exitCode).toBe(0);
+    expect((await tspod(['exec', 'srv', 'cat', '/etc/hosts'])).stdout).toMatch(/^10\.89\.\d+\.\d+\t\S+ srv$/m);
   });
 
   it('publishes a port of a container on a network; kill -9 of the namespace holder is repaired by the next run and by network reload', async () => {
