@@ -9,6 +9,7 @@ import { resolveStorageConfig } from '../runtime/overlay-probe.js';
 import { hostsFile, resolvConf } from '../network/etc-files.js';
 import { checkTun, parseSlirpOptions, slirpAddresses, slirpArgs } from '../network/slirp.js';
 import { parsePastaOptions, pastaArgs } from '../network/pasta.js';
+import { baseHostsEntries, readContainersConf } from '../config/containers-conf.js';
 import { addForwards, parsePublish, reserveHostPorts, startUdpForwarder } from '../network/ports.js';
 import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
 import { launch, type LaunchPlan } from '../runtime/launch.js';
@@ -572,7 +573,21 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (restart.name !== 'no' && !opts.detach) throw new TspodError('--restart applies to detached containers: add -d');
   const addHosts = (opts.addHost ?? []).map(parseAddHost);
   if (opts.noHosts && addHosts.length) throw new TspodError('--no-hosts and --add-host cannot be set together');
-  const dns = parseDns(opts.dns ?? [], opts.dnsSearch ?? [], opts.dnsOption ?? [], podShares(opts.pod, 'net') ? 'slirp4netns' : opts.network);
+  // containers.conf's [containers] defaults for the /etc files; the flags win
+  const conf = readContainersConf();
+  const noHosts = !!opts.noHosts || (!!conf.noHosts && !addHosts.length);
+  const netMode = podShares(opts.pod, 'net') ? 'slirp4netns' : opts.network;
+  const confDns = netMode.split(':')[0] === 'none' ? {} : conf;
+  const dns = parseDns(opts.dns?.length ? opts.dns : confDns.dnsServers ?? [], opts.dnsSearch?.length ? opts.dnsSearch : confDns.dnsSearches ?? [],
+    opts.dnsOption?.length ? opts.dnsOption : confDns.dnsOptions ?? [], netMode);
+  let baseHosts: string[] = [];
+  if (conf.baseHostsFile && conf.baseHostsFile !== 'none') {
+    try {
+      baseHosts = baseHostsEntries(readFileSync(conf.baseHostsFile, 'utf8'));
+    } catch (err) {
+      throw new TspodError(`containers.conf base_hosts_file ${conf.baseHostsFile}: ${(err as Error).message}`);
+    }
+  }
   const fromMountFlag = mountFlagMounts(opts.mount ?? []);
   let parsedMounts = [...opts.volumes.map(parseVolume), ...fromMountFlag.mounts];
   if (opts.volumesFrom?.length) {
@@ -768,8 +783,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       // the pod's infra holds the network: its slirp4netns options and, in /etc/hosts, its name beside the pod's hostname
       const infra = sharedNet ? store.containers.get(store.pods.get(opts.pod!.id)?.infraId ?? '') : undefined;
       const slirpAddr = slirpAddresses(infra ? parseSlirpOptions(infra.config.network.startsWith('slirp4netns') ? infra.config.network : 'slirp4netns') : slirpOpts ?? {});
-      const hostsAddr = { guest: slirpAddr.guest, ...(infra ? { podInfra: { hostname: infra.config.hostname, name: infra.name } } : {}) };
-      if (!opts.noHosts) writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen, addHosts, hostsAddr));
+      const hostsAddr = { guest: slirpAddr.guest, base: baseHosts, ...(conf.hostContainersInternalIp ? { hostIp: conf.hostContainersInternalIp } : {}), ...(infra ? { podInfra: { hostname: infra.config.hostname, name: infra.name } } : {}) };
+      if (!noHosts) writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen, addHosts, hostsAddr));
       writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen, undefined, dns, slirpAddr.dns));
       // on user networks tspod rewrites resolv.conf at each start, unless --dns* fixed it (kept here)
       if (netSpec.mode === 'bridge' && dns) writeFileSync(join(dir, 'userdata', 'resolv.conf.fixed'), resolvConf(seen, undefined, dns));
@@ -826,13 +841,13 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         env: [...rec.config.env, ...secrets.env],
         argv,
         binds: [
-          ...['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
+          ...['hostname', ...(noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
           ...(localtime ? [{ source: join(dir, 'userdata', 'localtime'), destination: '/etc/localtime', readonly: false }] : []),
           ...secrets.binds,
           ...(passwdLines.length ? [{ source: join(dir, 'userdata', 'passwd'), destination: '/etc/passwd', readonly: false }] : []),
           ...(groupLines.length ? [{ source: join(dir, 'userdata', 'group'), destination: '/etc/group', readonly: false }] : []),
           // --chrootdirs: tspod's /etc files in each chroot too
-          ...chrootdirs.flatMap((d) => ['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: posix.join(d, 'etc', f), readonly: false }))),
+          ...chrootdirs.flatMap((d) => ['hostname', ...(noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: posix.join(d, 'etc', f), readonly: false }))),
           ...devices.map((d) => ({ source: d.host, destination: d.container, readonly: !d.write })),
           ...mounts.filter((m) => !tmpfsVolume(m)).map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
           // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.

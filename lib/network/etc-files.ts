@@ -20,17 +20,24 @@ export interface HostsAddresses {
   hostIp?: string;
   /** a pod member sharing the infra's network: the pod's hostname and the infra's name share the address, the member is 127.0.0.1 */
   podInfra?: { hostname: string; name: string };
+  /** containers.conf base_hosts_file's entries (`IP\tNAMES`): after --add-host's; one naming the
+   * container's hostname stands for the container's own line, as podman's */
+  base?: string[];
 }
 
 /** --add-host entries come first, as podman writes them. */
 export function hostsFile(hostname: string, name: string, network: 'slirp4netns' | 'pasta' | 'none' | 'host', addHosts: Array<{ host: string; ip: string }> = [], addr: HostsAddresses = {}): string {
-  let text = addHosts.map((h) => `${h.ip}\t${h.host}\n`).join('') + '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n' +
-    '::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
+  const base = addr.base ?? [];
+  const named = base.some((l) => l.split('\t')[1]!.split(' ').includes(hostname));
+  let text = addHosts.map((h) => `${h.ip}\t${h.host}\n`).join('') + base.map((l) => `${l}\n`).join('')
+    + '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n'
+    + '::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
   if (network === 'slirp4netns') {
     const guest = addr.guest ?? SLIRP_GUEST_IP;
-    text += addr.podInfra ? `${guest}\t${addr.podInfra.hostname} ${addr.podInfra.name}\n127.0.0.1\t${name}\n` : `${guest}\t${hostname} ${name}\n`;
+    if (addr.podInfra) text += `${guest}\t${addr.podInfra.hostname} ${addr.podInfra.name}\n127.0.0.1\t${name}\n`;
+    else if (!named) text += `${guest}\t${hostname} ${name}\n`;
     text += `${addr.hostIp ?? hostAddress() ?? SLIRP_GATEWAY}\thost.containers.internal\n`;
-  } else {
+  } else if (!named) {
     text += `127.0.1.1\t${hostname} ${name}\n`;
   }
   return text;

@@ -1,12 +1,17 @@
-// slirp4netns's options as podman 4.3 takes them (--network slirp4netns:cidr=,port_handler=,...), and
-// the /etc/hosts a container and a pod member get on slirp4netns. Budget: about 10 s.
+// slirp4netns's options as podman 4.3 takes them (--network slirp4netns:cidr=,port_handler=,...), the
+// /etc/hosts a container and a pod member get on slirp4netns, and containers.conf's [containers]
+// keys for the /etc files (CONTAINERS_CONF). Budget: about 15 s.
 import { afterEach, describe, expect, it } from 'vitest';
 import { get } from 'node:http';
-import { containerProcesses, storeMounts, tspod, userProcesses, waitFor } from './helpers.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { containerProcesses, storeMounts, testEnv, tspod, userProcesses, waitFor } from './helpers.js';
 
 afterEach(async () => {
   await tspod(['pod', 'rm', '-f', '-a']);
   await tspod(['rm', '-f', '-a']);
+  await tspod(['network', 'rm', '-f', 'ccnet']);
   expect(await waitFor(() => userProcesses([...containerProcesses, 'tspod-monitor']).length === 0, 10_000)).toBe(true);
   expect(storeMounts()).toEqual([]);
 });
@@ -52,5 +57,33 @@ describe('slirp4netns options', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^10\.0\.2\.100\thp hp-infra$/m);
     expect(r.stdout).toMatch(/^127\.0\.0\.1\thp-c1$/m);
+  });
+
+  it('containers.conf: dns_servers, dns_searches and base_hosts_file, host_containers_internal_ip; the flags win', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-cc-'));
+    try {
+      writeFileSync(join(dir, 'hosts'), '172.18.1.1 basehost1\n172.18.2.2 basehost2 #a comment\n');
+      writeFileSync(join(dir, 'containers.conf'), `[containers]\n  dns_searches = ["example.com"]\n  dns_servers = ["1.1.1.1", "100.100.100.100", "8.8.8.8"]\n`
+        + `  base_hosts_file = "${join(dir, 'hosts')}"\n  host_containers_internal_ip = "172.18.9.9"\n`);
+      const env = { env: { ...testEnv(), CONTAINERS_CONF: join(dir, 'containers.conf') } };
+      const r = await tspod(['run', '--rm', '--add-host', 'added:172.18.3.3', 'busybox', 'cat', '/etc/resolv.conf', '/etc/hosts'], env);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^search example\.com\nnameserver 1\.1\.1\.1\nnameserver 100\.100\.100\.100\nnameserver 8\.8\.8\.8\n/);
+      const hosts = r.stdout.split('\n').filter((l) => /^\d|^::/.test(l) && !l.startsWith('nameserver'));
+      expect(hosts.slice(0, 3)).toEqual(['172.18.3.3\tadded', '172.18.1.1\tbasehost1', '172.18.2.2\tbasehost2']);
+      expect(hosts).toContain('172.18.9.9\thost.containers.internal');
+      expect(hosts).toHaveLength(7);
+      // a base entry naming the container's hostname stands for its own line
+      const named = await tspod(['run', '--rm', '--name', 'basehost1', '--hostname', 'basehost1', 'busybox', 'cat', '/etc/hosts'], env);
+      expect(named.stdout.split('\n').filter(Boolean)).toHaveLength(5);
+      // on a user network the servers replace the network's resolver; --dns wins over the file
+      expect((await tspod(['network', 'create', 'ccnet'])).exitCode).toBe(0);
+      const onNet = await tspod(['run', '--rm', '--network', 'ccnet', 'busybox', 'cat', '/etc/resolv.conf'], env);
+      expect(onNet.stdout).toBe('search example.com\nnameserver 1.1.1.1\nnameserver 100.100.100.100\nnameserver 8.8.8.8');
+      const flag = await tspod(['run', '--rm', '--dns', '9.9.9.9', 'busybox', 'cat', '/etc/resolv.conf'], env);
+      expect(flag.stdout).toBe('search example.com\nnameserver 9.9.9.9');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

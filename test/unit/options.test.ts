@@ -1,7 +1,7 @@
 // Option mapping: volumes, environment, entrypoint/cmd, argv splitting,
 // subid files, storage.conf, cgroup detection, templates, human units.
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { containerCommand, mergeEnv, parseVolume } from '../../lib/engine/run.js';
@@ -13,6 +13,7 @@ import { compileTemplate } from '../../lib/util/template.js';
 import { columns, humanDuration, humanSize } from '../../lib/util/human.js';
 import { parseSlirpOptions, slirpAddresses } from '../../lib/network/slirp.js';
 import { hostsFile, resolvConf } from '../../lib/network/etc-files.js';
+import { baseHostsEntries, readContainersConf } from '../../lib/config/containers-conf.js';
 import { planLines } from '../../lib/runtime/launch.js';
 import { escapeField } from '../../lib/runtime/sync.js';
 
@@ -234,5 +235,29 @@ describe('missing prerequisites name the fix', async () => {
     expect(() => slirpProgram(['/nonexistent/slirp4netns'])).toThrow(/slirp4netns is not installed.*--network none/);
     expect(() => checkTun('/nonexistent/tun')).toThrow(/chmod 666 \/dev\/net\/tun/);
     expect(checkIdMapTool('newuidmap')).toMatch(/newuidmap$/); // installed on the test machine
+  });
+});
+
+describe('containers.conf [containers]', () => {
+  it('reads the /etc keys, CONTAINERS_CONF alone when set, and refuses a wrong type', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-cc-'));
+    const f = join(dir, 'containers.conf');
+    writeFileSync(f, '[containers]\n  dns_searches = ["example.com"]\n  dns_servers = ["1.1.1.1", "100.100.100.100"]\n  dns_options = ["ndots:2"]\n'
+      + '  base_hosts_file = "/x/hosts"\n  host_containers_internal_ip = "10.1.2.3"\n  no_hosts = false\n[engine]\n  whatever = 1\n');
+    expect(readContainersConf({ CONTAINERS_CONF: f })).toEqual({ dnsServers: ['1.1.1.1', '100.100.100.100'], dnsSearches: ['example.com'], dnsOptions: ['ndots:2'],
+      baseHostsFile: '/x/hosts', hostContainersInternalIp: '10.1.2.3', noHosts: false });
+    expect(readContainersConf({ HOME: dir, XDG_CONFIG_HOME: join(dir, 'none') })).toEqual({});
+    expect(() => readContainersConf({ CONTAINERS_CONF: join(dir, 'missing.conf') })).toThrow(/CONTAINERS_CONF names/);
+    writeFileSync(f, '[containers]\ndns_servers = "1.1.1.1"\n');
+    expect(() => readContainersConf({ CONTAINERS_CONF: f })).toThrow('dns_servers must be a list of strings');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  it('puts base_hosts_file entries after --add-host, and leaves out the container\'s line when one names its hostname', () => {
+    const base = baseHostsEntries('# c\n10.1.1.1 one\n\n10.2.2.2  two two.alias #some comment\n');
+    expect(base).toEqual(['10.1.1.1\tone', '10.2.2.2\ttwo two.alias']);
+    const t = hostsFile('h', 'n', 'slirp4netns', [{ host: 'x', ip: '10.9.9.9' }], { base, hostIp: '10.3.3.3' }).split('\n').filter(Boolean);
+    expect(t).toEqual(['10.9.9.9\tx', '10.1.1.1\tone', '10.2.2.2\ttwo two.alias', expect.stringMatching(/^127\.0\.0\.1\tlocalhost/), expect.stringMatching(/^::1\tlocalhost/),
+      '10.0.2.100\th n', '10.3.3.3\thost.containers.internal']);
+    expect(hostsFile('one', 'one', 'slirp4netns', [], { base, hostIp: '10.3.3.3' }).split('\n').filter(Boolean)).toHaveLength(5);
   });
 });
