@@ -337,17 +337,19 @@ export async function wireContainer(rec: ContainerRecord, pid: number, userns: U
       }
       script.push(`ip link set ${b} up`);
       script.push(`ip link del ${l.hostVeth} 2>/dev/null || true`);
-      script.push(`ip link add ${l.hostVeth} mtu ${mtu} type veth peer name ${l.interfaceName} mtu ${mtu} netns ${pid}`);
+      // the container's end gets its MAC as it is made (a later `ip link set address` cost a netlink change more)
+      script.push(`ip link add ${l.hostVeth} mtu ${mtu} type veth peer name ${l.interfaceName} mtu ${mtu} address ${l.mac} netns ${pid}`);
       script.push(`ip link set ${l.hostVeth} master ${b} up`);
-      const inner: string[] = ['ip link set lo up', `ip link set ${l.interfaceName} address ${l.mac}`];
-      for (const ip of l.ips) inner.push(`ip addr add ${ip}/${prefixOf(net, ip)}${ip.includes(':') ? '' : ' brd +'} dev ${l.interfaceName}${ip.includes(':') ? ' nodad' : ''}`);
-      inner.push(`ip link set ${l.interfaceName} up`);
+      // inside the container: one `ip -batch` process for all of it, not one `ip` per step
+      const inner: string[] = ['link set lo up'];
+      for (const ip of l.ips) inner.push(`addr add ${ip}/${prefixOf(net, ip)}${ip.includes(':') ? '' : ' brd +'} dev ${l.interfaceName}${ip.includes(':') ? ' nodad' : ''}`);
+      inner.push(`link set ${l.interfaceName} up`);
       const gw = net.subnets.find((x) => !x.subnet.includes(':'))?.gateway;
       if (!routed && !net.internal && gw) {
-        inner.push(`ip route add default via ${gw} dev ${l.interfaceName}`);
+        inner.push(`route add default via ${gw} dev ${l.interfaceName}`);
         routed = true;
       }
-      script.push(`nsenter --net=/proc/${pid}/ns/net sh -ec ${q(inner.join('\n'))}`);
+      script.push(`printf '%s\\n' ${inner.map(q).join(' ')} | nsenter --net=/proc/${pid}/ns/net ip -batch -`);
     }
     for (const { l } of mine) l.wired = true;
     await publish(s, ipam, script.join('\n'));
