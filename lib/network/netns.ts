@@ -329,17 +329,21 @@ export async function wireContainer(rec: ContainerRecord, pid: number, userns: U
     for (const { net, l } of mine) {
       const b = bridgeOf(net);
       const mtu = net.options?.mtu && Number(net.options.mtu) > 0 ? Number(net.options.mtu) : 65520;
-      script.push(`if ! ip link show ${b} >/dev/null 2>&1; then ip link add ${b} type bridge; ip link set ${b} mtu ${mtu}; fi`);
+      // two `ip -batch` processes, not one `ip` per step: first what may fail harmlessly (the bridge
+      // exists already, no old veth of this container is left), then what must not
+      const optional = [`link add ${b} mtu ${mtu} type bridge`, `link del ${l.hostVeth}`];
+      const strict: string[] = [];
       for (const sub of net.subnets) {
         if (!sub.gateway) continue;
         const cidr = `${sub.gateway}/${parseCidr(sub.subnet).prefix}`;
-        script.push(`ip addr show dev ${b} | grep -qF ' ${cidr} ' || ip addr add ${cidr} dev ${b}${sub.subnet.includes(':') ? ' nodad' : ''}`);
+        strict.push(`addr replace ${cidr} dev ${b}${sub.subnet.includes(':') ? ' nodad' : ''}`);
       }
-      script.push(`ip link set ${b} up`);
-      script.push(`ip link del ${l.hostVeth} 2>/dev/null || true`);
+      strict.push(`link set ${b} up`);
       // the container's end gets its MAC as it is made (a later `ip link set address` cost a netlink change more)
-      script.push(`ip link add ${l.hostVeth} mtu ${mtu} type veth peer name ${l.interfaceName} mtu ${mtu} address ${l.mac} netns ${pid}`);
-      script.push(`ip link set ${l.hostVeth} master ${b} up`);
+      strict.push(`link add ${l.hostVeth} mtu ${mtu} type veth peer name ${l.interfaceName} mtu ${mtu} address ${l.mac} netns ${pid}`);
+      strict.push(`link set ${l.hostVeth} master ${b} up`);
+      script.push(`printf '%s\\n' ${optional.map(q).join(' ')} | ip -force -batch - 2>/dev/null || true`);
+      script.push(`printf '%s\\n' ${strict.map(q).join(' ')} | ip -batch -`);
       // inside the container: one `ip -batch` process for all of it, not one `ip` per step
       const inner: string[] = ['link set lo up'];
       for (const ip of l.ips) inner.push(`addr add ${ip}/${prefixOf(net, ip)}${ip.includes(':') ? '' : ' brd +'} dev ${l.interfaceName}${ip.includes(':') ? ' nodad' : ''}`);
