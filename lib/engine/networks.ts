@@ -383,6 +383,8 @@ export async function networkConnect(netRef: string, ctrRef: string, o: ConnectO
     if (liveState(cur, store).state.status === 'running') {
       await wireRunning(store, next, cur.state.pid!, [net]);
       rewriteHosts(store, next, Object.keys(attached));
+      // its published ports reach it again (a disconnect from its last network took them away)
+      if (cur.state.ports?.some((p) => p.protocol === 'tcp')) await publishContainerPorts(next, cur.state.ports);
     }
     store.containers.save(next);
   });

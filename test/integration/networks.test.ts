@@ -201,6 +201,11 @@ describe('containers on user-defined networks', () => {
     const healthy = await tspod(['network', 'reload', 'site']);
     expect(healthy.exitCode, healthy.stderr).toBe(0);
     expect(await httpGet(18093)).toBe('published\n');
+    // disconnected from its network and connected again, its published port reaches it again
+    expect((await tspod(['network', 'disconnect', 'pub', 'site'])).exitCode).toBe(0);
+    const back = await tspod(['network', 'connect', 'pub', 'site']);
+    expect(back.exitCode, back.stderr).toBe(0);
+    expect(await waitFor(async () => (await httpGet(18093).catch(() => '')) === 'published\n', 10_000)).toBe(true);
     // the address has its broadcast, as netavark sets it
     expect((await tspod(['exec', 'site', 'ip', '-4', '-o', 'addr', 'show', 'eth0'])).stdout).toMatch(/inet 10\.89\.\d+\.\d+\/24 brd 10\.89\.\d+\.255 /);
     const u = await tspod(['run', '-d', '--network', 'pub', '--name', 'udp', '-p', '127.0.0.1:18094:9999/udp', 'probe', 'probe', 'udp-echo', '9999']);
