@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { createSocket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { containerProcesses, storeMounts, tspod, userProcesses, waitFor } from './helpers.js';
 import { namedProcesses } from './procs.js';
@@ -74,6 +75,27 @@ describe.skipIf(!havePasta)('--network pasta', () => {
     expect(s.exitCode, s.stderr).toBe(0);
     // slirp4netns keeps a client's address too, but shows a client on the host's loopback as its gateway
     expect(await seenAddress('127.0.0.1', 18094)).toBe('10.0.2.2');
+  });
+
+  it('forwards a published UDP port (from the host\'s address: see docs/networking.md for loopback)', async () => {
+    const host = hostAddress();
+    if (!host) return;
+    const r = await tspod(['run', '-d', '--name', 'pu', '--network', 'pasta:-a,10.0.2.50,-n,24,-g,10.0.2.1', '-p', '18096:9999/udp', 'probe', 'probe', 'udp-echo', '9999']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const roundTrip = () => new Promise<string>((resolve) => {
+      const sock = createSocket('udp4');
+      const t = setTimeout(() => {
+        sock.close();
+        resolve('no reply');
+      }, 1000);
+      sock.on('message', (m) => {
+        clearTimeout(t);
+        sock.close();
+        resolve(m.toString());
+      });
+      sock.send('ping-pasta', 18096, host);
+    });
+    expect(await waitFor(async () => (await roundTrip()) === 'ping-pasta', 10_000)).toBe(true);
   });
 
   it('refuses the options tspod sets itself, and a taken port, before anything starts', async () => {
