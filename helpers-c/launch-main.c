@@ -60,7 +60,10 @@ static void read_plan(void) {
     else if (!strcmp(k, "upper")) plan.upper = v;
     else if (!strcmp(k, "work")) plan.work = v;
     else if (!strcmp(k, "merged")) plan.merged = v;
-    else if (!strcmp(k, "network")) plan.new_net = strcmp(v, "host") != 0;
+    else if (!strcmp(k, "network")) {
+      plan.new_net = strcmp(v, "host") != 0;
+      plan.pasta = !strcmp(v, "pasta");
+    }
     else if (!strcmp(k, "net_sync")) plan.net_sync = atoi(v);
     else if (!strcmp(k, "tty")) plan.tty = atoi(v);
     else if (!strcmp(k, "interactive")) plan.interactive = atoi(v);
@@ -138,7 +141,7 @@ static void read_plan(void) {
     else if (!strcmp(k, "slirp_log")) plan.slirp_log = v;
     else if (!strcmp(k, "exec_target")) plan.exec_target = atoi(v);
     else if (!strcmp(k, "slirp_arg")) {
-      if (plan.nslirp >= 30) die_step("plan", 0, "too many slirp4netns arguments");
+      if (plan.nslirp >= 60) die_step("plan", 0, "too many slirp4netns or pasta arguments");
       plan.slirp_argv[plan.nslirp++] = (char *)v;
     }
     else if (!strcmp(k, "mask")) ADD(plan.masked, plan.nmasked, (char *)v);
@@ -484,6 +487,7 @@ int main(int argc, char **argv) {
   }
   if (slirp_pid > 0) {
     close(slirp_exit[1]); /* slirp4netns exits when this closes */
+    kill(slirp_pid, SIGTERM); /* pasta does not watch it */
     while (waitpid(slirp_pid, NULL, 0) < 0 && errno == EINTR)
       ;
   }

@@ -83,8 +83,9 @@ struct launch_plan {
   int nsysctl;
   const char *cgroup_procs; /* cgroup v2 delegation: the container's cgroup.procs, joined before anything else */
   const char *waiter; /* once the container runs, become this small waiter (tspod-wait) */
-  char *slirp_argv[32]; /* slirp4netns and its options; NULL: no user-mode network */
+  char *slirp_argv[64]; /* slirp4netns and its options; NULL: no user-mode network */
   const char *slirp_log;
+  int pasta; /* slirp_argv is pasta: ready through its pid file, stopped with SIGTERM */
   int nslirp;
   int net_sync; /* a user-defined network: tspod wires the new network namespace before the exec ("netns PID", "networked") */
 };

@@ -48,15 +48,23 @@ void fork_network(void) {
     dup2(log >= 0 ? log : devnull, 2);
     char pidbuf[32];
     snprintf(pidbuf, sizeof pidbuf, "%d", parent);
-    char *argv[40];
+    char *argv[72];
     int n = 0;
     for (int i = 0; i < plan.nslirp; i++) argv[n++] = plan.slirp_argv[i];
-    argv[n++] = "-e";
-    argv[n++] = "3";
-    argv[n++] = "-r";
-    argv[n++] = "4";
-    argv[n++] = pidbuf;
-    argv[n++] = "tap0";
+    if (plan.pasta) {
+      /* pasta writes its pid file once the namespace is configured and its ports are bound:
+       * that file is the ready pipe. It ignores the exit pipe; it is stopped with SIGTERM. */
+      argv[n++] = "--pid";
+      argv[n++] = "/proc/self/fd/4";
+      argv[n++] = pidbuf;
+    } else {
+      argv[n++] = "-e";
+      argv[n++] = "3";
+      argv[n++] = "-r";
+      argv[n++] = "4";
+      argv[n++] = pidbuf;
+      argv[n++] = "tap0";
+    }
     argv[n] = NULL;
     execv(argv[0], argv);
     fprintf(stderr, "%s: network: exec %s: %s\n", helper_name, argv[0], strerror(errno));
@@ -69,11 +77,11 @@ void fork_network(void) {
 
 static void start_network(void) {
   if (slirp_pid < 0) return;
-  if (write(slirp_go[1], "g", 1) != 1) die_step("network", errno, "start slirp4netns");
+  if (write(slirp_go[1], "g", 1) != 1) die_step("network", errno, "start %s", plan.pasta ? "pasta" : "slirp4netns");
   close(slirp_go[1]);
 }
 
-/* Wait until slirp4netns has configured tap0. */
+/* Wait until slirp4netns has configured tap0 (pasta: its interface and ports). */
 void wait_network(void) {
   if (slirp_pid < 0) return;
   char b;
@@ -84,7 +92,7 @@ void wait_network(void) {
     int status = 0;
     waitpid(slirp_pid, &status, 0);
     slirp_pid = -1;
-    die_step("network", 0, "slirp4netns exited before configuring tap0 (status %d; see %s)",
+    die_step("network", 0, "%s exited before configuring the container's network (status %d; see %s)", plan.pasta ? "pasta" : "slirp4netns",
              WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), plan.slirp_log ? plan.slirp_log : "its stderr");
   }
   close(slirp_ready[0]);

@@ -1,8 +1,8 @@
 /* tspod-wait: what tspod-launch becomes once the container runs (it execs us
  * from a sealed memfd with every signal blocked), so the process that stays
  * beside each container is small: it forwards the signals tspod sends to the
- * container, waits for it, then stops fuse-overlayfs and slirp4netns (closing
- * SLIRP_FD tells slirp4netns to exit) and exits with the container's status.
+ * container, waits for it, then stops fuse-overlayfs and slirp4netns or pasta (closing
+ * SLIRP_FD tells slirp4netns to exit; pasta gets SIGTERM) and exits with the container's status.
  * Usage (by tspod-launch only): tspod-wait -W CHILD FUSE_PID SLIRP_PID SLIRP_FD */
 #include "common.h"
 #include <signal.h>
@@ -41,9 +41,11 @@ static int wait_for_container(pid_t child, pid_t fuse, pid_t slirp, int slirp_fd
       ;
   }
   if (slirp_fd >= 0) close(slirp_fd);
-  if (slirp > 0)
+  if (slirp > 0) {
+    kill(slirp, SIGTERM); /* pasta does not watch SLIRP_FD; slirp4netns is stopped either way */
     while (waitpid(slirp, NULL, 0) < 0 && errno == EINTR)
       ;
+  }
   return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 

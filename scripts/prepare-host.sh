@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian 12 machine for tspod. Idempotent; run as root.
-#   - installs what tspod runs (newuidmap/newgidmap, fuse-overlayfs, slirp4netns; iproute2 and nftables for user-defined networks)
+#   - installs what tspod runs (newuidmap/newgidmap, fuse-overlayfs, slirp4netns; iproute2 and nftables for user-defined networks;
+#     passt, whose pasta is --network pasta)
 #     and what its build and tests need (busybox-static for the default image,
 #     gcc/make and libseccomp-dev for the C helpers; docker-registry, the real distribution
 #     registry, that the registry tests push to and pull from; zstd to make zstd layers;
@@ -24,7 +25,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-packages=(uidmap fuse-overlayfs slirp4netns iproute2 nftables busybox-static gcc make libc6-dev libseccomp-dev util-linux docker-registry zstd cpp-12 binutils-x86-64-linux-gnu systemd podman-compose)
+packages=(uidmap fuse-overlayfs slirp4netns iproute2 nftables busybox-static gcc make libc6-dev libseccomp-dev util-linux docker-registry zstd cpp-12 binutils-x86-64-linux-gnu systemd podman-compose passt)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -6,6 +6,7 @@ import { NetworkStore, DEFAULT_NETWORK, networkNamePattern, type NetworkRecord }
 import { completeSubnet, formatCidr, freeIpv4Subnet, freeIpv6Subnet, overlaps, parseCidr, parseIp, type Cidr, type SubnetSpec } from '../network/subnet.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bridgeHostsFile } from '../network/etc-files.js';
 import type { UsernsRef } from '../network/netns.js';
 import type { ContainerRecord, NetworkAttachment, PortSpec } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
@@ -379,7 +380,12 @@ export async function networkConnect(netRef: string, ctrRef: string, o: ConnectO
     const attachment: NetworkAttachment = { aliases: o.aliases ?? [], ...staticAddressing(net, o), interfaceName: nextInterface(attached) };
     attached[net.name] = attachment;
     const next = { ...cur, config: { ...cur.config, network: 'bridge', networks: attached } };
-    if (liveState(cur, store).state.status === 'running') await wireRunning(store, next, cur.state.pid!, [net]);
+    if (liveState(cur, store).state.status === 'running') {
+      await wireRunning(store, next, cur.state.pid!, [net]);
+      rewriteHosts(store, next, Object.keys(attached));
+      // its published ports reach it again (a disconnect from its last network took them away)
+      if (cur.state.ports?.some((p) => p.protocol === 'tcp')) await publishContainerPorts(next, cur.state.ports);
+    }
     store.containers.save(next);
   });
 }
@@ -398,6 +404,7 @@ export async function networkDisconnect(netRef: string, ctrRef: string, _force =
       const { releaseContainer } = await import('../network/netns.js');
       await releaseContainer(cur.id, net.name);
       await writeResolvConf(store, cur, Object.keys(attached).map((n) => networkFind(store, n)));
+      rewriteHosts(store, cur, Object.keys(attached));
     }
     store.containers.save({ ...cur, config: { ...cur.config, network: 'bridge', networks: attached } });
   });
@@ -458,16 +465,26 @@ export async function prepareContainerNetworks(store: Store, rec: ContainerRecor
   const { leaseAddresses } = await import('../network/netns.js');
   const wired = await leaseAddresses(rec, nets, await usernsRef(), aliveIn(store), previousIps(store, rec));
   rememberIps(store, rec, wired.map((w) => ({ network: w.network, ips: w.ips })));
-  const { bridgeHostsFile } = await import('../network/etc-files.js');
-  // written in place: the files may be bind-mounted into the running container already (reload)
-  const hostsPath = join(store.containers.dir(rec.id), 'userdata', 'hosts');
-  if (existsSync(hostsPath)) {
-    // --add-host entries come first in the file create wrote: they stay
-    const lines = readFileSync(hostsPath, 'utf8').split('\n');
-    const added = lines.slice(0, Math.max(0, lines.findIndex((l) => l.startsWith('127.0.0.1\tlocalhost'))));
-    writeFileSync(hostsPath, added.map((l) => `${l}\n`).join('') + bridgeHostsFile(rec.config.hostname, rec.name, wired[0]!.ips[0]!));
-  }
+  writeHosts(store, rec, wired[0]!.ips[0]!);
   await writeResolvConf(store, rec, nets);
+}
+
+/** /etc/hosts with the container's first address (none: no line of its own), written in place: the
+ * file may be bind-mounted into the running container already (reload, connect, disconnect). */
+function writeHosts(store: Store, rec: ContainerRecord, ip: string | undefined): void {
+  const hostsPath = join(store.containers.dir(rec.id), 'userdata', 'hosts');
+  if (!existsSync(hostsPath)) return; // --no-hosts
+  // --add-host entries come first in the file create wrote: they stay
+  const lines = readFileSync(hostsPath, 'utf8').split('\n');
+  const added = lines.slice(0, Math.max(0, lines.findIndex((l) => l.startsWith('127.0.0.1\tlocalhost'))));
+  writeFileSync(hostsPath, added.map((l) => `${l}\n`).join('') + bridgeHostsFile(rec.config.hostname, rec.name, ip));
+}
+
+/** After connect or disconnect of a running container: its /etc/hosts names the address it has on
+ * the first network it is still on (podman drops the line of a network it left). */
+function rewriteHosts(store: Store, rec: ContainerRecord, networks: string[]): void {
+  const ips = previousIps(store, rec);
+  writeHosts(store, rec, networks.map((n) => ips[n]?.[0]).find(Boolean));
 }
 
 /** The container's /etc/resolv.conf for its networks (rewritten in place on connect and disconnect, as podman does). */

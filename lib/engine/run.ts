@@ -7,7 +7,9 @@ import { helperPath, packageRoot } from '../config/paths.js';
 import { spawnSync } from 'node:child_process';
 import { resolveStorageConfig } from '../runtime/overlay-probe.js';
 import { hostsFile, resolvConf } from '../network/etc-files.js';
-import { checkTun, parseSlirpOptions, slirpArgs } from '../network/slirp.js';
+import { checkTun, parseSlirpOptions, slirpAddresses, slirpArgs } from '../network/slirp.js';
+import { parsePastaOptions, pastaArgs } from '../network/pasta.js';
+import { baseHostsEntries, readContainersConf } from '../config/containers-conf.js';
 import { addForwards, parsePublish, reserveHostPorts, startUdpForwarder } from '../network/ports.js';
 import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
 import { launch, type LaunchPlan } from '../runtime/launch.js';
@@ -577,7 +579,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const slirp = slirpOpts ? slirpArgs(slirpOpts) : [];
   if (slirpOpts) checkTun();
   const ports = opts.publish.flatMap(parsePublish);
-  if (ports.length && !slirpOpts && netSpec.mode !== 'bridge') throw new TspodError(`publishing ports (-p) needs the slirp4netns network, not --network ${opts.network}`);
+  // pasta: its options checked and the program looked for now; its port arguments are made at each start
+  if (netSpec.mode === 'pasta') pastaArgs(parsePastaOptions(opts.network), []);
+  if (ports.length && !slirpOpts && netSpec.mode !== 'bridge' && netSpec.mode !== 'pasta') throw new TspodError(`publishing ports (-p) needs the slirp4netns network, not --network ${opts.network}`);
   if (storage.mountProgram) {
     try {
       accessSync('/dev/fuse', constants.R_OK | constants.W_OK);
@@ -591,7 +595,21 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (restart.name !== 'no' && !opts.detach) throw new TspodError('--restart applies to detached containers: add -d');
   const addHosts = (opts.addHost ?? []).map(parseAddHost);
   if (opts.noHosts && addHosts.length) throw new TspodError('--no-hosts and --add-host cannot be set together');
-  const dns = parseDns(opts.dns ?? [], opts.dnsSearch ?? [], opts.dnsOption ?? [], podShares(opts.pod, 'net') ? 'slirp4netns' : opts.network);
+  // containers.conf's [containers] defaults for the /etc files; the flags win
+  const conf = readContainersConf();
+  const noHosts = !!opts.noHosts || (!!conf.noHosts && !addHosts.length);
+  const netMode = podShares(opts.pod, 'net') ? 'slirp4netns' : opts.network;
+  const confDns = netMode.split(':')[0] === 'none' ? {} : conf;
+  const dns = parseDns(opts.dns?.length ? opts.dns : confDns.dnsServers ?? [], opts.dnsSearch?.length ? opts.dnsSearch : confDns.dnsSearches ?? [],
+    opts.dnsOption?.length ? opts.dnsOption : confDns.dnsOptions ?? [], netMode);
+  let baseHosts: string[] = [];
+  if (conf.baseHostsFile && conf.baseHostsFile !== 'none') {
+    try {
+      baseHosts = baseHostsEntries(readFileSync(conf.baseHostsFile, 'utf8'));
+    } catch (err) {
+      throw new TspodError(`containers.conf base_hosts_file ${conf.baseHostsFile}: ${(err as Error).message}`);
+    }
+  }
   const fromMountFlag = mountFlagMounts(opts.mount ?? []);
   let parsedMounts = [...opts.volumes.map(parseVolume), ...fromMountFlag.mounts];
   if (opts.volumesFrom?.length) {
@@ -785,8 +803,12 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
       // A pod member's network is the pod's (slirp4netns, held by the infra).
       const seen = sharedNet ? 'slirp4netns' : network;
-      if (!opts.noHosts) writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen, addHosts));
-      writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen, undefined, dns));
+      // the pod's infra holds the network: its slirp4netns options and, in /etc/hosts, its name beside the pod's hostname
+      const infra = sharedNet ? store.containers.get(store.pods.get(opts.pod!.id)?.infraId ?? '') : undefined;
+      const slirpAddr = slirpAddresses(infra ? parseSlirpOptions(infra.config.network.startsWith('slirp4netns') ? infra.config.network : 'slirp4netns') : slirpOpts ?? {});
+      const hostsAddr = { guest: slirpAddr.guest, base: baseHosts, ...(conf.hostContainersInternalIp ? { hostIp: conf.hostContainersInternalIp } : {}), ...(infra ? { podInfra: { hostname: infra.config.hostname, name: infra.name } } : {}) };
+      if (!noHosts) writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen, addHosts, hostsAddr));
+      writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen, undefined, dns, slirpAddr.dns));
       // on user networks tspod rewrites resolv.conf at each start, unless --dns* fixed it (kept here)
       if (netSpec.mode === 'bridge' && dns) writeFileSync(join(dir, 'userdata', 'resolv.conf.fixed'), resolvConf(seen, undefined, dns));
       // --tz: a copy of the zone file (podman's way: the container never sees the host's zoneinfo)
@@ -847,21 +869,21 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         ...(shared ? { podShare: opts.pod!.share ?? ['ipc', 'net', 'uts'] } : {}),
         slirpArgs: sharedNet || !slirp.length ? [] : rec.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, rec.id).slirpApi}`] : slirp,
         ...(netSpec.mode === 'bridge' && !sharedNet ? { netSync: true } : {}),
-        slirpLog: join(dir, 'userdata', 'slirp4netns.log'),
+        slirpLog: join(dir, 'userdata', network === 'pasta' ? 'pasta.log' : 'slirp4netns.log'),
         hostname: rec.config.hostname,
         user: rec.config.user,
         cwd: rec.config.workingDir,
         env: [...rec.config.env, ...secrets.env],
         argv,
         binds: [
-          ...['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
+          ...['hostname', ...(noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
           ...(localtime ? [{ source: join(dir, 'userdata', 'localtime'), destination: '/etc/localtime', readonly: false }] : []),
           ...defaultBinds,
           ...secrets.binds,
           ...(passwdLines.length ? [{ source: join(dir, 'userdata', 'passwd'), destination: '/etc/passwd', readonly: false }] : []),
           ...(groupLines.length ? [{ source: join(dir, 'userdata', 'group'), destination: '/etc/group', readonly: false }] : []),
           // --chrootdirs: tspod's /etc files in each chroot too
-          ...chrootdirs.flatMap((d) => ['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: posix.join(d, 'etc', f), readonly: false }))),
+          ...chrootdirs.flatMap((d) => ['hostname', ...(noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: posix.join(d, 'etc', f), readonly: false }))),
           ...devices.map((d) => ({ source: d.host, destination: d.container, readonly: !d.write })),
           ...mounts.filter((m) => !tmpfsVolume(m)).map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
           // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.
@@ -919,6 +941,7 @@ async function reservePorts(record: ContainerRecord): Promise<void> {
 /** Once the command runs: forward the published ports, or stop the container. */
 async function forwardPorts(store: Store, record: ContainerRecord, pid: number): Promise<void> {
   if (!record.state.ports?.length) return;
+  if (parseNetworkSpec(record.config.network).mode === 'pasta') return; // pasta forwards them from the start
   if (record.config.networks) {
     // on user-defined networks: TCP through the rootless namespace's slirp4netns, UDP straight into the container
     try {
@@ -947,6 +970,8 @@ async function forwardPorts(store: Store, record: ContainerRecord, pid: number):
 /** The launch plan for this start: a pod member joins its infra, started first when it is not running. */
 async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPlan> {
   let plan = store.containers.withSeccomp(record).plan as LaunchPlan;
+  // pasta: started with this start's published ports (free host ports are picked at each start)
+  if (plan.network === 'pasta') plan = { ...plan, slirpArgs: pastaArgs(parsePastaOptions(record.config.network), record.state.ports ?? []) };
   // --userns container:ID: the target's namespace as it runs now
   const usernsPath = usernsTargetPath(store, record);
   if (usernsPath) plan = { ...plan, usernsPath };

@@ -1,15 +1,43 @@
 // The /etc/hostname, /etc/hosts and /etc/resolv.conf tspod bind-mounts into
 // a container, as podman writes them.
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { SLIRP_DNS, SLIRP_GATEWAY, SLIRP_GUEST_IP } from './slirp.js';
 
+/** The host's first non-loopback IPv4 address (`hostname -I`'s first), which podman names
+ * host.containers.internal on slirp4netns; undefined when it has none. */
+export function hostAddress(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+export interface HostsAddresses {
+  /** the container's address on slirp4netns (slirp4netns:cidr= moves it) */
+  guest?: string;
+  /** what host.containers.internal names; default: the host's address, else slirp4netns's gateway */
+  hostIp?: string;
+  /** a pod member sharing the infra's network: the pod's hostname and the infra's name share the address, the member is 127.0.0.1 */
+  podInfra?: { hostname: string; name: string };
+  /** containers.conf base_hosts_file's entries (`IP\tNAMES`): after --add-host's; one naming the
+   * container's hostname stands for the container's own line, as podman's */
+  base?: string[];
+}
+
 /** --add-host entries come first, as podman writes them. */
-export function hostsFile(hostname: string, name: string, network: 'slirp4netns' | 'none' | 'host', addHosts: Array<{ host: string; ip: string }> = []): string {
-  let text = addHosts.map((h) => `${h.ip}\t${h.host}\n`).join('') + '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n' +
-    '::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
+export function hostsFile(hostname: string, name: string, network: 'slirp4netns' | 'pasta' | 'none' | 'host', addHosts: Array<{ host: string; ip: string }> = [], addr: HostsAddresses = {}): string {
+  const base = addr.base ?? [];
+  const named = base.some((l) => l.split('\t')[1]!.split(' ').includes(hostname));
+  let text = addHosts.map((h) => `${h.ip}\t${h.host}\n`).join('') + base.map((l) => `${l}\n`).join('')
+    + '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n'
+    + '::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n';
   if (network === 'slirp4netns') {
-    text += `${SLIRP_GUEST_IP}\t${hostname} ${name}\n${SLIRP_GATEWAY}\thost.containers.internal\n`;
-  } else {
+    const guest = addr.guest ?? SLIRP_GUEST_IP;
+    if (addr.podInfra) text += `${guest}\t${addr.podInfra.hostname} ${addr.podInfra.name}\n127.0.0.1\t${name}\n`;
+    else if (!named) text += `${guest}\t${hostname} ${name}\n`;
+    text += `${addr.hostIp ?? hostAddress() ?? SLIRP_GATEWAY}\thost.containers.internal\n`;
+  } else if (!named) {
     text += `127.0.1.1\t${hostname} ${name}\n`;
   }
   return text;
@@ -30,7 +58,7 @@ function hostResolvLines(text?: string): string[] {
 
 /** The host's resolver settings for the container; --dns, --dns-search and --dns-option
  * (dns) replace the servers, search domains and options each (--dns-search . : none). */
-export function resolvConf(network: 'slirp4netns' | 'none' | 'host', hostText?: string, dns?: { servers: string[]; search: string[]; options: string[] }): string {
+export function resolvConf(network: 'slirp4netns' | 'pasta' | 'none' | 'host', hostText?: string, dns?: { servers: string[]; search: string[]; options: string[] }, slirpDns = SLIRP_DNS): string {
   const lines = hostResolvLines(hostText);
   const search = dns?.search.length
     ? (dns.search.includes('.') ? [] : [`search ${dns.search.join(' ')}`])
@@ -38,16 +66,16 @@ export function resolvConf(network: 'slirp4netns' | 'none' | 'host', hostText?: 
   const options = dns?.options.length ? [`options ${dns.options.join(' ')}`] : lines.filter((l) => /^options\s/.test(l));
   // Loopback resolvers of the host are unreachable from a separate network namespace.
   const servers = lines.filter((l) => /^nameserver\s/.test(l) && (network === 'host' || !/\s(127\.|::1)/.test(l)));
-  const ns = dns?.servers.length ? dns.servers.map((s) => `nameserver ${s}`) : network === 'slirp4netns' ? [`nameserver ${SLIRP_DNS}`] : servers;
+  const ns = dns?.servers.length ? dns.servers.map((s) => `nameserver ${s}`) : network === 'slirp4netns' ? [`nameserver ${slirpDns}`] : servers;
   return [...search, ...ns, ...options].join('\n') + '\n';
 }
 
 /** /etc/hosts on user-defined networks, as podman writes it: localhost, then the container's
  * first address with its hostname and name. */
-export function bridgeHostsFile(hostname: string, name: string, ip: string): string {
+export function bridgeHostsFile(hostname: string, name: string, ip: string | undefined): string {
   return '127.0.0.1\tlocalhost localhost.localdomain localhost4 localhost4.localdomain4\n'
     + '::1\tlocalhost localhost.localdomain localhost6 localhost6.localdomain6\n'
-    + `${ip}\t${hostname} ${name}\n`;
+    + (ip ? `${ip}\t${hostname} ${name}\n` : '');
 }
 
 /** /etc/resolv.conf on user-defined networks, as podman writes it: the dns.podman search domain and

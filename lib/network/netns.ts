@@ -329,25 +329,31 @@ export async function wireContainer(rec: ContainerRecord, pid: number, userns: U
     for (const { net, l } of mine) {
       const b = bridgeOf(net);
       const mtu = net.options?.mtu && Number(net.options.mtu) > 0 ? Number(net.options.mtu) : 65520;
-      script.push(`if ! ip link show ${b} >/dev/null 2>&1; then ip link add ${b} type bridge; ip link set ${b} mtu ${mtu}; fi`);
+      // two `ip -batch` processes, not one `ip` per step: first what may fail harmlessly (the bridge
+      // exists already, no old veth of this container is left), then what must not
+      const optional = [`link add ${b} mtu ${mtu} type bridge`, `link del ${l.hostVeth}`];
+      const strict: string[] = [];
       for (const sub of net.subnets) {
         if (!sub.gateway) continue;
         const cidr = `${sub.gateway}/${parseCidr(sub.subnet).prefix}`;
-        script.push(`ip addr show dev ${b} | grep -qF ' ${cidr} ' || ip addr add ${cidr} dev ${b}${sub.subnet.includes(':') ? ' nodad' : ''}`);
+        strict.push(`addr replace ${cidr} dev ${b}${sub.subnet.includes(':') ? ' nodad' : ''}`);
       }
-      script.push(`ip link set ${b} up`);
-      script.push(`ip link del ${l.hostVeth} 2>/dev/null || true`);
-      script.push(`ip link add ${l.hostVeth} mtu ${mtu} type veth peer name ${l.interfaceName} mtu ${mtu} netns ${pid}`);
-      script.push(`ip link set ${l.hostVeth} master ${b} up`);
-      const inner: string[] = ['ip link set lo up', `ip link set ${l.interfaceName} address ${l.mac}`];
-      for (const ip of l.ips) inner.push(`ip addr add ${ip}/${prefixOf(net, ip)} dev ${l.interfaceName}${ip.includes(':') ? ' nodad' : ''}`);
-      inner.push(`ip link set ${l.interfaceName} up`);
+      strict.push(`link set ${b} up`);
+      // the container's end gets its MAC as it is made (a later `ip link set address` cost a netlink change more)
+      strict.push(`link add ${l.hostVeth} mtu ${mtu} type veth peer name ${l.interfaceName} mtu ${mtu} address ${l.mac} netns ${pid}`);
+      strict.push(`link set ${l.hostVeth} master ${b} up`);
+      script.push(`printf '%s\\n' ${optional.map(q).join(' ')} | ip -force -batch - 2>/dev/null || true`);
+      script.push(`printf '%s\\n' ${strict.map(q).join(' ')} | ip -batch -`);
+      // inside the container: one `ip -batch` process for all of it, not one `ip` per step
+      const inner: string[] = ['link set lo up'];
+      for (const ip of l.ips) inner.push(`addr add ${ip}/${prefixOf(net, ip)}${ip.includes(':') ? '' : ' brd +'} dev ${l.interfaceName}${ip.includes(':') ? ' nodad' : ''}`);
+      inner.push(`link set ${l.interfaceName} up`);
       const gw = net.subnets.find((x) => !x.subnet.includes(':'))?.gateway;
       if (!routed && !net.internal && gw) {
-        inner.push(`ip route add default via ${gw} dev ${l.interfaceName}`);
+        inner.push(`route add default via ${gw} dev ${l.interfaceName}`);
         routed = true;
       }
-      script.push(`nsenter --net=/proc/${pid}/ns/net sh -ec ${q(inner.join('\n'))}`);
+      script.push(`printf '%s\\n' ${inner.map(q).join(' ')} | nsenter --net=/proc/${pid}/ns/net ip -batch -`);
     }
     for (const { l } of mine) l.wired = true;
     await publish(s, ipam, script.join('\n'));
@@ -365,8 +371,8 @@ export async function publishPorts(rec: ContainerRecord, ports: PortSpec[], user
     const ipam = readIpam();
     const lease = Object.values(ipam.networks).flatMap((x) => x.leases).find((l) => l.containerId === rec.id);
     if (!lease) throw new TspodError(`container ${rec.name} has no address on its networks: run \`tspod network reload ${rec.name}\``);
-    const { addForwards } = await import('./ports.js');
-    const added = await addForwards(apiSocket(), tcp.map((p) => ({ ...p, containerPort: p.hostPort })));
+    const { replaceForwards } = await import('./ports.js');
+    const added = await replaceForwards(apiSocket(), tcp.map((p) => ({ ...p, containerPort: p.hostPort })));
     lease.ports = tcp.map((p, i) => ({ hostPort: p.hostPort, containerPort: p.containerPort, slirpId: added[i] }));
     await publish(s, ipam);
   });

@@ -117,6 +117,18 @@ export async function addForwards(apiSocket: string, ports: PortMapping[]): Prom
   return ids;
 }
 
+/** Forwards already set for these host ports (a reload of a container whose forwards survived) are
+ * removed first, found by slirp4netns's list_hostfwd, so that adding them again does not fail. */
+export async function replaceForwards(apiSocket: string, ports: PortMapping[]): Promise<Array<number | undefined>> {
+  const r = await apiCall(apiSocket, { execute: 'list_hostfwd' });
+  // slirp4netns answers {"entries": [...]} here, without the "return" of its other replies
+  const body = (r.return ?? r) as { entries?: unknown };
+  const entries = (Array.isArray(body.entries) ? body.entries : []) as Array<{ id?: number; proto?: string; host_addr?: string; host_port?: number }>;
+  const stale = entries.filter((e) => ports.some((p) => e.proto === p.protocol && e.host_port === p.hostPort && (e.host_addr ?? '0.0.0.0') === (p.hostIp || '0.0.0.0')));
+  await removeForwards(apiSocket, stale.map((e) => e.id).filter((x): x is number => typeof x === 'number'));
+  return addForwards(apiSocket, ports);
+}
+
 /** Undo forwards by their ids (a slirp4netns that outlives one container: the rootless network namespace's). */
 export async function removeForwards(apiSocket: string, ids: number[]): Promise<void> {
   for (const id of ids) await apiCall(apiSocket, { execute: 'remove_hostfwd', arguments: { id } });

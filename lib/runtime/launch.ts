@@ -21,8 +21,8 @@ export interface LaunchPlan {
   upperDir: string;
   workDir: string;
   mergedDir: string;
-  network: 'slirp4netns' | 'none' | 'host';
-  /** slirp4netns and its options when network is slirp4netns */
+  network: 'slirp4netns' | 'pasta' | 'none' | 'host';
+  /** slirp4netns (or pasta) and its options when network is slirp4netns (pasta) */
   slirpArgs: string[];
   slirpLog?: string;
   /** on a user-defined network: the helper stops once its network namespace exists so that tspod wires it (LaunchHooks.netns) */

@@ -1,9 +1,9 @@
-// `--network` as run, create and pod create take it: a mode (slirp4netns[:options], none, host),
+// `--network` as run, create and pod create take it: a mode (slirp4netns[:options], pasta[:options], none, host),
 // or user-defined networks by name (`bridge` is the default network `podman`). Pure parsing.
 import { TspodError } from '../util/errors.js';
 
 export type NetworkSpec =
-  | { mode: 'slirp4netns' | 'none' | 'host' }
+  | { mode: 'slirp4netns' | 'pasta' | 'none' | 'host' }
   | { mode: 'bridge'; networks: string[] };
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -12,9 +12,9 @@ export function parseNetworkSpec(spec: string): NetworkSpec {
   const mode = spec.split(':')[0]!;
   if (mode === 'slirp4netns' || mode === 'none' || mode === 'host') return { mode };
   if (mode === 'private') return { mode: 'bridge', networks: ['podman'] };
-  if (mode === 'pasta') throw new TspodError('network mode "pasta" is not supported by tspod yet (podman 4.4+ runs passt\'s pasta for it); use slirp4netns or a user-defined network');
+  if (mode === 'pasta') return { mode };
   if (['container', 'ns'].includes(mode) || spec.startsWith('container:') || spec.startsWith('ns:')) {
-    throw new TspodError(`network mode "${spec}" is not supported by tspod (it has slirp4netns[:options], none, host, bridge and user-defined networks by name)`);
+    throw new TspodError(`network mode "${spec}" is not supported by tspod (it has slirp4netns[:options], pasta[:options], none, host, bridge and user-defined networks by name)`);
   }
   const names = spec.split(',').map((n) => (n === 'bridge' ? 'podman' : n));
   for (const n of names) {

@@ -183,6 +183,13 @@ describe('containers on user-defined networks', () => {
     const dis = await tspod(['network', 'disconnect', 'red', 'cli']);
     expect(dis.exitCode, dis.stderr).toBe(0);
     expect((await tspod(['exec', 'cli', 'sh', '-c', 'ip -o link | grep -c eth1; timeout 3 wget -q -O - http://srv:8080/ || echo gone'])).stdout).toBe('0\ngone');
+    // /etc/hosts follows connect and disconnect: off its only network srv has no line of its own, back on it has one
+    expect((await tspod(['network', 'disconnect', 'red', 'srv'])).exitCode).toBe(0);
+    const off = (await tspod(['exec', 'srv', 'cat', '/etc/hosts'])).stdout;
+    expect(off).not.toContain(srvIp);
+    expect(off).not.toMatch(/ srv$/m);
+    expect((await tspod(['network', 'connect', 'red', 'srv'])).exitCode).toBe(0);
+    expect((await tspod(['exec', 'srv', 'cat', '/etc/hosts'])).stdout).toMatch(/^10\.89\.\d+\.\d+\t\S+ srv$/m);
   });
 
   it('publishes a port of a container on a network; kill -9 of the namespace holder is repaired by the next run and by network reload', async () => {
@@ -190,6 +197,17 @@ describe('containers on user-defined networks', () => {
     const r = await tspod(['run', '-d', '--network', 'pub', '--name', 'site', '-p', '127.0.0.1:18093:8080', 'busybox', 'sh', '-c', serve('published')]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(await waitFor(async () => (await httpGet(18093)) === 'published\n', 10_000)).toBe(true);
+    // a reload of a container whose namespace is well replaces its forwards (podman's system test does this)
+    const healthy = await tspod(['network', 'reload', 'site']);
+    expect(healthy.exitCode, healthy.stderr).toBe(0);
+    expect(await httpGet(18093)).toBe('published\n');
+    // disconnected from its network and connected again, its published port reaches it again
+    expect((await tspod(['network', 'disconnect', 'pub', 'site'])).exitCode).toBe(0);
+    const back = await tspod(['network', 'connect', 'pub', 'site']);
+    expect(back.exitCode, back.stderr).toBe(0);
+    expect(await waitFor(async () => (await httpGet(18093).catch(() => '')) === 'published\n', 10_000)).toBe(true);
+    // the address has its broadcast, as netavark sets it
+    expect((await tspod(['exec', 'site', 'ip', '-4', '-o', 'addr', 'show', 'eth0'])).stdout).toMatch(/inet 10\.89\.\d+\.\d+\/24 brd 10\.89\.\d+\.255 /);
     const u = await tspod(['run', '-d', '--network', 'pub', '--name', 'udp', '-p', '127.0.0.1:18094:9999/udp', 'probe', 'probe', 'udp-echo', '9999']);
     expect(u.exitCode, u.stderr).toBe(0);
     expect(await waitFor(async () => (await udpRoundTrip(18094)) === 'ping-udp', 10_000)).toBe(true);

@@ -1,7 +1,7 @@
 // Option mapping: volumes, environment, entrypoint/cmd, argv splitting,
 // subid files, storage.conf, cgroup detection, templates, human units.
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { containerCommand, mergeEnv, parseVolume } from '../../lib/engine/run.js';
@@ -11,8 +11,9 @@ import { loadStorageConfig } from '../../lib/config/storage-conf.js';
 import { cgroupLayout, delegatedControllers } from '../../lib/engine/system.js';
 import { compileTemplate } from '../../lib/util/template.js';
 import { columns, humanDuration, humanSize } from '../../lib/util/human.js';
-import { parseSlirpOptions } from '../../lib/network/slirp.js';
+import { parseSlirpOptions, slirpAddresses } from '../../lib/network/slirp.js';
 import { hostsFile, resolvConf } from '../../lib/network/etc-files.js';
+import { baseHostsEntries, readContainersConf } from '../../lib/config/containers-conf.js';
 import { planLines } from '../../lib/runtime/launch.js';
 import { escapeField } from '../../lib/runtime/sync.js';
 
@@ -132,12 +133,25 @@ describe('network files and options', () => {
   it('parses slirp4netns options', () => {
     expect(parseSlirpOptions('slirp4netns')).toEqual({ allowHostLoopback: false, mtu: 65520 });
     expect(parseSlirpOptions('slirp4netns:allow_host_loopback=true,mtu=1500')).toEqual({ allowHostLoopback: true, mtu: 1500 });
-    expect(() => parseSlirpOptions('slirp4netns:port_handler=rootlesskit')).toThrow(/unknown slirp4netns option/);
+    expect(parseSlirpOptions('slirp4netns:port_handler=rootlesskit,port_handler=slirp4netns')).toEqual({ allowHostLoopback: false, mtu: 65520 });
+    expect(() => parseSlirpOptions('slirp4netns:port_handler=other')).toThrow(/unknown slirp4netns option/);
+    expect(() => parseSlirpOptions('slirp4netns:allow_host_loopback=yes')).toThrow(/true or false/);
+    const o = parseSlirpOptions('slirp4netns:cidr=172.19.5.7/24,enable_ipv6=true,outbound_addr=192.0.2.9');
+    expect(o).toEqual({ allowHostLoopback: false, mtu: 65520, cidr: '172.19.5.0/24', enableIpv6: true, outboundAddr: '192.0.2.9' });
+    expect(slirpAddresses(o)).toEqual({ guest: '172.19.5.100', gateway: '172.19.5.2', dns: '172.19.5.3' });
+    expect(slirpAddresses({})).toEqual({ guest: '10.0.2.100', gateway: '10.0.2.2', dns: '10.0.2.3' });
+    expect(slirpAddresses(parseSlirpOptions('slirp4netns:cidr=10.9.0.0/16'))).toEqual({ guest: '10.9.0.100', gateway: '10.9.0.2', dns: '10.9.0.3' });
+    for (const bad of ['10.0.2.0/25', '10.0.2.0', '300.1.1.0/24']) expect(() => parseSlirpOptions(`slirp4netns:cidr=${bad}`), bad).toThrow(/cidr=/);
   });
   it('writes hosts and resolv.conf', () => {
-    expect(hostsFile('h', 'n', 'slirp4netns')).toContain('10.0.2.100\th n\n10.0.2.2\thost.containers.internal\n');
+    expect(hostsFile('h', 'n', 'slirp4netns', [], { hostIp: '192.0.2.7' })).toContain('10.0.2.100\th n\n192.0.2.7\thost.containers.internal\n');
+    expect(hostsFile('h', 'n', 'slirp4netns', [], { guest: '172.19.5.100', hostIp: '192.0.2.7' })).toContain('172.19.5.100\th n\n');
+    // a pod member: the pod's hostname and infra name on the pod's address, the member itself 127.0.0.1
+    expect(hostsFile('pod1', 'c1', 'slirp4netns', [], { hostIp: '192.0.2.7', podInfra: { hostname: 'pod1', name: 'pod1-infra' } }))
+      .toContain('10.0.2.100\tpod1 pod1-infra\n127.0.0.1\tc1\n192.0.2.7\thost.containers.internal\n');
     const host = 'search example.com\nnameserver 127.0.0.53\nnameserver 192.0.2.1\n';
     expect(resolvConf('slirp4netns', host)).toBe('search example.com\nnameserver 10.0.2.3\n');
+    expect(resolvConf('slirp4netns', host, undefined, '172.19.5.3')).toBe('search example.com\nnameserver 172.19.5.3\n');
     expect(resolvConf('none', host)).toBe('search example.com\nnameserver 192.0.2.1\n');
   });
 });
@@ -221,5 +235,29 @@ describe('missing prerequisites name the fix', async () => {
     expect(() => slirpProgram(['/nonexistent/slirp4netns'])).toThrow(/slirp4netns is not installed.*--network none/);
     expect(() => checkTun('/nonexistent/tun')).toThrow(/chmod 666 \/dev\/net\/tun/);
     expect(checkIdMapTool('newuidmap')).toMatch(/newuidmap$/); // installed on the test machine
+  });
+});
+
+describe('containers.conf [containers]', () => {
+  it('reads the /etc keys, CONTAINERS_CONF alone when set, and refuses a wrong type', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tspod-cc-'));
+    const f = join(dir, 'containers.conf');
+    writeFileSync(f, '[containers]\n  dns_searches = ["example.com"]\n  dns_servers = ["1.1.1.1", "100.100.100.100"]\n  dns_options = ["ndots:2"]\n'
+      + '  base_hosts_file = "/x/hosts"\n  host_containers_internal_ip = "10.1.2.3"\n  no_hosts = false\n[engine]\n  whatever = 1\n');
+    expect(readContainersConf({ CONTAINERS_CONF: f })).toEqual({ dnsServers: ['1.1.1.1', '100.100.100.100'], dnsSearches: ['example.com'], dnsOptions: ['ndots:2'],
+      baseHostsFile: '/x/hosts', hostContainersInternalIp: '10.1.2.3', noHosts: false });
+    expect(readContainersConf({ HOME: dir, XDG_CONFIG_HOME: join(dir, 'none') })).toEqual({});
+    expect(() => readContainersConf({ CONTAINERS_CONF: join(dir, 'missing.conf') })).toThrow(/CONTAINERS_CONF names/);
+    writeFileSync(f, '[containers]\ndns_servers = "1.1.1.1"\n');
+    expect(() => readContainersConf({ CONTAINERS_CONF: f })).toThrow('dns_servers must be a list of strings');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  it('puts base_hosts_file entries after --add-host, and leaves out the container\'s line when one names its hostname', () => {
+    const base = baseHostsEntries('# c\n10.1.1.1 one\n\n10.2.2.2  two two.alias #some comment\n');
+    expect(base).toEqual(['10.1.1.1\tone', '10.2.2.2\ttwo two.alias']);
+    const t = hostsFile('h', 'n', 'slirp4netns', [{ host: 'x', ip: '10.9.9.9' }], { base, hostIp: '10.3.3.3' }).split('\n').filter(Boolean);
+    expect(t).toEqual(['10.9.9.9\tx', '10.1.1.1\tone', '10.2.2.2\ttwo two.alias', expect.stringMatching(/^127\.0\.0\.1\tlocalhost/), expect.stringMatching(/^::1\tlocalhost/),
+      '10.0.2.100\th n', '10.3.3.3\thost.containers.internal']);
+    expect(hostsFile('one', 'one', 'slirp4netns', [], { base, hostIp: '10.3.3.3' }).split('\n').filter(Boolean)).toHaveLength(5);
   });
 });
