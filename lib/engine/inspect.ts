@@ -67,6 +67,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
     Image: rec.imageId.slice(7),
     ImageName: rec.imageName,
     Name: rec.name,
+    Pod: rec.config.pod ?? '',
     // podman's two cap lists: as read from the process at its last start; before any start,
     // the capability set it will get (podman shows the configured set).
     EffectiveCaps: confinement?.EffectiveCaps ?? plannedCaps,
@@ -88,7 +89,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       ...rec.config.hostConfig,
     },
     RestartCount: rec.state.restartCount ?? 0,
-    IsInfra: false,
+    IsInfra: Boolean(rec.config.infraOf),
     Rootfs: '',
     LogPath: rec.config.logDriver === 'none' ? '' : rec.config.logPath ?? `${store.containers.dir(rec.id)}/userdata/ctr.log`,
     Driver: 'overlay',

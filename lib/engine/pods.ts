@@ -51,6 +51,8 @@ export interface PodCreateOptions {
   userns?: UsernsFlags;
   /** --share as given: the namespaces members share (podman's default ipc, net, uts) */
   share?: string;
+  /** the command line that made it, kept in the record for pod clone */
+  createCommand?: { globals: string[]; options: string[]; operands: string[] };
 }
 
 /** A container's options with nothing asked for: the base of the infra's. */
@@ -99,6 +101,7 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
       version: 1, id, name: o.name ?? randomName((n) => pods.some((p) => p.name === n)), created: new Date().toISOString(),
       hostname: o.hostname ?? '', infraId: '', labels: o.labels, share: o.infra === false ? [] : share,
       infraPidFile: o.infraPidFile, exitPolicy: (o.exitPolicy as 'stop' | 'continue' | undefined) ?? 'continue',
+      ...(o.createCommand ? { createCommand: o.createCommand } : {}),
       ...(o.memberDefaults && Object.values(o.memberDefaults).some((v) => (Array.isArray(v) ? v.length : v !== undefined && v !== false)) ? { memberDefaults: o.memberDefaults } : {}),
     };
     rec.hostname ||= rec.name;
