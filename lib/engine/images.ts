@@ -114,7 +114,9 @@ export async function imageRemove(refs: string[], force: boolean, all = false): 
   const store = openStore();
   if (all) {
     if (refs.length) throw new TspodError('when using the --all switch, you may not pass any images names or IDs');
-    refs = store.images.list().map((i) => i.id);
+    // manifest lists are images to podman's rmi -a too
+    const { ListStore } = await import('../image/manifest-list.js');
+    refs = [...store.images.list().map((i) => i.id), ...new ListStore(store.root).list().map((l) => l.id)];
     if (!refs.length) return [];
   }
   const reports: RmiReport[] = [];
@@ -122,6 +124,20 @@ export async function imageRemove(refs: string[], force: boolean, all = false): 
   for (const ref of refs) {
     const img = findLocalImage(store.images.list(), ref);
     if (!img) {
+      // a manifest list of that name goes as an image does (podman's rmi takes them)
+      const { ListStore } = await import('../image/manifest-list.js');
+      const lists = new ListStore(store.root);
+      let list;
+      try {
+        list = findLocalImage(lists.list(), ref);
+      } catch {
+        list = undefined;
+      }
+      if (list) {
+        await store.locked(async () => lists.delete(list.id));
+        reports.push({ id: list.id, untagged: list.names, deleted: true });
+        continue;
+      }
       reports.push({ id: ref, untagged: [], deleted: false, error: `${ref}: image not known` });
       continue;
     }
@@ -134,7 +150,7 @@ export async function imageRemove(refs: string[], force: boolean, all = false): 
     }
     const users = store.containers.summaries().filter((c) => c.imageId === img.id);
     if (users.length && !force) {
-      reports.push({ id: ref, untagged: [], deleted: false, error: `image used by ${users.map((c) => c.id.slice(0, 12)).join(', ')}: image is in use by a container; remove the container first or use -f` });
+      reports.push({ id: ref, untagged: [], deleted: false, error: `image used by ${users.map((c) => c.id.slice(0, 12)).join(', ')}: image is in use by a container: consider listing external containers and force-removing image` });
       continue;
     }
     await store.locked(async () => store.images.delete(img.id));
