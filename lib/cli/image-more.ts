@@ -56,9 +56,10 @@ export const save = async (a: Args): Promise<number | void> => {
   const refs = positionals(a, 'save', 1);
   // podman: only its docker-dir format (which tspod does not write) compresses on save.
   if (a.compress) throw new TspodError('--compress can only be set when --format is \'docker-dir\'');
-  if (!a.output) throw new TspodError('tspod save needs -o FILE (writing an archive to stdout is not supported yet)');
+  // no -o: to stdout, unless that is a terminal (podman's refusal)
+  if (!a.output && process.stdout.isTTY) throw new TspodError('refusing to save to terminal. Use -o flag or redirect');
   const { imageSave } = await import('../engine/images.js');
-  await imageSave(refs, a.format as 'docker-archive' | 'oci-archive' | 'oci-dir', String(a.output));
+  await imageSave(refs, a.format as 'docker-archive' | 'oci-archive' | 'oci-dir', a.output ? String(a.output) : process.stdout, { uncompressed: Boolean(a.uncompressed) });
 };
 
 export const prune = async (a: Args): Promise<number | void> => {

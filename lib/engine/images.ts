@@ -56,6 +56,15 @@ export function imageConfig(store: Store, img: ImageRecord): ImageConfig {
 }
 
 export async function imageLoad(file: string): Promise<LoadedImage[]> {
+  // load -i http(s)://...: the archive is fetched to a file first (as podman does)
+  if (/^https?:\/\//i.test(file)) {
+    const res = await fetch(file).catch((err: Error) => {
+      throw new TspodError(`fetching ${file}: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+    });
+    if (!res.ok || !res.body) throw new TspodError(`fetching ${file}: the server answered ${res.status} ${res.statusText}`);
+    const { Readable } = await import('node:stream');
+    return imageLoadStream(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream));
+  }
   const store = openStore();
   return undoBlobsOnFailure(store, () => loadArchive(store, file));
 }
@@ -236,13 +245,13 @@ export function imageHistory(ref: string): HistoryRow[] {
   return rows;
 }
 
-export async function imageSave(refs: string[], format: SaveFormat, output: string): Promise<void> {
+export async function imageSave(refs: string[], format: SaveFormat, output: string | NodeJS.WritableStream, o: { uncompressed?: boolean } = {}): Promise<void> {
   const store = openStore();
   const images = refs.map((r) => {
     const img = mustFind(store, r);
     return { img, names: img.names.filter((n) => nameForms(r).includes(n)) };
   });
-  await saveImages(store, images, format, output);
+  await saveImages(store, images, format, output, o);
 }
 
 /** image prune --filter: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIME (podman's keys). */
