@@ -105,7 +105,7 @@ export async function handler(a: Args): Promise<number | void> {
           CreateInfra: !!rep.pod.infraId, InfraContainerID: rep.pod.infraId,
           ...(rep.pod.infraId ? { InfraConfig: {
             PortBindings: Object.fromEntries((rep.infra?.config.ports ?? []).map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp ?? '', HostPort: String(p.hostPort) }]])),
-            HostNetwork: false, StaticIP: '', StaticMAC: '', NoManageResolvConf: false, DNSServer: null, DNSSearch: null, DNSOption: null,
+            HostNetwork: rep.infra?.config.network === 'host', StaticIP: '', StaticMAC: '', NoManageResolvConf: false, DNSServer: null, DNSSearch: null, DNSOption: null,
             NoManageHosts: false, HostAdd: null, Networks: null, NetworkOptions: null,
             pid_ns: 'private', userns: 'host', uts_ns: 'private',
           } } : {}),
@@ -117,7 +117,9 @@ export async function handler(a: Args): Promise<number | void> {
       const format = a.format as string | undefined;
       if (format && format !== 'json') {
         const { renderList } = await import('./format.js');
-        process.stdout.write(renderList(out, format, { verb: 'pod inspect' }));
+        // podman's Go fields are ID (the JSON says Id), for the pod and each of its containers
+        const withIds = out.map((o) => ({ ...o, ID: o.Id, Containers: o.Containers.map((c) => ({ ...c, ID: c.Id })) }));
+        process.stdout.write(renderList(withIds, format, { verb: 'pod inspect' }));
       } else {
         process.stdout.write(JSON.stringify(out.length === 1 ? out[0] : out, null, 4) + '\n');
       }

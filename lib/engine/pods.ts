@@ -55,6 +55,11 @@ export interface PodCreateOptions {
   createCommand?: { globals: string[]; options: string[]; operands: string[] };
 }
 
+/** A --network value naming a network (a bridge), not a mode (host, none, ns:..., container:...). */
+function isBridgeName(n: string): boolean {
+  return !['host', 'none', 'private', 'slirp4netns', 'pasta', 'bridge'].includes(n) && !/^(ns|container|slirp4netns|pasta):/.test(n);
+}
+
 /** A container's options with nothing asked for: the base of the infra's. */
 export function plainRunOptions(image: string, command: string[]): RunOptions {
   return {
@@ -92,7 +97,10 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
     const { parseLabels, readLabelFiles } = await import('./run.js');
     o = { ...o, labels: { ...parseLabels(readLabelFiles(o.labelFiles)), ...o.labels } };
   }
-  if (o.infraName !== undefined && store.containers.nameTaken(o.infraName)) throw new TspodError(`the container name "${o.infraName}" is already in use by ${store.containers.nameTaken(o.infraName)!.slice(0, 12)}. Remove it or pick another --infra-name`);
+  const infraClash = o.infraName !== undefined ? store.containers.nameTaken(o.infraName) : undefined;
+  if (infraClash) {
+    throw new TspodError(`${o.infraName}: the container name "${o.infraName}" is already in use by ${infraClash}. You have to remove that container to be able to reuse that name: that name is already in use\n(pick another --infra-name, or remove the pod that holds it)`);
+  }
   const pod = await store.locked(async () => {
     const pods = store.pods.list();
     if (o.name && pods.some((p) => p.name === o.name)) throw new TspodError(`the pod name "${o.name}" is already in use; remove it (\`tspod pod rm ${o.name}\`) or pick another`);
@@ -121,7 +129,10 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
       // the namespaces the members join are the infra's: its sysctls, /dev/shm and uts/pid modes are the pod's
       sysctl: o.memberDefaults?.sysctl, uts: o.memberDefaults?.uts, pid: o.memberDefaults?.pid, securityOpt: o.memberDefaults?.securityOpt ?? [],
       resources: o.resources, cgroupParent: o.cgroupParent,
-      ...(o.network && o.network !== 'slirp4netns' ? { network: o.network, networkAliases: [pod.name, ...(o.networkAliases ?? [])], ip: o.ip, ip6: o.ip6, macAddress: o.macAddress } : {}),
+      // on a bridge network the pod's name is an alias; host, none and the like take none
+      ...(o.network && o.network !== 'slirp4netns' && o.network !== 'private' ? {
+        network: o.network, networkAliases: isBridgeName(o.network) ? [pod.name, ...(o.networkAliases ?? [])] : o.networkAliases ?? [], ip: o.ip, ip6: o.ip6, macAddress: o.macAddress,
+      } : {}),
     });
     pod.infraId = infra.id;
     await store.locked(async () => store.pods.save(pod));

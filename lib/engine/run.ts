@@ -642,6 +642,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   }
   const shared = !!opts.pod?.shared;
   const sharedNet = podShares(opts.pod, 'net');
+  // a pod made with --network host: its members are on the host's network (no sysfs of their own)
+  const podNetwork = sharedNet && opts.pod ? store.containers.get(store.pods.get(opts.pod.id)?.infraId ?? '')?.config.network : undefined;
   const sharedUts = podShares(opts.pod, 'uts');
   if (sharedUts && opts.hostname !== undefined && !opts.pod?.created) throw new TspodError('invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration');
   if (sharedNet && netSpec.mode === 'bridge') throw new TspodError('a container in a pod shares the pod\'s network: give --network to `tspod pod create`');
@@ -761,7 +763,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { mode: d === 'upper' ? 0o755 : 0o700 });
       writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
       // A pod member's network is the pod's (slirp4netns, held by the infra).
-      const seen = sharedNet ? 'slirp4netns' : network;
+      const seen = sharedNet ? (podNetwork === 'host' ? 'host' : 'slirp4netns') : network;
       if (!opts.noHosts) writeFileSync(join(dir, 'userdata', 'hosts'), hostsFile(rec.config.hostname, rec.name, seen, addHosts));
       writeFileSync(join(dir, 'userdata', 'resolv.conf'), resolvConf(seen, undefined, dns));
       // on user networks tspod rewrites resolv.conf at each start, unless --dns* fixed it (kept here)
@@ -808,7 +810,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         workDir: join(dir, 'work'),
         mergedDir: join(dir, 'merged'),
         // A pod member joins the infra's network namespace at start (podTarget): no network of its own.
-        network: sharedNet ? 'none' : network,
+        network: sharedNet ? (podNetwork === 'host' ? 'host' : 'none') : network,
         ...(shared ? { podShare: opts.pod!.share ?? ['ipc', 'net', 'uts'] } : {}),
         slirpArgs: sharedNet || !slirp.length ? [] : rec.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, rec.id).slirpApi}`] : slirp,
         ...(netSpec.mode === 'bridge' && !sharedNet ? { netSync: true } : {}),
