@@ -691,6 +691,13 @@ export const commands: Record<string, CommandSpec> = {
     allFlag('Unmount all of the currently mounted images', 'a'),
     { name: 'force', short: 'f', type: 'bool', usage: 'Force the complete unmount of the specified mounted images' },
   ] },
+  'image sign': { usage: 'tspod image sign [options] IMAGE [IMAGE...]', describe: 'Sign an image', flags: [
+    { name: 'all', short: 'a', type: 'bool', usage: 'Sign all the manifests of the multi-architecture image' },
+    authfile,
+    { name: 'cert-dir', type: 'string', arg: 'Pathname', usage: 'Pathname of a directory containing TLS certificates and keys' },
+    { name: 'directory', short: 'd', type: 'string', usage: 'Define an alternate directory to store signatures' },
+    { name: 'sign-by', type: 'string', usage: 'Name of the signing key' },
+  ] },
   'image tree': { usage: 'tspod image tree [options] IMAGE', describe: 'Print layer hierarchy of an image in a tree format', flags: [
     { name: 'whatrequires', type: 'bool', usage: 'Show all child images and layers of the specified image' },
   ] },

@@ -132,3 +132,11 @@ export const imageUnmount = async (a: Args): Promise<number | void> => {
   const refs = a.all ? (await mountedImages()).map((m) => m.id) : positionals(a, 'image unmount', 1);
   for (const r of refs) process.stdout.write(`${await unmount(r)}\n`);
 };
+
+export const imageSign = async (a: Args): Promise<number | void> => {
+  const refs = positionals(a, 'image sign', 1);
+  // tspod signs the one manifest a reference names; the instances of a list are not walked
+  if (a.all) throw new TspodError('--all: tspod signs the manifest the reference names, not each instance of a manifest list; sign each instance by its digest');
+  const { imageSign: sign } = await import('../engine/sign.js');
+  await sign(refs, { signBy: String(a['sign-by'] ?? ''), directory: a.directory as string | undefined, authfile: a.authfile as string | undefined, certDir: a['cert-dir'] as string | undefined });
+};

@@ -70,6 +70,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
   'system renumber': async () => (await import('./system.js')).handler,
   'image diff': async () => (await import('./image-more.js')).imageDiff,
   'image tree': async () => (await import('./image-more.js')).imageTree,
+  'image sign': async () => (await import('./image-more.js')).imageSign,
   completion: async () => (await import('./completion.js')).handler,
   search: async () => (await import('./search.js')).handler,
   'image mount': async () => (await import('./image-more.js')).imageMount,
