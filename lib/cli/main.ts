@@ -179,8 +179,8 @@ async function dispatch(argv: string[]): Promise<void> {
     return;
   }
   await setUpLogging(root, parsed, command);
-  // podman's words for both (each verb's own checks follow for the rest)
-  if (parsed.values.all === true && parsed.values.latest === true) throw new TspodError('--all and --latest cannot be used together');
+  // podman's words for both (each verb's own checks follow for the rest); ps lists with both
+  if (parsed.values.all === true && parsed.values.latest === true && command !== 'ps') throw new TspodError('--all and --latest cannot be used together');
   const countError = argCountError(spec, command, parsed.operands.length, found.spelled);
   if (countError) throw new TspodError(countError);
   const storageOpt = [...(root.values['storage-opt'] as string[]), ...(parsed.values['storage-opt'] as string[])];

@@ -58,9 +58,15 @@ async function writeOciLayout(store: Store, images: SavedImage[], dir: string, u
     let digest = img.digest;
     let size: number;
     let mediaType = img.manifestMediaType || MEDIA.ociManifest;
-    if (!uncompressed) {
+    // The stored manifest serves when its layers are the blobs the store holds; an image loaded
+    // from a docker-archive keeps its registry manifest (compressed layers) over plain tar
+    // blobs, and gets a manifest of its own here, as with --uncompressed.
+    const stored = readFileSync(store.blobs.path(img.digest));
+    const storedLayers = ((JSON.parse(stored.toString('utf8')) as { layers?: Array<{ digest: string }> }).layers ?? []).map((l) => l.digest);
+    const matches = storedLayers.length === img.layerBlobs.length && storedLayers.every((d, i) => d === img.layerBlobs[i]);
+    if (!uncompressed && matches) {
       for (const d of [img.digest, img.id, ...img.layerBlobs]) copyFileSync(store.blobs.path(d), join(blobs, d.slice(7)));
-      size = readFileSync(store.blobs.path(img.digest)).length;
+      size = stored.length;
     } else {
       const cfg = JSON.parse(readFileSync(store.blobs.path(img.id), 'utf8')) as ImageConfig;
       copyFileSync(store.blobs.path(img.id), join(blobs, img.id.slice(7)));
@@ -68,6 +74,13 @@ async function writeOciLayout(store: Store, images: SavedImage[], dir: string, u
       for (let i = 0; i < img.layerBlobs.length; i++) {
         const diff = cfg.rootfs.diff_ids[i]!;
         const src = store.blobs.path(img.layerBlobs[i]!);
+        if (!uncompressed) {
+          // as stored (gzip or plain tar), under its own digest
+          const digest = img.layerBlobs[i]!;
+          copyFileSync(src, join(blobs, digest.slice(7)));
+          layers.push({ mediaType: isGzipBlob(src) ? MEDIA.ociLayerGzip : MEDIA.ociLayer, digest, size: statSync(src).size });
+          continue;
+        }
         const out = join(blobs, diff.slice(7));
         if (isGzipBlob(src)) await pipeline(createReadStream(src), createGunzip(), createWriteStream(out));
         else copyFileSync(src, out);

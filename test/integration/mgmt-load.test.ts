@@ -94,6 +94,19 @@ describe('save and load', () => {
     expect(load.exitCode, load.stderr).toBe(0);
     expect(load.stdout).toBe('Loaded image: localhost/unc-img:t3');
 
+    // loaded again from a docker-archive over the image it has (plain tar layers now, its first
+    // manifest kept): an oci-archive of it is still whole and loads back
+    expect((await tspod(['rmi', 'unc-img:t3'])).exitCode).toBe(0);
+    expect((await tspod(['load', '-i', join(dir, 'gz.tar')])).exitCode).toBe(0);
+    const docker = join(dir, 'docker.tar');
+    expect((await tspod(['save', '-o', docker, 'unc-img:t3'])).exitCode).toBe(0);
+    expect((await tspod(['load', '-i', docker])).exitCode).toBe(0);
+    const again = join(dir, 'again.tar');
+    expect((await tspod(['save', '--format', 'oci-archive', '-o', again, 'unc-img:t3'])).exitCode).toBe(0);
+    expect((await tspod(['rmi', 'unc-img:t3'])).exitCode).toBe(0);
+    const reload = await tspod(['load', '-i', again]);
+    expect(reload.exitCode, reload.stderr).toBe(0);
+
     const junk = await tspod(['load'], { input: 'not an archive at all\n', stdin: undefined });
     expect(junk.exitCode).toBe(125);
     expect(junk.stderr.split('\n')[0]).toBe('Error: payload does not match any of the supported image formats:');
