@@ -202,8 +202,9 @@ export async function handler(a: Args): Promise<number | void> {
 
 /** pod create's flags as the engine's options (pod clone reads an original's create command through it too). */
 export async function podCreateOptions(a: Args): Promise<PodCreateOptions> {
-  if (a['infra-image']) process.stderr.write(`tspod pod create: --infra-image ${String(a['infra-image'])} is ignored: tspod's infra runs tspod-init -P on an empty root and needs no image\n`);
-  if (a['infra-command']) process.stderr.write(`tspod pod create: --infra-command ${String(a['infra-command'])} is ignored: tspod's infra is tspod-init -P, which holds the pod's namespaces and runs nothing else\n`);
+  if (a['infra-image'] && a.infra === false) process.stderr.write(`tspod pod create: --infra-image ${String(a['infra-image'])} is ignored: the pod has no infra container (--infra=false)\n`);
+  // --infra-command without --infra-image: tspod's own infra (tspod-init -P) has no entrypoint to replace
+  if (a['infra-command'] && !a['infra-image']) process.stderr.write(`tspod pod create: --infra-command ${String(a['infra-command'])} is ignored without --infra-image: tspod's own infra is tspod-init -P, which holds the pod's namespaces and runs nothing else\n`);
   const share = toArray(a.share).at(-1);
   const { parseLabels } = await import('../engine/run.js');
   const { usernsFlags } = await import('./run.js');
@@ -215,6 +216,7 @@ export async function podCreateOptions(a: Args): Promise<PodCreateOptions> {
     network: a.network as string | undefined, networkAliases: toArray(a['network-alias']), ip: a.ip as string | undefined,
     ip6: a.ip6 as string | undefined, macAddress: a['mac-address'] as string | undefined,
     labelFiles: toArray(a['label-file']), infraName: a['infra-name'] as string | undefined,
+    infraImage: a['infra-image'] as string | undefined, infraCommand: a['infra-command'] as string | undefined,
     cgroupParent: a['cgroup-parent'] as string | undefined,
     memberDefaults: {
       addHost: toArray(a['add-host']), dns: toArray(a.dns), dnsSearch: toArray(a['dns-search']), dnsOption: toArray(a['dns-option']),

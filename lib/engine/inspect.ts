@@ -74,6 +74,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
     BoundingCaps: confinement?.BoundingCaps ?? plannedCaps,
     Config: {
       Hostname: rec.config.hostname, User: rec.config.user, Env: rec.config.env, Cmd: rec.command, WorkingDir: rec.config.workingDir,
+      Entrypoint: (rec.config.entrypoint ?? []).join(' '),
       Tty: rec.config.tty, OpenStdin: rec.config.interactive, Labels: rec.config.labels ?? {}, Image: rec.imageName,
       Annotations: rec.config.annotations ?? {},
       StopTimeout: rec.config.stopTimeout ?? 10,

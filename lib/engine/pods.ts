@@ -42,6 +42,10 @@ export interface PodCreateOptions {
   labelFiles?: string[];
   /** --infra-name: the infra container's name */
   infraName?: string;
+  /** --infra-image: the infra runs this image (its entrypoint, or --infra-command) instead of tspod-init -P on an empty root */
+  infraImage?: string;
+  /** --infra-command: the infra image's entrypoint replaced */
+  infraCommand?: string;
   /** the container flags of pod create: for the infra and every member */
   memberDefaults?: PodMemberDefaults;
   /** the resource flags: the infra's (its cgroup under cgroup v2 delegation; podman's warning on v1) */
@@ -125,7 +129,8 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
     mkdirSync(rootfs, { mode: 0o755 });
     const infra = await createContainer(store, {
       ...plainRunOptions('', []), name: o.infraName ?? `${pod.id.slice(0, 12)}-infra`, hostname: pod.hostname, publish: o.publish,
-      storageOpts: o.storageOpts, infraFor: { podId: pod.id, rootfs }, userns: o.userns,
+      storageOpts: o.storageOpts, infraFor: { podId: pod.id, rootfs, ...(o.infraImage ? { image: o.infraImage } : {}) }, userns: o.userns,
+      ...(o.infraImage && o.infraCommand ? { entrypoint: o.infraCommand.startsWith('[') ? o.infraCommand : JSON.stringify([o.infraCommand]) } : {}),
       // the namespaces the members join are the infra's: its sysctls, /dev/shm and uts/pid modes are the pod's
       sysctl: o.memberDefaults?.sysctl, uts: o.memberDefaults?.uts, pid: o.memberDefaults?.pid, securityOpt: o.memberDefaults?.securityOpt ?? [],
       resources: o.resources, cgroupParent: o.cgroupParent,

@@ -96,7 +96,7 @@ export interface RunOptions {
   /** a pod member: the pod's id and hostname; with `shared` (a pod with an infra) the network, IPC and UTS namespaces are the pod's */
   pod?: { id: string; hostname: string; shared: boolean; share?: string[]; created?: boolean };
   /** a pod's infra: an empty root with tspod-init -P holding the namespaces, instead of an image */
-  infraFor?: { podId: string; rootfs: string };
+  infraFor?: { podId: string; rootfs: string; image?: string };
   /** --label KEY=VALUE (KEY alone: an empty value) */
   labels?: string[];
   /** --pull: missing (default), always, never, newer */
@@ -649,11 +649,13 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (sharedNet && netSpec.mode === 'bridge') throw new TspodError('a container in a pod shares the pod\'s network: give --network to `tspod pod create`');
   if (sharedNet && (ports.length || opts.publishAll)) throw new TspodError('a container in a pod shares the pod\'s network: publish ports on the pod (`tspod pod create -p ...`)');
   const rootfs = opts.rootfs ? parseRootfs(opts.image) : undefined;
-  const image = opts.infraFor
+  // --infra-image: the infra runs that image's entrypoint (or --infra-command); else tspod-init -P on an empty root
+  const stubInfra = opts.infraFor && !opts.infraFor.image;
+  const image = stubInfra
     ? { id: '', names: ['tspod-infra'], chainIds: [] as string[] }
     : rootfs ? { id: '', names: [rootfs.dir], chainIds: [] as string[] }
-    : await imageForRun(store, opts.image, parsePullPolicy(opts.pull), opts.pullOptions ?? {});
-  const config: ImageConfig = opts.infraFor ? { rootfs: { type: 'layers', diff_ids: [] }, config: { Cmd: ['-P'] } }
+    : await imageForRun(store, opts.infraFor?.image ?? opts.image, parsePullPolicy(opts.pull), opts.pullOptions ?? {});
+  const config: ImageConfig = stubInfra ? { rootfs: { type: 'layers', diff_ids: [] }, config: { Cmd: ['-P'] } }
     : rootfs ? { rootfs: { type: 'layers', diff_ids: [] }, config: {} }
     : JSON.parse(readFileSync(store.blobs.path(image.id), 'utf8')) as ImageConfig;
   const argv = containerCommand(config.config, opts.command, opts.entrypoint);
@@ -677,7 +679,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   // for the name; a failure on the way (a full disk) leaves nothing behind.
   const record = await store.locked(async () => {
     // --userns (under the lock: auto's ranges must not be handed out twice); a pod member's is its pod's
-    const layerDirs = opts.infraFor ? [opts.infraFor.rootfs] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c));
+    const layerDirs = stubInfra ? [opts.infraFor!.rootfs] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c));
     const podUserns = opts.pod?.shared ? store.containers.get(store.pods.get(opts.pod.id)?.infraId ?? '')?.config.userns : undefined;
     const userns = podUserns ? { ...podUserns, mode: podUserns.mode as 'private' } : await resolveUserns(store, opts.userns ?? {}, layerDirs);
     if (opts.name !== undefined) {
@@ -723,6 +725,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         createCommand: opts.createCommand,
         pod: opts.pod?.id,
         infraOf: opts.infraFor?.podId,
+        // the entrypoint it runs (inspect's Config.Entrypoint): --entrypoint's, else the image's
+        ...(stubInfra || rootfs ? {} : { entrypoint: containerCommand(config.config, ['-'], opts.entrypoint).slice(0, -1) }),
         restart,
         stopSignal: opts.stopSignal ?? config.config?.StopSignal,
         ports: [

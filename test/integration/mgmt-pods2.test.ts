@@ -9,7 +9,7 @@ import { tspod } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tspod-pods2-'));
 afterAll(async () => {
-  await tspod(['pod', 'rm', '-f', '-t', '0', 'hostpod', 'idpod', 'idpod2', 'kubexit-pod']);
+  await tspod(['pod', 'rm', '-f', '-t', '0', 'hostpod', 'idpod', 'idpod2', 'kubexit-pod', 'infrapod']);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -48,6 +48,21 @@ describe('pods (podman system test behaviours)', () => {
     const taken = await tspod(['pod', 'create', '--infra-name', 'idpod2-infra']);
     expect(taken.exitCode).toBe(125);
     expect(taken.stderr).toMatch(/^Error: .*: the container name "idpod2-infra" is already in use by [0-9a-f]{64}\. You have to remove that container to be able to reuse that name: that name is already in use/);
+  });
+
+  it('--infra-image and --infra-command: the infra runs that image\'s command and holds the pod\'s namespaces', async () => {
+    const c = await tspod(['pod', 'create', '--name', 'infrapod', '--hostname', 'infrahost', '--infra-image', 'busybox', '--infra-command', '["/bin/sleep","600"]', '--infra-name', 'infrapod-holder']);
+    expect(c.exitCode, c.stderr).toBe(0);
+    expect(c.stderr).toBe('');
+    const infra = (await tspod(['pod', 'inspect', '--format', '{{(index .Containers 0).ID}}', 'infrapod'])).stdout;
+    expect((await tspod(['inspect', '--format', '{{.Name}}|{{.Config.Entrypoint}}|{{.ImageName}}', infra])).stdout).toBe('infrapod-holder|/bin/sleep 600|localhost/busybox:latest');
+    const r = await tspod(['run', '--rm', '--pod', 'infrapod', 'busybox', 'hostname']);
+    expect([r.exitCode, r.stdout]).toEqual([0, 'infrahost']);
+    expect((await tspod(['inspect', '--format', '{{.State.Status}}', infra])).stdout).toBe('running');
+    // an image that cannot be had: nothing is left behind
+    const bad = await tspod(['pod', 'create', '--name', 'badinfra', '--infra-image', 'localhost/no-such-image:1']);
+    expect(bad.exitCode).toBe(125);
+    expect((await tspod(['pod', 'exists', 'badinfra'])).exitCode).toBe(1);
   });
 
   it('play kube makes pods with exit policy stop', async () => {
