@@ -51,7 +51,7 @@ describe('pods (podman system test behaviours)', () => {
   });
 
   it('--infra-image and --infra-command: the infra runs that image\'s command and holds the pod\'s namespaces', async () => {
-    const c = await tspod(['pod', 'create', '--name', 'infrapod', '--hostname', 'infrahost', '--infra-image', 'busybox', '--infra-command', '["/bin/sleep","600"]', '--infra-name', 'infrapod-holder']);
+    const c = await tspod(['pod', 'create', '--name', 'infrapod', '--hostname', 'infrahost', '-p', '80', '--infra-image', 'busybox', '--infra-command', '["/bin/sleep","600"]', '--infra-name', 'infrapod-holder']);
     expect(c.exitCode, c.stderr).toBe(0);
     expect(c.stderr).toBe('');
     const infra = (await tspod(['pod', 'inspect', '--format', '{{(index .Containers 0).ID}}', 'infrapod'])).stdout;
@@ -59,6 +59,10 @@ describe('pods (podman system test behaviours)', () => {
     const r = await tspod(['run', '--rm', '--pod', 'infrapod', 'busybox', 'hostname']);
     expect([r.exitCode, r.stdout]).toEqual([0, 'infrahost']);
     expect((await tspod(['inspect', '--format', '{{.State.Status}}', infra])).stdout).toBe('running');
+    // ps shows the pod's published port on its member too (as podman's)
+    expect((await tspod(['run', '-d', '--pod', 'infrapod', '--name', 'infrapod-member', 'busybox', 'sleep', '60'])).exitCode).toBe(0);
+    const ps = await tspod(['ps', '--filter', 'name=^infrapod-member$', '--format', '{{.Ports}}']);
+    expect(ps.stdout).toMatch(/^0\.0\.0\.0:\d+->80\/tcp$/);
     // an image that cannot be had: nothing is left behind
     const bad = await tspod(['pod', 'create', '--name', 'badinfra', '--infra-image', 'localhost/no-such-image:1']);
     expect(bad.exitCode).toBe(125);
