@@ -25,7 +25,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-packages=(uidmap fuse-overlayfs slirp4netns iproute2 nftables busybox-static gcc make libc6-dev libseccomp-dev util-linux docker-registry zstd cpp-12 binutils-x86-64-linux-gnu systemd podman-compose passt)
+packages=(uidmap fuse-overlayfs slirp4netns iproute2 nftables busybox-static gcc make libc6-dev libseccomp-dev util-linux docker-registry zstd cpp-12 binutils-x86-64-linux-gnu systemd podman-compose passt gpg gpg-agent)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -37,8 +37,11 @@ export interface CommandSpec {
   flags: FlagRow[];
   /** false: options end at the first operand (run, create, exec: the image's own arguments follow). */
   interspersed?: boolean;
-  /** Operands the command takes at most (podman: "`tspod ps` takes no arguments"). */
+  /** Operands the command takes at most (podman: "`tspod ps` takes no arguments"); without it,
+   * as many as the usage line names (none past a `...`). */
   maxArgs?: number;
+  /** Operands it needs at least, where the usage line names more than it needs (pod clone POD NAME). */
+  minArgs?: number;
   hidden?: boolean;
   /** More help text, shown after the usage line. */
   more?: string;
@@ -52,6 +55,33 @@ export interface Args {
   /** The command as the table names it: 'run', 'pod create'. */
   command: string;
   operands: string[];
+}
+
+/** The operands a usage line names: required (UPPER), optional ([UPPER]), and whether a `...`
+ * lets them run on. */
+export function usageOperands(spec: CommandSpec, command: string): { min: number; max: number } {
+  let rest = spec.usage.replace(/^tspod\s+/, '');
+  for (const w of command.split(' ')) if (rest.startsWith(`${w} `) || rest === w) rest = rest.slice(w.length).trimStart();
+  rest = rest.replace(/^\[options\]\s*/, '').trim();
+  const words = rest ? rest.split(/\s+/) : [];
+  return { min: words.filter((w) => !w.startsWith('[')).length, max: rest.includes('...') ? Infinity : words.length };
+}
+
+/** cobra's words for an operand count out of range (`accepts between 1 and 2 arg(s), received 3`),
+ * from the table's counts or its usage line; undefined when N is fine. Fewer than the minimum is
+ * left to verbs with --all or --latest (they take none with those). */
+export function argCountError(spec: CommandSpec, command: string, n: number, spelled = command): string | undefined {
+  const u = usageOperands(spec, command);
+  const max = spec.maxArgs ?? u.max;
+  const min = Math.min(spec.minArgs ?? u.min, max);
+  // --all and --latest stand for operands: those verbs count them themselves
+  const needed = spec.minArgs ?? (spec.flags.some((f) => f.name === 'all' || f.name === 'latest') ? 0 : min);
+  if (max === 0 && n > 0) return `\`tspod ${spelled}\` takes no arguments`;
+  if (n <= max && n >= needed) return undefined;
+  if (min === max) return `accepts ${max} arg(s), received ${n}`;
+  if (max === Infinity) return `requires at least ${min} arg(s), only received ${n}`;
+  if (min === 0) return `accepts at most ${max} arg(s), received ${n}`;
+  return `accepts between ${min} and ${max} arg(s), received ${n}`;
 }
 
 /** A usage mistake, told podman's way: the message, then where help is. */

@@ -24,27 +24,9 @@ export async function handler(a: Args): Promise<number> {
   if (a.destroy && !a.force && liveState(orig, store).state.status === 'running') {
     throw new TspodError(`cannot remove container ${orig.id} as it is running - running or paused containers cannot be removed without force: container state improper`, 2);
   }
-  const cmd = orig.config.createCommand;
-  if (!cmd) throw new TspodError(`${orig.name}: its record keeps no create command (a pod's infra, or made by play kube), so it cannot be cloned`);
-  // The original's options, read as `tspod create` reads them, minus the ones a clone cannot share.
-  const spec = commands.run!;
-  const parsed = parseFlags([...cmd.options, '--', ...cmd.operands], commandRows(spec), 'run', false);
-  const values: Args = { ...parsed.values, command: 'create', operands: parsed.operands };
-  for (const k of dropped) delete values[k];
-  // What clone was given replaces the original's.
-  const overrides: string[] = [];
-  for (const k of overriding) {
-    if (!given(a, k)) continue;
-    values[k] = a[k];
-    // kept in the clone's own create command too (a later clone or generate systemd --new replays it)
-    for (const v of Array.isArray(a[k]) ? (a[k] as unknown[]) : [a[k]]) overrides.push(`--${k}=${String(v)}`);
-  }
-  const opts = toRunOptions(values, 'create');
-  const name = newName ?? (a.name as string | undefined) ?? freeName(store, `${orig.name}-clone`);
-  const { createContainer } = await import('../engine/run.js');
-  const rec = await createContainer(store, {
-    ...opts, name, ...(newImage ? { image: newImage } : {}), createCommand: { globals: cmd.globals, options: [...withoutOptions(cmd.options, spec), ...overrides, `--name=${name}`], operands: newImage ? [newImage, ...cmd.operands.slice(1)] : cmd.operands },
-  });
+  const overrides: Record<string, unknown> = {};
+  for (const k of overriding) if (given(a, k)) overrides[k] = a[k];
+  const rec = await cloneContainer(store, orig, { name: newName ?? (a.name as string | undefined), image: newImage, overrides });
   if (a.destroy) {
     const { containerRemove } = await import('../engine/containers.js');
     const [r] = await containerRemove([orig.id], Boolean(a.force), false);
@@ -56,6 +38,35 @@ export async function handler(a: Args): Promise<number> {
   }
   out(`${rec.id}\n`);
   return 0;
+}
+
+type Rec = ReturnType<typeof import('../engine/container-list.js').findContainerIn>;
+type StoreOf = ReturnType<typeof import('../engine/store.js').openStore>;
+
+/** A new container made from ORIG's create command with OVERRIDES (flag name to value) over it
+ * (pod clone puts each member into the new pod this way). */
+export async function cloneContainer(store: StoreOf, orig: Rec, o: { name?: string; image?: string; overrides: Record<string, unknown> }): Promise<Rec> {
+  const cmd = orig.config.createCommand;
+  if (!cmd) throw new TspodError(`${orig.name}: its record keeps no create command (a pod's infra, or made by play kube), so it cannot be cloned`);
+  // The original's options, read as `tspod create` reads them, minus the ones a clone cannot share.
+  const spec = commands.run!;
+  const parsed = parseFlags([...cmd.options, '--', ...cmd.operands], commandRows(spec), 'run', false);
+  const values: Args = { ...parsed.values, command: 'create', operands: parsed.operands };
+  for (const k of dropped) delete values[k];
+  // What clone was given replaces the original's, and is kept in the clone's own create command
+  // too (a later clone or generate systemd --new replays it).
+  const overrides: string[] = [];
+  for (const [k, v] of Object.entries(o.overrides)) {
+    values[k] = v;
+    for (const x of Array.isArray(v) ? (v as unknown[]) : [v]) overrides.push(`--${k}=${String(x)}`);
+  }
+  const opts = toRunOptions(values, 'create');
+  const name = o.name ?? freeName(store, cloneBase(orig.name));
+  const { createContainer } = await import('../engine/run.js');
+  return createContainer(store, {
+    ...opts, name, ...(o.image ? { image: o.image } : {}),
+    createCommand: { globals: cmd.globals, options: [...withoutOptions(cmd.options, spec), ...overrides, `--name=${name}`], operands: o.image ? [o.image, ...cmd.operands.slice(1)] : cmd.operands },
+  });
 }
 
 /** The original's option tokens without the dropped ones (and their values), for the clone's
@@ -80,6 +91,14 @@ function given(a: Args, name: string): boolean {
   const options = (a.commandLine as { options?: string[] } | undefined)?.options ?? [];
   const row = commands['container clone']!.flags.find((f) => f.name === name);
   return options.some((t) => t === `--${name}` || t.startsWith(`--${name}=`) || (row?.short !== undefined && t.startsWith(`-${row.short}`)));
+}
+
+/** The name a clone of NAME is numbered from: NAME-clone, or for a clone itself (NAME-clone,
+ * NAME-clone2) its NAME-clone again, so clones of clones count on instead of growing
+ * -clone-clone (as podman's do). */
+export function cloneBase(name: string): string {
+  const i = name.indexOf('-clone');
+  return i >= 0 && /^\d*$/.test(name.slice(i + 6)) ? name.slice(0, i + 6) : `${name}-clone`;
 }
 
 /** NAME, else NAME1, NAME2 ... (podman's clone names: ORIGINAL-clone, ORIGINAL-clone1, ...). */

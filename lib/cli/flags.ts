@@ -563,6 +563,11 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'replace', type: 'bool', usage: 'If a pod with the same name exists, replace it' },
     { name: 'share', type: 'string', usage: 'A comma delimited list of kernel namespaces the pod will share (default "ipc,net,uts")' },
   ] },
+  // pod clone: pod create's rows that podman's pod clone takes (filled in below the table), and its own.
+  'pod clone': { usage: 'tspod pod clone [options] POD NAME', describe: 'Clone an existing pod', minArgs: 1, maxArgs: 2, flags: [
+    { name: 'destroy', type: 'bool', usage: 'destroy the original pod' },
+    { name: 'start', type: 'bool', usage: 'start the new pod' },
+  ] },
   'pod start': { usage: 'tspod pod start [options] POD [POD...]', describe: 'Start one or more pods', flags: [allFlag('Restart all running pods'), podLatest, podIdFiles('Read the pod ID from the file')] },
   'pod stop': { usage: 'tspod pod stop [options] POD [POD...]', describe: 'Stop one or more pods', flags: [
     allFlag('Stop all running pods'), podIgnore, podLatest, podIdFiles('Read the pod ID from the file'),
@@ -689,10 +694,18 @@ export const commands: Record<string, CommandSpec> = {
     allFlag('Unmount all of the currently mounted images', 'a'),
     { name: 'force', short: 'f', type: 'bool', usage: 'Force the complete unmount of the specified mounted images' },
   ] },
+  'image sign': { usage: 'tspod image sign [options] IMAGE [IMAGE...]', describe: 'Sign an image', flags: [
+    { name: 'all', short: 'a', type: 'bool', usage: 'Sign all the manifests of the multi-architecture image' },
+    authfile,
+    { name: 'cert-dir', type: 'string', arg: 'Pathname', usage: 'Pathname of a directory containing TLS certificates and keys' },
+    { name: 'directory', short: 'd', type: 'string', usage: 'Define an alternate directory to store signatures' },
+    { name: 'sign-by', type: 'string', usage: 'Name of the signing key' },
+  ] },
   'image tree': { usage: 'tspod image tree [options] IMAGE', describe: 'Print layer hierarchy of an image in a tree format', flags: [
     { name: 'whatrequires', type: 'bool', usage: 'Show all child images and layers of the specified image' },
   ] },
-  completion: { usage: 'tspod completion [options] {bash|zsh|fish|powershell}', describe: 'Generate shell autocompletions', flags: [
+  // hidden from the command list, as podman's is (its --help still works)
+  completion: { usage: 'tspod completion [options] {bash|zsh|fish|powershell}', describe: 'Generate shell autocompletions', hidden: true, flags: [
     { name: 'file', short: 'f', type: 'string', usage: 'Output the completion to file rather than stdout.' },
     { name: 'no-desc', type: 'bool', usage: 'Don\'t include descriptions in the completion output.' },
   ] },
@@ -762,7 +775,7 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'no-trunc', type: 'bool', usage: 'Do not truncate the output' },
     tlsVerify,
   ] },
-  'container clone': { usage: 'tspod container clone [options] CONTAINER NAME IMAGE', describe: 'Clone an existing container', maxArgs: 3, flags: [
+  'container clone': { usage: 'tspod container clone [options] CONTAINER NAME IMAGE', describe: 'Clone an existing container', minArgs: 1, maxArgs: 3, flags: [
     ...shared('clone'),
     { name: 'destroy', type: 'bool', usage: 'destroy the original container' },
     { name: 'force', short: 'f', type: 'bool', usage: 'force the existing container to be destroyed' },
@@ -873,6 +886,15 @@ export const commands: Record<string, CommandSpec> = {
     formatFlag('Change the output format to JSON or a Go template', 'f'),
   ] },
 };
+
+/** pod create's flags that pod clone takes too (podman's list), over the original pod's. */
+export const podCloneOverrides = ['blkio-weight', 'blkio-weight-device', 'cgroup-parent', 'cpu-shares', 'cpus', 'cpuset-cpus', 'cpuset-mems', 'device',
+  'device-read-bps', 'device-write-bps', 'gidmap', 'hostname', 'infra-command', 'infra-conmon-pidfile', 'infra-name', 'label', 'label-file', 'memory',
+  'memory-swap', 'pid', 'security-opt', 'shm-size', 'subgidname', 'subuidname', 'sysctl', 'uidmap', 'userns', 'uts', 'volume', 'volumes-from'];
+commands['pod clone']!.flags.push(
+  ...commands['pod create']!.flags.filter((f) => podCloneOverrides.includes(f.name)),
+  { name: 'name', short: 'n', type: 'string', usage: 'name the new pod' },
+);
 
 /** Words that only group commands (`tspod pod create`); `tspod pod` alone lists them. */
 export const groups: Record<string, string> = {

@@ -50,12 +50,18 @@ export function rootHelp(t: Tables): string {
     { name: 'help', type: 'bool', usage: 'Help for tspod' }, ...t.rootFlags])}`;
 }
 
+/** Spellings podman takes but does not list (cobra aliases): its lists show `container list`
+ * and `container ps`, `pod ps`, `image list`, `volume ls`... */
+const unlisted = new Set(['container ls', 'container umount', 'pod ls', 'pod list', 'image ls', 'image umount', 'volume list', 'volume umount',
+  'network list', 'network remove', 'secret list']);
+
 export function groupHelp(group: string, t: Tables): string {
   const entries = new Map<string, string>();
   for (const [name, spec] of Object.entries(t.commands)) {
     if (name.startsWith(`${group} `) && !spec.hidden) entries.set(name.slice(group.length + 1), spec.describe);
   }
   for (const [sub, to] of Object.entries(t.groupAliases[group] ?? {})) {
+    if (unlisted.has(`${group} ${sub}`)) continue;
     const target = t.commands[to.slice(0, 2).join(' ')] ?? t.commands[to[0]!];
     if (!entries.has(sub) && target) entries.set(sub, target.describe);
   }

@@ -56,9 +56,10 @@ export const save = async (a: Args): Promise<number | void> => {
   const refs = positionals(a, 'save', 1);
   // podman: only its docker-dir format (which tspod does not write) compresses on save.
   if (a.compress) throw new TspodError('--compress can only be set when --format is \'docker-dir\'');
-  if (!a.output) throw new TspodError('tspod save needs -o FILE (writing an archive to stdout is not supported yet)');
+  // no -o: to stdout, unless that is a terminal (podman's refusal)
+  if (!a.output && process.stdout.isTTY) throw new TspodError('refusing to save to terminal. Use -o flag or redirect');
   const { imageSave } = await import('../engine/images.js');
-  await imageSave(refs, a.format as 'docker-archive' | 'oci-archive' | 'oci-dir', String(a.output));
+  await imageSave(refs, a.format as 'docker-archive' | 'oci-archive' | 'oci-dir', a.output ? String(a.output) : process.stdout, { uncompressed: Boolean(a.uncompressed) });
 };
 
 export const prune = async (a: Args): Promise<number | void> => {
@@ -130,4 +131,12 @@ export const imageUnmount = async (a: Args): Promise<number | void> => {
   if (a.all && a.operands.length) throw new TspodError('when using the --all switch, you may not pass any image names or IDs');
   const refs = a.all ? (await mountedImages()).map((m) => m.id) : positionals(a, 'image unmount', 1);
   for (const r of refs) process.stdout.write(`${await unmount(r)}\n`);
+};
+
+export const imageSign = async (a: Args): Promise<number | void> => {
+  const refs = positionals(a, 'image sign', 1);
+  // tspod signs the one manifest a reference names; the instances of a list are not walked
+  if (a.all) throw new TspodError('--all: tspod signs the manifest the reference names, not each instance of a manifest list; sign each instance by its digest');
+  const { imageSign: sign } = await import('../engine/sign.js');
+  await sign(refs, { signBy: String(a['sign-by'] ?? ''), directory: a.directory as string | undefined, authfile: a.authfile as string | undefined, certDir: a['cert-dir'] as string | undefined });
 };

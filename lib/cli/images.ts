@@ -51,6 +51,9 @@ export async function handler(a: Args): Promise<void> {
   // Filters of one key: any may match (several references); of different keys: all must.
   const keys = [...new Set(filters.map((f) => f.key))];
   const matches = (img: { id: string; created: string }, n: string | undefined) => keys.every((k) => filters.filter((f) => f.key === k).some((f) => f.match(img, n)));
+  // The labels only when the output shows them: each is a read of the image's config.
+  const wantLabels = a.format === 'json' || /\bLabels\b/.test(String(a.format ?? ''));
+  if (wantLabels) labels ??= imageLabels();
   // One row per name (podman's layout); filters pick rows.
   const rows = imageList(Boolean(a.all)).flatMap((img) => {
     const names: Array<string | undefined> = img.names.length ? img.names.filter((n) => matches(img, n)) : matches(img, undefined) ? [undefined] : [];
@@ -61,8 +64,9 @@ export async function handler(a: Args): Promise<void> {
         ID: a['no-trunc'] ? img.id : img.id.slice(7, 19), Id: img.id.slice(7), Repository: n.slice(0, colon), Tag: n.slice(colon + 1),
         Names: img.names, Digest: img.digest, Created: Math.floor(Date.parse(img.created) / 1000), CreatedAt: img.created,
         CreatedSince: ago(img.created), Size: img.size,
-        // tspod keeps an image's current names only: its name history is those names.
-        History: img.names.join(', '),
+        // every name it has had, newest first (names from before tspod kept them: its current ones)
+        History: (img.namesHistory ?? img.names).join(', '),
+        ...(wantLabels ? { Labels: labels!.get(img.id) ?? {} } : {}),
       };
     });
   });

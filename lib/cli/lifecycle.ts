@@ -130,6 +130,8 @@ export const unpause = async (a: Args): Promise<number | void> => {
 };
 
 export const stats = async (a: Args): Promise<number | void> => {
+  // podman checks its arguments before it looks at the host
+  if ((a.all || a.latest) && a.operands.length) throw new TspodError('--all, --latest and containers cannot be used together');
   const { statsUnsupported } = await import('../engine/containers.js');
   statsUnsupported(a.command === 'pod stats' ? 'pod stats' : 'stats');
 };

@@ -36,6 +36,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
   inspect: async () => (await import('./inspect.js')).handler,
   'container exists': async () => (await import('./inspect.js')).exists,
   'container clone': async () => (await import('./clone.js')).handler,
+  'pod clone': async () => (await import('./pod-clone.js')).handler,
   'image exists': async () => (await import('./inspect.js')).exists,
   ps: async () => (await import('./ps.js')).handler,
   rm: async () => (await import('./rm.js')).handler,
@@ -69,6 +70,7 @@ const handlers: Record<string, () => Promise<Handler>> = {
   'system renumber': async () => (await import('./system.js')).handler,
   'image diff': async () => (await import('./image-more.js')).imageDiff,
   'image tree': async () => (await import('./image-more.js')).imageTree,
+  'image sign': async () => (await import('./image-more.js')).imageSign,
   completion: async () => (await import('./completion.js')).handler,
   search: async () => (await import('./search.js')).handler,
   'image mount': async () => (await import('./image-more.js')).imageMount,
@@ -125,16 +127,17 @@ async function printVersion(): Promise<void> {
 
 /** The command named by WORDS (what follows the global flags), with podman's grouped
  * spellings (`container run`, `image ls`) mapped onto it, and the words after it. */
-export function findCommand(words: string[], t: Tables): { command?: string; rest: string[]; group?: string; unknown?: string } {
+export function findCommand(words: string[], t: Tables): { command?: string; rest: string[]; group?: string; unknown?: string; spelled?: string } {
   const { commands, groupAliases, plainAliases } = t;
   const [first, ...after] = words;
   if (first === undefined) return { rest: [] };
-  if (plainAliases[first]) return findCommand([...plainAliases[first].split(' '), ...after], t);
+  if (plainAliases[first]) return { ...findCommand([...plainAliases[first].split(' '), ...after], t), spelled: first };
   const second = after[0];
   if (commands[first]) return { command: first, rest: after };
   if (second !== undefined && commands[`${first} ${second}`]) return { command: `${first} ${second}`, rest: after.slice(1) };
   const alias = second !== undefined ? groupAliases[first]?.[second] : undefined;
-  if (alias) return findCommand([...alias, ...after.slice(1)], t);
+  // (the words as typed are kept: help's usage line and errors name `container ls`, not `ps`)
+  if (alias) return { ...findCommand([...alias, ...after.slice(1)], t), spelled: `${first} ${second}` };
   if (first in groupAliases || Object.keys(commands).some((c) => c.startsWith(`${first} `))) {
     if (second === undefined || second.startsWith('-')) return { group: first, rest: after };
     return { unknown: `${first} ${second}`, rest: [] };
@@ -145,7 +148,7 @@ export function findCommand(words: string[], t: Tables): { command?: string; res
 async function dispatch(argv: string[]): Promise<void> {
   const tables = await import('./flags.js');
   const { commands, rootFlags, groups } = tables;
-  const { parseFlags, UsageError } = await import('./args.js');
+  const { argCountError, parseFlags } = await import('./args.js');
   const { TspodError } = await import('../util/errors.js');
   const root = parseFlags(argv, rootFlags, '', false);
   if (root.values.version) return printVersion();
@@ -160,21 +163,26 @@ async function dispatch(argv: string[]): Promise<void> {
       out(found.group ? groupHelp(found.group, tables) : rootHelp(tables));
       return;
     }
-    throw new UsageError(`missing command 'tspod ${found.group ? `${found.group} ` : ''}COMMAND'`, found.group ?? '');
+    // as podman: the help on stdout, then the error
+    const { rootHelp, groupHelp } = await import('./help.js');
+    out(`${found.group ? groupHelp(found.group, tables) : rootHelp(tables)}\n`);
+    throw new TspodError(`missing command 'tspod ${found.group ? `${found.group} ` : ''}COMMAND'`);
   }
   const command = found.command;
   const spec = commands[command]!;
   const rows = tables.commandRows(spec);
-  const parsed: Parsed = parseFlags(found.rest, rows, command, spec.interspersed ?? true);
+  const parsed: Parsed = parseFlags(found.rest, rows, found.spelled ?? command, spec.interspersed ?? true);
   if (parsed.help || root.help) {
     const { commandHelp } = await import('./help.js');
-    out(commandHelp(spec));
+    const spelled = found.spelled ?? command;
+    out(commandHelp(spelled === command ? spec : { ...spec, usage: spec.usage.replace(`tspod ${command}`, `tspod ${spelled}`) }));
     return;
   }
   await setUpLogging(root, parsed, command);
-  if (spec.maxArgs !== undefined && parsed.operands.length > spec.maxArgs) {
-    throw new TspodError(spec.maxArgs === 0 ? `\`tspod ${command}\` takes no arguments` : `\`tspod ${command}\` accepts at most ${spec.maxArgs} arguments`);
-  }
+  // podman's words for both (each verb's own checks follow for the rest); ps lists with both
+  if (parsed.values.all === true && parsed.values.latest === true && command !== 'ps') throw new TspodError('--all and --latest cannot be used together');
+  const countError = argCountError(spec, command, parsed.operands.length, found.spelled);
+  if (countError) throw new TspodError(countError);
   const storageOpt = [...(root.values['storage-opt'] as string[]), ...(parsed.values['storage-opt'] as string[])];
   // A global flag may come before or after the command's name; after it, it wins.
   const given = (name: string) => parsed.optionTokens.some((t) => t === `--${name}` || t.startsWith(`--${name}=`));

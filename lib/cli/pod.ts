@@ -2,6 +2,7 @@
 import { TspodError } from '../util/errors.js';
 import { ago, columns, byteCompare } from '../util/human.js';
 import { type Args, toArray } from './args.js';
+import type { PodCreateOptions } from '../engine/pods.js';
 
 export async function handler(a: Args): Promise<number | void> {
   const sub = a.command.split(' ')[1]!;
@@ -34,34 +35,7 @@ export async function handler(a: Args): Promise<number | void> {
   };
   switch (sub) {
     case 'create': {
-      if (a['infra-image']) process.stderr.write(`tspod pod create: --infra-image ${String(a['infra-image'])} is ignored: tspod's infra runs tspod-init -P on an empty root and needs no image\n`);
-      if (a['infra-command']) process.stderr.write(`tspod pod create: --infra-command ${String(a['infra-command'])} is ignored: tspod's infra is tspod-init -P, which holds the pod's namespaces and runs nothing else\n`);
-      const share = toArray(a.share).at(-1);
-      const { parseLabels } = await import('../engine/run.js');
-      const { usernsFlags } = await import('./run.js');
-      const pod = await pods.podCreate({
-        podIdFile: a['pod-id-file'] as string | undefined, infraPidFile: a['infra-conmon-pidfile'] as string | undefined,
-        exitPolicy: a['exit-policy'] as string | undefined, replace: Boolean(a.replace), infra: a.infra as boolean | undefined,
-        name: (a.name as string | undefined) ?? refs[0], hostname: a.hostname as string | undefined, publish: toArray(a.publish),
-        labels: parseLabels(toArray(a.label)), storageOpts: toArray(a['storage-opt']), share,
-        network: a.network as string | undefined, networkAliases: toArray(a['network-alias']), ip: a.ip as string | undefined,
-        ip6: a.ip6 as string | undefined, macAddress: a['mac-address'] as string | undefined,
-        labelFiles: toArray(a['label-file']), infraName: a['infra-name'] as string | undefined,
-        cgroupParent: a['cgroup-parent'] as string | undefined,
-        memberDefaults: {
-          addHost: toArray(a['add-host']), dns: toArray(a.dns), dnsSearch: toArray(a['dns-search']), dnsOption: toArray(a['dns-option']),
-          noHosts: Boolean(a['no-hosts']), devices: toArray(a.device), volumes: toArray(a.volume), volumesFrom: toArray(a['volumes-from']),
-          securityOpt: toArray(a['security-opt']), sysctl: toArray(a.sysctl), shmSize: a['shm-size'] === '65536k' ? undefined : a['shm-size'] as string | undefined,
-          pid: a.pid as string | undefined, uts: a.uts as string | undefined,
-        },
-        resources: {
-          memory: a.memory as string | undefined, memorySwap: a['memory-swap'] as string | undefined, cpus: a.cpus as string | undefined,
-          cpuShares: a['cpu-shares'] as number | undefined, cpusetCpus: a['cpuset-cpus'] as string | undefined, cpusetMems: a['cpuset-mems'] as string | undefined,
-          blkioWeight: a['blkio-weight'] as string | undefined, blkioWeightDevice: toArray(a['blkio-weight-device']),
-          deviceReadBps: toArray(a['device-read-bps']), deviceWriteBps: toArray(a['device-write-bps']),
-        },
-        userns: usernsFlags(a),
-      });
+      const pod = await pods.podCreate({ ...(await podCreateOptions(a)), name: (a.name as string | undefined) ?? refs[0], createCommand: a.commandLine as PodCreateOptions['createCommand'] });
       process.stdout.write(`${pod.id}\n`);
       return 0;
     }
@@ -74,6 +48,7 @@ export async function handler(a: Args): Promise<number | void> {
       return 0;
     }
     case 'top': {
+      if (!refs.length) throw new TspodError('you must provide the name or id of a running pod');
       if (refs.length !== 1) throw new TspodError('tspod pod top takes one pod');
       const { containerTop } = await import('../engine/containers.js');
       const keys = ['USER', 'PID', 'PPID', '%CPU', 'ELAPSED', 'TTY', 'TIME', 'COMMAND'] as const;
@@ -82,6 +57,7 @@ export async function handler(a: Args): Promise<number | void> {
       return 0;
     }
     case 'logs': {
+      if (!refs.length) throw new TspodError('specify at least one pod name or ID to log');
       if (refs.length !== 1) throw new TspodError('tspod pod logs takes one pod');
       const { containerLogs } = await import('../engine/containers.js');
       let members = pods.podContainers(refs[0]!, true);
@@ -129,7 +105,7 @@ export async function handler(a: Args): Promise<number | void> {
           CreateInfra: !!rep.pod.infraId, InfraContainerID: rep.pod.infraId,
           ...(rep.pod.infraId ? { InfraConfig: {
             PortBindings: Object.fromEntries((rep.infra?.config.ports ?? []).map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp ?? '', HostPort: String(p.hostPort) }]])),
-            HostNetwork: false, StaticIP: '', StaticMAC: '', NoManageResolvConf: false, DNSServer: null, DNSSearch: null, DNSOption: null,
+            HostNetwork: rep.infra?.config.network === 'host', StaticIP: '', StaticMAC: '', NoManageResolvConf: false, DNSServer: null, DNSSearch: null, DNSOption: null,
             NoManageHosts: false, HostAdd: null, Networks: null, NetworkOptions: null,
             pid_ns: 'private', userns: 'host', uts_ns: 'private',
           } } : {}),
@@ -141,7 +117,9 @@ export async function handler(a: Args): Promise<number | void> {
       const format = a.format as string | undefined;
       if (format && format !== 'json') {
         const { renderList } = await import('./format.js');
-        process.stdout.write(renderList(out, format, { verb: 'pod inspect' }));
+        // podman's Go fields are ID (the JSON says Id), for the pod and each of its containers
+        const withIds = out.map((o) => ({ ...o, ID: o.Id, Containers: o.Containers.map((c) => ({ ...c, ID: c.Id })) }));
+        process.stdout.write(renderList(withIds, format, { verb: 'pod inspect' }));
       } else {
         process.stdout.write(JSON.stringify(out.length === 1 ? out[0] : out, null, 4) + '\n');
       }
@@ -190,6 +168,18 @@ export async function handler(a: Args): Promise<number | void> {
           NumberOfContainers: r.members.length + (r.infra ? 1 : 0),
           Containers: [...(r.infra ? [r.infra] : []), ...r.members].map((c) => ({ Id: c.id, Names: c.name, Status: c.state.status })),
         })), null, 4) + '\n');
+      } else if (a.format !== undefined && a.format !== '') {
+        // podman's ListPodReporter: the short ids and "ago" of the table, the lists comma-joined
+        const t = (id: string) => (a['no-trunc'] ? id : id.slice(0, 12));
+        const { renderList } = await import('./format.js');
+        process.stdout.write(renderList(reps.map((r) => {
+          const cs = [...(r.infra ? [r.infra] : []), ...r.members];
+          return {
+            ID: t(r.pod.id), Id: r.pod.id, Name: r.pod.name, Status: r.status, Created: ago(r.pod.created), InfraID: t(r.pod.infraId), InfraId: r.pod.infraId,
+            Labels: r.pod.labels ?? {}, NumberOfContainers: cs.length, ContainerIds: cs.map((c) => t(c.id)).join(','), ContainerNames: cs.map((c) => c.name).join(','),
+            ContainerStatuses: cs.map((c) => c.state.status).join(','), Cgroup: '', Namespace: '', Networks: [],
+          };
+        }), String(a.format), { verb: 'pod ps' }));
       } else {
         const t = (id: string) => (a['no-trunc'] ? id : id.slice(0, 12));
         const ctrs = (r: (typeof reps)[number]) => [...(r.infra ? [r.infra] : []), ...r.members];
@@ -208,4 +198,38 @@ export async function handler(a: Args): Promise<number | void> {
     default:
       throw new TspodError(`unknown subcommand "tspod pod ${sub}" (create, start, stop, restart, kill, rm, ps, inspect, exists, top, logs, prune)`);
   }
+}
+
+/** pod create's flags as the engine's options (pod clone reads an original's create command through it too). */
+export async function podCreateOptions(a: Args): Promise<PodCreateOptions> {
+  if (a['infra-image'] && a.infra === false) process.stderr.write(`tspod pod create: --infra-image ${String(a['infra-image'])} is ignored: the pod has no infra container (--infra=false)\n`);
+  // --infra-command without --infra-image: tspod's own infra (tspod-init -P) has no entrypoint to replace
+  if (a['infra-command'] && !a['infra-image']) process.stderr.write(`tspod pod create: --infra-command ${String(a['infra-command'])} is ignored without --infra-image: tspod's own infra is tspod-init -P, which holds the pod's namespaces and runs nothing else\n`);
+  const share = toArray(a.share).at(-1);
+  const { parseLabels } = await import('../engine/run.js');
+  const { usernsFlags } = await import('./run.js');
+  return {
+    podIdFile: a['pod-id-file'] as string | undefined, infraPidFile: a['infra-conmon-pidfile'] as string | undefined,
+    exitPolicy: a['exit-policy'] as string | undefined, replace: Boolean(a.replace), infra: a.infra as boolean | undefined,
+    hostname: a.hostname as string | undefined, publish: toArray(a.publish),
+    labels: parseLabels(toArray(a.label)), storageOpts: toArray(a['storage-opt']), share,
+    network: a.network as string | undefined, networkAliases: toArray(a['network-alias']), ip: a.ip as string | undefined,
+    ip6: a.ip6 as string | undefined, macAddress: a['mac-address'] as string | undefined,
+    labelFiles: toArray(a['label-file']), infraName: a['infra-name'] as string | undefined,
+    infraImage: a['infra-image'] as string | undefined, infraCommand: a['infra-command'] as string | undefined,
+    cgroupParent: a['cgroup-parent'] as string | undefined,
+    memberDefaults: {
+      addHost: toArray(a['add-host']), dns: toArray(a.dns), dnsSearch: toArray(a['dns-search']), dnsOption: toArray(a['dns-option']),
+      noHosts: Boolean(a['no-hosts']), devices: toArray(a.device), volumes: toArray(a.volume), volumesFrom: toArray(a['volumes-from']),
+      securityOpt: toArray(a['security-opt']), sysctl: toArray(a.sysctl), shmSize: a['shm-size'] === '65536k' ? undefined : a['shm-size'] as string | undefined,
+      pid: a.pid as string | undefined, uts: a.uts as string | undefined,
+    },
+    resources: {
+      memory: a.memory as string | undefined, memorySwap: a['memory-swap'] as string | undefined, cpus: a.cpus as string | undefined,
+      cpuShares: a['cpu-shares'] as number | undefined, cpusetCpus: a['cpuset-cpus'] as string | undefined, cpusetMems: a['cpuset-mems'] as string | undefined,
+      blkioWeight: a['blkio-weight'] as string | undefined, blkioWeightDevice: toArray(a['blkio-weight-device']),
+      deviceReadBps: toArray(a['device-read-bps']), deviceWriteBps: toArray(a['device-write-bps']),
+    },
+    userns: usernsFlags(a),
+  };
 }

@@ -38,6 +38,12 @@ async function printOnce(a: Args): Promise<void> {
   // --last N: the N most recently created (podman), then shown in the sort order.
   if (limit !== undefined) list = [...list].sort((x, y) => Date.parse(y.created) - Date.parse(x.created)).slice(0, limit);
   const imageSizes = a.size ? sizesOfImages() : new Map<string, number>();
+  // a pod member's ports are its pod's, published by the infra (podman's ps shows them on each)
+  type PortList = NonNullable<(typeof list)[number]['state']['ports']>;
+  const podPorts = new Map<string, PortList>();
+  if (list.some((c) => c.config.pod)) {
+    for (const c of containerList(true)) if (c.config.infraOf && c.state.status === 'running' && c.state.ports?.length) podPorts.set(c.config.infraOf, c.state.ports);
+  }
   const rows = list.map((c) => {
     const s = c.state;
     const health = s.status === 'running' ? healthOf(c.id, s.startedAt) : undefined;
@@ -51,7 +57,7 @@ async function printOnce(a: Args): Promise<void> {
       Labels: c.config.labels ?? {},
       Pod: (c.config.pod ?? c.config.infraOf ?? '').slice(0, 12), PodName: pods.get(c.config.pod ?? c.config.infraOf ?? '') ?? '',
       IsInfra: !!c.config.infraOf,
-      Ports: s.status === 'running' && s.ports?.length ? s.ports.map((p) => `${p.hostIp}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', ') : '',
+      Ports: ((ports) => (s.status === 'running' && ports?.length ? ports.map((p) => `${p.hostIp}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', ') : ''))(s.ports?.length ? s.ports : podPorts.get(c.config.pod ?? '')),
       Size: a.size ? { RwSize: rw, RootFsSize: rw + (imageSizes.get(c.imageId) ?? 0) } : undefined,
       Namespaces: a.ns ? containerNamespaces(s.status === 'running' ? s.pid : undefined) : undefined,
     };

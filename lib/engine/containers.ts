@@ -51,7 +51,7 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
       continue;
     }
     if (!all && t.rec.config.infraOf && store.pods.get(t.rec.config.infraOf)) {
-      reports.push({ id: t.ref, error: `container ${t.rec.id.slice(0, 12)} is the infra container of pod ${store.pods.get(t.rec.config.infraOf)!.name}: it goes with the pod (\`tspod pod rm\`)` });
+      reports.push({ id: t.ref, error: `container ${t.rec.id} is the infra container of pod ${t.rec.config.infraOf} and cannot be removed without removing the pod\n(remove the pod: \`tspod pod rm ${store.pods.get(t.rec.config.infraOf)!.name}\`)` });
       continue;
     }
     if (t.rec.state.status === 'error') {

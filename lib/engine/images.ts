@@ -56,6 +56,15 @@ export function imageConfig(store: Store, img: ImageRecord): ImageConfig {
 }
 
 export async function imageLoad(file: string): Promise<LoadedImage[]> {
+  // load -i http(s)://...: the archive is fetched to a file first (as podman does)
+  if (/^https?:\/\//i.test(file)) {
+    const res = await fetch(file).catch((err: Error) => {
+      throw new TspodError(`fetching ${file}: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+    });
+    if (!res.ok || !res.body) throw new TspodError(`fetching ${file}: the server answered ${res.status} ${res.statusText}`);
+    const { Readable } = await import('node:stream');
+    return imageLoadStream(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream));
+  }
   const store = openStore();
   return undoBlobsOnFailure(store, () => loadArchive(store, file));
 }
@@ -114,7 +123,9 @@ export async function imageRemove(refs: string[], force: boolean, all = false, n
   const store = openStore();
   if (all) {
     if (refs.length) throw new TspodError('when using the --all switch, you may not pass any images names or IDs');
-    refs = store.images.list().map((i) => i.id);
+    // manifest lists are images to podman's rmi -a too
+    const { ListStore } = await import('../image/manifest-list.js');
+    refs = [...store.images.list().map((i) => i.id), ...new ListStore(store.root).list().map((l) => l.id)];
     if (!refs.length) return [];
   }
   const reports: RmiReport[] = [];
@@ -122,6 +133,20 @@ export async function imageRemove(refs: string[], force: boolean, all = false, n
   for (const ref of refs) {
     const img = findLocalImage(store.images.list(), ref);
     if (!img) {
+      // a manifest list of that name goes as an image does (podman's rmi takes them)
+      const { ListStore } = await import('../image/manifest-list.js');
+      const lists = new ListStore(store.root);
+      let list;
+      try {
+        list = findLocalImage(lists.list(), ref);
+      } catch {
+        list = undefined;
+      }
+      if (list) {
+        await store.locked(async () => lists.delete(list.id));
+        reports.push({ id: list.id, untagged: list.names, deleted: true });
+        continue;
+      }
       reports.push({ id: ref, untagged: [], deleted: false, error: `${ref}: image not known` });
       continue;
     }
@@ -134,7 +159,7 @@ export async function imageRemove(refs: string[], force: boolean, all = false, n
     }
     const users = store.containers.summaries().filter((c) => c.imageId === img.id);
     if (users.length && !force) {
-      reports.push({ id: ref, untagged: [], deleted: false, error: `image used by ${users.map((c) => c.id.slice(0, 12)).join(', ')}: image is in use by a container; remove the container first or use -f` });
+      reports.push({ id: ref, untagged: [], deleted: false, error: `image used by ${users.map((c) => c.id.slice(0, 12)).join(', ')}: image is in use by a container: consider listing external containers and force-removing image` });
       continue;
     }
     await store.locked(async () => store.images.delete(img.id));
@@ -254,13 +279,13 @@ export function imageHistory(ref: string): HistoryRow[] {
   return rows;
 }
 
-export async function imageSave(refs: string[], format: SaveFormat, output: string): Promise<void> {
+export async function imageSave(refs: string[], format: SaveFormat, output: string | NodeJS.WritableStream, o: { uncompressed?: boolean } = {}): Promise<void> {
   const store = openStore();
   const images = refs.map((r) => {
     const img = mustFind(store, r);
     return { img, names: img.names.filter((n) => nameForms(r).includes(n)) };
   });
-  await saveImages(store, images, format, output);
+  await saveImages(store, images, format, output, o);
 }
 
 /** image prune --filter: label=KEY[=VALUE], label!=KEY[=VALUE], until=TIME (podman's keys). */

@@ -67,12 +67,14 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
     Image: rec.imageId.slice(7),
     ImageName: rec.imageName,
     Name: rec.name,
+    Pod: rec.config.pod ?? '',
     // podman's two cap lists: as read from the process at its last start; before any start,
     // the capability set it will get (podman shows the configured set).
     EffectiveCaps: confinement?.EffectiveCaps ?? plannedCaps,
     BoundingCaps: confinement?.BoundingCaps ?? plannedCaps,
     Config: {
       Hostname: rec.config.hostname, User: rec.config.user, Env: rec.config.env, Cmd: rec.command, WorkingDir: rec.config.workingDir,
+      Entrypoint: (rec.config.entrypoint ?? []).join(' '),
       Tty: rec.config.tty, OpenStdin: rec.config.interactive, Labels: rec.config.labels ?? {}, Image: rec.imageName,
       Annotations: rec.config.annotations ?? {},
       StopTimeout: rec.config.stopTimeout ?? 10,
@@ -88,7 +90,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       ...rec.config.hostConfig,
     },
     RestartCount: rec.state.restartCount ?? 0,
-    IsInfra: false,
+    IsInfra: Boolean(rec.config.infraOf),
     Rootfs: '',
     LogPath: rec.config.logDriver === 'none' ? '' : rec.config.logPath ?? `${store.containers.dir(rec.id)}/userdata/ctr.log`,
     Driver: 'overlay',

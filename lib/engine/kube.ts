@@ -163,7 +163,8 @@ export async function playKube(file: string, down: boolean, o: PlayOptions = {})
     }
   }
   for (const p of pods) {
-    const pod = await podCreate({ name: p.name, hostname: p.hostname, publish: p.publish, labels: p.labels, storageOpts: [] }, store);
+    // play kube's pods stop when their last container exits (podman's exit policy for them)
+    const pod = await podCreate({ name: p.name, hostname: p.hostname, publish: p.publish, labels: p.labels, storageOpts: [], exitPolicy: 'stop' }, store);
     const ids: string[] = [];
     try {
       for (const c of p.containers) {

@@ -42,6 +42,10 @@ export interface PodCreateOptions {
   labelFiles?: string[];
   /** --infra-name: the infra container's name */
   infraName?: string;
+  /** --infra-image: the infra runs this image (its entrypoint, or --infra-command) instead of tspod-init -P on an empty root */
+  infraImage?: string;
+  /** --infra-command: the infra image's entrypoint replaced */
+  infraCommand?: string;
   /** the container flags of pod create: for the infra and every member */
   memberDefaults?: PodMemberDefaults;
   /** the resource flags: the infra's (its cgroup under cgroup v2 delegation; podman's warning on v1) */
@@ -51,6 +55,13 @@ export interface PodCreateOptions {
   userns?: UsernsFlags;
   /** --share as given: the namespaces members share (podman's default ipc, net, uts) */
   share?: string;
+  /** the command line that made it, kept in the record for pod clone */
+  createCommand?: { globals: string[]; options: string[]; operands: string[] };
+}
+
+/** A --network value naming a network (a bridge), not a mode (host, none, ns:..., container:...). */
+function isBridgeName(n: string): boolean {
+  return !['host', 'none', 'private', 'slirp4netns', 'pasta', 'bridge'].includes(n) && !/^(ns|container|slirp4netns|pasta):/.test(n);
 }
 
 /** A container's options with nothing asked for: the base of the infra's. */
@@ -90,7 +101,10 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
     const { parseLabels, readLabelFiles } = await import('./run.js');
     o = { ...o, labels: { ...parseLabels(readLabelFiles(o.labelFiles)), ...o.labels } };
   }
-  if (o.infraName !== undefined && store.containers.nameTaken(o.infraName)) throw new TspodError(`the container name "${o.infraName}" is already in use by ${store.containers.nameTaken(o.infraName)!.slice(0, 12)}. Remove it or pick another --infra-name`);
+  const infraClash = o.infraName !== undefined ? store.containers.nameTaken(o.infraName) : undefined;
+  if (infraClash) {
+    throw new TspodError(`${o.infraName}: the container name "${o.infraName}" is already in use by ${infraClash}. You have to remove that container to be able to reuse that name: that name is already in use\n(pick another --infra-name, or remove the pod that holds it)`);
+  }
   const pod = await store.locked(async () => {
     const pods = store.pods.list();
     if (o.name && pods.some((p) => p.name === o.name)) throw new TspodError(`the pod name "${o.name}" is already in use; remove it (\`tspod pod rm ${o.name}\`) or pick another`);
@@ -99,6 +113,7 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
       version: 1, id, name: o.name ?? randomName((n) => pods.some((p) => p.name === n)), created: new Date().toISOString(),
       hostname: o.hostname ?? '', infraId: '', labels: o.labels, share: o.infra === false ? [] : share,
       infraPidFile: o.infraPidFile, exitPolicy: (o.exitPolicy as 'stop' | 'continue' | undefined) ?? 'continue',
+      ...(o.createCommand ? { createCommand: o.createCommand } : {}),
       ...(o.memberDefaults && Object.values(o.memberDefaults).some((v) => (Array.isArray(v) ? v.length : v !== undefined && v !== false)) ? { memberDefaults: o.memberDefaults } : {}),
     };
     rec.hostname ||= rec.name;
@@ -114,11 +129,15 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
     mkdirSync(rootfs, { mode: 0o755 });
     const infra = await createContainer(store, {
       ...plainRunOptions('', []), name: o.infraName ?? `${pod.id.slice(0, 12)}-infra`, hostname: pod.hostname, publish: o.publish,
-      storageOpts: o.storageOpts, infraFor: { podId: pod.id, rootfs }, userns: o.userns,
+      storageOpts: o.storageOpts, infraFor: { podId: pod.id, rootfs, ...(o.infraImage ? { image: o.infraImage } : {}) }, userns: o.userns,
+      ...(o.infraImage && o.infraCommand ? { entrypoint: o.infraCommand.startsWith('[') ? o.infraCommand : JSON.stringify([o.infraCommand]) } : {}),
       // the namespaces the members join are the infra's: its sysctls, /dev/shm and uts/pid modes are the pod's
       sysctl: o.memberDefaults?.sysctl, uts: o.memberDefaults?.uts, pid: o.memberDefaults?.pid, securityOpt: o.memberDefaults?.securityOpt ?? [],
       resources: o.resources, cgroupParent: o.cgroupParent,
-      ...(o.network && o.network !== 'slirp4netns' ? { network: o.network, networkAliases: [pod.name, ...(o.networkAliases ?? [])], ip: o.ip, ip6: o.ip6, macAddress: o.macAddress } : {}),
+      // on a bridge network the pod's name is an alias; host, none and the like take none
+      ...(o.network && o.network !== 'slirp4netns' && o.network !== 'private' ? {
+        network: o.network, networkAliases: isBridgeName(o.network) ? [pod.name, ...(o.networkAliases ?? [])] : o.networkAliases ?? [], ip: o.ip, ip6: o.ip6, macAddress: o.macAddress,
+      } : {}),
     });
     pod.infraId = infra.id;
     await store.locked(async () => store.pods.save(pod));

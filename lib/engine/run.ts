@@ -99,7 +99,7 @@ export interface RunOptions {
   /** a pod member: the pod's id and hostname; with `shared` (a pod with an infra) the network, IPC and UTS namespaces are the pod's */
   pod?: { id: string; hostname: string; shared: boolean; share?: string[]; created?: boolean };
   /** a pod's infra: an empty root with tspod-init -P holding the namespaces, instead of an image */
-  infraFor?: { podId: string; rootfs: string };
+  infraFor?: { podId: string; rootfs: string; image?: string };
   /** --label KEY=VALUE (KEY alone: an empty value) */
   labels?: string[];
   /** --pull: missing (default), always, never, newer */
@@ -682,16 +682,20 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   }
   const shared = !!opts.pod?.shared;
   const sharedNet = podShares(opts.pod, 'net');
+  // a pod made with --network host: its members are on the host's network (no sysfs of their own)
+  const podNetwork = sharedNet && opts.pod ? store.containers.get(store.pods.get(opts.pod.id)?.infraId ?? '')?.config.network : undefined;
   const sharedUts = podShares(opts.pod, 'uts');
   if (sharedUts && opts.hostname !== undefined && !opts.pod?.created) throw new TspodError('invalid config provided: cannot set hostname when joining the pod UTS namespace: invalid configuration');
   if (sharedNet && netSpec.mode === 'bridge') throw new TspodError('a container in a pod shares the pod\'s network: give --network to `tspod pod create`');
   if (sharedNet && (ports.length || opts.publishAll)) throw new TspodError('a container in a pod shares the pod\'s network: publish ports on the pod (`tspod pod create -p ...`)');
   const rootfs = opts.rootfs ? parseRootfs(opts.image) : undefined;
-  const image = opts.infraFor
+  // --infra-image: the infra runs that image's entrypoint (or --infra-command); else tspod-init -P on an empty root
+  const stubInfra = opts.infraFor && !opts.infraFor.image;
+  const image = stubInfra
     ? { id: '', names: ['tspod-infra'], chainIds: [] as string[] }
     : rootfs ? { id: '', names: [rootfs.dir], chainIds: [] as string[] }
-    : await imageForRun(store, opts.image, parsePullPolicy(opts.pull), opts.pullOptions ?? {});
-  const config: ImageConfig = opts.infraFor ? { rootfs: { type: 'layers', diff_ids: [] }, config: { Cmd: ['-P'] } }
+    : await imageForRun(store, opts.infraFor?.image ?? opts.image, parsePullPolicy(opts.pull), opts.pullOptions ?? {});
+  const config: ImageConfig = stubInfra ? { rootfs: { type: 'layers', diff_ids: [] }, config: { Cmd: ['-P'] } }
     : rootfs ? { rootfs: { type: 'layers', diff_ids: [] }, config: {} }
     : JSON.parse(readFileSync(store.blobs.path(image.id), 'utf8')) as ImageConfig;
   const argv = containerCommand(config.config, opts.command, opts.entrypoint);
@@ -716,7 +720,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   // for the name; a failure on the way (a full disk) leaves nothing behind.
   const record = await store.locked(async () => {
     // --userns (under the lock: auto's ranges must not be handed out twice); a pod member's is its pod's
-    const layerDirs = opts.infraFor ? [opts.infraFor.rootfs] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c));
+    const layerDirs = stubInfra ? [opts.infraFor!.rootfs] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c));
     const podUserns = opts.pod?.shared ? store.containers.get(store.pods.get(opts.pod.id)?.infraId ?? '')?.config.userns : undefined;
     const userns = podUserns ? { ...podUserns, mode: podUserns.mode as 'private' } : await resolveUserns(store, opts.userns ?? {}, layerDirs);
     if (opts.name !== undefined) {
@@ -762,6 +766,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         createCommand: opts.createCommand,
         pod: opts.pod?.id,
         infraOf: opts.infraFor?.podId,
+        // the entrypoint it runs (inspect's Config.Entrypoint): --entrypoint's, else the image's
+        ...(stubInfra || rootfs ? {} : { entrypoint: containerCommand(config.config, ['-'], opts.entrypoint).slice(0, -1) }),
         restart,
         stopSignal: opts.stopSignal ?? config.config?.StopSignal,
         ports: [
@@ -802,7 +808,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { mode: d === 'upper' ? 0o755 : 0o700 });
       writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
       // A pod member's network is the pod's (slirp4netns, held by the infra).
-      const seen = sharedNet ? 'slirp4netns' : network;
+      const seen = sharedNet ? (podNetwork === 'host' ? 'host' : 'slirp4netns') : network;
       // the pod's infra holds the network: its slirp4netns options and, in /etc/hosts, its name beside the pod's hostname
       const infra = sharedNet ? store.containers.get(store.pods.get(opts.pod!.id)?.infraId ?? '') : undefined;
       const slirpAddr = slirpAddresses(infra ? parseSlirpOptions(infra.config.network.startsWith('slirp4netns') ? infra.config.network : 'slirp4netns') : slirpOpts ?? {});
@@ -865,7 +871,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         workDir: join(dir, 'work'),
         mergedDir: join(dir, 'merged'),
         // A pod member joins the infra's network namespace at start (podTarget): no network of its own.
-        network: sharedNet ? 'none' : network,
+        network: sharedNet ? (podNetwork === 'host' ? 'host' : 'none') : network,
         ...(shared ? { podShare: opts.pod!.share ?? ['ipc', 'net', 'uts'] } : {}),
         slirpArgs: sharedNet || !slirp.length ? [] : rec.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, rec.id).slirpApi}`] : slirp,
         ...(netSpec.mode === 'bridge' && !sharedNet ? { netSync: true } : {}),

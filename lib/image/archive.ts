@@ -59,7 +59,8 @@ async function unpackArchive(store: Store, file: string): Promise<string> {
     });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    throw new TspodError(`${file} is not a readable image archive: ${(err as Error).message}`);
+    // podman's first line; then what tspod found (it reads oci-archive and docker-archive files)
+    throw new TspodError(`payload does not match any of the supported image formats:\n * oci-archive, docker-archive: ${file} is not a readable tar archive: ${(err as Error).message}`);
   }
   if (unsafe) {
     rmSync(dir, { recursive: true, force: true });

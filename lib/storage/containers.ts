@@ -77,6 +77,8 @@ export interface ContainerRecord {
     pod?: string;
     /** this container is a pod's infra: it holds the pod's namespaces */
     infraOf?: string;
+    /** the entrypoint part of the command (--entrypoint's, else the image's) */
+    entrypoint?: string[];
     /** the tspod command line that created it, split at the verb and the image (for generate systemd --new) */
     createCommand?: { globals: string[]; options: string[]; operands: string[] };
     /** --pidfile: the container process's pid is written there at each start */

@@ -42,6 +42,8 @@ export interface ImageRecord {
   chainIds: string[];
   created: string;
   size: number;
+  /** every name the image has had, the newest first (podman's NamesHistory: `images --format {{.History}}`) */
+  namesHistory?: string[];
 }
 
 export class ImageStore {
@@ -76,7 +78,8 @@ export class ImageStore {
       const kept = other.names.filter((n) => !record.names.includes(n));
       if (kept.length !== other.names.length) writeJsonAtomic(this.file(other.id), { ...other, names: kept });
     }
-    writeJsonAtomic(this.file(record.id), record);
+    const before = record.namesHistory ?? this.get(record.id)?.namesHistory ?? [];
+    writeJsonAtomic(this.file(record.id), { ...record, namesHistory: [...new Set([...record.names, ...before])] });
   }
 
   delete(id: string): void {

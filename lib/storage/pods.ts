@@ -21,6 +21,8 @@ export interface PodRecord {
   exitPolicy?: 'stop' | 'continue';
   /** pod create's container flags every member gets too (as podman applies them to the pod's containers) */
   memberDefaults?: PodMemberDefaults;
+  /** pod create's command line as given (pod clone reads it again, with its own flags over it) */
+  createCommand?: { globals: string[]; options: string[]; operands: string[] };
 }
 
 export interface PodMemberDefaults {

@@ -34,7 +34,8 @@ describe('pods', () => {
     expect(inspect).toMatchObject({ Name: 'p1', Hostname: 'podhost', State: 'Running', SharedNamespaces: ['ipc', 'net', 'uts'], NumContainers: 2 });
     expect(inspect.InfraContainerID).toMatch(/^[0-9a-f]{64}$/);
     const infraRm = await tspod(['rm', '-f', inspect.InfraContainerID]);
-    expect(infraRm.stderr).toContain('is the infra container of pod p1');
+    expect(infraRm.stderr).toContain('and cannot be removed without removing the pod');
+    expect(infraRm.stderr).toContain('`tspod pod rm p1`');
 
     const refused = await tspod(['pod', 'rm', 'p1']);
     expect(refused.exitCode).toBe(125);

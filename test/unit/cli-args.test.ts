@@ -1,7 +1,7 @@
 // The command line parser over the flag tables: podman's flag semantics, its
 // error wording, the command words, and help rendered from the tables.
 import { describe, expect, it } from 'vitest';
-import { parseFlags, type FlagRow } from '../../lib/cli/args.js';
+import { argCountError, parseFlags, type FlagRow } from '../../lib/cli/args.js';
 import { commandRows, commands, containerFlags, globalFlags, groupAliases, plainAliases, groups, rootFlags } from '../../lib/cli/flags.js';
 import { findCommand } from '../../lib/cli/main.js';
 import { commandHelp, flagLines } from '../../lib/cli/help.js';
@@ -102,6 +102,29 @@ describe('the tables', () => {
   });
 });
 
+describe('argCountError: cobra\'s words, counts from the table or the usage line', () => {
+  const count = (cmd: string, n: number, spelled?: string) => argCountError(commands[cmd]!, cmd, n, spelled);
+  it('names each kind of range', () => {
+    expect(count('ps', 1, 'container ls')).toBe('`tspod container ls` takes no arguments');
+    expect(count('ps', 0)).toBeUndefined();
+    expect(count('pod exists', 0)).toBe('accepts 1 arg(s), received 0');
+    expect(count('pod exists', 2)).toBe('accepts 1 arg(s), received 2');
+    expect(count('pod exists', 1)).toBeUndefined();
+    expect(count('pod clone', 0)).toBe('accepts between 1 and 2 arg(s), received 0');
+    expect(count('pod clone', 1)).toBeUndefined();
+    expect(count('pod clone', 3)).toBe('accepts between 1 and 2 arg(s), received 3');
+    expect(count('images', 2)).toBe('accepts at most 1 arg(s), received 2');
+    expect(count('import', 3)).toBe('accepts between 1 and 2 arg(s), received 3');
+  });
+  it('leaves counts below the usage line to verbs that act on --all or --latest', () => {
+    expect(count('attach', 0)).toBeUndefined();
+    expect(count('attach', 2)).toBe('accepts 1 arg(s), received 2');
+    expect(count('rm', 0)).toBeUndefined();
+    expect(count('rm', 9)).toBeUndefined();
+    expect(count('run', 0)).toBe('requires at least 1 arg(s), only received 0');
+  });
+});
+
 describe('findCommand', () => {
   it.each([
     [['ps', '-a'], 'ps', ['-a']],
@@ -115,7 +138,12 @@ describe('findCommand', () => {
     [['generate', 'systemd', '--new', 'c'], 'generate systemd', ['--new', 'c']],
     [['umount', 'c'], 'unmount', ['c']],
   ])('%j is %s', (words, command, rest) => {
-    expect(findCommand(words, tables)).toEqual({ command, rest });
+    expect(findCommand(words, tables)).toMatchObject({ command, rest });
+  });
+  it('keeps the words a grouped spelling was typed as (help and errors name them)', () => {
+    expect(findCommand(['container', 'ls', '-a'], tables)).toEqual({ command: 'ps', rest: ['-a'], spelled: 'container ls' });
+    expect(findCommand(['umount', 'c'], tables)).toMatchObject({ command: 'unmount', spelled: 'umount' });
+    expect(findCommand(['ps'], tables)).toEqual({ command: 'ps', rest: [] });
   });
   it('tells groups and unknown words apart', () => {
     expect(findCommand(['pod'], tables)).toEqual({ group: 'pod', rest: [] });
