@@ -649,10 +649,20 @@ export function containerDiff(ref: string): DiffEntry[] {
   const plan = rec.plan as { upperDir: string; lowerDirs: string[] } | undefined;
   if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no layer information (made by an older tspod)`);
   // tspod's own mount targets appear in every container: not the user's changes.
-  // /run/secrets (--secret) is an empty directory tspod made to bind the secrets on; /run itself
-  // changes with it (podman leaves both out of diff too).
-  return layerDiff(plan.upperDir, plan.lowerDirs, ['etc/hostname', 'etc/hosts', 'etc/resolv.conf', 'run/secrets'])
-    .filter((e) => !(e.path === '/run' && e.kind === 'C'));
+  // /run/secrets (--secret) is an empty directory tspod made to bind the secrets on, /run/.containerenv
+  // an empty file; /run itself changes with them, or is made for them (podman leaves all out of diff).
+  const entries = layerDiff(plan.upperDir, plan.lowerDirs, ['etc/hostname', 'etc/hosts', 'etc/resolv.conf', 'run/secrets', 'run/.containerenv']);
+  const runHasOthers = entries.some((e) => e.path.startsWith('/run/'));
+  // the /etc/mtab link tspod-launch adds to an image without one (podman's diff leaves it out too)
+  const mtab = join(plan.upperDir, 'etc', 'mtab');
+  const ownMtab = (() => {
+    try {
+      return lstatSync(mtab).isSymbolicLink() && readlinkSync(mtab) === '/proc/mounts';
+    } catch {
+      return false;
+    }
+  })();
+  return entries.filter((e) => !(e.path === '/run' && (e.kind === 'C' || !runHasOthers)) && !(ownMtab && e.kind === 'A' && e.path === '/etc/mtab'));
 }
 
 /** What directory UPPER adds (A), changes (C) or deletes (D, overlay whiteouts) over LOWER
