@@ -369,8 +369,42 @@ void set_sysctls(void) {
   }
 }
 
-/* The working directory exists in the container before the user is set. */
+/* An image without /etc/mtab gets podman's symlink to /proc/mounts (mount and df read it), made in
+ * the image's own /etc before any volume is mounted; an /etc that is not a directory is left alone. */
+void make_etc_mtab(void) {
+  int etc = open_in_root("/etc", O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+  if (etc < 0) {
+    if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return;
+    die_step("etc_mtab", errno, "open /etc in the container");
+  }
+  struct stat st;
+  if (fstatat(etc, "mtab", &st, AT_SYMLINK_NOFOLLOW) < 0) {
+    if (errno != ENOENT) die_step("etc_mtab", errno, "stat /etc/mtab in the container");
+    /* a root the container may not write (--rootfs on a read-only tree) keeps it as it is */
+    if (symlinkat("/proc/mounts", etc, "mtab") < 0 && errno != EEXIST && errno != EROFS && errno != EACCES && errno != EPERM) die_step("etc_mtab", errno, "symlink /etc/mtab in the container");
+  }
+  close(etc);
+}
+
+/* podman's refusal of a --workdir, reported to tspod only: tspod prints it as podman words it, with exit 126 */
+static void __attribute__((noreturn)) workdir_refused(const char *what, const char *suffix) {
+  sync_send("error\tworkdir_missing\t0\tworkdir \"%s\" %s on container %s%s", plan.cwd, what, plan.cwd_check, suffix);
+  _exit(125);
+}
+
+/* The working directory exists in the container before the user is set: the image's WORKDIR is
+ * made when missing; a --workdir the image and the mounts lack is an error, as in podman. */
 void make_workdir(void) {
+  if (plan.cwd_check) {
+    int fd = open_in_root(plan.cwd, O_PATH, 0);
+    if (fd < 0 && errno == ENOENT) workdir_refused("does not exist", "");
+    if (fd < 0) die_step("workdir", errno, "resolve %s in the container", plan.cwd);
+    struct stat st;
+    if (fstat(fd, &st) < 0) die_step("workdir", errno, "stat %s in the container", plan.cwd);
+    if (!S_ISDIR(st.st_mode)) workdir_refused("exists", ", but is not a directory");
+    close(fd);
+    return;
+  }
   close(make_in_root("workdir", plan.cwd, 0));
 }
 

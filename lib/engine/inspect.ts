@@ -53,6 +53,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
   const confinement = loadConfinement(store.containers.dir(rec.id));
   const capsLine = plan?.security.find((l) => l[0] === 'caps');
   const plannedCaps = capsLine ? capsFromMask(capsLine[1]!) : [];
+  const logPath = rec.config.logDriver === 'none' ? '' : rec.config.logPath ?? `${store.containers.dir(rec.id)}/userdata/ctr.log`;
   return {
     Id: rec.id,
     Created: rec.created,
@@ -65,6 +66,8 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       ...(rec.config.healthcheck ? { Health: containerHealth(store, rec.id, s.startedAt) ?? { Status: 'starting', FailingStreak: 0, Log: [] } } : {}),
     },
     Image: rec.imageId.slice(7),
+    // the manifest digest of the image it was made from (empty for --rootfs, or once the image is gone)
+    ImageDigest: rec.imageId ? store.images.get(rec.imageId)?.digest ?? '' : '',
     ImageName: rec.imageName,
     Name: rec.name,
     // podman's two cap lists: as read from the process at its last start; before any start,
@@ -86,11 +89,13 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       NetworkMode: rec.config.network, ReadonlyRootfs: rec.config.readOnly, Init: rec.config.init,
       CapAdd: [], CapDrop: [], SecurityOpt: [],
       ...rec.config.hostConfig,
+      // always there, as podman's: the driver, and the log's path (none keeps no log: empty)
+      LogConfig: { Type: rec.config.logDriver ?? 'k8s-file', Config: {}, ...(rec.config.hostConfig?.LogConfig ?? {}), Path: logPath },
     },
     RestartCount: rec.state.restartCount ?? 0,
     IsInfra: false,
     Rootfs: '',
-    LogPath: rec.config.logDriver === 'none' ? '' : rec.config.logPath ?? `${store.containers.dir(rec.id)}/userdata/ctr.log`,
+    LogPath: logPath,
     Driver: 'overlay',
     MountProgram: plan?.mountProgram ?? '',
     // Beyond podman: the rest of what the process ran under, read when it started.

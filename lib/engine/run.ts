@@ -27,7 +27,7 @@ import { openStore } from './store.js';
 import { resetHealth } from './health.js';
 import { hostDevices } from '../runtime/devices.js';
 import { imageForRun, parsePullPolicy, type PullOptions } from './registry.js';
-import { platformMismatch } from '../image/resolve.js';
+import { matchedImageName, platformMismatch } from '../image/resolve.js';
 import { hostPlatform, parsePlatform } from '../image/manifest.js';
 import { cgroupsV1Warning, cgroupV2Delegation, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
@@ -39,7 +39,8 @@ import { parseNamespaceMode, parseSysctls } from '../spec/namespaces.js';
 import { hostname as hostHostname } from 'node:os';
 import { groupAdditions, passwdAdditions } from '../spec/passwd.js';
 import { envMergeList, parseChrootDirs, parseDeviceCgroupRules, parseDevices, proxyEnv } from '../spec/devices.js';
-import { expandEnv, mergeEnv, parseEnvFile } from '../spec/env.js';
+import { containerenvText, expandEnv, mergeEnv, parseEnvFile } from '../spec/env.js';
+import { packageVersion } from './version.js';
 import { findDelegation, removeCgroupOf } from './cgroups.js';
 import { parseSignal } from '../spec/signals.js';
 
@@ -57,6 +58,8 @@ export interface RunOptions {
   env: string[];
   envFile: string[];
   workdir?: string;
+  /** a workdir missing from the image is made (play kube's workingDir); run --workdir's is an error, as podman */
+  createWorkdir?: boolean;
   user?: string;
   hostname?: string;
   entrypoint?: string;
@@ -469,22 +472,36 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   const store = openStore();
   const record = await createContainer(store, opts);
   if (opts.detach) {
-    await startDetached(store, record);
+    try {
+      await startDetached(store, record);
+    } catch (err) {
+      // run --rm -d that cannot start leaves no container behind (podman); without --rm it stays, created
+      if (record.config.autoRemove) await removeContainerFiles(store, record.id).catch(() => undefined);
+      throw err;
+    }
     if (opts.sdnotify === sdnotifyByTspod) notifyReady(store, record.id);
     process.stdout.write(record.id + '\n');
     return 0;
   }
   const attach = parseAttach(opts.attach ?? []);
+  // -a stdin alone: nothing of the container is shown, so its id is (as podman)
+  if (!attach.stdout && !attach.stderr) process.stdout.write(record.id + '\n');
   const status = await startAttached(store, record, { tty: opts.tty, interactive: opts.interactive, detachStdout: !attach.stdout, detachStderr: !attach.stderr, sigProxy: opts.sigProxy });
   if (opts.rmi) await removeImageAfter(opts.image);
   return status;
 }
 
-/** --rmi: the image goes once the container has (an image other containers use stays, with podman's error). */
+/** --rmi: the image goes once the container has; an image other containers use stays, silently (as podman). */
 async function removeImageAfter(image: string): Promise<void> {
   const { imageRemove } = await import('./images.js');
   // by the name given to run: other names of the same image stay
-  for (const r of await imageRemove([image], false)) if (r.error) process.stderr.write(`Error: ${r.error}\n`);
+  let reports;
+  try {
+    reports = await imageRemove([image], false);
+  } catch (err) {
+    reports = [{ error: (err as Error).message }];
+  }
+  for (const r of reports) if (r.error && !r.error.includes('image is in use by a container')) process.stderr.write(`Error: ${r.error}\n`);
 }
 
 /** --sdnotify=conmon: tell systemd the service is up, its main process the monitor (as podman's conmon). */
@@ -554,8 +571,13 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const slirpOpts = network === 'slirp4netns' ? parseSlirpOptions(opts.network) : undefined;
   const slirp = slirpOpts ? slirpArgs(slirpOpts) : [];
   if (slirpOpts) checkTun();
-  const ports = opts.publish.flatMap(parsePublish);
-  if (ports.length && !slirpOpts && netSpec.mode !== 'bridge') throw new TspodError(`publishing ports (-p) needs the slirp4netns network, not --network ${opts.network}`);
+  let ports = opts.publish.flatMap(parsePublish);
+  if (!slirpOpts && netSpec.mode !== 'bridge' && !podShares(opts.pod, 'net')) {
+    // --network host|none: podman's notice (its own words, on stderr), then the ports are dropped and it runs
+    if (ports.length) process.stderr.write('Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use\n');
+    ports = [];
+    if (opts.publishAll) opts = { ...opts, publishAll: false };
+  }
   if (storage.mountProgram) {
     try {
       accessSync('/dev/fuse', constants.R_OK | constants.W_OK);
@@ -692,7 +714,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       id,
       name: opts.name ?? randomName((n) => store.containers.nameTaken(n) !== undefined),
       imageId: image.id,
-      imageName: image.names[0] ?? image.id,
+      // the name given (podman's ImageName), not the image's first
+      imageName: (opts.infraFor || rootfs ? undefined : matchedImageName(image, opts.image)) ?? image.names[0] ?? image.id,
       created: new Date().toISOString(),
       command: argv,
       config: {
@@ -715,6 +738,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
           : {}),
         ...(log.driver === 'none' ? { logDriver: 'none' as const } : {}),
         ...(log.path ? { logPath: log.path } : {}),
+        ...(log.maxSize ? { logMaxSize: log.maxSize } : {}),
         ...(opts.pidFile ? { pidFile: opts.pidFile } : {}),
         ...(opts.conmonPidFile ? { conmonPidFile: opts.conmonPidFile } : {}),
         ...(timeout ? { timeout } : {}),
@@ -741,7 +765,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     if (opts.rmi && opts.detach) rec.config.rmi = opts.image;
     rec.config.env = containerEnv({
       // podman's default environment (containers.conf's env): TERM=xterm with or without -t.
-      defaults: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod', 'TERM=xterm'],
+      defaults: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=podman', 'TERM=xterm'],
       image: config.config?.Env ?? [],
       host: opts.envHost ? Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`) : undefined,
       hostname: rec.config.hostname,
@@ -773,6 +797,14 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       const secrets = resolveSecrets(store, secretRequests, join(dir, 'userdata'));
       await chownSecrets(secrets);
       if (secrets.config.length) rec.config.secrets = secrets.config;
+      // /run/.containerenv: bound from userdata like the secrets, so only an empty mount point is in the
+      // writable layer (left out of diff and commit, storage/diff.ts); a pod's infra has an empty root
+      const containerenv = !opts.infraFor;
+      if (containerenv) {
+        writeFileSync(join(dir, 'userdata', '.containerenv'), containerenvText(opts.privileged, {
+          name: rec.name, id: rec.id, image: rec.imageName, imageId: rec.imageId.replace(/^sha256:/, ''), rootless: process.getuid?.() !== 0, tspodVersion: packageVersion(),
+        }), { mode: 0o444 });
+      }
       // --passwd, --passwd-entry, --hostuser: the image's /etc/passwd with podman's added lines, bound over it
       const lowers = opts.infraFor ? [] : layerDirs;
       const imagePasswd = opts.infraFor ? '' : imageFileText(lowers, 'passwd');
@@ -816,12 +848,14 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         hostname: rec.config.hostname,
         user: rec.config.user,
         cwd: rec.config.workingDir,
+        ...(opts.workdir !== undefined && !opts.createWorkdir && !opts.infraFor ? { cwdCheck: rec.id } : {}),
         env: [...rec.config.env, ...secrets.env],
         argv,
         binds: [
           ...['hostname', ...(opts.noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
           ...(localtime ? [{ source: join(dir, 'userdata', 'localtime'), destination: '/etc/localtime', readonly: false }] : []),
           ...secrets.binds,
+          ...(containerenv ? [{ source: join(dir, 'userdata', '.containerenv'), destination: '/run/.containerenv', readonly: true }] : []),
           ...(passwdLines.length ? [{ source: join(dir, 'userdata', 'passwd'), destination: '/etc/passwd', readonly: false }] : []),
           ...(groupLines.length ? [{ source: join(dir, 'userdata', 'group'), destination: '/etc/group', readonly: false }] : []),
           // --chrootdirs: tspod's /etc files in each chroot too
@@ -1005,7 +1039,8 @@ export async function startAttached(store: Store, record: ContainerRecord, io: {
     if (record.config.autoRemove) {
       await removeContainerFiles(store, record.id);
     } else {
-      record.state = { ...record.state, status: 'exited', exitCode, pid: undefined, finishedAt: new Date().toISOString() };
+      // killed by --timeout: run exits 255, the container's own status is unknown (-1 in inspect, as podman)
+      record.state = { ...record.state, status: 'exited', exitCode: timedOut ? -1 : exitCode, pid: undefined, finishedAt: new Date().toISOString() };
       store.containers.save(record);
     }
     // A foreground member's exit counts for its pod's --exit-policy as a detached one's (the monitor's cleanup).
@@ -1031,6 +1066,7 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
       tty: false, interactive: false, monitor: [record.config.logDriver === 'none' ? '/dev/null' : record.config.logPath ?? files.log, files.exit, files.monitorPid, exitCommand],
       attachSocket: record.config.tty ? files.attach : undefined,
       monitorTimeout: record.config.timeout,
+      monitorLogMax: record.config.logMaxSize,
     }, {
       netns: (pid) => wireNetworks(record, pid),
       started: async (pid) => {

@@ -89,6 +89,8 @@ export interface ContainerRecord {
     logDriver?: 'k8s-file' | 'none';
     /** --log-opt path=: the log's path instead of userdata/ctr.log */
     logPath?: string;
+    /** --log-opt max-size=: the monitor truncates the log when it would grow past these bytes */
+    logMaxSize?: number;
     /** --annotation KEY=VALUE */
     annotations?: Record<string, string>;
     /** --userns, --uidmap, --gidmap (lib/spec/userns.ts: UsernsSpec); absent: the user's shared namespace */

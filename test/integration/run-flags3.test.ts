@@ -1,0 +1,130 @@
+// issue 12, the last details podman's own tests showed: /run/.containerenv, --workdir refusals,
+// /etc/mtab, --log-opt max-size, -a stdin, -p with --network host|none, --timeout's status,
+// a start that fails (port taken) with and without --rm, --rmi on an image in use, the image
+// name and digest a container records. Budget: about 40 s.
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tspod } from './helpers.js';
+
+const none = ['--network', 'none'];
+const run = (args: string[]) => tspod(['run', '--rm', ...none, ...args]);
+const tmp = mkdtempSync(join(tmpdir(), 'tspod-flags3-'));
+
+afterAll(async () => {
+  await tspod(['rm', '-a', '-f', '-t', '0']);
+  await tspod(['rmi', '-f', 'localhost/flags3-commit', 'localhost/flags3-rmi']);
+  await tspod(['untag', 'busybox', 'localhost/flags3/tagged:v1']);
+});
+
+const inspect = async (ref: string, format: string) => (await tspod(['inspect', '--format', format, ref])).stdout;
+
+describe('/run/.containerenv and the default environment', () => {
+  it('is empty, or podman\'s keys with --privileged; container=podman; never in diff or commit', async () => {
+    const plain = await run(['busybox', 'sh', '-c', 'stat -c %s /run/.containerenv; echo "$container"']);
+    expect([plain.exitCode, plain.stdout]).toEqual([0, '0\npodman']);
+    const iid = await inspect('busybox', '{{.ID}}');
+    const p = await tspod(['run', ...none, '--privileged', '--name', 'envpriv', 'busybox', 'sh', '-c',
+      '. /run/.containerenv; echo "$engine|$name|$image|$imageid|$rootless"; echo hi > /f']);
+    expect(p.exitCode, p.stderr).toBe(0);
+    expect(p.stdout).toMatch(new RegExp(`^podman-[0-9.]+\\|envpriv\\|localhost/busybox:latest\\|${iid}\\|1$`));
+    expect(await inspect('envpriv', '{{.Id}}')).toMatch(/^[0-9a-f]{64}$/);
+    // only the user's change: /run and the empty mount point stay out (podman's diff too)
+    expect((await tspod(['diff', 'envpriv'])).stdout).toBe('C /etc\nA /f');
+    expect((await tspod(['commit', '-q', 'envpriv', 'localhost/flags3-commit'])).exitCode).toBe(0);
+    const layer = await tspod(['image', 'diff', 'localhost/flags3-commit', 'busybox']);
+    expect(layer.stdout).not.toMatch(/\/run/);
+    // a container of the committed image gets its own, empty again
+    const again = await run(['localhost/flags3-commit', 'sh', '-c', 'cat /f; stat -c %s /run/.containerenv']);
+    expect(again.stdout).toBe('hi\n0');
+  });
+});
+
+describe('--workdir and /etc/mtab', () => {
+  it('a --workdir missing from the image is refused as podman (126); a mount makes it; the image\'s /etc/mtab link', async () => {
+    const missing = await run(['--workdir', '/i/do/not/exist', 'busybox', 'pwd']);
+    expect(missing.exitCode).toBe(126);
+    expect(missing.stderr).toMatch(/^Error: workdir "\/i\/do\/not\/exist" does not exist on container [0-9a-f]{64}$/);
+    const file = await run(['--workdir', '/etc/passwd', 'busybox', 'pwd']);
+    expect(file.exitCode).toBe(126);
+    expect(file.stderr).toMatch(/^Error: workdir "\/etc\/passwd" exists on container [0-9a-f]{64}, but is not a directory$/);
+    const vol = join(tmp, 'vol');
+    mkdirSync(vol);
+    writeFileSync(join(vol, 'content'), 'in the volume');
+    expect((await run(['--workdir', '/onvolume', '-v', `${vol}:/onvolume`, 'busybox', 'cat', 'content'])).stdout).toBe('in the volume');
+    expect((await run(['--workdir', '/parent', '-v', `${join(vol, 'content')}:/parent/foo`, 'busybox', 'cat', 'foo'])).stdout).toBe('in the volume');
+    const mtab = await run(['busybox', 'sh', '-c', 'readlink /etc/mtab; grep -c " / " /etc/mtab']);
+    expect(mtab.stdout).toBe('/proc/mounts\n1');
+  });
+});
+
+describe('output and logs', () => {
+  it('-a stdin alone prints the container id; -p with --network host or none: podman\'s notice, and it runs', async () => {
+    const a = await tspod(['run', ...none, '--name', 'attstdin', '-a', 'stdin', 'busybox', 'echo', 'hello']);
+    expect(a.exitCode, a.stderr).toBe(0);
+    expect(a.stdout).toBe(await inspect('attstdin', '{{.Id}}'));
+    for (const net of ['host', 'none']) {
+      const r = await tspod(['run', '--rm', '-p', '8080', `--net=${net}`, 'busybox', 'echo', 'ran']);
+      expect([r.exitCode, r.stderr, r.stdout]).toEqual([0, 'Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use', 'ran']);
+    }
+  });
+
+  it('--log-opt max-size: the log never grows past it, the newest lines kept', async () => {
+    const d = await tspod(['run', '-d', ...none, '--name', 'maxsize', '--log-opt', 'max-size=8k', 'busybox', 'sh', '-c',
+      'i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo "line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; done']);
+    expect(d.exitCode, d.stderr).toBe(0);
+    expect((await tspod(['wait', 'maxsize'])).stdout).toBe('0');
+    const path = await inspect('maxsize', '{{.HostConfig.LogConfig.Path}}');
+    expect(path).toBe(await inspect('maxsize', '{{.LogPath}}'));
+    const size = statSync(path).size;
+    const logs = (await tspod(['logs', 'maxsize'])).stdout.split('\n');
+    expect(logs.at(-1)).toBe('line-600-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx');
+    expect(logs.length).toBeLessThan(600);
+    expect(size).toBeLessThanOrEqual(8192);
+  });
+});
+
+describe('lifecycle details', () => {
+  it('--timeout: run exits 255, inspect shows exited -1; --rmi leaves an image another container uses, quietly', async () => {
+    const t = await tspod(['run', ...none, '--name', 'timed', '--timeout', '1', 'busybox', 'sleep', '60']);
+    expect(t.exitCode).toBe(255);
+    expect(await inspect('timed', '{{.State.Status}} {{.State.ExitCode}}')).toBe('exited -1');
+    // an image of one name, used by another container: --rmi leaves it, exit 0, nothing said (podman)
+    expect((await tspod(['commit', '-q', 'timed', 'localhost/flags3-rmi'])).exitCode).toBe(0);
+    expect((await tspod(['create', '--name', 'rmiuser', 'localhost/flags3-rmi'])).exitCode).toBe(0);
+    const rmi = await tspod(['run', ...none, '--rmi', '--rm', 'localhost/flags3-rmi', 'true']);
+    expect([rmi.exitCode, rmi.stderr]).toEqual([0, '']);
+    expect((await tspod(['image', 'exists', 'localhost/flags3-rmi'])).exitCode).toBe(0);
+    expect((await tspod(['rm', 'rmiuser'])).exitCode).toBe(0);
+    expect((await tspod(['run', ...none, '--rmi', '--rm', 'localhost/flags3-rmi', 'true'])).exitCode).toBe(0);
+    expect((await tspod(['image', 'exists', 'localhost/flags3-rmi'])).exitCode).toBe(1);
+  });
+
+  it('records the image name given and the image\'s digest', async () => {
+    // made from the second name of busybox's image: that name, not the image's first
+    expect((await tspod(['tag', 'busybox', 'localhost/flags3/tagged:v1'])).exitCode).toBe(0);
+    expect((await tspod(['create', '--name', 'keepme', 'localhost/flags3/tagged:v1'])).exitCode).toBe(0);
+    expect(await inspect('keepme', '{{.ImageName}}')).toBe('localhost/flags3/tagged:v1');
+    const [id, digest] = (await inspect('busybox', '{{.ID}} {{.Digest}}')).split(' ');
+    expect(await inspect('keepme', '{{.Image}} {{.ImageDigest}}')).toBe(`${id} ${digest}`);
+  });
+
+  it('a host port taken at start: exit 126; the container stays created, or with --rm is gone', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '0.0.0.0', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const kept = await tspod(['run', '-d', '-p', `${port}:80`, '--name', 'failnorm', 'busybox', 'top']);
+      expect(kept.exitCode).toBe(126);
+      expect(kept.stderr).toMatch(/already in use/);
+      const gone = await tspod(['run', '-d', '--rm', '-p', `${port}:80`, '--name', 'failrm', 'busybox', 'top']);
+      expect(gone.exitCode).toBe(126);
+      expect(await inspect('failnorm', '{{.State.Status}}')).toBe('created');
+      expect((await tspod(['container', 'exists', 'failrm'])).exitCode).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+});
