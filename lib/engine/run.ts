@@ -17,7 +17,7 @@ import { recordConfinement, seccompProfileRef } from '../runtime/confinement.js'
 import type { ContainerRecord, Mount, NetworkAttachment } from '../storage/containers.js';
 import type { PodMemberDefaults } from '../storage/pods.js';
 import { volumeNamePattern } from '../storage/volumes.js';
-import type { ImageConfig } from '../storage/images.js';
+import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
 import { errnoCode, TspodError } from '../util/errors.js';
 import { noSpace } from '../util/fs.js';
@@ -465,6 +465,26 @@ function imageFileText(lowers: string[], name: string): string {
   return '';
 }
 
+/** `docker-archive:PATH` or `oci-archive:PATH` as the image: the archive's file, else undefined. */
+function archiveTransport(ref: string): string | undefined {
+  const m = /^(?:docker-archive|oci-archive):(.+)$/.exec(ref);
+  return m?.[1];
+}
+
+/** run/create from an archive: loaded into the store first, as podman (its copy lines on stderr). */
+async function imageFromArchive(file: string): Promise<ImageRecord> {
+  const { imageLoad } = await import('./images.js');
+  const loaded = await imageLoad(file);
+  const first = loaded[0];
+  if (!first) throw new TspodError(`${file}: the archive holds no image`);
+  const say = (l: string) => process.stderr.write(`${l}\n`);
+  say('Getting image source signatures');
+  for (const b of first.record.layerBlobs) say(`Copying blob ${b.replace(/^sha256:/, '').slice(0, 12)} done`);
+  say(`Copying config ${first.record.id.replace(/^sha256:/, '').slice(0, 12)} done`);
+  say('Writing manifest to image destination');
+  return first.record;
+}
+
 /** `tspod run`: create, then start attached (the exit status is the
  * container's) or, with -d, under a monitor (prints the id). */
 export async function runContainer(opts: RunOptions): Promise<number> {
@@ -672,6 +692,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const image = opts.infraFor
     ? { id: '', names: ['tspod-infra'], chainIds: [] as string[] }
     : rootfs ? { id: '', names: [rootfs.dir], chainIds: [] as string[] }
+    : archiveTransport(opts.image) ? await imageFromArchive(archiveTransport(opts.image)!)
     : await imageForRun(store, opts.image, parsePullPolicy(opts.pull), opts.pullOptions ?? {});
   const config: ImageConfig = opts.infraFor ? { rootfs: { type: 'layers', diff_ids: [] }, config: { Cmd: ['-P'] } }
     : rootfs ? { rootfs: { type: 'layers', diff_ids: [] }, config: {} }
@@ -781,8 +802,11 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     const dir = store.containers.dir(id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
-      // The upper directory's mode is the container's / mode: 0755 as in images.
+      // The upper directory's mode is the container's / mode: the top layer's that names one ("./" in
+      // its tar, as podman keeps it, e.g. 555), else 0755.
       for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { mode: d === 'upper' ? 0o755 : 0o700 });
+      const rootMode = [...image.chainIds].reverse().map((c) => store.layers.get(c)?.rootMode).find((m) => m !== undefined);
+      if (rootMode !== undefined && !opts.infraFor && !rootfs) chmodSync(join(dir, 'upper'), rootMode & 0o7777);
       writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
       // A pod member's network is the pod's (slirp4netns, held by the infra).
       const seen = sharedNet ? 'slirp4netns' : network;

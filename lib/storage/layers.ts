@@ -14,6 +14,8 @@ export interface LayerRecord {
   diffId: string;
   parent?: string;
   blob: string;
+  /** the mode the layer's "./" entry gives the root directory (a container's / takes the top one's) */
+  rootMode?: number;
 }
 
 export function chainIds(diffIds: string[]): string[] {
@@ -26,7 +28,7 @@ export function chainIds(diffIds: string[]): string[] {
  * owned by subordinate ids); the runtime provides it. */
 export interface RootFileOps {
   /** unpack the blob into dest; its uncompressed content must have digest diffId */
-  extractLayer(blobPath: string, dest: string, diffId: string): Promise<void>;
+  extractLayer(blobPath: string, dest: string, diffId: string): Promise<{ rootMode?: number } | void>;
   remove(paths: string[]): Promise<void>;
 }
 
@@ -39,6 +41,10 @@ export class LayerStore {
 
   diffDir(chainId: string): string {
     return join(this.dir(chainId), 'diff');
+  }
+
+  get(chainId: string): LayerRecord | undefined {
+    return readJson<LayerRecord>(join(this.dir(chainId), 'layer.json'));
   }
 
   has(chainId: string): boolean {
@@ -69,8 +75,8 @@ export class LayerStore {
     const tmp = join(this.root, 'layers', `.tmp-${randomBytes(6).toString('hex')}`);
     mkdirSync(join(tmp, 'diff'), { recursive: true });
     try {
-      await this.ops.extractLayer(this.blobs.path(blob), join(tmp, 'diff'), diffId);
-      const record: LayerRecord = { version: 1, chainId, diffId, parent, blob };
+      const got = await this.ops.extractLayer(this.blobs.path(blob), join(tmp, 'diff'), diffId);
+      const record: LayerRecord = { version: 1, chainId, diffId, parent, blob, ...(got?.rootMode !== undefined ? { rootMode: got.rootMode } : {}) };
       writeJsonAtomic(join(tmp, 'layer.json'), record);
       renameSync(tmp, this.dir(chainId));
     } catch (err) {

@@ -2,11 +2,12 @@
 // /etc/mtab, --log-opt max-size, -a stdin, -p with --network host|none, --timeout's status,
 // a start that fails (port taken) with and without --rm, --rmi on an image in use, the image
 // name and digest a container records. Budget: about 40 s.
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { dockerArchive, rawTar } from './fixtures.js';
 import { tspod } from './helpers.js';
 
 const none = ['--network', 'none'];
@@ -15,7 +16,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'tspod-flags3-'));
 
 afterAll(async () => {
   await tspod(['rm', '-a', '-f', '-t', '0']);
-  await tspod(['rmi', '-f', 'localhost/flags3-commit', 'localhost/flags3-rmi']);
+  await tspod(['rmi', '-f', 'localhost/flags3-commit', 'localhost/flags3-rmi', 'localhost/flags3-workdir', 'localhost/flags3-555']);
   await tspod(['untag', 'busybox', 'localhost/flags3/tagged:v1']);
 });
 
@@ -57,6 +58,32 @@ describe('--workdir and /etc/mtab', () => {
     expect((await run(['--workdir', '/parent', '-v', `${join(vol, 'content')}:/parent/foo`, 'busybox', 'cat', 'foo'])).stdout).toBe('in the volume');
     const mtab = await run(['busybox', 'sh', '-c', 'readlink /etc/mtab; grep -c " / " /etc/mtab']);
     expect(mtab.stdout).toBe('/proc/mounts\n1');
+    // the image's own WORKDIR is made when missing, as podman
+    expect((await tspod(['create', '--name', 'wdsrc', 'busybox'])).exitCode).toBe(0);
+    expect((await tspod(['commit', '-q', '--change', 'WORKDIR /made/here', 'wdsrc', 'localhost/flags3-workdir'])).exitCode).toBe(0);
+    expect((await run(['localhost/flags3-workdir', 'pwd'])).stdout).toBe('/made/here');
+    // cp out of the container keeps an absolute link as it is (podman's cp)
+    expect((await tspod(['run', '-d', ...none, '--name', 'cpmtab', 'busybox', 'sleep', '60'])).exitCode).toBe(0);
+    const out = join(tmp, 'cp');
+    mkdirSync(out);
+    const cp = await tspod(['cp', 'cpmtab:/etc', out]);
+    expect([cp.exitCode, cp.stderr]).toEqual([0, '']);
+    expect(readlinkSync(join(out, 'etc', 'mtab'))).toBe('/proc/mounts');
+  });
+});
+
+describe('the image\'s root directory', () => {
+  it('/ has the mode of the top layer that names "./" (555 here), as podman; run from a docker-archive: reference', async () => {
+    const busybox = readFileSync(inject('tspodImages').layerTar);
+    const archive = dockerArchive('localhost/flags3-555:latest', [busybox, rawTar([{ path: './', type: 'Directory', mode: 0o555 }]), rawTar([{ path: 'etc/marker', body: 'x' }])]);
+    // podman's run docker-archive:PATH: loaded (its copy lines on stderr), then run
+    const r = await tspod(['run', '--rm', ...none, `docker-archive:${archive}`, 'stat', '-c', '%a', '/']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe('555');
+    expect(r.stderr.split('\n')[0]).toBe('Getting image source signatures');
+    expect(r.stderr).toMatch(/Copying blob [0-9a-f]{12} done\nCopying blob [0-9a-f]{12} done\nCopying blob [0-9a-f]{12} done\nCopying config [0-9a-f]{12} done\nWriting manifest to image destination$/);
+    expect((await tspod(['image', 'exists', 'localhost/flags3-555'])).exitCode).toBe(0);
+    expect((await run(['busybox', 'stat', '-c', '%a', '/'])).stdout).toBe('755');
   });
 });
 
