@@ -10,6 +10,7 @@ import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import { containerHealth } from './health.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
+import { goHumanSize } from '../util/human.js';
 import { dirSize, findContainerIn, liveState } from './container-list.js';
 import { join } from 'node:path';
 import { openStore } from './store.js';
@@ -90,7 +91,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       CapAdd: [], CapDrop: [], SecurityOpt: [],
       ...rec.config.hostConfig,
       // always there, as podman's: the driver, and the log's path (none keeps no log: empty)
-      LogConfig: { Type: rec.config.logDriver ?? 'k8s-file', Config: {}, ...(rec.config.hostConfig?.LogConfig ?? {}), Path: logPath },
+      LogConfig: { Type: rec.config.logDriver ?? 'k8s-file', Config: {}, ...(rec.config.hostConfig?.LogConfig ?? {}), Path: logPath, Tag: (rec.config.hostConfig?.LogConfig as { Config?: { tag?: string } } | undefined)?.Config?.tag ?? '', Size: goHumanSize(rec.config.logMaxSize ?? 0) },
     },
     RestartCount: rec.state.restartCount ?? 0,
     IsInfra: false,

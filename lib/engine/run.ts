@@ -805,7 +805,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       // The upper directory's mode is the container's / mode: the top layer's that names one ("./" in
       // its tar, as podman keeps it, e.g. 555), else 0755.
       for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { mode: d === 'upper' ? 0o755 : 0o700 });
-      const rootMode = [...image.chainIds].reverse().map((c) => store.layers.get(c)?.rootMode).find((m) => m !== undefined);
+      let rootMode: number | undefined;
+      for (const c of opts.infraFor || rootfs ? [] : [...image.chainIds].reverse()) if ((rootMode = store.layers.rootMode(c)) !== undefined) break;
       if (rootMode !== undefined && !opts.infraFor && !rootfs) chmodSync(join(dir, 'upper'), rootMode & 0o7777);
       writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
       // A pod member's network is the pod's (slirp4netns, held by the infra).

@@ -310,7 +310,10 @@ export function parseLogConfig(driver: string | undefined, opts: string[]): LogS
     } else if (key === 'tag') {
       out.tag = value;
     } else if (key === 'max-size') {
-      const n = parseSize('size', value);
+      // decimal units, as podman reads it (2k is 2000 bytes; its inspect shows 2kB)
+      const m = /^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(value);
+      if (!m) throw new TspodError(`invalid value for size: invalid size: '${value}'`);
+      const n = Math.floor(Number(m[1]) * 1000 ** ' kmgtp'.indexOf((m[2] ?? ' ').toLowerCase()));
       // 0 is no limit
       if (n > 0) out.maxSize = n;
     } else {
