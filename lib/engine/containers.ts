@@ -211,11 +211,13 @@ export function shouldRestart(rec: ContainerRecord): boolean {
 }
 
 /** stop, kill and rm say the user wants it down: no restart. */
-async function markStoppedByUser(store: Store, id: string): Promise<void> {
+async function markStoppedByUser(store: Store, id: string, stopping = false): Promise<void> {
   await store.lockedContainer(id, async () => {
     const rec = store.containers.get(id);
     if (!rec) return;
     rec.state.stoppedByUser = true;
+    // stop, while it waits for the container: inspect says 'stopping' (podman); the next start clears it
+    if (stopping && rec.state.status === 'running') rec.state.stopping = true;
     store.containers.save(rec);
   });
 }
@@ -276,7 +278,7 @@ export async function containerStop(ref: string, timeoutGiven?: number, stopSign
   const timeout = timeoutGiven ?? rec.config.stopTimeout ?? 10;
   const sig = parseSignal(stopSignal ?? rec.config.stopSignal ?? 'TERM');
   // Marked first, even when it is not running: a restart policy must not bring it back.
-  await markStoppedByUser(store, rec.id);
+  await markStoppedByUser(store, rec.id, true);
   const fresh = store.containers.get(rec.id) ?? rec;
   if (!running(fresh)) return rec.id; // podman: stopping a stopped container is not an error
   rec.state = fresh.state;
@@ -318,7 +320,13 @@ export async function containerStart(ref: string): Promise<string> {
     if (running(liveState(now, store))) return;
     now.state.stoppedByUser = false;
     now.state.restartCount = 0;
-    await startDetached(store, now);
+    try {
+      await startDetached(store, now);
+    } catch (err) {
+      // podman's start: a command that cannot be found or run is its own error (125), not run's 126/127
+      if (err instanceof TspodError && (err.exitCode === 126 || err.exitCode === 127)) throw new TspodError(`unable to start container "${rec.id}": ${err.message}`, 125);
+      throw err;
+    }
   });
   return rec.id;
 }

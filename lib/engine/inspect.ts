@@ -61,7 +61,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
     Path: rec.command[0] ?? '',
     Args: rec.command.slice(1),
     State: {
-      Status: s.status, Running: s.status === 'running', Paused: false, Restarting: false, OOMKilled: false, Dead: false,
+      Status: s.status === 'running' && s.stopping ? 'stopping' : s.status, Running: s.status === 'running', Paused: false, Restarting: false, OOMKilled: false, Dead: false,
       Pid: s.status === 'running' ? s.pid ?? 0 : 0, ConmonPid: s.status === 'running' ? s.monitorPid ?? 0 : 0,
       ExitCode: s.exitCode ?? 0, StartedAt: s.startedAt ?? zero, FinishedAt: s.finishedAt ?? zero,
       ...(rec.config.healthcheck ? { Health: containerHealth(store, rec.id, s.startedAt) ?? { Status: 'starting', FailingStreak: 0, Log: [] } } : {}),

@@ -131,6 +131,8 @@ export interface ContainerRecord {
     exitCode?: number;
     /** set by stop, kill and rm: the restart policy must not bring it back */
     stoppedByUser?: boolean;
+    /** set by stop while it waits for the container to exit (inspect: 'stopping') */
+    stopping?: boolean;
     restartCount?: number;
     /** the ports as published by this start */
     ports?: PortSpec[];

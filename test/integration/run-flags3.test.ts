@@ -1,14 +1,14 @@
 // issue 12, the last details podman's own tests showed: /run/.containerenv, --workdir refusals,
 // /etc/mtab, --log-opt max-size, -a stdin, -p with --network host|none, --timeout's status,
 // a start that fails (port taken) with and without --rm, --rmi on an image in use, the image
-// name and digest a container records. Budget: about 40 s.
+// name and digest a container records, start's 125 and stop's 'stopping'. Budget: about 40 s.
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { dockerArchive, rawTar } from './fixtures.js';
-import { tspod } from './helpers.js';
+import { tspod, waitFor } from './helpers.js';
 
 const none = ['--network', 'none'];
 const run = (args: string[]) => tspod(['run', '--rm', ...none, ...args]);
@@ -138,6 +138,22 @@ describe('lifecycle details', () => {
     expect(await inspect('keepme', '{{.ImageName}}')).toBe('localhost/flags3/tagged:v1');
     const [id, digest] = (await inspect('busybox', '{{.ID}} {{.Digest}}')).split(' ');
     expect(await inspect('keepme', '{{.Image}} {{.ImageDigest}}')).toBe(`${id} ${digest}`);
+  });
+
+  it('start of a command that is not there: podman\'s 125; inspect says stopping while stop waits', async () => {
+    expect((await tspod(['create', '--name', 'nocmd', 'busybox', '/no/such/command'])).exitCode).toBe(0);
+    const start = await tspod(['start', 'nocmd']);
+    expect(start.exitCode).toBe(125);
+    expect(start.stderr).toMatch(/^Error: unable to start container "[0-9a-f]{64}": \/no\/such\/command: executable file not found/);
+    const d = await tspod(['run', '-d', ...none, '--name', 'stopme', 'busybox', 'sh', '-c', 'trap "echo ignoring TERM" TERM; echo READY; while :; do sleep 0.2; done']);
+    expect(d.exitCode, d.stderr).toBe(0);
+    expect(await waitFor(async () => (await tspod(['logs', 'stopme'])).stdout.includes('READY'))).toBe(true);
+    const stopping = tspod(['stop', '-t', '30', 'stopme']);
+    expect(await waitFor(async () => (await tspod(['logs', 'stopme'])).stdout.includes('ignoring TERM'))).toBe(true);
+    expect(await inspect('stopme', '{{.State.Status}} {{.State.Running}}')).toBe('stopping true');
+    expect((await tspod(['kill', 'stopme'])).exitCode).toBe(0);
+    expect((await stopping).exitCode).toBe(0);
+    expect(await inspect('stopme', '{{.State.Status}} {{.State.ExitCode}}')).toBe('exited 137');
   });
 
   it('a host port taken at start: exit 126; the container stays created, or with --rm is gone', async () => {
