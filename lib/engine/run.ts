@@ -802,12 +802,14 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     const dir = store.containers.dir(id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
-      // The upper directory's mode is the container's / mode: the top layer's that names one ("./" in
-      // its tar, as podman keeps it, e.g. 555), else 0755.
+      // The upper directory's mode is the container's / mode, as podman's storage gives it: 0555 for
+      // the base layer, each layer inheriting its parent's unless its tar names "./" (e.g. 0755).
       for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { mode: d === 'upper' ? 0o755 : 0o700 });
-      let rootMode: number | undefined;
-      for (const c of opts.infraFor || rootfs ? [] : [...image.chainIds].reverse()) if ((rootMode = store.layers.rootMode(c)) !== undefined) break;
-      if (rootMode !== undefined && !opts.infraFor && !rootfs) chmodSync(join(dir, 'upper'), rootMode & 0o7777);
+      if (!opts.infraFor && !rootfs && image.chainIds.length) {
+        let rootMode = 0o555;
+        for (const c of image.chainIds) rootMode = store.layers.rootMode(c) ?? rootMode;
+        chmodSync(join(dir, 'upper'), rootMode & 0o7777);
+      }
       writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
       // A pod member's network is the pod's (slirp4netns, held by the infra).
       const seen = sharedNet ? 'slirp4netns' : network;

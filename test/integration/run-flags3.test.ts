@@ -16,7 +16,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'tspod-flags3-'));
 
 afterAll(async () => {
   await tspod(['rm', '-a', '-f', '-t', '0']);
-  await tspod(['rmi', '-f', 'localhost/flags3-commit', 'localhost/flags3-rmi', 'localhost/flags3-workdir', 'localhost/flags3-555']);
+  await tspod(['rmi', '-f', 'localhost/flags3-commit', 'localhost/flags3-rmi', 'localhost/flags3-workdir', 'localhost/flags3-555', 'localhost/flags3-noroot']);
   await tspod(['untag', 'busybox', 'localhost/flags3/tagged:v1']);
 });
 
@@ -73,7 +73,7 @@ describe('--workdir and /etc/mtab', () => {
 });
 
 describe('the image\'s root directory', () => {
-  it('/ has the mode of the top layer that names "./" (555 here), as podman; run from a docker-archive: reference', async () => {
+  it('/ has the mode of the top layer that names "./", else 0555 (podman\'s storage); run from a docker-archive: reference', async () => {
     const busybox = readFileSync(inject('tspodImages').layerTar);
     const archive = dockerArchive('localhost/flags3-555:latest', [busybox, rawTar([{ path: './', type: 'Directory', mode: 0o555 }]), rawTar([{ path: 'etc/marker', body: 'x' }])]);
     // podman's run docker-archive:PATH: loaded (its copy lines on stderr), then run
@@ -83,7 +83,12 @@ describe('the image\'s root directory', () => {
     expect(r.stderr.split('\n')[0]).toBe('Getting image source signatures');
     expect(r.stderr).toMatch(/Copying blob [0-9a-f]{12} done\nCopying blob [0-9a-f]{12} done\nCopying blob [0-9a-f]{12} done\nCopying config [0-9a-f]{12} done\nWriting manifest to image destination$/);
     expect((await tspod(['image', 'exists', 'localhost/flags3-555'])).exitCode).toBe(0);
+    // busybox's layer names "./" 0755; the same layer without that entry: podman's storage default, 0555
     expect((await run(['busybox', 'stat', '-c', '%a', '/'])).stdout).toBe('755');
+    expect(busybox.subarray(0, 2).toString()).toBe('./');
+    const noRoot = dockerArchive('localhost/flags3-noroot:latest', [busybox.subarray(512)]);
+    expect((await tspod(['load', '-i', noRoot])).exitCode).toBe(0);
+    expect((await run(['localhost/flags3-noroot', 'stat', '-c', '%a', '/'])).stdout).toBe('555');
   });
 });
 
