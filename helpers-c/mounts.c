@@ -260,22 +260,42 @@ void open_bind_sources(void) {
   bind_fds_open = 1;
 }
 
+/* How many components a destination has: mounts go shallow first, as podman sorts them, so a
+ * tmpfs on /run (--read-only) is under /run/.containerenv and /run/secrets, not over them. */
+static int path_depth(const char *p) {
+  int n = 0;
+  for (const char *c = p; *c; c++)
+    if (*c != '/' && (c == p || c[-1] == '/')) n++;
+  return n;
+}
+
+static void mount_bind(int i) {
+  struct stat st;
+  char src[64];
+  const char *from = plan.binds[i].src;
+  if (bind_fds_open) {
+    if (fstat(bind_fds[i], &st) < 0) die_step("mount_volumes", errno, "%s", plan.binds[i].src);
+    snprintf(src, sizeof src, "/proc/self/fd/%d", bind_fds[i]);
+    from = src;
+  } else if (stat(plan.binds[i].src, &st) < 0) die_step("mount_volumes", errno, "%s", plan.binds[i].src);
+  mount_at("mount_volumes", plan.binds[i].dst, !S_ISDIR(st.st_mode), from, NULL,
+           MS_BIND | MS_REC | (plan.binds[i].ro ? MS_RDONLY : 0), NULL);
+  if (bind_fds_open) close(bind_fds[i]);
+}
+
 void mount_volumes(void) {
-  for (int i = 0; i < plan.nbinds; i++) {
-    struct stat st;
-    char src[64];
-    const char *from = plan.binds[i].src;
-    if (bind_fds_open) {
-      if (fstat(bind_fds[i], &st) < 0) die_step("mount_volumes", errno, "%s", plan.binds[i].src);
-      snprintf(src, sizeof src, "/proc/self/fd/%d", bind_fds[i]);
-      from = src;
-    } else if (stat(plan.binds[i].src, &st) < 0) die_step("mount_volumes", errno, "%s", plan.binds[i].src);
-    mount_at("mount_volumes", plan.binds[i].dst, !S_ISDIR(st.st_mode), from, NULL,
-             MS_BIND | MS_REC | (plan.binds[i].ro ? MS_RDONLY : 0), NULL);
-    if (bind_fds_open) close(bind_fds[i]);
-  }
+  int max = 0;
+  for (int i = 0; i < plan.nbinds; i++)
+    if (path_depth(plan.binds[i].dst) > max) max = path_depth(plan.binds[i].dst);
   for (int i = 0; i < plan.ntmpfs; i++)
-    mount_at("mount_tmpfs", plan.tmpfs[i], 0, "tmpfs", "tmpfs", plan.tmpfs_flags[i], plan.tmpfs_data[i]);
+    if (path_depth(plan.tmpfs[i]) > max) max = path_depth(plan.tmpfs[i]);
+  /* depth by depth; within one depth binds first, then tmpfs, each in the order given */
+  for (int d = 0; d <= max; d++) {
+    for (int i = 0; i < plan.nbinds; i++)
+      if (path_depth(plan.binds[i].dst) == d) mount_bind(i);
+    for (int i = 0; i < plan.ntmpfs; i++)
+      if (path_depth(plan.tmpfs[i]) == d) mount_at("mount_tmpfs", plan.tmpfs[i], 0, "tmpfs", "tmpfs", plan.tmpfs_flags[i], plan.tmpfs_data[i]);
+  }
 }
 
 void pivot(void) {

@@ -26,6 +26,9 @@ describe('/run/.containerenv and the default environment', () => {
   it('is empty, or podman\'s keys with --privileged; container=podman; never in diff or commit', async () => {
     const plain = await run(['busybox', 'sh', '-c', 'stat -c %s /run/.containerenv; echo "$container"']);
     expect([plain.exitCode, plain.stdout]).toEqual([0, '0\npodman']);
+    // --read-only puts a tmpfs on /run: mounts go shallow first (podman's order), so the file is on it
+    const ro = await run(['--read-only', 'busybox', 'sh', '-c', 'stat -c %s /run/.containerenv; grep -c " /run tmpfs " /proc/mounts']);
+    expect([ro.exitCode, ro.stdout]).toEqual([0, '0\n1']);
     const iid = await inspect('busybox', '{{.ID}}');
     const p = await tspod(['run', ...none, '--privileged', '--name', 'envpriv', 'busybox', 'sh', '-c',
       '. /run/.containerenv; echo "$engine|$name|$image|$imageid|$rootless"; echo hi > /f']);
