@@ -805,11 +805,6 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       // The upper directory's mode is the container's / mode, as podman's storage gives it: 0555 for
       // the base layer, each layer inheriting its parent's unless its tar names "./" (e.g. 0755).
       for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { mode: d === 'upper' ? 0o755 : 0o700 });
-      if (!opts.infraFor && !rootfs && image.chainIds.length) {
-        let rootMode = 0o555;
-        for (const c of image.chainIds) rootMode = store.layers.rootMode(c) ?? rootMode;
-        chmodSync(join(dir, 'upper'), rootMode & 0o7777);
-      }
       writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
       // A pod member's network is the pod's (slirp4netns, held by the infra).
       const seen = sharedNet ? 'slirp4netns' : network;
@@ -913,6 +908,14 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         ...(ul.usernsPath ? { usernsPath: ul.usernsPath } : {}),
       };
       plan.binds.push(...ul.binds);
+      // Last, once tspod wrote what it writes into the layer (keep-id's /etc files): the upper
+      // directory's mode is the container's / mode, as podman's storage gives it: 0555 for the base
+      // layer, each layer inheriting its parent's unless its tar names "./" (e.g. 0755).
+      if (!opts.infraFor && !rootfs && image.chainIds.length) {
+        let rootMode = 0o555;
+        for (const c of image.chainIds) rootMode = store.layers.rootMode(c) ?? rootMode;
+        chmodSync(join(dir, 'upper'), rootMode & 0o7777);
+      }
       rec.plan = plan;
       store.containers.save(rec);
     } catch (err) {

@@ -92,6 +92,9 @@ describe('the image\'s root directory', () => {
     const noRoot = dockerArchive('localhost/flags3-noroot:latest', [busybox.subarray(512)]);
     expect((await tspod(['load', '-i', noRoot])).exitCode).toBe(0);
     expect((await run(['localhost/flags3-noroot', 'stat', '-c', '%a', '/'])).stdout).toBe('555');
+    // keep-id writes its /etc files into the layer before / takes that mode
+    const keep = await run(['--userns', 'keep-id', 'localhost/flags3-noroot', 'sh', '-c', 'id -u; stat -c %a /']);
+    expect([keep.exitCode, keep.stderr, keep.stdout]).toEqual([0, '', `${process.getuid!()}\n555`]);
   });
 });
 
