@@ -73,6 +73,7 @@ static void read_plan(void) {
     else if (!strcmp(k, "hostname")) plan.hostname = v;
     else if (!strcmp(k, "user")) plan.user = v;
     else if (!strcmp(k, "cwd")) plan.cwd = v;
+    else if (!strcmp(k, "cwd_check")) plan.cwd_check = v;
     else if (!strcmp(k, "init")) plan.init = v;
     else if (!strcmp(k, "pod_target")) plan.pod_target = atoi(v);
     else if (!strcmp(k, "uid_map") || !strcmp(k, "gid_map")) {
@@ -289,6 +290,7 @@ static void __attribute__((noreturn)) container_main(void) {
     open_bind_sources();
     become_nested_root();
   }
+  make_etc_mtab();
   mount_proc_sys();
   set_ping_group_range();
   set_sysctls();

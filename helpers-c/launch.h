@@ -27,6 +27,7 @@ struct launch_plan {
   int remove_layers; /* run --rm in front of tspod: remove upper and work once the container is gone */
   int new_net, tty, interactive, relay, readonly;
   const char *hostname, *user, *cwd, *init;
+  const char *cwd_check; /* --workdir given: the container id; the directory must exist (podman does not create it) */
   char *env[MAX_ITEMS];
   int nenv;
   char *argv[MAX_ITEMS];
@@ -117,6 +118,7 @@ void mount_volumes(void);
 void open_bind_sources(void);
 void mask_paths(void);
 void make_workdir(void);
+void make_etc_mtab(void);
 void pivot(void);
 
 /* user.c: the user and group from the image's own files, and the capabilities */

@@ -260,22 +260,42 @@ void open_bind_sources(void) {
   bind_fds_open = 1;
 }
 
+/* How many components a destination has: mounts go shallow first, as podman sorts them, so a
+ * tmpfs on /run (--read-only) is under /run/.containerenv and /run/secrets, not over them. */
+static int path_depth(const char *p) {
+  int n = 0;
+  for (const char *c = p; *c; c++)
+    if (*c != '/' && (c == p || c[-1] == '/')) n++;
+  return n;
+}
+
+static void mount_bind(int i) {
+  struct stat st;
+  char src[64];
+  const char *from = plan.binds[i].src;
+  if (bind_fds_open) {
+    if (fstat(bind_fds[i], &st) < 0) die_step("mount_volumes", errno, "%s", plan.binds[i].src);
+    snprintf(src, sizeof src, "/proc/self/fd/%d", bind_fds[i]);
+    from = src;
+  } else if (stat(plan.binds[i].src, &st) < 0) die_step("mount_volumes", errno, "%s", plan.binds[i].src);
+  mount_at("mount_volumes", plan.binds[i].dst, !S_ISDIR(st.st_mode), from, NULL,
+           MS_BIND | MS_REC | (plan.binds[i].ro ? MS_RDONLY : 0), NULL);
+  if (bind_fds_open) close(bind_fds[i]);
+}
+
 void mount_volumes(void) {
-  for (int i = 0; i < plan.nbinds; i++) {
-    struct stat st;
-    char src[64];
-    const char *from = plan.binds[i].src;
-    if (bind_fds_open) {
-      if (fstat(bind_fds[i], &st) < 0) die_step("mount_volumes", errno, "%s", plan.binds[i].src);
-      snprintf(src, sizeof src, "/proc/self/fd/%d", bind_fds[i]);
-      from = src;
-    } else if (stat(plan.binds[i].src, &st) < 0) die_step("mount_volumes", errno, "%s", plan.binds[i].src);
-    mount_at("mount_volumes", plan.binds[i].dst, !S_ISDIR(st.st_mode), from, NULL,
-             MS_BIND | MS_REC | (plan.binds[i].ro ? MS_RDONLY : 0), NULL);
-    if (bind_fds_open) close(bind_fds[i]);
-  }
+  int max = 0;
+  for (int i = 0; i < plan.nbinds; i++)
+    if (path_depth(plan.binds[i].dst) > max) max = path_depth(plan.binds[i].dst);
   for (int i = 0; i < plan.ntmpfs; i++)
-    mount_at("mount_tmpfs", plan.tmpfs[i], 0, "tmpfs", "tmpfs", plan.tmpfs_flags[i], plan.tmpfs_data[i]);
+    if (path_depth(plan.tmpfs[i]) > max) max = path_depth(plan.tmpfs[i]);
+  /* depth by depth; within one depth binds first, then tmpfs, each in the order given */
+  for (int d = 0; d <= max; d++) {
+    for (int i = 0; i < plan.nbinds; i++)
+      if (path_depth(plan.binds[i].dst) == d) mount_bind(i);
+    for (int i = 0; i < plan.ntmpfs; i++)
+      if (path_depth(plan.tmpfs[i]) == d) mount_at("mount_tmpfs", plan.tmpfs[i], 0, "tmpfs", "tmpfs", plan.tmpfs_flags[i], plan.tmpfs_data[i]);
+  }
 }
 
 void pivot(void) {
@@ -369,8 +389,42 @@ void set_sysctls(void) {
   }
 }
 
-/* The working directory exists in the container before the user is set. */
+/* An image without /etc/mtab gets podman's symlink to /proc/mounts (mount and df read it), made in
+ * the image's own /etc before any volume is mounted; an /etc that is not a directory is left alone. */
+void make_etc_mtab(void) {
+  int etc = open_in_root("/etc", O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+  if (etc < 0) {
+    if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return;
+    die_step("etc_mtab", errno, "open /etc in the container");
+  }
+  struct stat st;
+  if (fstatat(etc, "mtab", &st, AT_SYMLINK_NOFOLLOW) < 0) {
+    if (errno != ENOENT) die_step("etc_mtab", errno, "stat /etc/mtab in the container");
+    /* a root the container may not write (--rootfs on a read-only tree) keeps it as it is */
+    if (symlinkat("/proc/mounts", etc, "mtab") < 0 && errno != EEXIST && errno != EROFS && errno != EACCES && errno != EPERM) die_step("etc_mtab", errno, "symlink /etc/mtab in the container");
+  }
+  close(etc);
+}
+
+/* podman's refusal of a --workdir, reported to tspod only: tspod prints it as podman words it, with exit 126 */
+static void __attribute__((noreturn)) workdir_refused(const char *what, const char *suffix) {
+  sync_send("error\tworkdir_missing\t0\tworkdir \"%s\" %s on container %s%s", plan.cwd, what, plan.cwd_check, suffix);
+  _exit(125);
+}
+
+/* The working directory exists in the container before the user is set: the image's WORKDIR is
+ * made when missing; a --workdir the image and the mounts lack is an error, as in podman. */
 void make_workdir(void) {
+  if (plan.cwd_check) {
+    int fd = open_in_root(plan.cwd, O_PATH, 0);
+    if (fd < 0 && errno == ENOENT) workdir_refused("does not exist", "");
+    if (fd < 0) die_step("workdir", errno, "resolve %s in the container", plan.cwd);
+    struct stat st;
+    if (fstat(fd, &st) < 0) die_step("workdir", errno, "stat %s in the container", plan.cwd);
+    if (!S_ISDIR(st.st_mode)) workdir_refused("exists", ", but is not a directory");
+    close(fd);
+    return;
+  }
   close(make_in_root("workdir", plan.cwd, 0));
 }
 

@@ -43,6 +43,7 @@ const char *helper_name = "tspod-extract";
 #define MAX_PAX (1u << 20)  /* largest PAX extended header */
 
 static int rootfd = -1;
+static int root_mode = -1; /* the "./" entry's mode, -1 when the archive has none */
 static bool apply_owners = true;
 static uint64_t max_entries = 2000000, max_bytes = 64ull << 30;
 /* --plain: an archive of files (volume import), not a layer: .wh. names are ordinary names */
@@ -602,6 +603,9 @@ static void extract_one(struct entry *e) {
     char *target = clean_path(e->link, "hard link target of", raw);
     free(target);
   }
+  /* The layer's own root directory ("./"): its mode is reported (a container's / takes the top
+   * layer's, as podman's), the layer directory itself keeps tspod's. */
+  if (t == '5' && rel[0] == 0) root_mode = (int)(e->mode & 07777);
   if (t == '3' || t == '4' || t == '6' || (t == '5' && rel[0] == 0)) {
     /* Devices and FIFOs are skipped (a rootless user cannot create them); the
      * root directory is the layer directory itself. */
@@ -743,8 +747,8 @@ int main(int argc, char **argv) {
   apply_later('o', false);
   /* last: creating entries changed the directories' times */
   apply_later('d', true);
-  char ok[128];
-  int n = snprintf(ok, sizeof ok, "{\"status\":\"ok\",\"entries\":%" PRIu64 ",\"bytes\":%" PRIu64 "}\n", n_entries, n_bytes);
+  char ok[160];
+  int n = snprintf(ok, sizeof ok, "{\"status\":\"ok\",\"entries\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"rootMode\":%d}\n", n_entries, n_bytes, root_mode);
   if (write_all(2, ok, n) < 0) return 125;
   return 0;
 }

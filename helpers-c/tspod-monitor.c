@@ -30,6 +30,8 @@
 const char *helper_name = "tspod-monitor";
 
 static int logfd = -1;
+/* --log-opt max-size (-S): the log is truncated when a line would take it past this size, as conmon does */
+static unsigned long long log_max = 0, log_size = 0;
 
 /* RFC 3339 with nanoseconds and a numeric offset, as podman's k8s-file. */
 static void timestamp(char *buf, size_t n) {
@@ -46,6 +48,11 @@ static void log_line(const char *stream, const char *text, size_t len, int parti
   char ts[64];
   timestamp(ts, sizeof ts);
   int h = snprintf(head, sizeof head, "%s %s %s ", ts, stream, partial ? "P" : "F");
+  unsigned long long add = (unsigned long long)h + len + 1;
+  if (log_max && log_size + add > log_max) {
+    if (ftruncate(logfd, 0) == 0) log_size = 0;
+  }
+  log_size += add;
   if (write_all(logfd, head, h) < 0 || write_all(logfd, text, len) < 0 || write_all(logfd, "\n", 1) < 0) {
     /* A full disk must not stop the container: drop the line. */
   }
@@ -325,6 +332,11 @@ int main(int argc, char **argv) {
   const char *attach_path = NULL;
   unsigned timeout = 0;
   if (argc >= 3 && !strcmp(argv[1], "-A")) return attach_client(argv[2], argc > 3 ? argv[3] : "");
+  if (argc > 2 && !strcmp(argv[1], "-S")) {
+    log_max = strtoull(argv[2], NULL, 10);
+    argv += 2;
+    argc -= 2;
+  }
   /* -T SECONDS (run --timeout): the container is killed then and its status is 255, as podman's conmon reports */
   if (argc > 2 && !strcmp(argv[1], "-T")) {
     timeout = (unsigned)strtoul(argv[2], NULL, 10);
@@ -358,6 +370,9 @@ int main(int argc, char **argv) {
 
   logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (logfd < 0) die_step("log", errno, "open %s", logpath);
+  struct stat logst;
+  if (fstat(logfd, &logst) < 0) die_step("log", errno, "stat %s", logpath);
+  log_size = (unsigned long long)logst.st_size;
   int out[2] = {-1, -1}, err[2] = {-1, -1}, console[2] = {-1, -1}, master = -1, listener = -1;
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) die_step("pipes", errno, "pipe");
   if (attach_path) {

@@ -4,7 +4,7 @@
 // it exits 0; COPY/ADD as a layer tar written from the context; the rest as
 // config. A step whose parent, instruction, resulting config and content are
 // unchanged reuses the cached image ("--> Using cache").
-import { chmodSync, closeSync, constants, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsonForm, parseContainerfile, type Instruction, type Stage } from '../build/dockerfile.js';
@@ -954,15 +954,21 @@ function dropMountPoint(upper: string, target: string, inImage: (p: string) => u
       const s = lstatSync(p, { throwIfNoEntry: false });
       if (!s?.isDirectory()) return;
     }
+    const parent = p;
     p = join(p, parts[n - 1]!);
     const s = lstatSync(p, { throwIfNoEntry: false });
     if (!s) continue;
+    // the writable layer's root takes the image's / mode, which may be 555: writable for the moment
+    const ps = n === 1 ? statSync(parent) : undefined;
+    if (ps && !(ps.mode & 0o200)) chmodSync(parent, (ps.mode & 0o7777) | 0o200);
     try {
       if (s.isDirectory() && readdirSync(p).length === 0) rmdirSync(p);
       else if (s.isFile() && s.size === 0) unlinkSync(p);
       else return;
     } catch {
       return;
+    } finally {
+      if (ps && !(ps.mode & 0o200)) chmodSync(parent, ps.mode & 0o7777);
     }
   }
 }

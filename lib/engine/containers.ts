@@ -161,11 +161,13 @@ export async function cleanupRequested(o: { refs: string[]; all: boolean; latest
 export { containerCleanup, shouldRestart } from './cleanup.js';
 
 /** stop, kill and rm say the user wants it down: no restart. */
-async function markStoppedByUser(store: Store, id: string): Promise<void> {
+async function markStoppedByUser(store: Store, id: string, stopping = false): Promise<void> {
   await store.lockedContainer(id, async () => {
     const rec = store.containers.get(id);
     if (!rec) return;
     rec.state.stoppedByUser = true;
+    // stop, while it waits for the container: inspect says 'stopping' (podman); the next start clears it
+    if (stopping && rec.state.status === 'running') rec.state.stopping = true;
     store.containers.save(rec);
   });
 }
@@ -227,7 +229,7 @@ export async function containerStop(ref: string, timeoutGiven?: number, stopSign
   const timeout = timeoutGiven ?? rec.config.stopTimeout ?? 10;
   const sig = parseSignal(stopSignal ?? rec.config.stopSignal ?? 'TERM');
   // Marked first, even when it is not running: a restart policy must not bring it back.
-  await markStoppedByUser(store, rec.id);
+  await markStoppedByUser(store, rec.id, true);
   const fresh = store.containers.get(rec.id) ?? rec;
   if (!running(fresh)) return rec.id; // podman: stopping a stopped container is not an error
   rec.state = fresh.state;
@@ -290,7 +292,13 @@ export async function containerStart(ref: string): Promise<string> {
     if (running(liveState(now, store))) return;
     now.state.stoppedByUser = false;
     now.state.restartCount = 0;
-    await startDetached(store, now);
+    try {
+      await startDetached(store, now);
+    } catch (err) {
+      // podman's start: a command that cannot be found or run is its own error (125), not run's 126/127
+      if (err instanceof TspodError && (err.exitCode === 126 || err.exitCode === 127)) throw new TspodError(`unable to start container "${rec.id}": ${err.message}`, 125);
+      throw err;
+    }
   });
   return rec.id;
 }
@@ -621,10 +629,20 @@ export function containerDiff(ref: string): DiffEntry[] {
   const plan = rec.plan as { upperDir: string; lowerDirs: string[] } | undefined;
   if (!plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no layer information (made by an older tspod)`);
   // tspod's own mount targets appear in every container: not the user's changes.
-  // /run/secrets (--secret) is an empty directory tspod made to bind the secrets on; /run itself
-  // changes with it (podman leaves both out of diff too).
-  return layerDiff(plan.upperDir, plan.lowerDirs, ['etc/hostname', 'etc/hosts', 'etc/resolv.conf', 'run/secrets'])
-    .filter((e) => !(e.path === '/run' && e.kind === 'C'));
+  // /run/secrets (--secret) is an empty directory tspod made to bind the secrets on, /run/.containerenv
+  // an empty file; /run itself changes with them, or is made for them (podman leaves all out of diff).
+  const entries = layerDiff(plan.upperDir, plan.lowerDirs, ['etc/hostname', 'etc/hosts', 'etc/resolv.conf', 'run/secrets', 'run/.containerenv']);
+  const runHasOthers = entries.some((e) => e.path.startsWith('/run/'));
+  // the /etc/mtab link tspod-launch adds to an image without one (podman's diff leaves it out too)
+  const mtab = join(plan.upperDir, 'etc', 'mtab');
+  const ownMtab = (() => {
+    try {
+      return lstatSync(mtab).isSymbolicLink() && readlinkSync(mtab) === '/proc/mounts';
+    } catch {
+      return false;
+    }
+  })();
+  return entries.filter((e) => !(e.path === '/run' && (e.kind === 'C' || !runHasOthers)) && !(ownMtab && e.kind === 'A' && e.path === '/etc/mtab'));
 }
 
 /** What directory UPPER adds (A), changes (C) or deletes (D, overlay whiteouts) over LOWER

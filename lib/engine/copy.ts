@@ -5,7 +5,7 @@
 // network, under its lock) whose command is that tar. The image's tar never runs
 // unconfined. Files copied in belong to the container's root; files copied out
 // belong to the user.
-import { closeSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import * as tar from 'tar';
@@ -85,12 +85,21 @@ async function copyOut(ctr: string, path: string, dest: string, work: string, o:
   // The archive comes from the container: hold it to the layer rules (no
   // absolute paths, no '..', nothing outside the one item asked for).
   let unsafe: string | undefined;
+  // Symlinks to absolute targets (an image's /etc/mtab -> /proc/mounts) are copied as they are, as
+  // podman does: made after the extraction (node-tar would strip the '/'), each in a directory
+  // checked to lie inside the unpacked tree.
+  const absoluteLinks: Array<{ rel: string; target: string }> = [];
   await tar.x({
     file: archive, cwd: unpacked, preserveOwner: false, strict: true,
-    filter: (p) => {
+    filter: (p, entry) => {
       try {
         const rel = safeEntryPath(p);
         if (rel !== posix.basename(path) && !rel.startsWith(`${posix.basename(path)}/`)) throw new Error(`entry "${p}" is outside ${path}`);
+        const e = entry as { type?: string; linkpath?: string };
+        if (e.type === 'SymbolicLink' && e.linkpath?.startsWith('/')) {
+          absoluteLinks.push({ rel, target: e.linkpath });
+          return false;
+        }
         return true;
       } catch (err) {
         unsafe ??= (err as Error).message;
@@ -99,6 +108,19 @@ async function copyOut(ctr: string, path: string, dest: string, work: string, o:
     },
   });
   if (unsafe) throw new TspodError(`the container sent an unsafe archive for ${path}: ${unsafe}`);
+  const top = realpathSync(unpacked);
+  for (const l of absoluteLinks) {
+    const at = join(unpacked, l.rel);
+    let parent: string;
+    try {
+      parent = realpathSync(dirname(at));
+    } catch {
+      continue; // its directory was not in the archive
+    }
+    if (parent !== top && !parent.startsWith(`${top}/`)) throw new TspodError(`the container sent an unsafe archive for ${path}: link "${l.rel}" would be made outside it`);
+    rmSync(join(parent, basename(at)), { force: true });
+    symlinkSync(l.target, join(parent, basename(at)));
+  }
   const item = join(unpacked, posix.basename(path));
   // Into an existing directory, or as the new name.
   const target = existsSync(dest) && statSync(dest).isDirectory() ? join(dest, posix.basename(path)) : dest;

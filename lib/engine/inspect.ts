@@ -10,6 +10,7 @@ import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import { containerHealth } from './health.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
+import { goHumanSize } from '../util/human.js';
 import { dirSize, findContainerIn, liveState } from './container-list.js';
 import { join } from 'node:path';
 import { openStore } from './store.js';
@@ -53,18 +54,21 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
   const confinement = loadConfinement(store.containers.dir(rec.id));
   const capsLine = plan?.security.find((l) => l[0] === 'caps');
   const plannedCaps = capsLine ? capsFromMask(capsLine[1]!) : [];
+  const logPath = rec.config.logDriver === 'none' ? '' : rec.config.logPath ?? `${store.containers.dir(rec.id)}/userdata/ctr.log`;
   return {
     Id: rec.id,
     Created: rec.created,
     Path: rec.command[0] ?? '',
     Args: rec.command.slice(1),
     State: {
-      Status: s.status, Running: s.status === 'running', Paused: false, Restarting: false, OOMKilled: false, Dead: false,
+      Status: s.status === 'running' && s.stopping ? 'stopping' : s.status, Running: s.status === 'running', Paused: false, Restarting: false, OOMKilled: false, Dead: false,
       Pid: s.status === 'running' ? s.pid ?? 0 : 0, ConmonPid: s.status === 'running' ? s.monitorPid ?? 0 : 0,
       ExitCode: s.exitCode ?? 0, StartedAt: s.startedAt ?? zero, FinishedAt: s.finishedAt ?? zero,
       ...(rec.config.healthcheck ? { Health: containerHealth(store, rec.id, s.startedAt) ?? { Status: 'starting', FailingStreak: 0, Log: [] } } : {}),
     },
     Image: rec.imageId.slice(7),
+    // the manifest digest of the image it was made from (empty for --rootfs, or once the image is gone)
+    ImageDigest: rec.imageId ? store.images.get(rec.imageId)?.digest ?? '' : '',
     ImageName: rec.imageName,
     Name: rec.name,
     Pod: rec.config.pod ?? '',
@@ -88,11 +92,13 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       NetworkMode: rec.config.network, ReadonlyRootfs: rec.config.readOnly, Init: rec.config.init,
       CapAdd: [], CapDrop: [], SecurityOpt: [],
       ...rec.config.hostConfig,
+      // always there, as podman's: the driver, and the log's path (none keeps no log: empty)
+      LogConfig: { Type: rec.config.logDriver ?? 'k8s-file', Config: {}, ...(rec.config.hostConfig?.LogConfig ?? {}), Path: logPath, Tag: (rec.config.hostConfig?.LogConfig as { Config?: { tag?: string } } | undefined)?.Config?.tag ?? '', Size: goHumanSize(rec.config.logMaxSize ?? 0) },
     },
     RestartCount: rec.state.restartCount ?? 0,
     IsInfra: Boolean(rec.config.infraOf),
     Rootfs: '',
-    LogPath: rec.config.logDriver === 'none' ? '' : rec.config.logPath ?? `${store.containers.dir(rec.id)}/userdata/ctr.log`,
+    LogPath: logPath,
     Driver: 'overlay',
     MountProgram: plan?.mountProgram ?? '',
     // Beyond podman: the rest of what the process ran under, read when it started.

@@ -170,7 +170,7 @@ export async function playKube(file: string, down: boolean, o: PlayOptions = {})
       for (const c of p.containers) {
         const rec = await createContainer(store, {
           ...plainRunOptions(c.image, c.args), name: `${p.name}-${c.name}`, pod: { id: pod.id, hostname: pod.hostname, shared: true },
-          env: c.env, workdir: c.workdir, volumes: c.volumes, tmpfs: c.tmpfs,
+          env: c.env, workdir: c.workdir, createWorkdir: true, volumes: c.volumes, tmpfs: c.tmpfs,
           entrypoint: c.entrypoint ? JSON.stringify(c.entrypoint) : undefined,
           annotation: o.annotation, logDriver: o.logDriver, logOpt: o.logOpt, noHosts: o.noHosts,
           pull: 'missing', pullOptions: o.pullOptions,

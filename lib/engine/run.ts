@@ -19,7 +19,7 @@ import { recordConfinement, seccompProfileRef } from '../runtime/confinement.js'
 import type { ContainerRecord, Mount, NetworkAttachment } from '../storage/containers.js';
 import type { PodMemberDefaults } from '../storage/pods.js';
 import { volumeNamePattern } from '../storage/volumes.js';
-import type { ImageConfig } from '../storage/images.js';
+import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
 import { errnoCode, TspodError } from '../util/errors.js';
 import { noSpace } from '../util/fs.js';
@@ -29,7 +29,7 @@ import { openStore } from './store.js';
 import { resetHealth } from './health.js';
 import { hostDevices } from '../runtime/devices.js';
 import { imageForRun, parsePullPolicy, type PullOptions } from './registry.js';
-import { platformMismatch } from '../image/resolve.js';
+import { matchedImageName, platformMismatch } from '../image/resolve.js';
 import { hostPlatform, parsePlatform } from '../image/manifest.js';
 import { cgroupsV1Warning, cgroupV2Delegation, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
@@ -42,7 +42,8 @@ import { parseNamespaceMode, parseSysctls } from '../spec/namespaces.js';
 import { hostname as hostHostname } from 'node:os';
 import { groupAdditions, passwdAdditions } from '../spec/passwd.js';
 import { envMergeList, parseChrootDirs, parseDeviceCgroupRules, parseDevices, proxyEnv } from '../spec/devices.js';
-import { expandEnv, mergeEnv, parseEnvFile } from '../spec/env.js';
+import { containerenvText, expandEnv, mergeEnv, parseEnvFile } from '../spec/env.js';
+import { packageVersion } from './version.js';
 import { findDelegation, removeCgroupOf } from './cgroups.js';
 import { parseSignal } from '../spec/signals.js';
 
@@ -60,6 +61,8 @@ export interface RunOptions {
   env: string[];
   envFile: string[];
   workdir?: string;
+  /** a workdir missing from the image is made (play kube's workingDir); run --workdir's is an error, as podman */
+  createWorkdir?: boolean;
   user?: string;
   hostname?: string;
   entrypoint?: string;
@@ -486,6 +489,26 @@ function imageFileText(lowers: string[], name: string): string {
   return '';
 }
 
+/** `docker-archive:PATH` or `oci-archive:PATH` as the image: the archive's file, else undefined. */
+function archiveTransport(ref: string): string | undefined {
+  const m = /^(?:docker-archive|oci-archive):(.+)$/.exec(ref);
+  return m?.[1];
+}
+
+/** run/create from an archive: loaded into the store first, as podman (its copy lines on stderr). */
+async function imageFromArchive(file: string): Promise<ImageRecord> {
+  const { imageLoad } = await import('./images.js');
+  const loaded = await imageLoad(file);
+  const first = loaded[0];
+  if (!first) throw new TspodError(`${file}: the archive holds no image`);
+  const say = (l: string) => process.stderr.write(`${l}\n`);
+  say('Getting image source signatures');
+  for (const b of first.record.layerBlobs) say(`Copying blob ${b.replace(/^sha256:/, '').slice(0, 12)} done`);
+  say(`Copying config ${first.record.id.replace(/^sha256:/, '').slice(0, 12)} done`);
+  say('Writing manifest to image destination');
+  return first.record;
+}
+
 /** `tspod run`: create, then start attached (the exit status is the
  * container's) or, with -d, under a monitor (prints the id). */
 export async function runContainer(opts: RunOptions): Promise<number> {
@@ -493,22 +516,36 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   const store = openStore();
   const record = await createContainer(store, opts);
   if (opts.detach) {
-    await startDetached(store, record);
+    try {
+      await startDetached(store, record);
+    } catch (err) {
+      // run --rm -d that cannot start leaves no container behind (podman); without --rm it stays, created
+      if (record.config.autoRemove) await removeContainerFiles(store, record.id).catch(() => undefined);
+      throw err;
+    }
     if (opts.sdnotify === sdnotifyByTspod) notifyReady(store, record.id);
     process.stdout.write(record.id + '\n');
     return 0;
   }
   const attach = parseAttach(opts.attach ?? []);
+  // -a stdin alone: nothing of the container is shown, so its id is (as podman)
+  if (!attach.stdout && !attach.stderr) process.stdout.write(record.id + '\n');
   const status = await startAttached(store, record, { tty: opts.tty, interactive: opts.interactive, detachStdout: !attach.stdout, detachStderr: !attach.stderr, sigProxy: opts.sigProxy });
   if (opts.rmi) await removeImageAfter(opts.image);
   return status;
 }
 
-/** --rmi: the image goes once the container has (an image other containers use stays, with podman's error). */
+/** --rmi: the image goes once the container has; an image other containers use stays, silently (as podman). */
 async function removeImageAfter(image: string): Promise<void> {
   const { imageRemove } = await import('./images.js');
   // by the name given to run: other names of the same image stay
-  for (const r of await imageRemove([image], false)) if (r.error) process.stderr.write(`Error: ${r.error}\n`);
+  let reports;
+  try {
+    reports = await imageRemove([image], false);
+  } catch (err) {
+    reports = [{ error: (err as Error).message }];
+  }
+  for (const r of reports) if (r.error && !r.error.includes('image is in use by a container')) process.stderr.write(`Error: ${r.error}\n`);
 }
 
 /** --sdnotify=conmon: tell systemd the service is up, its main process the monitor (as podman's conmon). */
@@ -578,10 +615,15 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const slirpOpts = network === 'slirp4netns' ? parseSlirpOptions(opts.network) : undefined;
   const slirp = slirpOpts ? slirpArgs(slirpOpts) : [];
   if (slirpOpts) checkTun();
-  const ports = opts.publish.flatMap(parsePublish);
+  let ports = opts.publish.flatMap(parsePublish);
   // pasta: its options checked and the program looked for now; its port arguments are made at each start
   if (netSpec.mode === 'pasta') pastaArgs(parsePastaOptions(opts.network), []);
-  if (ports.length && !slirpOpts && netSpec.mode !== 'bridge' && netSpec.mode !== 'pasta') throw new TspodError(`publishing ports (-p) needs the slirp4netns network, not --network ${opts.network}`);
+  if (!slirpOpts && netSpec.mode !== 'bridge' && netSpec.mode !== 'pasta' && !podShares(opts.pod, 'net')) {
+    // --network host|none: podman's notice (its own words, on stderr), then the ports are dropped and it runs
+    if (ports.length) process.stderr.write('Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use\n');
+    ports = [];
+    if (opts.publishAll) opts = { ...opts, publishAll: false };
+  }
   if (storage.mountProgram) {
     try {
       accessSync('/dev/fuse', constants.R_OK | constants.W_OK);
@@ -694,6 +736,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const image = stubInfra
     ? { id: '', names: ['tspod-infra'], chainIds: [] as string[] }
     : rootfs ? { id: '', names: [rootfs.dir], chainIds: [] as string[] }
+    : archiveTransport(opts.image) ? await imageFromArchive(archiveTransport(opts.image)!)
     : await imageForRun(store, opts.infraFor?.image ?? opts.image, parsePullPolicy(opts.pull), opts.pullOptions ?? {});
   const config: ImageConfig = stubInfra ? { rootfs: { type: 'layers', diff_ids: [] }, config: { Cmd: ['-P'] } }
     : rootfs ? { rootfs: { type: 'layers', diff_ids: [] }, config: {} }
@@ -737,7 +780,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       id,
       name: opts.name ?? randomName((n) => store.containers.nameTaken(n) !== undefined),
       imageId: image.id,
-      imageName: image.names[0] ?? image.id,
+      // the name given (podman's ImageName), not the image's first
+      imageName: (opts.infraFor || rootfs ? undefined : matchedImageName(image, opts.image)) ?? image.names[0] ?? image.id,
       created: new Date().toISOString(),
       command: argv,
       config: {
@@ -760,6 +804,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
           : {}),
         ...(log.driver === 'none' ? { logDriver: 'none' as const } : {}),
         ...(log.path ? { logPath: log.path } : {}),
+        ...(log.maxSize ? { logMaxSize: log.maxSize } : {}),
         ...(opts.pidFile ? { pidFile: opts.pidFile } : {}),
         ...(opts.conmonPidFile ? { conmonPidFile: opts.conmonPidFile } : {}),
         ...(timeout ? { timeout } : {}),
@@ -788,7 +833,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     if (opts.rmi && opts.detach) rec.config.rmi = opts.image;
     rec.config.env = containerEnv({
       // podman's default environment (containers.conf's env): TERM=xterm with or without -t.
-      defaults: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=tspod', 'TERM=xterm'],
+      defaults: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'container=podman', 'TERM=xterm'],
       image: config.config?.Env ?? [],
       host: opts.envHost ? Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`) : undefined,
       hostname: rec.config.hostname,
@@ -804,7 +849,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     const dir = store.containers.dir(id);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
-      // The upper directory's mode is the container's / mode: 0755 as in images.
+      // The upper directory's mode is the container's / mode, as podman's storage gives it: 0555 for
+      // the base layer, each layer inheriting its parent's unless its tar names "./" (e.g. 0755).
       for (const d of ['upper', 'work', 'merged', 'userdata']) mkdirSync(join(dir, d), { mode: d === 'upper' ? 0o755 : 0o700 });
       writeFileSync(join(dir, 'userdata', 'hostname'), rec.config.hostname + '\n');
       // A pod member's network is the pod's (slirp4netns, held by the infra).
@@ -836,6 +882,14 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       const secrets = resolveSecrets(store, secretRequests, join(dir, 'userdata'));
       await chownSecrets(secrets);
       if (secrets.config.length) rec.config.secrets = secrets.config;
+      // /run/.containerenv: bound from userdata like the secrets, so only an empty mount point is in the
+      // writable layer (left out of diff and commit, storage/diff.ts); a pod's infra has an empty root
+      const containerenv = !opts.infraFor;
+      if (containerenv) {
+        writeFileSync(join(dir, 'userdata', '.containerenv'), containerenvText(opts.privileged, {
+          name: rec.name, id: rec.id, image: rec.imageName, imageId: rec.imageId.replace(/^sha256:/, ''), rootless: process.getuid?.() !== 0, tspodVersion: packageVersion(),
+        }), { mode: 0o444 });
+      }
       // --passwd, --passwd-entry, --hostuser: the image's /etc/passwd with podman's added lines, bound over it
       const lowers = opts.infraFor ? [] : layerDirs;
       const imagePasswd = opts.infraFor ? '' : imageFileText(lowers, 'passwd');
@@ -879,6 +933,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         hostname: rec.config.hostname,
         user: rec.config.user,
         cwd: rec.config.workingDir,
+        ...(opts.workdir !== undefined && !opts.createWorkdir && !opts.infraFor ? { cwdCheck: rec.id } : {}),
         env: [...rec.config.env, ...secrets.env],
         argv,
         binds: [
@@ -886,6 +941,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
           ...(localtime ? [{ source: join(dir, 'userdata', 'localtime'), destination: '/etc/localtime', readonly: false }] : []),
           ...defaultBinds,
           ...secrets.binds,
+          ...(containerenv ? [{ source: join(dir, 'userdata', '.containerenv'), destination: '/run/.containerenv', readonly: true }] : []),
           ...(passwdLines.length ? [{ source: join(dir, 'userdata', 'passwd'), destination: '/etc/passwd', readonly: false }] : []),
           ...(groupLines.length ? [{ source: join(dir, 'userdata', 'group'), destination: '/etc/group', readonly: false }] : []),
           // --chrootdirs: tspod's /etc files in each chroot too
@@ -916,6 +972,14 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         ...(ul.usernsPath ? { usernsPath: ul.usernsPath } : {}),
       };
       plan.binds.push(...ul.binds);
+      // Last, once tspod wrote what it writes into the layer (keep-id's /etc files): the upper
+      // directory's mode is the container's / mode, as podman's storage gives it: 0555 for the base
+      // layer, each layer inheriting its parent's unless its tar names "./" (e.g. 0755).
+      if (!opts.infraFor && !rootfs && image.chainIds.length) {
+        let rootMode = 0o555;
+        for (const c of image.chainIds) rootMode = store.layers.rootMode(c) ?? rootMode;
+        chmodSync(join(dir, 'upper'), rootMode & 0o7777);
+      }
       rec.plan = plan;
       store.containers.save(rec);
     } catch (err) {
@@ -1072,7 +1136,8 @@ export async function startAttached(store: Store, record: ContainerRecord, io: {
     if (record.config.autoRemove) {
       await removeContainerFiles(store, record.id);
     } else {
-      record.state = { ...record.state, status: 'exited', exitCode, pid: undefined, finishedAt: new Date().toISOString() };
+      // killed by --timeout: run exits 255, the container's own status is unknown (-1 in inspect, as podman)
+      record.state = { ...record.state, status: 'exited', exitCode: timedOut ? -1 : exitCode, pid: undefined, finishedAt: new Date().toISOString() };
       store.containers.save(record);
     }
     // A foreground member's exit counts for its pod's --exit-policy as a detached one's (the monitor's cleanup).
@@ -1098,6 +1163,7 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
       tty: false, interactive: false, monitor: [record.config.logDriver === 'none' ? '/dev/null' : record.config.logPath ?? files.log, files.exit, files.monitorPid, exitCommand],
       attachSocket: record.config.tty ? files.attach : undefined,
       monitorTimeout: record.config.timeout,
+      monitorLogMax: record.config.logMaxSize,
     }, {
       netns: (pid) => wireNetworks(record, pid),
       started: async (pid) => {

@@ -46,3 +46,22 @@ export function platformMismatch(config: { os?: string; architecture?: string; v
   if (image.os === expected.os && image.architecture === expected.architecture && !variantDiffers) return undefined;
   return `image platform (${formatPlatform(image)}) does not match the expected platform (${formatPlatform(expected)})`;
 }
+
+/** Which of IMAGE's names REF stands for (the name a container records, as podman: the one given,
+ * not the image's first); undefined for an id or a digest reference. */
+export function matchedImageName(image: Pick<ImageRecord, 'names'>, ref: string): string | undefined {
+  let r;
+  try {
+    r = withDefaultTag(parseReference(ref));
+  } catch {
+    return undefined;
+  }
+  if (r.digest) return undefined;
+  if (r.domain) {
+    const full = formatReference(r);
+    return image.names.find((n) => n === full);
+  }
+  const suffix = `/${formatReference({ ...r, digest: undefined, tag: r.tag })}`;
+  const matches = (name: string) => name.endsWith(suffix) || name.endsWith(`/library${suffix}`);
+  return image.names.find((n) => n.startsWith('localhost/') && matches(n)) ?? image.names.find(matches);
+}

@@ -63,10 +63,11 @@ export async function reserveHostPorts(ports: PortMapping[]): Promise<PortMappin
 /** Bind the host side briefly: it must be free (or, for 0, find a free one). */
 function probe(p: PortMapping): Promise<number> {
   return new Promise((resolve, reject) => {
+    // a port taken at start fails the start as podman's does: exit status 126 (the container stays created)
     const fail = (err: NodeJS.ErrnoException) =>
-      reject(new TspodError(err.code === 'EADDRINUSE'
-        ? `host port ${p.hostIp}:${p.hostPort}/${p.protocol} is already in use: pick another host port with -p HOSTPORT:${p.containerPort}`
-        : `cannot use host port ${p.hostIp}:${p.hostPort}/${p.protocol}: ${err.message}`));
+      reject(err.code === 'EADDRINUSE'
+        ? new TspodError(`host port ${p.hostIp}:${p.hostPort}/${p.protocol} is already in use: pick another host port with -p HOSTPORT:${p.containerPort}`, 126)
+        : new TspodError(`cannot use host port ${p.hostIp}:${p.hostPort}/${p.protocol}: ${err.message}`));
     if (p.protocol === 'udp') {
       const s = process.getBuiltinModule('node:dgram').createSocket('udp4');
       s.once('error', fail);

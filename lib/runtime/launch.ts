@@ -30,6 +30,8 @@ export interface LaunchPlan {
   hostname: string;
   user: string;
   cwd: string;
+  /** --workdir given: the container's id; the helper refuses a cwd missing from the image and the mounts */
+  cwdCheck?: string;
   env: string[];
   argv: string[];
   binds: Array<{ source: string; destination: string; readonly: boolean }>;
@@ -100,6 +102,8 @@ export interface LaunchIO {
   attachSocket?: string;
   /** Detached with --timeout: the monitor kills the container after these seconds (status 255) */
   monitorTimeout?: number;
+  /** Detached with --log-opt max-size: the monitor truncates its log when it would grow past these bytes */
+  monitorLogMax?: number;
   /** run -a/--attach without stdout or stderr: that stream of the container goes to /dev/null */
   detachStdout?: boolean;
   detachStderr?: boolean;
@@ -137,6 +141,7 @@ export function planLines(p: LaunchPlan): string[][] {
   for (const l of p.lowerDirs) lines.push(['lower', l]);
   lines.push(['upper', p.upperDir], ['work', p.workDir], ['merged', p.mergedDir]);
   lines.push(['network', p.network], ['hostname', p.hostname], ['user', p.user], ['cwd', p.cwd]);
+  if (p.cwdCheck) lines.push(['cwd_check', p.cwdCheck]);
   if (p.netSync) lines.push(['net_sync', '1']);
   for (const a of p.slirpArgs) lines.push(['slirp_arg', a]);
   if (p.slirpLog) lines.push(['slirp_log', p.slirpLog]);
@@ -210,10 +215,10 @@ function helperProcess(path: string, child: ChildProcess): HelperProcess {
 }
 
 /** tspod-monitor daemonizes at once; the helper it starts connects to the sync socket. */
-function spawnUnderMonitor(env: NodeJS.ProcessEnv, [log, exit, pidfile, exitCommand]: [string, string, string, string[]], attachSocket?: string, timeout?: number): HelperProcess {
+function spawnUnderMonitor(env: NodeJS.ProcessEnv, [log, exit, pidfile, exitCommand]: [string, string, string, string[]], attachSocket?: string, timeout?: number, logMax?: number): HelperProcess {
   const monitor = helperPath('tspod-monitor');
   const tty = attachSocket ? ['-t', attachSocket] : [];
-  const child = spawn(monitor, [...(timeout ? ['-T', String(timeout)] : []), ...tty, log, exit, pidfile, helperPath('tspod-launch'), '--', ...exitCommand], { env, stdio: 'ignore', detached: true });
+  const child = spawn(monitor, [...(logMax ? ['-S', String(logMax)] : []), ...(timeout ? ['-T', String(timeout)] : []), ...tty, log, exit, pidfile, helperPath('tspod-launch'), '--', ...exitCommand], { env, stdio: 'ignore', detached: true });
   child.unref();
   const daemonized = new Promise<number>((resolve, reject) => {
     child.once('error', (err) => reject(new TspodError(`cannot run ${monitor}: ${err.message} (was \`npm run build\` run?)`)));
@@ -270,7 +275,7 @@ async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, pr
   const ch = await SyncChannel.open();
   const env = { ...process.env, TSPOD_SYNC_SOCKET: ch.path };
   const path = helperPath('tspod-launch');
-  const helper = io.monitor ? spawnUnderMonitor(env, io.monitor, io.attachSocket, io.monitorTimeout) : spawnHelper(path, env, io, preserveFds);
+  const helper = io.monitor ? spawnUnderMonitor(env, io.monitor, io.attachSocket, io.monitorTimeout, io.monitorLogMax) : spawnHelper(path, env, io, preserveFds);
   // With -t, SIGHUP (our terminal went away) makes the helper hang up the container's terminal.
   const forwarded: NodeJS.Signals[] = io.sigProxy === false ? [] : ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGHUP'];
   const forward = (sig: NodeJS.Signals) => helper.kill(sig);

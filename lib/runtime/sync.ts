@@ -108,5 +108,7 @@ export function helperError(line: string): TspodError {
   const [, step, errno, ...text] = line.split('\t');
   // An id from the image's /etc/passwd or /etc/group outside 0-2147483647: podman's message and exit code.
   if (step === 'idrange') return new TspodError(text.join(' '), 126);
+  // --workdir missing from the image and the mounts: podman's message and exit code
+  if (step === 'workdir_missing') return new TspodError(text.join(' ').trim(), 126);
   return new TspodError(`${step}: ${text.join(' ')}${errno && errno !== '0' ? ` (errno ${errno})` : ''}`);
 }

@@ -81,7 +81,7 @@ export async function removeAsRoot(paths: string[]): Promise<void> {
 
 /** tspod-extract through LAUNCH, again (up to three times) when the shared namespace's holder
  * went away during the join: the next attempt starts a new one. */
-async function extractWithRetry(file: string, dest: string, diffId: string | undefined, launch: ExtractLauncher): Promise<void> {
+async function extractWithRetry(file: string, dest: string, diffId: string | undefined, launch: ExtractLauncher): Promise<{ rootMode?: number }> {
   const { defaultLimits, extractLayer } = await import('../storage/extract.js');
   for (let attempt = 1; ; attempt++) {
     try {
@@ -94,10 +94,10 @@ async function extractWithRetry(file: string, dest: string, diffId: string | und
 
 /** Extract a layer blob into DEST with the owners it records: tspod-extract runs as root
  * of the mapped user namespace, with DEST as the root of its own mount namespace. */
-export async function extractLayerAsRoot(blobPath: string, dest: string, diffId?: string): Promise<void> {
+export async function extractLayerAsRoot(blobPath: string, dest: string, diffId?: string): Promise<{ rootMode?: number }> {
   const launch: ExtractLauncher = (args, stdin) => runInUserns([helperPath('tspod-extract'), ...args], { stdin });
   try {
-    await extractWithRetry(blobPath, dest, diffId, launch);
+    return await extractWithRetry(blobPath, dest, diffId, launch);
   } catch (err) {
     if (err instanceof TspodError) throw err;
     throw new TspodError(`layer ${blobPath.split('/').pop()} cannot be extracted: ${(err as Error).message}`);

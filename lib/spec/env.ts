@@ -34,3 +34,22 @@ export function expandEnv(e: string): string {
   const v = process.env[e];
   return v === undefined ? '' : `${e}=${v}`;
 }
+
+/** The podman release whose command line and container conventions tspod follows. */
+export const podmanCompatVersion = '4.3.1';
+
+/** /run/.containerenv as podman writes it: empty, or for --privileged containers podman's keys
+ * (tools such as toolbox read them). engine names podman's convention, then tspod itself. */
+export function containerenvText(privileged: boolean, c: { name: string; id: string; image: string; imageId: string; rootless: boolean; tspodVersion: string }): string {
+  if (!privileged) return '';
+  const q = (s: string) => `"${s.replace(/["\\$`]/g, '\\$&')}"`;
+  return [
+    `engine=${q(`podman-${podmanCompatVersion}`)}`,
+    `name=${q(c.name)}`,
+    `id=${q(c.id)}`,
+    `image=${q(c.image)}`,
+    `imageid=${q(c.imageId)}`,
+    `rootless=${c.rootless ? 1 : 0}`,
+    `tspod=${q(c.tspodVersion)}`,
+  ].join('\n') + '\n';
+}

@@ -292,10 +292,9 @@ export function checkSeccompPolicy(v: string | undefined, imageLabels: Record<st
   throw new TspodError('--seccomp-policy image: the image\'s own seccomp profile is not supported by tspod yet; use --security-opt seccomp=FILE with the profile');
 }
 
-export interface LogSpec { driver: 'k8s-file' | 'none'; path?: string; tag?: string }
+export interface LogSpec { driver: 'k8s-file' | 'none'; path?: string; tag?: string; /** max-size= in bytes: the log is truncated when it would grow past it (conmon's way) */ maxSize?: number }
 
-/** `--log-driver k8s-file|none` and `--log-opt path=,tag=` (max-size is refused: the monitor does
- * not rotate its log yet). */
+/** `--log-driver k8s-file|none` and `--log-opt path=,tag=,max-size=`. */
 export function parseLogConfig(driver: string | undefined, opts: string[]): LogSpec {
   const d = driver ?? 'k8s-file';
   if (d === 'passthrough' || d === 'journald') throw new TspodError(`--log-driver ${d} is not supported by tspod yet: use k8s-file (the default) or none`);
@@ -311,8 +310,12 @@ export function parseLogConfig(driver: string | undefined, opts: string[]): LogS
     } else if (key === 'tag') {
       out.tag = value;
     } else if (key === 'max-size') {
-      parseSize('size', value);
-      throw new TspodError('--log-opt max-size: tspod does not rotate container logs yet; drop the option');
+      // decimal units, as podman reads it (2k is 2000 bytes; its inspect shows 2kB)
+      const m = /^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(value);
+      if (!m) throw new TspodError(`invalid value for size: invalid size: '${value}'`);
+      const n = Math.floor(Number(m[1]) * 1000 ** ' kmgtp'.indexOf((m[2] ?? ' ').toLowerCase()));
+      // 0 is no limit
+      if (n > 0) out.maxSize = n;
     } else {
       // podman 4.3 takes any other key and ignores it; tspod says so instead of ignoring it silently
       throw new TspodError(`--log-opt ${o}: unknown log option (tspod takes path= and tag=)`);

@@ -91,6 +91,8 @@ export interface ContainerRecord {
     logDriver?: 'k8s-file' | 'none';
     /** --log-opt path=: the log's path instead of userdata/ctr.log */
     logPath?: string;
+    /** --log-opt max-size=: the monitor truncates the log when it would grow past these bytes */
+    logMaxSize?: number;
     /** --annotation KEY=VALUE */
     annotations?: Record<string, string>;
     /** --userns, --uidmap, --gidmap (lib/spec/userns.ts: UsernsSpec); absent: the user's shared namespace */
@@ -131,6 +133,8 @@ export interface ContainerRecord {
     exitCode?: number;
     /** set by stop, kill and rm: the restart policy must not bring it back */
     stoppedByUser?: boolean;
+    /** set by stop while it waits for the container to exit (inspect: 'stopping') */
+    stopping?: boolean;
     restartCount?: number;
     /** the ports as published by this start */
     ports?: PortSpec[];

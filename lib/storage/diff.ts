@@ -3,13 +3,25 @@
 // fuse-overlayfs's opaque markers `.wh..wh..opq`; owners are written as the
 // user namespace sees them (this runs as its root, see diff-worker.ts).
 // Hard links stay links; the files tspod bind-mounts over (/etc/hostname, hosts,
-// resolv.conf, run/secrets) are left out when they are the empty mount points tspod made.
+// resolv.conf, run/.containerenv, run/secrets) are left out when they are the empty mount points
+// tspod made, and so is /run when it holds nothing else, and the /etc/mtab link tspod adds.
 import { closeSync, constants as fsConstants, lstatSync, openSync, readdirSync, readlinkSync, readSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Header, type HeaderData } from 'tar';
 import { TspodError } from '../util/errors.js';
 
-const mountPoints = new Set(['etc/hostname', 'etc/hosts', 'etc/resolv.conf']);
+const mountPoints = new Set(['etc/hostname', 'etc/hosts', 'etc/resolv.conf', 'run/.containerenv']);
+
+/** Is PATH (relative REL) the /etc/mtab link tspod-launch makes for an image without one? */
+export function madeMtab(path: string, rel: string, st: Stats): boolean {
+  return rel === 'etc/mtab' && st.isSymbolicLink() && readlinkSync(path) === '/proc/mounts';
+}
+
+/** Is PATH (relative REL) one of tspod's empty mount points? */
+function emptyMountPoint(path: string, rel: string, st: Stats): boolean {
+  if (st.isDirectory()) return rel === 'run/secrets' && readdirSync(path).length === 0;
+  return st.isFile() && st.size === 0 && mountPoints.has(rel);
+}
 
 /** One tar header on fd OUT; a name or link longer than ustar holds goes in a PAX header before it. */
 export function writeTarHeader(out: number, fields: HeaderData): void {
@@ -77,14 +89,16 @@ export function writeUpperLayer(upper: string, out: number): void {
         // A whiteout; fuse-overlayfs also whites out the name of its own marker.
         if (name !== '.wh..opq') writeTarHeader(out, { ...common(rel ? `${rel}/.wh.${name}` : `.wh.${name}`, st), type: 'File', size: 0 });
       } else if (st.isDirectory()) {
-        // the empty directory tspod binds a container's secrets on (--secret)
-        if (r === 'run/secrets' && readdirSync(path).length === 0) continue;
+        // the empty directory tspod binds a container's secrets on (--secret), and /run made only for those
+        if (emptyMountPoint(path, r, st)) continue;
+        if (r === 'run' && readdirSync(path).every((n) => emptyMountPoint(join(path, n), `run/${n}`, lstatSync(join(path, n))))) continue;
         writeTarHeader(out, { ...common(`${r}/`, st), type: 'Directory', size: 0 });
         walk(path, r);
       } else if (st.isSymbolicLink()) {
+        if (madeMtab(path, r, st)) continue;
         writeTarHeader(out, { ...common(r, st), type: 'SymbolicLink', size: 0, linkpath: readlinkSync(path) });
       } else if (st.isFile()) {
-        if (mountPoints.has(r) && st.size === 0) continue;
+        if (emptyMountPoint(path, r, st)) continue;
         const key = `${st.dev}:${st.ino}`;
         const first = st.nlink > 1 ? links.get(key) : undefined;
         if (first) {

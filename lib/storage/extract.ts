@@ -71,7 +71,12 @@ function startsWith(file: string, magic: Buffer): boolean {
 interface Status {
   status: 'ok' | 'refused' | 'failed';
   message?: string;
+  /** the mode of the archive's "./" entry; -1 (or absent) when it has none */
+  rootMode?: number;
 }
+
+/** What an extraction tells: the mode the layer gives its root directory, when it names one. */
+export interface ExtractResult { rootMode?: number }
 
 function lastStatus(stderr: string): Status | undefined {
   for (const line of stderr.trim().split('\n').reverse()) {
@@ -89,7 +94,7 @@ function lastStatus(stderr: string): Status | undefined {
  * its uncompressed content must have that digest. On failure DEST may hold part of the
  * layer: the caller extracts into a temporary directory and removes it. */
 export async function extractLayer(file: string, dest: string, limits: LayerLimits = defaultLimits(), expectedDiffId?: string,
-  launch: ExtractLauncher = ownUsernsLauncher): Promise<void> {
+  launch: ExtractLauncher = ownUsernsLauncher): Promise<ExtractResult> {
   // One pass: decompress, hash the tar (the layer's diff id) and feed it to the helper.
   const h = createHash('sha256');
   const hashTap = new Transform({
@@ -133,4 +138,5 @@ export async function extractLayer(file: string, dest: string, limits: LayerLimi
   if (expectedDiffId && diffId !== expectedDiffId) {
     throw new UnsafeLayerError(`the layer does not match the image config (diff_id ${expectedDiffId}, content ${diffId}); the image is corrupt`);
   }
+  return typeof status.rootMode === 'number' && status.rootMode >= 0 ? { rootMode: status.rootMode } : {};
 }

@@ -1,7 +1,8 @@
 // Extracted layers: each layer is unpacked once into layers/<chain id>/diff
 // and shared by every image and container whose layer stack contains it.
 // The chain id names a layer together with everything below it (OCI).
-import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync } from 'node:fs';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { randomBytes } from '../util/builtins.js';
 import { readJson, writeJsonAtomic } from '../util/fs.js';
@@ -14,6 +15,36 @@ export interface LayerRecord {
   diffId: string;
   parent?: string;
   blob: string;
+  /** the mode the layer's "./" entry gives the root directory (a container's / takes the top one's);
+   * -1: it names none; absent: extracted before tspod kept it (LayerStore.rootMode reads the blob) */
+  rootMode?: number;
+}
+
+/** The mode of a layer tar's "./" entry when it is the first (after PAX headers), from the first
+ * 64 KiB of the (plain or gzip) blob; zstd blobs and other orders answer undefined. */
+export function tarRootMode(blobPath: string): number | undefined {
+  const fd = openSync(blobPath, 'r');
+  let head = Buffer.alloc(65536);
+  try {
+    head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
+  } finally {
+    closeSync(fd);
+  }
+  const tar = head[0] === 0x1f && head[1] === 0x8b ? gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }) : head;
+  let off = 0;
+  while (off + 512 <= tar.length) {
+    const h = tar.subarray(off, off + 512);
+    const type = String.fromCharCode(h[156]!);
+    const size = parseInt(h.subarray(124, 136).toString('latin1').replace(/\0.*$/s, '').trim() || '0', 8);
+    if (type === 'x' || type === 'g') {
+      off += 512 + Math.ceil(size / 512) * 512;
+      continue;
+    }
+    const name = h.subarray(0, 100).toString('latin1').replace(/\0.*$/s, '');
+    if (type !== '5' || !['./', '.', '/'].includes(name)) return undefined;
+    return parseInt(h.subarray(100, 108).toString('latin1').replace(/\0.*$/s, '').trim(), 8) & 0o7777;
+  }
+  return undefined;
 }
 
 export function chainIds(diffIds: string[]): string[] {
@@ -26,7 +57,7 @@ export function chainIds(diffIds: string[]): string[] {
  * owned by subordinate ids); the runtime provides it. */
 export interface RootFileOps {
   /** unpack the blob into dest; its uncompressed content must have digest diffId */
-  extractLayer(blobPath: string, dest: string, diffId: string): Promise<void>;
+  extractLayer(blobPath: string, dest: string, diffId: string): Promise<{ rootMode?: number } | void>;
   remove(paths: string[]): Promise<void>;
 }
 
@@ -39,6 +70,23 @@ export class LayerStore {
 
   diffDir(chainId: string): string {
     return join(this.dir(chainId), 'diff');
+  }
+
+  get(chainId: string): LayerRecord | undefined {
+    return readJson<LayerRecord>(join(this.dir(chainId), 'layer.json'));
+  }
+
+  /** The mode the layer gives the root directory ("./" in its tar), if it names one: recorded at
+   * extraction; for a layer extracted before tspod recorded it, read from its blob's first entry. */
+  rootMode(chainId: string): number | undefined {
+    const rec = this.get(chainId);
+    if (!rec) return undefined;
+    if (rec.rootMode !== undefined) return rec.rootMode >= 0 ? rec.rootMode : undefined;
+    try {
+      return tarRootMode(this.blobs.path(rec.blob));
+    } catch {
+      return undefined;
+    }
   }
 
   has(chainId: string): boolean {
@@ -69,8 +117,9 @@ export class LayerStore {
     const tmp = join(this.root, 'layers', `.tmp-${randomBytes(6).toString('hex')}`);
     mkdirSync(join(tmp, 'diff'), { recursive: true });
     try {
-      await this.ops.extractLayer(this.blobs.path(blob), join(tmp, 'diff'), diffId);
-      const record: LayerRecord = { version: 1, chainId, diffId, parent, blob };
+      const got = await this.ops.extractLayer(this.blobs.path(blob), join(tmp, 'diff'), diffId);
+      // rootMode -1: the layer names no root directory (told apart from records made before it was kept)
+      const record: LayerRecord = { version: 1, chainId, diffId, parent, blob, rootMode: got?.rootMode ?? -1 };
       writeJsonAtomic(join(tmp, 'layer.json'), record);
       renameSync(tmp, this.dir(chainId));
     } catch (err) {

@@ -31,6 +31,18 @@ export function humanSize(bytes: number): string {
   return `${Number(v.toPrecision(3))} ${units[i]}`;
 }
 
+/** go-units' HumanSize (4 significant digits, no space): podman's inspect LogConfig.Size. */
+export function goHumanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${Number(v.toPrecision(4))}${units[i]}`;
+}
+
 /** Go's %-Ns column layout: pad every column but the last to its widest cell + 2. */
 export function columns(rows: string[][]): string {
   const widths: number[] = [];

@@ -164,9 +164,10 @@ describe('image config and overrides', () => {
     expect(bad.stderr).toMatch(/unable to find user nobody-here/);
   });
 
-  it('creates a -w directory that does not exist', async () => {
+  it('refuses a -w directory that does not exist, as podman 4.3 (the image\'s WORKDIR is made)', async () => {
     const r = await tspod(['run', '--rm', ...none, '-w', '/new/dir', 'busybox', 'pwd']);
-    expect(r.stdout).toBe('/new/dir');
+    expect(r.exitCode).toBe(126);
+    expect(r.stderr).toMatch(/^Error: workdir "\/new\/dir" does not exist on container [0-9a-f]{64}$/);
   });
 
   it('keeps image ownership mapped: uid 1000 in the image is the matching subuid', async () => {

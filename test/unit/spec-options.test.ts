@@ -169,7 +169,9 @@ describe('--log-driver, --log-opt, --oom-score-adj', () => {
     expect(() => parseLogConfig('passthrough', [])).toThrow(/not supported by tspod yet/);
     expect(() => parseLogConfig(undefined, ['path=rel.log'])).toThrow(/absolute path/);
     expect(() => parseLogConfig(undefined, ['max-size=abc'])).toThrow("invalid value for size: invalid size: 'abc'");
-    expect(() => parseLogConfig(undefined, ['max-size=1m'])).toThrow(/does not rotate/);
+    expect(parseLogConfig(undefined, ['max-size=7.039m'])).toEqual({ driver: 'k8s-file', maxSize: 7039000 });
+    expect(parseLogConfig(undefined, ['max-size=2k'])).toEqual({ driver: 'k8s-file', maxSize: 2000 });
+    expect(parseLogConfig(undefined, ['max-size=0'])).toEqual({ driver: 'k8s-file' });
     expect(() => parseLogConfig(undefined, ['bogus=1'])).toThrow(/unknown log option/);
   });
   it('oom-score-adj in -1000..1000', () => {
