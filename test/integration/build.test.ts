@@ -4,10 +4,10 @@
 // Budget: about 20 s (a handful of builds over the busybox test image; RUN steps
 // use --network none).
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tspod } from './helpers.js';
+import { tspod, buildContext } from './helpers.js';
 
 const base = mkdtempSync(join(tmpdir(), 'tspod-build-'));
 afterAll(async () => {
@@ -15,14 +15,7 @@ afterAll(async () => {
   rmSync(base, { recursive: true, force: true });
 });
 
-function context(name: string, files: Record<string, string>): string {
-  const dir = join(base, name);
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  return dir;
-}
+const context = (name: string, files: Record<string, string>) => buildContext(base, name, files);
 
 const build = (args: string[]) => tspod(['build', '--network', 'none', ...args]);
 const inspect = async (image: string, tmpl: string) => (await tspod(['image', 'inspect', '--format', tmpl, image])).stdout.trim();

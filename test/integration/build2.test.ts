@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { rawTar } from './fixtures.js';
 import { testCredentials } from './registries.js';
-import { testEnv, tspod } from './helpers.js';
+import { testEnv, tspod, buildContext } from './helpers.js';
 
 const base = mkdtempSync(join(tmpdir(), 'tspod-build2-'));
 const images = ['b2-in', 'b2-tar', 'b2-stdin', 'b2-docker', 'b2-child', 'b2-flags', 'b2-squash', 'b2-all', 'b2-mounts', 'b2-here', 'b2-add', 'b2-jobs', 'b2-from', 'b2-pulled', 'b2-runflags'];
@@ -42,15 +42,7 @@ afterAll(async () => {
   rmSync(base, { recursive: true, force: true });
 });
 
-function context(name: string, files: Record<string, string>): string {
-  const dir = join(base, name);
-  mkdirSync(dir, { recursive: true });
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  return dir;
-}
+const context = (name: string, files: Record<string, string>) => buildContext(base, name, files);
 
 const build = (args: string[], opts: Parameters<typeof tspod>[1] = {}) => tspod(['build', '--network', 'none', ...args], opts);
 const inspect = async (image: string, tmpl: string) => (await tspod(['image', 'inspect', '--format', tmpl, image])).stdout.trim();

@@ -4,13 +4,12 @@
 // namespace file (podman-compose keeps the network and named volumes, as it does with podman).
 // Skipped when podman-compose is not installed. Budget: about 30 s.
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { containerProcesses, storeMounts, testEnv, tspod, tspodBin, userProcesses, waitFor } from './helpers.js';
+import { containerProcesses, storeMounts, testEnv, tspod, tspodBin, userProcesses, waitFor, httpGet } from './helpers.js';
 import { namedProcesses } from './procs.js';
 
 const compose = ['/usr/bin/podman-compose', '/usr/local/bin/podman-compose'].find((p) => existsSync(p));
@@ -24,16 +23,6 @@ afterAll(async () => {
   await tspod(['volume', 'rm', '-f', `${project}_pages`]);
   rmSync(dir, { recursive: true, force: true });
 });
-
-function httpGet(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    get({ host: '127.0.0.1', port, path: '/' }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-    }).on('error', () => resolve(''));
-  });
-}
 
 describe.skipIf(!compose)('podman-compose --podman-path bin/tspod', () => {
   it('up -d: one service fetches a page from the other by name; down leaves nothing running', async () => {

@@ -1,6 +1,8 @@
 // Running the real tspod binary against the suite's private store, and
 // looking for what a run may leave behind (processes, mounts, state).
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { get } from 'node:http';
 import { join, resolve } from 'node:path';
 import { execa, type Options } from 'execa';
 import { inject } from 'vitest';
@@ -38,4 +40,43 @@ export function containerDirs(): string[] {
   } catch {
     return [];
   }
+}
+
+/** One HTTP GET of http://127.0.0.1:PORT/ from the host: the body, or '' when it fails. */
+export function httpGet(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(body));
+    }).on('error', () => resolve(''));
+  });
+}
+
+/** One datagram TEXT to HOST:PORT and the echo that comes back, or 'no reply' after WAIT ms. */
+export function udpRoundTrip(port: number, text = 'ping-udp', host = '127.0.0.1', wait = 1000): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const sock = createSocket('udp4');
+    const timer = setTimeout(() => {
+      sock.close();
+      resolve('no reply');
+    }, wait);
+    sock.on('message', (m) => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(m.toString());
+    });
+    sock.send(text, port, host);
+  });
+}
+
+/** A build context: directory BASE/NAME holding FILES (relative path: content). */
+export function buildContext(base: string, name: string, files: Record<string, string>): string {
+  const dir = join(base, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(join(dir, p, '..'), { recursive: true });
+    writeFileSync(join(dir, p), text);
+  }
+  return dir;
 }

@@ -3,12 +3,10 @@
 // connect/disconnect of a running container, -p into a container on a network, nothing left after
 // the last container, and kill -9 of the namespace holder repaired. Budget: about 90 s.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { get } from 'node:http';
-import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { containerProcesses, storeMounts, tspod, userProcesses, waitFor } from './helpers.js';
+import { containerProcesses, storeMounts, tspod, userProcesses, waitFor, httpGet, udpRoundTrip } from './helpers.js';
 import { namedProcesses } from './procs.js';
 
 const runtimeDir = () => join(inject('tspodEnv').XDG_RUNTIME_DIR ?? `/tmp/tspod-run-${process.getuid!()}`, 'tspod');
@@ -78,34 +76,6 @@ describe('network commands', () => {
     expect((await tspod(['network', 'rm', 'b'])).exitCode).toBe(0);
   });
 });
-
-/** One HTTP GET from the host (empty on failure). */
-function httpGet(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    get({ host: '127.0.0.1', port, path: '/' }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-    }).on('error', () => resolve(''));
-  });
-}
-
-/** One datagram to a published UDP port and the echo that comes back (or 'no reply'). */
-function udpRoundTrip(port: number): Promise<string> {
-  return new Promise<string>((resolve) => {
-    const sock = createSocket('udp4');
-    const t = setTimeout(() => {
-      sock.close();
-      resolve('no reply');
-    }, 1000);
-    sock.on('message', (m) => {
-      clearTimeout(t);
-      sock.close();
-      resolve(m.toString());
-    });
-    sock.send('ping-udp', port, '127.0.0.1');
-  });
-}
 
 const serve = (text: string, port = 8080) => `mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p ${port} -h /www`;
 

@@ -2,11 +2,9 @@
 // the host's loopback; taken and privileged host ports are refused before
 // anything starts; -P publishes what the image exposes.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSocket } from 'node:dgram';
-import { get } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { inject } from 'vitest';
-import { containerDirs, containerProcesses, storeMounts, tspod, userProcesses, waitFor } from './helpers.js';
+import { containerDirs, containerProcesses, storeMounts, tspod, userProcesses, waitFor, httpGet, udpRoundTrip } from './helpers.js';
 import { namedProcesses } from './procs.js';
 import { dockerArchive, rawTar } from './fixtures.js';
 
@@ -17,16 +15,6 @@ afterEach(async () => {
 });
 
 const serve = 'mkdir -p /www && echo hello-from-container > /www/index.html && exec httpd -f -p 8080 -h /www';
-
-function httpGet(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path: '/' }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
-}
 
 async function hostPort(ref: string, spec: string): Promise<number> {
   const line = (await tspod(['port', ref])).stdout.split('\n').find((l) => l.startsWith(spec))!;
@@ -44,23 +32,6 @@ describe('-p', () => {
     expect(insp.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '18081' }] });
   });
 
-  /** One datagram to the published port and the echo that comes back (or 'no reply'). */
-  function udpRoundTrip(port: number): Promise<string> {
-    return new Promise<string>((resolve) => {
-      const s = createSocket('udp4');
-      const timer = setTimeout(() => {
-        s.close();
-        resolve('no reply');
-      }, 5000);
-      s.on('message', (m) => {
-        clearTimeout(timer);
-        s.close();
-        resolve(m.toString());
-      });
-      s.send('ping-udp', port, '127.0.0.1');
-    });
-  }
-
   it('forwards UDP through tspod\'s own forwarder (host loopback stays closed), and picks a free host port when none is given', async () => {
     const r = await tspod(['run', '-d', '--name', 'udp', '-p', '9999/udp', 'probe', 'probe', 'udp-echo', '9999']);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -68,7 +39,7 @@ describe('-p', () => {
     const port = await hostPort('udp', '9999/udp');
     expect(port).toBeGreaterThan(1023);
     expect(namedProcesses('tspod-udpfwd').length).toBe(1);
-    expect(await udpRoundTrip(port)).toBe('ping-udp');
+    expect(await udpRoundTrip(port, 'ping-udp', '127.0.0.1', 5000)).toBe('ping-udp');
     // The probe answers once and exits: the forwarder goes with the container.
     expect(await waitFor(() => namedProcesses('tspod-udpfwd').length === 0, 5000)).toBe(true);
     await tspod(['rm', '-f', 'udp']);
@@ -78,7 +49,7 @@ describe('-p', () => {
     const r = await tspod(['run', '-d', '--name', 'udp2', '--network', 'slirp4netns:allow_host_loopback=true', '-p', '9999/udp', 'probe', 'probe', 'udp-echo', '9999']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(await waitFor(async () => (await tspod(['logs', 'udp2'])).stdout.includes('listening'))).toBe(true);
-    expect(await udpRoundTrip(await hostPort('udp2', '9999/udp'))).toBe('ping-udp');
+    expect(await udpRoundTrip(await hostPort('udp2', '9999/udp'), 'ping-udp', '127.0.0.1', 5000)).toBe('ping-udp');
     expect(namedProcesses('tspod-udpfwd').length).toBe(0);
   });
 

@@ -2,11 +2,10 @@
 // /etc/hosts a container and a pod member get on slirp4netns, and containers.conf's [containers]
 // keys for the /etc files (CONTAINERS_CONF). Budget: about 15 s.
 import { afterEach, describe, expect, it } from 'vitest';
-import { get } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { containerProcesses, storeMounts, testEnv, tspod, userProcesses, waitFor } from './helpers.js';
+import { containerProcesses, storeMounts, testEnv, tspod, userProcesses, waitFor, httpGet } from './helpers.js';
 
 afterEach(async () => {
   await tspod(['pod', 'rm', '-f', '-a']);
@@ -15,16 +14,6 @@ afterEach(async () => {
   expect(await waitFor(() => userProcesses([...containerProcesses, 'tspod-monitor']).length === 0, 10_000)).toBe(true);
   expect(storeMounts()).toEqual([]);
 });
-
-function httpGet(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path: '/' }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
-}
 
 describe('slirp4netns options', () => {
   it('cidr= moves the container\'s address, its resolver and its /etc/hosts entry', async () => {
