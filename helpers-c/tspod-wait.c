@@ -24,8 +24,12 @@ static int wait_for_container(pid_t child, pid_t fuse, pid_t slirp, int slirp_fd
       case SIGCHLD: {
         int st;
         pid_t p;
-        while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+        while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
           if (p == child) status = st;
+          /* reaped already: its pid may be another process's by the end, never to be signalled */
+          if (p == fuse) fuse = -1;
+          if (p == slirp) slirp = -1;
+        }
         break;
       }
       case SIGINT: case SIGTERM: case SIGHUP: case SIGQUIT: case SIGUSR1: case SIGUSR2: case SIGWINCH:

@@ -95,11 +95,16 @@ function writeCache(file: string, data: Buffer, crc: Crc): void {
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
-    for (const b of [head, data]) for (let off = 0; off < b.length;) off += writeSync(fd, b, off, b.length - off);
-  } finally {
-    closeSync(fd);
+    try {
+      for (const b of [head, data]) for (let off = 0; off < b.length;) off += writeSync(fd, b, off, b.length - off);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    unlinkSync(tmp); // a full runtime directory keeps no half-written file
+    throw err;
   }
-  renameSync(tmp, file);
 }
 
 /** Files of other builds (or other V8s): never read again, so removed when a new one is written. */

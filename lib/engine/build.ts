@@ -4,7 +4,7 @@
 // it exits 0; COPY/ADD as a layer tar written from the context; the rest as
 // config. A step whose parent, instruction, resulting config and content are
 // unchanged reuses the cached image ("--> Using cache").
-import { chmodSync, closeSync, constants, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsonForm, parseContainerfile, type Instruction, type Stage } from '../build/dockerfile.js';
@@ -900,6 +900,15 @@ async function runMounts(store: Store, ins: Instruction, st: StageState, o: Step
           mkdirSync(dir);
           await extractLayer(tar, dir);
           host = kind === 'dir' ? dir : join(dir, posix.basename(posix.normalize('/' + source)) || '.');
+          // What the layers hold at SOURCE is bound as it is on the host: a symbolic link there
+          // (`ln -s / /h` in a stage, or in a hostile image) would be followed by the mount, out
+          // of the copy and onto the host's own files.
+          if (lstatSync(host).isSymbolicLink() || !realpathSync(host).startsWith(realpathSync(dir))) {
+            throw new TspodError(`--mount=${spec}: ${source} in ${from} is a symbolic link: a bind mount takes a file or a directory (name the path it points to)`);
+          }
+        }
+        if (lstatSync(host).isSymbolicLink()) {
+          throw new TspodError(`--mount=${spec}: ${source} is a symbolic link: a bind mount takes a file or a directory (name the path it points to)`);
         }
         const rw = kv.get('rw') === 'true' || kv.get('readwrite') === 'true';
         if (rw) {

@@ -58,12 +58,44 @@ export function imageConfig(store: Store, img: ImageRecord): ImageConfig {
 export async function imageLoad(file: string): Promise<LoadedImage[]> {
   // load -i http(s)://...: the archive is fetched to a file first (as podman does)
   if (/^https?:\/\//i.test(file)) {
-    const res = await fetch(file).catch((err: Error) => {
-      throw new TspodError(`fetching ${file}: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+    // Bounded: at most TSPOD_LAYER_MAX_BYTES (64 GiB) and an hour; an https URL is never sent on to
+    // http; credentials in the URL are not repeated in messages.
+    let shown = file;
+    try {
+      const u = new URL(file);
+      u.username = u.password = '';
+      shown = u.href;
+    } catch {
+      throw new TspodError(`invalid URL ${JSON.stringify(file)}`);
+    }
+    const max = Number(process.env.TSPOD_LAYER_MAX_BYTES) > 0 ? Number(process.env.TSPOD_LAYER_MAX_BYTES) : 64 * 1024 ** 3;
+    const signal = AbortSignal.timeout(3600_000);
+    let url = file;
+    let res: Response;
+    for (let hop = 0; ; hop++) {
+      res = await fetch(url, { redirect: 'manual', signal }).catch((err: Error) => {
+        throw new TspodError(`fetching ${shown}: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+      });
+      const next = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+      if (!next) break;
+      const to = new URL(next, url);
+      if (hop >= 8 || !/^https?:$/.test(to.protocol) || (new URL(url).protocol === 'https:' && to.protocol !== 'https:')) {
+        throw new TspodError(`fetching ${shown}: refusing the redirect to ${to.protocol}//${to.host}${to.pathname} (at most 8, never from https to http)`);
+      }
+      url = to.href;
+    }
+    if (!res.ok || !res.body) throw new TspodError(`fetching ${shown}: the server answered ${res.status} ${res.statusText}`);
+    const { Readable, Transform } = await import('node:stream');
+    let seen = 0;
+    const cap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        seen += chunk.length;
+        done(seen > max ? new TspodError(`fetching ${shown}: the archive is larger than ${max} bytes (TSPOD_LAYER_MAX_BYTES)`) : null, chunk);
+      },
     });
-    if (!res.ok || !res.body) throw new TspodError(`fetching ${file}: the server answered ${res.status} ${res.statusText}`);
-    const { Readable } = await import('node:stream');
-    return imageLoadStream(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream));
+    const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+    body.on('error', (err) => cap.destroy(new TspodError(`fetching ${shown}: ${err.message}`)));
+    return imageLoadStream(body.pipe(cap));
   }
   const store = openStore();
   return undoBlobsOnFailure(store, () => loadArchive(store, file));

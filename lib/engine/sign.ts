@@ -46,10 +46,14 @@ export async function imageSign(refs: string[], o: SignOptions): Promise<string[
   return written;
 }
 
-/** The image's manifest digest: the local image of that name (pulled from there), else the registry's. */
+/** The image's manifest digest: the local image's only when it was pulled from that very
+ * repository (its repo digests say so), else the registry's. A local image of that name may
+ * come from an archive, a build or a tag, whose digest the registry never served: signing it
+ * under the registry's name would vouch for someone else's manifest. */
 async function manifestDigest(name: string, o: RegistryOptions): Promise<string> {
   const local = findLocalImage(openStore().images.list(), name);
-  if (local?.digest) return local.digest;
+  const repo = name.replace(/^docker:\/\//, '').replace(/@.*$/, '').replace(/:[^:/]+$/, '');
+  if (local?.digest && local.repoDigests?.includes(`${repo}@${local.digest}`)) return local.digest;
   const { remoteDocument } = await import('../image/manifest-list.js');
   const { parseCreds } = await import('./registry.js');
   const { createHash } = await import('node:crypto');

@@ -21,9 +21,14 @@ export function parsePastaOptions(spec: string): string[] {
   const [mode, rest] = spec.split(/:(.*)/s);
   if (mode !== 'pasta') throw new TspodError(`network mode "${spec}" is not pasta`);
   const opts = (rest ?? '').split(',').filter(Boolean);
+  const longManaged = [...MANAGED].filter((m) => m.startsWith('--'));
   for (const o of opts) {
     const name = o.split('=')[0]!;
-    if (MANAGED.has(name)) throw new TspodError(`pasta option "${o}" is set by tspod itself (it runs pasta for the container's namespace); leave it out of --network pasta:`);
+    // pasta reads options with getopt_long: `--pi` is --pid, and `-P/path` is -P with its value
+    const managed = MANAGED.has(name)
+      || (name.startsWith('--') && name.length > 2 && longManaged.some((m) => m.startsWith(name)))
+      || (/^-[^-]/.test(name) && MANAGED.has(name.slice(0, 2)));
+    if (managed) throw new TspodError(`pasta option "${o}" is set by tspod itself (it runs pasta for the container's namespace); leave it out of --network pasta:`);
   }
   return opts;
 }

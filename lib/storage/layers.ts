@@ -42,7 +42,9 @@ export function tarRootMode(blobPath: string): number | undefined {
     }
     const name = h.subarray(0, 100).toString('latin1').replace(/\0.*$/s, '');
     if (type !== '5' || !['./', '.', '/'].includes(name)) return undefined;
-    return parseInt(h.subarray(100, 108).toString('latin1').replace(/\0.*$/s, '').trim(), 8) & 0o7777;
+    const mode = parseInt(h.subarray(100, 108).toString('latin1').replace(/\0.*$/s, '').trim(), 8);
+    // an unreadable mode field says nothing: the default root mode stays (not NaN & 0o7777 = 0)
+    return Number.isInteger(mode) ? mode & 0o7777 : undefined;
   }
   return undefined;
 }

@@ -137,4 +137,12 @@ describe('tspod build, as podman\'s system tests use it', () => {
     expect((await tspod(['rmi', 'b3-rmi2'])).stdout.split('\n').filter((l) => l.startsWith('Deleted: '))).toHaveLength(2);
     expect(await allImageIds()).toEqual(before);
   });
+
+  it('RUN --mount=type=bind,from= refuses a symbolic link in the stage (it would be followed on the host)', async () => {
+    const dir = context('mountlink', { Containerfile: 'FROM busybox AS s\nRUN ln -s / /h\nFROM busybox\nRUN --mount=type=bind,from=s,source=/h,target=/x,rw=true ls /x/etc/hostname\n' });
+    const r = await build(['-t', 'b3-mountlink', dir]);
+    expect(r.exitCode).toBe(125);
+    expect(r.stderr).toContain('/h in s is a symbolic link');
+    expect((await tspod(['image', 'exists', 'b3-mountlink'])).exitCode).toBe(1);
+  });
 });

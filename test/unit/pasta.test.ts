@@ -25,7 +25,7 @@ describe('--network pasta', () => {
   });
 
   it('refuses the options tspod sets itself, and names the package when pasta is missing', () => {
-    for (const o of ['--netns', '-P', '--pid', '--userns', '--runas']) {
+    for (const o of ['--netns', '-P', '--pid', '--userns', '--runas', '--pi=/tmp/x', '--net', '--us', '-P/tmp/x', '-F3']) {
       expect(() => parsePastaOptions(`pasta:${o},x`), o).toThrow(`pasta option "${o}" is set by tspod itself`);
     }
     expect(() => pastaProgram(['/nonexistent/pasta'])).toThrow(/could not find pasta.*apt-get install passt/);
