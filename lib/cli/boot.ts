@@ -16,14 +16,21 @@
 // Any failure here only means no cache: the command runs the same. docs/performance.md has the
 // measurements, docs/security.md the reasoning.
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import Module from 'node:module';
+import type Module from 'node:module';
 import { dirname, join } from 'node:path';
-import { Script } from 'node:vm';
+import type { Script } from 'node:vm';
 
 /** Set by the bundle build: a new id for every build. */
 declare const TSPOD_BUILD_ID: string | undefined;
 
 type Compile = (this: Module, content: string, filename: string) => unknown;
+
+/** The CommonJS loader's Module class, as this bundle's own `module` knows it: the public
+ * node:module would load Node's ES module loader too (~1 ms). */
+const ModuleClass = (module as unknown as { constructor: { prototype: { _compile: Compile } } }).constructor;
+
+/** CommonJS's function wrapper, as Module.wrap makes it. */
+const wrap = (content: string) => `(function (exports, require, module, __filename, __dirname) { ${content}\n});`;
 
 const uid = process.getuid?.();
 
@@ -114,8 +121,9 @@ function prune(dir: string, keep: string): void {
   }
 }
 
-function install(dir: string, bundles: string, write: boolean, crc: Crc): void {
-  const proto = Module.prototype as unknown as { _compile: Compile };
+function install(dir: string, bundles: string, crc: Crc): void {
+  const vm = process.getBuiltinModule('node:vm');
+  const proto = ModuleClass.prototype;
   const plain = proto._compile;
   const build = `${TSPOD_BUILD_ID}-${process.versions.v8}`;
   const variant = `${build}${process.execArgv.includes('--no-opt') ? '-noopt' : ''}`;
@@ -127,8 +135,8 @@ function install(dir: string, bundles: string, write: boolean, crc: Crc): void {
     const st = statSync(filename);
     const file = join(dir, `${filename.slice(bundles.length + 1)}.${variant}.${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}-${st.ino.toString(36)}`);
     const cachedData = usable ? readCache(file, crc) : undefined;
-    const script = new Script(Module.wrap(content), { filename, cachedData });
-    if (write && (!cachedData || script.cachedDataRejected)) toWrite.push({ script, file });
+    const script = new vm.Script(wrap(content), { filename, cachedData });
+    if (!cachedData || script.cachedDataRejected) toWrite.push({ script, file });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     const require = (id: string): unknown => this.require(id);
     return wrapper.call(this.exports, this.exports, require, this, filename, bundles);
@@ -151,10 +159,10 @@ function install(dir: string, bundles: string, write: boolean, crc: Crc): void {
   });
 }
 
-const dir = cacheDir();
-// `--version` runs a sliver of tspod.cjs: a cache written then would hold little of what the
-// next command needs, and it is never rewritten once V8 accepts it.
+// `--version` runs a sliver of tspod.cjs, quicker compiled than a cache is read and checked (and
+// a cache written then would hold little of what the next command needs).
 const versionOnly = process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-v');
+const dir = versionOnly ? undefined : cacheDir();
 const crc = dir ? crc32() : undefined;
-if (dir && crc) install(dir, __dirname, !versionOnly, crc);
+if (dir && crc) install(dir, __dirname, crc);
 require('./tspod.cjs');

@@ -2,9 +2,8 @@
 // and shared by every image and container whose layer stack contains it.
 // The chain id names a layer together with everything below it (OCI).
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync } from 'node:fs';
-import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { randomBytes } from '../util/builtins.js';
+import { lazyZlib, randomBytes } from '../util/builtins.js';
 import { readJson, writeJsonAtomic } from '../util/fs.js';
 import { sha256, digestHex, type BlobStore } from './blobs.js';
 import { lockName, withLockAsync } from './lock.js';
@@ -30,7 +29,7 @@ export function tarRootMode(blobPath: string): number | undefined {
   } finally {
     closeSync(fd);
   }
-  const tar = head[0] === 0x1f && head[1] === 0x8b ? gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }) : head;
+  const tar = head[0] === 0x1f && head[1] === 0x8b ? lazyZlib().gunzipSync(head, { finishFlush: lazyZlib().constants.Z_SYNC_FLUSH }) : head;
   let off = 0;
   while (off + 512 <= tar.length) {
     const h = tar.subarray(off, off + 512);
