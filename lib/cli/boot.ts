@@ -159,10 +159,15 @@ function install(dir: string, bundles: string, crc: Crc): void {
   });
 }
 
-// `--version` runs a sliver of tspod.cjs, quicker compiled than a cache is read and checked (and
-// a cache written then would hold little of what the next command needs).
 const versionOnly = process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-v');
-const dir = versionOnly ? undefined : cacheDir();
-const crc = dir ? crc32() : undefined;
-if (dir && crc) install(dir, __dirname, crc);
-require('./tspod.cjs');
+declare const TSPOD_BUILD_VERSION: string | undefined;
+if (versionOnly && typeof TSPOD_BUILD_VERSION === 'string') {
+  // `tspod --version`: the version baked in at build time, as main.ts prints it, without even
+  // compiling the entry (most of the 4 ms it adds to Node's own start)
+  writeSync(1, `tspod version ${TSPOD_BUILD_VERSION}\n`);
+} else {
+  const dir = cacheDir();
+  const crc = dir ? crc32() : undefined;
+  if (dir && crc) install(dir, __dirname, crc);
+  require('./tspod.cjs');
+}

@@ -26,14 +26,19 @@ export function tspodPaths(env: NodeJS.ProcessEnv = process.env): Paths {
 
 /** The package root: the nearest directory above this file holding package.json
  * (dist/lib/config when built, lib/config when tests run the sources). */
-export const packageRoot = (() => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-})();
+let root: string | undefined;
+export function packageRoot(): string {
+  // found on first use: import.meta.url loads node:url, and ps never needs it (~1 ms)
+  if (root === undefined) {
+    let dir = dirname(fileURLToPath(import.meta.url));
+    while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+    root = dir;
+  }
+  return root;
+}
 
 export function helperPath(name: 'tspod-launch' | 'tspod-userns' | 'tspod-init' | 'tspod-whiteout' | 'tspod-monitor' | 'tspod-notify' | 'tspod-udpfwd' | 'tspod-wait' | 'tspod-extract' | 'tspod-dns' | 'tspod-netns'): string {
-  return join(packageRoot, 'helpers-c', 'bin', name);
+  return join(packageRoot(), 'helpers-c', 'bin', name);
 }
 
 /** `--root DIR` / `--runroot DIR`: where this command (and every tspod it starts later) keeps

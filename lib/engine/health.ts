@@ -45,7 +45,7 @@ export async function healthcheckRun(ref: string): Promise<'healthy' | 'unhealth
   const live = liveState(rec, store);
   if (live.state.status !== 'running') throw new TspodError(`container ${rec.id} is not running`);
   const start = new Date();
-  const r = process.getBuiltinModule('node:child_process').spawnSync(join(packageRoot, 'bin', 'tspod'), ['exec', rec.id, ...healthArgv(hc.Test)], {
+  const r = process.getBuiltinModule('node:child_process').spawnSync(join(packageRoot(), 'bin', 'tspod'), ['exec', rec.id, ...healthArgv(hc.Test)], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: hc.Timeout ? hc.Timeout / 1e6 : undefined, killSignal: 'SIGKILL',
   });
   const exitCode = r.status === null ? 1 : r.status === 0 ? 0 : 1;

@@ -1153,7 +1153,7 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
   const files = containerFiles(store, record.id);
   rmSync(files.exit, { force: true });
   // bin/tspod is tspod's one way in (it keeps Node from reading tspod's arguments and environment).
-  const exitCommand = [join(packageRoot, 'bin', 'tspod'), 'container-cleanup', record.id];
+  const exitCommand = [join(packageRoot(), 'bin', 'tspod'), 'container-cleanup', record.id];
   await reservePorts(record);
   try {
     if (record.config.tty) mkdirSync(dirname(files.attach), { recursive: true, mode: 0o700 });

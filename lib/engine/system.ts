@@ -114,7 +114,7 @@ export async function runDoctor(): Promise<Check[]> {
       if (!existsSync(p)) throw new Error(`${p} is missing: run \`npm run build\``);
       if (statSync(p).mode & 0o6000) throw new Error(`${p} is setuid/setgid: tspod's helpers must never be; \`chmod ug-s ${p}\``);
     }
-    return join(packageRoot, 'helpers-c', 'bin');
+    return join(packageRoot(), 'helpers-c', 'bin');
   }));
   const mapped = checks.every((c) => c.ok);
   if (mapped) checks.push(await nativeOverlayCheck());
@@ -202,7 +202,7 @@ export async function systemInfo(): Promise<Record<string, unknown>> {
     memFree: freemem(),
     uptime: `${Math.floor(uptime() / 3600)}h ${Math.floor((uptime() % 3600) / 60)}m ${Math.floor(uptime() % 60)}.00s`,
     idMappings,
-    security: { rootless: process.getuid!() !== 0, seccompEnabled: seccompAvailable(), seccompProfilePath: defaultProfilePath, capabilities: 'CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT' },
+    security: { rootless: process.getuid!() !== 0, seccompEnabled: seccompAvailable(), seccompProfilePath: defaultProfilePath(), capabilities: 'CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT' },
     slirp4netns: { executable: existsSync('/usr/bin/slirp4netns') ? '/usr/bin/slirp4netns' : '' },
     ociRuntime: { name: 'tspod-launch', path: helperPath('tspod-launch') },
   };

@@ -15,7 +15,7 @@ export function generateSystemd(ref: string, o: GenerateOptions): Array<{ name: 
   const store = openStore();
   // A store moved by --root/--runroot: every tspod the unit runs (start, stop, rm) must use it too.
   const moved = (['TSPOD_STORAGE_ROOT', 'TSPOD_RUN_ROOT'] as const).filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
-  const full: UnitOptions = { ...o, env: [...moved, ...o.env], tspod: join(packageRoot, 'bin', 'tspod'), version: packageVersion(), now: new Date() };
+  const full: UnitOptions = { ...o, env: [...moved, ...o.env], tspod: join(packageRoot(), 'bin', 'tspod'), version: packageVersion(), now: new Date() };
   const pod = store.pods.list().find((p) => p.name === ref || p.id === ref);
   if (pod && o.template) throw new TspodError('--template is not supported for pods');
   if (pod) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../config/paths.js';
 
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** podman's define.Version fields (Node's version where podman has Go's; Built: when this
@@ -15,7 +15,7 @@ export function versionInfo(): Record<string, string | number> {
   const version = packageVersion();
   let built = 0;
   try {
-    built = Math.floor(statSync(join(packageRoot, 'package.json')).mtimeMs / 1000);
+    built = Math.floor(statSync(join(packageRoot(), 'package.json')).mtimeMs / 1000);
   } catch {
     // unknown: podman's zero time
   }

@@ -49,7 +49,7 @@ export interface SeccompProfileRef {
 
 export function seccompProfileRef(sec: SecurityOptions, privileged: boolean): SeccompProfileRef {
   if (privileged || sec.seccomp === 'unconfined') return { profile: 'unconfined', digest: '' };
-  const path = sec.seccomp === 'default' ? defaultProfilePath : sec.seccomp;
+  const path = sec.seccomp === 'default' ? defaultProfilePath() : sec.seccomp;
   return { profile: sec.seccomp, digest: `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}` };
 }
 

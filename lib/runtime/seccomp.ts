@@ -49,7 +49,8 @@ const scmpArchNames: Record<string, string> = {
   SCMP_ARCH_X86_64: 'x86_64', SCMP_ARCH_X86: 'x86', SCMP_ARCH_X32: 'x32', SCMP_ARCH_AARCH64: 'aarch64', SCMP_ARCH_ARM: 'arm',
 };
 
-export const defaultProfilePath = join(packageRoot, 'lib', 'runtime', 'seccomp.json');
+/** tspod's own profile (found on first use: the package root costs node:url). */
+export const defaultProfilePath = (): string => join(packageRoot(), 'lib', 'runtime', 'seccomp.json');
 
 export function readProfile(path: string): SeccompProfile {
   let text: string;

@@ -83,7 +83,7 @@ export function securityPlan(caps: string[], sec: SecurityOptions, privileged: b
   for (const m of sec.mask) lines.push(['mask', m]);
   for (const r of READONLY_PATHS) if (!lifted(r)) lines.push(['readonly_path', r]);
   if (!privileged && sec.seccomp !== 'unconfined') {
-    lines.push(...seccompPlan(readProfile(sec.seccomp === 'default' ? defaultProfilePath : sec.seccomp), caps));
+    lines.push(...seccompPlan(readProfile(sec.seccomp === 'default' ? defaultProfilePath() : sec.seccomp), caps));
   }
   return lines;
 }

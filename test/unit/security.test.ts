@@ -42,7 +42,7 @@ describe('parseSecurityOpts', () => {
 });
 
 describe('seccompPlan', () => {
-  const profile = readProfile(defaultProfilePath);
+  const profile = readProfile(defaultProfilePath());
   const rules = (caps: string[]) => seccompPlan(profile, caps).filter((l) => l[0] === 'seccomp_rule');
   const rule = (caps: string[], name: string) => rules(caps).filter((l) => l[3] === name);
 
