@@ -1,6 +1,5 @@
 // Where tspod keeps things: XDG data, runtime and config directories, and
 // the C helpers, which live next to the package and are never taken from PATH.
-import { homedir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +13,7 @@ export interface Paths {
 
 export function tspodPaths(env: NodeJS.ProcessEnv = process.env): Paths {
   const uid = process.getuid?.() ?? 0;
-  const home = env.HOME || homedir();
+  const home = env.HOME || process.getBuiltinModule('node:os').homedir(); // node:os only without HOME
   return {
     // --root and --runroot (podman's global flags) set these for this command and, through the
     // environment, for what it starts: the monitor's container-cleanup and restart policies.

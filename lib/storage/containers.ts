@@ -220,7 +220,8 @@ export class ContainerStore {
   }
 
   dir(id: string): string {
-    return join(this.base, id);
+    // an id (64 hex digits) needs no normalising, and ps asks for 50 of them
+    return ID.test(id) ? `${this.base}/${id}` : join(this.base, id);
   }
 
   private names(): string {
