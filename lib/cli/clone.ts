@@ -25,7 +25,7 @@ export async function handler(a: Args): Promise<number> {
     throw new TspodError(`cannot remove container ${orig.id} as it is running - running or paused containers cannot be removed without force: container state improper`, 2);
   }
   const overrides: Record<string, unknown> = {};
-  for (const k of overriding) if (given(a, k)) overrides[k] = a[k];
+  for (const k of overriding) if (flagGiven(a, 'container clone', k)) overrides[k] = a[k];
   const rec = await cloneContainer(store, orig, { name: newName ?? (a.name as string | undefined), image: newImage, overrides });
   if (a.destroy) {
     const { containerRemove } = await import('../engine/containers.js');
@@ -65,16 +65,18 @@ export async function cloneContainer(store: StoreOf, orig: Rec, o: { name?: stri
   const { createContainer } = await import('../engine/run.js');
   return createContainer(store, {
     ...opts, name, ...(o.image ? { image: o.image } : {}),
-    createCommand: { globals: cmd.globals, options: [...withoutOptions(cmd.options, spec), ...overrides, `--name=${name}`], operands: o.image ? [o.image, ...cmd.operands.slice(1)] : cmd.operands },
+    createCommand: { globals: cmd.globals, options: [...withoutOptions(cmd.options, spec, dropped), ...overrides, `--name=${name}`], operands: o.image ? [o.image, ...cmd.operands.slice(1)] : cmd.operands },
   });
 }
 
-/** The original's option tokens without the dropped ones (and their values), for the clone's
- * own record (generate systemd --new and a later clone replay it). */
-function withoutOptions(tokens: string[], spec: { flags: Array<{ name: string; short?: string; type: string }> }): string[] {
+/** The original's option tokens without the DROPPED ones (and their values), for the clone's
+ * own record (generate systemd --new and a later clone replay it); with `endAtDashDash`, nothing
+ * after a `--` (pod create's tokens end there). Pod clone's too. */
+export function withoutOptions(tokens: string[], spec: { flags: Array<{ name: string; short?: string; type: string }> }, dropped: ReadonlySet<string>, endAtDashDash = false): string[] {
   const out: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
+    if (endAtDashDash && t === '--') break;
     const m = /^--([^=]+)(=.*)?$/.exec(t) ?? /^-([a-zA-Z])$/.exec(t);
     const row = m && spec.flags.find((f) => (t.startsWith('--') ? f.name === m[1] : f.short === m[1]));
     if (row && dropped.has(row.name)) {
@@ -86,10 +88,10 @@ function withoutOptions(tokens: string[], spec: { flags: Array<{ name: string; s
   return out;
 }
 
-/** Was the flag on clone's own command line (not only its default)? */
-function given(a: Args, name: string): boolean {
+/** Was flag NAME on COMMAND's own command line (not only its default)? */
+export function flagGiven(a: Args, command: string, name: string): boolean {
   const options = (a.commandLine as { options?: string[] } | undefined)?.options ?? [];
-  const row = commands['container clone']!.flags.find((f) => f.name === name);
+  const row = commands[command]!.flags.find((f) => f.name === name);
   return options.some((t) => t === `--${name}` || t.startsWith(`--${name}=`) || (row?.short !== undefined && t.startsWith(`-${row.short}`)));
 }
 

@@ -4,11 +4,11 @@
 import { TspodError } from '../util/errors.js';
 import { type Args, parseFlags } from './args.js';
 import { commandRows, commands, podCloneOverrides } from './flags.js';
-import { cloneBase, cloneContainer } from './clone.js';
+import { cloneBase, cloneContainer, flagGiven, withoutOptions } from './clone.js';
 import { out } from './out.js';
 
 /** Options of the original a second pod cannot take again (its name, its files). */
-const dropped = ['name', 'replace', 'pod-id-file', 'infra-conmon-pidfile', 'infra-name'];
+const dropped = new Set(['name', 'replace', 'pod-id-file', 'infra-conmon-pidfile', 'infra-name']);
 
 export async function handler(a: Args): Promise<number> {
   const [ref, newName] = a.operands;
@@ -31,7 +31,7 @@ export async function handler(a: Args): Promise<number> {
   if (cmd) {
     const parsed = parseFlags(cmd.options, commandRows(spec), 'pod create', true);
     values = { ...parsed.values, command: 'pod create', operands: [] };
-    originalTokens = withoutOptions(cmd.options, spec);
+    originalTokens = withoutOptions(cmd.options, spec, dropped, true);
   } else {
     const labels = Object.entries(orig.labels ?? {}).map(([k, v]) => `${k}=${v}`);
     originalTokens = [...labels.map((l) => `--label=${l}`), `--exit-policy=${orig.exitPolicy ?? 'continue'}`, ...(orig.hostname !== orig.name ? [`--hostname=${orig.hostname}`] : []),
@@ -41,7 +41,7 @@ export async function handler(a: Args): Promise<number> {
   for (const k of dropped) delete values[k];
   const overrides: string[] = [];
   for (const k of [...podCloneOverrides]) {
-    if (!given(a, k)) continue;
+    if (!flagGiven(a, 'pod clone', k)) continue;
     // a pod's labels add to the original's, as more --label flags on its create command would
     values[k] = k === 'label' ? [...((values[k] as string[] | undefined) ?? []), ...((a[k] as string[] | undefined) ?? [])] : a[k];
     for (const v of Array.isArray(a[k]) ? (a[k] as unknown[]) : [a[k]]) overrides.push(`--${k}=${String(v)}`);
@@ -64,30 +64,6 @@ export async function handler(a: Args): Promise<number> {
   if (a.start) await pods.podStart(pod.id);
   out(`${pod.id}\n`);
   return 0;
-}
-
-/** The original's option tokens without the dropped ones (and their values). */
-function withoutOptions(tokens: string[], spec: { flags: Array<{ name: string; short?: string; type: string }> }): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t === '--') break;
-    const m = /^--([^=]+)(=.*)?$/.exec(t) ?? /^-([a-zA-Z])$/.exec(t);
-    const row = m && spec.flags.find((f) => (t.startsWith('--') ? f.name === m[1] : f.short === m[1]));
-    if (row && dropped.includes(row.name)) {
-      if (row.type !== 'bool' && !t.includes('=')) i++; // its value is the next token
-      continue;
-    }
-    kept.push(t);
-  }
-  return kept;
-}
-
-/** Was the flag on pod clone's own command line (not only its default)? */
-function given(a: Args, name: string): boolean {
-  const options = (a.commandLine as { options?: string[] } | undefined)?.options ?? [];
-  const row = commands['pod clone']!.flags.find((f) => f.name === name);
-  return options.some((t) => t === `--${name}` || t.startsWith(`--${name}=`) || (row?.short !== undefined && t.startsWith(`-${row.short}`)));
 }
 
 /** NAME, else NAME1, NAME2 ... (podman's: ORIGINAL-clone, ORIGINAL-clone1, ...). */
