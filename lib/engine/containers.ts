@@ -336,7 +336,7 @@ export function parseSince(since: string, now = Date.now()): number {
 /** Write the container's log to `out`/`err`; with follow, until the container exits. */
 export async function containerLogs(ref: string, opts: LogsOptions, write: (e: LogEntry, text: string) => void): Promise<void> {
   const { store, rec } = lookup(ref);
-  if (rec.config.logDriver === 'none') throw new TspodError('this container is using the \'none\' log driver, cannot read logs: this container is not logging output');
+  if (rec.config.logDriver === 'none' || rec.config.logDriver === 'passthrough') throw new TspodError(`this container is using the '${rec.config.logDriver}' log driver, cannot read logs: this container is not logging output`);
   const path = rec.config.logPath ?? containerFiles(store, rec.id).log;
   const since = opts.since ? parseSince(opts.since) : undefined;
   const until = opts.until ? parseSince(opts.until) : undefined;

@@ -592,7 +592,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const platform = platformFromParts({ platform: opts.pullOptions?.platform, arch: opts.arch, os: opts.os, variant: opts.variant }, hostPlatform());
   if (platform !== opts.pullOptions?.platform) opts = { ...opts, pullOptions: { ...opts.pullOptions, platform } };
   const imageVolume = parseImageVolume(opts.imageVolume);
-  const log = parseLogConfig(opts.logDriver, opts.logOpt ?? []);
+  const log = parseLogConfig(opts.logDriver, opts.logOpt ?? [], { tty: opts.tty, detach: opts.detach });
   const oomScoreAdj = parseOomScoreAdj(opts.oomScoreAdj);
   if (opts.cgroupParent !== undefined) throw new TspodError(`--cgroup-parent ${opts.cgroupParent}: tspod creates no cgroup for a container on this host (cgroups v1, or no delegated cgroup v2 subtree; podman fails here too, at start); drop the flag`);
   if (opts.initPath !== undefined && opts.init) throw new TspodError(`--init-path ${opts.initPath}: tspod's init is its own tspod-init, not another binary; drop --init-path`);
@@ -802,7 +802,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         ...(hostConfig || opts.logDriver !== undefined || opts.logOpt?.length || oomScoreAdj !== undefined
           ? { hostConfig: { ...hostConfig, LogConfig: { Type: log.driver, Config: log.tag ? { tag: log.tag } : {}, Path: log.path ?? '' }, ...(oomScoreAdj !== undefined ? { OomScoreAdj: oomScoreAdj } : {}) } }
           : {}),
-        ...(log.driver === 'none' ? { logDriver: 'none' as const } : {}),
+        ...(log.driver !== 'k8s-file' ? { logDriver: log.driver } : {}),
         ...(log.path ? { logPath: log.path } : {}),
         ...(log.maxSize ? { logMaxSize: log.maxSize } : {}),
         ...(opts.pidFile ? { pidFile: opts.pidFile } : {}),
@@ -1150,6 +1150,7 @@ export async function startAttached(store: Store, record: ContainerRecord, io: {
 
 /** Start under tspod-monitor, which outlives this command; returns once the command runs. */
 export async function startDetached(store: Store, record: ContainerRecord): Promise<void> {
+  if (record.config.logDriver === 'passthrough') throw new TspodError(`container ${record.name} uses the 'passthrough' log driver: only \`tspod run\` in the foreground runs it (tspod's monitor, which starts it otherwise, does not pass its standard streams down)`);
   const files = containerFiles(store, record.id);
   rmSync(files.exit, { force: true });
   // bin/tspod is tspod's one way in (it keeps Node from reading tspod's arguments and environment).

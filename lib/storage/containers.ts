@@ -88,7 +88,7 @@ export interface ContainerRecord {
     /** --timeout: seconds after which the container is killed (tspod in the foreground, tspod-monitor -T with -d) */
     timeout?: number;
     /** --log-driver none: no log is kept (logs says so) */
-    logDriver?: 'k8s-file' | 'none';
+    logDriver?: 'k8s-file' | 'none' | 'passthrough';
     /** --log-opt path=: the log's path instead of userdata/ctr.log */
     logPath?: string;
     /** --log-opt max-size=: the monitor truncates the log when it would grow past these bytes */

@@ -223,6 +223,22 @@ describe('--log-driver, --log-opt, --oom-score-adj', () => {
     expect(bad.stderr).toBe('Error: running container create option: invalid log driver: invalid argument');
   });
 
+  it('passthrough hands tspod\'s own streams to a foreground container and logs nothing; refused with -t and -d', async () => {
+    const p = await tspod(['run', '--name', 'passthru', ...none, '--log-driver', 'passthrough', 'busybox', 'sh', '-c', 'echo out; echo err >&2']);
+    expect([p.exitCode, p.stdout, p.stderr]).toEqual([0, 'out', 'err']);
+    expect((await tspod(['inspect', '--format', '{{.HostConfig.LogConfig.Type}}|{{.HostConfig.LogConfig.Path}}', 'passthru'])).stdout).toBe('passthrough|');
+    const l = await tspod(['logs', 'passthru']);
+    expect([l.exitCode, l.stderr]).toEqual([125, "Error: this container is using the 'passthrough' log driver, cannot read logs: this container is not logging output"]);
+    const s = await tspod(['start', 'passthru']);
+    expect(s.exitCode).toBe(125);
+    expect(s.stderr).toContain("only `tspod run` in the foreground runs it");
+    await tspod(['rm', 'passthru']);
+    const t = await tspod(['run', '--rm', '-t', ...none, '--log-driver', 'passthrough', 'busybox', 'true']);
+    expect([t.exitCode, t.stderr]).toEqual([125, expect.stringContaining('cannot be used with -t')]);
+    const d = await tspod(['run', '-d', ...none, '--log-driver', 'passthrough', 'busybox', 'true']);
+    expect([d.exitCode, d.stderr]).toEqual([125, expect.stringContaining('needs the container in the foreground')]);
+  });
+
   it('--oom-score-adj is raised in the container; out of range refused', async () => {
     const r = await run([...none, '--oom-score-adj', '1000', 'busybox', 'cat', '/proc/self/oom_score_adj']);
     expect([r.exitCode, r.stdout]).toEqual([0, '1000']); // the highest: a raise wherever the suite runs

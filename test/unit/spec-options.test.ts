@@ -166,7 +166,10 @@ describe('--log-driver, --log-opt, --oom-score-adj', () => {
     expect(parseLogConfig('none', [])).toEqual({ driver: 'none' });
     expect(parseLogConfig('k8s-file', ['path=/tmp/x.log', 'tag=web'])).toEqual({ driver: 'k8s-file', path: '/tmp/x.log', tag: 'web' });
     expect(() => parseLogConfig('bad', [])).toThrow('running container create option: invalid log driver: invalid argument');
-    expect(() => parseLogConfig('passthrough', [])).toThrow(/not supported by tspod yet/);
+    expect(parseLogConfig('passthrough', [])).toEqual({ driver: 'passthrough' });
+    expect(() => parseLogConfig('passthrough', [], { tty: true })).toThrow(/cannot be used with -t/);
+    expect(() => parseLogConfig('passthrough', [], { detach: true })).toThrow(/needs the container in the foreground/);
+    expect(() => parseLogConfig('journald', [])).toThrow(/not supported by tspod yet/);
     expect(() => parseLogConfig(undefined, ['path=rel.log'])).toThrow(/absolute path/);
     expect(() => parseLogConfig(undefined, ['max-size=abc'])).toThrow("invalid value for size: invalid size: 'abc'");
     expect(parseLogConfig(undefined, ['max-size=7.039m'])).toEqual({ driver: 'k8s-file', maxSize: 7039000 });
