@@ -4,18 +4,14 @@
 // root in a temporary directory, native overlay, --runtime runc), interleaved, medians
 // and ratios. As an ordinary user, after `npm run build`:
 //   node bench/build.mjs [ITERATIONS]
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { busyboxArchive, median, ms, podman as podmanBin, run, tspod } from './common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const n = Number(process.argv[2] ?? 5);
-const tspod = join(root, 'bin/tspod');
-const podmanBin = existsSync('/usr/bin/podman') ? '/usr/bin/podman' : undefined;
-const archive = join(root, 'build/images/busybox-docker.tar');
-if (!existsSync(archive)) execFileSync(process.execPath, [join(root, 'scripts/build-busybox-image.mjs'), join(root, 'build/images')]);
+const archive = busyboxArchive();
 
 const work = mkdtempSync(join(tmpdir(), 'tspod-bench-build-'));
 const ctx = join(work, 'ctx');
@@ -40,23 +36,12 @@ const podmanPre = ['--root', join(proot, 'root'), '--runroot', join(proot, 'run'
 const podmanEnv = { ...process.env, XDG_RUNTIME_DIR: join(proot, 'xdg') };
 mkdirSync(join(proot, 'xdg'), { recursive: true, mode: 0o700 });
 
-const run = (bin, args, env = process.env) => {
-  const r = spawnSync(bin, args, { encoding: 'utf8', env });
-  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-};
-const ms = (f) => {
-  const t = process.hrtime.bigint();
-  f();
-  return Number(process.hrtime.bigint() - t) / 1e6;
-};
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const engines = [['tspod', (args) => run(tspod, args)]];
 run(tspod, ['load', '-q', '-i', archive]);
 if (podmanBin) {
-  run(podmanBin, [...podmanPre, 'load', '-q', '-i', archive], podmanEnv);
-  engines.push(['podman', (args) => run(podmanBin, [...podmanPre, ...args], podmanEnv)]);
+  run(podmanBin, [...podmanPre, 'load', '-q', '-i', archive], true, podmanEnv);
+  engines.push(['podman', (args) => run(podmanBin, [...podmanPre, ...args], true, podmanEnv)]);
 }
 
 const results = Object.fromEntries(engines.map(([name]) => [name, { cold: [], cached: [] }]));

@@ -5,46 +5,33 @@
 //   node bench/compare.mjs [ITERATIONS]        (npm run bench)
 // podman (when installed) runs with --runtime runc on native overlay in a root of its own, so neither
 // side is measured on vfs; NODE_EXTRA_CA_CERTS is removed from both sides' environment.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { busyboxArchive, median, memOf, ms, podman as podmanBin, run as runBin, tspod } from './common.mjs';
 
 if (process.getuid() === 0) {
   console.error('bench/compare.mjs measures rootless use: run it as an ordinary user with /etc/subuid ranges');
   process.exit(2);
 }
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const n = Number(process.argv[2] ?? 10);
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
 const time = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-const podmanBin = existsSync('/usr/bin/podman') ? '/usr/bin/podman' : undefined;
 const podmanState = podmanBin ? mkdtempSync(join(tmpdir(), 'bench-podman-')) : undefined;
 const engines = [
-  { name: 'tspod', bin: join(root, 'bin/tspod'), pre: [], image: 'busybox', kept: ['tspod-monitor', 'tspod-wait'] },
+  { name: 'tspod', bin: tspod, pre: [], image: 'busybox', kept: ['tspod-monitor', 'tspod-wait'] },
   ...(podmanBin ? [{
     name: 'podman', bin: podmanBin, image: 'localhost/busybox', kept: ['conmon'],
     pre: ['--runtime', 'runc', '--storage-driver', 'overlay', '--root', join(podmanState, 'root'), '--runroot', join(podmanState, 'run')],
   }] : []),
 ];
 
-const archive = join(root, 'build/images/busybox-docker.tar');
-if (!existsSync(archive)) execFileSync(process.execPath, [join(root, 'scripts/build-busybox-image.mjs'), join(root, 'build/images')]);
+const archive = busyboxArchive();
 
-function run(e, args, { check = true } = {}) {
-  const r = spawnSync(e.bin, [...e.pre, ...args], { encoding: 'utf8', env });
-  if (check && r.status !== 0) throw new Error(`${e.name} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-const clock = (f) => {
-  const t = process.hrtime.bigint();
-  f();
-  return Number(process.hrtime.bigint() - t) / 1e6;
-};
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const run = (e, args, { check = true } = {}) => runBin(e.bin, [...e.pre, ...args], check, env);
 
 /** Peak RSS (KiB) of one command, as GNU time reports it (the largest process of the run). */
 function peakRss(e, args) {
@@ -54,21 +41,6 @@ function peakRss(e, args) {
   return Number(lines[lines.length - 1]);
 }
 
-/** Memory (KiB) of this user's live processes named `comm`: RSS, or PSS (shared pages split). */
-function memOf(comm, field) {
-  const out = [];
-  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() !== comm) continue;
-      const text = readFileSync(`/proc/${d}/${field === 'Pss' ? 'smaps_rollup' : 'status'}`, 'utf8');
-      const m = new RegExp(`^${field === 'Pss' ? 'Pss' : 'VmRSS'}:\\s+(\\d+)`, 'm').exec(text);
-      if (m) out.push(Number(m[1]));
-    } catch {
-      /* gone, or a zombie */
-    }
-  }
-  return out;
-}
 
 for (const e of engines) {
   run(e, ['load', '-q', '-i', archive]);
@@ -114,12 +86,12 @@ for (let i = 0; i < n; i++) {
     for (const e of order) {
       if (c.only && c.only !== e.name) continue;
       if (c.raw) {
-        record(c.name, e.name, clock(() => spawnSync(c.raw[0], c.raw[1], { env })));
+        record(c.name, e.name, ms(() => spawnSync(c.raw[0], c.raw[1], { env })));
         continue;
       }
       const id = c.before?.(e);
       let out = '';
-      record(c.name, e.name, clock(() => (out = run(e, c.args(e, id)))));
+      record(c.name, e.name, ms(() => (out = run(e, c.args(e, id)))));
       c.after?.(e, id ?? out);
     }
   }
@@ -133,8 +105,8 @@ for (const e of engines) {
 }
 for (let i = 0; i < n; i++) {
   for (const e of i % 2 ? [...engines].reverse() : engines) {
-    record('ps -a (50 containers)', e.name, clock(() => run(e, ['ps', '-a'])));
-    record('inspect CTR (50 containers)', e.name, clock(() => run(e, ['inspect', fifty[e.name]])));
+    record('ps -a (50 containers)', e.name, ms(() => run(e, ['ps', '-a'])));
+    record('inspect CTR (50 containers)', e.name, ms(() => run(e, ['inspect', fifty[e.name]])));
   }
 }
 const rss = {};

@@ -2,49 +2,16 @@
 // Detached-container latencies and the monitor's memory, tspod beside podman
 // in one run (podman only compared, with --runtime runc). As an ordinary user:
 //   node bench/lifecycle.mjs [ITERATIONS]
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { busyboxArchive, median, memOf, ms, podman, run, tspod } from './common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const n = Number(process.argv[2] ?? 10);
-const tspod = join(root, 'bin/tspod');
-const podman = existsSync('/usr/bin/podman') ? '/usr/bin/podman' : undefined;
-const archive = join(root, 'build/images/busybox-docker.tar');
-if (!existsSync(archive)) execFileSync(process.execPath, [join(root, 'scripts/build-busybox-image.mjs'), join(root, 'build/images')]);
+const archive = busyboxArchive();
 execFileSync(tspod, ['load', '-q', '-i', archive]);
 if (podman) execFileSync(podman, ['load', '-q', '-i', archive], { stdio: 'ignore' });
 const engines = [['tspod', tspod, [], 'busybox'], ...(podman ? [['podman', podman, ['--runtime', 'runc'], 'localhost/busybox']] : [])];
 
-const ms = (f) => {
-  const t = process.hrtime.bigint();
-  f();
-  return Number(process.hrtime.bigint() - t) / 1e6;
-};
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const run = (bin, args) => {
-  const r = spawnSync(bin, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-};
 
-/** Memory (kB) of every live process of this user whose name is `comm`: resident (RSS,
- * shared library pages counted whole) and proportional (PSS, shared pages split among users). */
-function memOf(comm, field) {
-  const out = [];
-  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() !== comm) continue;
-      const text = field === 'Pss' ? readFileSync(`/proc/${d}/smaps_rollup`, 'utf8') : readFileSync(`/proc/${d}/status`, 'utf8');
-      const m = new RegExp(`${field === 'Pss' ? '^Pss' : 'VmRSS'}:\\s+(\\d+)`, 'm').exec(text);
-      if (m) out.push(Number(m[1]));
-    } catch {
-      /* gone, or a zombie */
-    }
-  }
-  return out;
-}
 
 const results = {};
 for (const [name, bin, pre, image] of engines) {
