@@ -60,20 +60,27 @@ export async function imageLoad(file: string): Promise<LoadedImage[]> {
   if (/^https?:\/\//i.test(file)) {
     // Bounded: at most TSPOD_LAYER_MAX_BYTES (64 GiB) and an hour; an https URL is never sent on to
     // http; credentials in the URL are not repeated in messages.
-    let shown = file;
+    // user:password@ in the URL (fetch refuses URLs with credentials): sent as Basic auth to that
+    // origin only, and never repeated in a message
+    let shown: string;
+    let auth: string | undefined;
+    let origin: string;
     try {
       const u = new URL(file);
+      if (u.username || u.password) auth = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
       u.username = u.password = '';
       shown = u.href;
+      origin = u.origin;
     } catch {
       throw new TspodError(`invalid URL ${JSON.stringify(file)}`);
     }
     const max = Number(process.env.TSPOD_LAYER_MAX_BYTES) > 0 ? Number(process.env.TSPOD_LAYER_MAX_BYTES) : 64 * 1024 ** 3;
     const signal = AbortSignal.timeout(3600_000);
-    let url = file;
+    let url = shown;
     let res: Response;
     for (let hop = 0; ; hop++) {
-      res = await fetch(url, { redirect: 'manual', signal }).catch((err: Error) => {
+      const headers: Record<string, string> = auth && new URL(url).origin === origin ? { authorization: auth } : {};
+      res = await fetch(url, { redirect: 'manual', signal, headers }).catch((err: Error) => {
         throw new TspodError(`fetching ${shown}: ${(err.cause as Error | undefined)?.message ?? err.message}`);
       });
       const next = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;

@@ -42,6 +42,9 @@ describe('save and load', () => {
     expect((await tspod(['rmi', 'url-img:t2'])).exitCode).toBe(0);
     const server = createServer((req, res) => {
       if (req.url === '/image.tar') createReadStream(archive).pipe(res);
+      else if (req.url === '/moved') res.writeHead(302, { location: '/image.tar' }).end();
+      else if (req.url === '/loop') res.writeHead(302, { location: '/loop' }).end();
+      else if (req.url === '/to-file') res.writeHead(302, { location: 'file:///etc/passwd' }).end();
       else res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -52,6 +55,19 @@ describe('save and load', () => {
       expect(load.stdout).toBe('Loaded image: localhost/url-img:t2');
       const missing = await tspod(['load', '-i', `http://127.0.0.1:${port}/nothere.tar`]);
       expect([missing.exitCode, missing.stderr]).toEqual([125, `Error: fetching http://127.0.0.1:${port}/nothere.tar: the server answered 404 Not Found`]);
+      // redirects: followed over http(s), at most 8, never to another scheme; credentials kept out of messages
+      expect((await tspod(['rmi', 'url-img:t2'])).exitCode).toBe(0);
+      const moved = await tspod(['load', '-i', `http://127.0.0.1:${port}/moved`]);
+      expect([moved.exitCode, moved.stdout], moved.stderr).toEqual([0, 'Loaded image: localhost/url-img:t2']);
+      const loop = await tspod(['load', '-i', `http://user:s3cret@127.0.0.1:${port}/loop`]);
+      expect(loop.exitCode).toBe(125);
+      expect(loop.stderr).toContain('refusing the redirect');
+      expect(loop.stderr).not.toContain('s3cret');
+      const file = await tspod(['load', '-i', `http://127.0.0.1:${port}/to-file`]);
+      expect([file.exitCode, file.stderr]).toEqual([125, expect.stringContaining('refusing the redirect to file://')]);
+      // larger than TSPOD_LAYER_MAX_BYTES: stopped, nothing loaded
+      const big = await tspod(['load', '-i', `http://127.0.0.1:${port}/image.tar`], { env: { ...testEnv(), TSPOD_LAYER_MAX_BYTES: '1000' } });
+      expect([big.exitCode, big.stderr]).toEqual([125, expect.stringContaining('larger than 1000 bytes (TSPOD_LAYER_MAX_BYTES)')]);
     } finally {
       server.close();
     }
