@@ -119,6 +119,19 @@ describe('the pause process: one user namespace per user', () => {
   });
 });
 
+describe('the pause process after an upgrade', () => {
+  it('a holder recorded without "linger" (an older tspod\'s, which ignores SIGUSR1) is stopped at once when unused', async () => {
+    const env = { ...process.env, ...inject('tspodEnv'), TSPOD_PAUSE_LINGER: '30' };
+    expect((await tspod(['run', '--rm', ...none, 'busybox', 'true'], { env })).exitCode).toBe(0);
+    const h = holder()!;
+    expect(h).toBeDefined(); // lingering
+    writeFileSync(pauseFile(), `${h.pid} ${h.start}\n`); // as an older tspod recorded it
+    expect((await tspod(['unshare', 'true'], { env })).exitCode).toBe(0);
+    expect(await waitFor(() => !holders().some((p) => p.pid === h.pid), 5_000)).toBe(true);
+    expect(holder()).toBeUndefined();
+  });
+});
+
 describe('--userns: a user namespace nested in the shared one', () => {
   const uid = process.getuid!(), gid = process.getgid!(), name = userInfo().username;
 
