@@ -1,7 +1,6 @@
 // `tspod info [--format json|TEMPLATE]`
 import type { Args } from './args.js';
 import { renderObject } from './format.js';
-import { TspodError } from '../util/errors.js';
 
 function yaml(v: unknown, indent = ''): string {
   if (Array.isArray(v)) return v.map((x) => `${indent}- ${yaml(x, indent + '  ').trimStart()}`).join('');

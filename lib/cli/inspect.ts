@@ -1,7 +1,7 @@
 // `tspod inspect [--type container|image] [--format T] NAME...`
 import { TspodError } from '../util/errors.js';
 import { renderList } from './format.js';
-import { type Args, positionals, toArray } from './args.js';
+import { type Args, positionals } from './args.js';
 import { out } from './out.js';
 
 export async function handler(a: Args): Promise<void> {

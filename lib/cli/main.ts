@@ -147,7 +147,7 @@ export function findCommand(words: string[], t: Tables): { command?: string; res
 
 async function dispatch(argv: string[]): Promise<void> {
   const tables = await import('./flags.js');
-  const { commands, rootFlags, groups } = tables;
+  const { commands, rootFlags } = tables;
   const { argCountError, parseFlags } = await import('./args.js');
   const { TspodError } = await import('../util/errors.js');
   const root = parseFlags(argv, rootFlags, '', false);

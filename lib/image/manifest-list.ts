@@ -11,7 +11,7 @@ import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
 import { readJson, writeJsonAtomic } from '../util/fs.js';
-import { documentType, hostPlatform, indexTypes, manifestAccept, manifestTypes, MEDIA, selectPlatform, type Descriptor, type Index, type Manifest } from './manifest.js';
+import { documentType, hostPlatform, indexTypes, manifestAccept, manifestTypes, MEDIA, selectPlatform, type Index, type Manifest } from './manifest.js';
 import { pushStoredImage, pushTarget, putManifest, sendBlob, type PushOptions, type PushTarget } from './push.js';
 import { pullCandidates } from './registries.js';
 import { readBody, RegistryClient } from './registry-client.js';

@@ -123,7 +123,7 @@ export function seccompPlan(p: SeccompProfile, capNames: string[]): string[][] {
     }
   }
   const withArgs = new Set(conditional.map((l) => l[3]));
-  for (const [n, l] of plain) if (withArgs.has(n)) throw new TspodError(`seccomp profile: ${n} has both a plain rule and argument rules for this container; libseccomp cannot combine them`);
+  for (const n of plain.keys()) if (withArgs.has(n)) throw new TspodError(`seccomp profile: ${n} has both a plain rule and argument rules for this container; libseccomp cannot combine them`);
   return [...lines, ...plain.values(), ...conditional];
 }
 
