@@ -138,11 +138,29 @@ interface RemoteRepo {
   name: string;
 }
 
-function remoteRepo(input: string, o: RemoteOptions): RemoteRepo {
+/** INPUT's repository at each place registries.conf says it can be read from: its mirrors first,
+ * as a pull reads them, then the registry itself (last: the one writes go to, and whose error is
+ * reported when none answers). */
+function remoteRepos(input: string, o: RemoteOptions): RemoteRepo[] {
   const c = pullCandidates(o.conf ?? loadRegistriesConf(), input.replace(/^docker:\/\//, ''), o.tlsVerify)[0]!;
-  const ep = c.endpoints.find((e) => !e.mirror)!;
-  const creds = o.creds ?? findCredentials(`${ep.host}/${ep.path}`, o.authfile);
-  return { client: new RegistryClient(ep.host, { insecure: ep.insecure, creds, certDir: o.certDir }), host: ep.host, repo: ep.path, reference: c.ref.digest ?? c.ref.tag ?? 'latest', name: c.name };
+  const eps = [...c.endpoints.filter((e) => e.mirror), c.endpoints.find((e) => !e.mirror)!];
+  return eps.map((ep) => {
+    const creds = o.creds ?? findCredentials(`${ep.host}/${ep.path}`, o.authfile);
+    return { client: new RegistryClient(ep.host, { insecure: ep.insecure, creds, certDir: o.certDir }), host: ep.host, repo: ep.path, reference: c.ref.digest ?? c.ref.tag ?? 'latest', name: c.name };
+  });
+}
+
+/** READ from the first place INPUT's repository answers (remoteRepos' order). */
+async function fromFirstReachable<T>(input: string, o: RemoteOptions, read: (r: RemoteRepo) => Promise<T>): Promise<T> {
+  const repos = remoteRepos(input, o);
+  for (const r of repos.slice(0, -1)) {
+    try {
+      return await read(r);
+    } catch {
+      /* a mirror that does not answer or lacks it: the next */
+    }
+  }
+  return read(repos[repos.length - 1]!);
 }
 
 async function fetchManifest(r: RemoteRepo, reference: string): Promise<{ bytes: Buffer; type: string; digest: string }> {
@@ -163,14 +181,16 @@ async function fetchManifest(r: RemoteRepo, reference: string): Promise<{ bytes:
 
 /** The raw manifest or index a registry holds for INPUT (`manifest inspect` of a remote name). */
 export async function remoteDocument(input: string, o: RemoteOptions): Promise<Buffer> {
-  const r = remoteRepo(input, o);
-  return (await fetchManifest(r, r.reference)).bytes;
+  return fromFirstReachable(input, o, async (r) => (await fetchManifest(r, r.reference)).bytes);
 }
 
 /** The entries INPUT adds to a list: a registry's image (its platform read from its config), or
  * the instance for this platform of a registry's list, or with ALL every instance of that list. */
 export async function remoteEntries(input: string, all: boolean, o: RemoteOptions): Promise<{ entries: ListEntry[]; source: string }> {
-  const r = remoteRepo(input, o);
+  return fromFirstReachable(input, o, (r) => entriesFrom(r, all));
+}
+
+async function entriesFrom(r: RemoteRepo, all: boolean): Promise<{ entries: ListEntry[]; source: string }> {
   const top = await fetchManifest(r, r.reference);
   const source = `${r.host}/${r.repo}`;
   if (indexTypes.includes(top.type)) {

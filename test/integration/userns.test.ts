@@ -20,7 +20,15 @@ function holder(): { pid: number; start: string } | undefined {
   }
 }
 
-const holders = () => userProcesses(['tspod-pause']);
+/** This store's holders: other test files' stores (their own runtime directories) may have a
+ * holder still lingering, which names another pid file in its environment. */
+const holders = () => userProcesses(['tspod-pause']).filter((p) => {
+  try {
+    return readFileSync(`/proc/${p.pid}/environ`, 'utf8').split('\0').includes(`TSPOD_PAUSE_PIDFILE=${pauseFile()}`);
+  } catch {
+    return false; // gone
+  }
+});
 
 beforeAll(async () => {
   await tspod(['rm', '-a', '-f']);
