@@ -68,6 +68,16 @@ static void read_plan(void) {
     else if (!strcmp(k, "tty")) plan.tty = atoi(v);
     else if (!strcmp(k, "interactive")) plan.interactive = atoi(v);
     else if (!strcmp(k, "relay")) plan.relay = atoi(v);
+    else if (!strcmp(k, "log_file")) {
+      plan.log_file = v;
+      plan.log_max = f[2] ? strtoull(f[2], NULL, 10) : 0;
+    }
+    else if (!strcmp(k, "log_journald")) {
+      if (!f[2] || !f[3]) die_step("plan", 0, "bad log_journald line");
+      plan.log_journal[0] = v;
+      plan.log_journal[1] = f[2];
+      plan.log_journal[2] = f[3];
+    }
     else if (!strcmp(k, "remove_layers")) plan.remove_layers = atoi(v);
     else if (!strcmp(k, "readonly")) plan.readonly = atoi(v);
     else if (!strcmp(k, "hostname")) plan.hostname = v;

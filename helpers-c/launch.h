@@ -26,6 +26,9 @@ struct launch_plan {
   const char *upper, *work, *merged;
   int remove_layers; /* run --rm in front of tspod: remove upper and work once the container is gone */
   int new_net, tty, interactive, relay, readonly;
+  /* in front of tspod, the relay logs the output too (run; never exec): a k8s-file log, or the journal */
+  const char *log_file, *log_journal[3];
+  unsigned long long log_max;
   const char *hostname, *user, *cwd, *init;
   const char *cwd_check; /* --workdir given: the container id; the directory must exist (podman does not create it) */
   char *env[MAX_ITEMS];

@@ -3,8 +3,11 @@
  * directory it would then reach through /proc/self/fd. It gets pipes (as
  * podman's conmon gives), or with -t its terminal, and this helper copies
  * them to and from its own stdio until the container exits, forwarding
- * signals meanwhile. Detached containers get the monitor's pipes instead. */
+ * signals meanwhile, and logs what the container writes (run's log driver,
+ * as the monitor logs a detached one; an exec is never logged). Detached
+ * containers get the monitor's pipes instead. */
 #include "launch.h"
+#include "logsink.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -14,8 +17,18 @@
 /* Without a terminal: [0] stdin, [1] stdout, [2] stderr of the container. */
 static int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
 
+/* What the container wrote, on its way to the log: stdout (or the terminal) and stderr. */
+static struct log_stream logged[2] = {{.name = "stdout", .fd = -1}, {.name = "stderr", .fd = -1}};
+
+/* Before the helper joins the user namespace: the log is opened as the user. */
 void stdio_open(void) {
-  if (!plan.relay || plan.tty) return;
+  if (!plan.relay) return;
+  if (plan.log_journal[0]) {
+    if (log_open_journald(plan.log_journal[0], plan.log_journal[1], plan.log_journal[2]) < 0) die_step("log", errno, "the journal's socket");
+  } else if (plan.log_file && log_open_file(plan.log_file, plan.log_max) < 0) {
+    die_step("log", errno, "open %s", plan.log_file);
+  }
+  if (plan.tty) return;
   for (int i = 0; i < 3; i++) {
     if (i == 0 && !plan.interactive) continue; /* stdin stays /dev/null */
     if (pipe2(pipes[i], O_CLOEXEC) < 0) die_step("stdio", errno, "pipe");
@@ -31,14 +44,15 @@ void stdio_child(void) {
   }
 }
 
-/* Copy SRC to DST until SRC would block (1) or ends (0). When the reader of
+/* Copy SRC to DST (and to LOG) until SRC would block (1) or ends (0). When the reader of
  * our output went away (EPIPE) SRC ends too, so the container's next write
  * fails as it would on a pipe of its own (`tspod run ... yes | head -1`). */
-static int pump(int src, int dst) {
+static int pump(int src, int dst, struct log_stream *log) {
   char buf[16384];
   for (int rounds = 0; rounds < 64; rounds++) {
     ssize_t r = read(src, buf, sizeof buf);
     if (r > 0) {
+      if (log) log_feed(log, buf, (size_t)r, plan.tty);
       if (write_all(dst, buf, r) < 0 && errno == EPIPE) return 0;
       continue;
     }
@@ -139,12 +153,12 @@ int relay_stdio(pid_t child, int master) {
         }
       }
     }
-    if (out_src >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(out_src, 1)) {
+    if (out_src >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(out_src, 1, &logged[0])) {
       close(out_src);
       if (tty) master = in_dst = -1;
       out_src = -1;
     }
-    if (err_src >= 0 && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(err_src, 2)) {
+    if (err_src >= 0 && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(err_src, 2, &logged[1])) {
       close(err_src);
       err_src = -1;
     }
@@ -185,14 +199,17 @@ int relay_stdio(pid_t child, int master) {
   }
   /* What the container wrote before it exited is still in the pipes or the pty. */
   if (out_src >= 0) {
-    pump(out_src, 1);
+    pump(out_src, 1, &logged[0]);
     close(out_src);
   }
   if (err_src >= 0) {
-    pump(err_src, 2);
+    pump(err_src, 2, &logged[1]);
     close(err_src);
   }
   if (!tty && in_dst >= 0) close(in_dst);
+  log_drain(&logged[0], 1);
+  log_drain(&logged[1], 1);
+  log_close();
   if (tty) restore_terminal();
   close(sfd);
   return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);

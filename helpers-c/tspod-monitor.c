@@ -1,20 +1,24 @@
 /* tspod-monitor: the parent of a detached container, as conmon is for
  * podman. It double-forks away from tspod, starts tspod-launch with the
  * container's stdout and stderr on pipes, writes what they carry to a log in
- * the k8s-file format ("TIMESTAMP stdout|stderr F|P text"), and when the
+ * the k8s-file format ("TIMESTAMP stdout|stderr F|P text") or the journal
+ * (logsink.c), and when the
  * container exits writes its exit code atomically and runs the exit command
  * (tspod's cleanup). With -t the container's terminal, allocated in its own
  * devpts, comes back to us over a socket (SCM_RIGHTS): we hold the pty
  * master and serve an attach socket (tspod attach), where
  * clients send frames ('d' + length + bytes of input, 'r' + length + "ROWS
  * COLS") and receive the terminal's raw output.
- * Usage: tspod-monitor [-t ATTACH-SOCKET] LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...]
+ * Usage: tspod-monitor [-S MAX-SIZE] [-j ID NAME TAG] [-T SECONDS] [-t ATTACH-SOCKET]
+ *          LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...]
+ * LOG "-": nothing is logged (--log-driver none); -j: to the journal, LOG is "-".
  *
  * `tspod attach` runs the client side too (node cannot switch off a
  * terminal's output processing): tspod-monitor -A ATTACH-SOCKET [KEY,KEY...]
  * puts our terminal fully raw, relays it to the socket with its window size,
  * and exits 0 when the container's terminal closes, 3 on the detach keys. */
 #include "common.h"
+#include "logsink.h"
 
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -28,59 +32,6 @@
 #include <time.h>
 
 const char *helper_name = "tspod-monitor";
-
-static int logfd = -1;
-/* --log-opt max-size (-S): the log is truncated when a line would take it past this size, as conmon does */
-static unsigned long long log_max = 0, log_size = 0;
-
-/* RFC 3339 with nanoseconds and a numeric offset, as podman's k8s-file. */
-static void timestamp(char *buf, size_t n) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t k = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + k, n - k, ".%09ld+00:00", ts.tv_nsec);
-}
-
-static void log_line(const char *stream, const char *text, size_t len, int partial) {
-  char head[96];
-  char ts[64];
-  timestamp(ts, sizeof ts);
-  int h = snprintf(head, sizeof head, "%s %s %s ", ts, stream, partial ? "P" : "F");
-  unsigned long long add = (unsigned long long)h + len + 1;
-  if (log_max && log_size + add > log_max) {
-    if (ftruncate(logfd, 0) == 0) log_size = 0;
-  }
-  log_size += add;
-  if (write_all(logfd, head, h) < 0 || write_all(logfd, text, len) < 0 || write_all(logfd, "\n", 1) < 0) {
-    /* A full disk must not stop the container: drop the line. */
-  }
-}
-
-struct stream {
-  const char *name;
-  int fd;
-  char buf[16384];
-  size_t len;
-};
-
-/* Log every complete line; a line longer than the buffer goes out as P parts. */
-static void drain(struct stream *s, int eof) {
-  size_t start = 0;
-  for (size_t i = 0; i < s->len; i++) {
-    if (s->buf[i] == '\n') {
-      log_line(s->name, s->buf + start, i - start, 0);
-      start = i + 1;
-    }
-  }
-  memmove(s->buf, s->buf + start, s->len - start);
-  s->len -= start;
-  if (s->len == sizeof s->buf || (eof && s->len > 0)) {
-    log_line(s->name, s->buf, s->len, 1);
-    s->len = 0;
-  }
-}
 
 /* Atomic for readers (temp file, rename); DURABLE adds an fsync first: the exit status must
  * survive a crash, the monitor's pid file means nothing after a reboot. */
@@ -148,7 +99,7 @@ static void client_frames(struct client *c, int master) {
 static void serve_terminal(int master, int listener) {
   struct client clients[MAX_CLIENTS];
   int nclients = 0;
-  static struct stream term; /* not zeroed on the stack: see main's streams */
+  static struct log_stream term; /* not zeroed on the stack: see main's streams */
   term.name = "stdout";
   term.fd = master;
   term.len = 0;
@@ -168,11 +119,7 @@ static void serve_terminal(int master, int listener) {
       if (r > 0) {
         for (int i = 0; i < nclients; i++) write_all(clients[i].fd, buf, r);
         /* The log keeps lines without the terminal's carriage returns. */
-        for (ssize_t i = 0; i < r; i++) {
-          if (buf[i] == '\r') continue;
-          term.buf[term.len++] = buf[i];
-          if (term.len == sizeof term.buf || buf[i] == '\n') drain(&term, 0);
-        }
+        log_feed(&term, buf, (size_t)r, 1);
       }
     }
     if (pfd[1].revents & POLLIN) {
@@ -195,7 +142,7 @@ static void serve_terminal(int master, int listener) {
       client_frames(cl, master);
     }
   }
-  drain(&term, 1);
+  log_drain(&term, 1);
   for (int i = 0; i < nclients; i++) close(clients[i].fd);
   close(listener);
 }
@@ -331,11 +278,19 @@ static void on_timeout(int sig) {
 int main(int argc, char **argv) {
   const char *attach_path = NULL;
   unsigned timeout = 0;
+  unsigned long long log_max = 0;
+  const char *journal[3] = {NULL, NULL, NULL};
   if (argc >= 3 && !strcmp(argv[1], "-A")) return attach_client(argv[2], argc > 3 ? argv[3] : "");
   if (argc > 2 && !strcmp(argv[1], "-S")) {
     log_max = strtoull(argv[2], NULL, 10);
     argv += 2;
     argc -= 2;
+  }
+  /* -j ID NAME TAG (--log-driver journald) */
+  if (argc > 4 && !strcmp(argv[1], "-j")) {
+    for (int i = 0; i < 3; i++) journal[i] = argv[2 + i];
+    argv += 4;
+    argc -= 4;
   }
   /* -T SECONDS (run --timeout): the container is killed then and its status is 255, as podman's conmon reports */
   if (argc > 2 && !strcmp(argv[1], "-T")) {
@@ -368,11 +323,11 @@ int main(int argc, char **argv) {
   if (chdir("/") < 0) die_step("daemonize", errno, "chdir /");
   signal(SIGPIPE, SIG_IGN);
 
-  logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (logfd < 0) die_step("log", errno, "open %s", logpath);
-  struct stat logst;
-  if (fstat(logfd, &logst) < 0) die_step("log", errno, "stat %s", logpath);
-  log_size = (unsigned long long)logst.st_size;
+  if (journal[0]) {
+    if (log_open_journald(journal[0], journal[1], journal[2]) < 0) die_step("log", errno, "the journal's socket");
+  } else if (strcmp(logpath, "-") && log_open_file(logpath, log_max) < 0) {
+    die_step("log", errno, "open %s", logpath);
+  }
   int out[2] = {-1, -1}, err[2] = {-1, -1}, console[2] = {-1, -1}, master = -1, listener = -1;
   if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) die_step("pipes", errno, "pipe");
   if (attach_path) {
@@ -430,7 +385,7 @@ int main(int argc, char **argv) {
   /* Static and filled field by field: an initialised local would zero both 16 KiB buffers,
    * and every page touched stays in memory for the container's life (the memory kept per
    * container, docs/performance.md); untouched .bss pages cost nothing. */
-  static struct stream streams[2];
+  static struct log_stream streams[2];
   streams[0].name = "stdout";
   streams[0].fd = out[0];
   streams[1].name = "stderr";
@@ -446,7 +401,7 @@ int main(int argc, char **argv) {
       break;
     }
     for (int i = 0; i < 2; i++) {
-      struct stream *s = &streams[i];
+      struct log_stream *s = &streams[i];
       if (s->fd < 0) continue;
       int j;
       for (j = 0; j < n && pfd[j].fd != s->fd; j++)
@@ -455,14 +410,14 @@ int main(int argc, char **argv) {
       ssize_t r = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
       if (r < 0 && errno == EINTR) continue;
       if (r <= 0) {
-        drain(s, 1);
+        log_drain(s, 1);
         close(s->fd);
         s->fd = -1;
         open_streams--;
         continue;
       }
       s->len += r;
-      drain(s, 0);
+      log_drain(s, 0);
     }
   }
 
@@ -471,10 +426,10 @@ int main(int argc, char **argv) {
     ;
   int code = timed_out ? 255 : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
   char ts[64], text[160];
-  timestamp(ts, sizeof ts);
+  log_timestamp(ts, sizeof ts);
   snprintf(text, sizeof text, "{\"exitCode\":%d,\"finishedAt\":\"%s\"}\n", code, ts);
   write_file_atomic(exitfile, text, 1);
-  close(logfd);
+  log_close();
   unlink(pidfile);
   if (exit_cmd) {
     execvp(exit_cmd[0], exit_cmd);

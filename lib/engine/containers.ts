@@ -347,7 +347,14 @@ export async function containerLogs(ref: string, opts: LogsOptions, write: (e: L
   };
   let offset = 0;
   let pending = '';
+  let cursor: string | undefined;
+  const journal = rec.config.logDriver === 'journald' ? await import('./journal.js') : undefined;
   const readNew = (): LogEntry[] => {
+    if (journal) {
+      const r = journal.readJournal(rec.id, cursor);
+      cursor = r.cursor;
+      return r.entries;
+    }
     if (!existsSync(path)) return [];
     const size = statSync(path).size;
     if (size <= offset) return [];

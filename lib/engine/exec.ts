@@ -7,7 +7,6 @@ import { checkUserIds } from '../runtime/security.js';
 import { TspodError } from '../util/errors.js';
 import { mkdirSync } from 'node:fs';
 import { newId } from '../util/ids.js';
-import { devNull } from 'node:os';
 import { join } from 'node:path';
 import { findContainerIn, liveState } from './container-list.js';
 import { mergeEnv, parseEnvFile } from '../spec/env.js';
@@ -73,7 +72,7 @@ export async function containerExec(ref: string, command: string[], opts: ExecOp
   }, opts.detach
     // -d: under a monitor of its own (which outlives tspod), output discarded as podman's exec -d.
     // With -t the monitor holds the terminal's master (closing it would hang the process up).
-    ? { tty: false, interactive: false, monitor: [devNull, join(execDir, 'exit'), join(execDir, 'pid'), []], attachSocket: opts.tty ? join(tspodPaths().runtime, `exec-attach-${sessionId.slice(0, 16)}`) : undefined }
+    ? { tty: false, interactive: false, monitor: [join(execDir, 'exit'), join(execDir, 'pid'), []], attachSocket: opts.tty ? join(tspodPaths().runtime, `exec-attach-${sessionId.slice(0, 16)}`) : undefined }
     : { tty: opts.tty, interactive: opts.interactive, stdinFd: opts.stdinFd, stdoutFd: opts.stdoutFd }, { started: () => undefined });
   if (opts.detach) opts.onSession?.(sessionId);
   return result.exitCode;

@@ -54,7 +54,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
   const confinement = loadConfinement(store.containers.dir(rec.id));
   const capsLine = plan?.security.find((l) => l[0] === 'caps');
   const plannedCaps = capsLine ? capsFromMask(capsLine[1]!) : [];
-  const logPath = rec.config.logDriver === 'none' || rec.config.logDriver === 'passthrough' ? '' : rec.config.logPath ?? `${store.containers.dir(rec.id)}/userdata/ctr.log`;
+  const logPath = rec.config.logDriver === 'none' || rec.config.logDriver === 'passthrough' || rec.config.logDriver === 'journald' ? '' : rec.config.logPath ?? `${store.containers.dir(rec.id)}/userdata/ctr.log`;
   return {
     Id: rec.id,
     Created: rec.created,

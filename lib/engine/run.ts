@@ -12,7 +12,7 @@ import { parsePastaOptions, pastaArgs } from '../network/pasta.js';
 import { baseHostsEntries, readContainersConf } from '../config/containers-conf.js';
 import { addForwards, parsePublish, reserveHostPorts, startUdpForwarder } from '../network/ports.js';
 import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
-import { launch, type LaunchPlan } from '../runtime/launch.js';
+import { launch, type LaunchPlan, type LogTarget } from '../runtime/launch.js';
 import { checkUserIds, parseSecurityOpts, resolveCaps, securityPlan } from '../runtime/security.js';
 import { checkMountDestination, parseTmpfs, type TmpfsMount } from '../runtime/mounts.js';
 import { recordConfinement, seccompProfileRef } from '../runtime/confinement.js';
@@ -593,6 +593,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (platform !== opts.pullOptions?.platform) opts = { ...opts, pullOptions: { ...opts.pullOptions, platform } };
   const imageVolume = parseImageVolume(opts.imageVolume);
   const log = parseLogConfig(opts.logDriver, opts.logOpt ?? [], { tty: opts.tty, detach: opts.detach });
+  if (log.driver === 'journald') (await import('./journal.js')).checkJournal();
   const oomScoreAdj = parseOomScoreAdj(opts.oomScoreAdj);
   if (opts.cgroupParent !== undefined) throw new TspodError(`--cgroup-parent ${opts.cgroupParent}: tspod creates no cgroup for a container on this host (cgroups v1, or no delegated cgroup v2 subtree; podman fails here too, at start); drop the flag`);
   if (opts.initPath !== undefined && opts.init) throw new TspodError(`--init-path ${opts.initPath}: tspod's init is its own tspod-init, not another binary; drop --init-path`);
@@ -804,6 +805,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
           : {}),
         ...(log.driver !== 'k8s-file' ? { logDriver: log.driver } : {}),
         ...(log.path ? { logPath: log.path } : {}),
+        ...(log.tag ? { logTag: log.tag } : {}),
         ...(log.maxSize ? { logMaxSize: log.maxSize } : {}),
         ...(opts.pidFile ? { pidFile: opts.pidFile } : {}),
         ...(opts.conmonPidFile ? { conmonPidFile: opts.conmonPidFile } : {}),
@@ -1108,7 +1110,7 @@ export async function startAttached(store: Store, record: ContainerRecord, io: {
   try {
     await reservePorts(record);
     await prepareNetworks(store, record);
-    const result = await launch(await podPlan(store, record), { ...io, removeLayers: record.config.autoRemove }, {
+    const result = await launch(await podPlan(store, record), { ...io, removeLayers: record.config.autoRemove, log: logTarget(store, record) }, {
       netns: (pid) => wireNetworks(record, pid),
       started: async (pid) => {
         markStarted(store, record, pid);
@@ -1160,11 +1162,10 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
     if (record.config.tty) mkdirSync(dirname(files.attach), { recursive: true, mode: 0o700 });
     await prepareNetworks(store, record);
     await launch(await podPlan(store, record), {
-      // --log-driver none: the monitor writes to /dev/null; --log-opt path=: there
-      tty: false, interactive: false, monitor: [record.config.logDriver === 'none' ? '/dev/null' : record.config.logPath ?? files.log, files.exit, files.monitorPid, exitCommand],
+      tty: false, interactive: false, monitor: [files.exit, files.monitorPid, exitCommand],
       attachSocket: record.config.tty ? files.attach : undefined,
       monitorTimeout: record.config.timeout,
-      monitorLogMax: record.config.logMaxSize,
+      log: logTarget(store, record),
     }, {
       netns: (pid) => wireNetworks(record, pid),
       started: async (pid) => {
@@ -1177,6 +1178,15 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
     await waitUntil(() => !existsSync(files.monitorPid) && existsSync(files.exit), 5000);
     throw err;
   }
+}
+
+/** Where the container's output goes: its k8s-file log (json-file is the same; --log-opt path=
+ * elsewhere, max-size= bounds it), the journal, or nowhere (none; passthrough, which is never relayed). */
+function logTarget(store: Store, record: ContainerRecord): LogTarget | undefined {
+  const c = record.config;
+  if (c.logDriver === 'none' || c.logDriver === 'passthrough') return undefined;
+  if (c.logDriver === 'journald') return { journald: [record.id, record.name, c.logTag ?? ''] };
+  return { file: c.logPath ?? containerFiles(store, record.id).log, maxSize: c.logMaxSize };
 }
 
 /** User-defined networks: addresses (and /etc/hosts, resolv.conf) before the launch, the interfaces

@@ -64,6 +64,28 @@ function missingRange(file: string, user: string, uid: number): TspodError {
   );
 }
 
+/** The kernel maps each range of a nested user namespace through one range of its parent's: a
+ * range that runs across two of the shared namespace's (the user's id, then each subordinate range
+ * in turn) is refused with EPERM. Split such entries at those boundaries (the shared namespace's
+ * ids: 0 is the user, 1.. the first range, and so on). */
+export function splitAtRanges<T extends { container: number; host: number; size: number }>(map: T[], ranges: IdRange[]): T[] {
+  const bounds: number[] = [1];
+  for (const r of ranges) bounds.push(bounds[bounds.length - 1]! + r.count);
+  const out: T[] = [];
+  for (const e of map) {
+    let { container, host, size } = e;
+    while (size > 0) {
+      const next = bounds.find((b) => b > host);
+      const n = next === undefined ? size : Math.min(size, next - host);
+      out.push({ ...e, container, host, size: n });
+      container += n;
+      host += n;
+      size -= n;
+    }
+  }
+  return out;
+}
+
 let cached: IdMappings | undefined;
 
 export function currentIdMappings(): IdMappings {

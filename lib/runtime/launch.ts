@@ -9,6 +9,7 @@ import { helperPath, tspodPaths } from '../config/paths.js';
 import { TspodError } from '../util/errors.js';
 import { SyncChannel, helperError } from './sync.js';
 import { ensureUserNamespace } from './pause.js';
+import { currentIdMappings, splitAtRanges } from './idmap.js';
 import type { TmpfsMount } from './mounts.js';
 import type { SeccompProfileRef } from './confinement.js';
 
@@ -96,14 +97,14 @@ export interface LaunchIO {
   /** fds for the process's stdin and stdout instead of tspod's own (tspod cp) */
   stdinFd?: number;
   stdoutFd?: number;
-  /** Detached: run the helper under tspod-monitor with [log, exit file, pid file, exit command]. */
-  monitor?: [string, string, string, string[]];
+  /** Detached: run the helper under tspod-monitor with [exit file, pid file, exit command]. */
+  monitor?: [string, string, string[]];
+  /** run's log (the monitor's, or in the foreground the relay's): none without */
+  log?: LogTarget;
   /** Detached with a terminal: the monitor's attach socket. */
   attachSocket?: string;
   /** Detached with --timeout: the monitor kills the container after these seconds (status 255) */
   monitorTimeout?: number;
-  /** Detached with --log-opt max-size: the monitor truncates its log when it would grow past these bytes */
-  monitorLogMax?: number;
   /** run -a/--attach without stdout or stderr: that stream of the container goes to /dev/null */
   detachStdout?: boolean;
   detachStderr?: boolean;
@@ -113,6 +114,10 @@ export interface LaunchIO {
   /** run --sig-proxy=false: the signals tspod gets are not passed on to the container */
   sigProxy?: boolean;
 }
+
+/** A k8s-file log (truncated when it would grow past maxSize bytes), or the journal with the
+ * container's id, name and tag (helpers-c/logsink.c). */
+export type LogTarget = { file: string; maxSize?: number } | { journald: [string, string, string] };
 
 export interface LaunchHooks {
   /** Called once the container's command runs (PID on the host). */
@@ -164,8 +169,11 @@ export function planLines(p: LaunchPlan): string[][] {
     lines.push(['join_target', String(p.joinTarget)]);
     for (const k of p.joinNs ?? []) lines.push(['join_ns', k]);
   }
-  for (const m of p.idMap?.uid ?? []) lines.push(['uid_map', String(m.container), String(m.host), String(m.size)]);
-  for (const m of p.idMap?.gid ?? []) lines.push(['gid_map', String(m.container), String(m.host), String(m.size)]);
+  if (p.idMap) {
+    const ids = currentIdMappings();
+    for (const m of splitAtRanges(p.idMap.uid, ids.subuids)) lines.push(['uid_map', String(m.container), String(m.host), String(m.size)]);
+    for (const m of splitAtRanges(p.idMap.gid, ids.subgids)) lines.push(['gid_map', String(m.container), String(m.host), String(m.size)]);
+  }
   if (p.usernsPath) lines.push(['userns_path', p.usernsPath]);
   // Once the container runs, tspod-launch becomes tspod-wait: the process left beside each container is small.
   lines.push(['waiter', helperPath('tspod-wait')]);
@@ -215,10 +223,15 @@ function helperProcess(path: string, child: ChildProcess): HelperProcess {
 }
 
 /** tspod-monitor daemonizes at once; the helper it starts connects to the sync socket. */
-function spawnUnderMonitor(env: NodeJS.ProcessEnv, [log, exit, pidfile, exitCommand]: [string, string, string, string[]], attachSocket?: string, timeout?: number, logMax?: number): HelperProcess {
+function spawnUnderMonitor(env: NodeJS.ProcessEnv, [exit, pidfile, exitCommand]: [string, string, string[]], io: LaunchIO): HelperProcess {
   const monitor = helperPath('tspod-monitor');
-  const tty = attachSocket ? ['-t', attachSocket] : [];
-  const child = spawn(monitor, [...(logMax ? ['-S', String(logMax)] : []), ...(timeout ? ['-T', String(timeout)] : []), ...tty, log, exit, pidfile, helperPath('tspod-launch'), '--', ...exitCommand], { env, stdio: 'ignore', detached: true });
+  const log = io.log;
+  // tspod-monitor's options come in this order: -S or -j, -T, -t; a log file of "-" keeps none
+  const logOpts = !log ? [] : 'journald' in log ? ['-j', ...log.journald] : log.maxSize ? ['-S', String(log.maxSize)] : [];
+  const timeout = io.monitorTimeout ? ['-T', String(io.monitorTimeout)] : [];
+  const tty = io.attachSocket ? ['-t', io.attachSocket] : [];
+  const logFile = log && 'file' in log ? log.file : '-';
+  const child = spawn(monitor, [...logOpts, ...timeout, ...tty, logFile, exit, pidfile, helperPath('tspod-launch'), '--', ...exitCommand], { env, stdio: 'ignore', detached: true });
   child.unref();
   const daemonized = new Promise<number>((resolve, reject) => {
     child.once('error', (err) => reject(new TspodError(`cannot run ${monitor}: ${err.message} (was \`npm run build\` run?)`)));
@@ -275,7 +288,7 @@ async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, pr
   const ch = await SyncChannel.open();
   const env = { ...process.env, TSPOD_SYNC_SOCKET: ch.path };
   const path = helperPath('tspod-launch');
-  const helper = io.monitor ? spawnUnderMonitor(env, io.monitor, io.attachSocket, io.monitorTimeout, io.monitorLogMax) : spawnHelper(path, env, io, preserveFds);
+  const helper = io.monitor ? spawnUnderMonitor(env, io.monitor, io) : spawnHelper(path, env, io, preserveFds);
   // With -t, SIGHUP (our terminal went away) makes the helper hang up the container's terminal.
   const forwarded: NodeJS.Signals[] = io.sigProxy === false ? [] : ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGHUP'];
   const forward = (sig: NodeJS.Signals) => helper.kill(sig);
@@ -288,6 +301,8 @@ async function runHelper(lines: string[][], io: LaunchIO, hooks: LaunchHooks, pr
     // The helper reads our stdin only for -i; it relays our stdio unless a monitor or `cp` gives it other fds.
     ch.send('interactive', io.interactive ? '1' : '0');
     ch.send('relay', relays(io) ? '1' : '0');
+    // In front of tspod the relay logs run's output, as the monitor does a detached container's.
+    if (io.log && relays(io)) ch.send(...('journald' in io.log ? ['log_journald', ...io.log.journald] : ['log_file', io.log.file, String(io.log.maxSize ?? 0)]));
     if (io.removeLayers && relays(io)) ch.send('remove_layers', '1');
     ch.send('end');
     for (;;) {

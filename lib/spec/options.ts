@@ -292,18 +292,21 @@ export function checkSeccompPolicy(v: string | undefined, imageLabels: Record<st
   throw new TspodError('--seccomp-policy image: the image\'s own seccomp profile is not supported by tspod yet; use --security-opt seccomp=FILE with the profile');
 }
 
-export interface LogSpec { driver: 'k8s-file' | 'none' | 'passthrough'; path?: string; tag?: string; /** max-size= in bytes: the log is truncated when it would grow past it (conmon's way) */ maxSize?: number }
+export type LogDriver = 'k8s-file' | 'json-file' | 'journald' | 'none' | 'passthrough';
 
-/** `--log-driver k8s-file|none|passthrough` and `--log-opt path=,tag=,max-size=`. passthrough (as
- * podman's): the container gets tspod's own standard streams and nothing is logged; never with a
- * terminal (TIOCSTI), and only in the foreground (tspod's monitor does not pass streams down). */
+export interface LogSpec { driver: LogDriver; path?: string; tag?: string; /** max-size= in bytes: the log is truncated when it would grow past it (conmon's way) */ maxSize?: number }
+
+/** `--log-driver k8s-file|json-file|journald|none|passthrough` and `--log-opt path=,tag=,max-size=`.
+ * json-file is podman's old name: the log is k8s-file's, only inspect shows the name given. journald:
+ * the lines go to the systemd journal (the engine checks it is there). passthrough (as podman's): the
+ * container gets tspod's own standard streams and nothing is logged; never with a terminal (TIOCSTI),
+ * and only in the foreground (tspod's monitor does not pass streams down). */
 export function parseLogConfig(driver: string | undefined, opts: string[], o: { tty?: boolean; detach?: boolean } = {}): LogSpec {
   const d = driver ?? 'k8s-file';
-  if (d === 'journald') throw new TspodError(`--log-driver ${d} is not supported by tspod yet: use k8s-file (the default), none or passthrough`);
   if (d === 'passthrough' && o.tty) throw new TspodError('the \'passthrough\' log driver cannot be used with -t: a terminal passed down to the container is open to TIOCSTI attacks (podman\'s conmon refuses it too); drop -t or use k8s-file');
   if (d === 'passthrough' && o.detach) throw new TspodError('the \'passthrough\' log driver needs the container in the foreground: tspod\'s monitor does not pass its standard streams down; drop -d or use k8s-file');
-  if (d !== 'k8s-file' && d !== 'none' && d !== 'passthrough') throw new TspodError('running container create option: invalid log driver: invalid argument');
-  const out: LogSpec = { driver: d };
+  if (!['k8s-file', 'json-file', 'journald', 'none', 'passthrough'].includes(d)) throw new TspodError('running container create option: invalid log driver: invalid argument');
+  const out: LogSpec = { driver: d as LogDriver };
   for (const o of opts) {
     const eq = o.indexOf('=');
     const key = eq < 0 ? o : o.slice(0, eq);

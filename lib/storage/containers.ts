@@ -87,8 +87,11 @@ export interface ContainerRecord {
     conmonPidFile?: string;
     /** --timeout: seconds after which the container is killed (tspod in the foreground, tspod-monitor -T with -d) */
     timeout?: number;
-    /** --log-driver none: no log is kept (logs says so) */
-    logDriver?: 'k8s-file' | 'none' | 'passthrough';
+    /** --log-driver: absent for k8s-file; none and passthrough keep no log (logs says so); json-file
+     * is k8s-file by another name; journald sends the lines to the systemd journal */
+    logDriver?: 'k8s-file' | 'json-file' | 'journald' | 'none' | 'passthrough';
+    /** --log-opt tag=: the journal's CONTAINER_TAG and SYSLOG_IDENTIFIER */
+    logTag?: string;
     /** --log-opt path=: the log's path instead of userdata/ctr.log */
     logPath?: string;
     /** --log-opt max-size=: the monitor truncates the log when it would grow past these bytes */

@@ -1,7 +1,7 @@
 // Every /etc/subuid range of the user is mapped (podman's concatenation), and
 // ids outside 0-2147483647 are refused before anything runs.
 import { describe, expect, it } from 'vitest';
-import { idMapArgs, idMappingsFrom, parseSubidRanges } from '../../lib/runtime/idmap.js';
+import { idMapArgs, idMappingsFrom, parseSubidRanges, splitAtRanges } from '../../lib/runtime/idmap.js';
 import { checkUserIds } from '../../lib/runtime/security.js';
 import { helperError } from '../../lib/runtime/sync.js';
 
@@ -62,5 +62,21 @@ describe('user and group ids', () => {
     const err = helperError('error\tidrange\t0\tuids and gids must be in range 0-2147483647 (/etc/passwd has "4294967295")');
     expect(err.exitCode).toBe(126);
     expect(err.message).toMatch(/^uids and gids must be in range 0-2147483647/);
+  });
+});
+
+describe('nested maps across several subordinate ranges', () => {
+  it('are split where the shared namespace\'s ranges meet (the kernel maps each entry through one)', () => {
+    const two = [{ start: 231072, count: 65536 }, { start: 2000000, count: 65536 }];
+    // keep-id for uid 1003 with 1 + 2 x 65536 ids: the last entry runs across both ranges
+    const keep = [{ container: 0, host: 1, size: 1003 }, { container: 1003, host: 0, size: 1 }, { container: 1004, host: 1004, size: 130069 }];
+    expect(splitAtRanges(keep, two)).toEqual([
+      { container: 0, host: 1, size: 1003 }, { container: 1003, host: 0, size: 1 },
+      { container: 1004, host: 1004, size: 64533 }, { container: 65537, host: 65537, size: 65536 },
+    ]);
+    // one range: nothing to split; an entry from 0 over the user's own id splits there
+    const keepOne = [...keep.slice(0, 2), { container: 1004, host: 1004, size: 64533 }];
+    expect(splitAtRanges(keepOne, two.slice(0, 1))).toEqual(keepOne);
+    expect(splitAtRanges([{ container: 0, host: 0, size: 10 }], two)).toEqual([{ container: 0, host: 0, size: 1 }, { container: 1, host: 1, size: 9 }]);
   });
 });

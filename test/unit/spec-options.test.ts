@@ -8,6 +8,7 @@ import {
   cgroupV2Delegation, containerEnv, parseAddHost, parseGroupAdd, parseUlimits, parseUmask, timezoneFile, platformFromParts, parseImageVolume, parseLogConfig, parseOomScoreAdj, parseAttach, checkSystemdMode, checkSeccompPolicy, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, parseSize,
 } from '../../lib/spec/options.js';
 import { hostsFile, resolvConf } from '../../lib/network/etc-files.js';
+import { journalEntry } from '../../lib/engine/journal.js';
 
 describe('--add-host, --dns*', () => {
   it('parses HOST:IP (IPv6 too) and refuses as podman does', () => {
@@ -161,7 +162,7 @@ describe('flags that cannot apply here', () => {
 });
 
 describe('--log-driver, --log-opt, --oom-score-adj', () => {
-  it('k8s-file (default) or none; path= and tag=; the rest refused', () => {
+  it('k8s-file (default), json-file, journald, none, passthrough; path= and tag=; the rest refused', () => {
     expect(parseLogConfig(undefined, [])).toEqual({ driver: 'k8s-file' });
     expect(parseLogConfig('none', [])).toEqual({ driver: 'none' });
     expect(parseLogConfig('k8s-file', ['path=/tmp/x.log', 'tag=web'])).toEqual({ driver: 'k8s-file', path: '/tmp/x.log', tag: 'web' });
@@ -169,7 +170,8 @@ describe('--log-driver, --log-opt, --oom-score-adj', () => {
     expect(parseLogConfig('passthrough', [])).toEqual({ driver: 'passthrough' });
     expect(() => parseLogConfig('passthrough', [], { tty: true })).toThrow(/cannot be used with -t/);
     expect(() => parseLogConfig('passthrough', [], { detach: true })).toThrow(/needs the container in the foreground/);
-    expect(() => parseLogConfig('journald', [])).toThrow(/not supported by tspod yet/);
+    expect(parseLogConfig('journald', ['tag=web'])).toEqual({ driver: 'journald', tag: 'web' });
+    expect(parseLogConfig('json-file', [])).toEqual({ driver: 'json-file' });
     expect(() => parseLogConfig(undefined, ['path=rel.log'])).toThrow(/absolute path/);
     expect(() => parseLogConfig(undefined, ['max-size=abc'])).toThrow("invalid value for size: invalid size: 'abc'");
     expect(parseLogConfig(undefined, ['max-size=7.039m'])).toEqual({ driver: 'k8s-file', maxSize: 7039000 });
@@ -201,5 +203,15 @@ describe('signals (kill -s, --stop-signal)', () => {
       expect(() => parseSignal(bad), bad).toThrow(`invalid signal: ${bad.replace(/^-/, '')}`);
     }
     for (const n of ['65', '-65', '999']) expect(() => parseSignal(n)).toThrow('valid signals are 1 through 64');
+  });
+});
+
+describe('the journal\'s entries, as journalctl -o json prints them', () => {
+  it('MESSAGE as text or bytes, PRIORITY 3 as stderr, partial lines, the time to the microsecond', () => {
+    const line = (o: object) => JSON.stringify({ __CURSOR: 'c1', __REALTIME_TIMESTAMP: '1764438000123456', ...o });
+    expect(journalEntry(line({ MESSAGE: 'hello', PRIORITY: '6' }))).toEqual({ cursor: 'c1', entry: { time: '2025-11-29T17:40:00.123456+00:00', stream: 'stdout', partial: false, text: 'hello' } });
+    expect(journalEntry(line({ MESSAGE: [104, 105, 0xff], PRIORITY: '3', CONTAINER_PARTIAL_MESSAGE: 'true' }))?.entry).toEqual({ time: '2025-11-29T17:40:00.123456+00:00', stream: 'stderr', partial: true, text: 'hi\ufffd' });
+    expect(journalEntry(line({ MESSAGE: null }))?.entry.text).toBe('');
+    expect(journalEntry('not json')).toBeUndefined();
   });
 });
