@@ -9,14 +9,18 @@
  * master and serve an attach socket (tspod attach), where
  * clients send frames ('d' + length + bytes of input, 'r' + length + "ROWS
  * COLS") and receive the terminal's raw output.
- * Usage: tspod-monitor [-S MAX-SIZE] [-j ID NAME TAG] [-T SECONDS] [-t ATTACH-SOCKET]
- *          LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...]
+ * Usage: tspod-monitor [-S MAX-SIZE | -j ID NAME TAG] [-T SECONDS] [-t ATTACH-SOCKET | -s ATTACH-SOCKET]
+ *          [-i] [-w] LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...]
+ * Without a terminal (-s) clients get the output as frames ('o'/'e' + length + bytes) and with -i
+ * send input ('d' frames; 'c' when theirs ends, which closes the container's stdin).
  * LOG "-": nothing is logged (--log-driver none); -j: to the journal, LOG is "-".
  *
  * `tspod attach` runs the client side too (node cannot switch off a
  * terminal's output processing): tspod-monitor -A ATTACH-SOCKET [KEY,KEY...]
  * puts our terminal fully raw, relays it to the socket with its window size,
- * and exits 0 when the container's terminal closes, 3 on the detach keys. */
+ * and exits 0 when the container's terminal closes, 3 on the detach keys;
+ * tspod-monitor -a ATTACH-SOCKET KEYS [noinput] is the client of a container
+ * without a terminal (output to our stdout and stderr, our terminal as it is). */
 #include "common.h"
 #include "logsink.h"
 
@@ -71,6 +75,12 @@ static int attach_listen(const char *path) {
   umask(old);
   if (listen(fd, 4) < 0) die_step("attach", errno, "listen");
   return fd;
+}
+
+/* A frame: its type, a 16-bit length and the bytes. */
+static int send_frame(int sock, char type, const void *payload, size_t n) {
+  unsigned char head[3] = {(unsigned char)type, (unsigned char)(n >> 8), (unsigned char)n};
+  return write_all(sock, head, 3) < 0 || write_all(sock, payload, n) < 0 ? -1 : 0;
 }
 
 /* Handle every complete frame a client sent: input for the terminal, or a size. */
@@ -147,6 +157,125 @@ static void serve_terminal(int master, int listener) {
   close(listener);
 }
 
+/* ---- without a terminal: the streams, and -i's input ------------------------ */
+
+/* Until both of the container's pipes close: log stdout and stderr, pass them to attached clients
+ * as 'o' and 'e' frames, and (-i: IN is the container's stdin) pass the clients' 'd' frames to it
+ * until one's input ends ('c': the container's stdin closes, as podman's attach closes it). A client
+ * is read only while no input waits: a container that does not read its stdin holds its clients
+ * back, never the log. */
+static void serve_streams(struct log_stream *streams, int listener, int in, int wait_first) {
+  static struct client clients[MAX_CLIENTS]; /* static: untouched pages cost nothing (see main) */
+  static unsigned char pending[MAX_CLIENTS * sizeof clients[0].buf];
+  size_t plen = 0, poff = 0;
+  int nclients = 0, open_streams = 2, close_in = 0;
+  /* -w (start -a -i): the first client is waited for (10 s at most) before any output is read, so
+   * it sees all of it; meanwhile the output waits in the pipes. */
+  if (wait_first && listener >= 0) {
+    struct pollfd l = {.fd = listener, .events = POLLIN};
+    int r;
+    while ((r = poll(&l, 1, 10000)) < 0 && errno == EINTR)
+      ;
+    if (r > 0) {
+      int c = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+      if (c >= 0) clients[nclients++] = (struct client){.fd = c};
+    }
+  }
+  while (open_streams > 0) {
+    struct pollfd pfd[4 + MAX_CLIENTS];
+    int n = 0, at_stream[2] = {-1, -1}, at_listener = -1, at_in = -1;
+    for (int i = 0; i < 2; i++)
+      if (streams[i].fd >= 0) {
+        at_stream[i] = n;
+        pfd[n++] = (struct pollfd){.fd = streams[i].fd, .events = POLLIN};
+      }
+    if (listener >= 0) {
+      at_listener = n;
+      pfd[n++] = (struct pollfd){.fd = listener, .events = POLLIN};
+    }
+    if (in >= 0 && plen > poff) {
+      at_in = n;
+      pfd[n++] = (struct pollfd){.fd = in, .events = POLLOUT};
+    }
+    int first_client = n;
+    for (int i = 0; i < nclients; i++) pfd[n++] = (struct pollfd){.fd = clients[i].fd, .events = plen == 0 ? POLLIN : 0};
+    if (poll(pfd, n, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; i++) {
+      struct log_stream *s = &streams[i];
+      if (at_stream[i] < 0 || !(pfd[at_stream[i]].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t r = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        log_drain(s, 1);
+        close(s->fd);
+        s->fd = -1;
+        open_streams--;
+        continue;
+      }
+      for (int c = 0; c < nclients; c++) send_frame(clients[c].fd, i == 0 ? 'o' : 'e', s->buf + s->len, (size_t)r);
+      s->len += r;
+      log_drain(s, 0);
+    }
+    if (at_in >= 0 && (pfd[at_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t w = write(in, pending + poff, plen - poff);
+      if (w > 0) poff += (size_t)w;
+      else if (w < 0 && errno != EINTR && errno != EAGAIN) {
+        /* the container closed its stdin: what waits goes nowhere */
+        close(in);
+        in = -1;
+        poff = plen;
+      }
+    }
+    if (poff == plen) plen = poff = 0;
+    if (close_in && plen == 0 && in >= 0) {
+      close(in);
+      in = -1;
+    }
+    if (at_listener >= 0 && (pfd[at_listener].revents & POLLIN)) {
+      int c = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+      if (c >= 0 && nclients < MAX_CLIENTS) clients[nclients++] = (struct client){.fd = c};
+      else if (c >= 0) close(c);
+    }
+    for (int i = 0; i < nclients && first_client + i < n; i++) {
+      if (!(pfd[first_client + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      struct client *cl = &clients[i];
+      ssize_t r = read(cl->fd, cl->buf + cl->len, sizeof cl->buf - cl->len);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        close(cl->fd);
+        clients[i] = clients[--nclients];
+        pfd[first_client + i] = pfd[first_client + nclients];
+        i--;
+        continue;
+      }
+      cl->len += (size_t)r;
+      size_t off = 0;
+      while (cl->len - off >= 3) {
+        size_t len = (cl->buf[off + 1] << 8) | cl->buf[off + 2];
+        if (cl->len - off - 3 < len) break;
+        if (cl->buf[off] == 'd' && in >= 0 && !close_in) {
+          memcpy(pending + plen, cl->buf + off + 3, len);
+          plen += len;
+        } else if (cl->buf[off] == 'c') {
+          close_in = 1;
+        }
+        off += 3 + len;
+      }
+      memmove(cl->buf, cl->buf + off, cl->len - off);
+      cl->len -= off;
+    }
+    if (close_in && plen == 0 && in >= 0) {
+      close(in);
+      in = -1;
+    }
+  }
+  for (int i = 0; i < nclients; i++) close(clients[i].fd);
+  if (in >= 0) close(in);
+}
+
 /* The pty master the container's side of tspod-launch sends, or -1 if the
  * socket closes first. Only a pty master is accepted. */
 static int receive_master(int sock) {
@@ -161,11 +290,6 @@ static int receive_master(int sock) {
 
 /* ---- the attach client (tspod attach) ----------------------------------- */
 
-static int send_frame(int sock, char type, const void *payload, size_t n) {
-  unsigned char head[3] = {(unsigned char)type, (unsigned char)(n >> 8), (unsigned char)n};
-  return write_all(sock, head, 3) < 0 || write_all(sock, payload, n) < 0 ? -1 : 0;
-}
-
 static void send_size(int sock) {
   struct winsize ws;
   for (int fd = 0; fd < 3; fd++) {
@@ -178,7 +302,10 @@ static void send_size(int sock) {
   }
 }
 
-static int attach_client(const char *path, const char *keyspec) {
+/* STREAM: a container without a terminal: its output comes as 'o' and 'e' frames, our terminal
+ * stays as it is, and the end of our input closes the container's stdin ('c'); NO_INPUT: none is
+ * read (attach --no-stdin). */
+static int attach_client(const char *path, const char *keyspec, int stream, int no_input) {
   unsigned char keys[16];
   size_t nkeys = 0, matched = 0;
   for (const char *p = keyspec; p && *p && nkeys < sizeof keys;) {
@@ -199,14 +326,16 @@ static int attach_client(const char *path, const char *keyspec) {
   /* Fully raw, output processing included: the container's pty already
    * turned "\n" into "\r\n". */
   struct termios saved;
-  int raw = isatty(0) && tcgetattr(0, &saved) == 0;
+  int raw = !stream && isatty(0) && tcgetattr(0, &saved) == 0;
   if (raw) {
     struct termios t = saved;
     cfmakeraw(&t);
     if (tcsetattr(0, TCSADRAIN, &t) < 0) die_step("attach", errno, "tcsetattr");
   }
-  send_size(sock);
-  int in = 0, code = 0;
+  if (!stream) send_size(sock);
+  int in = no_input ? -1 : 0, code = 0;
+  static unsigned char frames[3 + 65535 + 16384];
+  size_t flen = 0;
   for (;;) {
     struct pollfd pfd[3] = {{.fd = sock, .events = POLLIN}, {.fd = in, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
     if (poll(pfd, 3, -1) < 0) {
@@ -218,14 +347,28 @@ static int attach_client(const char *path, const char *keyspec) {
       struct signalfd_siginfo si;
       while (read(sfd, &si, sizeof si) == sizeof si)
         ;
-      send_size(sock);
+      if (!stream) send_size(sock);
     }
     if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      char buf[8192];
+      char buf[16384];
       ssize_t r = read(sock, buf, sizeof buf);
       if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) break; /* the container's terminal closed */
-      write_all(1, buf, r);
+      if (r <= 0) break; /* the container's terminal, or its streams, closed */
+      if (!stream) {
+        write_all(1, buf, r);
+      } else {
+        memcpy(frames + flen, buf, (size_t)r);
+        flen += (size_t)r;
+        size_t off = 0;
+        while (flen - off >= 3) {
+          size_t n = (frames[off + 1] << 8) | frames[off + 2];
+          if (flen - off - 3 < n) break;
+          if (frames[off] == 'o' || frames[off] == 'e') write_all(frames[off] == 'o' ? 1 : 2, frames + off + 3, n);
+          off += 3 + n;
+        }
+        memmove(frames, frames + off, flen - off);
+        flen -= off;
+      }
     }
     if (in >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
       unsigned char buf[1024], pass[1024 + sizeof keys];
@@ -233,6 +376,7 @@ static int attach_client(const char *path, const char *keyspec) {
       if (r < 0 && errno == EINTR) continue;
       if (r <= 0) {
         in = -1; /* no more input; the output still comes */
+        if (stream) send_frame(sock, 'c', "", 0);
         continue;
       }
       size_t n = 0;
@@ -276,11 +420,14 @@ static void on_timeout(int sig) {
 }
 
 int main(int argc, char **argv) {
-  const char *attach_path = NULL;
+  const char *attach_path = NULL, *stream_path = NULL;
+  int keep_stdin = 0, wait_first = 0;
   unsigned timeout = 0;
   unsigned long long log_max = 0;
   const char *journal[3] = {NULL, NULL, NULL};
-  if (argc >= 3 && !strcmp(argv[1], "-A")) return attach_client(argv[2], argc > 3 ? argv[3] : "");
+  if (argc >= 3 && !strcmp(argv[1], "-A")) return attach_client(argv[2], argc > 3 ? argv[3] : "", 0, 0);
+  /* -a SOCKET KEYS [noinput]: the client of a container without a terminal */
+  if (argc >= 3 && !strcmp(argv[1], "-a")) return attach_client(argv[2], argc > 3 ? argv[3] : "", 1, argc > 4 && !strcmp(argv[4], "noinput"));
   if (argc > 2 && !strcmp(argv[1], "-S")) {
     log_max = strtoull(argv[2], NULL, 10);
     argv += 2;
@@ -302,6 +449,24 @@ int main(int argc, char **argv) {
     attach_path = argv[2];
     argv += 2;
     argc -= 2;
+  }
+  /* -s SOCKET: without a terminal, attach clients get the output streams as frames */
+  if (argc > 2 && !strcmp(argv[1], "-s")) {
+    stream_path = argv[2];
+    argv += 2;
+    argc -= 2;
+  }
+  /* -i: the container's stdin is a pipe kept open for attach clients' input (run -d -i); -w: and
+   * the first client is waited for (start -a -i) */
+  if (argc > 1 && !strcmp(argv[1], "-i")) {
+    keep_stdin = 1;
+    argv += 1;
+    argc -= 1;
+  }
+  if (argc > 1 && !strcmp(argv[1], "-w")) {
+    wait_first = 1;
+    argv += 1;
+    argc -= 1;
   }
   if (argc < 5) {
     fprintf(stderr, "usage: %s LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...]\n", helper_name);
@@ -335,7 +500,11 @@ int main(int argc, char **argv) {
      * master over this socket (tspod-launch's TSPOD_CONSOLE_FD). */
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0) die_step("terminal", errno, "socketpair");
     listener = attach_listen(attach_path);
+  } else if (stream_path) {
+    listener = attach_listen(stream_path);
   }
+  int in[2] = {-1, -1};
+  if (keep_stdin && !attach_path && pipe2(in, O_CLOEXEC) < 0) die_step("pipes", errno, "pipe");
 
   pid_t child = fork();
   if (child < 0) die_step("start", errno, "fork");
@@ -343,7 +512,7 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_DFL);
     /* stdin is /dev/null, stdout and stderr our pipes: the helper's own
      * messages are logged, and with -t the container's stdio is its terminal. */
-    int devnull = open("/dev/null", O_RDONLY);
+    int devnull = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY);
     if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) _exit(125);
     if (attach_path) {
       /* fd 3, inherited (dup2 clears close-on-exec); the helper marks it at once. */
@@ -355,6 +524,11 @@ int main(int argc, char **argv) {
   close(out[1]);
   close(err[1]);
   if (attach_path) close(console[1]);
+  if (in[0] >= 0) {
+    close(in[0]);
+    int fl = fcntl(in[1], F_GETFL);
+    if (fl < 0 || fcntl(in[1], F_SETFL, fl | O_NONBLOCK) < 0) die_step("pipes", errno, "make stdin non-blocking");
+  }
   if (timeout) {
     container_child = child;
     struct sigaction sa = {.sa_handler = on_timeout};
@@ -390,35 +564,10 @@ int main(int argc, char **argv) {
   streams[0].fd = out[0];
   streams[1].name = "stderr";
   streams[1].fd = err[0];
-  int open_streams = 2;
-  while (open_streams > 0) {
-    struct pollfd pfd[2];
-    int n = 0;
-    for (int i = 0; i < 2; i++)
-      if (streams[i].fd >= 0) pfd[n++] = (struct pollfd){.fd = streams[i].fd, .events = POLLIN};
-    if (poll(pfd, n, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (int i = 0; i < 2; i++) {
-      struct log_stream *s = &streams[i];
-      if (s->fd < 0) continue;
-      int j;
-      for (j = 0; j < n && pfd[j].fd != s->fd; j++)
-        ;
-      if (j == n || !(pfd[j].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t r = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) {
-        log_drain(s, 1);
-        close(s->fd);
-        s->fd = -1;
-        open_streams--;
-        continue;
-      }
-      s->len += r;
-      log_drain(s, 0);
-    }
+  serve_streams(streams, attach_path ? -1 : listener, in[1], wait_first);
+  if (stream_path) {
+    close(listener);
+    unlink(stream_path);
   }
 
   int status = 0;

@@ -14,7 +14,6 @@ export async function handler(a: Args): Promise<number> {
 export function toRunOptions(a: Args, verb: 'run' | 'create'): RunOptions {
   const [image, ...command] = a.operands as string[];
   if (!image) throw new TspodError(`tspod ${verb} requires an image: tspod ${verb} [options] IMAGE [COMMAND [ARG...]]`);
-  if ((a.detach || verb === 'create') && a.interactive && !a.tty) throw new TspodError(`tspod ${verb === 'run' ? 'run -d' : 'create'} -i without -t is not supported yet (a detached container's input comes through its terminal); add -t, or run in the foreground`);
   return {
     image,
     command,

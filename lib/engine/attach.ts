@@ -1,6 +1,8 @@
 // `tspod attach`: this terminal to a detached container's terminal, through
-// the monitor's attach socket (its client side, tspod-monitor -A, relays). The
-// detach keys (podman's ctrl-p,ctrl-q) leave the container running.
+// the monitor's attach socket (its client side, tspod-monitor -A, relays), or
+// to a container without one: its output streams, and with -i its input
+// (tspod-monitor -a). The detach keys (podman's ctrl-p,ctrl-q) leave the
+// container running.
 import { spawn } from 'node:child_process';
 import { helperPath } from '../config/paths.js';
 import { TspodError } from '../util/errors.js';
@@ -40,17 +42,21 @@ export interface AttachOptions {
   noStdin?: boolean;
   /** --sig-proxy (default): signals sent to tspod go to the container */
   sigProxy?: boolean;
+  /** start -a: the container was just started, and its monitor serves the socket even if its
+   * command has already exited (-i: the output waits for this attach) */
+  started?: boolean;
 }
 
 export async function containerAttach(ref: string, detachKeys = 'ctrl-p,ctrl-q', o: AttachOptions = {}): Promise<number> {
   const keys = parseDetachKeys(detachKeys);
   const store = openStore();
   const rec = liveState(findContainer(store.containers.list(), ref), store);
-  if (rec.state.status !== 'running') throw new TspodError(`you can only attach to running containers: ${rec.id.slice(0, 12)} is ${rec.state.status}`);
-  if (!rec.config.tty) throw new TspodError(`container ${rec.name} has no terminal: attach works with containers run with -dt (see \`tspod logs -f\`)`);
+  if (rec.state.status !== 'running' && !o.started) throw new TspodError(`you can only attach to running containers: ${rec.id.slice(0, 12)} is ${rec.state.status}`);
   // The relay runs in C (tspod-monitor -A): node cannot switch off the
   // terminal's output processing, and the container's pty already did it.
-  const client = spawn(helperPath('tspod-monitor'), ['-A', containerFiles(store, rec.id).attach, keys.join(',')], { stdio: [o.noStdin ? 'ignore' : 'inherit', 'inherit', 'inherit'] });
+  const socket = containerFiles(store, rec.id).attach;
+  const args = rec.config.tty ? ['-A', socket, keys.join(',')] : ['-a', socket, keys.join(','), ...(o.noStdin || !rec.config.interactive ? ['noinput'] : [])];
+  const client = spawn(helperPath('tspod-monitor'), args, { stdio: [o.noStdin ? 'ignore' : 'inherit', 'inherit', 'inherit'] });
   // --sig-proxy: a signal sent to tspod (not typed: the terminal is raw) goes to the container.
   const proxied: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   const { containerKill } = await import('./containers.js');
@@ -73,12 +79,13 @@ export async function containerStartAttached(ref: string, interactive: boolean, 
   const { containerStart, containerLogs } = await import('./containers.js');
   const store = openStore();
   const rec = findContainer(store.containers.list().map((c) => liveState(c, store)), ref);
-  if (interactive && !rec.config.tty) {
-    throw new TspodError(`tspod start -a -i: container ${rec.name} has no terminal, and the monitor keeps no input for a container without one; create it with -it, or start it with -a alone`);
+  if (interactive && !rec.config.tty && !rec.config.interactive) {
+    throw new TspodError(`tspod start -a -i: container ${rec.name} was created without -i, so its stdin is not kept open; create it with -i (or -it), or start it with -a alone`);
   }
   const since = new Date(Date.now() - 1).toISOString();
-  await containerStart(rec.id);
-  if (rec.config.tty) return containerAttach(rec.id, detachKeys);
+  // with -i the monitor waits for this attach before it passes any output on, so none is missed
+  await containerStart(rec.id, { waitAttach: interactive && !rec.config.tty });
+  if (rec.config.tty || interactive) return containerAttach(rec.id, detachKeys, { noStdin: !interactive, started: true });
   await containerLogs(rec.id, { follow: true, since, timestamps: false }, (e, text) => write(e.stream === 'stderr' ? 'stderr' : 'stdout', text));
   return containerWait(rec.id);
 }

@@ -280,7 +280,9 @@ async function waitForExitRecorded(store: Store, rec: ContainerRecord, ms: numbe
   }, ms, [dir]);
 }
 
-export async function containerStart(ref: string): Promise<string> {
+/** waitAttach (start -a -i of a container without a terminal): its monitor holds the output back
+ * until the attach that follows has connected. */
+export async function containerStart(ref: string, o: { waitAttach?: boolean } = {}): Promise<string> {
   const { store, rec } = lookup(ref);
   if (running(rec)) return rec.id;
   if (!rec.plan) throw new TspodError(`container ${rec.id.slice(0, 12)} has no launch plan (made by an older tspod): remove it and run it again`);
@@ -293,7 +295,7 @@ export async function containerStart(ref: string): Promise<string> {
     now.state.stoppedByUser = false;
     now.state.restartCount = 0;
     try {
-      await startDetached(store, now);
+      await startDetached(store, now, o);
     } catch (err) {
       // podman's start: a command that cannot be found or run is its own error (125), not run's 126/127
       if (err instanceof TspodError && (err.exitCode === 126 || err.exitCode === 127)) throw new TspodError(`unable to start container "${rec.id}": ${err.message}`, 125);

@@ -1151,7 +1151,7 @@ export async function startAttached(store: Store, record: ContainerRecord, io: {
 }
 
 /** Start under tspod-monitor, which outlives this command; returns once the command runs. */
-export async function startDetached(store: Store, record: ContainerRecord): Promise<void> {
+export async function startDetached(store: Store, record: ContainerRecord, o: { waitAttach?: boolean } = {}): Promise<void> {
   if (record.config.logDriver === 'passthrough') throw new TspodError(`container ${record.name} uses the 'passthrough' log driver: only \`tspod run\` in the foreground runs it (tspod's monitor, which starts it otherwise, does not pass its standard streams down)`);
   const files = containerFiles(store, record.id);
   rmSync(files.exit, { force: true });
@@ -1159,11 +1159,15 @@ export async function startDetached(store: Store, record: ContainerRecord): Prom
   const exitCommand = [join(packageRoot(), 'bin', 'tspod'), 'container-cleanup', record.id];
   await reservePorts(record);
   try {
-    if (record.config.tty) mkdirSync(dirname(files.attach), { recursive: true, mode: 0o700 });
+    mkdirSync(dirname(files.attach), { recursive: true, mode: 0o700 });
     await prepareNetworks(store, record);
     await launch(await podPlan(store, record), {
       tty: false, interactive: false, monitor: [files.exit, files.monitorPid, exitCommand],
+      // the attach socket: the terminal's, or without one the output streams (and -i's input)
       attachSocket: record.config.tty ? files.attach : undefined,
+      streamSocket: record.config.tty ? undefined : files.attach,
+      keepStdin: record.config.interactive && !record.config.tty,
+      waitAttach: o.waitAttach,
       monitorTimeout: record.config.timeout,
       log: logTarget(store, record),
     }, {

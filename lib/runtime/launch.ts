@@ -103,6 +103,11 @@ export interface LaunchIO {
   log?: LogTarget;
   /** Detached with a terminal: the monitor's attach socket. */
   attachSocket?: string;
+  /** Detached without a terminal: the monitor's attach socket for the output streams (and with
+   * keepStdin, input); waitAttach: the first client is waited for (start -a -i) */
+  streamSocket?: string;
+  keepStdin?: boolean;
+  waitAttach?: boolean;
   /** Detached with --timeout: the monitor kills the container after these seconds (status 255) */
   monitorTimeout?: number;
   /** run -a/--attach without stdout or stderr: that stream of the container goes to /dev/null */
@@ -229,7 +234,7 @@ function spawnUnderMonitor(env: NodeJS.ProcessEnv, [exit, pidfile, exitCommand]:
   // tspod-monitor's options come in this order: -S or -j, -T, -t; a log file of "-" keeps none
   const logOpts = !log ? [] : 'journald' in log ? ['-j', ...log.journald] : log.maxSize ? ['-S', String(log.maxSize)] : [];
   const timeout = io.monitorTimeout ? ['-T', String(io.monitorTimeout)] : [];
-  const tty = io.attachSocket ? ['-t', io.attachSocket] : [];
+  const tty = io.attachSocket ? ['-t', io.attachSocket] : io.streamSocket ? ['-s', io.streamSocket, ...(io.keepStdin ? ['-i'] : []), ...(io.waitAttach ? ['-w'] : [])] : [];
   const logFile = log && 'file' in log ? log.file : '-';
   const child = spawn(monitor, [...logOpts, ...timeout, ...tty, logFile, exit, pidfile, helperPath('tspod-launch'), '--', ...exitCommand], { env, stdio: 'ignore', detached: true });
   child.unref();
