@@ -806,6 +806,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     const layerDirs = stubInfra ? [opts.infraFor!.rootfs] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c));
     const podUserns = opts.pod?.shared ? store.containers.get(store.pods.get(opts.pod.id)?.infraId ?? '')?.config.userns : undefined;
     const userns = podUserns ? { ...podUserns, mode: podUserns.mode as 'private' } : await resolveUserns(store, opts.userns ?? {}, layerDirs);
+    // the other container's user namespace is entered to join its namespaces: no other one can be had
+    if (joinFrom && userns.mode !== 'host') {
+      throw new TspodError(`the user namespace options (--userns ${opts.userns?.userns ?? userns.mode}) cannot be combined with joining the namespaces of container ${joinFrom.name}: tspod enters that container's user namespace to join them\n(drop --userns; the container has ${joinFrom.name}'s user namespace)`);
+    }
     if (opts.name !== undefined) {
       if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(opts.name)) throw new TspodError(`invalid container name "${opts.name}": use letters, digits, '_', '.', '-'`);
       const clash = store.containers.nameTaken(opts.name);
