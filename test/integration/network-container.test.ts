@@ -2,7 +2,8 @@
 // network namespace (same interfaces and addresses; a server there on 127.0.0.1 is reachable), uses
 // its /etc/hosts (with its own line while it runs) and /etc/resolv.conf, keeps its own hostname, and
 // has no network of its own; rm refuses the other container while it has dependents, rm --depend
-// removes them first; a missing container is podman's error. Nothing is left behind.
+// removes them first; a missing container is podman's error. ns:PATH joins a namespace of this
+// user's containers; pod create, a non-member in a pod and --userns are refused. Nothing is left behind.
 // Budget: about 30 s.
 import { afterEach, describe, expect, it } from 'vitest';
 import { containerProcesses, storeMounts, tspod, userProcesses, waitFor } from './helpers.js';
@@ -77,5 +78,29 @@ describe('--network container:', () => {
     const r = await tspod(['rm', '--depend', 'netc-x']);
     expect([r.exitCode, r.stdout], r.stderr).toEqual([0, [...deps, xid].join('\n')]);
     expect((await tspod(['ps', '-a', '-q'])).stdout).toBe('');
+  });
+
+  it('ns:PATH joins a namespace of this user\'s containers; pods and --userns are refused as podman', async () => {
+    const x = await tspod(['run', '-d', '--name', 'netc-x', '--network', 'none', 'busybox', 'sleep', '600']);
+    expect(x.exitCode, x.stderr).toBe(0);
+    const pid = (await tspod(['inspect', 'netc-x', '--format', '{{.State.Pid}}'])).stdout;
+    const theirs = (await tspod(['exec', 'netc-x', 'readlink', '/proc/self/ns/net'])).stdout;
+    const viaPath = await tspod(['run', '--rm', '--network', `ns:/proc/${pid}/ns/net`, 'busybox', 'readlink', '/proc/self/ns/net']);
+    expect([viaPath.exitCode, viaPath.stdout], viaPath.stderr).toEqual([0, theirs]);
+    const viaName = await tspod(['run', '--rm', '--network', 'container:netc-x', 'busybox', 'readlink', '/proc/self/ns/net']);
+    expect(viaName.stdout).toBe(theirs);
+    const gone = await tspod(['create', '--network', 'ns:/netc-nonexistent', 'busybox', 'true']);
+    expect([gone.exitCode, gone.stderr]).toEqual([125, 'Error: cannot find specified network namespace path: stat /netc-nonexistent: no such file or directory']);
+
+    const pod = await tspod(['pod', 'create', '--name', 'netc-p', '--network', 'container:netc-x']);
+    expect([pod.exitCode, pod.stderr.split('\n')[0]]).toEqual([125, 'Error: pods presently do not support network mode container']);
+    expect((await tspod(['pod', 'create', '--name', 'netc-p'])).exitCode).toBe(0);
+    const podId = (await tspod(['pod', 'inspect', 'netc-p', '--format', '{{.ID}}'])).stdout;
+    const outside = await tspod(['create', '--pod', 'netc-p', '--network', 'container:netc-x', 'busybox', 'true']);
+    expect([outside.exitCode, outside.stderr]).toEqual([125, `Error: running container create option: container has joined pod ${podId} and dependency container ${x.stdout.trim()} is not a member of the pod: invalid argument`]);
+    const keepId = await tspod(['create', '--userns', 'keep-id', '--network', 'container:netc-x', 'busybox', 'true']);
+    expect(keepId.exitCode).toBe(125);
+    expect(keepId.stderr).toMatch(/^Error: the user namespace options \(--userns keep-id\) cannot be combined with joining the namespaces of container netc-x/);
+    await tspod(['pod', 'rm', '-f', 'netc-p']);
   });
 });
