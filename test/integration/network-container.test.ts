@@ -20,7 +20,7 @@ const etc = 'cat /etc/hosts; echo ==; cat /etc/resolv.conf; echo ==; ip -o addr 
 describe('--network container:', () => {
   it('joins the other container\'s network: its server on 127.0.0.1, its interfaces, its /etc files', async () => {
     // a web server in X, on X's loopback only
-    const x = await tspod(['run', '-d', '--name', 'netc-x', 'busybox', 'sh', '-c', 'mkdir /www && echo served-by-x > /www/f && exec httpd -f -p 127.0.0.1:8080 -h /www']);
+    const x = await tspod(['run', '-d', '--name', 'netc-x', '-p', '127.0.0.1::80', 'busybox', 'sh', '-c', 'mkdir /www && echo served-by-x > /www/f && exec httpd -f -p 127.0.0.1:8080 -h /www']);
     expect(x.exitCode, x.stderr).toBe(0);
     const xid = x.stdout.trim();
     const y = await tspod(['run', '--rm', '--name', 'netc-y', '--net=container:netc-x', 'busybox', 'sh', '-c',
@@ -43,11 +43,13 @@ describe('--network container:', () => {
     // one slirp4netns: X's (Y has no network of its own)
     expect(userProcesses(['slirp4netns']).length).toBe(1);
 
-    // inspect: NetworkMode names X by its full id (podman's), no ports
+    // inspect: NetworkMode names X by its full id; NetworkSettings are X's (its published port too), as podman's
     const made = await tspod(['create', '--name', 'netc-z', '--network', 'container:netc-x', 'busybox', 'true']);
     expect(made.exitCode, made.stderr).toBe(0);
-    const ins = await tspod(['inspect', 'netc-z', '--format', '{{.HostConfig.NetworkMode}} {{json .NetworkSettings.Ports}}']);
-    expect(ins.stdout).toBe(`container:${xid} {}`);
+    const ins = await tspod(['inspect', 'netc-z', '--format', '{{.HostConfig.NetworkMode}} {{json .NetworkSettings}} {{json .HostConfig.PortBindings}}']);
+    const xNet = (await tspod(['inspect', 'netc-x', '--format', '{{json .NetworkSettings}}'])).stdout;
+    expect(xNet).toContain('"80/tcp"');
+    expect(ins.stdout).toBe(`container:${xid} ${xNet} {}`);
   });
 
   it('starts the other container first; -p is discarded with podman\'s notice; a missing one is podman\'s error', async () => {
