@@ -121,8 +121,10 @@ static void read_plan(void) {
       if (!strcmp(v, "pid")) plan.join_pid = 1;
       else if (!strcmp(v, "ipc")) plan.join_ipc = 1;
       else if (!strcmp(v, "uts")) plan.join_uts = 1;
+      else if (!strcmp(v, "net")) plan.join_net = 1;
       else die_step("plan", 0, "unknown namespace %s", v);
     }
+    else if (!strcmp(k, "net_path")) plan.net_path = v;
     else if (!strcmp(k, "cgroup_procs")) plan.cgroup_procs = v;
     else if (!strcmp(k, "cgroupns")) plan.new_cgroupns = !strcmp(v, "private");
     else if (!strcmp(k, "sysctl")) {

@@ -80,8 +80,9 @@ struct launch_plan {
    * without any line, podman's default net, ipc and uts */
   int pod_share_given, pod_share;
   int host_pid, host_ipc, host_uts; /* --pid/--ipc/--uts host: that namespace is not unshared */
-  pid_t join_target; /* --pid/--ipc/--uts container:ID: that container's process, whose user namespace we enter */
-  int join_pid, join_ipc, join_uts; /* ...and which of its namespaces are joined instead of made */
+  pid_t join_target; /* --pid/--ipc/--uts/--network container:ID: that container's process, whose user namespace we enter */
+  int join_pid, join_ipc, join_uts, join_net; /* ...and which of its namespaces are joined instead of made */
+  const char *net_path; /* --network ns:PATH: the network namespace at PATH, joined instead of made */
   int new_cgroupns;  /* --cgroupns private: a cgroup namespace of its own (host is the default here, as podman on cgroups v1) */
   char *sysctl_key[32], *sysctl_value[32]; /* --sysctl: written under the container's /proc/sys before pivot_root */
   int nsysctl;

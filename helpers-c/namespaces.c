@@ -141,9 +141,9 @@ static void join_pod_namespace(int i) {
   pod_ns[i] = -1;
 }
 
-/* --pid/--ipc/--uts container:ID: the namespaces of another container, opened before any is
- * joined; its user namespace (mapped by its own start) is entered first, since it owns them. */
-static int target_ns[4] = {-1, -1, -1, -1}; /* user, pid, ipc, uts */
+/* --pid/--ipc/--uts/--network container:ID: the namespaces of another container, opened before any
+ * is joined; its user namespace (mapped by its own start) is entered first, since it owns them. */
+static int target_ns[5] = {-1, -1, -1, -1, -1}; /* user, pid, ipc, uts, net */
 
 static int open_target_ns(const char *name) {
   char path[64];
@@ -223,11 +223,12 @@ void join_pod_pid(void) {
 void setup_userns(void) {
   if (plan.join_target > 0) {
     /* --pid/--ipc/--uts container:ID: that container's user namespace owns the namespaces joined. */
-    if (plan.nuid_map > 0 || plan.userns_path) die_step("userns", 0, "--userns cannot be combined with joining another container's pid, ipc or uts namespace");
+    if (plan.nuid_map > 0 || plan.userns_path) die_step("userns", 0, "--userns cannot be combined with joining another container's pid, ipc, uts or network namespace");
     target_ns[0] = open_target_ns("user");
     if (plan.join_pid) target_ns[1] = open_target_ns("pid");
     if (plan.join_ipc) target_ns[2] = open_target_ns("ipc");
     if (plan.join_uts) target_ns[3] = open_target_ns("uts");
+    if (plan.join_net) target_ns[4] = open_target_ns("net");
     join_target_ns(0, CLONE_NEWUSER, "user");
     become_userns_root();
     return;
@@ -288,10 +289,24 @@ void setup_namespaces(void) {
     if (!plan.host_uts && !plan.join_uts) flags |= CLONE_NEWUTS;
     if (!plan.host_ipc && !plan.join_ipc) flags |= CLONE_NEWIPC;
     if (plan.new_cgroupns) flags |= CLONE_NEWCGROUP;
-    if (plan.new_net) flags |= CLONE_NEWNET;
+    /* --network ns:PATH: opened here, as root of the container's user namespace (a /proc/PID/ns
+     * file of another container's process is readable then); joining it needs privilege over the
+     * user namespace that owns it: one of this user's, not the host's. */
+    int net_fd = -1;
+    if (plan.net_path) {
+      net_fd = open(plan.net_path, O_RDONLY | O_CLOEXEC);
+      if (net_fd < 0) die_step("namespaces", errno, "open the network namespace %s", plan.net_path);
+    }
+    if (plan.new_net && !plan.join_net && net_fd < 0) flags |= CLONE_NEWNET;
     if (unshare(flags) < 0) die_step("namespaces", errno, "unshare(mount, uts, ipc, net)");
     join_target_ns(2, CLONE_NEWIPC, "ipc");
     join_target_ns(3, CLONE_NEWUTS, "uts");
+    join_target_ns(4, CLONE_NEWNET, "net");
+    if (net_fd >= 0) {
+      if (setns(net_fd, CLONE_NEWNET) < 0)
+        die_step("namespaces", errno, "join the network namespace %s (a rootless container can join only a network namespace of this user's own containers)", plan.net_path);
+      close(net_fd);
+    }
   }
   start_network();
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

@@ -6,13 +6,15 @@ export async function handler(a: Args): Promise<number> {
   let refs = await cidTargets(a, 'rm');
   const { containerRemove, containerStop } = await import('../engine/containers.js');
   if (a.depend) {
-    // A pod's infra container takes its pod's containers with it; others have no dependents in tspod.
+    // A pod's infra container takes its pod's containers with it; another container its dependents
+    // (those joining its namespaces, or requiring it), each before what it depends on.
     const { removeInfraWithDependents } = await import('../engine/pods.js');
+    const { removalOrderFor } = await import('../engine/dependencies.js');
     const rest: string[] = [];
     for (const r of refs) {
       const ids = await removeInfraWithDependents(r, Boolean(a.force));
       if (ids) process.stdout.write(ids.map((id) => `${id}\n`).join(''));
-      else rest.push(r);
+      else rest.push(...removalOrderFor(r).filter((id) => !rest.includes(id)));
     }
     refs = rest;
     if (!refs.length) return 0;

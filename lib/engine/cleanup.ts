@@ -24,6 +24,8 @@ export async function containerCleanup(id: string, monitor?: number): Promise<vo
     await applyExitPolicy(store, rec.config.pod);
   };
   if (rec.state.status === 'error') return; // unreadable: only rm -f may act on it
+  // --network container:ID: its line in the /etc/hosts it shares with ID goes
+  if (rec.config.network.startsWith('container:')) (await import('./dependencies.js')).sharedHostsEntry(rec, false);
   if (rec.config.networks) {
     const { releaseContainerNetworks } = await import('./networks.js');
     await releaseContainerNetworks(rec).catch(() => undefined);

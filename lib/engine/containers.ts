@@ -37,13 +37,18 @@ export interface RmReport {
 /** `volumes` (rm -v): the container's anonymous volumes go too. */
 export async function containerRemove(refs: string[], force: boolean, all: boolean, volumes = false): Promise<RmReport[]> {
   const store = openStore();
-  const targets: Array<{ ref: string; rec?: ContainerRecord; error?: string }> = (all ? store.containers.list().map((c) => c.id) : refs).map((ref) => {
+  const { dependentsOf, dependentsFirst } = await import('./dependencies.js');
+  const found: Array<{ ref: string; rec?: ContainerRecord; error?: string }> = (all ? store.containers.list().map((c) => c.id) : refs).map((ref) => {
     try {
       return { ref, rec: liveState(findContainerIn(store, ref), store) };
     } catch (err) {
       return { ref, error: (err as Error).message };
     }
   });
+  // each container after those of the others that depend on it (rm -a, pod rm, several names)
+  const ids = found.flatMap((t) => (t.rec ? [t.rec.id] : []));
+  const order = dependentsFirst(store, ids);
+  const targets = order.join() === ids.join() ? found : [...found.filter((t) => !t.rec), ...order.map((id) => found.find((t) => t.rec?.id === id)!)];
   const reports: RmReport[] = [];
   for (const t of targets) {
     if (!t.rec) {
@@ -52,6 +57,12 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
     }
     if (!all && t.rec.config.infraOf && store.pods.get(t.rec.config.infraOf)) {
       reports.push({ id: t.ref, error: `container ${t.rec.id} is the infra container of pod ${t.rec.config.infraOf} and cannot be removed without removing the pod\n(remove the pod: \`tspod pod rm ${store.pods.get(t.rec.config.infraOf)!.name}\`)` });
+      continue;
+    }
+    // podman's refusal (after the one for a running container without -f): its dependents go first (rm --depend)
+    const dependents = t.rec.state.status === 'running' && !force ? [] : dependentsOf(store, t.rec.id);
+    if (dependents.length) {
+      reports.push({ id: t.ref, ref: t.ref, error: `container ${t.rec.id} has dependent containers which must be removed before it: ${dependents.join(', ')}: container already exists\n(remove them first, or all together with \`tspod rm --depend ${t.ref}\`)`, exitCode: 125 });
       continue;
     }
     if (t.rec.state.status === 'error') {
@@ -395,7 +406,9 @@ export async function containerPrune(filters: string[]): Promise<Array<{ id: str
     .filter((c) => (c.state.status === 'exited' || c.state.status === 'created') && !c.config.infraOf)
     .filter((c) => fs.every((f) => f.match(c)) && until.every((t) => Date.parse(c.created) < t));
   const out: Array<{ id: string; size: number }> = [];
-  for (const c of victims) {
+  const { dependentsFirst } = await import('./dependencies.js');
+  const byId = new Map(victims.map((c) => [c.id, c]));
+  for (const c of dependentsFirst(store, victims.map((v) => v.id)).map((id) => byId.get(id)!)) {
     const size = dirSize(store.containers.dir(c.id));
     const [r] = await containerRemove([c.id], false, false);
     if (!r?.error) out.push({ id: c.id, size });

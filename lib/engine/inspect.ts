@@ -41,6 +41,16 @@ function networksJson(rec: ContainerRecord, running: boolean): Record<string, un
   return out;
 }
 
+/** NetworkSettings: the container's own; with --network container:ID, ID's (podman's: it is ID's network). */
+function networkSettings(store: Store, c: ContainerRecord, depth = 0): Record<string, unknown> {
+  const net = c.config.network;
+  const other = net.startsWith('container:') && depth < 8 ? store.containers.get(net.slice('container:'.length)) : undefined;
+  if (other) return networkSettings(store, other, depth + 1);
+  const rec = depth ? liveState(c, store) : c;
+  const running = rec.state.status === 'running';
+  return { Ports: portMap(running ? rec.state.ports : undefined), ...(rec.config.networks ? { Networks: networksJson(rec, running) } : {}) };
+}
+
 function withoutCaps(c: Confinement): Omit<Confinement, 'EffectiveCaps' | 'BoundingCaps'> {
   const { EffectiveCaps: _e, BoundingCaps: _b, ...rest } = c;
   return rest;
@@ -86,7 +96,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       ...(rec.config.secrets ? { Secrets: rec.config.secrets } : {}),
     },
     Mounts: rec.config.mounts.map((m) => ({ Type: m.type, Source: m.source, Destination: m.destination, RW: !m.readonly })),
-    NetworkSettings: { Ports: portMap(s.status === 'running' ? s.ports : undefined), ...(rec.config.networks ? { Networks: networksJson(rec, s.status === 'running') } : {}) },
+    NetworkSettings: networkSettings(store, rec),
     HostConfig: {
       PortBindings: portMap(rec.config.ports), RestartPolicy: { Name: rec.config.restart && rec.config.restart.name !== 'no' ? rec.config.restart.name : '', MaximumRetryCount: rec.config.restart?.max ?? 0 }, AutoRemove: rec.config.autoRemove,
       NetworkMode: rec.config.network, ReadonlyRootfs: rec.config.readOnly, Init: rec.config.init,

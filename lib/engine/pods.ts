@@ -91,6 +91,9 @@ export async function podCreate(o: PodCreateOptions, store: Store = openStore())
   if (o.name !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(o.name)) throw new TspodError(`invalid pod name "${o.name}": use letters, digits, '_', '.', '-'`);
   if (o.exitPolicy !== undefined && o.exitPolicy !== 'stop' && o.exitPolicy !== 'continue') throw new TspodError(`running pod create option: invalid pod exit policy: "${o.exitPolicy}"\nuse --exit-policy stop or continue`);
   const share = parsePodShare(o.share);
+  // podman's refusal: a pod's infra holds a network of its own (container:, ns: would be another's)
+  const joined = o.network?.startsWith('container:') ? 'container' : o.network?.startsWith('ns:') ? 'path' : undefined;
+  if (joined) throw new TspodError(`pods presently do not support network mode ${joined}\n(give --network container:... to the containers, outside a pod)`);
   if (o.infra === false && o.share !== undefined && share.length) throw new TspodError('--share needs the infra container that holds the shared namespaces: drop --infra=false');
   if (o.infra === false && o.publish.length) throw new TspodError('a pod without an infra container has no network of its own to publish ports on: drop -p or --infra=false');
   if (o.replace) {

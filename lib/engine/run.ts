@@ -34,7 +34,7 @@ import { hostPlatform, parsePlatform } from '../image/manifest.js';
 import { cgroupsV1Warning, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
 import { parseMountsConf, type DefaultMount } from '../spec/default-mounts.js';
-import { checkStaticAddressing, parseNetworkSpec } from '../spec/network.js';
+import { checkJoinedNetworkFiles, checkStaticAddressing, parseNetworkSpec } from '../spec/network.js';
 import { parseSecretFlag } from '../spec/secrets.js';
 import { healthConfig, type HealthConfig, type HealthFlags } from '../spec/health.js';
 import { cgroupFiles, createContainerCgroup, deviceNumber, removeContainerCgroup } from '../runtime/cgroups.js';
@@ -611,8 +611,32 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   currentIdMappings(); // fail early, with the fix, when /etc/subuid or /etc/subgid lacks the user
   const netSpec = parseNetworkSpec(opts.network);
   checkStaticAddressing(netSpec, { ip: opts.ip, ip6: opts.ip6, mac: opts.macAddress, aliases: opts.networkAliases });
-  // a container on user-defined networks gets its own namespace with only lo; tspod wires it before its command runs
-  const network = netSpec.mode === 'bridge' ? 'none' : netSpec.mode;
+  // --network container:REF: REF's namespace, joined at each start (the host's, when REF is on the host's network)
+  const { findContainerIn: findForNet } = await import('./containers.js');
+  let netFrom: ContainerRecord | undefined;
+  if (netSpec.mode === 'container') {
+    try {
+      netFrom = findForNet(store, netSpec.container);
+    } catch (err) {
+      throw new TspodError(`looking up container to share net namespace with: ${(err as Error).message}`);
+    }
+  }
+  // --network ns:PATH: checked now, joined at each start by the helper
+  if (netSpec.mode === 'ns') {
+    try {
+      statSync(netSpec.path);
+    } catch (err) {
+      const code = errnoCode(err);
+      const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'not a directory' : (err as Error).message;
+      throw new TspodError(`cannot find specified network namespace path: stat ${netSpec.path}: ${why}`);
+    }
+  }
+  checkJoinedNetworkFiles(netSpec, { dns: !!(opts.dns?.length || opts.dnsSearch?.length || opts.dnsOption?.length), addHost: !!opts.addHost?.length });
+  // a container on user-defined networks gets its own namespace with only lo; tspod wires it before its command runs;
+  // one that joins another namespace (container:, ns:) makes none (the helper joins it instead)
+  const network = netSpec.mode === 'bridge' || netSpec.mode === 'ns' ? 'none'
+    : netSpec.mode === 'container' ? (netFrom!.plan as LaunchPlan | undefined)?.network === 'host' ? 'host' : 'none'
+    : netSpec.mode;
   const slirpOpts = network === 'slirp4netns' ? parseSlirpOptions(opts.network) : undefined;
   const slirp = slirpOpts ? slirpArgs(slirpOpts) : [];
   if (slirpOpts) checkTun();
@@ -642,7 +666,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const conf = readContainersConf();
   const noHosts = !!opts.noHosts || (!!conf.noHosts && !addHosts.length);
   const netMode = podShares(opts.pod, 'net') ? 'slirp4netns' : opts.network;
-  const confDns = netMode.split(':')[0] === 'none' ? {} : conf;
+  const confDns = ['none', 'container'].includes(netMode.split(':')[0]!) ? {} : conf;
   const dns = parseDns(opts.dns?.length ? opts.dns : confDns.dnsServers ?? [], opts.dnsSearch?.length ? opts.dnsSearch : confDns.dnsSearches ?? [],
     opts.dnsOption?.length ? opts.dnsOption : confDns.dnsOptions ?? [], netMode);
   let baseHosts: string[] = [];
@@ -688,7 +712,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const cgroupnsMode = parseNamespaceMode('cgroupns', opts.cgroupns);
   const shareHost = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).filter(([, m]) => m === 'host').map(([k]) => k);
   // --pid/--ipc/--uts container:REF: one other container's namespaces, joined at each start
-  const joinKinds = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).filter(([, m]) => typeof m === 'object');
+  const joinKinds: Array<readonly ['pid' | 'ipc' | 'uts' | 'net', unknown]> = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).filter(([, m]) => typeof m === 'object');
   let joinFrom: ContainerRecord | undefined;
   if (joinKinds.length) {
     if (opts.pod) throw new TspodError(`--${joinKinds[0]![0]} container:...: a container in a pod shares the pod's namespaces; create it outside the pod`);
@@ -700,6 +724,22 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     } catch (err) {
       throw new TspodError(`looking up container to share ${joinKinds[0]![0]} namespace with: ${(err as Error).message}`);
     }
+  }
+  // --network container:REF in a pod: REF must be a member (podman's rule); with the pod's shared network
+  // it is the pod's network already, so REF is only a dependency, started first
+  let netRequires: string | undefined;
+  if (netFrom && opts.pod) {
+    if (netFrom.config.pod !== opts.pod.id) {
+      throw new TspodError(`running container create option: container has joined pod ${opts.pod.id} and dependency container ${netFrom.id} is not a member of the pod: invalid argument`);
+    }
+    if (podShares(opts.pod, 'net')) netRequires = netFrom.id;
+    else if (opts.pod.shared) throw new TspodError(`--network container:${netSpec.mode === 'container' ? netSpec.container : ''}: pod ${opts.pod.id.slice(0, 12)} does not share its network, and tspod cannot join a member's network beside the pod's other namespaces\n(create the pod with its network shared, or this container outside the pod)`);
+  }
+  if (netSpec.mode === 'ns' && opts.pod) throw new TspodError(`--network ${opts.network}: a container in a pod uses the pod's network; create it outside the pod`);
+  if (netFrom && !netRequires && network !== 'host') {
+    if (joinFrom && joinFrom.id !== netFrom.id) throw new TspodError(`--network container:${netFrom.name} and --pid/--ipc/--uts container:${joinFrom.name}: name one container: tspod enters that container's user namespace to join them`);
+    joinFrom = netFrom;
+    joinKinds.push(['net', { container: netFrom.id }]);
   }
   // in a pod: --pid host is the container's own (pods share no pid namespace); uts host only when the pod's is
   const refused = shareHost.filter((k) => k === 'ipc' || (k === 'uts' && podDefaults?.uts !== 'host'));
@@ -767,6 +807,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     const layerDirs = stubInfra ? [opts.infraFor!.rootfs] : rootfs ? [rootfs.dir] : [...image.chainIds].reverse().map((c) => store.layers.diffDir(c));
     const podUserns = opts.pod?.shared ? store.containers.get(store.pods.get(opts.pod.id)?.infraId ?? '')?.config.userns : undefined;
     const userns = podUserns ? { ...podUserns, mode: podUserns.mode as 'private' } : await resolveUserns(store, opts.userns ?? {}, layerDirs);
+    // the other container's user namespace is entered to join its namespaces: no other one can be had
+    if (joinFrom && userns.mode !== 'host') {
+      throw new TspodError(`the user namespace options (--userns ${opts.userns?.userns ?? userns.mode}) cannot be combined with joining the namespaces of container ${joinFrom.name}: tspod enters that container's user namespace to join them\n(drop --userns; the container has ${joinFrom.name}'s user namespace)`);
+    }
     if (opts.name !== undefined) {
       if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(opts.name)) throw new TspodError(`invalid container name "${opts.name}": use letters, digits, '_', '.', '-'`);
       const clash = store.containers.nameTaken(opts.name);
@@ -794,7 +838,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         interactive: opts.interactive,
         readOnly: opts.readOnly,
         init: opts.init,
-        network: netSpec.mode === 'bridge' ? 'bridge' : opts.network,
+        // container:REF is recorded with REF's full id (inspect's NetworkMode, as podman's)
+        network: netSpec.mode === 'bridge' ? 'bridge' : netFrom ? `container:${netFrom.id}` : opts.network,
         ...(netSpec.mode === 'bridge' ? { networks: await containerAttachments(store, netSpec.networks, { aliases: opts.networkAliases, ip: opts.ip, ip6: opts.ip6, mac: opts.macAddress }) } : {}),
         mounts: [...mounts, ...tmpfs.map((t): Mount => ({ type: 'tmpfs', source: 'tmpfs', destination: t.destination, readonly: t.readonly }))],
         autoRemove: opts.rm,
@@ -826,6 +871,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       state: { status: 'created' },
     };
     rec.config.hostname = joinFrom && typeof utsMode === 'object' ? joinFrom.config.hostname : utsMode === 'host' ? hostHostname() : sharedUts ? opts.pod!.hostname : hostname(rec, opts.hostname);
+    if (netRequires && !requires.includes(netRequires)) requires.push(netRequires);
+    if (netFrom && !netRequires && network === 'host' && !requires.includes(netFrom.id)) requires.push(netFrom.id);
     if (requires.length) rec.config.requires = requires;
     if (joinFrom) rec.config.joinNamespaces = { container: joinFrom.id, kinds: joinKinds.map(([k]) => k) };
     if (opts.stopTimeout !== undefined) rec.config.stopTimeout = opts.stopTimeout;
@@ -918,6 +965,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         const v = m.type === 'volume' && m.volume ? store.volumes.get(m.volume) : undefined;
         return v?.options.type === 'tmpfs' ? v : undefined;
       };
+      // --network container:REF: REF's own /etc/hosts and /etc/resolv.conf, the same files (as podman)
+      const joinedFiles = netFrom && !netRequires ? joinedNetworkFiles(netFrom) : {};
       const plan: LaunchPlan = {
         mountProgram: ul.mountProgram ?? storage.mountProgram,
         mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
@@ -931,6 +980,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         ...(shared ? { podShare: opts.pod!.share ?? ['ipc', 'net', 'uts'] } : {}),
         slirpArgs: sharedNet || !slirp.length ? [] : rec.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, rec.id).slirpApi}`] : slirp,
         ...(netSpec.mode === 'bridge' && !sharedNet ? { netSync: true } : {}),
+        ...(netSpec.mode === 'ns' ? { netPath: netSpec.path } : {}),
         slirpLog: join(dir, 'userdata', network === 'pasta' ? 'pasta.log' : 'slirp4netns.log'),
         hostname: rec.config.hostname,
         user: rec.config.user,
@@ -939,7 +989,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         env: [...rec.config.env, ...secrets.env],
         argv,
         binds: [
-          ...['hostname', ...(noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
+          ...['hostname', ...(noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: joinedFiles[f] ?? join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
           ...(localtime ? [{ source: join(dir, 'userdata', 'localtime'), destination: '/etc/localtime', readonly: false }] : []),
           ...defaultBinds,
           ...secrets.binds,
@@ -947,7 +997,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
           ...(passwdLines.length ? [{ source: join(dir, 'userdata', 'passwd'), destination: '/etc/passwd', readonly: false }] : []),
           ...(groupLines.length ? [{ source: join(dir, 'userdata', 'group'), destination: '/etc/group', readonly: false }] : []),
           // --chrootdirs: tspod's /etc files in each chroot too
-          ...chrootdirs.flatMap((d) => ['hostname', ...(noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: join(dir, 'userdata', f), destination: posix.join(d, 'etc', f), readonly: false }))),
+          ...chrootdirs.flatMap((d) => ['hostname', ...(noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: joinedFiles[f] ?? join(dir, 'userdata', f), destination: posix.join(d, 'etc', f), readonly: false }))),
           ...devices.map((d) => ({ source: d.host, destination: d.container, readonly: !d.write })),
           ...mounts.filter((m) => !tmpfsVolume(m)).map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
           // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.
@@ -1039,6 +1089,17 @@ async function forwardPorts(store: Store, record: ContainerRecord, pid: number):
   }
 }
 
+/** The files bound at /etc/hosts and /etc/resolv.conf in REC (another container's own, when it joins one's
+ * network), for a container that joins REC's network. */
+function joinedNetworkFiles(rec: ContainerRecord): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const b of (rec.plan as LaunchPlan | undefined)?.binds ?? []) {
+    if (b.destination === '/etc/hosts') out.hosts = b.source;
+    if (b.destination === '/etc/resolv.conf') out['resolv.conf'] = b.source;
+  }
+  return out;
+}
+
 /** The launch plan for this start: a pod member joins its infra, started first when it is not running. */
 async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPlan> {
   let plan = store.containers.withSeccomp(record).plan as LaunchPlan;
@@ -1074,6 +1135,8 @@ async function podPlan(store: Store, record: ContainerRecord): Promise<LaunchPla
     if (!pid) throw new TspodError(`container ${from.name} is not running: its namespaces cannot be joined`);
     plan = { ...plan, joinTarget: pid, joinNs: joining.kinds };
   }
+  // --network container:ID: its name in the /etc/hosts it shares with ID, while it runs (as podman)
+  if (record.config.network.startsWith('container:')) (await import('./dependencies.js')).sharedHostsEntry(record, true);
   const cgroup = prepareCgroup(record);
   if (cgroup) plan = { ...plan, cgroupProcs: join(cgroup, 'cgroup.procs') };
   if (!record.config.pod || !store.pods.get(record.config.pod)?.infraId) return plan;
@@ -1207,6 +1270,8 @@ async function wireNetworks(record: ContainerRecord, pid: number): Promise<void>
 }
 
 async function releaseNetworks(record: ContainerRecord): Promise<void> {
+  // --network container:ID: its line in the /etc/hosts it shares with ID goes (nothing else to release)
+  if (record.config.network.startsWith('container:')) (await import('./dependencies.js')).sharedHostsEntry(record, false);
   if (!record.config.networks) return;
   const { releaseContainerNetworks } = await import('./networks.js');
   await releaseContainerNetworks(record).catch((err: Error) => process.stderr.write(`WARN[0000] container ${record.name}: leaving its networks: ${err.message}\n`));

@@ -92,3 +92,16 @@ export function bridgeResolvConf(gateways: string[], hostText?: string): string 
   out.push(...gateways.map((g) => `nameserver ${g}`), ...(servers.length ? servers : [`nameserver ${SLIRP_DNS}`]), ...options);
   return out.join('\n') + '\n';
 }
+
+/** /etc/hosts TEXT with a line "IP\tNAMES" at its end (once). */
+export function hostsWithEntry(text: string, ip: string, names: string[]): string {
+  const line = `${ip}\t${names.join(' ')}`;
+  if (text.split('\n').includes(line)) return text;
+  return `${text}${text && !text.endsWith('\n') ? '\n' : ''}${line}\n`;
+}
+
+/** /etc/hosts TEXT without the lines naming exactly NAMES. */
+export function hostsWithoutEntry(text: string, names: string[]): string {
+  const want = names.join(' ');
+  return text.split('\n').filter((l) => l.split('\t').slice(1).join('\t') !== want).join('\n');
+}

@@ -66,9 +66,11 @@ export interface LaunchPlan {
   shareHost?: Array<'pid' | 'ipc' | 'uts'>;
   /** --cgroupns private: a cgroup namespace of its own */
   cgroupns?: 'private';
-  /** --pid/--ipc/--uts container:ID: that container's process, whose user namespace and these namespaces are joined (set at each start) */
+  /** --pid/--ipc/--uts/--network container:ID: that container's process, whose user namespace and these namespaces are joined (set at each start) */
   joinTarget?: number;
-  joinNs?: Array<'pid' | 'ipc' | 'uts'>;
+  joinNs?: Array<'pid' | 'ipc' | 'uts' | 'net'>;
+  /** --network ns:PATH: the network namespace at PATH, joined instead of a new one */
+  netPath?: string;
   /** cgroup v2 delegation: the container's cgroup.procs, joined by the container process before exec (set at each start) */
   cgroupProcs?: string;
   /** --sysctl: KEY, VALUE (namespaced keys, checked by spec/namespaces.ts) */
@@ -174,6 +176,7 @@ export function planLines(p: LaunchPlan): string[][] {
     lines.push(['join_target', String(p.joinTarget)]);
     for (const k of p.joinNs ?? []) lines.push(['join_ns', k]);
   }
+  if (p.netPath) lines.push(['net_path', p.netPath]);
   if (p.idMap) {
     const ids = currentIdMappings();
     for (const m of splitAtRanges(p.idMap.uid, ids.subuids)) lines.push(['uid_map', String(m.container), String(m.host), String(m.size)]);

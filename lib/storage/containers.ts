@@ -120,8 +120,8 @@ export interface ContainerRecord {
     initCtr?: 'always' | 'once';
     /** run -d --rmi: the image as named to run, removed by the monitor's cleanup after the container */
     rmi?: string;
-    /** --pid/--ipc/--uts container:ID: whose namespaces (and user namespace) it joins at each start */
-    joinNamespaces?: { container: string; kinds: Array<'pid' | 'ipc' | 'uts'> };
+    /** --pid/--ipc/--uts/--network container:ID: whose namespaces (and user namespace) it joins at each start */
+    joinNamespaces?: { container: string; kinds: Array<'pid' | 'ipc' | 'uts' | 'net'> };
     /** --requires: ids of the containers started before this one */
     requires?: string[];
   };

@@ -1,0 +1,80 @@
+// Containers that depend on another, as podman counts them: one that joins its namespaces
+// (--network/--pid/--ipc/--uts container:ID, --userns container:ID) or requires it (--requires).
+// `rm` refuses a container with dependents; `rm --depend` removes them first. And the line a
+// container that joins another's network adds to that one's /etc/hosts while it runs (podman's).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { LaunchPlan } from '../runtime/launch.js';
+import type { ContainerRecord } from '../storage/containers.js';
+import type { Store } from '../storage/store.js';
+import { hostsWithEntry, hostsWithoutEntry } from '../network/etc-files.js';
+import { findContainerIn } from './container-list.js';
+import { openStore } from './store.js';
+
+/** The ids of the containers REC depends on. */
+export function dependenciesOf(rec: ContainerRecord): string[] {
+  const ids = new Set<string>(rec.config.requires ?? []);
+  if (rec.config.joinNamespaces) ids.add(rec.config.joinNamespaces.container);
+  if (rec.config.network.startsWith('container:')) ids.add(rec.config.network.slice('container:'.length));
+  if (rec.config.userns?.mode === 'container' && rec.config.userns.container) ids.add(rec.config.userns.container);
+  ids.delete(rec.id);
+  return [...ids];
+}
+
+/** The containers that depend on ID directly, by id. */
+export function dependentsOf(store: Store, id: string): string[] {
+  return store.containers.list().filter((c) => c.id !== id && dependenciesOf(c).includes(id)).map((c) => c.id).sort();
+}
+
+/** ID's dependents, theirs, and so on: each before the containers it depends on, ID last. */
+export function removalOrder(store: Store, id: string): string[] {
+  const order: string[] = [];
+  const visit = (cur: string, path: Set<string>) => {
+    if (order.includes(cur) || path.has(cur)) return;
+    path.add(cur);
+    for (const d of dependentsOf(store, cur)) visit(d, path);
+    path.delete(cur);
+    order.push(cur);
+  };
+  visit(id, new Set());
+  return order;
+}
+
+/** IDS reordered so that each comes after those of IDS that depend on it (rm of several, -a, prune). */
+export function dependentsFirst(store: Store, ids: string[]): string[] {
+  const set = new Set(ids);
+  return [...new Set(ids.flatMap((id) => removalOrder(store, id).filter((d) => set.has(d))))];
+}
+
+/** `rm --depend REF`: the ids to remove, in order (REF's dependents first, REF last); REF itself
+ * when no container has that name or id (rm reports it). */
+export function removalOrderFor(ref: string): string[] {
+  const store = openStore();
+  try {
+    return removalOrder(store, findContainerIn(store, ref).id);
+  } catch {
+    return [ref];
+  }
+}
+
+/** --network container:ID: the /etc/hosts it shares with ID (the file bound there), if any. */
+function sharedHostsFile(rec: ContainerRecord): string | undefined {
+  if (!rec.config.network.startsWith('container:')) return undefined;
+  const file = (rec.plan as LaunchPlan | undefined)?.binds.find((b) => b.destination === '/etc/hosts')?.source;
+  // only another container's: its own file needs no line of it (--no-hosts in the other one)
+  return file && !file.includes(`/${rec.id}/`) && existsSync(file) ? file : undefined;
+}
+
+/** At start: REC's hostname and name in the shared /etc/hosts, at 127.0.0.1 (podman's line); at stop, gone. */
+export function sharedHostsEntry(rec: ContainerRecord, present: boolean): void {
+  const file = sharedHostsFile(rec);
+  if (!file) return;
+  try {
+    const text = readFileSync(file, 'utf8');
+    const names = [rec.config.hostname, rec.name];
+    const next = present ? hostsWithEntry(text, '127.0.0.1', names) : hostsWithoutEntry(text, names);
+    // written in place: the file is bound into the running containers
+    if (next !== text) writeFileSync(file, next);
+  } catch {
+    /* the other container is gone: nothing to keep */
+  }
+}
