@@ -125,6 +125,16 @@ static void read_plan(void) {
       else die_step("plan", 0, "unknown namespace %s", v);
     }
     else if (!strcmp(k, "net_path")) plan.net_path = v;
+    else if (!strcmp(k, "ns_path")) {
+      if (!f[2]) die_step("plan", 0, "bad ns_path line");
+      int i = !strcmp(v, "pid") ? 0 : !strcmp(v, "ipc") ? 1 : !strcmp(v, "uts") ? 2 : -1;
+      if (i < 0) die_step("plan", 0, "unknown namespace %s", v);
+      plan.ns_path[i] = f[2];
+      /* joined in place of a new one: the flags and the hostname follow join_ns's */
+      if (i == 0) plan.join_pid = 1;
+      else if (i == 1) plan.join_ipc = 1;
+      else plan.join_uts = 1;
+    }
     else if (!strcmp(k, "cgroup_procs")) plan.cgroup_procs = v;
     else if (!strcmp(k, "cgroupns")) plan.new_cgroupns = !strcmp(v, "private");
     else if (!strcmp(k, "sysctl")) {

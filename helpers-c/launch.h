@@ -83,6 +83,7 @@ struct launch_plan {
   pid_t join_target; /* --pid/--ipc/--uts/--network container:ID: that container's process, whose user namespace we enter */
   int join_pid, join_ipc, join_uts, join_net; /* ...and which of its namespaces are joined instead of made */
   const char *net_path; /* --network ns:PATH: the network namespace at PATH, joined instead of made */
+  const char *ns_path[3]; /* --pid/--ipc/--uts ns:PATH, in that order: joined as join_ns joins a container's */
   int new_cgroupns;  /* --cgroupns private: a cgroup namespace of its own (host is the default here, as podman on cgroups v1) */
   char *sysctl_key[32], *sysctl_value[32]; /* --sysctl: written under the container's /proc/sys before pivot_root */
   int nsysctl;

@@ -155,7 +155,11 @@ static int open_target_ns(const char *name) {
 
 static void join_target_ns(int i, int type, const char *name) {
   if (target_ns[i] < 0) return;
-  if (setns(target_ns[i], type) < 0) die_step("namespaces", errno, "join the %s namespace of container process %d", name, plan.join_target);
+  if (setns(target_ns[i], type) < 0) {
+    if (i >= 1 && i <= 3 && plan.ns_path[i - 1])
+      die_step("namespaces", errno, "join the %s namespace %s (a rootless container can join only a namespace of this user's own containers)", name, plan.ns_path[i - 1]);
+    die_step("namespaces", errno, "join the %s namespace of container process %d", name, plan.join_target);
+  }
   close(target_ns[i]);
   target_ns[i] = -1;
 }
@@ -293,6 +297,12 @@ void setup_namespaces(void) {
      * file of another container's process is readable then); joining it needs privilege over the
      * user namespace that owns it: one of this user's, not the host's. */
     int net_fd = -1;
+    /* --pid/--ipc/--uts ns:PATH the same way, into the slots a container's namespaces take */
+    for (int i = 0; i < 3; i++) {
+      if (!plan.ns_path[i]) continue;
+      target_ns[1 + i] = open(plan.ns_path[i], O_RDONLY | O_CLOEXEC);
+      if (target_ns[1 + i] < 0) die_step("namespaces", errno, "open the namespace %s", plan.ns_path[i]);
+    }
     if (plan.net_path) {
       net_fd = open(plan.net_path, O_RDONLY | O_CLOEXEC);
       if (net_fd < 0) die_step("namespaces", errno, "open the network namespace %s", plan.net_path);

@@ -622,15 +622,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     }
   }
   // --network ns:PATH: checked now, joined at each start by the helper
-  if (netSpec.mode === 'ns') {
-    try {
-      statSync(netSpec.path);
-    } catch (err) {
-      const code = errnoCode(err);
-      const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'not a directory' : (err as Error).message;
-      throw new TspodError(`cannot find specified network namespace path: stat ${netSpec.path}: ${why}`);
-    }
-  }
+  if (netSpec.mode === 'ns') checkNamespacePath('network', netSpec.path);
   checkJoinedNetworkFiles(netSpec, { dns: !!(opts.dns?.length || opts.dnsSearch?.length || opts.dnsOption?.length), addHost: !!opts.addHost?.length });
   // a container on user-defined networks gets its own namespace with only lo; tspod wires it before its command runs;
   // one that joins another namespace (container:, ns:) makes none (the helper joins it instead)
@@ -712,7 +704,13 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const cgroupnsMode = parseNamespaceMode('cgroupns', opts.cgroupns);
   const shareHost = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).filter(([, m]) => m === 'host').map(([k]) => k);
   // --pid/--ipc/--uts container:REF: one other container's namespaces, joined at each start
-  const joinKinds: Array<readonly ['pid' | 'ipc' | 'uts' | 'net', unknown]> = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).filter(([, m]) => typeof m === 'object');
+  const joinKinds: Array<readonly ['pid' | 'ipc' | 'uts' | 'net', unknown]> = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).filter(([, m]) => typeof m === 'object' && 'container' in m);
+  // --pid/--ipc/--uts ns:PATH: the namespace there, joined at each start (podman's stat at create)
+  const nsPaths = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).flatMap(([k, m]): Array<['pid' | 'ipc' | 'uts', string]> => (typeof m === 'object' && 'path' in m ? [[k, m.path]] : []));
+  for (const [k, path] of nsPaths) {
+    if (opts.pod) throw new TspodError(`--${k} ns:${path}: a container in a pod shares the pod's namespaces; create it outside the pod`);
+    checkNamespacePath(k.toUpperCase(), path);
+  }
   let joinFrom: ContainerRecord | undefined;
   if (joinKinds.length) {
     if (opts.pod) throw new TspodError(`--${joinKinds[0]![0]} container:...: a container in a pod shares the pod's namespaces; create it outside the pod`);
@@ -870,7 +868,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       },
       state: { status: 'created' },
     };
-    rec.config.hostname = joinFrom && typeof utsMode === 'object' ? joinFrom.config.hostname : utsMode === 'host' ? hostHostname() : sharedUts ? opts.pod!.hostname : hostname(rec, opts.hostname);
+    rec.config.hostname = joinFrom && typeof utsMode === 'object' && 'container' in utsMode ? joinFrom.config.hostname : utsMode === 'host' ? hostHostname() : sharedUts ? opts.pod!.hostname : hostname(rec, opts.hostname);
     if (netRequires && !requires.includes(netRequires)) requires.push(netRequires);
     if (netFrom && !netRequires && network === 'host' && !requires.includes(netFrom.id)) requires.push(netFrom.id);
     if (requires.length) rec.config.requires = requires;
@@ -981,6 +979,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         slirpArgs: sharedNet || !slirp.length ? [] : rec.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, rec.id).slirpApi}`] : slirp,
         ...(netSpec.mode === 'bridge' && !sharedNet ? { netSync: true } : {}),
         ...(netSpec.mode === 'ns' ? { netPath: netSpec.path } : {}),
+        ...(nsPaths.length ? { nsPaths } : {}),
         slirpLog: join(dir, 'userdata', network === 'pasta' ? 'pasta.log' : 'slirp4netns.log'),
         hostname: rec.config.hostname,
         user: rec.config.user,
@@ -1244,6 +1243,17 @@ export async function startDetached(store: Store, record: ContainerRecord, o: { 
     // The monitor records the failure and its exit command cleans up; wait for it, briefly.
     await waitUntil(() => !existsSync(files.monitorPid) && existsSync(files.exit), 5000);
     throw err;
+  }
+}
+
+/** ns:PATH: podman stats the path at create (its words); the helper joins it at each start. */
+function checkNamespacePath(what: string, path: string): void {
+  try {
+    statSync(path);
+  } catch (err) {
+    const code = errnoCode(err);
+    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'not a directory' : (err as Error).message;
+    throw new TspodError(`cannot find specified ${what} namespace path: stat ${path}: ${why}`);
   }
 }
 

@@ -71,6 +71,8 @@ export interface LaunchPlan {
   joinNs?: Array<'pid' | 'ipc' | 'uts' | 'net'>;
   /** --network ns:PATH: the network namespace at PATH, joined instead of a new one */
   netPath?: string;
+  /** --pid/--ipc/--uts ns:PATH: the namespaces at those paths, joined instead of made */
+  nsPaths?: Array<['pid' | 'ipc' | 'uts', string]>;
   /** cgroup v2 delegation: the container's cgroup.procs, joined by the container process before exec (set at each start) */
   cgroupProcs?: string;
   /** --sysctl: KEY, VALUE (namespaced keys, checked by spec/namespaces.ts) */
@@ -177,6 +179,7 @@ export function planLines(p: LaunchPlan): string[][] {
     for (const k of p.joinNs ?? []) lines.push(['join_ns', k]);
   }
   if (p.netPath) lines.push(['net_path', p.netPath]);
+  for (const [kind, path] of p.nsPaths ?? []) lines.push(['ns_path', kind, path]);
   if (p.idMap) {
     const ids = currentIdMappings();
     for (const m of splitAtRanges(p.idMap.uid, ids.subuids)) lines.push(['uid_map', String(m.container), String(m.host), String(m.size)]);

@@ -1,18 +1,23 @@
 // `--pid`, `--ipc`, `--uts`, `--cgroupns` and `--sysctl`, as podman 4.3 reads them (its words).
 // Pure. What rootless tspod can do: host, private, or (pid, ipc, uts) container:ID, the namespace of
-// another container (whose user namespace is entered too); ns:PATH is refused.
+// another container (whose user namespace is entered too), or ns:PATH, a namespace at a path that
+// the user's shared user namespace owns (one of the user's own containers'); cgroupns takes neither.
 import { TspodError } from '../util/errors.js';
 
 export type NamespaceKind = 'pid' | 'ipc' | 'uts' | 'cgroupns';
 
 /** The mode: 'host', 'private' or container:REF (undefined when not given: private, or host for cgroupns as podman on cgroups v1). */
-export function parseNamespaceMode(kind: NamespaceKind, v: string | undefined): 'host' | 'private' | { container: string } | undefined {
+export function parseNamespaceMode(kind: NamespaceKind, v: string | undefined): 'host' | 'private' | { container: string } | { path: string } | undefined {
   if (v === undefined || v === '') return undefined;
   if (v === 'host' || v === 'private') return v;
   if (kind === 'ipc' && (v === 'shareable' || v === 'none')) return 'private';
   if (v.startsWith('container:') && kind !== 'cgroupns') {
     if (v.length === 'container:'.length) throw new TspodError(`invalid --${kind} ${v}: container:NAME-OR-ID`);
     return { container: v.slice('container:'.length) };
+  }
+  if (v.startsWith('ns:') && kind !== 'cgroupns') {
+    if (v.length === 'ns:'.length) throw new TspodError(`must provide a path to a namespace when specifying "ns:"`);
+    return { path: v.slice('ns:'.length) };
   }
   if (v.startsWith('container:') || v.startsWith('ns:')) {
     throw new TspodError(`--${kind} ${v}: joining ${v.startsWith('ns:') ? 'a path\'s' : 'another container\'s'} ${kind === 'cgroupns' ? 'cgroup' : kind} namespace is not supported by tspod (a namespace belongs to the user namespace that made it, which a rootless container can only enter when it is a tspod container's: use --${kind} container:ID, or a pod)`);

@@ -106,3 +106,27 @@ describe('--network container:', () => {
     await tspod(['pod', 'rm', '-f', 'netc-p']);
   });
 });
+
+describe('--pid, --ipc, --uts ns:PATH', () => {
+  it('joins the namespaces at the paths (one of the user\'s containers\'); a missing path is podman\'s error; the host\'s is refused', async () => {
+    const x = await tspod(['run', '-d', '--name', 'nsp-x', '--hostname', 'nsp-host', '--network', 'none', 'busybox', 'sleep', '100']);
+    expect(x.exitCode, x.stderr).toBe(0);
+    const pid = (await tspod(['inspect', '--format', '{{.State.Pid}}', 'nsp-x'])).stdout;
+    const ns = 'for n in pid ipc uts; do readlink /proc/self/ns/$n; done; hostname';
+    const inX = (await tspod(['exec', 'nsp-x', 'sh', '-c', ns])).stdout.split('\n');
+    const joined = await tspod(['run', '--rm', '--network', 'none', ...['pid', 'ipc', 'uts'].flatMap((k) => [`--${k}`, `ns:/proc/${pid}/ns/${k}`]), 'busybox', 'sh', '-c', `${ns}; ps -o comm | grep -c sleep`]);
+    expect(joined.exitCode, joined.stderr).toBe(0);
+    // the same three namespaces, X's hostname (its uts namespace), and X's sleep in sight (its pid namespace)
+    expect(joined.stdout.split('\n')).toEqual([...inX, '1']);
+    expect(inX[3]).toBe('nsp-host');
+    const own = await tspod(['run', '--rm', '--network', 'none', '--ipc', `ns:/proc/${pid}/ns/ipc`, 'busybox', 'sh', '-c', 'readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc']);
+    const [ownPid, ownIpc] = own.stdout.split('\n');
+    expect([ownPid === inX[0], ownIpc]).toEqual([false, inX[1]]); // only what was asked is joined
+    const missing = await tspod(['run', '--rm', '--network', 'none', '--uts', 'ns:/no/such/ns', 'busybox', 'true']);
+    expect([missing.exitCode, missing.stderr]).toEqual([125, 'Error: cannot find specified UTS namespace path: stat /no/such/ns: no such file or directory']);
+    // the host's own namespace belongs to the host's user namespace: no rootless container joins it
+    const host = await tspod(['run', '--rm', '--network', 'none', '--ipc', `ns:/proc/${process.pid}/ns/ipc`, 'busybox', 'true']);
+    expect(host.exitCode).toBe(125);
+    expect(host.stderr).toMatch(/namespace \/proc\/\d+\/ns\/ipc/);
+  });
+});

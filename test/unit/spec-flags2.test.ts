@@ -22,7 +22,9 @@ describe('namespaces and sysctls', () => {
     expect(parseNamespaceMode('uts', undefined)).toBeUndefined();
     expect(msg(() => parseNamespaceMode('pid', 'bogus'))).toBe('unrecognized namespace mode bogus passed');
     expect(parseNamespaceMode('pid', 'container:x')).toEqual({ container: 'x' });
-    expect(msg(() => parseNamespaceMode('pid', 'ns:/proc/1/ns/pid'))).toMatch(/^--pid ns:\/proc\/1\/ns\/pid: joining a path's pid namespace is not supported by tspod/);
+    expect(parseNamespaceMode('pid', 'ns:/proc/1/ns/pid')).toEqual({ path: '/proc/1/ns/pid' });
+    expect(msg(() => parseNamespaceMode('uts', 'ns:'))).toBe('must provide a path to a namespace when specifying "ns:"');
+    expect(msg(() => parseNamespaceMode('cgroupns', 'ns:/proc/1/ns/cgroup'))).toMatch(/^--cgroupns ns:\/proc\/1\/ns\/cgroup: joining a path's cgroup namespace is not supported by tspod/);
     expect(msg(() => parseNamespaceMode('cgroupns', 'container:x'))).toMatch(/^--cgroupns container:x: joining another container's cgroup namespace is not supported/);
   });
   it('sysctls', () => {
