@@ -3,8 +3,9 @@
 // tspod-launch, attached (tspod is the parent) or under tspod-monitor (-d).
 import { accessSync, chmodSync, cpSync, realpathSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, isAbsolute, posix, resolve as resolvePath } from 'node:path';
-import { helperPath, packageRoot } from '../config/paths.js';
+import { helperPath, packageRoot, tspodPaths } from '../config/paths.js';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { resolveStorageConfig } from '../runtime/overlay-probe.js';
 import { hostsFile, resolvConf } from '../network/etc-files.js';
 import { checkTun, parseSlirpOptions, slirpAddresses, slirpArgs } from '../network/slirp.js';
@@ -22,7 +23,7 @@ import { volumeNamePattern } from '../storage/volumes.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
 import { errnoCode, TspodError } from '../util/errors.js';
-import { noSpace } from '../util/fs.js';
+import { noSpace, writeFileAtomic } from '../util/fs.js';
 import { newId, randomName } from '../util/ids.js';
 import { containerFiles, processStartTime, waitUntil } from './container-state.js';
 import { openStore } from './store.js';
@@ -694,7 +695,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (opts.rmi) opts = { ...opts, rm: true };
   const caps = resolveCaps(opts.capAdd, opts.capDrop, opts.privileged);
   const securityOpts = parseSecurityOpts(opts.securityOpt);
-  const security = securityPlan(caps, securityOpts, opts.privileged);
+  let security = securityPlan(caps, securityOpts, opts.privileged);
   if (opts.preserveFds && opts.tty) throw new TspodError('--preserve-fds cannot be combined with -t: the terminal helper cannot pass extra descriptors');
   const extraEnv = [...opts.envFile.flatMap(parseEnvFile), ...opts.env.map(expandEnv)];
   const secretRequests = (opts.secrets ?? []).map(parseSecretFlag);
@@ -788,7 +789,11 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const health = opts.infraFor ? { onFailure: 'none' } : healthConfig(opts.health ?? {}, (config.config as { Healthcheck?: HealthConfig } | undefined)?.Healthcheck);
   const systemdWarning = checkSystemdMode(opts.systemd, argv);
   if (systemdWarning) process.stderr.write(`WARNING: ${systemdWarning}\n`);
-  checkSeccompPolicy(opts.seccompPolicy, config.config?.Labels ?? {});
+  const imageSeccomp = checkSeccompPolicy(opts.seccompPolicy, config.config?.Labels ?? {});
+  if (imageSeccomp !== undefined && !opts.privileged && securityOpts.seccomp !== 'unconfined') {
+    securityOpts.seccomp = imageSeccompProfile(imageSeccomp);
+    security = securityPlan(caps, securityOpts, opts.privileged);
+  }
   // a relative VOLUME is taken from / (as podman's)
   const imageVolumes = Object.keys(config.config?.Volumes ?? {}).map((d) => (posix.isAbsolute(d) ? d : `/${d}`));
   if (imageVolume === 'tmpfs') {
@@ -1244,6 +1249,19 @@ export async function startDetached(store: Store, record: ContainerRecord, o: { 
     await waitUntil(() => !existsSync(files.monitorPid) && existsSync(files.exit), 5000);
     throw err;
   }
+}
+
+/** --seccomp-policy image: the label's profile kept as a file named by its digest in the store (the
+ * container's filter is compiled from it now; inspect names the file), written once. */
+function imageSeccompProfile(text: string): string {
+  const digest = createHash('sha256').update(text).digest('hex');
+  const dir = join(tspodPaths().data, 'seccomp-profiles');
+  const path = join(dir, `sha256-${digest}.json`);
+  if (!existsSync(path)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileAtomic(path, text, 0o600);
+  }
+  return path;
 }
 
 /** ns:PATH: podman stats the path at create (its words); the helper joins it at each start. */

@@ -284,12 +284,15 @@ export function checkSystemdMode(v: string | undefined, argv: string[]): string 
   return undefined;
 }
 
-/** `--seccomp-policy default|image` */
-export function checkSeccompPolicy(v: string | undefined, imageLabels: Record<string, string>): void {
-  if (v === undefined || v === 'default') return;
+/** `--seccomp-policy default|image`: with image, the profile the image's
+ * io.containers.seccomp.profile label holds (its JSON text, returned), which then takes the place
+ * of --security-opt seccomp= (podman's order); an image without the label is podman's error. */
+export function checkSeccompPolicy(v: string | undefined, imageLabels: Record<string, string>): string | undefined {
+  if (v === undefined || v === 'default') return undefined;
   if (v !== 'image') throw new TspodError(`invalid seccomp policy "${v}": valid policies are ["default" "image"]`);
-  if (!imageLabels['io.containers.seccomp.profile']) throw new TspodError('no seccomp policy defined by image');
-  throw new TspodError('--seccomp-policy image: the image\'s own seccomp profile is not supported by tspod yet; use --security-opt seccomp=FILE with the profile');
+  const profile = imageLabels['io.containers.seccomp.profile'];
+  if (!profile) throw new TspodError('no seccomp policy defined by image');
+  return profile;
 }
 
 export type LogDriver = 'k8s-file' | 'json-file' | 'journald' | 'none' | 'passthrough';

@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { containerDirs, testEnv, tspod } from './helpers.js';
+import { buildContext, containerDirs, testEnv, tspod } from './helpers.js';
 
 const run = (args: string[]) => tspod(['run', '--rm', ...args]);
 const none = ['--network', 'none'];
@@ -275,5 +275,17 @@ describe('flags that cannot apply here: accepted as podman accepts them, or refu
     }
     const ok = await run([...none, '--arch', 'amd64', '--personality', 'LINUX', '--security-opt', 'label=disable', '--init-path', '/x', 'busybox', 'echo', 'ran']);
     expect([ok.exitCode, ok.stdout], ok.stderr).toEqual([0, 'ran']);
+  });
+
+  it('--seccomp-policy image: the profile the image\'s label holds, in place of the default or --security-opt\'s', async () => {
+    const profile = JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] });
+    const dir = buildContext(mkdtempSync(join(tmpdir(), 'tspod-seclabel-')), 'ctx', { Containerfile: `FROM busybox\nLABEL io.containers.seccomp.profile='${profile}'\n` });
+    const b = await tspod(['build', '-q', '-t', 'localhost/seclabel', dir]);
+    expect(b.exitCode, b.stderr).toBe(0);
+    const denied = await run([...none, '--seccomp-policy', 'image', 'localhost/seclabel', 'mkdir', '/x']);
+    expect([denied.exitCode, denied.stderr]).toEqual([1, "mkdir: can't create directory '/x': Operation not permitted"]);
+    expect((await run([...none, '--seccomp-policy', 'image', '--security-opt', 'seccomp=unconfined', 'localhost/seclabel', 'mkdir', '/x'])).exitCode).toBe(0);
+    expect((await run([...none, 'localhost/seclabel', 'mkdir', '/x'])).exitCode).toBe(0); // the default policy
+    await tspod(['rmi', '-f', 'localhost/seclabel']);
   });
 });

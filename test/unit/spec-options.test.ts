@@ -157,7 +157,8 @@ describe('flags that cannot apply here', () => {
     expect(() => checkSystemdMode('yes', ['sh'])).toThrow('--systemd values must be one of "true, false, always"');
     expect(() => checkSeccompPolicy('default', {})).not.toThrow();
     expect(() => checkSeccompPolicy('image', {})).toThrow('no seccomp policy defined by image');
-    expect(() => checkSeccompPolicy('image', { 'io.containers.seccomp.profile': '{}' })).toThrow(/not supported by tspod yet/);
+    expect(checkSeccompPolicy('image', { 'io.containers.seccomp.profile': '{"defaultAction":"SCMP_ACT_ALLOW"}' })).toBe('{"defaultAction":"SCMP_ACT_ALLOW"}');
+    expect(checkSeccompPolicy(undefined, { 'io.containers.seccomp.profile': '{}' })).toBeUndefined();
   });
 });
 
