@@ -11,6 +11,7 @@ import { containerHealth } from './health.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
 import { goHumanSize } from '../util/human.js';
+import { parseSignal } from '../spec/signals.js';
 import { dirSize, findContainerIn, liveState } from './container-list.js';
 import { join } from 'node:path';
 import { openStore } from './store.js';
@@ -92,6 +93,8 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       Tty: rec.config.tty, OpenStdin: rec.config.interactive, Labels: rec.config.labels ?? {}, Image: rec.imageName,
       Annotations: rec.config.annotations ?? {},
       StopTimeout: rec.config.stopTimeout ?? 10,
+      StopSignal: stopSignalNumber(rec.config.stopSignal),
+      SystemdMode: !!rec.config.systemd,
       ...(rec.config.healthcheck ? { Healthcheck: rec.config.healthcheck } : {}),
       ...(rec.config.secrets ? { Secrets: rec.config.secrets } : {}),
     },
@@ -171,5 +174,14 @@ export function objectExists(ref: string, type: 'container' | 'image'): boolean 
   } catch (err) {
     if (/no such container/.test((err as Error).message)) return false;
     throw err;
+  }
+}
+
+/** podman's Config.StopSignal: the number (15 unless --stop-signal, the image or systemd mode says). */
+function stopSignalNumber(sig: string | undefined): number {
+  try {
+    return parseSignal(sig ?? 'TERM');
+  } catch {
+    return 15; // a record written before the signal was checked
   }
 }

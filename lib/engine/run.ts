@@ -32,7 +32,7 @@ import { hostDevices } from '../runtime/devices.js';
 import { imageForRun, parsePullPolicy, type PullOptions } from './registry.js';
 import { matchedImageName, platformMismatch } from '../image/resolve.js';
 import { hostPlatform, parsePlatform } from '../image/manifest.js';
-import { cgroupsV1Warning, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, checkSystemdMode, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
+import { cgroupsV1Warning, parseAttach, parseLogConfig, parseOomScoreAdj, checkSeccompPolicy, systemdMode, SYSTEMD_STOP_SIGNAL, SYSTEMD_TMPFS, containerEnv, parseImageVolume, platformFromParts, parseAddHost, parseSize, parseTimeout, timezoneFile, parseGroupAdd, parseUlimits, parseUmask, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, type ResourceFlags } from '../spec/options.js';
 import { parseMountFlag } from '../spec/mounts.js';
 import { parseMountsConf, type DefaultMount } from '../spec/default-mounts.js';
 import { checkJoinedNetworkFiles, checkStaticAddressing, parseNetworkSpec } from '../spec/network.js';
@@ -787,8 +787,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (argv.length === 0) throw new TspodError('no command specified: the image has no Cmd or Entrypoint; give one after the image name');
   // the image's HEALTHCHECK is the default, as podman
   const health = opts.infraFor ? { onFailure: 'none' } : healthConfig(opts.health ?? {}, (config.config as { Healthcheck?: HealthConfig } | undefined)?.Healthcheck);
-  const systemdWarning = checkSystemdMode(opts.systemd, argv);
-  if (systemdWarning) process.stderr.write(`WARNING: ${systemdWarning}\n`);
+  const systemd = systemdMode(opts.systemd, argv);
   const imageSeccomp = checkSeccompPolicy(opts.seccompPolicy, config.config?.Labels ?? {});
   if (imageSeccomp !== undefined && !opts.privileged && securityOpts.seccomp !== 'unconfined') {
     securityOpts.seccomp = imageSeccompProfile(imageSeccomp);
@@ -864,7 +863,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         // the entrypoint it runs (inspect's Config.Entrypoint): --entrypoint's, else the image's
         ...(stubInfra || rootfs ? {} : { entrypoint: containerCommand(config.config, ['-'], opts.entrypoint).slice(0, -1) }),
         restart,
-        stopSignal: opts.stopSignal ?? config.config?.StopSignal,
+        stopSignal: opts.stopSignal ?? (systemd ? SYSTEMD_STOP_SIGNAL : config.config?.StopSignal),
+        ...(systemd ? { systemd: true } : {}),
         ports: [
           ...ports,
           // -P: every port the image exposes, on a free host port
@@ -889,7 +889,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       image: config.config?.Env ?? [],
       host: opts.envHost ? Object.entries(process.env).map(([k, v]) => `${k}=${v ?? ''}`) : undefined,
       hostname: rec.config.hostname,
-      extra: [...(opts.httpProxy === false ? [] : proxyEnv(process.env)), ...extraEnv],
+      extra: [...(opts.httpProxy === false ? [] : proxyEnv(process.env)), ...(systemd ? [`container_uuid=${rec.id.slice(0, 32)}`] : []), ...extraEnv],
       unset: opts.unsetenv ?? [],
       unsetAll: !!opts.unsetenvAll,
     });
@@ -963,7 +963,9 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         workingDir: rec.config.workingDir, readOnly: opts.readOnly, destinations: mounts.map((m) => m.destination),
       });
       if (ul.user) rec.config.user = ul.user;
-      const readOnlyTmpfs = opts.readOnly && opts.readOnlyTmpfs !== false ? ['/tmp', '/var/tmp', '/run'].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t)) : [];
+      // --read-only (podman's --read-only-tmpfs) and systemd mode: tmpfs where the user mounts nothing
+      const tmpfsDirs = [...(opts.readOnly && opts.readOnlyTmpfs !== false ? ['/tmp', '/var/tmp', '/run'] : []), ...(systemd ? SYSTEMD_TMPFS : [])];
+      const readOnlyTmpfs = [...new Set(tmpfsDirs)].filter((t) => !tmpfs.some((m) => m.destination === t) && !mounts.some((m) => m.destination === t));
       const tmpfsVolume = (m: Mount) => {
         const v = m.type === 'volume' && m.volume ? store.volumes.get(m.volume) : undefined;
         return v?.options.type === 'tmpfs' ? v : undefined;

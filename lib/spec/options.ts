@@ -272,17 +272,22 @@ export function parseImageVolume(v: string | undefined): 'bind' | 'tmpfs' | 'ign
   throw new TspodError(`invalid image volume mode "${v}" required value: bind, tmpfs, ignore`);
 }
 
-/** `--systemd true|false|always`: systemd mode (podman: with true, when the command is init or
- * systemd) is not built. `always` is refused; `true` (the default) with such a command returns a
- * warning (the command runs as any other, as tspod ran it before the flag existed). */
-export function checkSystemdMode(v: string | undefined, argv: string[]): string | undefined {
-  if (v === undefined || v === 'false') return undefined;
-  if (v !== 'true' && v !== 'always') throw new TspodError('invalid config provided: --systemd values must be one of "true, false, always": invalid configuration');
-  if (v === 'always') throw new TspodError('--systemd always: systemd mode is not supported by tspod yet (it needs a cgroup of the container\'s own, which this host does not delegate); use --systemd false');
+/** `--systemd true|false|always`: whether the container runs in systemd mode. podman's rule: always;
+ * with true (the default) when the command is /sbin/init, /usr/sbin/init, /usr/local/sbin/init or
+ * a program named systemd. */
+export function systemdMode(v: string | undefined, argv: string[]): boolean {
+  if (v !== undefined && v !== 'true' && v !== 'false' && v !== 'always') throw new TspodError('invalid config provided: --systemd values must be one of "true, false, always": invalid configuration');
+  if (v === 'false') return false;
+  if (v === 'always') return true;
   const cmd = argv[0] ?? '';
-  if (/^\/(usr\/)?sbin\/init$/.test(cmd) || /(^|\/)systemd$/.test(cmd)) return `${cmd} runs as an ordinary command: tspod has no systemd mode yet (--systemd false silences this)`;
-  return undefined;
+  return ['/sbin/init', '/usr/sbin/init', '/usr/local/sbin/init'].includes(cmd) || cmd === 'systemd' || cmd.endsWith('/systemd');
 }
+
+/** What systemd mode gives the container, as podman: tmpfs on /run, /run/lock, /tmp and
+ * /var/log/journal (those the user mounts nothing on), container_uuid (the id's first 32
+ * characters) and SIGRTMIN+3, systemd's own stop signal, unless --stop-signal names another. */
+export const SYSTEMD_TMPFS = ['/run', '/run/lock', '/tmp', '/var/log/journal'];
+export const SYSTEMD_STOP_SIGNAL = '37';
 
 /** `--seccomp-policy default|image`: with image, the profile the image's
  * io.containers.seccomp.profile label holds (its JSON text, returned), which then takes the place

@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { buildContext, containerDirs, testEnv, tspod } from './helpers.js';
+import { buildContext, containerDirs, testEnv, tspod, waitFor } from './helpers.js';
 
 const run = (args: string[]) => tspod(['run', '--rm', ...args]);
 const none = ['--network', 'none'];
@@ -263,7 +263,6 @@ describe('flags that cannot apply here: accepted as podman accepts them, or refu
     const cases: Array<[string[], string]> = [
       [['--arch', 'arm64', '--platform', 'linux/amd64'], 'Error: --platform option can not be specified with --arch or --os'],
       [['--systemd', 'bad'], 'Error: invalid config provided: --systemd values must be one of "true, false, always": invalid configuration'],
-      [['--systemd', 'always'], '--systemd always: systemd mode is not supported by tspod yet'],
       [['--seccomp-policy', 'image'], 'Error: no seccomp policy defined by image'],
       [['--seccomp-policy', 'bad'], 'Error: invalid seccomp policy "bad": valid policies are ["default" "image"]'],
       [['--cgroup-parent', '/foo'], 'tspod creates no cgroup for a container on this host'],
@@ -275,6 +274,29 @@ describe('flags that cannot apply here: accepted as podman accepts them, or refu
     }
     const ok = await run([...none, '--arch', 'amd64', '--personality', 'LINUX', '--security-opt', 'label=disable', '--init-path', '/x', 'busybox', 'echo', 'ran']);
     expect([ok.exitCode, ok.stdout], ok.stderr).toEqual([0, 'ran']);
+  });
+
+  it('--systemd: always, or an init command: podman\'s tmpfs, container_uuid, SIGRTMIN+3 to stop; inspect says so', async () => {
+    const r = await tspod(['run', '--name', 'sdmode', ...none, '--systemd', 'always', '-v', `${mkdtempSync(join(tmpdir(), 'tspod-sd-'))}:/var/log/journal`, 'busybox', 'sh', '-c',
+      'for d in /run /run/lock /tmp /var/log/journal; do grep " $d " /proc/mounts | cut -d" " -f1-3; done; echo "$container_uuid"; stat -c %s /run/.containerenv']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const id = (await tspod(['inspect', '--format', '{{.Id}}', 'sdmode'])).stdout;
+    // a mount the user gives stays the user's
+    expect(r.stdout.split('\n')).toEqual(['tmpfs /run tmpfs', 'tmpfs /run/lock tmpfs', 'tmpfs /tmp tmpfs', expect.not.stringMatching(/^tmpfs /), id.slice(0, 32), '0']);
+    expect((await tspod(['inspect', '--format', '{{.Config.SystemdMode}} {{.Config.StopSignal}}', 'sdmode'])).stdout).toBe('true 37');
+    const plain = await tspod(['create', '--name', 'sdplain', ...none, 'busybox', 'true']);
+    expect(plain.exitCode).toBe(0);
+    expect((await tspod(['inspect', '--format', '{{.Config.SystemdMode}} {{.Config.StopSignal}}', 'sdplain'])).stdout).toBe('false 15');
+    // --systemd true (the default) with an init command; --stop-signal still wins
+    await tspod(['create', '--name', 'sdinit', ...none, '--stop-signal', 'SIGUSR1', 'busybox', '/sbin/init']);
+    expect((await tspod(['inspect', '--format', '{{.Config.SystemdMode}} {{.Config.StopSignal}}', 'sdinit'])).stdout).toBe('true 10');
+    // stop sends systemd's own signal
+    const d = await tspod(['run', '-d', '--name', 'sdstop', ...none, '--systemd', 'always', 'busybox', 'sh', '-c', 'trap "echo got-37; exit 0" 37; echo ready; while :; do sleep 0.1; done']);
+    expect(d.exitCode, d.stderr).toBe(0);
+    expect(await waitFor(async () => (await tspod(['logs', 'sdstop'])).stdout === 'ready')).toBe(true);
+    expect((await tspod(['stop', '-t', '5', 'sdstop'])).exitCode).toBe(0);
+    expect((await tspod(['logs', 'sdstop'])).stdout).toBe('ready\ngot-37');
+    await tspod(['rm', 'sdmode', 'sdplain', 'sdinit', 'sdstop']);
   });
 
   it('--seccomp-policy image: the profile the image\'s label holds, in place of the default or --security-opt\'s', async () => {

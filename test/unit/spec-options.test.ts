@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  cgroupV2Delegation, containerEnv, parseAddHost, parseGroupAdd, parseUlimits, parseUmask, timezoneFile, platformFromParts, parseImageVolume, parseLogConfig, parseOomScoreAdj, parseAttach, checkSystemdMode, checkSeccompPolicy, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, parseSize,
+  cgroupV2Delegation, containerEnv, parseAddHost, parseGroupAdd, parseUlimits, parseUmask, timezoneFile, platformFromParts, parseImageVolume, parseLogConfig, parseOomScoreAdj, parseAttach, systemdMode, checkSeccompPolicy, parseAnnotations, parseDns, parseExpose, parseLabelFileText, parseResources, parseSize,
 } from '../../lib/spec/options.js';
 import { hostsFile, resolvConf } from '../../lib/network/etc-files.js';
 import { journalEntry } from '../../lib/engine/journal.js';
@@ -150,11 +150,14 @@ describe('flags that cannot apply here', () => {
     expect(parseImageVolume(undefined)).toBe('bind');
     expect(parseImageVolume('tmpfs')).toBe('tmpfs');
     expect(() => parseImageVolume('x')).toThrow('invalid image volume mode "x" required value: bind, tmpfs, ignore');
-    expect(checkSystemdMode('true', ['sh'])).toBeUndefined();
-    expect(checkSystemdMode('true', ['/sbin/init'])).toMatch(/no systemd mode yet/);
-    expect(checkSystemdMode('false', ['/sbin/init'])).toBeUndefined();
-    expect(() => checkSystemdMode('always', ['sh'])).toThrow(/not supported by tspod yet/);
-    expect(() => checkSystemdMode('yes', ['sh'])).toThrow('--systemd values must be one of "true, false, always"');
+    expect(systemdMode('true', ['sh'])).toBe(false);
+    expect(systemdMode(undefined, ['/sbin/init'])).toBe(true);
+    expect(systemdMode('true', ['/usr/lib/systemd/systemd', '--log-level=info'])).toBe(true);
+    expect(systemdMode('true', ['/usr/local/sbin/init'])).toBe(true);
+    expect(systemdMode('true', ['/sbin/initx'])).toBe(false);
+    expect(systemdMode('false', ['/sbin/init'])).toBe(false);
+    expect(systemdMode('always', ['sh'])).toBe(true);
+    expect(() => systemdMode('yes', ['sh'])).toThrow('--systemd values must be one of "true, false, always"');
     expect(() => checkSeccompPolicy('default', {})).not.toThrow();
     expect(() => checkSeccompPolicy('image', {})).toThrow('no seccomp policy defined by image');
     expect(checkSeccompPolicy('image', { 'io.containers.seccomp.profile': '{"defaultAction":"SCMP_ACT_ALLOW"}' })).toBe('{"defaultAction":"SCMP_ACT_ALLOW"}');
