@@ -10,7 +10,7 @@
  * clients send frames ('d' + length + bytes of input, 'r' + length + "ROWS
  * COLS") and receive the terminal's raw output.
  * Usage: tspod-monitor [-S MAX-SIZE | -j ID NAME TAG] [-T SECONDS] [-t ATTACH-SOCKET | -s ATTACH-SOCKET]
- *          [-i] [-w] LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...]
+ *          [-i] [-w] [-n NOTIFY-SOCKET] LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...]
  * Without a terminal (-s) clients get the output as frames ('o'/'e' + length + bytes) and with -i
  * send input ('d' frames; 'c' when theirs ends, which closes the container's stdin).
  * LOG "-": nothing is logged (--log-driver none); -j: to the journal, LOG is "-".
@@ -155,6 +155,74 @@ static void serve_terminal(int master, int listener) {
   log_drain(&term, 1);
   for (int i = 0; i < nclients; i++) close(clients[i].fd);
   close(listener);
+}
+
+/* ---- --sdnotify=container: the container's notify socket ------------------ */
+
+/* systemd's NOTIFY_SOCKET as an address: a path, or an abstract name after '@'. */
+static socklen_t notify_address(const char *name, struct sockaddr_un *sa) {
+  size_t n = strlen(name);
+  if (n == 0 || n >= sizeof sa->sun_path) return 0;
+  memset(sa, 0, sizeof *sa);
+  sa->sun_family = AF_UNIX;
+  memcpy(sa->sun_path, name, n);
+  if (name[0] == '@') sa->sun_path[0] = 0;
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (name[0] == '@' ? 0 : 1));
+}
+
+/* -n PATH: a datagram socket at PATH (the container sees it as /run/notify/notify.sock), bound
+ * before the container starts, and a small process that passes what arrives there on to
+ * $NOTIFY_SOCKET, as podman's conmon does: READY=1, STATUS=..., WATCHDOG=1 and the rest, without
+ * MAINPID= (a pid of the container's means nothing to systemd; tspod names the monitor). It ends
+ * with the monitor (PR_SET_PDEATHSIG). A proxy that cannot start does not stop the container
+ * (tspod checked NOTIFY_SOCKET first): its notifications then go nowhere, as without the flag. */
+static void start_notify_proxy(const char *path) {
+  const char *target = getenv("NOTIFY_SOCKET");
+  struct sockaddr_un to;
+  socklen_t tolen = target ? notify_address(target, &to) : 0;
+  /* bound by its name in its directory: a container's directory is too deep for sun_path */
+  const char *slash = strrchr(path, '/');
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  if (!tolen || !slash || strlen(slash + 1) >= sizeof sa.sun_path) return;
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  int in = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (in < 0) return;
+  strcpy(sa.sun_path, slash + 1);
+  int bound = 0;
+  if (chdir(dir) == 0) {
+    unlink(sa.sun_path); /* a socket (or anything) the container left there */
+    bound = bind(in, (struct sockaddr *)&sa, sizeof sa) == 0;
+  }
+  if (chdir("/") < 0) bound = 0;
+  pid_t parent = getpid();
+  pid_t p = bound ? fork() : -1;
+  if (p != 0) {
+    close(in);
+    return;
+  }
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent) _exit(0);
+  int out = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (out < 0) _exit(1);
+  char buf[4096], fwd[4096];
+  for (;;) {
+    ssize_t r = recv(in, buf, sizeof buf - 1, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) _exit(1);
+    /* line by line, MAINPID= left out */
+    size_t n = 0;
+    for (char *line = buf, *end = buf + r; line < end;) {
+      char *nl = memchr(line, '\n', (size_t)(end - line));
+      size_t len = nl ? (size_t)(nl - line) : (size_t)(end - line);
+      if (len > 0 && !(len >= 8 && !memcmp(line, "MAINPID=", 8))) {
+        memcpy(fwd + n, line, len);
+        n += len;
+        fwd[n++] = '\n';
+      }
+      line += len + 1;
+    }
+    if (n > 0) sendto(out, fwd, n, MSG_NOSIGNAL, (struct sockaddr *)&to, tolen);
+  }
 }
 
 /* ---- without a terminal: the streams, and -i's input ------------------------ */
@@ -422,6 +490,7 @@ static void on_timeout(int sig) {
 int main(int argc, char **argv) {
   const char *attach_path = NULL, *stream_path = NULL;
   int keep_stdin = 0, wait_first = 0;
+  const char *notify_path = NULL;
   unsigned timeout = 0;
   unsigned long long log_max = 0;
   const char *journal[3] = {NULL, NULL, NULL};
@@ -468,6 +537,12 @@ int main(int argc, char **argv) {
     argv += 1;
     argc -= 1;
   }
+  /* -n PATH (--sdnotify=container) */
+  if (argc > 2 && !strcmp(argv[1], "-n")) {
+    notify_path = argv[2];
+    argv += 2;
+    argc -= 2;
+  }
   if (argc < 5) {
     fprintf(stderr, "usage: %s LOG EXITFILE PIDFILE HELPER [-- EXIT-COMMAND...]\n", helper_name);
     return 125;
@@ -487,6 +562,7 @@ int main(int argc, char **argv) {
   if (p > 0) _exit(0);
   if (chdir("/") < 0) die_step("daemonize", errno, "chdir /");
   signal(SIGPIPE, SIG_IGN);
+  if (notify_path) start_notify_proxy(notify_path);
 
   if (journal[0]) {
     if (log_open_journald(journal[0], journal[1], journal[2]) < 0) die_step("log", errno, "the journal's socket");

@@ -551,8 +551,16 @@ async function removeImageAfter(image: string): Promise<void> {
 
 /** --sdnotify=conmon: tell systemd the service is up, its main process the monitor (as podman's conmon). */
 function notifyReady(store: Store, id: string): void {
-  const monitorPid = store.containers.get(id)?.state.monitorPid;
-  const r = spawnSync(helperPath('tspod-notify'), [`READY=1\nMAINPID=${monitorPid ?? process.pid}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  sdNotify(`READY=1\nMAINPID=${store.containers.get(id)?.state.monitorPid ?? process.pid}`);
+}
+
+/** --sdnotify=container: only the main pid; the container says when it is ready. */
+function notifyMainPid(store: Store, id: string): void {
+  sdNotify(`MAINPID=${store.containers.get(id)?.state.monitorPid ?? process.pid}`);
+}
+
+function sdNotify(message: string): void {
+  const r = spawnSync(helperPath('tspod-notify'), [message], { stdio: ['ignore', 'ignore', 'pipe'] });
   if (r.status !== 0) throw new TspodError(`cannot notify systemd: ${String(r.stderr).trim() || `exit ${r.status}`}`);
 }
 
@@ -561,9 +569,18 @@ function notifyReady(store: Store, id: string): void {
 const sdnotifyByTspod = 'conmon';
 
 export function parseSdnotify(v: string | undefined): void {
-  if (v === undefined || v === sdnotifyByTspod || v === 'ignore') return;
-  if (v === 'container') throw new TspodError('--sdnotify=container (the container itself notifies systemd) is not supported yet: use --sdnotify=conmon, where tspod tells systemd once the container has started');
+  if (v === undefined || v === sdnotifyByTspod || v === 'ignore' || v === 'container') return;
   throw new TspodError(`invalid --sdnotify "${v}": use conmon, container or ignore`);
+}
+
+/** --sdnotify=container under a unit (NOTIFY_SOCKET set): the container gets a socket of its own
+ * at /run/notify/notify.sock (NOTIFY_SOCKET inside), which tspod-monitor's proxy passes on to
+ * systemd; tspod names the monitor as the main pid, and READY=1 is the container's to send. */
+function containerNotify(store: Store, record: ContainerRecord): { dir: string; socket: string } | undefined {
+  if (record.config.sdnotify !== 'container' || !process.env.NOTIFY_SOCKET) return undefined;
+  const dir = join(store.containers.dir(record.id), 'userdata', 'notify');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return { dir, socket: join(dir, 'notify.sock') };
 }
 
 export function parseCgroups(v: string | undefined): void {
@@ -865,6 +882,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         restart,
         stopSignal: opts.stopSignal ?? (systemd ? SYSTEMD_STOP_SIGNAL : config.config?.StopSignal),
         ...(systemd ? { systemd: true } : {}),
+        // podman's default is container: the container gets the socket whenever NOTIFY_SOCKET is set
+        ...((opts.sdnotify ?? 'container') === 'container' ? { sdnotify: 'container' as const } : {}),
         ports: [
           ...ports,
           // -P: every port the image exposes, on a free host port
@@ -1224,14 +1243,18 @@ export async function startDetached(store: Store, record: ContainerRecord, o: { 
   if (record.config.logDriver === 'passthrough') throw new TspodError(`container ${record.name} uses the 'passthrough' log driver: only \`tspod run\` in the foreground runs it (tspod's monitor, which starts it otherwise, does not pass its standard streams down)`);
   const files = containerFiles(store, record.id);
   rmSync(files.exit, { force: true });
+  const notify = containerNotify(store, record);
   // bin/tspod is tspod's one way in (it keeps Node from reading tspod's arguments and environment).
   const exitCommand = [join(packageRoot(), 'bin', 'tspod'), 'container-cleanup', record.id];
   await reservePorts(record);
   try {
     mkdirSync(dirname(files.attach), { recursive: true, mode: 0o700 });
     await prepareNetworks(store, record);
-    await launch(await podPlan(store, record), {
+    let plan = await podPlan(store, record);
+    if (notify) plan = { ...plan, env: [...plan.env.filter((e) => !e.startsWith('NOTIFY_SOCKET=')), 'NOTIFY_SOCKET=/run/notify/notify.sock'], binds: [...plan.binds, { source: notify.dir, destination: '/run/notify', readonly: false }] };
+    await launch(plan, {
       tty: false, interactive: false, monitor: [files.exit, files.monitorPid, exitCommand],
+      notifySocket: notify?.socket,
       // the attach socket: the terminal's, or without one the output streams (and -i's input)
       attachSocket: record.config.tty ? files.attach : undefined,
       streamSocket: record.config.tty ? undefined : files.attach,
@@ -1246,6 +1269,8 @@ export async function startDetached(store: Store, record: ContainerRecord, o: { 
         await forwardPorts(store, record, pid);
       },
     });
+    // --sdnotify=container: the monitor is the main pid (each start has a new one); READY is the container's
+    if (notify) notifyMainPid(store, record.id);
   } catch (err) {
     // The monitor records the failure and its exit command cleans up; wait for it, briefly.
     await waitUntil(() => !existsSync(files.monitorPid) && existsSync(files.exit), 5000);

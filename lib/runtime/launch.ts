@@ -112,6 +112,8 @@ export interface LaunchIO {
   streamSocket?: string;
   keepStdin?: boolean;
   waitAttach?: boolean;
+  /** --sdnotify=container: the socket the monitor binds and passes on to $NOTIFY_SOCKET */
+  notifySocket?: string;
   /** Detached with --timeout: the monitor kills the container after these seconds (status 255) */
   monitorTimeout?: number;
   /** run -a/--attach without stdout or stderr: that stream of the container goes to /dev/null */
@@ -241,6 +243,7 @@ function spawnUnderMonitor(env: NodeJS.ProcessEnv, [exit, pidfile, exitCommand]:
   const logOpts = !log ? [] : 'journald' in log ? ['-j', ...log.journald] : log.maxSize ? ['-S', String(log.maxSize)] : [];
   const timeout = io.monitorTimeout ? ['-T', String(io.monitorTimeout)] : [];
   const tty = io.attachSocket ? ['-t', io.attachSocket] : io.streamSocket ? ['-s', io.streamSocket, ...(io.keepStdin ? ['-i'] : []), ...(io.waitAttach ? ['-w'] : [])] : [];
+  if (io.notifySocket) tty.push('-n', io.notifySocket);
   const logFile = log && 'file' in log ? log.file : '-';
   const child = spawn(monitor, [...logOpts, ...timeout, ...tty, logFile, exit, pidfile, helperPath('tspod-launch'), '--', ...exitCommand], { env, stdio: 'ignore', detached: true });
   child.unref();

@@ -69,6 +69,8 @@ export interface ContainerRecord {
     restart?: { name: 'no' | 'on-failure' | 'always' | 'unless-stopped'; max: number };
     /** the image's StopSignal or --stop-signal */
     stopSignal?: string;
+    /** --sdnotify=container: the container notifies systemd itself (through the monitor's proxy) */
+    sdnotify?: 'container';
     /** --systemd: the container runs in systemd mode (inspect's Config.SystemdMode) */
     systemd?: boolean;
     /** published ports as asked for (-p, -P); hostPort 0 means a free one at each start */

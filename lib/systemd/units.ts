@@ -71,7 +71,8 @@ function headerDate(d: Date): string {
   return `${wd} ${mon} ${day} ${time} UTC ${year}`.replace(/^(\w+) (\d+) (\w+)/, '$1 $3 $2');
 }
 
-const valueOptions = new Set(['--cidfile', '--sdnotify', '--cgroups', '--pod-id-file', '--pod']);
+// --sdnotify stays: a unit keeps the container's own (podman adds --sdnotify=conmon only without one)
+const valueOptions = new Set(['--cidfile', '--cgroups', '--pod-id-file', '--pod']);
 const dropped = new Set(['-d', '--detach', '--rm', '--replace', '--detach=true']);
 
 /** The create command's options without those the unit sets itself (-d, --rm, --replace, --cidfile, ...). */
@@ -135,7 +136,8 @@ export function containerUnit(c: UnitContainer, o: UnitOptions): string {
     lines.push(execLine('ExecStartPre', [['/bin/rm'], ['-f', cid()]]));
     lines.push(execLine('ExecStart', [
       [o.tspod, ...cmd.globals, 'run'], [cid('--cidfile=')], ['--cgroups=no-conmon'], ['--rm'],
-      ...(c.podIdFile ? [['--pod-id-file', new Raw(c.podIdFile)]] : []), ['--sdnotify=conmon'], ['-d'], ['--replace'],
+      ...(c.podIdFile ? [['--pod-id-file', new Raw(c.podIdFile)]] : []),
+      ...(plain.some((x) => x === '--sdnotify' || x.startsWith('--sdnotify=')) ? [] : [['--sdnotify=conmon']]), ['-d'], ['--replace'],
       [...(hasName ? [] : ['--name', c.name]), ...options, ...cmd.operands],
     ]));
     lines.push(execLine('ExecStop', [[o.tspod, 'stop'], ['--ignore', '-t', t], [cid('--cidfile=')]]));

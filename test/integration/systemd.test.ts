@@ -156,10 +156,10 @@ describe('generate systemd', () => {
     expect((await tspod(['pod', 'exists', 'upod'])).exitCode).toBe(1);
   });
 
-  it('refuses what it cannot do: an unknown policy, --sdnotify=container, a cid file in use, --replace without --name', async () => {
+  it('refuses what it cannot do: an unknown policy, a bad --sdnotify, a cid file in use, --replace without --name', async () => {
     await tspod(['create', '--name', 'gen-bad', 'busybox', 'true']);
     expect((await tspod(['generate', 'systemd', '--restart-policy', 'sometimes', 'gen-bad'])).stderr).toContain('invalid --restart-policy "sometimes"');
-    expect((await tspod(['run', '-d', '--sdnotify=container', 'busybox', 'true'])).stderr).toContain('--sdnotify=container');
+    expect((await tspod(['run', '-d', '--sdnotify=bogus', 'busybox', 'true'])).stderr).toBe('Error: invalid --sdnotify "bogus": use conmon, container or ignore');
     const cid = join(work, 'used.ctr-id');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(cid, 'x');
@@ -168,6 +168,34 @@ describe('generate systemd', () => {
     expect(inUse.stderr).toContain(`container id file ${cid} exists`);
     expect((await tspod(['run', '-d', '--replace', 'busybox', 'true'])).stderr).toContain('--replace needs --name');
     await tspod(['rm', 'gen-bad']);
+  });
+});
+
+// --sdnotify=container: the container notifies systemd itself, through a socket of its own that the
+// monitor passes on (MAINPID= left out: tspod names the monitor), as podman's conmon does.
+describe('--sdnotify=container', () => {
+  it('gives the container /run/notify/notify.sock and passes what it sends on; tspod names the monitor as MAINPID', async () => {
+    const sender = join(work, 'sd-notify-send');
+    execFileSync('gcc', ['-static', '-O2', '-o', sender, join(root, 'test/fixtures/sd-notify-send.c')]);
+    notified = '';
+    const env = { ...testEnv(), NOTIFY_SOCKET: join(work, 'notify.sock') };
+    const r = await tspod(['run', '-d', '--name', 'sdn-ctr', '--sdnotify=container', '--network', 'none', '-v', `${sender}:/sd-notify-send:ro`, 'busybox', 'sh', '-c',
+      'echo "$NOTIFY_SOCKET"; sleep 1; /sd-notify-send "MAINPID=1\\nREADY=1\\nSTATUS=serving"; sleep 100'], { env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    try {
+      expect(await waitFor(() => notified.includes('STATUS=serving'), 15_000), notified).toBe(true);
+      const messages = notified.split('--\n').map((m) => m.trim()).filter((m) => m && m !== 'BARRIER=1');
+      const mainPid = Number(/^MAINPID=(\d+)$/.exec(messages[0]!)?.[1]);
+      expect(readFileSync(`/proc/${mainPid}/comm`, 'utf8').trim()).toBe('tspod-monitor');
+      // the container's own MAINPID is dropped, the rest passed on as it was sent
+      expect(messages.slice(1)).toEqual(['READY=1\nSTATUS=serving']);
+      expect((await tspod(['logs', 'sdn-ctr'])).stdout).toBe('/run/notify/notify.sock');
+    } finally {
+      await tspod(['rm', '-f', '-t', '0', 'sdn-ctr']);
+    }
+    // without NOTIFY_SOCKET (not under a unit) the container gets none, as podman
+    const plain = await tspod(['run', '--rm', '--sdnotify=container', '--network', 'none', 'busybox', 'sh', '-c', 'echo "[$NOTIFY_SOCKET]"; test -e /run/notify && echo has-dir']);
+    expect(plain.stdout).toBe('[]');
   });
 });
 

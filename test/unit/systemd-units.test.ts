@@ -17,9 +17,12 @@ describe('systemd units', () => {
     expect(systemdWord('')).toBe('""');
   });
 
-  it('drops the options a --new unit sets itself, keeping the rest', () => {
-    expect(filterCreateOptions(['-d', '--name', 'web', '--rm', '--cidfile', '/x', '--sdnotify=ignore', '-dit', '-e', 'A=1', '--replace', '--cgroups', 'split', '-p', '8080:80']))
-      .toEqual(['--name', 'web', '-it', '-e', 'A=1', '-p', '8080:80']);
+  it('drops the options a --new unit sets itself, keeping the rest (and the container\'s own --sdnotify)', () => {
+    expect(filterCreateOptions(['-d', '--name', 'web', '--rm', '--cidfile', '/x', '--sdnotify=container', '-dit', '-e', 'A=1', '--replace', '--cgroups', 'split', '-p', '8080:80']))
+      .toEqual(['--name', 'web', '--sdnotify=container', '-it', '-e', 'A=1', '-p', '8080:80']);
+    const own = containerUnit({ id: 'abc', name: 'web', pidFile: '/p', storeDir: '/s', createCommand: { globals: [], options: ['-d', '--sdnotify=container'], operands: ['busybox'] } }, base);
+    expect(own).toContain('--sdnotify=container');
+    expect(own).not.toContain('--sdnotify=conmon');
   });
 
   it('writes a --new unit with the cid file as a systemd specifier and the name added when missing', () => {
