@@ -392,7 +392,7 @@ int main(int argc, char **argv) {
     setup_namespaces();
     mount_rootfs();
     /* --pid host: the container sees the user's processes (and /proc is the host's, bound) */
-    if (plan.join_pid) join_target_pid_namespace();
+    if (plan.join_pid) join_target_pid_namespace(); /* dies when nothing was opened to join */
     else if (plan.pod_target > 0 && (plan.pod_share & POD_SHARE_PID)) join_pod_pid();
     else if (!plan.host_pid && unshare(CLONE_NEWPID) < 0) die_step("namespaces", errno, "unshare(CLONE_NEWPID)");
     wait_network();

@@ -127,7 +127,8 @@ static void journal_line(const char *stream, const char *text, size_t len, int p
       {.iov_base = "\n", .iov_len = 1},
   };
   struct msghdr msg = {.msg_name = &j_addr, .msg_namelen = sizeof j_addr, .msg_iov = iov, .msg_iovlen = 4};
-  while (sendmsg(logfd, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
+  /* never waits: a journal that is stopped or behind loses the line, as a full disk does */
+  while (sendmsg(logfd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno == EINTR)
     ;
 }
 

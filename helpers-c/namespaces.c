@@ -165,6 +165,8 @@ static void join_target_ns(int i, int type, const char *name) {
 }
 
 void join_target_pid_namespace(void) {
+  /* a pid namespace to join that was never opened (a plan no other line backs): never run in ours */
+  if (target_ns[1] < 0) die_step("namespaces", 0, "the plan joins a pid namespace it names no way to");
   join_target_ns(1, CLONE_NEWPID, "pid"); /* our children are born in it */
 }
 
@@ -300,11 +302,12 @@ void setup_namespaces(void) {
     /* --pid/--ipc/--uts ns:PATH the same way, into the slots a container's namespaces take */
     for (int i = 0; i < 3; i++) {
       if (!plan.ns_path[i]) continue;
-      target_ns[1 + i] = open(plan.ns_path[i], O_RDONLY | O_CLOEXEC);
+      /* non-blocking: a FIFO there must not hang the start (setns then refuses what is no namespace) */
+      target_ns[1 + i] = open(plan.ns_path[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
       if (target_ns[1 + i] < 0) die_step("namespaces", errno, "open the namespace %s", plan.ns_path[i]);
     }
     if (plan.net_path) {
-      net_fd = open(plan.net_path, O_RDONLY | O_CLOEXEC);
+      net_fd = open(plan.net_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
       if (net_fd < 0) die_step("namespaces", errno, "open the network namespace %s", plan.net_path);
     }
     if (plan.new_net && !plan.join_net && net_fd < 0) flags |= CLONE_NEWNET;

@@ -25,6 +25,8 @@
 #include "logsink.h"
 
 #include <poll.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/ioctl.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -91,7 +93,7 @@ static void client_frames(struct client *c, int master) {
     if (c->len - off - 3 < n) break;
     unsigned char *payload = c->buf + off + 3;
     if (c->buf[off] == 'd') {
-      write_all(master, payload, n);
+      write_all(master, payload, n); /* non-blocking: what the terminal cannot take is dropped */
     } else if (c->buf[off] == 'r') {
       char text[32] = {0};
       memcpy(text, payload, n < sizeof text - 1 ? n : sizeof text - 1);
@@ -104,53 +106,97 @@ static void client_frames(struct client *c, int master) {
   c->len -= off;
 }
 
-/* Until the container's side of the terminal closes: log its output, pass it
- * to attached clients, pass their input and sizes to it. */
-static void serve_terminal(int master, int listener) {
+/* ---- attach clients, with or without a terminal ------------------------------ */
+
+/* Clients are non-blocking both ways. Output goes to each in whole frames (or whole chunks of a
+ * terminal's output): a client that cannot take one at once is dropped, since a part would cut
+ * its stream, so a client that stops reading never holds up the monitor, the container or its
+ * log. A dropped or departed client is marked (fd -1) and swept at the end of the round, so no
+ * poll entry ever stands for another client. */
+static void client_output(struct client *c, char type, const void *data, size_t n) {
+  if (c->fd < 0) return;
+  unsigned char head[3] = {(unsigned char)type, (unsigned char)(n >> 8), (unsigned char)n};
+  struct iovec iov[2] = {{.iov_base = head, .iov_len = type ? 3 : 0}, {.iov_base = (void *)data, .iov_len = n}};
+  ssize_t w;
+  while ((w = writev(c->fd, iov, 2)) < 0 && errno == EINTR)
+    ;
+  if (w != (ssize_t)(iov[0].iov_len + n)) {
+    close(c->fd);
+    c->fd = -1;
+  }
+}
+
+static void sweep_clients(struct client *clients, int *n) {
+  int k = 0;
+  for (int i = 0; i < *n; i++)
+    if (clients[i].fd >= 0) clients[k++] = clients[i];
+  *n = k;
+}
+
+static void accept_client(int listener, struct client *clients, int *n) {
+  int c = accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (c >= 0 && *n < MAX_CLIENTS) clients[(*n)++] = (struct client){.fd = c};
+  else if (c >= 0) close(c);
+}
+
+/* Read what a client sent; 0 when it has gone (it is then closed and marked). */
+static int client_read(struct client *c) {
+  ssize_t r = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+  if (r > 0) {
+    c->len += (size_t)r;
+    return 1;
+  }
+  if (r < 0 && (errno == EINTR || errno == EAGAIN)) return 1;
+  close(c->fd);
+  c->fd = -1;
+  return 0;
+}
+
+/* Until the container's side of the terminal closes, or the container's process has exited
+ * (CHILD: a pidfd for tspod-launch, which exits with it; an orphan left in a joined pid namespace
+ * may hold the terminal open for ever): log its output, pass it to attached clients, pass their
+ * input and sizes to it. Input the terminal cannot take at once is dropped (non-blocking
+ * master), so a container that does not read its terminal never stops its output. */
+static void serve_terminal(int master, int listener, int child) {
   struct client clients[MAX_CLIENTS];
-  int nclients = 0;
+  int nclients = 0, gone = 0;
   static struct log_stream term; /* not zeroed on the stack: see main's streams */
   term.name = "stdout";
   term.fd = master;
   term.len = 0;
+  int fl = fcntl(master, F_GETFL);
+  if (fl >= 0) fcntl(master, F_SETFL, fl | O_NONBLOCK);
   for (;;) {
-    struct pollfd pfd[2 + MAX_CLIENTS];
+    struct pollfd pfd[3 + MAX_CLIENTS];
     pfd[0] = (struct pollfd){.fd = master, .events = POLLIN};
     pfd[1] = (struct pollfd){.fd = listener, .events = POLLIN};
-    for (int i = 0; i < nclients; i++) pfd[2 + i] = (struct pollfd){.fd = clients[i].fd, .events = POLLIN};
-    if (poll(pfd, 2 + nclients, -1) < 0) {
+    pfd[2] = (struct pollfd){.fd = gone ? -1 : child, .events = POLLIN};
+    int polled = nclients;
+    for (int i = 0; i < polled; i++) pfd[3 + i] = (struct pollfd){.fd = clients[i].fd, .events = POLLIN};
+    if (poll(pfd, 3 + polled, gone ? 0 : -1) < 0) {
       if (errno == EINTR) continue;
-      return;
+      break;
     }
-    if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+    if (pfd[2].revents & POLLIN) gone = 1; /* read what is there, then stop */
+    int got = 0;
+    if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) || gone) {
       char buf[8192];
       ssize_t r = read(master, buf, sizeof buf);
-      if (r <= 0 && errno != EINTR && errno != EAGAIN) break; /* EIO: the container's side is gone */
+      if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) break; /* EIO: the container's side is gone */
       if (r > 0) {
-        for (int i = 0; i < nclients; i++) write_all(clients[i].fd, buf, r);
+        got = 1;
+        for (int i = 0; i < nclients; i++) client_output(&clients[i], 0, buf, (size_t)r);
         /* The log keeps lines without the terminal's carriage returns. */
         log_feed(&term, buf, (size_t)r, 1);
       }
     }
-    if (pfd[1].revents & POLLIN) {
-      int c = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
-      if (c >= 0 && nclients < MAX_CLIENTS) clients[nclients++] = (struct client){.fd = c};
-      else if (c >= 0) close(c);
+    if (gone && !got) break;
+    for (int i = 0; i < polled; i++) {
+      if (clients[i].fd < 0 || !(pfd[3 + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (client_read(&clients[i])) client_frames(&clients[i], master);
     }
-    for (int i = 0; i < nclients; i++) {
-      if (!(pfd[2 + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      struct client *cl = &clients[i];
-      ssize_t r = read(cl->fd, cl->buf + cl->len, sizeof cl->buf - cl->len);
-      if (r <= 0) {
-        close(cl->fd);
-        clients[i] = clients[--nclients];
-        pfd[2 + i] = pfd[2 + nclients];
-        i--;
-        continue;
-      }
-      cl->len += r;
-      client_frames(cl, master);
-    }
+    sweep_clients(clients, &nclients);
+    if (pfd[1].revents & POLLIN) accept_client(listener, clients, &nclients);
   }
   log_drain(&term, 1);
   for (int i = 0; i < nclients; i++) close(clients[i].fd);
@@ -227,16 +273,22 @@ static void start_notify_proxy(const char *path) {
 
 /* ---- without a terminal: the streams, and -i's input ------------------------ */
 
-/* Until both of the container's pipes close: log stdout and stderr, pass them to attached clients
- * as 'o' and 'e' frames, and (-i: IN is the container's stdin) pass the clients' 'd' frames to it
- * until one's input ends ('c': the container's stdin closes, as podman's attach closes it). A client
- * is read only while no input waits: a container that does not read its stdin holds its clients
- * back, never the log. */
-static void serve_streams(struct log_stream *streams, int listener, int in, int wait_first) {
+/* Until both of the container's pipes close, or the container's process has exited (CHILD, as
+ * for the terminal: an orphan in a joined pid namespace may hold the pipes): log stdout and
+ * stderr, pass them to attached clients as 'o' and 'e' frames, and (-i: IN is the container's
+ * stdin) pass the clients' 'd' frames to it until one's input ends ('c': the container's stdin
+ * closes, as podman's attach closes it). Clients are read only while no input waits (and are
+ * not polled at all meanwhile), and never past the room left, so a container that does not read
+ * its stdin holds its clients' input back, never its output or its log. */
+static void serve_streams(struct log_stream *streams, int listener, int in, int wait_first, int child) {
   static struct client clients[MAX_CLIENTS]; /* static: untouched pages cost nothing (see main) */
   static unsigned char pending[MAX_CLIENTS * sizeof clients[0].buf];
   size_t plen = 0, poff = 0;
-  int nclients = 0, open_streams = 2, close_in = 0;
+  int nclients = 0, open_streams = 2, close_in = 0, gone = 0;
+  for (int i = 0; i < 2; i++) {
+    int fl = fcntl(streams[i].fd, F_GETFL);
+    if (fl >= 0) fcntl(streams[i].fd, F_SETFL, fl | O_NONBLOCK);
+  }
   /* -w (start -a -i): the first client is waited for (10 s at most) before any output is read, so
    * it sees all of it; meanwhile the output waits in the pipes. */
   if (wait_first && listener >= 0) {
@@ -244,14 +296,11 @@ static void serve_streams(struct log_stream *streams, int listener, int in, int 
     int r;
     while ((r = poll(&l, 1, 10000)) < 0 && errno == EINTR)
       ;
-    if (r > 0) {
-      int c = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
-      if (c >= 0) clients[nclients++] = (struct client){.fd = c};
-    }
+    if (r > 0) accept_client(listener, clients, &nclients);
   }
   while (open_streams > 0) {
-    struct pollfd pfd[4 + MAX_CLIENTS];
-    int n = 0, at_stream[2] = {-1, -1}, at_listener = -1, at_in = -1;
+    struct pollfd pfd[5 + MAX_CLIENTS];
+    int n = 0, at_stream[2] = {-1, -1}, at_listener = -1, at_in = -1, at_child = -1;
     for (int i = 0; i < 2; i++)
       if (streams[i].fd >= 0) {
         at_stream[i] = n;
@@ -265,17 +314,23 @@ static void serve_streams(struct log_stream *streams, int listener, int in, int 
       at_in = n;
       pfd[n++] = (struct pollfd){.fd = in, .events = POLLOUT};
     }
-    int first_client = n;
-    for (int i = 0; i < nclients; i++) pfd[n++] = (struct pollfd){.fd = clients[i].fd, .events = plen == 0 ? POLLIN : 0};
-    if (poll(pfd, n, -1) < 0) {
+    if (child >= 0 && !gone) {
+      at_child = n;
+      pfd[n++] = (struct pollfd){.fd = child, .events = POLLIN};
+    }
+    int first_client = n, polled = nclients;
+    for (int i = 0; i < polled; i++) pfd[n++] = (struct pollfd){.fd = plen == 0 ? clients[i].fd : -1, .events = POLLIN};
+    if (poll(pfd, n, gone ? 0 : -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
+    if (at_child >= 0 && (pfd[at_child].revents & POLLIN)) gone = 1; /* read what is there, then stop */
+    int got = 0;
     for (int i = 0; i < 2; i++) {
       struct log_stream *s = &streams[i];
-      if (at_stream[i] < 0 || !(pfd[at_stream[i]].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (at_stream[i] < 0 || !(gone || (pfd[at_stream[i]].revents & (POLLIN | POLLHUP | POLLERR)))) continue;
       ssize_t r = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
-      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (r <= 0) {
         log_drain(s, 1);
         close(s->fd);
@@ -283,10 +338,12 @@ static void serve_streams(struct log_stream *streams, int listener, int in, int 
         open_streams--;
         continue;
       }
-      for (int c = 0; c < nclients; c++) send_frame(clients[c].fd, i == 0 ? 'o' : 'e', s->buf + s->len, (size_t)r);
-      s->len += r;
+      got = 1;
+      for (int c = 0; c < nclients; c++) client_output(&clients[c], i == 0 ? 'o' : 'e', s->buf + s->len, (size_t)r);
+      s->len += (size_t)r;
       log_drain(s, 0);
     }
+    if (gone && !got) break;
     if (at_in >= 0 && (pfd[at_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
       ssize_t w = write(in, pending + poff, plen - poff);
       if (w > 0) poff += (size_t)w;
@@ -298,33 +355,15 @@ static void serve_streams(struct log_stream *streams, int listener, int in, int 
       }
     }
     if (poff == plen) plen = poff = 0;
-    if (close_in && plen == 0 && in >= 0) {
-      close(in);
-      in = -1;
-    }
-    if (at_listener >= 0 && (pfd[at_listener].revents & POLLIN)) {
-      int c = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
-      if (c >= 0 && nclients < MAX_CLIENTS) clients[nclients++] = (struct client){.fd = c};
-      else if (c >= 0) close(c);
-    }
-    for (int i = 0; i < nclients && first_client + i < n; i++) {
-      if (!(pfd[first_client + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    for (int i = 0; i < polled; i++) {
       struct client *cl = &clients[i];
-      ssize_t r = read(cl->fd, cl->buf + cl->len, sizeof cl->buf - cl->len);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) {
-        close(cl->fd);
-        clients[i] = clients[--nclients];
-        pfd[first_client + i] = pfd[first_client + nclients];
-        i--;
-        continue;
-      }
-      cl->len += (size_t)r;
+      if (cl->fd < 0 || !(pfd[first_client + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (!client_read(cl)) continue;
       size_t off = 0;
       while (cl->len - off >= 3) {
         size_t len = (cl->buf[off + 1] << 8) | cl->buf[off + 2];
         if (cl->len - off - 3 < len) break;
-        if (cl->buf[off] == 'd' && in >= 0 && !close_in) {
+        if (cl->buf[off] == 'd' && in >= 0 && !close_in && len <= sizeof pending - plen) {
           memcpy(pending + plen, cl->buf + off + 3, len);
           plen += len;
         } else if (cl->buf[off] == 'c') {
@@ -334,11 +373,23 @@ static void serve_streams(struct log_stream *streams, int listener, int in, int 
       }
       memmove(cl->buf, cl->buf + off, cl->len - off);
       cl->len -= off;
+      /* a frame that can never fit the buffer: the client does not speak the protocol */
+      if (cl->len == sizeof cl->buf) {
+        close(cl->fd);
+        cl->fd = -1;
+      }
     }
+    sweep_clients(clients, &nclients);
+    if (at_listener >= 0 && (pfd[at_listener].revents & POLLIN)) accept_client(listener, clients, &nclients);
     if (close_in && plen == 0 && in >= 0) {
       close(in);
       in = -1;
     }
+  }
+  for (int i = 0; i < 2; i++) {
+    if (streams[i].fd < 0) continue;
+    log_drain(&streams[i], 1);
+    close(streams[i].fd);
   }
   for (int i = 0; i < nclients; i++) close(clients[i].fd);
   if (in >= 0) close(in);
@@ -600,6 +651,10 @@ int main(int argc, char **argv) {
   close(out[1]);
   close(err[1]);
   if (attach_path) close(console[1]);
+  /* The helper exits with the container's process: a pidfd says so even while an orphan in a
+   * joined pid namespace still holds the container's pipes or terminal (-1 on kernels before 5.3:
+   * then only their closing ends the serving). */
+  int child_fd = (int)syscall(SYS_pidfd_open, child, 0);
   if (in[0] >= 0) {
     close(in[0]);
     int fl = fcntl(in[1], F_GETFL);
@@ -628,7 +683,7 @@ int main(int argc, char **argv) {
     /* -1: the helper failed before the container had a terminal (its pipes say why). */
     master = receive_master(console[0]);
     close(console[0]);
-    if (master >= 0) serve_terminal(master, listener);
+    if (master >= 0) serve_terminal(master, listener, child_fd);
     else close(listener);
     unlink(attach_path);
   }
@@ -640,7 +695,7 @@ int main(int argc, char **argv) {
   streams[0].fd = out[0];
   streams[1].name = "stderr";
   streams[1].fd = err[0];
-  serve_streams(streams, attach_path ? -1 : listener, in[1], wait_first);
+  serve_streams(streams, attach_path ? -1 : listener, in[1], wait_first, child_fd);
   if (stream_path) {
     close(listener);
     unlink(stream_path);

@@ -2,7 +2,8 @@
 // (--network/--pid/--ipc/--uts container:ID, --userns container:ID) or requires it (--requires).
 // `rm` refuses a container with dependents; `rm --depend` removes them first. And the line a
 // container that joins another's network adds to that one's /etc/hosts while it runs (podman's).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LaunchPlan } from '../runtime/launch.js';
 import type { ContainerRecord } from '../storage/containers.js';
 import type { Store } from '../storage/store.js';
@@ -56,12 +57,18 @@ export function removalOrderFor(ref: string): string[] {
   }
 }
 
-/** --network container:ID: the /etc/hosts it shares with ID (the file bound there), if any. */
+/** --network container:ID: the /etc/hosts it shares with ID, when that is ID's own file (tspod's,
+ * in ID's directory): never a file of the user's that ID mounts there, nor REC's own (--no-hosts). */
 function sharedHostsFile(rec: ContainerRecord): string | undefined {
   if (!rec.config.network.startsWith('container:')) return undefined;
   const file = (rec.plan as LaunchPlan | undefined)?.binds.find((b) => b.destination === '/etc/hosts')?.source;
-  // only another container's: its own file needs no line of it (--no-hosts in the other one)
-  return file && !file.includes(`/${rec.id}/`) && existsSync(file) ? file : undefined;
+  let own: string;
+  try {
+    own = join(openStore().containers.dir(rec.config.network.slice('container:'.length)), 'userdata', 'hosts');
+  } catch {
+    return undefined;
+  }
+  return file === own && existsSync(file) ? file : undefined;
 }
 
 /** At start: REC's hostname and name in the shared /etc/hosts, at 127.0.0.1 (podman's line); at stop, gone. */
@@ -72,8 +79,15 @@ export function sharedHostsEntry(rec: ContainerRecord, present: boolean): void {
     const text = readFileSync(file, 'utf8');
     const names = [rec.config.hostname, rec.name];
     const next = present ? hostsWithEntry(text, '127.0.0.1', names) : hostsWithoutEntry(text, names);
-    // written in place: the file is bound into the running containers
-    if (next !== text) writeFileSync(file, next);
+    // written in place (the file is bound into the running containers), never through a link
+    if (next !== text) {
+      const fd = openSync(file, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW);
+      try {
+        writeSync(fd, next);
+      } finally {
+        closeSync(fd);
+      }
+    }
   } catch {
     /* the other container is gone: nothing to keep */
   }

@@ -17,6 +17,7 @@ import { launch, type LaunchPlan, type LogTarget } from '../runtime/launch.js';
 import { checkUserIds, parseSecurityOpts, resolveCaps, securityPlan } from '../runtime/security.js';
 import { checkMountDestination, parseTmpfs, type TmpfsMount } from '../runtime/mounts.js';
 import { recordConfinement, seccompProfileRef } from '../runtime/confinement.js';
+import { parseProfile } from '../runtime/seccomp.js';
 import type { ContainerRecord, Mount, NetworkAttachment } from '../storage/containers.js';
 import type { PodMemberDefaults } from '../storage/pods.js';
 import { volumeNamePattern } from '../storage/volumes.js';
@@ -724,7 +725,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   // --pid/--ipc/--uts container:REF: one other container's namespaces, joined at each start
   const joinKinds: Array<readonly ['pid' | 'ipc' | 'uts' | 'net', unknown]> = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).filter(([, m]) => typeof m === 'object' && 'container' in m);
   // --pid/--ipc/--uts ns:PATH: the namespace there, joined at each start (podman's stat at create)
-  const nsPaths = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).flatMap(([k, m]): Array<['pid' | 'ipc' | 'uts', string]> => (typeof m === 'object' && 'path' in m ? [[k, m.path]] : []));
+  // (absolute: a detached start opens it from /)
+  const nsPaths = ([['pid', pidMode], ['ipc', ipcMode], ['uts', utsMode]] as const).flatMap(([k, m]): Array<['pid' | 'ipc' | 'uts', string]> => (typeof m === 'object' && 'path' in m ? [[k, resolvePath(m.path)]] : []));
   for (const [k, path] of nsPaths) {
     if (opts.pod) throw new TspodError(`--${k} ns:${path}: a container in a pod shares the pod's namespaces; create it outside the pod`);
     checkNamespacePath(k.toUpperCase(), path);
@@ -756,6 +758,11 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     if (joinFrom && joinFrom.id !== netFrom.id) throw new TspodError(`--network container:${netFrom.name} and --pid/--ipc/--uts container:${joinFrom.name}: name one container: tspod enters that container's user namespace to join them`);
     joinFrom = netFrom;
     joinKinds.push(['net', { container: netFrom.id }]);
+  }
+  // tspod-launch enters the joined container's user namespace: one of its own (--userns keep-id,
+  // auto, --uidmap...) would give this container that mapping, unasked
+  if (joinFrom && (joinFrom.config.userns?.uidMap.length || joinFrom.config.userns?.mode === 'ns')) {
+    throw new TspodError(`container ${joinFrom.name} runs in a user namespace of its own (--userns ${joinFrom.config.userns.mode}): tspod cannot join its namespaces without giving this container that user namespace too\n(create ${joinFrom.name} without --userns/--uidmap, or put both in a pod)`);
   }
   // in a pod: --pid host is the container's own (pods share no pid namespace); uts host only when the pod's is
   const refused = shareHost.filter((k) => k === 'ipc' || (k === 'uts' && podDefaults?.uts !== 'host'));
@@ -990,7 +997,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         return v?.options.type === 'tmpfs' ? v : undefined;
       };
       // --network container:REF: REF's own /etc/hosts and /etc/resolv.conf, the same files (as podman)
-      const joinedFiles = netFrom && !netRequires ? joinedNetworkFiles(netFrom) : {};
+      const joinedFiles = netFrom && !netRequires ? joinedNetworkFiles(store, netFrom) : {};
       const plan: LaunchPlan = {
         mountProgram: ul.mountProgram ?? storage.mountProgram,
         mountProgramLog: join(dir, 'userdata', 'mount-program.log'),
@@ -1004,7 +1011,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         ...(shared ? { podShare: opts.pod!.share ?? ['ipc', 'net', 'uts'] } : {}),
         slirpArgs: sharedNet || !slirp.length ? [] : rec.config.ports?.length ? [...slirp, `--api-socket=${containerFiles(store, rec.id).slirpApi}`] : slirp,
         ...(netSpec.mode === 'bridge' && !sharedNet ? { netSync: true } : {}),
-        ...(netSpec.mode === 'ns' ? { netPath: netSpec.path } : {}),
+        ...(netSpec.mode === 'ns' ? { netPath: resolvePath(netSpec.path) } : {}),
         ...(nsPaths.length ? { nsPaths } : {}),
         slirpLog: join(dir, 'userdata', network === 'pasta' ? 'pasta.log' : 'slirp4netns.log'),
         hostname: rec.config.hostname,
@@ -1014,7 +1021,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
         env: [...rec.config.env, ...secrets.env],
         argv,
         binds: [
-          ...['hostname', ...(noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: joinedFiles[f] ?? join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: false })),
+          ...['hostname', ...(noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: joinedFiles[f]?.source ?? join(dir, 'userdata', f), destination: `/etc/${f}`, readonly: joinedFiles[f]?.readonly ?? false })),
           ...(localtime ? [{ source: join(dir, 'userdata', 'localtime'), destination: '/etc/localtime', readonly: false }] : []),
           ...defaultBinds,
           ...secrets.binds,
@@ -1022,7 +1029,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
           ...(passwdLines.length ? [{ source: join(dir, 'userdata', 'passwd'), destination: '/etc/passwd', readonly: false }] : []),
           ...(groupLines.length ? [{ source: join(dir, 'userdata', 'group'), destination: '/etc/group', readonly: false }] : []),
           // --chrootdirs: tspod's /etc files in each chroot too
-          ...chrootdirs.flatMap((d) => ['hostname', ...(noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: joinedFiles[f] ?? join(dir, 'userdata', f), destination: posix.join(d, 'etc', f), readonly: false }))),
+          ...chrootdirs.flatMap((d) => ['hostname', ...(noHosts ? [] : ['hosts']), 'resolv.conf'].map((f) => ({ source: joinedFiles[f]?.source ?? join(dir, 'userdata', f), destination: posix.join(d, 'etc', f), readonly: joinedFiles[f]?.readonly ?? false }))),
           ...devices.map((d) => ({ source: d.host, destination: d.container, readonly: !d.write })),
           ...mounts.filter((m) => !tmpfsVolume(m)).map((m) => ({ source: m.source, destination: m.destination, readonly: m.readonly })),
           // The helper takes at most 256 binds; a host with more devices than that keeps the first ones.
@@ -1116,11 +1123,15 @@ async function forwardPorts(store: Store, record: ContainerRecord, pid: number):
 
 /** The files bound at /etc/hosts and /etc/resolv.conf in REC (another container's own, when it joins one's
  * network), for a container that joins REC's network. */
-function joinedNetworkFiles(rec: ContainerRecord): Record<string, string> {
-  const out: Record<string, string> = {};
+function joinedNetworkFiles(store: Store, rec: ContainerRecord): Record<string, { source: string; readonly: boolean }> {
+  const out: Record<string, { source: string; readonly: boolean }> = {};
+  const own = join(store.containers.dir(rec.id), 'userdata');
   for (const b of (rec.plan as LaunchPlan | undefined)?.binds ?? []) {
-    if (b.destination === '/etc/hosts') out.hosts = b.source;
-    if (b.destination === '/etc/resolv.conf') out['resolv.conf'] = b.source;
+    for (const f of ['hosts', 'resolv.conf']) {
+      // the other's own file is shared as it has it (writable); a file of the user's mounted there
+      // keeps the other's read-only flag (and sharedHostsEntry never edits it)
+      if (b.destination === `/etc/${f}`) out[f] = { source: b.source, readonly: b.source === join(own, f) ? false : b.readonly };
+    }
   }
   return out;
 }
@@ -1281,6 +1292,7 @@ export async function startDetached(store: Store, record: ContainerRecord, o: { 
 /** --seccomp-policy image: the label's profile kept as a file named by its digest in the store (the
  * container's filter is compiled from it now; inspect names the file), written once. */
 function imageSeccompProfile(text: string): string {
+  parseProfile(text, 'the seccomp profile in the image\'s io.containers.seccomp.profile label');
   const digest = createHash('sha256').update(text).digest('hex');
   const dir = join(tspodPaths().data, 'seccomp-profiles');
   const path = join(dir, `sha256-${digest}.json`);

@@ -59,13 +59,58 @@ export function readProfile(path: string): SeccompProfile {
   } catch {
     throw new TspodError(`seccomp profile ${path}: cannot read the file`);
   }
+  return parseProfile(text, `seccomp profile ${path}`);
+}
+
+/** A profile's text, checked; WHAT names it in the error. */
+export function parseProfile(text: string, what: string): SeccompProfile {
   try {
-    const p = JSON.parse(text) as SeccompProfile;
-    if (typeof p.defaultAction !== 'string') throw new Error('defaultAction is missing');
-    return p;
+    return checkProfileShape(JSON.parse(text));
   } catch (err) {
-    throw new TspodError(`seccomp profile ${path} is not a valid profile: ${(err as Error).message}`);
+    throw new TspodError(`${what} is not a valid profile: ${(err as Error).message}`);
   }
+}
+
+/** The profile's shape, field by field (an image's label is as hostile as any file): what the
+ * plan is built from must be what it claims to be. */
+function checkProfileShape(v: unknown): SeccompProfile {
+  const obj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  const strings = (x: unknown, what: string) => {
+    if (x !== undefined && x !== null && !(Array.isArray(x) && x.every((s) => typeof s === 'string'))) throw new Error(`${what} must be a list of strings`);
+  };
+  if (!obj(v)) throw new Error('the profile must be a JSON object');
+  if (typeof v.defaultAction !== 'string') throw new Error('defaultAction is missing');
+  strings(v.architectures, 'architectures');
+  if (v.archMap !== undefined && v.archMap !== null) {
+    if (!Array.isArray(v.archMap)) throw new Error('archMap must be a list');
+    for (const m of v.archMap) {
+      if (!obj(m) || typeof m.architecture !== 'string') throw new Error('each archMap entry needs an architecture');
+      strings(m.subArchitectures, 'subArchitectures');
+    }
+  }
+  if (v.syscalls !== undefined && v.syscalls !== null) {
+    if (!Array.isArray(v.syscalls)) throw new Error('syscalls must be a list');
+    for (const r of v.syscalls) {
+      if (!obj(r) || typeof r.action !== 'string') throw new Error('each syscalls entry needs an action');
+      strings(r.names, 'names');
+      if (r.name !== undefined && typeof r.name !== 'string') throw new Error('name must be a string');
+      if (r.errnoRet !== undefined && typeof r.errnoRet !== 'number') throw new Error('errnoRet must be a number');
+      for (const k of ['includes', 'excludes'] as const) {
+        if (r[k] === undefined || r[k] === null) continue;
+        if (!obj(r[k])) throw new Error(`${k} must be an object`);
+        strings((r[k] as Record<string, unknown>).caps, `${k}.caps`);
+        strings((r[k] as Record<string, unknown>).arches, `${k}.arches`);
+      }
+      if (r.args !== undefined && r.args !== null) {
+        if (!Array.isArray(r.args)) throw new Error('args must be a list');
+        for (const a of r.args) {
+          if (!obj(a) || typeof a.index !== 'number' || typeof a.value !== 'number' || typeof a.op !== 'string') throw new Error('each args entry needs index, value and op');
+          if (a.valueTwo !== undefined && typeof a.valueTwo !== 'number') throw new Error('valueTwo must be a number');
+        }
+      }
+    }
+  }
+  return v as unknown as SeccompProfile;
 }
 
 /** minKernel "4.8" against a release such as "6.18.0-1-amd64": semver after coercing both

@@ -47,3 +47,19 @@ describe('run -d -i, create -i and attach without a terminal', () => {
     expect([n.exitCode, n.stderr]).toEqual([125, expect.stringContaining('was created without -i')]);
   });
 });
+
+describe('attach clients cannot hold the monitor', () => {
+  it('clients flooding a container that reads no input, or that stop reading its output: the container, its log and stop go on', async () => {
+    const r = await tspod(['run', '-d', '-i', '--name', 'flood', ...none, 'busybox', 'sh', '-c', 'while :; do echo tick; sleep 0.05; done']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    // three clients each pushing 3 MB at a container that never reads its stdin, killed after 2 s
+    const big = 'x'.repeat(3 << 20);
+    await Promise.all([0, 1, 2].map(() => tspod(['attach', 'flood'], { stdin: undefined, input: big, timeout: 2000, killSignal: 'SIGKILL' })));
+    const before = (await tspod(['logs', 'flood'])).stdout.split('\n').length;
+    expect(await waitFor(async () => (await tspod(['logs', 'flood'])).stdout.split('\n').length > before + 5)).toBe(true);
+    expect(await status('flood')).toBe('running');
+    const s = await tspod(['stop', '-t', '1', 'flood']);
+    expect(s.exitCode, s.stderr).toBe(0);
+    expect((await tspod(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', 'flood'])).stdout).toMatch(/^exited (137|143)$/);
+  });
+});

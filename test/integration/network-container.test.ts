@@ -130,3 +130,41 @@ describe('--pid, --ipc, --uts ns:PATH', () => {
     expect(host.stderr).toMatch(/namespace \/proc\/\d+\/ns\/ipc/);
   });
 });
+
+describe('what a joined container may not reach', () => {
+  it('an orphan left in a joined pid namespace does not keep the container running; a FIFO as ns:PATH does not hang the start', async () => {
+    expect((await tspod(['run', '-d', '--name', 'orph-x', '--network', 'none', 'busybox', 'sleep', '1000'])).exitCode).toBe(0);
+    const y = await tspod(['run', '-d', '--name', 'orph-y', '--network', 'none', '--pid', 'container:orph-x', 'busybox', 'sh', '-c', 'sleep 300 & echo hi']);
+    expect(y.exitCode, y.stderr).toBe(0);
+    expect(await waitFor(async () => (await tspod(['inspect', '--format', '{{.State.Status}}', 'orph-y'])).stdout === 'exited', 15_000)).toBe(true);
+    expect((await tspod(['logs', 'orph-y'])).stdout).toBe('hi');
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const fifo = join(mkdtempSync(join(tmpdir(), 'tspod-fifo-')), 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const f = await tspod(['run', '--rm', '--network', 'none', '--ipc', `ns:${fifo}`, 'busybox', 'true'], { timeout: 20_000 });
+    expect(f.exitCode).toBe(125);
+    expect(f.stderr).toContain(fifo);
+  });
+
+  it('a hosts file of the user\'s that the other container mounts read-only stays read-only and untouched', async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const mine = join(mkdtempSync(join(tmpdir(), 'tspod-hosts-')), 'myhosts');
+    writeFileSync(mine, '127.0.0.1 localhost mine\n');
+    expect((await tspod(['run', '-d', '--name', 'hosts-h', '--network', 'none', '-v', `${mine}:/etc/hosts:ro`, 'busybox', 'sleep', '1000'])).exitCode).toBe(0);
+    const y = await tspod(['run', '--rm', '--name', 'hosts-y', '--network', 'container:hosts-h', 'busybox', 'sh', '-c', 'cat /etc/hosts; echo INJECTED >> /etc/hosts && echo wrote']);
+    expect(y.stdout).toBe('127.0.0.1 localhost mine');
+    expect(y.stderr).toMatch(/Read-only file system/);
+    expect(readFileSync(mine, 'utf8')).toBe('127.0.0.1 localhost mine\n');
+  });
+
+  it('a container with a user namespace of its own cannot be joined (its mapping would come along)', async () => {
+    expect((await tspod(['run', '-d', '--name', 'keep-k', '--network', 'none', '--userns', 'keep-id', 'busybox', 'sleep', '1000'])).exitCode).toBe(0);
+    const r = await tspod(['run', '--rm', '--network', 'container:keep-k', 'busybox', 'true']);
+    expect([r.exitCode, r.stderr]).toEqual([125, expect.stringContaining('container keep-k runs in a user namespace of its own (--userns keep-id)')]);
+  });
+});

@@ -9,6 +9,7 @@ import {
 } from '../../lib/spec/options.js';
 import { hostsFile, resolvConf } from '../../lib/network/etc-files.js';
 import { journalEntry } from '../../lib/engine/journal.js';
+import { parseProfile } from '../../lib/runtime/seccomp.js';
 
 describe('--add-host, --dns*', () => {
   it('parses HOST:IP (IPv6 too) and refuses as podman does', () => {
@@ -217,5 +218,20 @@ describe('the journal\'s entries, as journalctl -o json prints them', () => {
     expect(journalEntry(line({ MESSAGE: [104, 105, 0xff], PRIORITY: '3', CONTAINER_PARTIAL_MESSAGE: 'true' }))?.entry).toEqual({ time: '2025-11-29T17:40:00.123456+00:00', stream: 'stderr', partial: true, text: 'hi\ufffd' });
     expect(journalEntry(line({ MESSAGE: null }))?.entry.text).toBe('');
     expect(journalEntry('not json')).toBeUndefined();
+  });
+});
+
+describe('seccomp profiles from an image\'s label are checked field by field', () => {
+  it('names what is wrong, never a TypeError', () => {
+    const bad: Array<[unknown, string]> = [
+      [null, 'the profile must be a JSON object'], [{}, 'defaultAction is missing'],
+      [{ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [null] }, 'each syscalls entry needs an action'],
+      [{ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: 'mkdir', action: 'SCMP_ACT_ERRNO' }] }, 'names must be a list of strings'],
+      [{ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['x'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0 }] }] }, 'each args entry needs index, value and op'],
+      [{ defaultAction: 'SCMP_ACT_ALLOW', archMap: [{}] }, 'each archMap entry needs an architecture'],
+    ];
+    for (const [p, msg] of bad) expect(() => parseProfile(JSON.stringify(p), 'the label')).toThrow(`the label is not a valid profile: ${msg}`);
+    expect(() => parseProfile('{', 'the label')).toThrow(/^the label is not a valid profile: /);
+    expect(parseProfile('{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]}', 'x').syscalls).toHaveLength(1);
   });
 });
