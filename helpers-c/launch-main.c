@@ -185,8 +185,9 @@ static void read_plan(void) {
     }
     else if (!strcmp(k, "env")) ADD(plan.env, plan.nenv, (char *)v);
     else if (!strcmp(k, "arg")) ADD(plan.argv, plan.nargv, (char *)v);
-    else if (!strcmp(k, "tmpfs")) {
+    else if (!strcmp(k, "tmpfs") || !strcmp(k, "devpts")) {
       ADD(plan.tmpfs, plan.ntmpfs, (char *)v);
+      plan.tmpfs_type[plan.ntmpfs - 1] = k[0] == 'd' ? "devpts" : "tmpfs";
       /* Older one-field lines: podman's default tmpfs options. */
       plan.tmpfs_flags[plan.ntmpfs - 1] = f[2] ? strtoul(f[2], NULL, 10) : MS_NOSUID | MS_NODEV;
       plan.tmpfs_data[plan.ntmpfs - 1] = f[3] ? f[3] : "mode=1777";

@@ -40,6 +40,7 @@ struct launch_plan {
   char *tmpfs[MAX_ITEMS];
   unsigned long tmpfs_flags[MAX_ITEMS]; /* "tmpfs DEST [FLAGS DATA]": --tmpfs options */
   const char *tmpfs_data[MAX_ITEMS];
+  const char *tmpfs_type[MAX_ITEMS]; /* "tmpfs", or "devpts" for a "devpts DEST FLAGS DATA" line (--mount type=devpts) */
   int ntmpfs;
   unsigned long long caps;
   int no_new_privs;

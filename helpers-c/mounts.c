@@ -294,7 +294,7 @@ void mount_volumes(void) {
     for (int i = 0; i < plan.nbinds; i++)
       if (path_depth(plan.binds[i].dst) == d) mount_bind(i);
     for (int i = 0; i < plan.ntmpfs; i++)
-      if (path_depth(plan.tmpfs[i]) == d) mount_at("mount_tmpfs", plan.tmpfs[i], 0, "tmpfs", "tmpfs", plan.tmpfs_flags[i], plan.tmpfs_data[i]);
+      if (path_depth(plan.tmpfs[i]) == d) mount_at("mount_tmpfs", plan.tmpfs[i], 0, plan.tmpfs_type[i], plan.tmpfs_type[i], plan.tmpfs_flags[i], plan.tmpfs_data[i]);
   }
 }
 

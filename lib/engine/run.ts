@@ -240,7 +240,12 @@ export function mountFlagMounts(specs: string[]): { mounts: Mount[]; tmpfs: Tmpf
   const tmpfs: TmpfsMount[] = [];
   for (const spec of specs) {
     const m = parseMountFlag(spec);
-    if (m.type === 'devpts') throw new TspodError(`--mount type=devpts is not supported: tspod-launch mounts the container's one devpts at /dev/pts; drop the --mount ${spec}`);
+    if (m.type === 'devpts') {
+      // a devpts instance of its own there, as podman's (nosuid, noexec: nothing runs from a pty directory)
+      checkMountDestination(m.destination, `invalid --mount "${spec}"`);
+      tmpfs.push({ destination: m.destination, flags: 2 | 8, data: ['newinstance', ...m.options].join(','), readonly: false, fstype: 'devpts' });
+      continue;
+    }
     if (m.type === 'tmpfs') {
       const opts = [...m.options, ...(m.readonly ? ['ro'] : [])].filter((o) => o !== 'tmpcopyup');
       tmpfs.push(parseTmpfs(opts.length ? `${m.destination}:${opts.join(',')}` : m.destination));

@@ -193,7 +193,7 @@ export function planLines(p: LaunchPlan): string[][] {
   for (const e of p.env) lines.push(['env', e]);
   for (const a of p.argv) lines.push(['arg', a]);
   for (const b of p.binds) lines.push(['bind', b.source, b.destination, b.readonly ? 'ro' : 'rw']);
-  for (const t of p.tmpfs) lines.push(typeof t === 'string' ? ['tmpfs', t] : ['tmpfs', t.destination, String(t.flags), t.data]);
+  for (const t of p.tmpfs) lines.push(typeof t === 'string' ? ['tmpfs', t] : [t.fstype ?? 'tmpfs', t.destination, String(t.flags), t.data]);
   return lines;
 }
 

@@ -11,6 +11,8 @@ export interface TmpfsMount {
   /** tmpfs's own options (mode=, size=, nr_inodes=, uid=, gid=) */
   data: string;
   readonly: boolean;
+  /** --mount type=devpts: a new devpts instance there instead of a tmpfs (data: its options) */
+  fstype?: 'devpts';
 }
 
 const MS_RDONLY = 1;

@@ -60,13 +60,15 @@ describe('--mount and --volumes-from', () => {
     expect(again.stdout).toBe('kept');
   });
 
-  it('refuses a malformed --mount and type=devpts clearly', async () => {
+  it('refuses a malformed --mount clearly; type=devpts mounts a devpts instance of its own', async () => {
     const noType = await run([...none, '--mount', 'target=/x', 'busybox', 'true']);
     expect(noType.exitCode).toBe(125);
     expect(noType.stderr).toContain('incorrect mount format');
-    const devpts = await run([...none, '--mount', 'type=devpts,target=/dev/pts2', 'busybox', 'true']);
-    expect(devpts.exitCode).toBe(125);
-    expect(devpts.stderr).toContain('--mount type=devpts is not supported');
+    const devpts = await run([...none, '--mount', 'type=devpts,target=/mnt/pts,mode=620', 'busybox', 'sh', '-c', 'grep " /mnt/pts " /proc/mounts | cut -d" " -f1-4; ls /mnt/pts']);
+    expect([devpts.exitCode, devpts.stderr]).toEqual([0, '']);
+    expect(devpts.stdout).toMatch(/^devpts \/mnt\/pts devpts rw,nosuid,noexec,relatime,.*mode=620.*\nptmx$/);
+    const onPts = await run([...none, '--mount', 'type=devpts,target=/dev/pts', 'busybox', 'true']);
+    expect(onPts.exitCode).toBe(125);
   });
 
   it('--volumes-from copies the other container\'s volumes; :ro makes them read-only', async () => {
