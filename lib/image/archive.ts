@@ -96,6 +96,15 @@ async function commitImage(store: Store, config: ImageConfig, configBytes: Buffe
   const chainIds = await store.layers.ensure(diffIds, layers.map((l) => l.digest));
   return store.locked(async () => {
     const existing = store.images.get(configDigest);
+    if (existing && existing.chainIds.join() === chainIds.join() && existing.layerBlobs.every((d) => store.blobs.has(d)) && store.blobs.has(existing.digest)) {
+      // The image is here already (pulled: its registry manifest over compressed blobs): it stays
+      // as it is, with the new names; what this load stored that nothing uses goes again.
+      const record: ImageRecord = { ...existing, names: [...new Set([...existing.names, ...names])] };
+      store.images.save(record);
+      const used = new Set([...store.images.list().flatMap((i) => [i.id, i.digest, ...i.layerBlobs]), ...store.layers.list().map((l) => l.blob)]);
+      for (const d of [manifestDigest, ...layers.map((l) => l.digest)]) if (!used.has(d)) store.blobs.remove(d);
+      return record;
+    }
     const record: ImageRecord = {
       version: 1,
       id: configDigest,

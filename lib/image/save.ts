@@ -2,14 +2,16 @@
 // layers, manifest.json), an oci-archive, or an OCI layout directory, so
 // podman and docker can load them.
 import { createHash } from 'node:crypto';
-import { copyFileSync, createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar';
-import type { ImageConfig, ImageRecord } from '../storage/images.js';
+import type { ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
+import { createZstdDecompress } from '../util/zstd.js';
+import { layerBlobs, manifestOf, readImageConfig, type LayerBlob } from './layer-blobs.js';
 import { MEDIA } from './manifest.js';
 
 export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir';
@@ -20,26 +22,26 @@ export interface SavedImage {
   names: string[];
 }
 
-function isGzipBlob(path: string): boolean {
-  const b = readFileSync(path).subarray(0, 2);
-  return b[0] === 0x1f && b[1] === 0x8b;
+/** A layer blob as a plain tar at OUT (docker-archive and --uncompressed layers). */
+async function writePlainLayer(b: LayerBlob, out: string): Promise<void> {
+  if (b.compression === 'none') return copyFileSync(b.path, out);
+  const decompress = b.compression === 'gzip' ? createGunzip() : createZstdDecompress();
+  await pipeline(createReadStream(b.path), decompress, createWriteStream(out));
 }
 
 async function writeDockerArchive(store: Store, images: SavedImage[], dir: string): Promise<void> {
   const manifest: Array<{ Config: string; RepoTags: string[]; Layers: string[] }> = [];
   for (const { img, names } of images) {
-    const cfg = JSON.parse(readFileSync(store.blobs.path(img.id), 'utf8')) as ImageConfig;
+    const cfg = readImageConfig(store, img);
+    const blobs = layerBlobs(store, img, cfg);
     const configName = `${img.id.slice(7)}.json`;
     copyFileSync(store.blobs.path(img.id), join(dir, configName));
     const layers: string[] = [];
-    for (let i = 0; i < img.layerBlobs.length; i++) {
+    for (const b of blobs) {
       // docker-archive layers are uncompressed: named by their diff id.
-      const diffHex = cfg.rootfs.diff_ids[i]!.slice(7);
+      const diffHex = b.diffId.slice(7);
       mkdirSync(join(dir, diffHex), { recursive: true });
-      const src = store.blobs.path(img.layerBlobs[i]!);
-      const out = join(dir, diffHex, 'layer.tar');
-      if (isGzipBlob(src)) await pipeline(createReadStream(src), createGunzip(), createWriteStream(out));
-      else copyFileSync(src, out);
+      await writePlainLayer(b, join(dir, diffHex, 'layer.tar'));
       layers.push(`${diffHex}/layer.tar`);
     }
     manifest.push({ Config: configName, RepoTags: names, Layers: layers });
@@ -47,53 +49,36 @@ async function writeDockerArchive(store: Store, images: SavedImage[], dir: strin
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
 }
 
-/** The OCI layout of IMAGES in DIR: their stored manifests and blobs as they are, or (UNCOMPRESSED,
- * save --uncompressed) a new OCI manifest over layers written as plain tar (each named by its
- * diff id, which is the digest of the plain tar). */
+/** The OCI layout of IMAGES in DIR: their stored manifests and blobs as they are (or a new OCI
+ * manifest when the stored one names other blobs than the store holds for the layers: an image
+ * loaded from a docker-archive keeps its registry manifest over plain tar blobs), or
+ * (UNCOMPRESSED, save --uncompressed) a new OCI manifest over layers written as plain tar (each
+ * named by its diff id, which is the digest of the plain tar). */
 async function writeOciLayout(store: Store, images: SavedImage[], dir: string, uncompressed = false): Promise<void> {
-  const blobs = join(dir, 'blobs', 'sha256');
-  mkdirSync(blobs, { recursive: true });
+  const blobsDir = join(dir, 'blobs', 'sha256');
+  mkdirSync(blobsDir, { recursive: true });
   const manifests: unknown[] = [];
   for (const { img, names } of images) {
-    let digest = img.digest;
-    let size: number;
-    let mediaType = img.manifestMediaType || MEDIA.ociManifest;
-    // The stored manifest serves when its layers are the blobs the store holds; an image loaded
-    // from a docker-archive keeps its registry manifest (compressed layers) over plain tar
-    // blobs, and gets a manifest of its own here, as with --uncompressed.
-    const stored = readFileSync(store.blobs.path(img.digest));
-    const storedLayers = ((JSON.parse(stored.toString('utf8')) as { layers?: Array<{ digest: string }> }).layers ?? []).map((l) => l.digest);
-    const matches = storedLayers.length === img.layerBlobs.length && storedLayers.every((d, i) => d === img.layerBlobs[i]);
-    if (!uncompressed && matches) {
-      for (const d of [img.digest, img.id, ...img.layerBlobs]) copyFileSync(store.blobs.path(d), join(blobs, d.slice(7)));
-      size = stored.length;
+    const cfg = readImageConfig(store, img);
+    const blobs = layerBlobs(store, img, cfg);
+    copyFileSync(store.blobs.path(img.id), join(blobsDir, img.id.slice(7)));
+    let doc: { bytes: Buffer; mediaType: string };
+    if (!uncompressed) {
+      doc = manifestOf(store, img, blobs);
+      for (const b of blobs) copyFileSync(b.path, join(blobsDir, b.digest.slice(7)));
     } else {
-      const cfg = JSON.parse(readFileSync(store.blobs.path(img.id), 'utf8')) as ImageConfig;
-      copyFileSync(store.blobs.path(img.id), join(blobs, img.id.slice(7)));
       const layers = [];
-      for (let i = 0; i < img.layerBlobs.length; i++) {
-        const diff = cfg.rootfs.diff_ids[i]!;
-        const src = store.blobs.path(img.layerBlobs[i]!);
-        if (!uncompressed) {
-          // as stored (gzip or plain tar), under its own digest
-          const digest = img.layerBlobs[i]!;
-          copyFileSync(src, join(blobs, digest.slice(7)));
-          layers.push({ mediaType: isGzipBlob(src) ? MEDIA.ociLayerGzip : MEDIA.ociLayer, digest, size: statSync(src).size });
-          continue;
-        }
-        const out = join(blobs, diff.slice(7));
-        if (isGzipBlob(src)) await pipeline(createReadStream(src), createGunzip(), createWriteStream(out));
-        else copyFileSync(src, out);
-        layers.push({ mediaType: MEDIA.ociLayer, digest: diff, size: statSync(out).size });
+      for (const b of blobs) {
+        const out = join(blobsDir, b.diffId.slice(7));
+        await writePlainLayer(b, out);
+        layers.push({ mediaType: MEDIA.ociLayer, digest: b.diffId, size: statSync(out).size });
       }
-      const doc = JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: { mediaType: MEDIA.ociConfig, digest: img.id, size: statSync(store.blobs.path(img.id)).size }, layers });
-      digest = `sha256:${createHash('sha256').update(doc).digest('hex')}`;
-      writeFileSync(join(blobs, digest.slice(7)), doc);
-      size = Buffer.byteLength(doc);
-      mediaType = MEDIA.ociManifest;
+      doc = { bytes: Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: { mediaType: MEDIA.ociConfig, digest: img.id, size: statSync(store.blobs.path(img.id)).size }, layers })), mediaType: MEDIA.ociManifest };
     }
+    const digest = `sha256:${createHash('sha256').update(doc.bytes).digest('hex')}`;
+    writeFileSync(join(blobsDir, digest.slice(7)), doc.bytes);
     for (const name of names.length ? names : [undefined]) {
-      manifests.push({ mediaType, digest, size, ...(name ? { annotations: { 'org.opencontainers.image.ref.name': name } } : {}) });
+      manifests.push({ mediaType: doc.mediaType, digest, size: doc.bytes.length, ...(name ? { annotations: { 'org.opencontainers.image.ref.name': name } } : {}) });
     }
   }
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
