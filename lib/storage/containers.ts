@@ -85,6 +85,8 @@ export interface ContainerRecord {
     pidFile?: string;
     /** --conmon-pidfile: the monitor's pid (tspod's own in the foreground) */
     conmonPidFile?: string;
+    /** global --runtime as given (a path to tspod-launch or an identical copy); absent: tspod-launch */
+    ociRuntime?: string;
     /** --timeout: seconds after which the container is killed (tspod in the foreground, tspod-monitor -T with -d) */
     timeout?: number;
     /** --log-driver none: no log is kept (logs says so) */
