@@ -2,19 +2,20 @@
 // layers, manifest.json), an oci-archive, or an OCI layout directory, so
 // podman and docker can load them.
 import { createHash } from 'node:crypto';
-import { copyFileSync, createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, createGzip } from 'node:zlib';
 import * as tar from 'tar';
 import type { ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
 import { createZstdDecompress } from '../util/zstd.js';
-import { layerBlobs, manifestOf, readImageConfig, type LayerBlob } from './layer-blobs.js';
-import { MEDIA } from './manifest.js';
+import { sha256File } from '../storage/blobs.js';
+import { dockerLayerMediaType, layerBlobs, manifestOf, readImageConfig, type LayerBlob } from './layer-blobs.js';
+import { MEDIA, type Descriptor } from './manifest.js';
 
-export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir';
+export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir' | 'docker-dir';
 
 /** An image and the names to write for it: the one asked for, as podman (none for an id). */
 export interface SavedImage {
@@ -85,8 +86,67 @@ async function writeOciLayout(store: Store, images: SavedImage[], dir: string, u
   writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests }));
 }
 
+const dirTransportVersion = 'Directory Transport Version: 1.1\n';
+
+/** docker-dir (containers/image's dir: transport with a v2s2 manifest): DIR/version, DIR/manifest.json
+ * and each blob under its hex digest; layers as plain tar, or gzip with COMPRESS. A directory that
+ * holds anything but such an image is refused (podman's words), never written into. */
+async function writeDockerDir(store: Store, image: SavedImage, dir: string, compress: boolean): Promise<void> {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    mkdirSync(dir, { recursive: true });
+  }
+  if (entries.length) {
+    let version = '';
+    try {
+      version = readFileSync(join(dir, 'version'), 'utf8');
+    } catch {
+      /* no version file: not an image directory */
+    }
+    if (version !== dirTransportVersion) throw new TspodError(`initializing destination dir:${dir}: not a containers image directory, don't want to overwrite important data`);
+    // an image directory of the dir transport: its old content goes, as containers/image does
+    for (const e of entries) rmSync(join(dir, e), { recursive: true, force: true });
+  }
+  const { img } = image;
+  const cfg = readImageConfig(store, img);
+  const blobs = layerBlobs(store, img, cfg);
+  const what = `save --format docker-dir ${img.names[0] ?? img.id.slice(7, 19)}`;
+  const layers: Descriptor[] = [];
+  for (const b of blobs) {
+    if (compress && b.compression === 'gzip') {
+      copyFileSync(b.path, join(dir, b.digest.slice(7)));
+      layers.push({ mediaType: dockerLayerMediaType('gzip', what), digest: b.digest, size: b.size });
+      continue;
+    }
+    const tmp = join(dir, `.layer-${b.diffId.slice(7, 19)}`);
+    if (compress) {
+      if (b.compression === 'zstd') await pipeline(createReadStream(b.path), createZstdDecompress(), createGzip(), createWriteStream(tmp));
+      else await pipeline(createReadStream(b.path), createGzip(), createWriteStream(tmp));
+    } else {
+      await writePlainLayer(b, tmp);
+    }
+    const digest = await sha256File(tmp);
+    renameSync(tmp, join(dir, digest.slice(7)));
+    layers.push({ mediaType: compress ? MEDIA.dockerLayerGzip : MEDIA.dockerLayer, digest, size: statSync(join(dir, digest.slice(7))).size });
+  }
+  copyFileSync(store.blobs.path(img.id), join(dir, img.id.slice(7)));
+  const manifest = { schemaVersion: 2, mediaType: MEDIA.dockerManifest, config: { mediaType: MEDIA.dockerConfig, size: statSync(store.blobs.path(img.id)).size, digest: img.id }, layers };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  writeFileSync(join(dir, 'version'), dirTransportVersion);
+}
+
 /** Write IMAGES to OUTPUT (a file or a stream, or a directory for oci-dir). */
-export async function saveImages(store: Store, images: SavedImage[], format: SaveFormat, output: string | NodeJS.WritableStream, o: { uncompressed?: boolean } = {}): Promise<void> {
+export async function saveImages(store: Store, images: SavedImage[], format: SaveFormat, output: string | NodeJS.WritableStream, o: { uncompressed?: boolean; compress?: boolean } = {}): Promise<void> {
+  if (o.compress && format !== 'docker-dir') throw new TspodError('--compress can only be set when --format is \'docker-dir\'');
+  if (format === 'docker-dir') {
+    if (typeof output !== 'string') throw new TspodError('--format docker-dir writes a directory: give it with -o DIR');
+    // the dir transport holds one image (podman takes further arguments as tags it cannot write there)
+    if (images.length > 1) throw new TspodError(`--format docker-dir writes one image to a directory; ${images.length} were given: save each to a directory of its own, or use docker-archive`);
+    await writeDockerDir(store, images[0]!, output, Boolean(o.compress));
+    return;
+  }
   if (format === 'oci-dir') {
     if (typeof output !== 'string') throw new TspodError('--format oci-dir writes a directory: give it with -o DIR');
     mkdirSync(output, { recursive: true });
@@ -98,7 +158,7 @@ export async function saveImages(store: Store, images: SavedImage[], format: Sav
   try {
     if (format === 'docker-archive') await writeDockerArchive(store, images, stage);
     else if (format === 'oci-archive') await writeOciLayout(store, images, stage, o.uncompressed);
-    else throw new TspodError(`unknown --format "${format as string}" (docker-archive, oci-archive, oci-dir)`);
+    else throw new TspodError(`unknown --format "${format as string}" (docker-archive, oci-archive, oci-dir, docker-dir)`);
     if (typeof output === 'string') {
       await tar.c({ file: output, cwd: stage, portable: true }, ['.']);
     } else {

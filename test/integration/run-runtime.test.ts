@@ -115,6 +115,30 @@ describe('an image pulled from a registry, committed, saved and run from the arc
     expect(manifest.layers.length).toBe(3);
     for (const l of manifest.layers) expect(existsSync(join(work, 'oci-dir', 'blobs', 'sha256', l.digest.slice(7))), l.digest).toBe(true);
     await ok(['push', '-q', insecure, 'myi', `${open}/rt-myi:1`], env);
+    // docker-dir (v2s2 manifest, blobs by hex digest): plain layers, gzip with --compress; loads back
+    await ok(['save', '--format', 'docker-dir', '-o', join(work, 'ddir'), 'myi'], env);
+    expect(readFileSync(join(work, 'ddir', 'version'), 'utf8')).toBe('Directory Transport Version: 1.1\n');
+    const dm = JSON.parse(readFileSync(join(work, 'ddir', 'manifest.json'), 'utf8')) as { mediaType: string; layers: Array<{ mediaType: string; digest: string }> };
+    expect(dm.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+    expect(dm.layers.map((l) => l.mediaType)).toEqual(Array(3).fill('application/vnd.docker.image.rootfs.diff.tar'));
+    await ok(['save', '--compress', '--format', 'docker-dir', '-o', join(work, 'ddir-gz'), 'myi'], env);
+    const gm = JSON.parse(readFileSync(join(work, 'ddir-gz', 'manifest.json'), 'utf8')) as { layers: Array<{ mediaType: string; digest: string }> };
+    expect(gm.layers.map((l) => l.mediaType)).toEqual(Array(3).fill('application/vnd.docker.image.rootfs.diff.tar.gzip'));
+    expect(readFileSync(join(work, 'ddir-gz', gm.layers[2]!.digest.slice(7))).subarray(0, 2).toString('hex')).toBe('1f8b');
+    const other = join(work, 'not-an-image');
+    mkdirSync(other);
+    writeFileSync(join(other, 'keep.txt'), 'mine');
+    const refused = await tspod(['save', '--format', 'docker-dir', '-o', other, 'myi'], { env });
+    expect([refused.exitCode, refused.stderr]).toEqual([125, `Error: initializing destination dir:${other}: not a containers image directory, don't want to overwrite important data`]);
+    expect(readFileSync(join(other, 'keep.txt'), 'utf8')).toBe('mine');
+    expect((await tspod(['save', '--compress', '-o', join(work, 'c.tar'), 'myi'], { env })).stderr).toBe('Error: --compress can only be set when --format is \'docker-dir\'');
+    const env2 = freshEnv();
+    // a docker-dir names no image (podman's load shows the id); the oci-dir keeps its name
+    for (const d of ['ddir', 'ddir-gz']) expect((await ok(['load', '-i', join(work, d)], env2)).stdout).toMatch(/^Loaded image: sha256:[0-9a-f]{64}$/);
+    expect((await ok(['load', '-i', join(work, 'oci-dir')], env2)).stdout).toBe('Loaded image: localhost/myi:latest');
+    const loadedId = (await ok(['images', '-q', '--no-trunc'], env2)).stdout.trim().split('\n');
+    expect(new Set(loadedId).size).toBe(1);
+    expect((await ok(['run', '--rm', ...none, loadedId[0]!], env2)).stdout).toBe(magic);
 
     await ok(['rmi', 'myi'], env);
     await ok(['rm', 'myc'], env);

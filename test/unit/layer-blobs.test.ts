@@ -90,6 +90,29 @@ describe('layer blobs of an image', () => {
     expect(cm.layers[0]).toMatchObject({ digest: diffId, mediaType: 'application/vnd.oci.image.layer.v1.tar' });
   });
 
+  it('docker-dir: version, a v2s2 manifest and the blobs by hex digest; plain layers, or gzip with compress; a directory of other files is never written into', async () => {
+    const { store, img, plain, gzDigest, diffId } = pulledImage('docker-dir');
+    const out = mkdtempSync(join(base, 'out-'));
+    await saveImages(store, [{ img, names: img.names }], 'docker-dir', join(out, 'd'));
+    expect(readFileSync(join(out, 'd', 'version'), 'utf8')).toBe('Directory Transport Version: 1.1\n');
+    const m = JSON.parse(readFileSync(join(out, 'd', 'manifest.json'), 'utf8')) as { mediaType: string; config: { digest: string }; layers: Array<{ mediaType: string; digest: string }> };
+    expect(m.mediaType).toBe('application/vnd.docker.distribution.manifest.v2+json');
+    expect(m.config.digest).toBe(img.id);
+    expect(m.layers).toEqual([{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar', digest: diffId, size: plain.length }]);
+    expect(readFileSync(join(out, 'd', diffId.slice(7))).equals(plain)).toBe(true);
+    // again into the same image directory: rewritten; with compress the stored gzip blob as it is
+    await saveImages(store, [{ img, names: img.names }], 'docker-dir', join(out, 'd'), { compress: true });
+    const gm = JSON.parse(readFileSync(join(out, 'd', 'manifest.json'), 'utf8')) as { layers: Array<{ mediaType: string; digest: string }> };
+    expect(gm.layers.map((l) => [l.mediaType, l.digest])).toEqual([['application/vnd.docker.image.rootfs.diff.tar.gzip', gzDigest]]);
+    expect(existsSync(join(out, 'd', diffId.slice(7)))).toBe(false);
+    const { writeFileSync } = await import('node:fs');
+    mkdirSync(join(out, 'mine'));
+    writeFileSync(join(out, 'mine', 'notes.txt'), 'keep');
+    await expect(saveImages(store, [{ img, names: [] }], 'docker-dir', join(out, 'mine'))).rejects.toThrow(`initializing destination dir:${join(out, 'mine')}: not a containers image directory, don't want to overwrite important data`);
+    expect(readFileSync(join(out, 'mine', 'notes.txt'), 'utf8')).toBe('keep');
+    await expect(saveImages(store, [{ img, names: [] }], 'docker-archive', join(out, 'x.tar'), { compress: true })).rejects.toThrow('--compress can only be set when --format is \'docker-dir\'');
+  });
+
   it('no blob of the layer left: an error naming the image, the layer and the fix (125), not ENOENT', async () => {
     const { store, img, gzDigest } = pulledImage('gone');
     store.blobs.remove(gzDigest);
