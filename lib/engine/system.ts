@@ -376,6 +376,7 @@ export interface GlobalOptions {
 /** The verbs that start a container process, where podman's runtime sees the --runtime-flag
  * values (the others never invoke it, and podman takes any value there). */
 const runtimeCommands = ['run', 'start', 'restart', 'pod start', 'pod restart', 'play kube', 'kube play'];
+const buildCommands = ['build', 'buildx build', 'builder build'];
 
 /** The program --runtime names: a path (when it is a file), or a name looked up in PATH. */
 function runtimeProgram(given: string): string | undefined {
@@ -440,6 +441,8 @@ export async function applyGlobalOptions(g: GlobalOptions): Promise<void> {
     // path; they run with the installed helper, which is the same program.
     process.env.TSPOD_OCI_RUNTIME = g.runtime.includes('/') ? resolve(g.runtime) : g.runtime;
   }
+  // build hands them to the runtime of each RUN step (engine/build.ts refuses at the first RUN, as buildah's runtime fails it)
+  if (g.runtimeFlags.length && g.command !== undefined && buildCommands.includes(g.command)) process.env.TSPOD_BUILD_RUNTIME_FLAGS = JSON.stringify(g.runtimeFlags);
   if (g.runtimeFlags.length && g.command !== undefined && runtimeCommands.includes(g.command)) {
     const { checkRuntimeFlags } = await import('../spec/runtime-flags.js');
     checkRuntimeFlags(g.runtimeFlags, g.command === 'run' ? {} : { starting: g.operands?.[0] ?? '' });

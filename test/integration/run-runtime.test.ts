@@ -1,7 +1,7 @@
 // The runtime as podman's global flags name it (--runtime PATH to a copy of tspod-launch,
 // --runtime-flag), and an image that came from a registry written back out (save, push) and
 // run from the archive after a commit, also when a load of the same image came on top of the pull.
-// Budget: about 25 s.
+// Budget: about 30 s.
 import { afterAll, describe, expect, it } from 'vitest';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { execa } from 'execa';
-import { root, testEnv, tspod, tspodBin } from './helpers.js';
+import { buildContext, root, testEnv, tspod, tspodBin } from './helpers.js';
 import { rawTar } from './fixtures.js';
 
 const dirs: string[] = [];
@@ -229,5 +229,19 @@ describe('--runtime and --runtime-flag', () => {
     expect(start.exitCode).toBe(125);
     expect(start.stderr.split('\n')[0]).toBe('Error: OCI runtime error: unable to start container "rt-flag-start": tspod-launch: flag provided but not defined: -invalidflag');
     await ok(['rm', 'rt-flag-start'], testEnv());
+  });
+
+  it('build: the first RUN step fails as podman\'s runc fails it (exit 1, naming the flag); harmless flags and a build without RUN pass', async () => {
+    const ctx = buildContext(tempDir('tspod-rt-build-'), 'ctx', { Containerfile: 'FROM localhost/busybox\nRUN echo built-with-run\n' });
+    const bad = await tspod(['--runtime-flag', 'invalidflag', 'build', '--network', 'none', '-t', 'localhost/rt-build', ctx]);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr).toContain('Error: building at STEP "RUN echo built-with-run": OCI runtime error: tspod-launch: flag provided but not defined: -invalidflag');
+    expect((await tspod(['image', 'exists', 'localhost/rt-build'])).exitCode).toBe(1);
+    const fine = await tspod(['build', '--runtime-flag', 'debug', '--network', 'none', '-t', 'localhost/rt-build', ctx]);
+    expect(fine.exitCode, fine.stderr).toBe(0);
+    expect(fine.stdout).toContain('built-with-run');
+    const noRun = buildContext(tempDir('tspod-rt-build-'), 'ctx', { Containerfile: 'FROM localhost/busybox\nENV A=b\n' });
+    expect((await tspod(['--runtime-flag', 'invalidflag', 'build', '-t', 'localhost/rt-build2', noRun])).exitCode).toBe(0);
+    await tspod(['rmi', 'localhost/rt-build', 'localhost/rt-build2']);
   });
 });
