@@ -5,6 +5,7 @@ import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import { sha256File } from '../storage/blobs.js';
 import type { Store } from '../storage/store.js';
 import { MEDIA, type Descriptor, type Manifest } from '../image/manifest.js';
+import { manifestOf } from '../image/layer-blobs.js';
 
 /** An image's run config, with the Docker format's fields a build may set. */
 export type Config = NonNullable<ImageConfig['config']> & {
@@ -35,8 +36,10 @@ export interface ComposeOptions {
   annotations?: Record<string, string>;
 }
 
+/** The image's manifest over the layer blobs the store holds (image/layer-blobs: the stored one, or
+ * a new one when the stored manifest names blobs the store does not keep). */
 export function readManifest(store: Store, img: ImageRecord): Manifest {
-  return JSON.parse(readFileSync(store.blobs.path(img.digest), 'utf8')) as Manifest;
+  return manifestOf(store, img).manifest;
 }
 
 /** A step's layer blob: the tar at LAYERTAR stored, with its diff id. */

@@ -37,7 +37,7 @@ export const handler = async (a: Args): Promise<number | void> => {
     cacheFrom: str('cache-from'), cacheTo: str('cache-to'), cacheTtl: str('cache-ttl'), isolation: str('isolation') ?? (process.env.BUILDAH_ISOLATION || undefined),
     refused: {
       'cgroup-parent': str('cgroup-parent'), 'decryption-key': toArray(a['decryption-key'])[0],
-      device: toArray(a.device)[0], 'runtime-flag': toArray(a['runtime-flag'])[0], 'sign-by': str('sign-by'), ssh: toArray(a.ssh)[0],
+      device: toArray(a.device)[0], 'sign-by': str('sign-by'), ssh: toArray(a.ssh)[0],
     },
     osFeatures: toArray(a['os-feature']), osVersion: str('os-version'),
   }, (line) => process.stdout.write(`${line}\n`), (line) => process.stderr.write(`${line}\n`));

@@ -392,7 +392,7 @@ export const commands: Record<string, CommandSpec> = {
     { name: 'compress', type: 'bool', usage: 'Compress tarball image layers when saving to a directory using the \'dir\' transport. (default is same compression type as source)' },
     { name: 'multi-image-archive', short: 'm', type: 'bool', usage: 'Interpret additional arguments as images not tags and create a multi-image-archive (only for docker-archive)' },
     { name: 'uncompressed', type: 'bool', usage: 'Accept uncompressed layers when copying OCI images' },
-    { name: 'format', type: 'string', def: 'docker-archive', choices: ['docker-archive', 'oci-archive', 'oci-dir'], usage: 'Save image to oci-archive, oci-dir (directory with oci manifest type), docker-archive' },
+    { name: 'format', type: 'string', def: 'docker-archive', choices: ['docker-archive', 'oci-archive', 'oci-dir', 'docker-dir'], usage: 'Save image to oci-archive, oci-dir (directory with oci manifest type), docker-archive, docker-dir (directory with v2s2 manifest type)' },
     { name: 'output', short: 'o', type: 'string', usage: 'Write to a specified file (default: stdout, which must be redirected)' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress the output' },
   ] },

@@ -2,6 +2,7 @@
 import { TspodError } from '../util/errors.js';
 import { ago, columns, humanSize } from '../util/human.js';
 import { type Args, positionals } from './args.js';
+import type { SaveFormat } from '../engine/images.js';
 
 export const tag = async (a: Args): Promise<number | void> => {
   const [img, ...names] = positionals(a, 'tag', 2);
@@ -54,12 +55,11 @@ function goTime(iso: string): string {
 
 export const save = async (a: Args): Promise<number | void> => {
   const refs = positionals(a, 'save', 1);
-  // podman: only its docker-dir format (which tspod does not write) compresses on save.
-  if (a.compress) throw new TspodError('--compress can only be set when --format is \'docker-dir\'');
   // no -o: to stdout, unless that is a terminal (podman's refusal)
   if (!a.output && process.stdout.isTTY) throw new TspodError('refusing to save to terminal. Use -o flag or redirect');
   const { imageSave } = await import('../engine/images.js');
-  await imageSave(refs, a.format as 'docker-archive' | 'oci-archive' | 'oci-dir', a.output ? String(a.output) : process.stdout, { uncompressed: Boolean(a.uncompressed) });
+  // --compress: docker-dir only (the engine refuses it with the others, in podman's words)
+  await imageSave(refs, a.format as SaveFormat, a.output ? String(a.output) : process.stdout, { uncompressed: Boolean(a.uncompressed), compress: Boolean(a.compress) });
 };
 
 export const prune = async (a: Args): Promise<number | void> => {

@@ -8,6 +8,7 @@ export async function handler(a: Args): Promise<void> {
   if (a.input) images = await imageLoad(String(a.input));
   else if (process.stdin.isTTY) throw new TspodError('tspod load needs -i FILE, or an archive on stdin (not a terminal)');
   else images = await imageLoadStream(process.stdin);
-  const loaded = [...new Set(images.flatMap((i) => (i.names.length ? i.names : [i.record.id.slice(7)])))];
+  // an image without a name: its id with the algorithm, as podman's "Loaded image: sha256:..."
+  const loaded = [...new Set(images.flatMap((i) => (i.names.length ? i.names : [i.record.id])))];
   if (!a.quiet) process.stdout.write(loaded.map((n) => `Loaded image: ${n}\n`).join(''));
 }

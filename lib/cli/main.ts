@@ -198,7 +198,7 @@ async function dispatch(argv: string[]): Promise<void> {
   // Loaded only when one is given: most commands take none, and start-up counts.
   if (Object.values(opts).some((v) => (Array.isArray(v) ? v.length : v !== undefined))) {
     const { applyGlobalOptions } = await import('./globals.js');
-    await applyGlobalOptions(opts);
+    await applyGlobalOptions({ ...opts, command, operands: parsed.operands });
   }
   // --noout: podman drops what commands print on stdout (errors still go to stderr).
   if (global<boolean | undefined>('noout')) {

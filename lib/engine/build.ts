@@ -133,7 +133,6 @@ const refusals: Record<string, string> = {
   'cgroup-parent': 'tspod creates no cgroup for a build container on this host (as `tspod run --cgroup-parent`); drop the flag',
   'decryption-key': 'tspod has no encrypted-image support: decrypt the base image first',
   device: 'tspod run has no --device either: devices cannot be added to rootless build containers by tspod',
-  'runtime-flag': 'tspod runs containers with its own tspod-launch, which takes no runtime flags',
   'sign-by': 'tspod does not sign images (no GPG signing support); sign it with another tool after `tspod push`',
   ssh: 'tspod build does not forward SSH agents or keys; use --secret for a key file',
 };
@@ -651,6 +650,13 @@ async function runStep(store: Store, st: StageState, ins: Instruction, o: StepCo
       else c.OnBuild = [...(c.OnBuild ?? []), ins.args];
       break;
     case 'RUN': {
+      // --runtime-flag (global or build's, applyGlobalOptions): the step's runtime answers them, as
+      // buildah's runc fails the first RUN (exit 1); runc's harmless globals pass
+      const { runtimeFlagRefusal, ignoredRuntimeFlags } = await import('../spec/runtime-flags.js');
+      for (const flag of JSON.parse(process.env.TSPOD_BUILD_RUNTIME_FLAGS ?? '[]') as string[]) {
+        const why = runtimeFlagRefusal(flag);
+        if (why) throw new TspodError(`OCI runtime error: tspod-launch: ${why}\ntspod's runtime, tspod-launch, takes no global flags of its own: it accepts and ignores runc's ${ignoredRuntimeFlags.join(', ')}; drop --runtime-flag ${flag}`, 1);
+      }
       if (ins.heredocs.length && heredocOnly.test(ins.args.trim())) {
         const body = ins.heredocs[0]!.body;
         // a `#!` script runs with its own interpreter: written to a temporary file in the container first

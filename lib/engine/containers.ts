@@ -634,6 +634,8 @@ export async function containerCommit(ref: string, req: CommitRequest): Promise<
       names: req.name ? [localImageName(req.name)] : [],
       createdBy: rec.command.join(' '),
       format, squash: req.squash,
+      // as podman: the image runs what the container ran (--entrypoint, the command)
+      ...(rec.config.entrypoint ? { run: { entrypoint: rec.config.entrypoint, cmd: rec.command.slice(rec.config.entrypoint.length) } } : {}),
     });
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { importTarball, loadArchive, type ImportOptions, type LoadedImage } from '../image/archive.js';
 import { archiveImageName, findLocalImage, localImageName } from '../image/resolve.js';
 import { saveImages, type SaveFormat } from '../image/save.js';
+export type { SaveFormat } from '../image/save.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import { openStore } from './store.js';
 import type { Store } from '../storage/store.js';
@@ -318,7 +319,7 @@ export function imageHistory(ref: string): HistoryRow[] {
   return rows;
 }
 
-export async function imageSave(refs: string[], format: SaveFormat, output: string | NodeJS.WritableStream, o: { uncompressed?: boolean } = {}): Promise<void> {
+export async function imageSave(refs: string[], format: SaveFormat, output: string | NodeJS.WritableStream, o: { uncompressed?: boolean; compress?: boolean } = {}): Promise<void> {
   const store = openStore();
   const images = refs.map((r) => {
     const img = mustFind(store, r);

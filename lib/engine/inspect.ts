@@ -113,6 +113,8 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
     Rootfs: '',
     LogPath: logPath,
     Driver: 'overlay',
+    // the runtime as given to --runtime (podman keeps a path as given); every container runs with tspod-launch
+    OCIRuntime: rec.config.ociRuntime ?? 'tspod-launch',
     MountProgram: plan?.mountProgram ?? '',
     // Beyond podman: the rest of what the process ran under, read when it started.
     Tspod: { Confinement: confinement ? withoutCaps(confinement) : null },

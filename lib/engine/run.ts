@@ -910,6 +910,8 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
     if (requires.length) rec.config.requires = requires;
     if (joinFrom) rec.config.joinNamespaces = { container: joinFrom.id, kinds: joinKinds.map(([k]) => k) };
     if (opts.stopTimeout !== undefined) rec.config.stopTimeout = opts.stopTimeout;
+    // global --runtime (a copy of tspod-launch, engine/system.ts applyGlobalOptions): kept as given, for inspect
+    if (process.env.TSPOD_OCI_RUNTIME) rec.config.ociRuntime = process.env.TSPOD_OCI_RUNTIME;
     if (health.config) rec.config.healthcheck = health.config;
     if (opts.initCtr === 'always' || opts.initCtr === 'once') rec.config.initCtr = opts.initCtr;
     if (health.onFailure !== 'none') rec.config.healthOnFailure = health.onFailure;

@@ -1,8 +1,8 @@
 // `tspod doctor`, `info` and `version`: what this host offers rootless
 // containers, each prerequisite checked the way `run` needs it.
-import { accessSync, closeSync, constants, existsSync, mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdtempSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { arch, cpus, freemem, hostname, release, tmpdir, totalmem, uptime } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { loadStorageConfig } from '../config/storage-conf.js';
 import { resolveStorageConfig } from '../runtime/overlay-probe.js';
 import { helperPath, packageRoot, tspodPaths } from '../config/paths.js';
@@ -204,7 +204,8 @@ export async function systemInfo(): Promise<Record<string, unknown>> {
     idMappings,
     security: { rootless: process.getuid!() !== 0, seccompEnabled: seccompAvailable(), seccompProfilePath: defaultProfilePath(), capabilities: 'CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_NET_BIND_SERVICE,CAP_SETFCAP,CAP_SETGID,CAP_SETPCAP,CAP_SETUID,CAP_SYS_CHROOT' },
     slirp4netns: { executable: existsSync('/usr/bin/slirp4netns') ? '/usr/bin/slirp4netns' : '' },
-    ociRuntime: { name: 'tspod-launch', path: helperPath('tspod-launch') },
+    // --runtime PATH (a copy of tspod-launch): named by that path, as podman names a runtime given by path
+    ociRuntime: process.env.TSPOD_OCI_RUNTIME?.includes('/') ? { name: process.env.TSPOD_OCI_RUNTIME, path: process.env.TSPOD_OCI_RUNTIME } : { name: 'tspod-launch', path: helperPath('tspod-launch') },
   };
   // podman's Go field is CgroupsVersion (its JSON key cgroupVersion): templates reach it by
   // that name, JSON shows the key once.
@@ -367,6 +368,57 @@ export interface GlobalOptions {
   storageDriver?: string;
   /** --default-mounts-file: podman's mounts.conf for every container tspod makes (engine/run.ts defaultMounts) */
   defaultMountsFile?: string;
+  /** the verb (as in lib/cli/flags.ts) and its operands: --runtime-flag matters to those that start a container */
+  command?: string;
+  operands?: string[];
+}
+
+/** The verbs that start a container process, where podman's runtime sees the --runtime-flag
+ * values (the others never invoke it, and podman takes any value there). */
+const runtimeCommands = ['run', 'start', 'restart', 'pod start', 'pod restart', 'play kube', 'kube play'];
+const buildCommands = ['build', 'buildx build', 'builder build'];
+
+/** The program --runtime names: a path (when it is a file), or a name looked up in PATH. */
+function runtimeProgram(given: string): string | undefined {
+  const candidates = given.includes('/') ? [resolvePath(given)] : (process.env.PATH ?? '').split(':').filter(Boolean).map((d) => join(d, given));
+  return candidates.find((p) => {
+    try {
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Whether A and B hold the same bytes (the size first; then the content, chunk by chunk). */
+export function sameFileContent(a: string, b: string): boolean {
+  try {
+    if (realpathSync(a) === realpathSync(b)) return true;
+    const sa = statSync(a);
+    const sb = statSync(b);
+    if (!sa.isFile() || !sb.isFile() || sa.size !== sb.size) return false;
+    const fa = openSync(a, 'r');
+    try {
+      const fb = openSync(b, 'r');
+      try {
+        const ba = Buffer.alloc(65536);
+        const bb = Buffer.alloc(65536);
+        for (let off = 0; off < sa.size;) {
+          const na = readSync(fa, ba, 0, ba.length, off);
+          const nb = readSync(fb, bb, 0, bb.length, off);
+          if (na !== nb || na === 0 || !ba.subarray(0, na).equals(bb.subarray(0, nb))) return false;
+          off += na;
+        }
+        return true;
+      } finally {
+        closeSync(fb);
+      }
+    } finally {
+      closeSync(fa);
+    }
+  } catch {
+    return false;
+  }
 }
 
 /** Apply --root/--runroot/--tmpdir (for this command and every tspod it starts later: the
@@ -377,13 +429,24 @@ export async function applyGlobalOptions(g: GlobalOptions): Promise<void> {
   const { readdirSync, realpathSync } = await import('node:fs');
   const { setStorageLocations, helperPath: helper } = await import('../config/paths.js');
   const launchPath = helper('tspod-launch');
-  if (g.runtime !== undefined && g.runtime !== 'tspod-launch' && resolve(g.runtime) !== launchPath) {
+  if (g.runtime !== undefined && g.runtime !== 'tspod-launch') {
+    const found = runtimeProgram(g.runtime);
     // a name that is no program here reads as podman's
-    const found = g.runtime.includes('/') ? existsSync(g.runtime) : (process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, g.runtime!)));
     if (!found) throw new TspodError(`default OCI runtime "${g.runtime}" not found: invalid argument: tspod runs every container with its own runtime, tspod-launch (${launchPath}); drop --runtime`);
-    throw new TspodError(`--runtime ${g.runtime}: tspod runs every container with its own runtime, tspod-launch (${launchPath}); it cannot use another OCI runtime`);
+    if (found !== launchPath && !sameFileContent(found, launchPath)) {
+      throw new TspodError(`--runtime ${g.runtime}: tspod runs every container with its own runtime, tspod-launch (${launchPath}); it cannot use another OCI runtime`);
+    }
+    // tspod-launch itself or a copy of it (the same bytes): containers made now record the
+    // runtime as given (inspect .OCIRuntime, info .Host.OCIRuntime), as podman keeps its full
+    // path; they run with the installed helper, which is the same program.
+    process.env.TSPOD_OCI_RUNTIME = g.runtime.includes('/') ? resolve(g.runtime) : g.runtime;
   }
-  if (g.runtimeFlags.length) throw new TspodError(`--runtime-flag ${g.runtimeFlags[0]}: tspod's runtime, tspod-launch, takes no global flags`);
+  // build hands them to the runtime of each RUN step (engine/build.ts refuses at the first RUN, as buildah's runtime fails it)
+  if (g.runtimeFlags.length && g.command !== undefined && buildCommands.includes(g.command)) process.env.TSPOD_BUILD_RUNTIME_FLAGS = JSON.stringify(g.runtimeFlags);
+  if (g.runtimeFlags.length && g.command !== undefined && runtimeCommands.includes(g.command)) {
+    const { checkRuntimeFlags } = await import('../spec/runtime-flags.js');
+    checkRuntimeFlags(g.runtimeFlags, g.command === 'run' ? {} : { starting: g.operands?.[0] ?? '' });
+  }
   if (g.conmon !== undefined) {
     throw new TspodError(`--conmon ${g.conmon}: tspod monitors containers with its own tspod-monitor (${helper('tspod-monitor')}), not conmon`);
   }

@@ -3,7 +3,7 @@
 // the digest that names it, and every layer against the config's diff_ids,
 // before the image record is written.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -96,6 +96,15 @@ async function commitImage(store: Store, config: ImageConfig, configBytes: Buffe
   const chainIds = await store.layers.ensure(diffIds, layers.map((l) => l.digest));
   return store.locked(async () => {
     const existing = store.images.get(configDigest);
+    if (existing && existing.chainIds.join() === chainIds.join() && existing.layerBlobs.every((d) => store.blobs.has(d)) && store.blobs.has(existing.digest)) {
+      // The image is here already (pulled: its registry manifest over compressed blobs): it stays
+      // as it is, with the new names; what this load stored that nothing uses goes again.
+      const record: ImageRecord = { ...existing, names: [...new Set([...existing.names, ...names])] };
+      store.images.save(record);
+      const used = new Set([...store.images.list().flatMap((i) => [i.id, i.digest, ...i.layerBlobs]), ...store.layers.list().map((l) => l.blob)]);
+      for (const d of [manifestDigest, ...layers.map((l) => l.digest)]) if (!used.has(d)) store.blobs.remove(d);
+      return record;
+    }
     const record: ImageRecord = {
       version: 1,
       id: configDigest,
@@ -144,8 +153,39 @@ function ociBlob(dir: string, d: Descriptor): string {
   const m = /^sha256:([a-f0-9]{64})$/.exec(d.digest);
   if (!m) throw new TspodError(`unsupported digest "${d.digest}" in the OCI layout`);
   const path = join(dir, 'blobs', 'sha256', m[1]!);
-  if (!existsSync(path)) throw new TspodError(`the OCI layout lacks blob ${d.digest}`);
+  if (!regularFile(path)) throw new TspodError(`the OCI layout lacks blob ${d.digest}`);
   return path;
+}
+
+/** A plain file (a directory given to load may hold symlinks: a blob is never read through one). */
+function regularFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** docker-dir (containers/image's dir: transport): DIR/manifest.json (one v2s2 or OCI manifest),
+ * DIR/version, each blob under its hex digest. Loaded without a name, as podman loads it. */
+async function loadDockerDir(store: Store, dir: string): Promise<LoadedImage[]> {
+  const manifest = parseJsonFile<Manifest>(join(dir, 'manifest.json'), 'docker-dir manifest.json');
+  if (!manifest.config?.digest || !Array.isArray(manifest.layers)) throw new TspodError(`${dir}/manifest.json is not an image manifest`);
+  const blob = async (d: Descriptor): Promise<string> => {
+    const m = /^sha256:([a-f0-9]{64})$/.exec(d.digest);
+    if (!m) throw new TspodError(`unsupported digest "${d.digest}" in ${dir}/manifest.json`);
+    const path = join(dir, m[1]!);
+    if (!regularFile(path)) throw new TspodError(`the image directory ${dir} lacks blob ${d.digest}`);
+    const h = createHash('sha256');
+    await pipeline(createReadStream(path), h);
+    if ('sha256:' + h.digest('hex') !== d.digest) throw new TspodError(`blob ${d.digest} does not match its digest; the image directory is corrupt and nothing was stored`);
+    return path;
+  };
+  const configBytes = readFileSync(await blob(manifest.config));
+  const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+  const layerFiles: string[] = [];
+  for (const l of manifest.layers) layerFiles.push(await blob(l));
+  return [{ record: await commitImage(store, config, configBytes, layerFiles, []), names: [] }];
 }
 
 async function verifiedBlob(dir: string, d: Descriptor): Promise<Buffer> {
@@ -179,6 +219,12 @@ async function loadOciLayout(store: Store, dir: string): Promise<LoadedImage[]> 
 
 /** `tspod load`: a docker-archive or oci-archive tarball. */
 export async function loadArchive(store: Store, file: string): Promise<LoadedImage[]> {
+  // a directory: an image saved with --format docker-dir or oci-dir, read where it is
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+    if (regularFile(join(file, 'version')) && regularFile(join(file, 'manifest.json'))) return loadDockerDir(store, file);
+    if (regularFile(join(file, 'index.json')) && regularFile(join(file, 'oci-layout'))) return loadOciLayout(store, file);
+    throw new TspodError(`payload does not match any of the supported image formats:\n * ${file} is a directory but neither a docker-dir (version, manifest.json) nor an oci-dir (index.json, oci-layout)`);
+  }
   const dir = await unpackArchive(store, file);
   try {
     if (existsSync(join(dir, 'manifest.json'))) return await loadDockerArchive(store, dir);

@@ -1,11 +1,11 @@
 // `tspod commit`: a container's writable layer (already written as a layer tar)
 // on top of its image's layers becomes a new image, with the config changes
 // podman's --change takes (Dockerfile instructions).
-import { readFileSync } from 'node:fs';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import { sha256File } from '../storage/blobs.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
+import { dockerLayerMediaType, layerBlobs, ociLayerMediaType, readImageConfig } from './layer-blobs.js';
 import { MEDIA, type Descriptor, type Manifest } from './manifest.js';
 
 export interface CommitOptions {
@@ -20,6 +20,9 @@ export interface CommitOptions {
   format?: 'oci' | 'docker';
   /** --squash: LAYERTAR is the whole file system, the image's only layer */
   squash?: boolean;
+  /** what the container ran, as podman's commit keeps it in the image (before --change applies):
+   * its entrypoint and the command after it (empty: none, null in the config) */
+  run?: { entrypoint: string[]; cmd: string[] };
 }
 
 /** JSON-array form, or shell form run by /bin/sh -c (as a Dockerfile). */
@@ -94,17 +97,17 @@ export function applyChanges(config: NonNullable<ImageConfig['config']>, changes
   return c;
 }
 
-const ociLayerType = (t: string) => (t === MEDIA.dockerLayerGzip ? MEDIA.ociLayerGzip : t === MEDIA.dockerLayer ? MEDIA.ociLayer : t);
-
 export async function commitImage(store: Store, base: ImageRecord, layerTar: string, o: CommitOptions): Promise<ImageRecord> {
-  const baseConfig = JSON.parse(readFileSync(store.blobs.path(base.id), 'utf8')) as ImageConfig;
-  const baseManifest = JSON.parse(readFileSync(store.blobs.path(base.digest), 'utf8')) as Manifest;
+  const baseConfig = readImageConfig(store, base);
+  // The base's layers as the store holds them (not as its stored manifest names them: a registry
+  // manifest kept over blobs of another compression names blobs the store may not have).
+  const baseBlobs = o.squash ? [] : layerBlobs(store, base, baseConfig);
   const diffId = await sha256File(layerTar);
   const blob = await store.blobs.putFile(layerTar, diffId);
   const docker = o.format === 'docker';
-  const layerType = (t: string) => (docker ? (ociLayerType(t) === MEDIA.ociLayerGzip ? MEDIA.dockerLayerGzip : MEDIA.dockerLayer) : ociLayerType(t));
+  const what = `commit --format docker on ${base.names[0] ?? base.id.slice(7, 19)}`;
   const layers: Descriptor[] = [
-    ...(o.squash ? [] : baseManifest.layers.map((l) => ({ mediaType: layerType(l.mediaType), digest: l.digest, size: l.size }))),
+    ...baseBlobs.map((b) => ({ mediaType: docker ? dockerLayerMediaType(b.compression, what) : ociLayerMediaType(b.compression), digest: b.digest, size: b.size })),
     { mediaType: docker ? MEDIA.dockerLayer : MEDIA.ociLayer, digest: blob, size: store.blobs.size(blob) },
   ];
   const created = new Date().toISOString();
@@ -114,7 +117,7 @@ export async function commitImage(store: Store, base: ImageRecord, layerTar: str
     ...baseConfig,
     created,
     ...(o.author ? { author: o.author } : {}),
-    config: applyChanges(baseConfig.config ?? {}, o.changes),
+    config: applyChanges({ ...(baseConfig.config ?? {}), ...(o.run ? { Entrypoint: o.run.entrypoint.length ? o.run.entrypoint : null, Cmd: o.run.cmd.length ? o.run.cmd : null } : {}) }, o.changes),
     rootfs: { type: 'layers', diff_ids: [...(o.squash ? [] : baseConfig.rootfs.diff_ids), diffId] },
     history: [...baseHistory, { created, created_by: o.createdBy, ...(o.message ? { comment: o.message } : {}), ...(o.author ? { author: o.author } : {}) }],
   };

@@ -2,7 +2,7 @@
 // of the same registry when the image came from there, else uploaded in one
 // PUT), then the image's own stored manifest, byte for byte, so an image
 // pulled, pushed and pulled again keeps its digest.
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { findCredentials, type Credentials } from '../config/auth-file.js';
 import { loadRegistriesConf, type RegistriesConfig } from '../config/registries-conf.js';
@@ -14,6 +14,7 @@ import { sha256 } from '../storage/blobs.js';
 import { formatReference, parseReference, type Reference } from './reference.js';
 import { endpointsFor } from './registries.js';
 import { RegistryClient } from './registry-client.js';
+import { manifestOf } from './layer-blobs.js';
 
 export interface PushEvents {
   blob?(d: Descriptor, state: 'skipped' | 'mounted' | 'uploading' | 'done', kind: 'layer' | 'config'): void;
@@ -137,9 +138,10 @@ export function convertManifest(bytes: Buffer, format: 'oci' | 'v2s2'): { bytes:
 /** The blobs and manifest of a stored image into T, the manifest under REFERENCE (default: T's tag);
  * returns the digest of the manifest pushed. */
 export async function pushStoredImage(store: Store, img: ImageRecord, t: PushTarget, opts: PushOptions, reference = t.ref.tag): Promise<string> {
-  const stored = readFileSync(store.blobs.path(img.digest));
-  const manifest = JSON.parse(stored.toString('utf8')) as Manifest;
-  const converted = opts.format ? convertManifest(stored, opts.format) : { bytes: stored, mediaType: manifest.mediaType ?? img.manifestMediaType };
+  // The stored manifest when the store holds its blobs, else one over the blobs it holds.
+  const found = manifestOf(store, img);
+  const manifest = found.manifest;
+  const converted = opts.format ? convertManifest(found.bytes, opts.format) : { bytes: found.bytes, mediaType: found.mediaType };
   const manifestBytes = converted.bytes;
   const digest = sha256(manifestBytes);
   const mountFrom = t.host === t.ref.domain ? sameRegistryRepos(img, t.ref.domain, t.repo) : [];

@@ -2,17 +2,20 @@
 // layers, manifest.json), an oci-archive, or an OCI layout directory, so
 // podman and docker can load them.
 import { createHash } from 'node:crypto';
-import { copyFileSync, createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, createGzip } from 'node:zlib';
 import * as tar from 'tar';
-import type { ImageConfig, ImageRecord } from '../storage/images.js';
+import type { ImageRecord } from '../storage/images.js';
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
-import { MEDIA } from './manifest.js';
+import { createZstdDecompress } from '../util/zstd.js';
+import { sha256File } from '../storage/blobs.js';
+import { dockerLayerMediaType, layerBlobs, manifestOf, readImageConfig, type LayerBlob } from './layer-blobs.js';
+import { MEDIA, type Descriptor } from './manifest.js';
 
-export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir';
+export type SaveFormat = 'docker-archive' | 'oci-archive' | 'oci-dir' | 'docker-dir';
 
 /** An image and the names to write for it: the one asked for, as podman (none for an id). */
 export interface SavedImage {
@@ -20,26 +23,26 @@ export interface SavedImage {
   names: string[];
 }
 
-function isGzipBlob(path: string): boolean {
-  const b = readFileSync(path).subarray(0, 2);
-  return b[0] === 0x1f && b[1] === 0x8b;
+/** A layer blob as a plain tar at OUT (docker-archive and --uncompressed layers). */
+async function writePlainLayer(b: LayerBlob, out: string): Promise<void> {
+  if (b.compression === 'none') return copyFileSync(b.path, out);
+  const decompress = b.compression === 'gzip' ? createGunzip() : createZstdDecompress();
+  await pipeline(createReadStream(b.path), decompress, createWriteStream(out));
 }
 
 async function writeDockerArchive(store: Store, images: SavedImage[], dir: string): Promise<void> {
   const manifest: Array<{ Config: string; RepoTags: string[]; Layers: string[] }> = [];
   for (const { img, names } of images) {
-    const cfg = JSON.parse(readFileSync(store.blobs.path(img.id), 'utf8')) as ImageConfig;
+    const cfg = readImageConfig(store, img);
+    const blobs = layerBlobs(store, img, cfg);
     const configName = `${img.id.slice(7)}.json`;
     copyFileSync(store.blobs.path(img.id), join(dir, configName));
     const layers: string[] = [];
-    for (let i = 0; i < img.layerBlobs.length; i++) {
+    for (const b of blobs) {
       // docker-archive layers are uncompressed: named by their diff id.
-      const diffHex = cfg.rootfs.diff_ids[i]!.slice(7);
+      const diffHex = b.diffId.slice(7);
       mkdirSync(join(dir, diffHex), { recursive: true });
-      const src = store.blobs.path(img.layerBlobs[i]!);
-      const out = join(dir, diffHex, 'layer.tar');
-      if (isGzipBlob(src)) await pipeline(createReadStream(src), createGunzip(), createWriteStream(out));
-      else copyFileSync(src, out);
+      await writePlainLayer(b, join(dir, diffHex, 'layer.tar'));
       layers.push(`${diffHex}/layer.tar`);
     }
     manifest.push({ Config: configName, RepoTags: names, Layers: layers });
@@ -47,61 +50,103 @@ async function writeDockerArchive(store: Store, images: SavedImage[], dir: strin
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
 }
 
-/** The OCI layout of IMAGES in DIR: their stored manifests and blobs as they are, or (UNCOMPRESSED,
- * save --uncompressed) a new OCI manifest over layers written as plain tar (each named by its
- * diff id, which is the digest of the plain tar). */
+/** The OCI layout of IMAGES in DIR: their stored manifests and blobs as they are (or a new OCI
+ * manifest when the stored one names other blobs than the store holds for the layers: an image
+ * loaded from a docker-archive keeps its registry manifest over plain tar blobs), or
+ * (UNCOMPRESSED, save --uncompressed) a new OCI manifest over layers written as plain tar (each
+ * named by its diff id, which is the digest of the plain tar). */
 async function writeOciLayout(store: Store, images: SavedImage[], dir: string, uncompressed = false): Promise<void> {
-  const blobs = join(dir, 'blobs', 'sha256');
-  mkdirSync(blobs, { recursive: true });
+  const blobsDir = join(dir, 'blobs', 'sha256');
+  mkdirSync(blobsDir, { recursive: true });
   const manifests: unknown[] = [];
   for (const { img, names } of images) {
-    let digest = img.digest;
-    let size: number;
-    let mediaType = img.manifestMediaType || MEDIA.ociManifest;
-    // The stored manifest serves when its layers are the blobs the store holds; an image loaded
-    // from a docker-archive keeps its registry manifest (compressed layers) over plain tar
-    // blobs, and gets a manifest of its own here, as with --uncompressed.
-    const stored = readFileSync(store.blobs.path(img.digest));
-    const storedLayers = ((JSON.parse(stored.toString('utf8')) as { layers?: Array<{ digest: string }> }).layers ?? []).map((l) => l.digest);
-    const matches = storedLayers.length === img.layerBlobs.length && storedLayers.every((d, i) => d === img.layerBlobs[i]);
-    if (!uncompressed && matches) {
-      for (const d of [img.digest, img.id, ...img.layerBlobs]) copyFileSync(store.blobs.path(d), join(blobs, d.slice(7)));
-      size = stored.length;
+    const cfg = readImageConfig(store, img);
+    const blobs = layerBlobs(store, img, cfg);
+    copyFileSync(store.blobs.path(img.id), join(blobsDir, img.id.slice(7)));
+    let doc: { bytes: Buffer; mediaType: string };
+    if (!uncompressed) {
+      doc = manifestOf(store, img, blobs);
+      for (const b of blobs) copyFileSync(b.path, join(blobsDir, b.digest.slice(7)));
     } else {
-      const cfg = JSON.parse(readFileSync(store.blobs.path(img.id), 'utf8')) as ImageConfig;
-      copyFileSync(store.blobs.path(img.id), join(blobs, img.id.slice(7)));
       const layers = [];
-      for (let i = 0; i < img.layerBlobs.length; i++) {
-        const diff = cfg.rootfs.diff_ids[i]!;
-        const src = store.blobs.path(img.layerBlobs[i]!);
-        if (!uncompressed) {
-          // as stored (gzip or plain tar), under its own digest
-          const digest = img.layerBlobs[i]!;
-          copyFileSync(src, join(blobs, digest.slice(7)));
-          layers.push({ mediaType: isGzipBlob(src) ? MEDIA.ociLayerGzip : MEDIA.ociLayer, digest, size: statSync(src).size });
-          continue;
-        }
-        const out = join(blobs, diff.slice(7));
-        if (isGzipBlob(src)) await pipeline(createReadStream(src), createGunzip(), createWriteStream(out));
-        else copyFileSync(src, out);
-        layers.push({ mediaType: MEDIA.ociLayer, digest: diff, size: statSync(out).size });
+      for (const b of blobs) {
+        const out = join(blobsDir, b.diffId.slice(7));
+        await writePlainLayer(b, out);
+        layers.push({ mediaType: MEDIA.ociLayer, digest: b.diffId, size: statSync(out).size });
       }
-      const doc = JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: { mediaType: MEDIA.ociConfig, digest: img.id, size: statSync(store.blobs.path(img.id)).size }, layers });
-      digest = `sha256:${createHash('sha256').update(doc).digest('hex')}`;
-      writeFileSync(join(blobs, digest.slice(7)), doc);
-      size = Buffer.byteLength(doc);
-      mediaType = MEDIA.ociManifest;
+      doc = { bytes: Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: { mediaType: MEDIA.ociConfig, digest: img.id, size: statSync(store.blobs.path(img.id)).size }, layers })), mediaType: MEDIA.ociManifest };
     }
+    const digest = `sha256:${createHash('sha256').update(doc.bytes).digest('hex')}`;
+    writeFileSync(join(blobsDir, digest.slice(7)), doc.bytes);
     for (const name of names.length ? names : [undefined]) {
-      manifests.push({ mediaType, digest, size, ...(name ? { annotations: { 'org.opencontainers.image.ref.name': name } } : {}) });
+      manifests.push({ mediaType: doc.mediaType, digest, size: doc.bytes.length, ...(name ? { annotations: { 'org.opencontainers.image.ref.name': name } } : {}) });
     }
   }
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests }));
 }
 
+const dirTransportVersion = 'Directory Transport Version: 1.1\n';
+
+/** docker-dir (containers/image's dir: transport with a v2s2 manifest): DIR/version, DIR/manifest.json
+ * and each blob under its hex digest; layers as plain tar, or gzip with COMPRESS. A directory that
+ * holds anything but such an image is refused (podman's words), never written into. */
+async function writeDockerDir(store: Store, image: SavedImage, dir: string, compress: boolean): Promise<void> {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    mkdirSync(dir, { recursive: true });
+  }
+  if (entries.length) {
+    let version = '';
+    try {
+      version = readFileSync(join(dir, 'version'), 'utf8');
+    } catch {
+      /* no version file: not an image directory */
+    }
+    if (version !== dirTransportVersion) throw new TspodError(`initializing destination dir:${dir}: not a containers image directory, don't want to overwrite important data`);
+    // an image directory of the dir transport: its old content goes, as containers/image does
+    for (const e of entries) rmSync(join(dir, e), { recursive: true, force: true });
+  }
+  const { img } = image;
+  const cfg = readImageConfig(store, img);
+  const blobs = layerBlobs(store, img, cfg);
+  const what = `save --format docker-dir ${img.names[0] ?? img.id.slice(7, 19)}`;
+  const layers: Descriptor[] = [];
+  for (const b of blobs) {
+    if (compress && b.compression === 'gzip') {
+      copyFileSync(b.path, join(dir, b.digest.slice(7)));
+      layers.push({ mediaType: dockerLayerMediaType('gzip', what), digest: b.digest, size: b.size });
+      continue;
+    }
+    const tmp = join(dir, `.layer-${b.diffId.slice(7, 19)}`);
+    if (compress) {
+      if (b.compression === 'zstd') await pipeline(createReadStream(b.path), createZstdDecompress(), createGzip(), createWriteStream(tmp));
+      else await pipeline(createReadStream(b.path), createGzip(), createWriteStream(tmp));
+    } else {
+      await writePlainLayer(b, tmp);
+    }
+    const digest = await sha256File(tmp);
+    renameSync(tmp, join(dir, digest.slice(7)));
+    layers.push({ mediaType: compress ? MEDIA.dockerLayerGzip : MEDIA.dockerLayer, digest, size: statSync(join(dir, digest.slice(7))).size });
+  }
+  copyFileSync(store.blobs.path(img.id), join(dir, img.id.slice(7)));
+  const manifest = { schemaVersion: 2, mediaType: MEDIA.dockerManifest, config: { mediaType: MEDIA.dockerConfig, size: statSync(store.blobs.path(img.id)).size, digest: img.id }, layers };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  writeFileSync(join(dir, 'version'), dirTransportVersion);
+}
+
 /** Write IMAGES to OUTPUT (a file or a stream, or a directory for oci-dir). */
-export async function saveImages(store: Store, images: SavedImage[], format: SaveFormat, output: string | NodeJS.WritableStream, o: { uncompressed?: boolean } = {}): Promise<void> {
+export async function saveImages(store: Store, images: SavedImage[], format: SaveFormat, output: string | NodeJS.WritableStream, o: { uncompressed?: boolean; compress?: boolean } = {}): Promise<void> {
+  if (o.compress && format !== 'docker-dir') throw new TspodError('--compress can only be set when --format is \'docker-dir\'');
+  if (format === 'docker-dir') {
+    if (typeof output !== 'string') throw new TspodError('--format docker-dir writes a directory: give it with -o DIR');
+    // the dir transport holds one image (podman takes further arguments as tags it cannot write there)
+    if (images.length > 1) throw new TspodError(`--format docker-dir writes one image to a directory; ${images.length} were given: save each to a directory of its own, or use docker-archive`);
+    await writeDockerDir(store, images[0]!, output, Boolean(o.compress));
+    return;
+  }
   if (format === 'oci-dir') {
     if (typeof output !== 'string') throw new TspodError('--format oci-dir writes a directory: give it with -o DIR');
     mkdirSync(output, { recursive: true });
@@ -113,7 +158,7 @@ export async function saveImages(store: Store, images: SavedImage[], format: Sav
   try {
     if (format === 'docker-archive') await writeDockerArchive(store, images, stage);
     else if (format === 'oci-archive') await writeOciLayout(store, images, stage, o.uncompressed);
-    else throw new TspodError(`unknown --format "${format as string}" (docker-archive, oci-archive, oci-dir)`);
+    else throw new TspodError(`unknown --format "${format as string}" (docker-archive, oci-archive, oci-dir, docker-dir)`);
     if (typeof output === 'string') {
       await tar.c({ file: output, cwd: stage, portable: true }, ['.']);
     } else {

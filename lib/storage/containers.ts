@@ -89,6 +89,8 @@ export interface ContainerRecord {
     pidFile?: string;
     /** --conmon-pidfile: the monitor's pid (tspod's own in the foreground) */
     conmonPidFile?: string;
+    /** global --runtime as given (a path to tspod-launch or an identical copy); absent: tspod-launch */
+    ociRuntime?: string;
     /** --timeout: seconds after which the container is killed (tspod in the foreground, tspod-monitor -T with -d) */
     timeout?: number;
     /** --log-driver: absent for k8s-file; none and passthrough keep no log (logs says so); json-file

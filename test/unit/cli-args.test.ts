@@ -74,7 +74,7 @@ describe('parseFlags: podman\'s flag semantics', () => {
     ['run', ['--rm=maybe'], 'invalid argument "maybe" for "--rm" flag: strconv.ParseBool: parsing "maybe": invalid syntax'],
     ['stop', ['-t', '-1'], 'invalid argument "-1" for "-t, --time" flag: strconv.ParseUint: parsing "-1": invalid syntax'],
     ['run', ['--require', 'x.cjs'], 'unknown flag: --require'],
-    ['save', ['--format', 'tgz'], 'invalid argument "tgz" for "--format" flag: must be one of docker-archive, oci-archive, oci-dir'],
+    ['save', ['--format', 'tgz'], 'invalid argument "tgz" for "--format" flag: must be one of docker-archive, oci-archive, oci-dir, docker-dir'],
     ['inspect', ['-t', 'pod'], 'invalid argument "pod" for "-t, --type" flag: must be one of all, container, image'],
   ])('%s %j: %s', (cmd, argv, message) => {
     expect(() => parse(cmd, argv)).toThrow(expect.objectContaining({ message, exitCode: 125, helpFor: cmd }));
