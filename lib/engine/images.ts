@@ -190,6 +190,13 @@ export async function imageRemove(refs: string[], force: boolean, all = false, n
       reports.push({ id: ref, untagged: [], deleted: false, error: `${ref}: image not known` });
       continue;
     }
+    // REPO@DIGEST of an image that has names: podman keeps such a reference as a name of its own
+    // and rmi untags only it (tspod derives it from the pull); the image and its tags stay.
+    const byDigest = /^(.+)@(sha256:[a-f0-9]{64})$/.exec(ref);
+    if (byDigest && img.names.length) {
+      reports.push({ id: img.id, untagged: [ref], deleted: false });
+      continue;
+    }
     // A name of an image with other names: only that name goes (podman's rmi).
     const named = img.names.filter((n) => nameForms(ref).includes(n));
     if (named.length && img.names.length > named.length && !/^(sha256:)?[a-f0-9]{3,64}$/.test(ref)) {

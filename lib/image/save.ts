@@ -2,8 +2,8 @@
 // layers, manifest.json), an oci-archive, or an OCI layout directory, so
 // podman and docker can load them.
 import { createHash } from 'node:crypto';
-import { copyFileSync, createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, constants, copyFileSync, createReadStream, createWriteStream, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import * as tar from 'tar';
@@ -90,28 +90,62 @@ const dirTransportVersion = 'Directory Transport Version: 1.1\n';
 
 /** docker-dir (containers/image's dir: transport with a v2s2 manifest): DIR/version, DIR/manifest.json
  * and each blob under its hex digest; layers as plain tar, or gzip with COMPRESS. A directory that
- * holds anything but such an image is refused (podman's words), never written into. */
+ * holds anything but such an image is refused (podman's words), never written into. The image is
+ * written into a new directory beside DIR and swapped in once whole: a save that fails (a blob the
+ * store lacks, a full disk) leaves DIR as it was. */
 async function writeDockerDir(store: Store, image: SavedImage, dir: string, compress: boolean): Promise<void> {
-  let entries: string[] = [];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    mkdirSync(dir, { recursive: true });
-  }
-  if (entries.length) {
-    let version = '';
-    try {
-      version = readFileSync(join(dir, 'version'), 'utf8');
-    } catch {
-      /* no version file: not an image directory */
-    }
-    if (version !== dirTransportVersion) throw new TspodError(`initializing destination dir:${dir}: not a containers image directory, don't want to overwrite important data`);
-    // an image directory of the dir transport: its old content goes, as containers/image does
-    for (const e of entries) rmSync(join(dir, e), { recursive: true, force: true });
+  const target = resolvePath(dir);
+  const st = lstatSync(target, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw new TspodError(`initializing destination dir:${dir}: it is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; give -o a directory (new, or an image directory of an earlier save)`);
+  if (st && readdirSync(target).length && readVersion(target) !== dirTransportVersion) {
+    throw new TspodError(`initializing destination dir:${dir}: not a containers image directory, don't want to overwrite important data`);
   }
   const { img } = image;
   const cfg = readImageConfig(store, img);
   const blobs = layerBlobs(store, img, cfg);
+  let stage: string;
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+    stage = mkdtempSync(join(dirname(target), '.tspod-save-'));
+  } catch (err) {
+    throw new TspodError(`initializing destination dir:${dir}: ${(err as Error).message}`);
+  }
+  try {
+    await fillDockerDir(store, img, blobs, stage, compress);
+    chmodSync(stage, 0o755); // as a directory mkdir makes (mkdtemp's is 0700)
+    if (st) {
+      // an image directory of the dir transport: its old content goes, as containers/image's does
+      const old = `${stage}.old`;
+      renameSync(target, old);
+      renameSync(stage, target);
+      rmSync(old, { recursive: true, force: true });
+    } else {
+      renameSync(stage, target);
+    }
+  } catch (err) {
+    rmSync(stage, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** DIR/version when it is a plain file (never read through a link), else ''. */
+function readVersion(dir: string): string {
+  let fd: number;
+  try {
+    fd = openSync(join(dir, 'version'), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return '';
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return '';
+    const buf = Buffer.alloc(256);
+    return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function fillDockerDir(store: Store, img: ImageRecord, blobs: LayerBlob[], dir: string, compress: boolean): Promise<void> {
   const what = `save --format docker-dir ${img.names[0] ?? img.id.slice(7, 19)}`;
   const layers: Descriptor[] = [];
   for (const b of blobs) {

@@ -72,10 +72,15 @@ export class BlobStore {
       throw new TspodError(`blob digest mismatch: expected ${expected}, content is ${actual}; the image is corrupt and nothing was stored`);
     }
     mkdirSync(join(this.root, 'blobs', 'sha256'), { recursive: true });
+    if (!existsSync(this.path(actual))) this.created.add(actual);
     renameSync(tmp, this.path(actual));
     this.written.add(actual);
     return actual;
   }
+
+  /** Blobs this process brought into the store (none was there before): the only ones a load may
+   * take back, since another command may be about to record one that was there already. */
+  readonly created = new Set<string>();
 
   /** Store a stream; verify it against `expected` when given. Returns the digest. */
   async putStream(src: Readable, expected?: string): Promise<string> {

@@ -159,7 +159,14 @@ describe('an image pulled from a registry, committed, saved and run from the arc
     await ok(['pull', '-q', insecure, ref], env);
     const id = (await ok(['image', 'inspect', '--format', '{{.Id}}', ref], env)).stdout.trim();
     const rec = JSON.parse(readFileSync(join(env.XDG_DATA_HOME!, 'tspod', 'images', `${id}.json`), 'utf8')) as { layerBlobs: string[] };
+    const earlier = join(tempDir('tspod-rt-dir-'), 'saved');
+    await ok(['save', '--format', 'docker-dir', '-o', earlier, ref], env);
+    const earlierManifest = readFileSync(join(earlier, 'manifest.json'), 'utf8');
     unlinkSync(join(env.XDG_DATA_HOME!, 'tspod', 'blobs', 'sha256', rec.layerBlobs[1]!.slice(7)));
+    // a docker-dir save that fails leaves the earlier save as it was
+    const again = await tspod(['save', '--format', 'docker-dir', '-o', earlier, ref], { env });
+    expect(again.exitCode).toBe(125);
+    expect(readFileSync(join(earlier, 'manifest.json'), 'utf8')).toBe(earlierManifest);
     const save = await tspod(['save', '-o', join(tempDir('tspod-rt-miss-'), 'a.tar'), ref], { env });
     expect(save.exitCode).toBe(125);
     expect(save.stderr).toContain(`Error: image ${ref} (${id.slice(0, 12)}): the store lacks the blob of its layer 2 of 2`);
@@ -169,7 +176,47 @@ describe('an image pulled from a registry, committed, saved and run from the arc
     // and a pull puts it back
     await ok(['pull', '-q', insecure, ref], env);
     await ok(['save', '-o', join(tempDir('tspod-rt-back-'), 'a.tar'), ref], env);
+    // rmi REPO@DIGEST of an image with a tag only untags that reference (podman's rmi after a pull by digest)
+    const digest = (await ok(['image', 'inspect', '--format', '{{.Digest}}', ref], env)).stdout.trim();
+    const byDigest = `${ref.replace(/:[^/:]*$/, '')}@${digest}`;
+    expect((await ok(['rmi', byDigest], env)).stdout).toBe(`Untagged: ${byDigest}`);
+    expect((await tspod(['image', 'exists', ref], { env })).exitCode).toBe(0);
   }, 30_000);
+});
+
+describe('load -i DIR reads a copy of each file, never through a link', () => {
+  it('refuses a blob that is a symbolic link or a FIFO, and a manifest of the wrong shape, with a clear error', async () => {
+    const base = join(tempDir('tspod-rt-load-'), 'img');
+    expect((await tspod(['save', '--format', 'docker-dir', '-o', base, 'busybox'])).exitCode).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(base, 'manifest.json'), 'utf8')) as { layers: Array<{ digest: string }> };
+    const layer = join(base, manifest.layers[0]!.digest.slice(7));
+    const variant = (name: string, change: (dir: string) => void) => {
+      const d = join(tempDir(`tspod-rt-${name}-`), 'img');
+      execFileSync('cp', ['-a', base, d]);
+      change(d);
+      return d;
+    };
+    const linked = variant('link', (d) => {
+      const l = join(d, manifest.layers[0]!.digest.slice(7));
+      rmSync(l);
+      execFileSync('ln', ['-s', layer, l]);
+    });
+    const l = await tspod(['load', '-i', linked]);
+    expect([l.exitCode, l.stderr]).toEqual([125, expect.stringContaining('as a plain file (ELOOP)')]);
+    const fifo = variant('fifo', (d) => {
+      const f = join(d, manifest.layers[0]!.digest.slice(7));
+      rmSync(f);
+      execFileSync('mkfifo', [f]);
+    });
+    const f = await tspod(['load', '-i', fifo], { timeout: 20_000 });
+    expect([f.exitCode, f.stderr]).toEqual([125, expect.stringContaining('is not a plain file')]);
+    const nulls = variant('null', (d) => writeFileSync(join(d, 'manifest.json'), JSON.stringify({ ...manifest, layers: [null] })));
+    const n = await tspod(['load', '-i', nulls]);
+    expect([n.exitCode, n.stderr]).toEqual([125, expect.stringContaining('a descriptor without a digest')]);
+    expect(n.stderr).not.toMatch(/Cannot read|TypeError/);
+    // the untouched directory loads
+    expect((await tspod(['load', '-i', base])).exitCode).toBe(0);
+  });
 });
 
 describe('--runtime and --runtime-flag', () => {
