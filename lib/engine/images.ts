@@ -225,8 +225,10 @@ export async function imageRemove(refs: string[], force: boolean, all = false, n
   await store.locked(async () => {
     const images = store.images.list();
     const usedChains = new Set(images.flatMap((i) => i.chainIds));
-    const usedBlobs = new Set(images.flatMap(blobsOf));
-    const unusedLayers = store.layers.list().filter((l) => !usedChains.has(l.chainId));
+    const layers = store.layers.list();
+    // the blobs the images name, and those a layer still in use was extracted from (save's fallback)
+    const usedBlobs = new Set([...images.flatMap(blobsOf), ...layers.filter((l) => usedChains.has(l.chainId)).map((l) => l.blob)]);
+    const unusedLayers = layers.filter((l) => !usedChains.has(l.chainId));
     await store.layers.remove(unusedLayers.map((l) => l.chainId));
     for (const l of unusedLayers) if (!usedBlobs.has(l.blob)) store.blobs.remove(l.blob);
     // The removed images' own blobs: config, manifest(s) and layers no other image shares.
