@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { TspodError } from '../util/errors.js';
+import { programPath } from '../util/fs.js';
 
 export interface ContainersConf {
   dnsServers?: string[];
@@ -17,6 +18,8 @@ export interface ContainersConf {
   baseHostsFile?: string;
   hostContainersInternalIp?: string;
   noHosts?: boolean;
+  /** [engine] runtime: the OCI runtime podman would use (tspod checks the name, runs its own) */
+  runtime?: string;
 }
 
 export function containersConfFiles(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -54,6 +57,13 @@ export function parseContainersConf(text: string, file = 'containers.conf'): Con
     baseHostsFile: str(file, 'base_hosts_file', c.base_hosts_file),
     hostContainersInternalIp: str(file, 'host_containers_internal_ip', c.host_containers_internal_ip),
   };
+  const engine = toml.engine;
+  if (engine !== undefined && (typeof engine !== 'object' || engine === null || Array.isArray(engine))) throw new TspodError(`${file}: [engine] must be a table`);
+  const runtime = (engine as Record<string, unknown> | undefined)?.runtime;
+  if (runtime !== undefined) {
+    if (typeof runtime !== 'string') throw new TspodError(`${file}: [engine] runtime must be a string`);
+    out.runtime = runtime;
+  }
   if (c.no_hosts !== undefined) {
     if (typeof c.no_hosts !== 'boolean') throw new TspodError(`${file}: [containers] no_hosts must be true or false`);
     out.noHosts = c.no_hosts;
@@ -72,6 +82,16 @@ export function readContainersConf(env: NodeJS.ProcessEnv = process.env): Contai
     conf = { ...conf, ...parseContainersConf(readFileSync(f, 'utf8'), f) };
   }
   return conf;
+}
+
+/** containers.conf's [engine] runtime, where tspod runs a container (run, create, build): a name
+ * that is no program here is podman's error; an installed one (runc, crun) is left for tspod's own
+ * runtime, which runs every container. */
+export function checkConfiguredRuntime(conf: ContainersConf): void {
+  const r = conf.runtime;
+  if (r && r !== 'tspod-launch' && !programPath(r)) {
+    throw new TspodError(`default OCI runtime "${r}" not found: invalid argument\n(containers.conf's [engine] runtime names it; tspod runs every container with its own runtime, tspod-launch: remove the setting, or name an installed runtime)`);
+  }
 }
 
 /** A hosts(5) file's entries as `IP\tNAMES` lines, comments and blank lines left out. */

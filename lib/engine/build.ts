@@ -146,6 +146,8 @@ export async function build(o: BuildOptions, out: Report, err: Report): Promise<
   if (o.squash && o.squashAll) throw new TspodError('cannot specify --squash with --layers and --squash-all with --squash: give one of --squash (the new layers in one) and --squash-all (every layer in one)');
   if (o.format !== 'oci' && o.format !== 'docker') throw new TspodError(`unrecognized image type "${o.format}": use oci or docker`);
   checkNamespaces(o.namespaces);
+  const { checkConfiguredRuntime, readContainersConf } = await import('../config/containers-conf.js');
+  checkConfiguredRuntime(readContainersConf());
   if (o.registry.authfile !== undefined && !existsSync(o.registry.authfile)) throw new TspodError(`checking authfile: stat ${o.registry.authfile}: no such file or directory`);
   if (o.output !== undefined) parseOutput(o.output);
   const platform = checkPlatform(o);

@@ -298,6 +298,10 @@ export async function imageUntag(ref: string, names: string[]): Promise<void> {
     const img = mustFind(store, ref);
     const drop = new Set<string>();
     for (const n of names) {
+      // NAME@DIGEST of this image (a pull by digest): podman keeps it as a name and untags it;
+      // tspod keeps no such names (it derives them), so there is nothing to drop
+      const digest = /@(sha256:[a-f0-9]{64})$/.exec(n)?.[1];
+      if (digest && (digest === img.digest || (img.repoDigests ?? []).some((r) => r.endsWith(`@${digest}`)))) continue;
       const forms = nameForms(n).filter((f) => img.names.includes(f));
       if (!forms.length) throw new TspodError(`${n}: not a name of image ${img.id.slice(7, 19)}`);
       forms.forEach((f) => drop.add(f));

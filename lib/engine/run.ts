@@ -10,7 +10,7 @@ import { resolveStorageConfig } from '../runtime/overlay-probe.js';
 import { hostsFile, resolvConf } from '../network/etc-files.js';
 import { checkTun, parseSlirpOptions, slirpAddresses, slirpArgs } from '../network/slirp.js';
 import { parsePastaOptions, pastaArgs } from '../network/pasta.js';
-import { baseHostsEntries, readContainersConf } from '../config/containers-conf.js';
+import { baseHostsEntries, checkConfiguredRuntime, readContainersConf } from '../config/containers-conf.js';
 import { addForwards, parsePublish, reserveHostPorts, startUdpForwarder } from '../network/ports.js';
 import { checkUserNamespaces, currentIdMappings } from '../runtime/idmap.js';
 import { launch, type LaunchPlan, type LogTarget } from '../runtime/launch.js';
@@ -680,6 +680,7 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   if (opts.noHosts && addHosts.length) throw new TspodError('--no-hosts and --add-host cannot be set together');
   // containers.conf's [containers] defaults for the /etc files; the flags win
   const conf = readContainersConf();
+  checkConfiguredRuntime(conf);
   const noHosts = !!opts.noHosts || (!!conf.noHosts && !addHosts.length);
   const netMode = podShares(opts.pod, 'net') ? 'slirp4netns' : opts.network;
   const confDns = ['none', 'container'].includes(netMode.split(':')[0]!) ? {} : conf;

@@ -2,7 +2,7 @@
 // containers, each prerequisite checked the way `run` needs it.
 import { accessSync, closeSync, constants, existsSync, mkdtempSync, mkdirSync, openSync, readFileSync, readSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { arch, cpus, freemem, hostname, release, tmpdir, totalmem, uptime } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
+import { join } from 'node:path';
 import { loadStorageConfig } from '../config/storage-conf.js';
 import { resolveStorageConfig } from '../runtime/overlay-probe.js';
 import { helperPath, packageRoot, tspodPaths } from '../config/paths.js';
@@ -14,6 +14,7 @@ import { packageVersion, versionInfo } from './version.js';
 
 export { packageVersion, versionInfo };
 import { TspodError } from '../util/errors.js';
+import { programPath } from '../util/fs.js';
 import { liveState } from './containers.js';
 import { containerProcesses, killProcesses } from './container-state.js';
 
@@ -379,16 +380,7 @@ const runtimeCommands = ['run', 'start', 'restart', 'pod start', 'pod restart', 
 const buildCommands = ['build', 'buildx build', 'builder build'];
 
 /** The program --runtime names: a path (when it is a file), or a name looked up in PATH. */
-function runtimeProgram(given: string): string | undefined {
-  const candidates = given.includes('/') ? [resolvePath(given)] : (process.env.PATH ?? '').split(':').filter(Boolean).map((d) => join(d, given));
-  return candidates.find((p) => {
-    try {
-      return statSync(p).isFile();
-    } catch {
-      return false;
-    }
-  });
-}
+const runtimeProgram = programPath;
 
 /** Whether A and B hold the same bytes (the size first; then the content, chunk by chunk). */
 export function sameFileContent(a: string, b: string): boolean {

@@ -1,7 +1,7 @@
 // Small file-system pieces: atomic JSON writes and tolerant reads.
 // (A full disk is reported with the file and the fix.)
-import { closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, existsSync } from 'node:fs';
+import { dirname, basename, join, resolve } from 'node:path';
 import { errnoCode, TspodError } from './errors.js';
 
 let tmpCount = 0;
@@ -84,4 +84,16 @@ export function readIdFiles(files: string[], what: string, ignore = false): stri
     }
   }
   return ids;
+}
+
+/** A program as a command line names it: a path (a plain file there), or a name found on PATH. */
+export function programPath(given: string): string | undefined {
+  const candidates = given.includes('/') ? [resolve(given)] : (process.env.PATH ?? '').split(':').filter(Boolean).map((d) => join(d, given));
+  return candidates.find((p) => {
+    try {
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  });
 }

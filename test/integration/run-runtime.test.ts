@@ -181,6 +181,10 @@ describe('an image pulled from a registry, committed, saved and run from the arc
     const byDigest = `${ref.replace(/:[^/:]*$/, '')}@${digest}`;
     expect((await ok(['rmi', byDigest], env)).stdout).toBe(`Untagged: ${byDigest}`);
     expect((await tspod(['image', 'exists', ref], { env })).exitCode).toBe(0);
+    // and untag of TAG@DIGEST (podman's pull of it keeps one): the image and its tag stay
+    expect((await ok(['untag', ref, `${ref}@${digest}`], env)).exitCode).toBe(0);
+    expect((await tspod(['image', 'exists', ref], { env })).exitCode).toBe(0);
+    expect((await tspod(['untag', ref, `${ref}@sha256:${'0'.repeat(64)}`], { env })).exitCode).toBe(125);
   }, 30_000);
 });
 
@@ -216,6 +220,22 @@ describe('load -i DIR reads a copy of each file, never through a link', () => {
     expect(n.stderr).not.toMatch(/Cannot read|TypeError/);
     // the untouched directory loads
     expect((await tspod(['load', '-i', base])).exitCode).toBe(0);
+  });
+});
+
+describe('containers.conf names the runtime', () => {
+  it('one that is not installed fails run and build with podman\'s words; an installed one is left for tspod\'s own', async () => {
+    const dir = tempDir('tspod-rt-conf-');
+    writeFileSync(join(dir, 'bad.conf'), '[engine]\nruntime = "idonotexist"\n');
+    writeFileSync(join(dir, 'ok.conf'), '[engine]\nruntime = "sh"\n');
+    const bad = { ...testEnv(), CONTAINERS_CONF: join(dir, 'bad.conf') };
+    const r = await tspod(['run', '--rm', ...none, 'busybox', 'true'], { env: bad });
+    expect([r.exitCode, r.stderr.split('\n')[0]]).toEqual([125, 'Error: default OCI runtime "idonotexist" not found: invalid argument']);
+    const ctx = buildContext(dir, 'ctx', { Containerfile: 'FROM busybox\nRUN true\n' });
+    const b = await tspod(['build', '-t', 'localhost/rt-conf', ctx], { env: bad });
+    expect([b.exitCode, b.stderr]).toEqual([125, expect.stringContaining('default OCI runtime "idonotexist" not found')]);
+    const good = await tspod(['run', '--rm', ...none, 'busybox', 'echo', 'ran'], { env: { ...testEnv(), CONTAINERS_CONF: join(dir, 'ok.conf') } });
+    expect([good.exitCode, good.stdout]).toEqual([0, 'ran']);
   });
 });
 

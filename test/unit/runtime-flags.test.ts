@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkRuntimeFlags, runtimeFlagRefusal } from '../../lib/spec/runtime-flags.js';
 import { TspodError } from '../../lib/util/errors.js';
+import { checkConfiguredRuntime, parseContainersConf } from '../../lib/config/containers-conf.js';
 
 describe('runtime flags', () => {
   it('accepts runc\'s debug, log, log-format, root, criu and rootless with valid values', () => {
@@ -39,5 +40,15 @@ describe('runtime flags', () => {
     const start = err(() => checkRuntimeFlags(['x'], { starting: 'web' }));
     expect(start.exitCode).toBe(125);
     expect(start.message.split('\n')[0]).toBe('OCI runtime error: unable to start container "web": tspod-launch: flag provided but not defined: -x');
+  });
+});
+
+describe('containers.conf [engine] runtime', () => {
+  it('is read and checked as podman checks it: a name that is no program is its error; an installed one is left alone', () => {
+    expect(parseContainersConf('[engine]\nruntime = "idonotexist"\n').runtime).toBe('idonotexist');
+    expect(() => parseContainersConf('[engine]\nruntime = 5\n', 'c.conf')).toThrow('c.conf: [engine] runtime must be a string');
+    expect(() => checkConfiguredRuntime({ runtime: 'idonotexist' })).toThrow(/^default OCI runtime "idonotexist" not found: invalid argument\n/);
+    expect(() => checkConfiguredRuntime({ runtime: 'sh' })).not.toThrow();
+    expect(() => checkConfiguredRuntime({})).not.toThrow();
   });
 });
