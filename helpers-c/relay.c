@@ -17,12 +17,15 @@
 /* Without a terminal: [0] stdin, [1] stdout, [2] stderr of the container. */
 static int pipes[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
 
-/* What the container wrote, on its way to the log: stdout (or the terminal) and stderr. */
-static struct log_stream logged[2] = {{.name = "stdout", .fd = -1}, {.name = "stderr", .fd = -1}};
+/* What the container wrote, on its way to the log: stdout (or the terminal) and stderr (zeroed,
+ * in .bss: two 16 KiB buffers with an initialiser would sit in the binary's data instead). */
+static struct log_stream logged[2];
 
 /* Before the helper joins the user namespace: the log is opened as the user. */
 void stdio_open(void) {
   if (!plan.relay) return;
+  logged[0].name = "stdout";
+  logged[1].name = "stderr";
   if (plan.log_journal[0]) {
     if (log_open_journald(plan.log_journal[0], plan.log_journal[1], plan.log_journal[2]) < 0) die_step("log", errno, "the journal's socket");
   } else if (plan.log_file && log_open_file(plan.log_file, plan.log_max) < 0) {

@@ -5,7 +5,7 @@ import { findLocalImage } from '../image/resolve.js';
 import type { LaunchPlan } from '../runtime/launch.js';
 import { capsFromMask, loadConfinement, type Confinement } from '../runtime/confinement.js';
 import { containerLeases } from '../network/leases.js';
-import type { ContainerRecord } from '../storage/containers.js';
+import { logTagOf, type ContainerRecord } from '../storage/containers.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import { containerHealth } from './health.js';
 import type { Store } from '../storage/store.js';
@@ -106,7 +106,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
       CapAdd: [], CapDrop: [], SecurityOpt: [],
       ...rec.config.hostConfig,
       // always there, as podman's: the driver, and the log's path (none keeps no log: empty)
-      LogConfig: { Type: rec.config.logDriver ?? 'k8s-file', Config: {}, ...(rec.config.hostConfig?.LogConfig ?? {}), Path: logPath, Tag: (rec.config.hostConfig?.LogConfig as { Config?: { tag?: string } } | undefined)?.Config?.tag ?? '', Size: goHumanSize(rec.config.logMaxSize ?? 0) },
+      LogConfig: { Type: rec.config.logDriver ?? 'k8s-file', Config: {}, ...(rec.config.hostConfig?.LogConfig ?? {}), Path: logPath, Tag: logTagOf(rec), Size: goHumanSize(rec.config.logMaxSize ?? 0) },
     },
     RestartCount: rec.state.restartCount ?? 0,
     IsInfra: Boolean(rec.config.infraOf),

@@ -18,7 +18,7 @@ import { checkUserIds, parseSecurityOpts, resolveCaps, securityPlan } from '../r
 import { checkMountDestination, parseTmpfs, type TmpfsMount } from '../runtime/mounts.js';
 import { recordConfinement, seccompProfileRef } from '../runtime/confinement.js';
 import { parseProfile } from '../runtime/seccomp.js';
-import type { ContainerRecord, Mount, NetworkAttachment } from '../storage/containers.js';
+import { logTagOf, type ContainerRecord, type Mount, type NetworkAttachment } from '../storage/containers.js';
 import type { PodMemberDefaults } from '../storage/pods.js';
 import { volumeNamePattern } from '../storage/volumes.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
@@ -882,7 +882,6 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
           : {}),
         ...(log.driver !== 'k8s-file' ? { logDriver: log.driver } : {}),
         ...(log.path ? { logPath: log.path } : {}),
-        ...(log.tag ? { logTag: log.tag } : {}),
         ...(log.maxSize ? { logMaxSize: log.maxSize } : {}),
         ...(opts.pidFile ? { pidFile: opts.pidFile } : {}),
         ...(opts.conmonPidFile ? { conmonPidFile: opts.conmonPidFile } : {}),
@@ -1327,7 +1326,7 @@ function checkNamespacePath(what: string, path: string): void {
 function logTarget(store: Store, record: ContainerRecord): LogTarget | undefined {
   const c = record.config;
   if (c.logDriver === 'none' || c.logDriver === 'passthrough') return undefined;
-  if (c.logDriver === 'journald') return { journald: [record.id, record.name, c.logTag ?? ''] };
+  if (c.logDriver === 'journald') return { journald: [record.id, record.name, logTagOf(record)] };
   return { file: c.logPath ?? containerFiles(store, record.id).log, maxSize: c.logMaxSize };
 }
 

@@ -380,7 +380,6 @@ const runtimeCommands = ['run', 'start', 'restart', 'pod start', 'pod restart', 
 const buildCommands = ['build', 'buildx build', 'builder build'];
 
 /** The program --runtime names: a path (when it is a file), or a name looked up in PATH. */
-const runtimeProgram = programPath;
 
 /** Whether A and B hold the same bytes (the size first; then the content, chunk by chunk). */
 export function sameFileContent(a: string, b: string): boolean {
@@ -422,7 +421,7 @@ export async function applyGlobalOptions(g: GlobalOptions): Promise<void> {
   const { setStorageLocations, helperPath: helper } = await import('../config/paths.js');
   const launchPath = helper('tspod-launch');
   if (g.runtime !== undefined && g.runtime !== 'tspod-launch') {
-    const found = runtimeProgram(g.runtime);
+    const found = programPath(g.runtime);
     // a name that is no program here reads as podman's
     if (!found) throw new TspodError(`default OCI runtime "${g.runtime}" not found: invalid argument: tspod runs every container with its own runtime, tspod-launch (${launchPath}); drop --runtime`);
     if (found !== launchPath && !sameFileContent(found, launchPath)) {

@@ -96,8 +96,6 @@ export interface ContainerRecord {
     /** --log-driver: absent for k8s-file; none and passthrough keep no log (logs says so); json-file
      * is k8s-file by another name; journald sends the lines to the systemd journal */
     logDriver?: 'k8s-file' | 'json-file' | 'journald' | 'none' | 'passthrough';
-    /** --log-opt tag=: the journal's CONTAINER_TAG and SYSLOG_IDENTIFIER */
-    logTag?: string;
     /** --log-opt path=: the log's path instead of userdata/ctr.log */
     logPath?: string;
     /** --log-opt max-size=: the monitor truncates the log when it would grow past these bytes */
@@ -212,6 +210,12 @@ function referSeccomp(rec: ContainerRecord): void {
   if (!plan?.seccomp) return;
   const { seccomp, ...rest } = plan;
   rec.plan = { ...rest, security: [...(plan.security ?? []), [SECCOMP_REF, seccomp]] };
+}
+
+/** --log-opt tag= as the record keeps it (inspect's HostConfig.LogConfig.Config.tag): the journal's
+ * CONTAINER_TAG and SYSLOG_IDENTIFIER. */
+export function logTagOf(rec: ContainerRecord): string {
+  return (rec.config.hostConfig?.LogConfig as { Config?: { tag?: string } } | undefined)?.Config?.tag ?? '';
 }
 
 export class ContainerStore {

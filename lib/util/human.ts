@@ -20,27 +20,26 @@ export function ago(iso: string, now = Date.now()): string {
   return `${humanDuration(now - Date.parse(iso))} ago`;
 }
 
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+/** BYTES in decimal units (kB = 1000 B), to DIGITS significant digits, UNITS up to TOP. */
+function decimalSize(bytes: number, digits: number, sep: string, top: string): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  const last = units.indexOf(top);
   let v = bytes;
   let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
+  while (v >= 1000 && i < last) {
     v /= 1000;
     i++;
   }
-  return `${Number(v.toPrecision(3))} ${units[i]}`;
+  return `${Number(v.toPrecision(digits))}${sep}${units[i]}`;
+}
+
+export function humanSize(bytes: number): string {
+  return decimalSize(bytes, 3, ' ', 'TB');
 }
 
 /** go-units' HumanSize (4 significant digits, no space): podman's inspect LogConfig.Size. */
 export function goHumanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${Number(v.toPrecision(4))}${units[i]}`;
+  return decimalSize(bytes, 4, '', 'PB');
 }
 
 /** Go's %-Ns column layout: pad every column but the last to its widest cell + 2. */
