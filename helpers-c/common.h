@@ -136,6 +136,24 @@ static __attribute__((unused)) void unescape(char *s) {
   *o = 0;
 }
 
+/* O_NONBLOCK on FD: 0, or -1 with errno. */
+static __attribute__((unused)) int set_nonblocking(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  return fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ? -1 : 0;
+}
+
+/* systemd's NOTIFY_SOCKET as an address: a path, or an abstract name after '@'; its length, or 0
+ * when NAME cannot be one. */
+static __attribute__((unused)) socklen_t notify_address(const char *name, struct sockaddr_un *sa) {
+  size_t n = strlen(name);
+  if (n == 0 || n >= sizeof sa->sun_path) return 0;
+  memset(sa, 0, sizeof *sa);
+  sa->sun_family = AF_UNIX;
+  memcpy(sa->sun_path, name, n);
+  if (name[0] == '@') sa->sun_path[0] = 0;
+  return (socklen_t)(__builtin_offsetof(struct sockaddr_un, sun_path) + n + (name[0] == '@' ? 0 : 1));
+}
+
 static __attribute__((unused)) int write_all(int fd, const void *buf, size_t n) {
   const char *p = buf;
   while (n > 0) {

@@ -100,8 +100,6 @@ int log_open_journald(const char *id, const char *name, const char *tag) {
   return 0;
 }
 
-int log_active(void) { return sink != SINK_NONE; }
-
 void log_close(void) {
   if (logfd >= 0) close(logfd);
   logfd = -1;

@@ -24,7 +24,6 @@ void log_timestamp(char *buf, size_t n);
  * is logged. */
 int log_open_file(const char *path, unsigned long long max);
 int log_open_journald(const char *id, const char *name, const char *tag);
-int log_active(void);
 void log_close(void);
 
 /* Log every complete line in S's buffer; a full buffer goes out as a partial

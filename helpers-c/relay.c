@@ -67,8 +67,7 @@ static int pump(int src, int dst, struct log_stream *log) {
 }
 
 static void set_nonblock(int fd) {
-  int fl = fcntl(fd, F_GETFL);
-  if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) die_step("relay", errno, "make fd %d non-blocking", fd);
+  if (set_nonblocking(fd) < 0) die_step("relay", errno, "make fd %d non-blocking", fd);
 }
 
 /* Relay until CHILD exits; returns its status as an exit code (128+N for a

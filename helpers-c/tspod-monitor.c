@@ -164,8 +164,7 @@ static void serve_terminal(int master, int listener, int child) {
   term.name = "stdout";
   term.fd = master;
   term.len = 0;
-  int fl = fcntl(master, F_GETFL);
-  if (fl >= 0) fcntl(master, F_SETFL, fl | O_NONBLOCK);
+  set_nonblocking(master);
   for (;;) {
     struct pollfd pfd[3 + MAX_CLIENTS];
     pfd[0] = (struct pollfd){.fd = master, .events = POLLIN};
@@ -204,17 +203,6 @@ static void serve_terminal(int master, int listener, int child) {
 }
 
 /* ---- --sdnotify=container: the container's notify socket ------------------ */
-
-/* systemd's NOTIFY_SOCKET as an address: a path, or an abstract name after '@'. */
-static socklen_t notify_address(const char *name, struct sockaddr_un *sa) {
-  size_t n = strlen(name);
-  if (n == 0 || n >= sizeof sa->sun_path) return 0;
-  memset(sa, 0, sizeof *sa);
-  sa->sun_family = AF_UNIX;
-  memcpy(sa->sun_path, name, n);
-  if (name[0] == '@') sa->sun_path[0] = 0;
-  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (name[0] == '@' ? 0 : 1));
-}
 
 /* -n PATH: a datagram socket at PATH (the container sees it as /run/notify/notify.sock), bound
  * before the container starts, and a small process that passes what arrives there on to
@@ -285,10 +273,7 @@ static void serve_streams(struct log_stream *streams, int listener, int in, int 
   static unsigned char pending[MAX_CLIENTS * sizeof clients[0].buf];
   size_t plen = 0, poff = 0;
   int nclients = 0, open_streams = 2, close_in = 0, gone = 0;
-  for (int i = 0; i < 2; i++) {
-    int fl = fcntl(streams[i].fd, F_GETFL);
-    if (fl >= 0) fcntl(streams[i].fd, F_SETFL, fl | O_NONBLOCK);
-  }
+  for (int i = 0; i < 2; i++) set_nonblocking(streams[i].fd);
   /* -w (start -a -i): the first client is waited for (10 s at most) before any output is read, so
    * it sees all of it; meanwhile the output waits in the pipes. */
   if (wait_first && listener >= 0) {
@@ -657,8 +642,7 @@ int main(int argc, char **argv) {
   int child_fd = (int)syscall(SYS_pidfd_open, child, 0);
   if (in[0] >= 0) {
     close(in[0]);
-    int fl = fcntl(in[1], F_GETFL);
-    if (fl < 0 || fcntl(in[1], F_SETFL, fl | O_NONBLOCK) < 0) die_step("pipes", errno, "make stdin non-blocking");
+    if (set_nonblocking(in[1]) < 0) die_step("pipes", errno, "make stdin non-blocking");
   }
   if (timeout) {
     container_child = child;

@@ -57,14 +57,11 @@ int main(int argc, char **argv) {
   }
   const char *path = getenv("NOTIFY_SOCKET");
   if (!path || !*path) return 0; /* not under systemd: nothing to tell */
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  size_t len = strlen(path);
-  if (len >= sizeof addr.sun_path) die_step("notify", ENAMETOOLONG, "NOTIFY_SOCKET %s", path);
-  memcpy(addr.sun_path, path, len);
-  if (addr.sun_path[0] == '@') addr.sun_path[0] = 0;
+  struct sockaddr_un addr;
+  socklen_t alen = notify_address(path, &addr);
+  if (!alen) die_step("notify", ENAMETOOLONG, "NOTIFY_SOCKET %s", path);
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) die_step("notify", errno, "socket");
-  socklen_t alen = offsetof(struct sockaddr_un, sun_path) + len;
   send_message(fd, &addr, alen, argv[1], -1, path);
 
   /* The barrier: the manager closes its copy of the write end once it has

@@ -156,10 +156,10 @@ static int pause_main(const char *sock) {
       if (retiring) {
         /* Joined during the grace after all (a command that read the pid file just before):
          * take the namespace up again if no other holder was recorded meanwhile. */
-        int used = any_container(containers) || namespace_shared(self_ns.st_ino);
-        if (!used || !pidfile[0] || !restore_pidfile(pidfile)) return 0;
+        int held = any_container(containers);
+        if (!(held || namespace_shared(self_ns.st_ino)) || !pidfile[0] || !restore_pidfile(pidfile)) return 0;
         retiring = 0;
-        if (!any_container(containers)) arm(tfd, linger ? linger : 1);
+        if (!held) arm(tfd, linger ? linger : 1);
         continue;
       }
       if (any_container(containers)) continue; /* in use again: wait for the next SIGUSR1 */

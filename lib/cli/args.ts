@@ -59,7 +59,7 @@ export interface Args {
 
 /** The operands a usage line names: required (UPPER), optional ([UPPER]), and whether a `...`
  * lets them run on. */
-export function usageOperands(spec: CommandSpec, command: string): { min: number; max: number } {
+function usageOperands(spec: CommandSpec, command: string): { min: number; max: number } {
   let rest = spec.usage.replace(/^tspod\s+/, '');
   for (const w of command.split(' ')) if (rest.startsWith(`${w} `) || rest === w) rest = rest.slice(w.length).trimStart();
   rest = rest.replace(/^\[options\]\s*/, '').trim();

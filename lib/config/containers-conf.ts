@@ -5,11 +5,11 @@
 // $XDG_CONFIG_HOME/containers/containers.conf, a later file overriding the keys it sets.
 // Other keys and tables are not read (docs/networking.md).
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { TspodError } from '../util/errors.js';
 import { programPath } from '../util/fs.js';
+import { containersConfigDir } from './paths.js';
 
 export interface ContainersConf {
   dnsServers?: string[];
@@ -22,9 +22,9 @@ export interface ContainersConf {
   runtime?: string;
 }
 
-export function containersConfFiles(env: NodeJS.ProcessEnv = process.env): string[] {
+function containersConfFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   if (env.CONTAINERS_CONF) return [env.CONTAINERS_CONF];
-  const user = join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'containers', 'containers.conf');
+  const user = join(containersConfigDir(env), 'containers.conf');
   return ['/usr/share/containers/containers.conf', '/etc/containers/containers.conf', user];
 }
 

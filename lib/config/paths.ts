@@ -23,6 +23,12 @@ export function tspodPaths(env: NodeJS.ProcessEnv = process.env): Paths {
   };
 }
 
+/** podman's per-user configuration directory ($XDG_CONFIG_HOME/containers): containers.conf,
+ * registries.conf, mounts.conf. */
+export function containersConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(tspodPaths(env).config, '..', 'containers');
+}
+
 /** The package root: the nearest directory above this file holding package.json
  * (dist/lib/config when built, lib/config when tests run the sources). */
 let root: string | undefined;

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { TspodError } from '../util/errors.js';
-import { tspodPaths } from './paths.js';
+import { containersConfigDir, tspodPaths } from './paths.js';
 
 export interface RegistryEndpoint {
   location: string;
@@ -35,10 +35,6 @@ export interface RegistriesConfig {
 const systemConf = '/etc/containers/registries.conf';
 
 /** podman's per-user configuration directory ($XDG_CONFIG_HOME/containers). */
-function containersConfigDir(env: NodeJS.ProcessEnv): string {
-  return join(tspodPaths(env).config, '..', 'containers');
-}
-
 export function registriesConfPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.CONTAINERS_REGISTRIES_CONF) return env.CONTAINERS_REGISTRIES_CONF;
   for (const f of [join(tspodPaths(env).config, 'registries.conf'), join(containersConfigDir(env), 'registries.conf'), systemConf]) {

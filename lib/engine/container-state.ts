@@ -4,7 +4,16 @@ import { readdirSync, readFileSync, rmSync, statSync, watch as fsWatch, type FSW
 import { errnoCode } from '../util/errors.js';
 import { join } from 'node:path';
 import type { Store } from '../storage/store.js';
+import type { ContainerRecord } from '../storage/containers.js';
 import { tspodPaths } from '../config/paths.js';
+
+/** The file a container's log driver writes (k8s-file and json-file: --log-opt path= or
+ * userdata/ctr.log); none for none, passthrough and journald. */
+export function logFileOf(store: Store, rec: ContainerRecord): string | undefined {
+  const d = rec.config.logDriver;
+  if (d === 'none' || d === 'passthrough' || d === 'journald') return undefined;
+  return rec.config.logPath ?? containerFiles(store, rec.id).log;
+}
 
 export function containerFiles(store: Store, id: string) {
   const userdata = join(store.containers.dir(id), 'userdata');

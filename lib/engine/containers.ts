@@ -13,7 +13,7 @@ import type { ContainerRecord, ContainerSummary, PortSpec } from '../storage/con
 import type { Store } from '../storage/store.js';
 import { TspodError } from '../util/errors.js';
 import { containerCleanup } from './cleanup.js';
-import { containerFiles, containerProcesses, killProcesses, processAlive, processStartTime, readExit, waitUntil } from './container-state.js';
+import { containerFiles, containerProcesses, logFileOf, killProcesses, processAlive, processStartTime, readExit, waitUntil } from './container-state.js';
 import { openStore } from './store.js';
 import { parseSignal } from '../spec/signals.js';
 import { constants } from 'node:os';
@@ -37,7 +37,8 @@ export interface RmReport {
 /** `volumes` (rm -v): the container's anonymous volumes go too. */
 export async function containerRemove(refs: string[], force: boolean, all: boolean, volumes = false): Promise<RmReport[]> {
   const store = openStore();
-  const { dependentsOf, dependentsFirst } = await import('./dependencies.js');
+  const { dependentsIndex, dependentsFirst } = await import('./dependencies.js');
+  const dependents = dependentsIndex(store);
   const found: Array<{ ref: string; rec?: ContainerRecord; error?: string }> = (all ? store.containers.list().map((c) => c.id) : refs).map((ref) => {
     try {
       return { ref, rec: liveState(findContainerIn(store, ref), store) };
@@ -47,7 +48,7 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
   });
   // each container after those of the others that depend on it (rm -a, pod rm, several names)
   const ids = found.flatMap((t) => (t.rec ? [t.rec.id] : []));
-  const order = dependentsFirst(store, ids);
+  const order = dependentsFirst(dependents, ids);
   const targets = order.join() === ids.join() ? found : [...found.filter((t) => !t.rec), ...order.map((id) => found.find((t) => t.rec?.id === id)!)];
   const reports: RmReport[] = [];
   for (const t of targets) {
@@ -60,9 +61,10 @@ export async function containerRemove(refs: string[], force: boolean, all: boole
       continue;
     }
     // podman's refusal (after the one for a running container without -f): its dependents go first (rm --depend)
-    const dependents = t.rec.state.status === 'running' && !force ? [] : dependentsOf(store, t.rec.id);
-    if (dependents.length) {
-      reports.push({ id: t.ref, ref: t.ref, error: `container ${t.rec.id} has dependent containers which must be removed before it: ${dependents.join(', ')}: container already exists\n(remove them first, or all together with \`tspod rm --depend ${t.ref}\`)`, exitCode: 125 });
+    // (those this rm removed already are gone from the store)
+    const left = t.rec.state.status === 'running' && !force ? [] : (dependents.get(t.rec.id) ?? []).filter((d) => existsSync(store.containers.dir(d)));
+    if (left.length) {
+      reports.push({ id: t.ref, ref: t.ref, error: `container ${t.rec.id} has dependent containers which must be removed before it: ${left.join(', ')}: container already exists\n(remove them first, or all together with \`tspod rm --depend ${t.ref}\`)`, exitCode: 125 });
       continue;
     }
     if (t.rec.state.status === 'error') {
@@ -167,9 +169,6 @@ export async function cleanupRequested(o: { refs: string[]; all: boolean; latest
   }
   return done;
 }
-
-// The monitor's cleanup lives in cleanup.ts (its own small bundle: it runs after every exit).
-export { containerCleanup, shouldRestart } from './cleanup.js';
 
 /** stop, kill and rm say the user wants it down: no restart. */
 async function markStoppedByUser(store: Store, id: string, stopping = false): Promise<void> {
@@ -350,7 +349,7 @@ export function parseSince(since: string, now = Date.now()): number {
 export async function containerLogs(ref: string, opts: LogsOptions, write: (e: LogEntry, text: string) => void): Promise<void> {
   const { store, rec } = lookup(ref);
   if (rec.config.logDriver === 'none' || rec.config.logDriver === 'passthrough') throw new TspodError(`this container is using the '${rec.config.logDriver}' log driver, cannot read logs: this container is not logging output`);
-  const path = rec.config.logPath ?? containerFiles(store, rec.id).log;
+  const path = logFileOf(store, rec) ?? containerFiles(store, rec.id).log;
   const since = opts.since ? parseSince(opts.since) : undefined;
   const until = opts.until ? parseSince(opts.until) : undefined;
   const show = (e: LogEntry) => {
@@ -405,15 +404,10 @@ export async function containerPrune(filters: string[]): Promise<Array<{ id: str
   const victims = store.containers.summaries().map((c) => liveState(c, store))
     .filter((c) => (c.state.status === 'exited' || c.state.status === 'created') && !c.config.infraOf)
     .filter((c) => fs.every((f) => f.match(c)) && until.every((t) => Date.parse(c.created) < t));
-  const out: Array<{ id: string; size: number }> = [];
-  const { dependentsFirst } = await import('./dependencies.js');
-  const byId = new Map(victims.map((c) => [c.id, c]));
-  for (const c of dependentsFirst(store, victims.map((v) => v.id)).map((id) => byId.get(id)!)) {
-    const size = dirSize(store.containers.dir(c.id));
-    const [r] = await containerRemove([c.id], false, false);
-    if (!r?.error) out.push({ id: c.id, size });
-  }
-  return out;
+  // one rm of them all: it puts dependents first
+  const sizes = new Map(victims.map((c) => [c.id, dirSize(store.containers.dir(c.id))]));
+  const reports = await containerRemove(victims.map((c) => c.id), false, false);
+  return reports.filter((r) => !r.error && sizes.has(r.id)).map((r) => ({ id: r.id, size: sizes.get(r.id)! }));
 }
 
 /** How logs of several containers name each line: the short id, or the name. */

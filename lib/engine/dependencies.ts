@@ -21,18 +21,24 @@ export function dependenciesOf(rec: ContainerRecord): string[] {
   return [...ids];
 }
 
-/** The containers that depend on ID directly, by id. */
-export function dependentsOf(store: Store, id: string): string[] {
-  return store.containers.list().filter((c) => c.id !== id && dependenciesOf(c).includes(id)).map((c) => c.id).sort();
+/** Each container's direct dependents, by id (sorted), from one reading of the records. */
+export type DependentsIndex = Map<string, string[]>;
+
+export function dependentsIndex(store: Store): DependentsIndex {
+  const index: DependentsIndex = new Map();
+  for (const c of store.containers.list()) {
+    for (const d of dependenciesOf(c)) index.set(d, [...(index.get(d) ?? []), c.id]);
+  }
+  for (const list of index.values()) list.sort();
+  return index;
 }
 
 /** ID's dependents, theirs, and so on: each before the containers it depends on, ID last. */
-export function removalOrder(store: Store, id: string): string[] {
-  const order: string[] = [];
+function removalOrder(index: DependentsIndex, id: string, order: string[] = []): string[] {
   const visit = (cur: string, path: Set<string>) => {
     if (order.includes(cur) || path.has(cur)) return;
     path.add(cur);
-    for (const d of dependentsOf(store, cur)) visit(d, path);
+    for (const d of index.get(cur) ?? []) visit(d, path);
     path.delete(cur);
     order.push(cur);
   };
@@ -41,9 +47,11 @@ export function removalOrder(store: Store, id: string): string[] {
 }
 
 /** IDS reordered so that each comes after those of IDS that depend on it (rm of several, -a, prune). */
-export function dependentsFirst(store: Store, ids: string[]): string[] {
+export function dependentsFirst(index: DependentsIndex, ids: string[]): string[] {
   const set = new Set(ids);
-  return [...new Set(ids.flatMap((id) => removalOrder(store, id).filter((d) => set.has(d))))];
+  const order: string[] = [];
+  for (const id of ids) removalOrder(index, id, order);
+  return order.filter((d) => set.has(d));
 }
 
 /** `rm --depend REF`: the ids to remove, in order (REF's dependents first, REF last); REF itself
@@ -51,7 +59,7 @@ export function dependentsFirst(store: Store, ids: string[]): string[] {
 export function removalOrderFor(ref: string): string[] {
   const store = openStore();
   try {
-    return removalOrder(store, findContainerIn(store, ref).id);
+    return removalOrder(dependentsIndex(store), findContainerIn(store, ref).id);
   } catch {
     return [ref];
   }

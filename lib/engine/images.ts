@@ -75,7 +75,7 @@ export async function imageLoad(file: string): Promise<LoadedImage[]> {
     } catch {
       throw new TspodError(`invalid URL ${JSON.stringify(file)}`);
     }
-    const max = Number(process.env.TSPOD_LAYER_MAX_BYTES) > 0 ? Number(process.env.TSPOD_LAYER_MAX_BYTES) : 64 * 1024 ** 3;
+    const max = (await import('../storage/extract.js')).defaultLimits().maxBytes;
     const signal = AbortSignal.timeout(3600_000);
     let url = shown;
     let res: Response;

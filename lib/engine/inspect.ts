@@ -15,6 +15,7 @@ import { parseSignal } from '../spec/signals.js';
 import { dirSize, findContainerIn, liveState } from './container-list.js';
 import { join } from 'node:path';
 import { openStore } from './store.js';
+import { logFileOf } from './container-state.js';
 
 /** podman's {"8080/tcp": [{"HostIp": "0.0.0.0", "HostPort": "34567"}]} */
 function portMap(ports?: Array<{ hostIp: string; hostPort: number; containerPort: number; protocol: string }>): Record<string, Array<{ HostIp: string; HostPort: string }>> {
@@ -65,7 +66,7 @@ function containerJson(store: Store, c: ContainerRecord): Record<string, unknown
   const confinement = loadConfinement(store.containers.dir(rec.id));
   const capsLine = plan?.security.find((l) => l[0] === 'caps');
   const plannedCaps = capsLine ? capsFromMask(capsLine[1]!) : [];
-  const logPath = rec.config.logDriver === 'none' || rec.config.logDriver === 'passthrough' || rec.config.logDriver === 'journald' ? '' : rec.config.logPath ?? `${store.containers.dir(rec.id)}/userdata/ctr.log`;
+  const logPath = logFileOf(store, rec) ?? '';
   return {
     Id: rec.id,
     Created: rec.created,

@@ -9,7 +9,7 @@ import type { LogEntry } from './containers.js';
 
 /** The journal's socket: systemd's, unless TSPOD_JOURNAL_SOCKET names another (tspod's tests stand
  * in for journald with it; the helpers read the same variable). */
-export function journalSocket(): string {
+function journalSocket(): string {
   return process.env.TSPOD_JOURNAL_SOCKET || '/run/systemd/journal/socket';
 }
 

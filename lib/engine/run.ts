@@ -3,7 +3,7 @@
 // tspod-launch, attached (tspod is the parent) or under tspod-monitor (-d).
 import { accessSync, chmodSync, cpSync, realpathSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, isAbsolute, posix, resolve as resolvePath } from 'node:path';
-import { helperPath, packageRoot, tspodPaths } from '../config/paths.js';
+import { containersConfigDir, helperPath, packageRoot, tspodPaths } from '../config/paths.js';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { resolveStorageConfig } from '../runtime/overlay-probe.js';
@@ -26,7 +26,7 @@ import type { Store } from '../storage/store.js';
 import { errnoCode, TspodError } from '../util/errors.js';
 import { noSpace, writeFileAtomic } from '../util/fs.js';
 import { newId, randomName } from '../util/ids.js';
-import { containerFiles, processStartTime, waitUntil } from './container-state.js';
+import { containerFiles, logFileOf, processStartTime, waitUntil } from './container-state.js';
 import { openStore } from './store.js';
 import { resetHealth } from './health.js';
 import { hostDevices } from '../runtime/devices.js';
@@ -343,12 +343,12 @@ export function parseRestart(spec: string): { name: 'no' | 'on-failure' | 'alway
  * create when missing); `-v CTR` -> a new anonymous volume. */
 /** podman's default mounts (mounts.conf, containers/common's subscriptions) for a new container: the
  * file of the global `--default-mounts-file` (TSPOD_DEFAULT_MOUNTS_FILE), else those of
- * ~/.config/containers/mounts.conf, /etc/containers/mounts.conf and /usr/share/containers/mounts.conf
+ * $XDG_CONFIG_HOME/containers/mounts.conf (~/.config/...), /etc/containers/mounts.conf and /usr/share/containers/mounts.conf
  * that exist (the first one naming a destination wins). A missing file or source is passed over, as podman. */
 export function defaultMounts(env: NodeJS.ProcessEnv = process.env): DefaultMount[] {
   const given = env.TSPOD_DEFAULT_MOUNTS_FILE;
   const files = given !== undefined ? [given]
-    : [...(env.HOME ? [join(env.HOME, '.config/containers/mounts.conf')] : []), '/etc/containers/mounts.conf', '/usr/share/containers/mounts.conf'];
+    : [join(containersConfigDir(env), 'mounts.conf'), '/etc/containers/mounts.conf', '/usr/share/containers/mounts.conf'];
   const out: DefaultMount[] = [];
   for (const f of files) {
     let text: string;
@@ -636,11 +636,11 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
   const netSpec = parseNetworkSpec(opts.network);
   checkStaticAddressing(netSpec, { ip: opts.ip, ip6: opts.ip6, mac: opts.macAddress, aliases: opts.networkAliases });
   // --network container:REF: REF's namespace, joined at each start (the host's, when REF is on the host's network)
-  const { findContainerIn: findForNet } = await import('./containers.js');
   let netFrom: ContainerRecord | undefined;
   if (netSpec.mode === 'container') {
+    const { findContainerIn } = await import('./container-list.js');
     try {
-      netFrom = findForNet(store, netSpec.container);
+      netFrom = findContainerIn(store, netSpec.container);
     } catch (err) {
       throw new TspodError(`looking up container to share net namespace with: ${(err as Error).message}`);
     }
@@ -1067,9 +1067,10 @@ export async function createContainer(store: Store, opts: RunOptions): Promise<C
       // directory's mode is the container's / mode, as podman's storage gives it: 0555 for the base
       // layer, each layer inheriting its parent's unless its tar names "./" (e.g. 0755).
       if (!opts.infraFor && !rootfs && image.chainIds.length) {
-        let rootMode = 0o555;
-        for (const c of image.chainIds) rootMode = store.layers.rootMode(c) ?? rootMode;
-        chmodSync(join(dir, 'upper'), rootMode & 0o7777);
+        // the top layer that names "./" decides: read from the top down, stopping there
+        let rootMode: number | undefined;
+        for (let i = image.chainIds.length - 1; i >= 0 && rootMode === undefined; i--) rootMode = store.layers.rootMode(image.chainIds[i]!);
+        chmodSync(join(dir, 'upper'), (rootMode ?? 0o555) & 0o7777);
       }
       rec.plan = plan;
       store.containers.save(rec);
@@ -1216,7 +1217,7 @@ export async function startAttached(store: Store, record: ContainerRecord, io: {
   try {
     await reservePorts(record);
     await prepareNetworks(store, record);
-    const result = await launch(await podPlan(store, record), { ...io, removeLayers: record.config.autoRemove, log: logTarget(store, record) }, {
+    const result = await launch(await podPlan(store, record), { ...io, removeLayers: record.config.autoRemove, log: logTarget(store, record), passthrough: record.config.logDriver === 'passthrough' }, {
       netns: (pid) => wireNetworks(record, pid),
       started: async (pid) => {
         markStarted(store, record, pid);
@@ -1324,10 +1325,9 @@ function checkNamespacePath(what: string, path: string): void {
 /** Where the container's output goes: its k8s-file log (json-file is the same; --log-opt path=
  * elsewhere, max-size= bounds it), the journal, or nowhere (none; passthrough, which is never relayed). */
 function logTarget(store: Store, record: ContainerRecord): LogTarget | undefined {
-  const c = record.config;
-  if (c.logDriver === 'none' || c.logDriver === 'passthrough') return undefined;
-  if (c.logDriver === 'journald') return { journald: [record.id, record.name, logTagOf(record)] };
-  return { file: c.logPath ?? containerFiles(store, record.id).log, maxSize: c.logMaxSize };
+  if (record.config.logDriver === 'journald') return { journald: [record.id, record.name, logTagOf(record)] };
+  const file = logFileOf(store, record);
+  return file === undefined ? undefined : { file, maxSize: record.config.logMaxSize };
 }
 
 /** User-defined networks: addresses (and /etc/hosts, resolv.conf) before the launch, the interfaces

@@ -376,13 +376,11 @@ export interface GlobalOptions {
 
 /** The verbs that start a container process, where podman's runtime sees the --runtime-flag
  * values (the others never invoke it, and podman takes any value there). */
-const runtimeCommands = ['run', 'start', 'restart', 'pod start', 'pod restart', 'play kube', 'kube play'];
-const buildCommands = ['build', 'buildx build', 'builder build'];
-
-/** The program --runtime names: a path (when it is a file), or a name looked up in PATH. */
+const runtimeCommands = ['run', 'start', 'restart', 'pod start', 'pod restart', 'play kube'];
+const buildCommands = ['build'];
 
 /** Whether A and B hold the same bytes (the size first; then the content, chunk by chunk). */
-export function sameFileContent(a: string, b: string): boolean {
+function sameFileContent(a: string, b: string): boolean {
   try {
     if (realpathSync(a) === realpathSync(b)) return true;
     const sa = statSync(a);

@@ -11,6 +11,7 @@ import * as tar from 'tar';
 import type { Store } from '../storage/store.js';
 import type { ImageConfig, ImageRecord } from '../storage/images.js';
 import { safeEntryPath } from '../storage/extract.js';
+import { sha256File } from '../storage/blobs.js';
 import { TspodError } from '../util/errors.js';
 import { archiveImageName, localImageName } from './resolve.js';
 import { hostPlatform, MEDIA, type Descriptor, type Manifest } from './manifest.js';
@@ -255,9 +256,7 @@ function regularFile(path: string): boolean {
 
 /** The file at PATH hashed: it must be DIGEST. */
 async function checkDigest(path: string, d: Descriptor, corrupt: string): Promise<void> {
-  const h = createHash('sha256');
-  await pipeline(createReadStream(path), h);
-  if ('sha256:' + h.digest('hex') !== d.digest) throw new TspodError(`blob ${d.digest} does not match its digest; ${corrupt} is corrupt and nothing was stored`);
+  if ((await sha256File(path)) !== d.digest) throw new TspodError(`blob ${d.digest} does not match its digest; ${corrupt} is corrupt and nothing was stored`);
 }
 
 /** docker-dir (containers/image's dir: transport): DIR/manifest.json (one v2s2 or OCI manifest),

@@ -12,6 +12,7 @@ import { ensureUserNamespace } from './pause.js';
 import { currentIdMappings, splitAtRanges } from './idmap.js';
 import type { TmpfsMount } from './mounts.js';
 import type { SeccompProfileRef } from './confinement.js';
+import { SECCOMP_REF } from '../storage/containers.js';
 
 export interface LaunchPlan {
   mountProgram?: string; // fuse-overlayfs path; undefined = native overlay
@@ -124,6 +125,9 @@ export interface LaunchIO {
   removeLayers?: boolean;
   /** run --sig-proxy=false: the signals tspod gets are not passed on to the container */
   sigProxy?: boolean;
+  /** --log-driver passthrough: the container gets tspod's own standard streams (no relay, no log;
+   * podman's conmon passes its own the same way; never with a terminal) */
+  passthrough?: boolean;
 }
 
 /** A k8s-file log (truncated when it would grow past maxSize bytes), or the journal with the
@@ -140,7 +144,7 @@ export interface LaunchHooks {
 /** A plan read from a record without its seccomp rules (storage/containers.ts SECCOMP_REF) must
  * never reach the helper: it would run the container without them. */
 function withRules(security: string[][]): string[][] {
-  if (security.some((l) => l[0] === 'seccomp_ref')) throw new Error('internal error: a launch plan without its seccomp rules (read the record with withSeccomp)');
+  if (security.some((l) => l[0] === SECCOMP_REF)) throw new Error('internal error: a launch plan without its seccomp rules (read the record with withSeccomp)');
   return security;
 }
 
@@ -217,7 +221,7 @@ interface HelperProcess {
  * output processing). --preserve-fds hands the real descriptors 3.. over, as
  * podman does; `tspod cp` passes its own tar pipes (stdinFd/stdoutFd). */
 function relays(io: LaunchIO): boolean {
-  return !io.monitor && io.stdinFd === undefined && io.stdoutFd === undefined;
+  return !io.monitor && !io.passthrough && io.stdinFd === undefined && io.stdoutFd === undefined;
 }
 
 function spawnHelper(path: string, env: NodeJS.ProcessEnv, io: LaunchIO, preserveFds: number): HelperProcess {

@@ -16,7 +16,6 @@ describe('run -d -i, create -i and attach without a terminal', () => {
   it('-d -i keeps stdin open; attach sends its input, and the end of it closes the container\'s stdin', async () => {
     const r = await tspod(['run', '-d', '-i', '--name', 'cat1', ...none, 'busybox', 'cat']);
     expect(r.exitCode, r.stderr).toBe(0);
-    await new Promise((res) => setTimeout(res, 500));
     expect(await status('cat1')).toBe('running');
     // the detach keys end the attach and leave the container (and its stdin) as they were
     const d = await tspod(['attach', 'cat1'], { stdin: undefined, input: 'typed\n\x10\x11' });
@@ -30,7 +29,7 @@ describe('run -d -i, create -i and attach without a terminal', () => {
   });
 
   it('without -i stdin stays /dev/null; attach shows stdout and stderr apart and returns the exit code', async () => {
-    const r = await tspod(['run', '-d', '--name', 'talk', ...none, 'busybox', 'sh', '-c', 'read x; echo "read:$x:$?"; sleep 1; echo out; echo err >&2; exit 3']);
+    const r = await tspod(['run', '-d', '--name', 'talk', ...none, 'busybox', 'sh', '-c', 'read x; echo "read:$x:$?"; sleep 5; echo out; echo err >&2; exit 3']); // 5 s for the attach to connect, even on a loaded machine
     expect(r.exitCode).toBe(0);
     const a = await tspod(['attach', 'talk'], { stdin: undefined, input: 'ignored\n' });
     expect([a.exitCode, a.stdout, a.stderr]).toEqual([3, 'out', 'err']);

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as pty from 'node-pty';
 import { containerDirs, containerProcesses, storeMounts, testEnv, tspod, tspodBin, userProcesses, waitFor } from './helpers.js';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -141,20 +141,25 @@ describe('stop, kill, start', () => {
 
   it('a late cleanup of an earlier run never marks a newer one exited (kill then start, stop then start in a pod)', async () => {
     expect((await tspod(['run', '-d', ...none, '--name', 'late', 'busybox', 'sleep', '1000'])).exitCode).toBe(0);
+    // the earlier run's monitor execs its cleanup: once its pid is gone, that cleanup has run
+    const monitorOf = async (ref: string) => Number((await tspod(['inspect', ref, '--format', '{{.State.ConmonPid}}'])).stdout);
+    const gone = (pid: number) => waitFor(() => !existsSync(`/proc/${pid}`), 15_000);
     for (let i = 0; i < 3; i++) {
       // kill returns before the monitor's cleanup ran: start makes a new instance meanwhile
+      const old = await monitorOf('late');
       expect((await tspod(['kill', 'late'])).exitCode).toBe(0);
       await tspod(['start', 'late']);
-      await new Promise((r) => setTimeout(r, 800)); // room for the earlier run's cleanup
+      expect(await gone(old)).toBe(true);
       const st = await tspod(['inspect', 'late', '--format', '{{.State.Status}}']);
       expect(st.stdout).toBe('running');
     }
     expect((await tspod(['pod', 'create', '--name', 'latepod', '--exit-policy', 'stop'])).exitCode).toBe(0);
     expect((await tspod(['run', '-d', ...none, '--pod', 'latepod', '--name', 'latem', 'busybox', 'sleep', '1000'])).exitCode).toBe(0);
     for (let i = 0; i < 3; i++) {
+      const old = await monitorOf('latem');
       expect((await tspod(['stop', '-t', '0', 'latem'])).exitCode).toBe(0);
       expect((await tspod(['start', 'latem'])).exitCode).toBe(0);
-      await new Promise((r) => setTimeout(r, 800));
+      expect(await gone(old)).toBe(true);
       const ps = await tspod(['ps', '-a', '--pod', '--filter', 'pod=latepod', '--format', '{{.Names}} {{.State}}']);
       expect(ps.stdout.split('\n').sort()).toEqual([expect.stringMatching(/-infra running$/), 'latem running']);
     }

@@ -29,7 +29,7 @@ describe('save and load', () => {
     const load = await tspod(['load', '-i', archive]);
     expect(load.exitCode, load.stderr).toBe(0);
     expect(load.stdout).toBe('Loaded image: localhost/pipe-img:t1');
-    // the same to a terminal is refused as podman does (no tty here: checked through a docker-archive to a redirect)
+    // and to a file by a shell redirect (a terminal is refused as podman does: not tested here)
     const redirect = join(dir, 'redirect.tar');
     expect((await execa('bash', ['-c', `"$0" save pipe-img:t1 > "${redirect}"`, tspodBin], { env: testEnv(), reject: false })).exitCode).toBe(0);
     expect(isTar(redirect)).toBe(true);

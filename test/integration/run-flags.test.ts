@@ -7,7 +7,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { buildContext, containerDirs, testEnv, tspod, waitFor } from './helpers.js';
+import { execa } from 'execa';
+import { buildContext, containerDirs, testEnv, tspod, tspodBin, waitFor } from './helpers.js';
 
 const run = (args: string[]) => tspod(['run', '--rm', ...args]);
 const none = ['--network', 'none'];
@@ -228,6 +229,11 @@ describe('--log-driver, --log-opt, --oom-score-adj', () => {
   it('passthrough hands tspod\'s own streams to a foreground container and logs nothing; refused with -t and -d', async () => {
     const p = await tspod(['run', '--name', 'passthru', ...none, '--log-driver', 'passthrough', 'busybox', 'sh', '-c', 'echo out; echo err >&2']);
     expect([p.exitCode, p.stdout, p.stderr]).toEqual([0, 'out', 'err']);
+    // the container's stdout is tspod's own (the same pipe), not a relay's
+    const same = await execa('sh', ['-c', `readlink /proc/$$/fd/1; "$0" run --rm ${none.join(' ')} --log-driver passthrough busybox readlink /proc/self/fd/1`, tspodBin], { env: testEnv(), reject: false });
+    const [outer, inner] = same.stdout.split('\n');
+    expect(outer).toMatch(/^(pipe|socket):\[\d+\]$/); // what node gives a child as stdout
+    expect(inner).toBe(outer);
     expect((await tspod(['inspect', '--format', '{{.HostConfig.LogConfig.Type}}|{{.HostConfig.LogConfig.Path}}', 'passthru'])).stdout).toBe('passthrough|');
     const l = await tspod(['logs', 'passthru']);
     expect([l.exitCode, l.stderr]).toEqual([125, "Error: this container is using the 'passthrough' log driver, cannot read logs: this container is not logging output"]);

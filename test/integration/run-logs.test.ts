@@ -78,10 +78,14 @@ describe('a foreground run keeps its log', () => {
   });
 
   it('logs -f follows a foreground container until it exits', async () => {
-    const fg = tspod(['run', '--name', 'follow', ...none, 'busybox', 'sh', '-c', 'echo first; sleep 2; echo second']);
+    const fg = tspod(['run', '--name', 'follow', ...none, 'busybox', 'sh', '-c', 'echo first; sleep 5; echo second']);
     expect(await waitFor(async () => (await tspod(['logs', 'follow'])).stdout === 'first')).toBe(true);
-    const f = await tspod(['logs', '-f', 'follow']);
-    expect(f.stdout).toBe('first\nsecond');
+    let ran = false;
+    void fg.then(() => (ran = true));
+    const f = tspod(['logs', '-f', 'follow']);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ran).toBe(false); // logs -f started while the container still ran
+    expect((await f).stdout).toBe('first\nsecond');
     expect((await fg).stdout).toBe('first\nsecond');
   });
 });

@@ -103,7 +103,7 @@ describe('the pause process: one user namespace per user', () => {
   });
 
   it('with a linger, an unused holder serves the next run, stays while a container exists, then goes', async () => {
-    const env = { ...process.env, ...inject('tspodEnv'), TSPOD_PAUSE_LINGER: '2' };
+    const env = { ...process.env, ...inject('tspodEnv'), TSPOD_PAUSE_LINGER: '5' };
     const run = () => tspod(['run', '--rm', ...none, 'busybox', 'readlink', '/proc/self/ns/user'], { env });
     const first = await run();
     expect(first.exitCode).toBe(0);
@@ -114,7 +114,7 @@ describe('the pause process: one user namespace per user', () => {
     expect(holder()).toEqual(h);
     // A container made meanwhile keeps it past the linger.
     expect((await tspod(['create', ...none, '--name', 'ns-linger', 'busybox', 'true'], { env })).exitCode).toBe(0);
-    await new Promise((r) => setTimeout(r, 3500));
+    await new Promise((r) => setTimeout(r, 6500)); // past the linger
     expect(holders().map((p) => p.pid)).toEqual([h.pid]);
     expect((await tspod(['rm', 'ns-linger'], { env })).exitCode).toBe(0);
     // Unused again: it removes its pid file after the linger and exits soon after.

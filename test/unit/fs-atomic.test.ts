@@ -25,7 +25,10 @@ describe('writeFileAtomic', () => {
     random.mockRestore();
     expect(readFileSync(join(dir, 'auth.json'), 'utf8')).toBe('secret\n');
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    // the same "random" part for this write, so that it meets the planted files
+    const again = vi.spyOn(Math, 'random').mockReturnValueOnce(0.5).mockReturnValueOnce(0.5);
     writeFileAtomic(join(dir, 'other.json'), 'secret2\n', 0o600);
+    again.mockRestore();
     for (const f of readdirSync(dir).filter((f) => f.startsWith('.other.json.'))) expect(readFileSync(join(dir, f), 'utf8')).toBe('');
     expect(readFileSync(join(dir, 'other.json'), 'utf8')).toBe('secret2\n');
   });
